@@ -1,0 +1,7 @@
+/* poreclear — the whole public API. */
+#ifndef PORECLEAR_H
+#define PORECLEAR_H
+#include "common.h"
+#include "image.h"
+#include "analysis.h"
+#endif

@@ -1,0 +1,58 @@
+/* poreclear — the command-line face of the library: dispatches to one tool_<cmd>.c each. */
+#include <stdio.h>
+#include <string.h>
+
+#include "poreclear/common.h"
+#include "tool_cmds.h"
+#include "tool_util.h"
+
+static const struct tool_cmd {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} commands[] = {
+    {"analyze", tool_analyze, "analyse skin photos: findings, counts, 0-100 scores, overlay"},
+    {"synth", tool_synth, "generate a synthetic skin photo with its exact ground truth"},
+    {"compare", tool_compare, "before/after: align two photos and measure each benefit"},
+    {"plan", tool_plan, "screen an intake for contraindications and build today's plan"},
+    {"aftercare", tool_aftercare, "home routine and rebooking: handout and calendar file"},
+    {"ingredients", tool_ingredients, "check a product label for pore-clogging ingredients"},
+    {"serve", tool_serve, "run the clinic web app"},
+    {"user", tool_user, "manage the web app's accounts (add, passwd, certify)"},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: poreclear COMMAND [options]\n"
+               "       poreclear COMMAND --help\n"
+               "       poreclear --version\n\n"
+               "Software for the deep pore cleansing facial.\n\ncommands:\n");
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nExit codes: 0 ok, 1 failed, 2 usage, 3 file unreadable/unwritable, "
+               "4 invalid input,\n5 over a size limit, 6 photo refused by the capture gate, "
+               "7 photos cannot be aligned,\n8 plan needs review, 9 treatment blocked "
+               "(see docs/cli.md).\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return TOOL_EXIT_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help")) {
+        usage(stdout);
+        return TOOL_EXIT_OK;
+    }
+    if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) {
+        printf("poreclear %s\n", PC_VERSION);
+        return TOOL_EXIT_OK;
+    }
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (!strcmp(cmd, commands[i].name)) return commands[i].run(argc - 1, argv + 1);
+    tool_error(NULL, "unknown command '%s' (try 'poreclear --help')", cmd);
+    return TOOL_EXIT_USAGE;
+}

@@ -1,0 +1,43 @@
+/* Shared helpers of the poreclear command (never used by the library). */
+#ifndef TOOL_UTIL_H
+#define TOOL_UTIL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "poreclear/common.h"
+
+/* Exit codes of the poreclear command (documented in docs/cli.md). */
+enum {
+    TOOL_EXIT_OK = 0,
+    TOOL_EXIT_FAIL = 1,     /* an operation failed (or, in a batch, at least one input did) */
+    TOOL_EXIT_USAGE = 2,    /* bad command line */
+    TOOL_EXIT_IO = 3,       /* a file could not be read or written */
+    TOOL_EXIT_INPUT = 4,    /* input is corrupt, not a supported format, or has invalid values */
+    TOOL_EXIT_LIMIT = 5,    /* input exceeds a size limit */
+    TOOL_EXIT_CAPTURE = 6,  /* photo refused by the capture gate (too little skin, too small) */
+    TOOL_EXIT_ALIGN = 7,    /* before/after photos cannot be aligned */
+    TOOL_EXIT_REVIEW = 8,   /* plan: needs_review */
+    TOOL_EXIT_BLOCKED = 9   /* plan: treatment blocked */
+};
+
+/* Map a library status to the command's exit code. */
+int tool_exit_code(int status);
+/* Print "poreclear: [what: ]message" on stderr. what may be NULL. */
+void tool_error(const char *what, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+/* Print the context's message for a failed operation on `what` and return the exit code. */
+int tool_fail(const pc_ctx *ctx, const char *what);
+/* Parse a number strictly (whole string, range-checked); false on error. */
+bool tool_parse_int(const char *s, long min, long max, long *out);
+bool tool_parse_double(const char *s, double min, double max, double *out);
+/* True when stderr is a terminal (progress bars are drawn only then). */
+bool tool_stderr_is_tty(void);
+/* A one-line progress bar on stderr: "label [#####     ] 12/40". Thread-safe. */
+void tool_progress_bar(const char *label, size_t done, size_t total);
+void tool_progress_done(void);
+
+#endif

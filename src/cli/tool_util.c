@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int tool_exit_code(int status)
@@ -90,4 +91,30 @@ void tool_progress_done(void)
     if (progress_drawn) fputs("\r\033[K", stderr);
     progress_drawn = 0;
     pthread_mutex_unlock(&progress_lock);
+}
+
+bool tool_find_shipped(const char *top, const char *name, char *buf, size_t n)
+{
+    char exe[4096];
+    const char *env = getenv(strcmp(top, "web") == 0 ? "PORECLEAR_WEB" : "PORECLEAR_DATA");
+    struct stat st;
+    if (env && *env) {
+        snprintf(buf, n, "%s/%s", env, name);
+        return stat(buf, &st) == 0;
+    }
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (len <= 0) {
+        snprintf(buf, n, "%s/%s", top, name);
+        return stat(buf, &st) == 0;
+    }
+    exe[len] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (slash) *slash = '\0';
+    static const char *const ups[] = {"/..", "/../..", "/../../.."};
+    for (size_t i = 0; i < sizeof ups / sizeof ups[0]; i++) {
+        snprintf(buf, n, "%s%s/%s/%s", exe, ups[i], top, name);
+        if (stat(buf, &st) == 0) return true;
+    }
+    snprintf(buf, n, "%s/../%s/%s", exe, top, name);
+    return false;
 }

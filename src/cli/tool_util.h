@@ -34,6 +34,12 @@ int tool_fail(const pc_ctx *ctx, const char *what);
 /* Parse a number strictly (whole string, range-checked); false on error. */
 bool tool_parse_int(const char *s, long min, long max, long *out);
 bool tool_parse_double(const char *s, double min, double max, double *out);
+/* Locate a file shipped in the repository's data/ (or web/) folder: $PORECLEAR_DATA/<name>
+ * when that variable is set, else <executable's folder>/../data/<name>, then
+ * <executable's folder>/../../data/<name> (build/asan/poreclear). `top` is "data" or "web".
+ * Writes the path into buf and returns true when the file exists; else false, buf holding the
+ * first candidate (for the error message). */
+bool tool_find_shipped(const char *top, const char *name, char *buf, size_t n);
 /* True when stderr is a terminal (progress bars are drawn only then). */
 bool tool_stderr_is_tty(void);
 /* A one-line progress bar on stderr: "label [#####     ] 12/40". Thread-safe. */

@@ -1,0 +1,120 @@
+/* poreclear — the treatment protocol engine: protocol file → intake screening → plan.
+ *
+ * The protocol (data/protocol.json, format in docs/protocol.md) holds the steps in order, their
+ * default parameters with allowed ranges, the certification each step needs, the vocabulary of
+ * known conditions / medications (generic and brand names) / allergies / procedures, the
+ * personalisation rules and every contraindication rule with its effect, scope, reason and
+ * source. pc_plan_build screens one intake (docs/intake.md) against it and produces a plan
+ * (docs/protocol.md, "The plan").
+ *
+ * Threads: a loaded pc_protocol is immutable; any number of threads may build plans from the
+ * same protocol at once (each with its own pc_ctx). A pc_plan belongs to one thread at a time.
+ * Memory: every pointer returned by an accessor is borrowed from its protocol / plan and lives
+ * until that object is freed. Strings returned through char ** are malloc'd: caller free()s. */
+#ifndef PORECLEAR_PROTOCOL_H
+#define PORECLEAR_PROTOCOL_H
+
+#include <stddef.h>
+
+#include "common.h"
+
+/* Caps on untrusted input (PC_ERR_LIMIT beyond them). */
+#define PC_PROTOCOL_MAX_BYTES (1u << 20) /* protocol file */
+#define PC_INTAKE_MAX_BYTES (256u << 10) /* intake JSON */
+#define PC_ASSESSMENT_MAX_BYTES (64u << 20) /* analyze --json output (findings can be many) */
+#define PC_INTAKE_MAX_ENTRIES 256        /* entries in any one intake list */
+
+typedef struct pc_protocol pc_protocol;
+typedef struct pc_plan pc_plan;
+
+/* ---- the protocol ---- */
+
+/* Load and validate a protocol from a file. On a syntax or semantic error: PC_ERR_FORMAT /
+ * PC_ERR_INVALID with "FILE:LINE:COLUMN: reason (at $.json.path)" in ctx; PC_ERR_IO when the
+ * file cannot be read, PC_ERR_LIMIT above PC_PROTOCOL_MAX_BYTES. *out: pc_protocol_free. */
+int pc_protocol_load_file(pc_ctx *ctx, const char *path, pc_protocol **out);
+/* The same from memory; `name` (may be NULL → "protocol") is used in messages as the file. */
+int pc_protocol_load_text(pc_ctx *ctx, const char *text, size_t len, const char *name,
+                          pc_protocol **out);
+void pc_protocol_free(pc_protocol *p); /* NULL is fine */
+
+const char *pc_protocol_name(const pc_protocol *p);    /* the file's "name" */
+const char *pc_protocol_version(const pc_protocol *p); /* the file's "version" */
+/* Steps in protocol order: "cleanse", "exfoliate", ... (NULL when i is out of range). */
+size_t pc_protocol_step_count(const pc_protocol *p);
+const char *pc_protocol_step_name(const pc_protocol *p, size_t i);
+
+/* ---- the plan ---- */
+
+typedef enum pc_plan_status {
+    PC_PLAN_OK = 0,       /* no contraindication changed anything (personalising is no change) */
+    PC_PLAN_MODIFIED,     /* a contraindication skipped or changed a step */
+    PC_PLAN_NEEDS_REVIEW, /* an unrecognised intake entry: a person must review before treating */
+    PC_PLAN_BLOCKED       /* the whole treatment must not go ahead */
+} pc_plan_status;
+
+typedef enum pc_step_action {
+    PC_ACTION_DO = 0,
+    PC_ACTION_MODIFY, /* done with changed parameters */
+    PC_ACTION_SKIP
+} pc_step_action;
+
+/* "ok", "modified", "needs_review", "blocked" / "do", "modify", "skip"; never NULL. */
+const char *pc_plan_status_name(pc_plan_status s);
+const char *pc_step_action_name(pc_step_action a);
+
+/* One reason shown to the practitioner. effect is "block", "skip", "modify", "caution",
+ * "review" (unrecognised entry) or "personalise". */
+typedef struct pc_reason {
+    const char *code;   /* stable machine code, e.g. "isotretinoin_6_months" */
+    const char *text;   /* one sentence for the practitioner */
+    const char *source; /* citation of the rule */
+    const char *effect;
+} pc_reason;
+
+/* One step of the plan (borrowed view, valid until pc_plan_free). */
+typedef struct pc_plan_step {
+    const char *step;          /* "cleanse", "exfoliate", ... */
+    pc_step_action action;
+    const char *certification; /* certification this step requires as planned ("extraction",
+                                  "high_frequency", "chemical_exfoliation"), NULL if none or
+                                  skipped */
+    const char *params_json;   /* the chosen parameters as a compact JSON object text */
+    size_t n_reasons;
+    const pc_reason *reasons;
+} pc_plan_step;
+
+/* Screen an intake (JSON text, docs/intake.md) against the protocol and build the plan.
+ * assessment: the JSON of `poreclear analyze --json` (only counts/scores/grade are read, extra
+ * fields tolerated), or NULL. A malformed intake (bad JSON, wrong type, bad date, missing
+ * client, fitzpatrick outside 1..6) → PC_ERR_FORMAT / PC_ERR_INVALID with "$.json.path: reason"
+ * in ctx; a malformed assessment likewise with "assessment: $.path: reason". An intake that
+ * is well-formed but names unknown entries is NOT an error: the plan's status is
+ * PC_PLAN_NEEDS_REVIEW. *out: pc_plan_free. */
+int pc_plan_build(pc_ctx *ctx, const pc_protocol *proto, const char *intake, size_t intake_len,
+                  const char *assessment, size_t assessment_len, pc_plan **out);
+void pc_plan_free(pc_plan *plan); /* NULL is fine */
+
+pc_plan_status pc_plan_get_status(const pc_plan *plan);
+/* Whole-treatment reasons (blocks, reviews, whole-treatment cautions) in rule order. */
+size_t pc_plan_reason_count(const pc_plan *plan);
+const pc_reason *pc_plan_reason(const pc_plan *plan, size_t i); /* NULL when out of range */
+/* Steps in protocol order; false (and *out untouched) when i is out of range. */
+size_t pc_plan_step_count(const pc_plan *plan);
+int pc_plan_get_step(const pc_plan *plan, size_t i, pc_plan_step *out);
+/* Distinct certifications required by the steps not skipped, in protocol order. */
+size_t pc_plan_certification_count(const pc_plan *plan);
+const char *pc_plan_certification(const pc_plan *plan, size_t i);
+/* Client facts echoed into the plan (aftercare needs them). */
+const char *pc_plan_visit_date(const pc_plan *plan); /* "YYYY-MM-DD" */
+const char *pc_plan_client_id(const pc_plan *plan);
+const char *pc_plan_skin_type(const pc_plan *plan);   /* "oily", ... */
+int pc_plan_fitzpatrick(const pc_plan *plan);          /* 1..6, 0 when not given */
+
+/* The plan as the JSON object documented in docs/protocol.md ("The plan"), pretty-printed
+ * when `pretty`, NUL-terminated. *out malloc'd: caller free()s. */
+int pc_plan_to_json(pc_ctx *ctx, const pc_plan *plan, int pretty, char **out);
+/* The readable sheet a practitioner pins above the chair (plain UTF-8 text, ends with "\n"). */
+int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out);
+
+#endif

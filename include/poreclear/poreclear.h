@@ -4,4 +4,5 @@
 #include "common.h"
 #include "image.h"
 #include "analysis.h"
+#include "synth.h"
 #endif

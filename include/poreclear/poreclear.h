@@ -4,5 +4,7 @@
 #include "common.h"
 #include "image.h"
 #include "analysis.h"
+#include "protocol.h"
+#include "aftercare.h"
 #include "synth.h"
 #endif

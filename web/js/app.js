@@ -1,0 +1,157 @@
+// The page shell shared by every signed-in page: checks the session, draws the top bar and
+// navigation, and turns API errors into readable messages. Each page module calls
+// `startPage({ nav, title, render })`.
+
+import { api, ApiError, setCsrfToken } from './api.js';
+import { h, fill, alertBox } from './dom.js';
+
+export const CERTIFICATIONS = [
+    ['extraction', 'Extraction'],
+    ['high_frequency', 'High frequency'],
+    ['chemical_exfoliation', 'Chemical exfoliation'],
+];
+export const ROLES = [
+    ['practitioner', 'Practitioner'],
+    ['reception', 'Reception'],
+    ['admin', 'Admin'],
+];
+
+export function certLabel(name) {
+    const hit = CERTIFICATIONS.find(([k]) => k === name);
+    return hit ? hit[1] : name;
+}
+export function roleLabel(name) {
+    const hit = ROLES.find(([k]) => k === name);
+    return hit ? hit[1] : name;
+}
+
+export function loginUrl(extra) {
+    const next = window.location.pathname + window.location.search + window.location.hash;
+    const q = new URLSearchParams({ next });
+    if (extra) for (const [k, v] of Object.entries(extra)) q.set(k, v);
+    return `/login?${q.toString()}`;
+}
+
+// Where a failed request should send the person, if anywhere.
+export function redirectFor(err) {
+    if (!(err instanceof ApiError)) return null;
+    if (err.status === 401) return loginUrl(err.code === 'session_expired' ? { expired: '1' } : null);
+    if (err.code === 'password_change_required') return loginUrl({ change: '1' });
+    return null;
+}
+
+// A readable explanation of an API error for the person at the chair.
+export function errorBox(err, title) {
+    if (err instanceof ApiError) {
+        const heads = {
+            certification_required: 'Refused: certification required',
+            forbidden: 'Not allowed for your role',
+            review_required: 'A review is required first',
+            consent_required: 'Consent is required first',
+            immutable: 'This record is signed and cannot be changed',
+            stale_review: 'The review is for an older intake',
+            incomplete: 'Not complete yet',
+            csrf: 'Security check failed — reload the page',
+            throttled: 'Too many attempts',
+            invalid: 'Please check the form',
+            not_found: 'Not found',
+            network: 'No connection',
+        };
+        return alertBox('error', title || heads[err.code] || 'Something went wrong',
+            h('p', null, err.message),
+            h('p', { class: 'small muted' }, `Server answer: ${err.status || '—'} ${err.code}`));
+    }
+    return alertBox('error', title || 'Something went wrong', h('p', null, String(err && err.message ? err.message : err)));
+}
+
+// Handle an error: redirect for 401 / password change, else show the box in `where`.
+export function showError(where, err, title) {
+    const to = redirectFor(err);
+    if (to) {
+        window.location.assign(to);
+        return;
+    }
+    where.replaceChildren(errorBox(err, title));
+    where.hidden = false;
+    if (where.scrollIntoView) where.scrollIntoView({ block: 'nearest' });
+}
+
+function navLink(href, label, current) {
+    return h('a', { href, 'aria-current': current ? 'page' : null }, label);
+}
+
+function drawTopbar(session, nav) {
+    const bar = document.getElementById('topbar');
+    if (!bar) return;
+    const user = session.user;
+    const logout = h('button', { type: 'button', id: 'logout' }, 'Log out');
+    logout.addEventListener('click', async () => {
+        logout.disabled = true;
+        try { await api.post('/api/logout'); } catch (e) { /* leave anyway */ }
+        window.location.assign('/login');
+    });
+    fill(bar,
+        h('a', { class: 'brand', href: '/' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'poreclear'),
+        h('nav', { class: 'mainnav', 'aria-label': 'Main' },
+            navLink('/', 'Clients', nav === 'clients'),
+            user.role === 'admin' ? navLink('/admin', 'Admin', nav === 'admin') : null),
+        h('div', { class: 'userbox' },
+            h('span', { class: 'who', id: 'whoami' }, `${user.display_name || user.username} · ${roleLabel(user.role)}`),
+            logout));
+}
+
+// Boot a signed-in page. `render(main, session)` draws the page; it may be async.
+export async function startPage({ nav, title, render, adminOnly }) {
+    const main = document.getElementById('main');
+    if (title) document.title = `${title} · poreclear`;
+    let session;
+    try {
+        session = await api.get('/api/session');
+    } catch (err) {
+        const to = redirectFor(err);
+        if (to) { window.location.replace(to); return; }
+        main.replaceChildren(errorBox(err, 'Cannot load your session'));
+        return;
+    }
+    if (session.must_change_password) {
+        window.location.replace(loginUrl({ change: '1' }));
+        return;
+    }
+    setCsrfToken(session.csrf_token);
+    drawTopbar(session, nav);
+    if (adminOnly && session.user.role !== 'admin') {
+        main.replaceChildren(alertBox('error', 'Not allowed for your role', h('p', null, 'This page is for administrators.')));
+        return;
+    }
+    try {
+        await render(main, session);
+    } catch (err) {
+        const to = redirectFor(err);
+        if (to) { window.location.assign(to); return; }
+        main.replaceChildren(errorBox(err));
+    }
+}
+
+// A page heading with breadcrumbs and an action area.
+export function pageHead(title, crumbs, ...actions) {
+    return h('div', { class: 'page-head' },
+        h('div', null,
+            crumbs && crumbs.length ? h('p', { class: 'crumbs' }, crumbs.map((c, i) => [
+                i ? ' › ' : null, c.href ? h('a', { href: c.href }, c.label) : c.label,
+            ])) : null,
+            h('h1', null, title)),
+        actions.length ? h('div', { class: 'actions' }, actions) : null);
+}
+
+// Disable a button while an async action runs; returns the action's result.
+export async function busy(button, fn) {
+    const was = button.disabled;
+    button.disabled = true;
+    button.setAttribute('aria-busy', 'true');
+    try {
+        return await fn();
+    } finally {
+        button.disabled = was;
+        button.removeAttribute('aria-busy');
+    }
+}

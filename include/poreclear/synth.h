@@ -3,8 +3,9 @@
  * pc_synth() draws a realistic close-up skin photo (tone by Fitzpatrick type, mottling, fine
  * texture, pores, enlarged pores, blackheads, whiteheads, papules, pustules, shine, redness,
  * uneven light, optionally a non-skin border) and returns the list of every finding it drew.
- * The same parameters (seed included) always give the same bytes and the same truth, on every
- * machine: the generator has its own PRNG and never calls rand().
+ * The same parameters (seed included) always give the same bytes and the same truth: the
+ * generator has its own PRNG and never calls rand() (bit-identity across compilers/CPUs is not
+ * promised: the drawing uses floating point).
  *
  * Scale: the picture shows a patch of face PC_SYNTH_FACE_MM millimetres wide unless
  * params.px_per_mm says otherwise, so a 640 px wide image is at 4.57 px/mm, the scale of the
@@ -86,6 +87,10 @@ void pc_synth_truth_free(pc_synth_truth *t); /* NULL is fine */
  * "findings": [{"x", "y", "r", "type"}]} — the same finding fields as `analyze --json`.
  * p may be NULL (the parameter fields are then left out). New reference; NULL on OOM. */
 json_t *pc_synth_truth_json(const pc_synth_truth *t, const pc_synth_params *p);
+/* Write that JSON (one compact line) to path atomically; PC_ERR_IO naming nothing (the
+ * caller adds the path). */
+int pc_synth_truth_write(pc_ctx *ctx, const pc_synth_truth *t, const pc_synth_params *p,
+                         const char *path);
 /* Read a truth back from that JSON (width, height, findings required). PC_ERR_INVALID naming
  * the field on bad input. *out owned by the caller. */
 int pc_synth_truth_from_json(pc_ctx *ctx, const json_t *j, pc_synth_truth **out);

@@ -22,60 +22,58 @@ export const FITZPATRICK = [
     [6, 'VI', 'Never burns (deeply pigmented, dark brown to black)'],
 ];
 
-// [value sent to the protocol engine, label for the person, hint]
+// [value sent to the protocol engine, label for the person, hint]. The values are the
+// protocol's vocabulary keys (data/protocol.json "vocabulary"); the protocol also knows
+// synonyms and brand names, so a typed-in "Accutane" or "cold sore" is recognised too.
 export const CONDITIONS = [
-    ['active_infection', 'Skin infection now', 'Impetigo, fungal infection or any contagious skin infection'],
-    ['herpes_simplex', 'Cold sore (herpes)', 'A cold sore now, in or near the treatment area'],
+    ['impetigo', 'Impetigo', 'Contagious bacterial skin infection'],
+    ['herpes_simplex_active', 'Cold sore now (herpes simplex)', 'In or near the treatment area'],
+    ['fungal_infection', 'Fungal skin infection', 'Tinea, ringworm'],
     ['conjunctivitis', 'Pink eye (conjunctivitis)', ''],
-    ['open_wounds', 'Open cuts or wounds', 'In the treatment area'],
+    ['open_wound', 'Open cuts or broken skin', 'In the treatment area'],
     ['fever', 'Fever or feeling unwell', ''],
-    ['sunburn', 'Sunburn', 'In the last 2 weeks'],
-    ['inflamed_acne', 'Inflamed acne', 'Red, swollen, pus-filled spots or deep painful lumps'],
+    ['sunburn', 'Sunburn now', ''],
+    ['inflamed_pustular_acne', 'Inflamed acne', 'Red, swollen, pus-filled spots or deep painful lumps'],
     ['rosacea', 'Rosacea', 'Persistent facial redness, flushing'],
-    ['telangiectasia', 'Broken capillaries', 'Small visible red veins (telangiectasia)'],
+    ['telangiectasia', 'Broken capillaries', 'Small visible red veins'],
     ['eczema', 'Eczema', ''],
     ['psoriasis', 'Psoriasis', ''],
     ['dermatitis', 'Dermatitis', 'Irritated or allergic skin rash'],
-    ['sensitive_skin', 'Very sensitive skin', ''],
+    ['very_sensitive_skin', 'Very sensitive skin', ''],
     ['tanned_skin', 'Recently tanned skin', ''],
     ['asthma', 'Asthma or breathing allergy', ''],
     ['heart_condition', 'Heart condition', ''],
-    ['epilepsy', 'Epilepsy', ''],
+    ['epilepsy', 'Epilepsy or seizures', ''],
     ['cancer', 'Cancer', 'Now or under treatment'],
     ['diabetes', 'Diabetes', ''],
-    ['thrombosis', 'Thrombosis', 'Blood clots'],
+    ['thrombosis', 'Thrombosis', 'Blood clots, DVT'],
 ];
 
 export const IMPLANTS = [
-    ['pacemaker', 'Pacemaker', 'Or a defibrillator'],
-    ['electronic_implant', 'Other implanted electronic device', 'E.g. cochlear implant, nerve stimulator'],
-    ['metal_implant_face', 'Metal plates, pins or screws in the face', 'Also metal dental or jaw implants'],
+    ['pacemaker', 'Pacemaker', ''],
+    ['electronic_implant', 'Other implanted electronic device', 'Defibrillator, cochlear implant, insulin pump'],
+    ['metal_in_treatment_area', 'Metal in the face', 'Plates, pins or screws in the treatment area'],
 ];
 
 export const ALLERGIES = [
     ['salicylate', 'Aspirin / salicylates', 'Rules out salicylic acid (BHA) products'],
-    ['fragrance', 'Fragrance', ''],
-    ['latex', 'Latex', 'Gloves'],
-    ['nuts', 'Nuts', 'Nut oils in products'],
 ];
 
 export const MEDICATIONS = [
     ['isotretinoin', 'Isotretinoin (Roaccutane, Accutane)'],
     ['topical_retinoid', 'Retinoid cream (tretinoin, adapalene, retinol)'],
-    ['antibiotics', 'Antibiotics'],
-    ['blood_thinners', 'Blood thinners'],
-    ['vitamin_c_topical', 'Vitamin C serum'],
-    ['aha_bha_topical', 'AHA / BHA acids at home'],
+    ['oral_antibiotic', 'Antibiotic tablets (doxycycline, minocycline)'],
+    ['topical_vitamin_c', 'Vitamin C serum'],
+    ['topical_acid', 'Acids at home (glycolic, lactic, AHA/BHA)'],
 ];
 
 export const PROCEDURES = [
     ['chemical_peel', 'Chemical peel'],
     ['botox', 'Botox / anti-wrinkle injections'],
-    ['dermal_filler', 'Dermal filler'],
-    ['facial_surgery', 'Surgery on the face'],
-    ['laser', 'Laser treatment'],
-    ['microdermabrasion', 'Microdermabrasion'],
+    ['surgery', 'Surgery on the face'],
+    ['laser', 'Laser or IPL'],
     ['waxing', 'Facial waxing'],
+    ['sunburn', 'Sunburn'],
 ];
 
 export function labelFor(table, value) {

@@ -133,7 +133,7 @@ startPage({
             checklist('implants', 'Implants', 'Anything implanted in the body. Electronic implants and metal in the face rule out high frequency.', IMPLANTS, m.implants),
             pregnancy,
             checklist('conditions', 'Health and skin conditions', 'Tick everything the client has now (or had recently where noted).', CONDITIONS, m.conditions),
-            checklist('allergies', 'Allergies', 'Products, ingredients or materials the client reacts to.', ALLERGIES, m.allergies),
+            checklist('allergies', 'Allergies', 'Products, ingredients or materials the client reacts to. Type in anything not listed (fragrance, latex, nuts…): an allergy the protocol does not know sends the plan for a review.', ALLERGIES, m.allergies),
             datedList('medications', 'Medications and skin products', 'Tablets and creams, now or in the last 12 months.', MEDICATIONS,
                 'Last taken', 'Give the date it was last taken (today if still taking it).', m.medications),
             datedList('recent_procedures', 'Recent treatments and procedures', 'Peels, injections, laser, surgery or waxing on the face in the last year.', PROCEDURES,

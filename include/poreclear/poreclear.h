@@ -7,4 +7,5 @@
 #include "protocol.h"
 #include "aftercare.h"
 #include "synth.h"
+#include "render.h"
 #endif

@@ -10,7 +10,8 @@
  * Threads: a loaded pc_protocol is immutable; any number of threads may build plans from the
  * same protocol at once (each with its own pc_ctx). A pc_plan belongs to one thread at a time.
  * Memory: every pointer returned by an accessor is borrowed from its protocol / plan and lives
- * until that object is freed. Strings returned through char ** are malloc'd: caller free()s. */
+ * until that object is freed; a plan keeps no pointer into its protocol (the protocol may be
+ * freed first). Strings returned through char ** are malloc'd: caller free()s. */
 #ifndef PORECLEAR_PROTOCOL_H
 #define PORECLEAR_PROTOCOL_H
 

@@ -1,0 +1,570 @@
+/* The rule engine: intake (+ assessment) × protocol → plan; the plan as JSON and as text.
+ *
+ * Order of evaluation: step defaults → personalisation rules (file order) → contraindication
+ * rules (file order) → unrecognised intake entries. Precedence of the outcome:
+ * blocked > needs_review > modified > ok; for a step: skip > modify > do. A "modify" rule whose
+ * if_params do not hold, or whose values are already in place, is recorded as a caution. */
+#include "protocol/protocol_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct reason_list {
+    pc_reason *v;
+    size_t n, cap;
+} reason_list;
+
+typedef struct plan_step {
+    char *name, *title;
+    pc_step_action action;
+    char *certification;
+    json_t *params;         /* object */
+    char *params_json;
+    char **notes;
+    size_t n_notes;
+    reason_list reasons;
+} plan_step;
+
+struct pc_plan {
+    pc_plan_status status;
+    reason_list reasons;
+    plan_step *steps;
+    size_t n_steps;
+    char **certs;
+    size_t n_certs;
+    char visit[11];
+    char *client_id;
+    const char *skin_type;  /* static */
+    int fitzpatrick;
+    char *protocol_name, *protocol_version;
+    json_t *unrecognised;   /* array of {list, field, value} */
+    json_t *sources;        /* copy of the protocol's sources */
+};
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static int reason_add(reason_list *l, const char *code, const char *text, const char *source,
+                      pc_effect effect)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 4;
+        pc_reason *v = realloc(l->v, cap * sizeof *v);
+        if (!v) return PC_ERR_NOMEM;
+        l->v = v;
+        l->cap = cap;
+    }
+    pc_reason *r = &l->v[l->n];
+    r->code = xstrdup(code);
+    r->text = xstrdup(text);
+    r->source = xstrdup(source);
+    r->effect = pc_effect_name(effect);
+    if (!r->code || !r->text || !r->source) {
+        free((char *)r->code);
+        free((char *)r->text);
+        free((char *)r->source);
+        return PC_ERR_NOMEM;
+    }
+    l->n++;
+    return PC_OK;
+}
+
+static void reason_free(reason_list *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free((char *)l->v[i].code);
+        free((char *)l->v[i].text);
+        free((char *)l->v[i].source);
+    }
+    free(l->v);
+}
+
+void pc_plan_free(pc_plan *plan)
+{
+    if (!plan) return;
+    reason_free(&plan->reasons);
+    for (size_t i = 0; i < plan->n_steps; i++) {
+        plan_step *s = &plan->steps[i];
+        free(s->name);
+        free(s->title);
+        free(s->certification);
+        json_decref(s->params);
+        free(s->params_json);
+        for (size_t k = 0; k < s->n_notes; k++) free(s->notes[k]);
+        free(s->notes);
+        reason_free(&s->reasons);
+    }
+    free(plan->steps);
+    for (size_t i = 0; i < plan->n_certs; i++) free(plan->certs[i]);
+    free(plan->certs);
+    free(plan->client_id);
+    free(plan->protocol_name);
+    free(plan->protocol_version);
+    json_decref(plan->unrecognised);
+    json_decref(plan->sources);
+    free(plan);
+}
+
+/* ---- matching ---- */
+
+static bool entry_matches(const pc_intake *in, const pc_rule *r, int kind)
+{
+    for (size_t i = 0; i < in->n[kind]; i++) {
+        const pc_intake_entry *e = &in->list[kind][i];
+        if (e->cls < 0) continue;
+        bool cls = false;
+        for (size_t k = 0; k < r->n_of[kind]; k++)
+            if (r->of[kind][k] == (size_t)e->cls) cls = true;
+        if (!cls) continue;
+        if ((kind == PC_VOCAB_MEDICATION || kind == PC_VOCAB_PROCEDURE) && r->within_days >= 0 &&
+            e->date != PC_NO_DATE && in->visit - e->date > r->within_days)
+            continue; /* outside the window; no date on a medication = taken now */
+        return true;
+    }
+    return false;
+}
+
+static bool rule_matches(const pc_intake *in, const pc_rule *r)
+{
+    for (int k = 0; k < PC_VOCAB_NKINDS; k++)
+        if (r->n_of[k] && !entry_matches(in, r, k)) return false;
+    if (r->pregnant >= 0 && in->pregnant != r->pregnant) return false;
+    if (r->breastfeeding >= 0 && in->breastfeeding != r->breastfeeding) return false;
+    if (r->n_skin_types) {
+        bool ok = false;
+        for (size_t i = 0; i < r->n_skin_types; i++)
+            if (strcmp(r->skin_types[i], in->skin_type) == 0) ok = true;
+        if (!ok) return false;
+    }
+    if (r->fitzpatrick_min && in->fitzpatrick < r->fitzpatrick_min) return false;
+    if (r->inflamed_min >= 0 || r->comedones_min >= 0 || r->inflamed_share_min >= 0) {
+        if (!in->has_assessment) return false;
+        long inflamed = in->counts[PC_COUNT_PAPULE] + in->counts[PC_COUNT_PUSTULE];
+        long comedones = in->counts[PC_COUNT_BLACKHEAD] + in->counts[PC_COUNT_WHITEHEAD];
+        if (r->inflamed_min >= 0 && inflamed < r->inflamed_min) return false;
+        if (r->comedones_min >= 0 && comedones < r->comedones_min) return false;
+        if (r->inflamed_share_min >= 0) {
+            double share = inflamed + comedones > 0 ? (double)inflamed / (double)(inflamed + comedones) : 0;
+            if (share < r->inflamed_share_min) return false;
+        }
+    }
+    return true;
+}
+
+static bool value_equal(const pc_value *a, const pc_value *b)
+{
+    if (a->is_number != b->is_number) return false;
+    return a->is_number ? a->num == b->num : strcmp(a->str, b->str) == 0;
+}
+
+/* ---- building ---- */
+
+static json_t *value_json(const pc_value *v)
+{
+    if (!v->is_number) return json_string(v->str);
+    if (v->num == floor(v->num) && fabs(v->num) < 1e15) return json_integer((json_int_t)v->num);
+    return json_real(v->num);
+}
+
+/* A sentence naming an unrecognised entry. */
+static int add_unrecognised(pc_plan *plan, const pc_intake_entry *e, int kind)
+{
+    static const char *const what[PC_VOCAB_NKINDS] = {"condition", "implant", "allergy",
+                                                      "medication", "procedure"};
+    char code[64], text[400];
+    snprintf(code, sizeof code, "unrecognised_%s", what[kind]);
+    snprintf(text, sizeof text,
+             "Unrecognised %s \"%.200s\" (%s): a practitioner must review it before treating.",
+             what[kind], e->name, e->path);
+    if (reason_add(&plan->reasons, code, text,
+                   "poreclear intake policy: nothing unknown is ignored (docs/intake.md)",
+                   PC_EFFECT_REVIEW))
+        return PC_ERR_NOMEM;
+    json_t *o = json_pack("{s:s, s:s, s:s}", "list", pc_intake_list_name(kind), "field", e->path,
+                          "value", e->name);
+    if (!o || json_array_append_new(plan->unrecognised, o)) return PC_ERR_NOMEM;
+    return PC_OK;
+}
+
+static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan *plan)
+{
+    size_t ns = p->n_steps;
+    pc_value *vals = NULL;
+    size_t *offs = NULL;
+    bool *skipped = NULL, *modified = NULL, blocked = false, review = false;
+    size_t total = 0;
+    int rc = PC_ERR_NOMEM;
+
+    plan->steps = calloc(ns, sizeof *plan->steps);
+    offs = calloc(ns + 1, sizeof *offs);
+    skipped = calloc(ns, sizeof *skipped);
+    modified = calloc(ns, sizeof *modified);
+    if (!plan->steps || !offs || !skipped || !modified) goto out;
+    for (size_t s = 0; s < ns; s++) {
+        offs[s] = total;
+        total += p->steps[s].n_params;
+    }
+    offs[ns] = total;
+    vals = calloc(total ? total : 1, sizeof *vals);
+    if (!vals) goto out;
+    for (size_t s = 0; s < ns; s++) {
+        const pc_step_def *d = &p->steps[s];
+        plan_step *ps = &plan->steps[s];
+        plan->n_steps++;
+        if (!(ps->name = xstrdup(d->name)) || !(ps->title = xstrdup(d->title))) goto out;
+        if (d->n_notes && !(ps->notes = calloc(d->n_notes, sizeof *ps->notes))) goto out;
+        for (size_t k = 0; k < d->n_notes; k++) {
+            if (!(ps->notes[k] = xstrdup(d->notes[k]))) goto out;
+            ps->n_notes++;
+        }
+        for (size_t k = 0; k < d->n_params; k++) {
+            pc_value *v = &vals[offs[s] + k];
+            v->is_number = d->params[k].is_number;
+            v->num = d->params[k].def;
+            v->str = d->params[k].def_s;
+        }
+    }
+
+    /* personalisation: parameters only; the status is not affected */
+    for (size_t i = 0; i < p->n_personalisation; i++) {
+        const pc_rule *r = &p->personalisation[i];
+        if (!rule_matches(in, r)) continue;
+        for (size_t k = 0; k < r->n_set; k++) vals[offs[r->step] + r->set[k].param] = r->set[k].value;
+        if (reason_add(&plan->steps[r->step].reasons, r->code, r->reason, r->source, PC_EFFECT_PERSONALISE))
+            goto out;
+    }
+
+    /* contraindications */
+    for (size_t i = 0; i < p->n_rules; i++) {
+        const pc_rule *r = &p->rules[i];
+        if (!rule_matches(in, r)) continue;
+        pc_effect eff = r->effect;
+        reason_list *into = r->step >= 0 ? &plan->steps[r->step].reasons : &plan->reasons;
+        if (eff == PC_EFFECT_BLOCK) {
+            blocked = true;
+        } else if (eff == PC_EFFECT_SKIP) {
+            skipped[r->step] = true;
+        } else if (eff == PC_EFFECT_MODIFY) {
+            pc_value *sv = &vals[offs[r->step]];
+            bool holds = true, changed = false;
+            for (size_t k = 0; k < r->n_if; k++)
+                if (!value_equal(&sv[r->if_params[k].param], &r->if_params[k].value)) holds = false;
+            if (holds) {
+                for (size_t k = 0; k < r->n_set; k++) {
+                    if (!value_equal(&sv[r->set[k].param], &r->set[k].value)) changed = true;
+                    sv[r->set[k].param] = r->set[k].value;
+                }
+            }
+            if (changed) modified[r->step] = true;
+            else eff = PC_EFFECT_CAUTION;
+        }
+        if (reason_add(into, r->code, r->reason, r->source, eff)) goto out;
+    }
+
+    /* nothing unknown is ignored */
+    for (int k = 0; k < PC_VOCAB_NKINDS; k++) {
+        for (size_t i = 0; i < in->n[k]; i++) {
+            if (in->list[k][i].cls >= 0) continue;
+            review = true;
+            if (add_unrecognised(plan, &in->list[k][i], k)) goto out;
+        }
+    }
+
+    bool any_change = false;
+    plan->certs = calloc(ns * 2 + 1, sizeof *plan->certs);
+    if (!plan->certs) goto out;
+    for (size_t s = 0; s < ns; s++) {
+        const pc_step_def *d = &p->steps[s];
+        plan_step *ps = &plan->steps[s];
+        if (skipped[s] || modified[s]) any_change = true;
+        ps->action = blocked || skipped[s] ? PC_ACTION_SKIP
+                     : modified[s]         ? PC_ACTION_MODIFY
+                                           : PC_ACTION_DO;
+        if (!(ps->params = json_object())) goto out;
+        if (ps->action != PC_ACTION_SKIP) {
+            for (size_t k = 0; k < d->n_params; k++) {
+                json_t *jv = value_json(&vals[offs[s] + k]);
+                if (!jv || json_object_set_new(ps->params, d->params[k].name, jv)) goto out;
+            }
+            const char *cert = d->certification;
+            for (size_t k = 0; k < d->n_cert_when; k++) {
+                const pc_value *v = &vals[offs[s] + d->cert_when[k].param];
+                if (!v->is_number && strcmp(v->str, d->cert_when[k].equals) == 0)
+                    cert = d->cert_when[k].certification;
+            }
+            if (cert) {
+                if (!(ps->certification = xstrdup(cert))) goto out;
+                bool seen = false;
+                for (size_t c = 0; c < plan->n_certs; c++)
+                    if (strcmp(plan->certs[c], cert) == 0) seen = true;
+                if (!seen) {
+                    if (!(plan->certs[plan->n_certs] = xstrdup(cert))) goto out;
+                    plan->n_certs++;
+                }
+            }
+        }
+        if (!(ps->params_json = json_dumps(ps->params, JSON_COMPACT | JSON_PRESERVE_ORDER))) goto out;
+    }
+    plan->status = blocked ? PC_PLAN_BLOCKED
+                   : review ? PC_PLAN_NEEDS_REVIEW
+                   : any_change ? PC_PLAN_MODIFIED
+                                : PC_PLAN_OK;
+    rc = PC_OK;
+out:
+    free(vals);
+    free(offs);
+    free(skipped);
+    free(modified);
+    if (rc) return pc_error(ctx, rc, "out of memory while building the plan");
+    return PC_OK;
+}
+
+int pc_plan_build(pc_ctx *ctx, const pc_protocol *proto, const char *intake, size_t intake_len,
+                  const char *assessment, size_t assessment_len, pc_plan **out)
+{
+    pc_intake in;
+    pc_plan *plan = NULL;
+    int rc;
+    memset(&in, 0, sizeof in);
+    if (!proto) return pc_error(ctx, PC_ERR_INVALID, "no protocol loaded");
+    if ((rc = pc_intake_parse(ctx, proto, intake, intake_len, &in))) goto out;
+    if (assessment && (rc = pc_assessment_parse(ctx, assessment, assessment_len, &in))) goto out;
+    rc = PC_ERR_NOMEM;
+    if (!(plan = calloc(1, sizeof *plan))) goto nomem;
+    pc_date_format(in.visit, plan->visit, sizeof plan->visit);
+    plan->skin_type = in.skin_type;
+    plan->fitzpatrick = in.fitzpatrick;
+    if (!(plan->client_id = xstrdup(in.client_id)) || !(plan->protocol_name = xstrdup(proto->name)) ||
+        !(plan->protocol_version = xstrdup(proto->version)) ||
+        !(plan->unrecognised = json_array()) || !(plan->sources = json_deep_copy(proto->sources)))
+        goto nomem;
+    if ((rc = build(ctx, proto, &in, plan))) goto out;
+    *out = plan;
+    plan = NULL;
+    rc = PC_OK;
+    goto out;
+nomem:
+    rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+out:
+    pc_plan_free(plan);
+    pc_intake_clear(&in);
+    return rc;
+}
+
+/* ---- accessors ---- */
+
+const char *pc_plan_status_name(pc_plan_status s)
+{
+    switch (s) {
+    case PC_PLAN_OK: return "ok";
+    case PC_PLAN_MODIFIED: return "modified";
+    case PC_PLAN_NEEDS_REVIEW: return "needs_review";
+    case PC_PLAN_BLOCKED: return "blocked";
+    }
+    return "blocked";
+}
+
+const char *pc_step_action_name(pc_step_action a)
+{
+    switch (a) {
+    case PC_ACTION_DO: return "do";
+    case PC_ACTION_MODIFY: return "modify";
+    case PC_ACTION_SKIP: return "skip";
+    }
+    return "skip";
+}
+
+pc_plan_status pc_plan_get_status(const pc_plan *plan) { return plan->status; }
+size_t pc_plan_reason_count(const pc_plan *plan) { return plan->reasons.n; }
+const pc_reason *pc_plan_reason(const pc_plan *plan, size_t i)
+{
+    return i < plan->reasons.n ? &plan->reasons.v[i] : NULL;
+}
+size_t pc_plan_step_count(const pc_plan *plan) { return plan->n_steps; }
+int pc_plan_get_step(const pc_plan *plan, size_t i, pc_plan_step *out)
+{
+    if (!plan || i >= plan->n_steps) return 0;
+    const plan_step *s = &plan->steps[i];
+    out->step = s->name;
+    out->action = s->action;
+    out->certification = s->certification;
+    out->params_json = s->params_json;
+    out->n_reasons = s->reasons.n;
+    out->reasons = s->reasons.v;
+    return 1;
+}
+size_t pc_plan_certification_count(const pc_plan *plan) { return plan->n_certs; }
+const char *pc_plan_certification(const pc_plan *plan, size_t i)
+{
+    return i < plan->n_certs ? plan->certs[i] : NULL;
+}
+const char *pc_plan_visit_date(const pc_plan *plan) { return plan->visit; }
+const char *pc_plan_client_id(const pc_plan *plan) { return plan->client_id; }
+const char *pc_plan_skin_type(const pc_plan *plan) { return plan->skin_type; }
+int pc_plan_fitzpatrick(const pc_plan *plan) { return plan->fitzpatrick; }
+
+/* ---- JSON ---- */
+
+static json_t *reasons_json(const reason_list *l)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < l->n; i++) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "code", l->v[i].code, "effect", l->v[i].effect,
+                              "text", l->v[i].text, "source", l->v[i].source);
+        if (!o || json_array_append_new(a, o)) {
+            json_decref(o);
+            json_decref(a);
+            return NULL;
+        }
+    }
+    return a;
+}
+
+int pc_plan_to_json(pc_ctx *ctx, const pc_plan *plan, int pretty, char **out)
+{
+    json_t *root = NULL, *steps = NULL, *certs = NULL;
+    char *text = NULL;
+    int rc = PC_ERR_NOMEM;
+    if (!(steps = json_array()) || !(certs = json_array())) goto out;
+    for (size_t i = 0; i < plan->n_certs; i++)
+        if (json_array_append_new(certs, json_string(plan->certs[i]))) goto out;
+    for (size_t i = 0; i < plan->n_steps; i++) {
+        const plan_step *s = &plan->steps[i];
+        json_t *o = json_pack("{s:s, s:s, s:s, s:O, s:s?, s:o}", "step", s->name, "title", s->title,
+                              "action", pc_step_action_name(s->action), "params", s->params,
+                              "certification", s->certification, "reasons", reasons_json(&s->reasons));
+        if (!o || json_array_append_new(steps, o)) goto out;
+    }
+    json_t *client = json_pack("{s:s, s:s}", "id", plan->client_id, "skin_type", plan->skin_type);
+    if (!client) goto out;
+    if (json_object_set_new(client, "fitzpatrick",
+                            plan->fitzpatrick ? json_integer(plan->fitzpatrick) : json_null())) {
+        json_decref(client);
+        goto out;
+    }
+    root = json_pack("{s:s, s:i, s:{s:s, s:s}, s:s, s:s, s:o, s:o, s:O, s:O, s:O, s:O}",
+                     "format", "poreclear-plan", "format_version", 1,
+                     "protocol", "name", plan->protocol_name, "version", plan->protocol_version,
+                     "status", pc_plan_status_name(plan->status), "visit_date", plan->visit,
+                     "client", client, "reasons", reasons_json(&plan->reasons),
+                     "steps", steps, "certifications", certs,
+                     "unrecognised", plan->unrecognised, "sources", plan->sources);
+    if (!root) goto out;
+    text = json_dumps(root, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
+    if (!text) goto out;
+    *out = text;
+    rc = PC_OK;
+out:
+    json_decref(root);
+    json_decref(steps);
+    json_decref(certs);
+    if (rc) return pc_error(ctx, rc, "out of memory");
+    return PC_OK;
+}
+
+/* ---- text: the sheet above the chair ---- */
+
+typedef struct sbuf {
+    char *s;
+    size_t n, cap;
+    bool oom;
+} sbuf;
+
+static void sb_add(sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+
+static void sb_add(sbuf *b, const char *fmt, ...)
+{
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = b->cap - b->n;
+        int k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = true;
+            return;
+        }
+        if ((size_t)k < room) {
+            b->n += (size_t)k;
+            return;
+        }
+        size_t cap = b->cap ? b->cap * 2 : 1024;
+        while (cap < b->n + (size_t)k + 1) cap *= 2;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+static const char *status_line(pc_plan_status s)
+{
+    switch (s) {
+    case PC_PLAN_OK: return "OK - go ahead as planned";
+    case PC_PLAN_MODIFIED: return "MODIFIED - a contraindication changed the plan; follow the steps below";
+    case PC_PLAN_NEEDS_REVIEW: return "NEEDS REVIEW - do not start until a practitioner has reviewed the entries below";
+    case PC_PLAN_BLOCKED: return "BLOCKED - do NOT treat today";
+    }
+    return "";
+}
+
+int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
+{
+    sbuf b = {0};
+    static const char *const roman[7] = {"not recorded", "I", "II", "III", "IV", "V", "VI"};
+    sb_add(&b, "%s (protocol %s)\n", plan->protocol_name, plan->protocol_version);
+    sb_add(&b, "Client %s   visit %s   skin %s   Fitzpatrick %s\n", plan->client_id, plan->visit,
+           plan->skin_type, roman[plan->fitzpatrick >= 0 && plan->fitzpatrick <= 6 ? plan->fitzpatrick : 0]);
+    sb_add(&b, "\nSTATUS: %s\n", status_line(plan->status));
+    for (size_t i = 0; i < plan->reasons.n; i++) {
+        const pc_reason *r = &plan->reasons.v[i];
+        sb_add(&b, "  !! %s [%s: %s]\n", r->text, r->effect, r->code);
+    }
+    sb_add(&b, "\n");
+    for (size_t i = 0; i < plan->n_steps; i++) {
+        const plan_step *s = &plan->steps[i];
+        const char *act = s->action == PC_ACTION_DO ? "DO" : s->action == PC_ACTION_MODIFY ? "MODIFY" : "SKIP";
+        sb_add(&b, "%2zu. %-16s %-6s", i + 1, s->title, act);
+        const char *key;
+        json_t *v;
+        json_object_foreach(s->params, key, v) {
+            if (json_is_string(v)) sb_add(&b, " %s=%s", key, json_string_value(v));
+            else if (json_is_integer(v)) sb_add(&b, " %s=%lld", key, (long long)json_integer_value(v));
+            else sb_add(&b, " %s=%g", key, json_number_value(v));
+        }
+        if (s->certification) sb_add(&b, "  [certified: %s]", s->certification);
+        sb_add(&b, "\n");
+        for (size_t k = 0; k < s->reasons.n; k++) {
+            const pc_reason *r = &s->reasons.v[k];
+            sb_add(&b, "      %s %s [%s: %s]\n", r->effect[0] == 'p' ? "-" : "!", r->text, r->effect, r->code);
+        }
+        if (s->action != PC_ACTION_SKIP)
+            for (size_t k = 0; k < s->n_notes; k++) sb_add(&b, "      . %s\n", s->notes[k]);
+    }
+    sb_add(&b, "\nCertifications required: ");
+    if (!plan->n_certs) sb_add(&b, "none");
+    for (size_t i = 0; i < plan->n_certs; i++) sb_add(&b, "%s%s", i ? ", " : "", plan->certs[i]);
+    sb_add(&b, "\nSources: run with --json for every rule's citation.\n");
+    if (b.oom || !b.s) {
+        free(b.s);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    *out = b.s;
+    return PC_OK;
+}

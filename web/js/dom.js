@@ -54,8 +54,8 @@ const BADGES = {
     do: ['✓', 'Do'],
     modify: ['◐', 'Modified'],
     skip: ['⊘', 'Skip'],
-    blocked: ['⛔', 'Blocked'],
-    block: ['⛔', 'Blocks'],
+    blocked: ['✖', 'Blocked'],
+    block: ['✖', 'Blocks'],
     caution: ['⚠', 'Caution'],
     needs_review: ['⚠', 'Needs review'],
     ok: ['✓', 'OK'],
@@ -63,7 +63,7 @@ const BADGES = {
     signed: ['✓', 'Signed'],
     pending: ['○', 'Not started'],
     active: ['▶', 'In progress'],
-    refused: ['⛔', 'Refused'],
+    refused: ['✖', 'Refused'],
 };
 export function badge(kind, words) {
     const [icon, text] = BADGES[kind] || ['•', kind];
@@ -74,7 +74,7 @@ export function badge(kind, words) {
 
 // An alert box; kind is error | warn | ok | info.
 export function alertBox(kind, title, ...body) {
-    const icons = { error: '⛔', warn: '⚠', ok: '✓', info: 'ℹ' };
+    const icons = { error: '✖', warn: '⚠', ok: '✓', info: 'ℹ' };
     return h('div', { class: `alert ${kind}`, role: kind === 'error' ? 'alert' : 'status' },
         h('span', { class: 'icon', 'aria-hidden': 'true' }, icons[kind] || 'ℹ'),
         h('div', null, title ? h('strong', { class: 'title' }, title) : null, ...body));

@@ -86,11 +86,11 @@ function names(list) {
     if (!Array.isArray(list)) return [];
     return list.map((e) => (typeof e === 'string' ? e : (e && (e.name || e.code || e.id)) || '')).filter(Boolean);
 }
-function dated(list, dateKey) {
+function dated(list, nameKey, dateKey) {
     if (!Array.isArray(list)) return [];
     return list.map((e) => (typeof e === 'string'
         ? { name: e, date: '' }
-        : { name: (e && (e.name || e.code)) || '', date: (e && (e[dateKey] || e.date)) || '' }))
+        : { name: (e && (e[nameKey] || e.name || e.kind)) || '', date: (e && e[dateKey]) || '' }))
         .filter((e) => e.name);
 }
 
@@ -106,17 +106,19 @@ export function fromIntake(intake) {
         conditions: names(i.conditions),
         implants: names(i.implants),
         allergies: names(i.allergies),
-        medications: dated(i.medications, 'last_taken'),
-        recent_procedures: dated(i.recent_procedures, 'date'),
+        medications: dated(i.medications, 'name', 'last_taken'),
+        recent_procedures: dated(i.recent_procedures, 'kind', 'date'),
+        notes: typeof i.notes === 'string' ? i.notes : '',
     };
 }
 
-// The form's model → the intake JSON the server validates (docs/intake.md).
+// The form's model → the intake JSON the server validates (docs/intake.md; lib/protocol/intake.c:
+// medications [{name, last_taken?}], recent_procedures [{kind, date}], notes).
 export function toIntake(m) {
     const client = {};
     if (m.skin_type) client.skin_type = m.skin_type;
     if (m.fitzpatrick) client.fitzpatrick = Number(m.fitzpatrick);
-    return {
+    const out = {
         client,
         conditions: m.conditions,
         pregnant: Boolean(m.pregnant),
@@ -124,8 +126,11 @@ export function toIntake(m) {
         implants: m.implants,
         allergies: m.allergies,
         medications: m.medications.map((e) => (e.date ? { name: e.name, last_taken: e.date } : { name: e.name })),
-        recent_procedures: m.recent_procedures.map((e) => (e.date ? { name: e.name, date: e.date } : { name: e.name })),
+        // a procedure's date is required by the schema; a medication's last_taken is optional
+        recent_procedures: m.recent_procedures.map((e) => ({ kind: e.name, date: e.date })),
     };
+    if (m.notes) out.notes = m.notes;
+    return out;
 }
 
 // A one-line summary of an intake for the history list.

@@ -33,6 +33,7 @@ export function paramParts(key) {
         if (key.endsWith(suffix)) return { label: humanize(key.slice(0, -suffix.length)), unit };
     }
     if (key === 'ph') return { label: 'pH', unit: '' };
+    if (key === 'spf') return { label: 'SPF', unit: '' };
     return { label: humanize(key), unit: '' };
 }
 export function fmtValue(v, unit) {
@@ -55,7 +56,7 @@ export function paramsList(params, cls) {
 
 const EFFECT_BADGE = {
     block: ['blocked', 'Blocks'],
-    skip: ['skip', 'Skip'],
+    skip: ['blocked', 'Rules out'],
     modify: ['modify', 'Changes'],
     caution: ['caution', 'Caution'],
     review: ['needs_review', 'Review'],
@@ -98,8 +99,8 @@ export function stepCard(s, index, extra) {
     return h('li', { class: `step ${kind}`, id: `step-${s.step}`, 'data-step': s.step, 'data-action': s.action },
         h('div', { class: 'step-head' },
             h('span', { class: 'step-num', 'aria-hidden': 'true' }, String(index + 1)),
-            h('h3', null, stepName(s.step)),
-            s.certification ? h('span', { class: 'badge info' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '🎓'), `Needs ${humanize(s.certification).toLowerCase()} certification`) : null,
+            h('h3', null, s.title && !STEP_NAMES[s.step] ? s.title : stepName(s.step)),
+            s.certification ? h('span', { class: 'badge info' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '★'), `Needs ${humanize(s.certification).toLowerCase()} certification`) : null,
             stepBadge(s)),
         s.action !== 'skip' ? paramsList(s.params) : null,
         reasonsList(s.reasons),
@@ -111,7 +112,7 @@ const VERDICTS = {
     modified: ['ok', '◐', 'Plan adapted to this client', 'Some steps are changed or skipped — see the reasons on each step.'],
     needs_review: ['needs_review', '⚠', 'Needs review before treating',
         'The intake names something the protocol does not know. A practitioner or admin must review it and record a reason before a session can start.'],
-    blocked: ['blocked', '⛔', 'BLOCKED — do not treat today',
+    blocked: ['blocked', '✖', 'BLOCKED — do not treat today',
         'A contraindication rules out the whole treatment. A session can only start after a review recorded with a reason (for example a doctor\'s letter).'],
 };
 

@@ -63,12 +63,19 @@ function userRow(u, me, onChanged, notices) {
     const act = form.querySelector('[data-act="active"]');
     if (act) act.addEventListener('click', () => patch({ active: !u.active }, act));
 
-    return h('tr', { 'data-user': u.username },
+    const editRow = h('tr', { class: 'edit-row', id: editId, hidden: true }, h('td', { colspan: 5 }, h('h3', null, `Edit ${u.display_name || u.username}`), form));
+    const editBtn = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': editId, 'data-act': 'edit' }, 'Edit');
+    editBtn.addEventListener('click', () => {
+        editRow.hidden = !editRow.hidden;
+        editBtn.setAttribute('aria-expanded', String(!editRow.hidden));
+    });
+    const row = h('tr', { 'data-user': u.username },
         h('td', null, h('strong', null, u.display_name || u.username), h('div', { class: 'small muted' }, u.username)),
         h('td', null, roleLabel(u.role)),
         h('td', null, (u.certifications || []).length ? (u.certifications || []).map(certLabel).join(', ') : h('span', { class: 'muted' }, 'none')),
         h('td', null, u.active ? badge('ok', 'Active') : badge('skip', 'Inactive'), u.must_change_password ? h('div', { class: 'small muted' }, 'must change password') : null),
-        h('td', null, h('details', { id: editId }, h('summary', null, 'Edit'), form)));
+        h('td', null, editBtn));
+    return [row, editRow];
 }
 
 async function usersTab(box, me) {

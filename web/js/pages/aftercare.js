@@ -74,13 +74,13 @@ startPage({
         if (client) crumbs.push({ href: `/client?id=${client.id}`, label: client.name });
         crumbs.push({ href: `/session?id=${sid}`, label: 'Session' }, { label: 'Aftercare' });
 
-        const printBtn = h('button', { type: 'button', class: 'primary', id: 'print-handout' }, '🖨 Print handout');
+        const printBtn = h('button', { type: 'button', class: 'primary', id: 'print-handout' }, 'Print handout');
         printBtn.addEventListener('click', () => window.print());
 
         fill(main,
             pageHead('Aftercare', crumbs,
                 printBtn,
-                h('a', { class: 'button', id: 'download-ics', href: `/api/sessions/${sid}/aftercare.ics`, download: `aftercare-${sid}.ics` }, '📅 Calendar (.ics)'),
+                h('a', { class: 'button', id: 'download-ics', href: `/api/sessions/${sid}/aftercare.ics`, download: `aftercare-${sid}.ics` }, 'Calendar file (.ics)'),
                 h('a', { class: 'button', id: 'open-html', href: `/api/sessions/${sid}/aftercare.html`, target: '_blank', rel: 'noopener' }, 'One-page handout')),
             s.signed_at ? null : alertBox('warn', 'The session is not signed yet', h('p', null, 'The rebooking date is stored on the client\'s page when the session is signed.')),
             h('p', { class: 'no-print muted' }, 'Give the client the printed handout, or let them import the calendar file: it reminds them what to avoid, and when to come back.'),

@@ -75,7 +75,12 @@ function datedList(name, legend, hint, table, dateLabel, dateHint, rows) {
         h('legend', null, legend),
         h('p', { class: 'hint' }, hint, ' ', dateHint),
         datalist,
-        h('p', { class: 'small muted' }, 'Common: ', table.map(([, label], i) => [i ? ', ' : '', label])),
+        h('p', { class: 'small muted', id: `${name}-quick-label` }, 'Tap to add a common one, then give its date:'),
+        h('div', { class: 'quick-add', role: 'group', 'aria-labelledby': `${name}-quick-label` }, table.map(([v, label]) => {
+            const b = h('button', { type: 'button', 'data-add': v }, `+ ${label}`);
+            b.addEventListener('click', () => addRow({ name: v }).querySelector('[data-part="date"]').focus());
+            return b;
+        })),
         ul,
         quick);
 }
@@ -138,6 +143,11 @@ startPage({
                 'Last taken', 'Give the date it was last taken (today if still taking it).', m.medications),
             datedList('recent_procedures', 'Recent treatments and procedures', 'Peels, injections, laser, surgery or waxing on the face in the last year.', PROCEDURES,
                 'Date', 'Give the date of the treatment.', m.recent_procedures),
+            h('fieldset', { id: 'fs-notes' },
+                h('legend', null, 'Notes'),
+                h('label', { for: 'intake-notes', class: 'visually-hidden' }, 'Notes'),
+                h('p', { class: 'hint' }, 'Anything else the client told you (not used by the rules, kept with this version).'),
+                h('textarea', { id: 'intake-notes', name: 'notes', rows: 3, maxlength: 4000 }, m.notes || '')),
             h('div', { class: 'button-row' },
                 h('button', { type: 'submit', class: 'primary big', id: 'intake-save' }, latest ? `Save as version ${latest.version + 1}` : 'Save intake'),
                 h('a', { class: 'button', href: `/client?id=${clientId}` }, 'Cancel')));
@@ -157,9 +167,11 @@ startPage({
                 medications: readRows(form, 'medications'),
                 recent_procedures: readRows(form, 'recent_procedures'),
             };
+            model.notes = form.querySelector('#intake-notes').value.trim();
             const missing = [];
             if (!model.skin_type) missing.push('skin type');
             if (!model.fitzpatrick) missing.push('Fitzpatrick type');
+            for (const p of model.recent_procedures) if (!p.date) missing.push(`the date of “${p.name}”`);
             if (missing.length) {
                 fill(errors, alertBox('error', 'Please complete the form', h('p', null, `Missing: ${missing.join(', ')}.`)));
                 errors.hidden = false;

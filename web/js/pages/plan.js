@@ -152,6 +152,12 @@ startPage({
                     h('button', { type: 'button', id: 'print-plan', class: 'no-print' }, 'Print')),
                 h('p', { class: 'muted' }, `${fmtDate(data.date)} · from intake version ${data.intake_version}`),
                 verdict(plan.status),
+                plan.unrecognised && plan.unrecognised.length
+                    ? alertBox('warn', 'Not recognised by the protocol',
+                        h('ul', { id: 'unrecognised' }, plan.unrecognised.map((u) => h('li', null,
+                            h('strong', null, u.name || u.value || u.entry || '?'), ` — ${(u.list || '').replace(/_/g, ' ')}`))),
+                        h('p', null, 'Check the spelling in the intake, or review it below and record your decision.'))
+                    : null,
                 plan.reasons && plan.reasons.length
                     ? h('section', { class: 'card', id: 'plan-reasons', 'aria-labelledby': 'pr-h' }, h('h2', { id: 'pr-h' }, 'For the whole treatment'), reasonsList(plan.reasons))
                     : null,

@@ -19,7 +19,7 @@ static const struct {
 } skin_tone[6] = {
     {70, 9, 12},  /* I:   ITA  59° very light */
     {65, 10, 14}, /* II:  ITA  47° light */
-    {62, 12, 17}, /* III: ITA  35° intermediate */
+    {60, 12, 17}, /* III: ITA  30° intermediate */
     {55, 11, 18}, /* IV:  ITA  16° tan */
     {45, 11, 17}, /* V:   ITA -16° brown */
     {33, 10, 13}, /* VI:  ITA -53° dark */

@@ -1,53 +1,187 @@
-/* The analysis driver (first crude version: skin fraction only, no findings yet). */
+/* The analysis driver: owns the work planes and the order of the steps.
+ *
+ * photo --(box downsampling to at most WORK_MAX_SIDE, sRGB -> Lab row kernel)--> work planes
+ *   -> skin mask (skin.c) -> capture gate -> illumination normalisation (skin.c)
+ *   -> blob detection (detect.c) -> measures and scores (measure.c)
+ * Findings are mapped back to the photo's pixels. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "poreclear/analysis.h"
+#include "analysis_internal.h"
+#include "core/checked.h"
 
-static const char *const grade_names[4] = {"mild", "moderate", "severe", "very severe"};
+/* Work resolution cap: the domain's feature table is for 640 px face photos (see
+ * docs/analysis.md); above 1280 px a side the photo is box-downsampled by an integer factor,
+ * which keeps the smallest pores (1-4 px at 640) at least a pixel wide on a 12 MP photo. */
+#define WORK_MAX_SIDE 1280
+/* Capture gate. Phone skin analysers want the face at least ~400 px wide
+ * (../shared/domain/analysis.md); we refuse below 128 px a side or below 15 % skin or
+ * 20,000 skin pixels, where the counts would be meaningless. */
+#define GATE_MIN_SIDE 128
+#define GATE_MIN_SKIN_FRACTION 0.15
+#define GATE_MIN_SKIN_PIXELS 20000
+
+typedef struct lab_job {
+    const pc_image *img;
+    const uint8_t *roi;
+    pca_work *w;
+} lab_job;
+
+/* Row kernel: average f x f blocks of the photo (sRGB bytes), convert to Lab; roi by
+ * majority. */
+static void lab_rows(void *arg, int y0, int y1)
+{
+    lab_job *j = arg;
+    pca_work *w = j->w;
+    int f = w->scale, W = j->img->width;
+    uint8_t *row = malloc((size_t)w->w * 3);
+    unsigned *acc = malloc((size_t)w->w * 4 * sizeof *acc);
+    if (!row || !acc) {
+        free(row);
+        free(acc);
+        return;
+    }
+    for (int y = y0; y < y1; y++) {
+        memset(acc, 0, (size_t)w->w * 4 * sizeof *acc);
+        for (int dy = 0; dy < f; dy++) {
+            size_t sy = (size_t)y * f + dy;
+            const uint8_t *src = j->img->rgb + sy * W * 3;
+            const uint8_t *roi = j->roi ? j->roi + sy * W : NULL;
+            for (int x = 0; x < w->w; x++)
+                for (int dx = 0; dx < f; dx++) {
+                    size_t sx = (size_t)x * f + dx;
+                    acc[4 * x] += src[3 * sx];
+                    acc[4 * x + 1] += src[3 * sx + 1];
+                    acc[4 * x + 2] += src[3 * sx + 2];
+                    acc[4 * x + 3] += roi ? roi[sx] != 0 : 1;
+                }
+        }
+        unsigned ff = (unsigned)(f * f);
+        for (int x = 0; x < w->w; x++) {
+            for (int c = 0; c < 3; c++) row[3 * x + c] = (uint8_t)((acc[4 * x + c] + ff / 2) / ff);
+            w->roi[(size_t)y * w->w + x] = 2 * acc[4 * x + 3] >= ff;
+        }
+        size_t o = (size_t)y * w->w;
+        pca_lab_row(row, w->w, w->L + o, w->a + o, w->b + o);
+    }
+    free(row);
+    free(acc);
+}
+
+static void work_free(pca_work *w)
+{
+    free(w->L);
+    free(w->a);
+    free(w->b);
+    free(w->skin);
+    free(w->roi);
+}
 
 int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, pc_analysis **out)
 {
-    if (!img || !img->rgb || img->width <= 0 || img->height <= 0 || !out)
-        return pc_error(ctx, PC_ERR_INVALID, "analyze: no image");
     pc_analysis_opts defaults;
     if (!opts) {
         memset(&defaults, 0, sizeof defaults);
         opts = &defaults;
     }
-    size_t n = (size_t)img->width * (size_t)img->height;
-    if (!opts->skip_capture_gate && (img->width < 64 || img->height < 64))
-        return pc_error(ctx, PC_ERR_CAPTURE, "image too small (%dx%d, need 64x64)", img->width,
-                        img->height);
-    pc_analysis *a = calloc(1, sizeof *a);
-    if (!a) return pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
-    size_t skin = 0, inside = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (opts->roi && !opts->roi[i]) continue;
-        inside++;
-        const uint8_t *p = img->rgb + 3 * i;
-        int r = p[0], g = p[1], b = p[2];
-        int cr = (int)(128 + 0.5 * r - 0.4187 * g - 0.0813 * b);
-        int cb = (int)(128 - 0.1687 * r - 0.3313 * g + 0.5 * b);
-        if (cr >= 133 && cr <= 173 && cb >= 77 && cb <= 127) skin++;
+    if (!img || !img->rgb || img->width <= 0 || img->height <= 0 || !out)
+        return pc_error(ctx, PC_ERR_INVALID, "analyze: no image");
+    if ((uint64_t)img->width * (uint64_t)img->height > PC_IMAGE_MAX_PIXELS)
+        return pc_error(ctx, PC_ERR_LIMIT, "analyze: image larger than %llu pixels",
+                        (unsigned long long)PC_IMAGE_MAX_PIXELS);
+    if (!opts->skip_capture_gate && (img->width < GATE_MIN_SIDE || img->height < GATE_MIN_SIDE))
+        return pc_error(ctx, PC_ERR_CAPTURE, "image too small for analysis (%dx%d, need %dx%d)",
+                        img->width, img->height, GATE_MIN_SIDE, GATE_MIN_SIDE);
+    int status = PC_ERR_NOMEM;
+    pc_analysis *a = NULL;
+    pca_findings fl = {NULL, 0, 0};
+    pca_work w;
+    memset(&w, 0, sizeof w);
+    int side = img->width > img->height ? img->width : img->height;
+    w.scale = (side + WORK_MAX_SIDE - 1) / WORK_MAX_SIDE;
+    w.w = img->width / w.scale;
+    w.h = img->height / w.scale;
+    if (w.w < 1) w.w = 1;
+    if (w.h < 1) w.h = 1;
+    w.threads = opts->threads > 0 ? opts->threads : 1;
+    int wside = w.w > w.h ? w.w : w.h;
+    w.feature_scale = wside > 640 ? (float)wside / 640.0f : 1.0f;
+    size_t n = (size_t)w.w * w.h;
+    w.L = malloc(n * sizeof *w.L);
+    w.a = malloc(n * sizeof *w.a);
+    w.b = malloc(n * sizeof *w.b);
+    w.skin = malloc(n);
+    w.roi = malloc(n);
+    if (!w.L || !w.a || !w.b || !w.skin || !w.roi) goto nomem;
+    lab_job lj = {img, opts->roi, &w};
+    pca_parallel(w.threads, w.h, lab_rows, &lj);
+
+    long nskin = pca_skin_mask(&w);
+    if (nskin < 0) goto nomem;
+    size_t inside = 0;
+    for (size_t i = 0; i < n; i++) inside += w.roi[i];
+    double frac = inside ? (double)nskin / (double)inside : 0.0;
+    size_t skin_px = (size_t)nskin * (size_t)w.scale * (size_t)w.scale;
+    if (!opts->skip_capture_gate &&
+        (frac < GATE_MIN_SKIN_FRACTION || skin_px < GATE_MIN_SKIN_PIXELS)) {
+        status = pc_error(ctx, PC_ERR_CAPTURE,
+                          "too little skin to analyse (%.1f%% of the image, %zu pixels; need "
+                          "%.0f%% and %d pixels)",
+                          100.0 * frac, skin_px, 100.0 * GATE_MIN_SKIN_FRACTION,
+                          GATE_MIN_SKIN_PIXELS);
+        goto out;
     }
+    a = calloc(1, sizeof *a);
+    if (!a) goto nomem;
     a->width = img->width;
     a->height = img->height;
-    a->skin_pixels = skin;
-    a->skin_fraction = inside ? (double)skin / (double)inside : 0.0;
+    a->skin_fraction = frac;
+    a->skin_pixels = skin_px;
     a->px_per_mm = opts->px_per_mm > 0 ? opts->px_per_mm : 0;
-    a->grade = 0;
-    a->grade_name = grade_names[0];
-    pc_scores s = {100, 100, 100, 100, 100, 100, 100, 100};
-    a->scores = s;
-    if (!opts->skip_capture_gate && a->skin_fraction < 0.15) {
-        double f = a->skin_fraction;
-        pc_analysis_free(a);
-        return pc_error(ctx, PC_ERR_CAPTURE, "too little skin (%.0f%% of the image, need 15%%)",
-                        100.0 * f);
+    if (nskin > 0) {
+        if (pca_flatten_light(&w)) goto nomem;
+        if (pca_detect(&w, &fl)) goto nomem;
+    }
+    /* back to the photo's pixels: centre of the f x f block */
+    float f = (float)w.scale;
+    for (size_t k = 0; k < fl.n; k++) {
+        pc_finding *p = &fl.v[k];
+        p->x = (p->x + 0.5f) * f - 0.5f;
+        p->y = (p->y + 0.5f) * f - 0.5f;
+        p->r *= f;
+        a->counts[p->type]++;
+    }
+    a->findings = fl.v;
+    a->n_findings = fl.n;
+    fl.v = NULL;
+    pca_measures m;
+    memset(&m, 0, sizeof m);
+    if (nskin > 0) pca_measure(&w, &m);
+    pca_score(a, &m);
+    if (opts->keep_mask) {
+        size_t np = (size_t)img->width * img->height;
+        a->skin_mask = malloc(np);
+        if (!a->skin_mask) goto nomem;
+        for (int y = 0; y < img->height; y++) {
+            int wy = y / w.scale < w.h ? y / w.scale : w.h - 1;
+            for (int x = 0; x < img->width; x++) {
+                int wx = x / w.scale < w.w ? x / w.scale : w.w - 1;
+                a->skin_mask[(size_t)y * img->width + x] = w.skin[(size_t)wy * w.w + wx];
+            }
+        }
     }
     *out = a;
-    return PC_OK;
+    a = NULL;
+    status = PC_OK;
+    goto out;
+nomem:
+    status = pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
+out:
+    work_free(&w);
+    free(fl.v);
+    pc_analysis_free(a);
+    return status;
 }
 
 void pc_analysis_free(pc_analysis *a)

@@ -1,0 +1,84 @@
+/* Internal interface of the analysis engine (lib/analysis/): planes, row kernels, the thread
+ * driver, the skin mask, the blob detector and the measures. Nothing here is public.
+ *
+ * Layout (libvips style): kernels work on one row (or one strip of columns) of float planes
+ * and know nothing of files, JSON or threads; pca_parallel() owns the threads. Every kernel
+ * computes each output value from its inputs alone, in a fixed order, so results are
+ * identical for any thread count. */
+#ifndef PC_ANALYSIS_INTERNAL_H
+#define PC_ANALYSIS_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "poreclear/analysis.h"
+
+/* ---- thread driver (parallel.c) ---- */
+
+/* Calls fn(arg, begin, end) on disjoint contiguous sub-ranges covering [0, n), on up to
+ * `threads` threads (the caller's thread included). Falls back to one thread when threads
+ * cannot be started. */
+typedef void (*pca_range_fn)(void *arg, int begin, int end);
+void pca_parallel(int threads, int n, pca_range_fn fn, void *arg);
+
+/* ---- colour (colour.c) ---- */
+
+/* sRGB 8-bit -> CIE L*a*b* (D65), one row of n pixels. Uses lookup tables for the sRGB
+ * transfer function and for the cube root. */
+void pca_lab_row(const uint8_t *rgb, int n, float *L, float *a, float *b);
+/* Exact (slow) reference conversion of one pixel, for tests. */
+void pca_lab_pixel_ref(uint8_t r, uint8_t g, uint8_t b, float *L, float *A, float *B);
+
+/* ---- blurs (blur.c) ---- */
+
+/* Gaussian blur of a w x h float plane (zero outside the plane), in place; scratch must hold
+ * w*h floats. Small sigmas use a sampled kernel, larger ones three box passes. */
+void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads);
+
+/* ---- work image (analyze.c owns it) ---- */
+
+typedef struct pca_work {
+    int w, h;        /* working resolution */
+    int scale;       /* integer downsampling factor from the photo to the work planes */
+    float *L, *a, *b;/* CIE Lab of the work image; L is illumination-normalised after skin */
+    uint8_t *skin;   /* w*h, 1 = skin (and inside roi) */
+    uint8_t *roi;    /* w*h, 1 = inside roi (all ones without roi) */
+    int threads;
+    /* skin statistics (skin.c) */
+    float L_med, a_med, b_med; /* medians over skin */
+    float feature_scale;       /* work pixels per "640 px face photo" pixel (>= 1) */
+} pca_work;
+
+/* ---- skin mask (skin.c) ---- */
+
+/* Compute w->skin from w->L/a/b (and w->roi); fills L_med/a_med/b_med. Returns the number of
+ * skin pixels; -1 when out of memory. */
+long pca_skin_mask(pca_work *w);
+/* Divide the slow illumination out of w->L on skin (large masked blur). 0 or -1 (no memory). */
+int pca_flatten_light(pca_work *w);
+
+/* ---- detection (detect.c) ---- */
+
+typedef struct pca_findings {
+    pc_finding *v;
+    size_t n, cap;
+} pca_findings;
+
+/* Multi-scale blob detection on the work planes; findings in work pixels. 0 or -1 (no memory). */
+int pca_detect(const pca_work *w, pca_findings *out);
+
+/* ---- measures (measure.c) ---- */
+
+typedef struct pca_measures {
+    double shine_fraction, redness_excess, roughness, tone_sd, L_median;
+} pca_measures;
+
+int pca_measure(const pca_work *w, pca_measures *m);
+/* Fill a->scores, a->grade, a->grade_name, a->pore_density from counts and measures. */
+void pca_score(pc_analysis *a, const pca_measures *m);
+
+/* Hayashi band of a lesion count: 0 mild (0-5), 1 moderate (6-20), 2 severe (21-50),
+ * 3 very severe (> 50). */
+int pca_hayashi_grade(size_t lesions);
+
+#endif

@@ -1,0 +1,348 @@
+/* Multi-scale blob detection on the work planes.
+ *
+ * Scale space: masked Gaussian means  mean_s(X) = G_s*(X.m) / G_s*m  (m = skin mask, so hair,
+ * eyes and background never enter a mean) of X = L* (illumination-normalised) and X = a*,
+ * at sigma_i = SIGMA0 * fs * sqrt(2)^i. The difference of Gaussians between sigma_i and
+ * 2 sigma_i (centre minus its own surround) approximates the scale-normalised Laplacian
+ * (Lindeberg 1998, "Feature detection with automatic scale selection", IJCV 30:79); for a
+ * disc of radius r and depth d it peaks at sigma = 0.52 r with 0.47 d. Candidates are 3x3
+ * local maxima of the response per scale; non-maximum suppression across scales keeps the
+ * strongest. Each survivor is then measured directly (disc versus annulus means of L*, a*, b*)
+ * and typed by colour, contrast and size (docs/analysis.md, table in the domain notes). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+
+#define SIGMA0 0.7f     /* smallest centre sigma (radius ~1.3 px on a 640 px face photo) */
+#define NLEVELS 9       /* centre scales: sigma 0.7 .. 11.2 (radius 1.3 .. 21.5 px) */
+#define DOG_GAIN 0.47f  /* DoG(sigma, 2 sigma) peak response / disc depth */
+#define R_PER_SIGMA 1.92f
+#define MAX_CANDIDATES 400000
+/* A blob is only looked for where its centre and its surround are (almost) all skin: the
+ * borders of the mask (hair line, brows, eyes, nostrils, lips) would otherwise answer as
+ * dark or light spots. Values of the blurred mask at the centre and surround scales. */
+#define MIN_SKIN_CENTRE 0.95f
+#define MIN_SKIN_SURROUND 0.85f
+
+/* Thresholds, in CIE Lab units. A colour difference of about 2.3 is just noticeable
+ * (Sharma 2003, Digital Color Imaging Handbook); every threshold is a small multiple of it. */
+#define T_DARK 3.0f    /* pore: at least ~1.3 JND darker than its surround */
+#define T_LIGHT 5.0f   /* whitehead: pale dome, ~2 JND lighter */
+/* Blackhead: an open comedone's oxidised plug is dark brown-black, so its core is far darker
+ * than the skin around it in relative terms, whatever the skin tone: at most 60 % of the
+ * surround's L* (a pore's shadow darkens it by 10-30 %). */
+#define BLACK_RATIO 0.6f
+/* A specular glint dilutes the chroma (white light added); a whitehead keeps the skin's
+ * chroma or is yellower. Light blobs whose chroma is below this share are glints. */
+#define WHITE_CHROMA 0.8f
+#define T_RED 5.0f     /* inflamed: a* excess over the surround */
+#define T_NOT_RED 3.0f /* dark/light spots redder than this are part of an inflamed lesion */
+
+enum { CH_RED = 0, CH_DARK, CH_LIGHT, NCH };
+
+typedef struct cand {
+    float x, y, r, resp;
+    int ch, level;
+} cand;
+
+typedef struct level_planes {
+    float *Lm, *am, *m; /* blurred L*.m, a*.m and m */
+} level_planes;
+
+typedef struct resp_job {
+    const pca_work *w;
+    const level_planes *c, *s; /* centre, surround */
+    float *resp[NCH];
+    int do_red;
+} resp_job;
+
+/* Row kernel: responses of the three channels at one scale (0 outside skin or near the mask
+ * edge, where the surround would be mostly non-skin). */
+static void resp_rows(void *arg, int y0, int y1)
+{
+    resp_job *j = arg;
+    int w = j->w->w;
+    for (int y = y0; y < y1; y++) {
+        size_t o = (size_t)y * w;
+        for (int x = 0; x < w; x++) {
+            size_t i = o + x;
+            float rd = 0, rl = 0, rr = 0;
+            float mc = j->c->m[i], ms = j->s->m[i];
+            if (j->w->skin[i] && mc > MIN_SKIN_CENTRE && ms > MIN_SKIN_SURROUND) {
+                float Lc = j->c->Lm[i] / mc, Ls = j->s->Lm[i] / ms;
+                rd = Ls - Lc;
+                rl = Lc - Ls;
+                if (j->do_red) rr = j->c->am[i] / mc - j->s->am[i] / ms;
+            }
+            j->resp[CH_DARK][i] = rd;
+            j->resp[CH_LIGHT][i] = rl;
+            j->resp[CH_RED][i] = rr;
+        }
+    }
+}
+
+static int push_cand(cand **v, size_t *n, size_t *cap, cand c)
+{
+    if (*n == *cap) {
+        if (*cap >= MAX_CANDIDATES) return 0; /* enough: drop the rest */
+        size_t nc = *cap ? *cap * 2 : 1024;
+        cand *nv = realloc(*v, nc * sizeof *nv);
+        if (!nv) return -1;
+        *v = nv;
+        *cap = nc;
+    }
+    (*v)[(*n)++] = c;
+    return 0;
+}
+
+/* Strongest first; red blobs largest first, so that the red rim of a pustule (whose pale
+ * centre lowers the middle's a*) is not taken for several small papules. */
+static int cmp_cand(const void *p, const void *q)
+{
+    const cand *a = p, *b = q;
+    if (a->ch == CH_RED && b->ch == CH_RED && a->level != b->level)
+        return a->level < b->level ? 1 : -1;
+    if (a->resp != b->resp) return a->resp < b->resp ? 1 : -1;
+    if (a->y != b->y) return a->y < b->y ? -1 : 1;
+    if (a->x != b->x) return a->x < b->x ? -1 : 1;
+    return a->level - b->level;
+}
+
+/* Means of L*, a*, b* over skin pixels with rin <= distance < rout from (cx, cy). */
+static int ring_mean(const pca_work *w, float cx, float cy, float rin, float rout, float *L,
+                     float *a, float *b)
+{
+    long total = 0;
+    int x0 = (int)floorf(cx - rout), x1 = (int)ceilf(cx + rout);
+    int y0 = (int)floorf(cy - rout), y1 = (int)ceilf(cy + rout);
+    if (x0 < 0) x0 = 0;
+    if (y0 < 0) y0 = 0;
+    if (x1 > w->w - 1) x1 = w->w - 1;
+    if (y1 > w->h - 1) y1 = w->h - 1;
+    double sL = 0, sa = 0, sb = 0;
+    long n = 0;
+    float ri2 = rin * rin, ro2 = rout * rout;
+    for (int y = y0; y <= y1; y++)
+        for (int x = x0; x <= x1; x++) {
+            float dx = (float)x - cx, dy = (float)y - cy, d2 = dx * dx + dy * dy;
+            size_t i = (size_t)y * w->w + x;
+            if (d2 < ri2 || d2 >= ro2) continue;
+            total++;
+            if (!w->skin[i]) continue;
+            sL += w->L[i];
+            sa += w->a[i];
+            sb += w->b[i];
+            n++;
+        }
+    if (n == 0 || n * 10 < total * 7) return 0; /* less than 70 % skin: no measure */
+    *L = (float)(sL / n);
+    *a = (float)(sa / n);
+    *b = (float)(sb / n);
+    return 1;
+}
+
+/* Lowest L* within radius r of (cx, cy) (skin pixels; the surround's value if none). */
+static float core_min(const pca_work *w, float cx, float cy, float r)
+{
+    float lo = 1e9f;
+    for (int y = (int)floorf(cy - r); y <= (int)ceilf(cy + r); y++)
+        for (int x = (int)floorf(cx - r); x <= (int)ceilf(cx + r); x++) {
+            if (x < 0 || y < 0 || x >= w->w || y >= w->h) continue;
+            float dx = (float)x - cx, dy = (float)y - cy;
+            size_t i = (size_t)y * w->w + x;
+            if (dx * dx + dy * dy > r * r || !w->skin[i]) continue;
+            if (w->L[i] < lo) lo = w->L[i];
+        }
+    return lo;
+}
+
+static void paint(uint8_t *plane, int w, int h, float cx, float cy, float r)
+{
+    int x0 = (int)floorf(cx - r), x1 = (int)ceilf(cx + r);
+    int y0 = (int)floorf(cy - r), y1 = (int)ceilf(cy + r);
+    for (int y = y0 < 0 ? 0 : y0; y <= y1 && y < h; y++)
+        for (int x = x0 < 0 ? 0 : x0; x <= x1 && x < w; x++) {
+            float dx = (float)x - cx, dy = (float)y - cy;
+            if (dx * dx + dy * dy <= r * r) plane[(size_t)y * w + x] = 1;
+        }
+}
+
+static int push_finding(pca_findings *out, float x, float y, float r, pc_finding_type t,
+                        float conf)
+{
+    if (out->n == out->cap) {
+        size_t nc = out->cap ? out->cap * 2 : 256;
+        pc_finding *nv = realloc(out->v, nc * sizeof *nv);
+        if (!nv) return -1;
+        out->v = nv;
+        out->cap = nc;
+    }
+    pc_finding f = {x, y, r, t, conf};
+    out->v[out->n++] = f;
+    return 0;
+}
+
+/* Confidence in [0.5, 1): contrast d against its threshold t. */
+static float confidence(float d, float t)
+{
+    return d / (d + t);
+}
+
+/* Measure and type the candidates (sorted strongest first), suppressing overlaps. */
+static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
+{
+    size_t n = (size_t)w->w * w->h;
+    uint8_t *taken[NCH] = {NULL, NULL, NULL}, *halo = NULL;
+    int rc = -1;
+    if (!(halo = calloc(n, 1))) goto out;
+    for (int c = 0; c < NCH; c++)
+        if (!(taken[c] = calloc(n, 1))) goto out;
+    float fs = w->feature_scale;
+    /* red first: inflamed lesions own their area */
+    for (int pass = 0; pass < NCH; pass++) {
+        for (size_t k = 0; k < nc; k++) {
+            cand *c = &cv[k];
+            if (c->ch != pass) continue;
+            int xi = (int)c->x, yi = (int)c->y;
+            size_t i = (size_t)yi * w->w + xi;
+            if (taken[c->ch][i] || (c->ch != CH_RED && taken[CH_RED][i])) continue;
+            if (c->ch == CH_LIGHT && halo[i]) continue;
+            float Lc, ac, bc, Ls, as, bs;
+            float rin = c->r * 0.7f > 1.0f ? c->r * 0.7f : 1.0f;
+            if (!ring_mean(w, c->x, c->y, 0.0f, rin, &Lc, &ac, &bc)) continue;
+            if (!ring_mean(w, c->x, c->y, 1.5f * c->r, 2.5f * c->r + 1.0f, &Ls, &as, &bs)) continue;
+            float r640 = c->r / fs;
+            float dL = Ls - Lc, da = ac - as;
+            pc_finding_type t;
+            float conf;
+            if (c->ch == CH_RED) {
+                if (da < T_RED || r640 < 4.0f) continue;
+                t = PC_FIND_PAPULE;
+                conf = confidence(da, T_RED);
+                /* pustule: a yellow-white centre (lighter and yellower than the red rim) */
+                float Lp, ap, bp;
+                float rp = c->r * 0.35f > 1.0f ? c->r * 0.35f : 1.0f;
+                if (ring_mean(w, c->x, c->y, 0.0f, rp, &Lp, &ap, &bp) && Lp - Lc >= T_LIGHT &&
+                    bp >= bc)
+                    t = PC_FIND_PUSTULE;
+            } else if (c->ch == CH_DARK) {
+                if (dL < T_DARK || da > T_NOT_RED) continue;
+                /* the core: the middle half of the blob, where a plug would be */
+                float rk = c->r * 0.5f > 1.0f ? c->r * 0.5f : 1.0f;
+                float Lk = core_min(w, c->x, c->y, rk);
+                if (Lk <= BLACK_RATIO * Ls && r640 <= 6.0f) {
+                    t = PC_FIND_BLACKHEAD;
+                    conf = confidence(Ls - Lk, (1.0f - BLACK_RATIO) * Ls);
+                } else if (r640 > 2.0f && r640 <= 5.0f) {
+                    t = PC_FIND_ENLARGED_PORE;
+                    conf = confidence(dL, T_DARK);
+                } else if (r640 <= 2.0f) {
+                    t = PC_FIND_PORE;
+                    conf = confidence(dL, T_DARK);
+                } else {
+                    continue;
+                }
+            } else {
+                if (-dL < T_LIGHT || da > T_NOT_RED || r640 < 2.0f || r640 > 7.0f) continue;
+                /* a specular glint is whiter than the skin around it, a whitehead is not */
+                if (hypotf(ac, bc) < WHITE_CHROMA * hypotf(as, bs)) continue;
+                t = PC_FIND_WHITEHEAD;
+                conf = confidence(-dL, T_LIGHT);
+            }
+            paint(taken[c->ch], w->w, w->h, c->x, c->y, c->r);
+            /* the bright ring a dark spot leaves in its own surround is no whitehead */
+            if (t == PC_FIND_BLACKHEAD || t == PC_FIND_ENLARGED_PORE)
+                paint(halo, w->w, w->h, c->x, c->y, 2.5f * c->r + 1.0f);
+            if (push_finding(out, c->x, c->y, c->r, t, conf)) goto out;
+        }
+    }
+    rc = 0;
+out:
+    for (int c = 0; c < NCH; c++) free(taken[c]);
+    free(halo);
+    return rc;
+}
+
+int pca_detect(const pca_work *w, pca_findings *out)
+{
+    int W = w->w, H = w->h;
+    size_t n = (size_t)W * H;
+    int rc = -1;
+    int nlev = NLEVELS + 2; /* + the two surround levels of the last centre level */
+    level_planes lev[3];
+    memset(lev, 0, sizeof lev);
+    float *scratch = NULL, *resp[NCH] = {NULL, NULL, NULL};
+    cand *cv = NULL;
+    size_t nc = 0, ccap = 0;
+    for (int r = 0; r < 3; r++) {
+        lev[r].Lm = malloc(n * sizeof(float));
+        lev[r].am = malloc(n * sizeof(float));
+        lev[r].m = malloc(n * sizeof(float));
+        if (!lev[r].Lm || !lev[r].am || !lev[r].m) goto out;
+    }
+    scratch = malloc(n * sizeof *scratch);
+    for (int c = 0; c < NCH; c++)
+        if (!(resp[c] = malloc(n * sizeof(float)))) goto out;
+    if (!scratch) goto out;
+    /* level 0 inputs */
+    for (size_t i = 0; i < n; i++) {
+        float m = w->skin[i] ? 1.0f : 0.0f;
+        lev[0].Lm[i] = w->L[i] * m;
+        lev[0].am[i] = w->a[i] * m;
+        lev[0].m[i] = m;
+    }
+    float fs = w->feature_scale;
+    float prev_sigma = 0.0f;
+    for (int li = 0; li < nlev; li++) {
+        level_planes *cur = &lev[li % 3];
+        if (li > 0) {
+            level_planes *prv = &lev[(li - 1) % 3];
+            memcpy(cur->Lm, prv->Lm, n * sizeof(float));
+            memcpy(cur->am, prv->am, n * sizeof(float));
+            memcpy(cur->m, prv->m, n * sizeof(float));
+        }
+        float sigma = SIGMA0 * fs * powf(1.41421356f, (float)li);
+        float inc = sqrtf(sigma * sigma - prev_sigma * prev_sigma);
+        pca_gauss(cur->Lm, scratch, W, H, inc, w->threads);
+        pca_gauss(cur->am, scratch, W, H, inc, w->threads);
+        pca_gauss(cur->m, scratch, W, H, inc, w->threads);
+        prev_sigma = sigma;
+        if (li < 2) continue;
+        int ci = li - 2; /* centre level */
+        float cs = SIGMA0 * fs * powf(1.41421356f, (float)ci);
+        float r = R_PER_SIGMA * cs;
+        resp_job j = {w, &lev[ci % 3], cur, {resp[0], resp[1], resp[2]}, r / fs >= 3.0f};
+        pca_parallel(w->threads, H, resp_rows, &j);
+        float pre[NCH] = {DOG_GAIN * T_RED, DOG_GAIN * T_DARK, DOG_GAIN * T_LIGHT};
+        for (int ch = 0; ch < NCH; ch++) {
+            if (ch == CH_RED && !j.do_red) continue;
+            const float *R = resp[ch];
+            for (int y = 1; y < H - 1; y++)
+                for (int x = 1; x < W - 1; x++) {
+                    size_t i = (size_t)y * W + x;
+                    float v = R[i];
+                    if (v < pre[ch]) continue;
+                    if (v < R[i - 1] || v <= R[i + 1] || v < R[i - W] || v <= R[i + W] ||
+                        v < R[i - W - 1] || v < R[i - W + 1] || v <= R[i + W - 1] ||
+                        v <= R[i + W + 1])
+                        continue;
+                    cand c = {(float)x, (float)y, r, v, ch, ci};
+                    if (push_cand(&cv, &nc, &ccap, c)) goto out;
+                }
+        }
+    }
+    qsort(cv, nc, sizeof *cv, cmp_cand);
+    rc = classify(w, cv, nc, out);
+out:
+    for (int r = 0; r < 3; r++) {
+        free(lev[r].Lm);
+        free(lev[r].am);
+        free(lev[r].m);
+    }
+    free(scratch);
+    for (int c = 0; c < NCH; c++) free(resp[c]);
+    free(cv);
+    return rc;
+}

@@ -1,0 +1,134 @@
+/* Whole-skin measures and the 0-100 scores (formulas: docs/analysis.md). */
+#include <math.h>
+#include <stdlib.h>
+
+#include "analysis_internal.h"
+
+/* Specular highlight: white light reflected by the skin's surface raises L* and dilutes the
+ * chroma (dichromatic reflection model, Shafer 1985, Color Res Appl 10:210). */
+#define SHINE_DL 20.0f     /* L* above the skin median */
+#define SHINE_CHROMA 0.6f  /* chroma below this share of the skin's median chroma */
+#define JND 2.3            /* just-noticeable colour difference (Sharma 2003) */
+
+static double clamp01(double v)
+{
+    return v < 0 ? 0 : v > 1 ? 1 : v;
+}
+
+int pca_measure(const pca_work *w, pca_measures *m)
+{
+    int W = w->w, H = w->h;
+    float cmed = hypotf(w->a_med, w->b_med);
+    double nskin = 0, nshine = 0, red = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++) {
+        if (!w->skin[i]) continue;
+        nskin++;
+        float c = hypotf(w->a[i], w->b[i]);
+        if (w->L[i] >= w->L_med + SHINE_DL && c <= SHINE_CHROMA * cmed) nshine++;
+        double ex = w->a[i] - w->a_med - JND;
+        if (ex > 0) red += ex;
+    }
+    m->shine_fraction = nskin > 0 ? nshine / nskin : 0;
+    m->redness_excess = nskin > 0 ? red / nskin : 0;
+    m->L_median = w->L_med;
+    /* texture and evenness from blocks of 4 feature-scaled pixels: the L* spread inside a block
+       is fine texture, the spread of block means (L*, a*, b*) is tone unevenness */
+    int bs = (int)lroundf(4.0f * w->feature_scale);
+    if (bs < 2) bs = 2;
+    double var_in = 0, nb = 0, sL = 0, sa = 0, sb = 0, sLL = 0, saa = 0, sbb = 0;
+    for (int by = 0; by + bs <= H; by += bs)
+        for (int bx = 0; bx + bs <= W; bx += bs) {
+            double l = 0, ll = 0, a = 0, b = 0;
+            int k = 0;
+            for (int y = by; y < by + bs; y++)
+                for (int x = bx; x < bx + bs; x++) {
+                    size_t i = (size_t)y * W + x;
+                    if (!w->skin[i]) continue;
+                    l += w->L[i];
+                    ll += (double)w->L[i] * w->L[i];
+                    a += w->a[i];
+                    b += w->b[i];
+                    k++;
+                }
+            if (k < bs * bs) continue; /* whole blocks of skin only */
+            l /= k;
+            a /= k;
+            b /= k;
+            var_in += ll / k - l * l;
+            nb++;
+            sL += l;
+            sa += a;
+            sb += b;
+            sLL += l * l;
+            saa += a * a;
+            sbb += b * b;
+        }
+    if (nb > 0) {
+        m->roughness = sqrt(var_in / nb > 0 ? var_in / nb : 0);
+        double v = (sLL / nb - (sL / nb) * (sL / nb)) + (saa / nb - (sa / nb) * (sa / nb)) +
+                   (sbb / nb - (sb / nb) * (sb / nb));
+        m->tone_sd = sqrt(v > 0 ? v : 0);
+    } else {
+        m->roughness = 0;
+        m->tone_sd = 0;
+    }
+    return 0;
+}
+
+int pca_hayashi_grade(size_t lesions)
+{
+    /* Hayashi N et al., "Establishment of grading criteria for acne severity", J Dermatol
+       2008;35:255-260: inflammatory eruptions on half of the face, 0-5 mild, 6-20 moderate,
+       21-50 severe, > 50 very severe. */
+    if (lesions <= 5) return 0;
+    if (lesions <= 20) return 1;
+    if (lesions <= 50) return 2;
+    return 3;
+}
+
+/* Lesion count -> 0-100 through the Hayashi band edges: 0 -> 100, 5 -> 75, 20 -> 50,
+ * 50 -> 25, 100 and more -> 0, linear in between. */
+static double count_score(double n)
+{
+    static const double xs[] = {0, 5, 20, 50, 100}, ys[] = {100, 75, 50, 25, 0};
+    if (n >= 100) return 0;
+    for (int i = 1; i < 5; i++)
+        if (n <= xs[i]) return ys[i - 1] + (ys[i] - ys[i - 1]) * (n - xs[i - 1]) / (xs[i] - xs[i - 1]);
+    return 0;
+}
+
+void pca_score(pc_analysis *a, const pca_measures *m)
+{
+    static const char *const names[4] = {"mild", "moderate", "severe", "very severe"};
+    size_t comedones = a->counts[PC_FIND_BLACKHEAD] + a->counts[PC_FIND_WHITEHEAD];
+    size_t inflamed = a->counts[PC_FIND_PAPULE] + a->counts[PC_FIND_PUSTULE];
+    a->grade = pca_hayashi_grade(comedones + inflamed);
+    a->grade_name = names[a->grade];
+    a->shine_fraction = m->shine_fraction;
+    a->redness_excess = m->redness_excess;
+    a->roughness = m->roughness;
+
+    double pore_area = 0;
+    for (size_t k = 0; k < a->n_findings; k++) {
+        const pc_finding *f = &a->findings[k];
+        if (f->type == PC_FIND_PORE || f->type == PC_FIND_ENLARGED_PORE)
+            pore_area += 3.14159265 * f->r * f->r;
+    }
+    size_t pores = a->counts[PC_FIND_PORE] + a->counts[PC_FIND_ENLARGED_PORE];
+    double skin = a->skin_pixels > 0 ? (double)a->skin_pixels : 1.0;
+    if (a->px_per_mm > 0)
+        a->pore_density = pores / (skin / (a->px_per_mm * a->px_per_mm) / 100.0); /* per cm2 */
+    else
+        a->pore_density = pores / (skin / 1e6); /* per megapixel of skin */
+
+    pc_scores *s = &a->scores;
+    double pore_share = pore_area / skin;
+    s->pores = 100.0 * exp(-pore_share / 0.02);
+    s->comedones = count_score((double)comedones);
+    s->acne = count_score((double)inflamed);
+    s->shine = 100.0 * (1.0 - clamp01(m->shine_fraction / 0.10));
+    s->redness = 100.0 * exp(-m->redness_excess / 2.0);
+    s->texture = 100.0 * clamp01((8.0 - m->roughness) / 7.0);
+    s->evenness = 100.0 * clamp01((12.0 - m->tone_sd) / 10.0);
+    s->clarity = 0.5 * s->evenness + 0.25 * s->texture + 0.25 * (s->acne + s->comedones) / 2.0;
+}

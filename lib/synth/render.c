@@ -58,6 +58,7 @@ static void lab_to_linear(double L, double a, double b, double *r, double *g, do
 /* One octave of value noise along row y: n[x] in [-1,1], lattice spacing `cell` px. */
 static void noise_row(uint64_t seed, double cell, int y, int width, float *scratch, float *n)
 {
+    if (cell < 1.0) cell = 1.0; /* scratch holds width + 4 lattice columns */
     double fy = (y + 0.5) / cell, iy = floor(fy), ty = fy - iy;
     ty = ty * ty * (3 - 2 * ty);
     int cols = (int)(width / cell) + 2;

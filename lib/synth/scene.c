@@ -140,11 +140,6 @@ int pc_synth_params_check(pc_ctx *ctx, const pc_synth_params *p)
         (rc = check_range(ctx, "uneven_light", p->uneven_light, 0, 1)) ||
         (rc = check_range(ctx, "border", p->border, 0, 0.4)))
         return rc;
-    double ppm = p->px_per_mm > 0 ? p->px_per_mm : p->width / PC_SYNTH_FACE_MM;
-    if (ppm < 1.0)
-        return pc_error(ctx, PC_ERR_INVALID,
-                        "synth: scale %.3g px/mm is below 1 (image too small for its width in mm)",
-                        ppm);
     for (int i = 0; i < PC_FIND_NTYPES; i++)
         if (p->count[i] > 1000000)
             return pc_error(ctx, PC_ERR_INVALID, "synth: count of %s %d exceeds 1000000",

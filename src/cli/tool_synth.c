@@ -56,7 +56,7 @@ enum {
 
 static int bad_value(const char *opt, const char *val)
 {
-    tool_error("synth", "invalid value '%s' for %s (see 'poreclear synth --help')", val, opt);
+    tool_error("synth", "invalid value '%s' for --%s (see 'poreclear synth --help')", val, opt);
     return TOOL_EXIT_USAGE;
 }
 
@@ -107,7 +107,9 @@ int tool_synth(int argc, char **argv)
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:t:s:W:H:f:qh", longopts, NULL)) != -1) {
-        const char *name = argv[optind - 1];
+        const char *name = "option";
+        for (const struct option *o = longopts; o->name; o++)
+            if (o->val == c) name = o->name;
         switch (c) {
         case 'o': output = optarg; break;
         case 't': truth_path = optarg; break;

@@ -3,7 +3,7 @@
  *
  * Three layers, each usable alone:
  *   1. pc_inci_split   — the label parser (EU 1223/2009 art. 19 rules; see docs/ingredients.md).
- *   2. pc_kb_*         — the knowledge base (data/ingredients/*.tsv) and the name matcher.
+ *   2. pc_kb_*         — the knowledge base (data/ingredients/ TSV files) and the name matcher.
  *   3. pc_label_check  — parser + matcher + ratings + summary, and its JSON form.
  *
  * Threads: a pc_kb is immutable after pc_kb_load*; any number of threads may call pc_kb_match,

@@ -1,0 +1,141 @@
+/* Matching keys and the OCR-aware edit distance of the ingredient matcher. */
+#include <ctype.h>
+#include <string.h>
+
+#include "ingredients/ingredients_internal.h"
+
+/* Fold a 2-byte UTF-8 Latin-1 letter (C3 xx) to ASCII; returns the replacement or NULL. */
+static const char *fold_latin1(unsigned char b)
+{
+    /* C3 80..C3 BF: À..ÿ */
+    static const char *const map[64] = {
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
+        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+        "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
+    if (b < 0x80 || b > 0xBF) return NULL;
+    return map[b - 0x80];
+}
+
+static size_t key_impl(const char *name, size_t len, char *key, int *words, bool skip_brackets)
+{
+    size_t n = 0;
+    int w = 0, depth = 0;
+    bool in_word = false;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (skip_brackets) {
+            if (c == '(' || c == '[') {
+                depth++;
+                in_word = false;
+                continue;
+            }
+            if ((c == ')' || c == ']') && depth > 0) {
+                depth--;
+                in_word = false;
+                continue;
+            }
+            if (depth > 0) continue;
+        }
+        const char *rep = NULL;
+        char one[2] = {0, 0};
+        if (c < 0x80) {
+            if (isalnum(c)) {
+                one[0] = (char)tolower(c);
+                rep = one;
+            }
+        } else if (c == 0xC3 && i + 1 < len) {
+            rep = fold_latin1((unsigned char)name[i + 1]);
+            i++;
+            if (!rep) {
+                in_word = false;
+                continue;
+            }
+        } else if (c == 0xC2 && i + 1 < len) {
+            i++; /* NBSP, ®, ², °: separators */
+        } else if (c == 0xE2 && i + 2 < len && (unsigned char)name[i + 1] <= 0x84) {
+            i += 2; /* general punctuation, ™, superscripts: separators */
+        } else {
+            one[0] = (char)c; /* other UTF-8 kept byte for byte */
+            rep = one;
+        }
+        if (!rep) {
+            in_word = false;
+            continue;
+        }
+        if (!in_word) w++;
+        in_word = true;
+        for (const char *r = rep; *r; r++)
+            if (n < PC_KEY_MAX) key[n++] = *r;
+    }
+    key[n] = '\0';
+    if (words) *words = w;
+    return n;
+}
+
+size_t pc_inci_key(const char *name, size_t len, char *key, int *words)
+{
+    return key_impl(name, len, key, words, false);
+}
+
+size_t pc_inci_key_unbracketed(const char *name, size_t len, char *key, int *words)
+{
+    if (!memchr(name, '(', len) && !memchr(name, '[', len)) {
+        key[0] = '\0';
+        if (words) *words = 0;
+        return 0;
+    }
+    return key_impl(name, len, key, words, true);
+}
+
+#define OCR_COST 0.3
+
+static bool ocr_pair(char a, char b)
+{
+    static const char *const pairs[] = {"0o", "1l", "1i", "li", "5s", "8b", "2z", "ce", "fr"};
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
+        if ((pairs[i][0] == a && pairs[i][1] == b) || (pairs[i][0] == b && pairs[i][1] == a))
+            return true;
+    return false;
+}
+
+/* Two characters read as one: rn ↔ m, cl ↔ d, vv ↔ w, ii ↔ u. */
+static bool ocr_split(const char *two, char one)
+{
+    static const char *const splits[] = {"rnm", "cld", "vvw", "iiu"};
+    for (size_t i = 0; i < sizeof splits / sizeof splits[0]; i++)
+        if (splits[i][0] == two[0] && splits[i][1] == two[1] && splits[i][2] == one) return true;
+    return false;
+}
+
+double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, double limit)
+{
+    enum { N = 80 };
+    if (na >= N || nb >= N) return limit + 1;
+    double d[N][N];
+    for (size_t i = 0; i <= na; i++) d[i][0] = (double)i;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = (double)j;
+    double prev_min = 0;
+    for (size_t i = 1; i <= na; i++) {
+        double row_min = d[i][0];
+        for (size_t j = 1; j <= nb; j++) {
+            double sub = a[i - 1] == b[j - 1] ? 0 : ocr_pair(a[i - 1], b[j - 1]) ? OCR_COST : 1;
+            double v = d[i - 1][j - 1] + sub;
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            if (i > 1 && ocr_split(a + i - 2, b[j - 1]) && d[i - 2][j - 1] + OCR_COST < v)
+                v = d[i - 2][j - 1] + OCR_COST;
+            if (j > 1 && ocr_split(b + j - 2, a[i - 1]) && d[i - 1][j - 2] + OCR_COST < v)
+                v = d[i - 1][j - 2] + OCR_COST;
+            d[i][j] = v;
+            if (v < row_min) row_min = v;
+        }
+        /* rows i+1 and i+2 read rows i and i-1 only: stop when both exceed the limit */
+        if (row_min > limit && prev_min > limit) return limit + 1;
+        prev_min = row_min;
+    }
+    return d[na][nb];
+}

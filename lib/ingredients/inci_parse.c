@@ -154,10 +154,12 @@ static bool comma_splits(const char *t, size_t len, size_t i)
     if (i > 0 && i + 1 < len && isdigit((unsigned char)t[i - 1]) &&
         isdigit((unsigned char)t[i + 1]))
         return false;
-    size_t b = i;
+    size_t e = i;
+    while (e > 0 && t[e - 1] == '\'') e--; /* primes: PEG-3,2',2'-DI-P-PHENYLENEDIAMINE */
+    size_t b = e;
     while (b > 0 && !tok_delim(t[b - 1])) b--;
     const char *before = t + b;
-    size_t nbefore = i - b;
+    size_t nbefore = e - b;
     if (i + 1 < len && t[i + 1] != ' ' && nbefore > 0) {
         /* locant list without spaces: N,N-DIETHYL  ALPHA,3,3-TRIMETHYL  3,(5 OR 6)- */
         size_t a = i + 1;
@@ -182,6 +184,7 @@ typedef struct header_word {
 
 static const header_word headers[] = {
     {"ingredients", false}, {"ingredient", false}, {"ingr\xc3\xa9" "dients", false},
+    {"ingr\xc3\x89" "dients", false},
     {"ingredientes", false}, {"ingredienti", false}, {"inhaltsstoffe", false},
     {"bestandteile", false}, {"zutaten", false}, {"inci", false}, {"composition", false},
     {"sk\xc5\x82" "adniki", false}, {"contains", false}, {"ingredient list", false},
@@ -243,6 +246,15 @@ static size_t marker_at(const char *t, size_t len, size_t i)
         }
     }
     return 0;
+}
+
+/* Does a "+/-" / "may contain" marker open the segment starting at s ("+/- CI 77891",
+ * "(+/-) CI 77891")? Everything after it, to the end of the label, is a shade range. */
+static bool marker_starts(const char *t, size_t len, size_t s)
+{
+    while (s < len && (t[s] == ' ' || t[s] == '(' || t[s] == '[' || t[s] == '\n' || t[s] == '\t'))
+        s++;
+    return s < len && marker_at(t, len, s) > 0;
 }
 
 /* ---- pass A ---- */
@@ -343,6 +355,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
     size_t block_depth = 0; /* depth at which a "+/-" bracket block was opened (0 = none) */
     int rc;
     size_t w;
+    if (marker_starts(t, len, 0)) may_contain = true;
 
 #define EMIT(end_)                                                                             \
     do {                                                                                       \
@@ -378,6 +391,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
                 EMIT(i);
                 start = i + 1;
                 block_depth = 0;
+                may_contain = false;
                 after_comma = false;
                 in_footnote = false;
                 continue;
@@ -429,6 +443,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
             i += skip - 1;
             after_comma = comma;
             in_footnote = false;
+            if (marker_starts(t, len, start)) may_contain = true;
         }
     }
     EMIT(len);

@@ -355,6 +355,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
     size_t block_depth = 0; /* depth at which a "+/-" bracket block was opened (0 = none) */
     int rc;
     size_t w;
+    bool before_block = false;
     if (marker_starts(t, len, 0)) may_contain = true;
 
 #define EMIT(end_)                                                                             \
@@ -374,6 +375,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
                 if (m) {
                     /* "[+/- CI 77491, CI 77492]": a shade block, split inside it */
                     EMIT(i);
+                    before_block = may_contain;
                     sp->active[i] = 2;
                     start = i + 1;
                     may_contain = true;
@@ -391,7 +393,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
                 EMIT(i);
                 start = i + 1;
                 block_depth = 0;
-                may_contain = false;
+                may_contain = before_block;
                 after_comma = false;
                 in_footnote = false;
                 continue;

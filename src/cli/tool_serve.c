@@ -1,11 +1,276 @@
-/* poreclear serve — placeholder until its issue lands. */
+/* poreclear serve — run the clinic web app (docs/web.md, API in docs/api.md). */
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../web/web.h"
+#include "core/file.h"
 #include "tool_cmds.h"
 #include "tool_util.h"
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: poreclear serve [--listen ADDR:PORT] [--data DIR] [options]\n\n"
+            "Serve the clinic web app (default http://127.0.0.1:8080).\n\n"
+            "  --listen ADDR:PORT    address and port (default 127.0.0.1:8080; port 0 = any free)\n"
+            "  --data DIR            data folder (default $XDG_DATA_HOME/poreclear or\n"
+            "                        ~/.local/share/poreclear); holds poreclear.db\n"
+            "  --web DIR             the pages (default: the repository's web/ folder)\n"
+            "  --protocol FILE       the protocol (default: the repository's data/protocol.json)\n"
+            "  --threads N           worker threads (default 4)\n"
+            "  --session-idle S      log out after S idle seconds (default 1800)\n"
+            "  --session-max S       log out S seconds after login (default 43200)\n"
+            "  --secure-cookies      mark the session cookie Secure (behind a TLS proxy)\n"
+            "  --demo                on an empty data folder, create the demo clinic and print\n"
+            "                        its passwords (admin, demo, trainee, desk)\n"
+            "  --demo-password PW    use PW for the three demo accounts instead of random ones\n"
+            "  --port-file FILE      write the port number to FILE once listening\n\n"
+            "On first start (no accounts), creates the user 'admin' and prints a one-time\n"
+            "password that must be changed at the first login. Stops on SIGINT/SIGTERM.\n");
+}
+
+/* "ADDR:PORT", "[v6]:PORT" or ":PORT". */
+static bool parse_listen(const char *s, char *addr, size_t n, int *port)
+{
+    const char *colon = strrchr(s, ':');
+    if (!colon) return false;
+    long p;
+    if (!tool_parse_int(colon + 1, 0, 65535, &p)) return false;
+    const char *a = s;
+    size_t len = (size_t)(colon - s);
+    if (len >= 2 && a[0] == '[' && a[len - 1] == ']') {
+        a++;
+        len -= 2;
+    }
+    if (len == 0) {
+        a = "127.0.0.1";
+        len = strlen(a);
+    }
+    if (len >= n) return false;
+    memcpy(addr, a, len);
+    addr[len] = 0;
+    *port = (int)p;
+    return true;
+}
+
+static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc_protocol *proto)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t users = 0;
+    if (pc_store_user_count(&ctx, store, &users) != PC_OK) return tool_fail(&ctx, "store");
+    if (users > 0) return TOOL_EXIT_OK;
+    if (demo) {
+        char pw[3][17];
+        for (int i = 0; i < 3; i++) {
+            if (demo_pw) snprintf(pw[i], sizeof pw[i], "%.16s", demo_pw);
+            else web_password_random(pw[i]);
+        }
+        if (web_demo_seed(&ctx, store, proto, demo_pw ? demo_pw : pw[0],
+                          demo_pw ? demo_pw : pw[1], demo_pw ? demo_pw : pw[2]) != PC_OK)
+            return tool_fail(&ctx, "demo clinic");
+        printf("demo clinic created:\n"
+               "  admin         user admin  password %s\n"
+               "  practitioner  user demo   password %s  (every certification)\n"
+               "  practitioner  user trainee password %s  (no certification)\n"
+               "  reception     user desk   password %s\n"
+               "  clients: Margaret Hill (pacemaker), Jordan Lee (isotretinoin), Sofia Rossi\n",
+               demo_pw ? demo_pw : pw[0], demo_pw ? demo_pw : pw[1], demo_pw ? demo_pw : pw[1],
+               demo_pw ? demo_pw : pw[2]);
+        return TOOL_EXIT_OK;
+    }
+    char otp[17], hash[crypto_pwhash_STRBYTES];
+    web_password_random(otp);
+    pc_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "admin");
+    snprintf(u.display_name, sizeof u.display_name, "Administrator");
+    u.role = PC_ROLE_ADMIN;
+    u.active = true;
+    u.must_change_password = true;
+    int64_t id;
+    if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK ||
+        pc_store_user_create(&ctx, store, 0, &u, hash, (int64_t)time(NULL), &id) != PC_OK)
+        return tool_fail(&ctx, "first admin");
+    printf("first start: created user 'admin' with one-time password %s\n"
+           "(it must be changed at the first login)\n",
+           otp);
+    return TOOL_EXIT_OK;
+}
+
 int tool_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    tool_error("serve", "not implemented yet");
-    return TOOL_EXIT_FAIL;
+    const char *listen = "127.0.0.1:8080", *data = NULL, *web = NULL, *protocol = NULL;
+    const char *demo_pw = NULL, *port_file = NULL;
+    bool demo = false, secure = false;
+    long threads = 4, idle = 1800, maxage = 43200;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            return TOOL_EXIT_OK;
+        } else if (!strcmp(a, "--demo")) {
+            demo = true;
+        } else if (!strcmp(a, "--secure-cookies")) {
+            secure = true;
+        } else if (!v) {
+            tool_error("serve", "%s: unknown option or missing value (try --help)", a);
+            return TOOL_EXIT_USAGE;
+        } else if (!strcmp(a, "--listen")) {
+            listen = argv[++i];
+        } else if (!strcmp(a, "--data")) {
+            data = argv[++i];
+        } else if (!strcmp(a, "--web")) {
+            web = argv[++i];
+        } else if (!strcmp(a, "--protocol")) {
+            protocol = argv[++i];
+        } else if (!strcmp(a, "--demo-password")) {
+            demo_pw = argv[++i];
+        } else if (!strcmp(a, "--port-file")) {
+            port_file = argv[++i];
+        } else if (!strcmp(a, "--threads")) {
+            if (!tool_parse_int(argv[++i], 1, 64, &threads)) {
+                tool_error("serve", "--threads: must be 1..64");
+                return TOOL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--session-idle")) {
+            if (!tool_parse_int(argv[++i], 1, 30L * 86400, &idle)) {
+                tool_error("serve", "--session-idle: must be 1..2592000 seconds");
+                return TOOL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--session-max")) {
+            if (!tool_parse_int(argv[++i], 1, 30L * 86400, &maxage)) {
+                tool_error("serve", "--session-max: must be 1..2592000 seconds");
+                return TOOL_EXIT_USAGE;
+            }
+        } else {
+            tool_error("serve", "%s: unknown option (try --help)", a);
+            return TOOL_EXIT_USAGE;
+        }
+    }
+    if (demo_pw && web_password_weak(demo_pw)) {
+        tool_error("serve", "--demo-password: %s", web_password_weak(demo_pw));
+        return TOOL_EXIT_USAGE;
+    }
+    char addr[64];
+    int port;
+    if (!parse_listen(listen, addr, sizeof addr, &port)) {
+        tool_error("serve", "--listen: '%s' is not ADDR:PORT", listen);
+        return TOOL_EXIT_USAGE;
+    }
+    char data_buf[4096], web_buf[4096], proto_buf[4096];
+    if (!data) {
+        if (!web_default_data_dir(data_buf, sizeof data_buf)) {
+            tool_error("serve", "no --data and neither XDG_DATA_HOME nor HOME is set");
+            return TOOL_EXIT_USAGE;
+        }
+        data = data_buf;
+    }
+    if (!web) {
+        if (!tool_find_shipped("web", "index.html", web_buf, sizeof web_buf)) {
+            tool_error("serve", "cannot find the pages (%s); use --web DIR", web_buf);
+            return TOOL_EXIT_IO;
+        }
+        char *slash = strrchr(web_buf, '/');
+        if (slash) *slash = 0;
+        web = web_buf;
+    }
+    if (!protocol) {
+        if (!tool_find_shipped("data", "protocol.json", proto_buf, sizeof proto_buf)) {
+            tool_error("serve", "cannot find the protocol (%s); use --protocol FILE", proto_buf);
+            return TOOL_EXIT_IO;
+        }
+        protocol = proto_buf;
+    }
+    if (sodium_init() < 0) {
+        tool_error("serve", "libsodium cannot start");
+        return TOOL_EXIT_FAIL;
+    }
+
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int exit_code = TOOL_EXIT_OK;
+    pc_protocol *proto = NULL;
+    pc_store *store = NULL;
+    web_server *srv = NULL;
+    uint8_t *proto_text = NULL;
+    size_t proto_len = 0;
+    if (pc_file_read(&ctx, protocol, PC_PROTOCOL_MAX_BYTES, &proto_text, &proto_len) != PC_OK) {
+        exit_code = tool_fail(&ctx, protocol);
+        goto out;
+    }
+    if (pc_protocol_load_text(&ctx, (const char *)proto_text, proto_len, protocol, &proto) !=
+        PC_OK) {
+        exit_code = tool_fail(&ctx, NULL);
+        goto out;
+    }
+    {
+        /* the served copy must be NUL-terminated text */
+        uint8_t *t = realloc(proto_text, proto_len + 1);
+        if (!t) {
+            exit_code = TOOL_EXIT_FAIL;
+            goto out;
+        }
+        proto_text = t;
+        proto_text[proto_len] = 0;
+    }
+    if (pc_store_open(&ctx, data, NULL, &store) != PC_OK) {
+        exit_code = tool_fail(&ctx, data);
+        goto out;
+    }
+    if ((exit_code = first_start(store, demo, demo_pw, proto)) != TOOL_EXIT_OK) goto out;
+
+    /* SIGINT/SIGTERM are taken by sigwait below; block them before the server threads exist
+     * so that they inherit the mask. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    web_config cfg = {
+        .listen_addr = addr,
+        .port = port,
+        .web_dir = web,
+        .protocol_path = protocol,
+        .store = store,
+        .protocol = proto,
+        .protocol_text = (const char *)proto_text,
+        .threads = (int)threads,
+        .session_idle_s = (int)idle,
+        .session_max_s = (int)maxage,
+        .secure_cookies = secure,
+    };
+    if (web_server_start(&ctx, &cfg, &srv) != PC_OK) {
+        exit_code = tool_fail(&ctx, "serve");
+        goto out;
+    }
+    port = web_server_port(srv);
+    if (port_file) {
+        char pbuf[16];
+        int n = snprintf(pbuf, sizeof pbuf, "%d\n", port);
+        if (pc_file_write_atomic(&ctx, port_file, pbuf, (size_t)n) != PC_OK) {
+            exit_code = tool_fail(&ctx, port_file);
+            goto out;
+        }
+    }
+    printf("poreclear: serving http://%s%s%s:%d/ (data %s, schema v%d)\n",
+           strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, data,
+           pc_store_schema_version(store));
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "poreclear: stopping (signal %d)\n", sig);
+out:
+    web_server_stop(srv);
+    pc_store_close(store);
+    pc_protocol_free(proto);
+    free(proto_text);
+    return exit_code;
 }

@@ -1,0 +1,278 @@
+/* poreclear — the clinic's record store: accounts, login sessions, clients, intake versions,
+ * reviews, consents, treatment sessions with their signed steps, amendments, the audit log.
+ *
+ * All SQL lives behind this interface (lib/store/). The interface speaks only plain C types:
+ * no database handle, statement or SQL text ever crosses it, so a second backend (PostgreSQL
+ * through libpq for clinic chains) is a new lib/store/store_<backend>.c implementing the
+ * operation table in lib/store/store_backend.h, not a rewrite of the callers.
+ *
+ * Threads: one pc_store may be used from any number of threads at once (the backend keeps a
+ * pool of connections); each thread passes its own pc_ctx.
+ * Durability: a function that returns PC_OK has committed durably (for SQLite: WAL with
+ * synchronous=FULL — the commit survives a process kill and a power cut), except
+ * pc_store_audit_view(), whose entries are written in batches (see there).
+ * Immutability: a signed treatment session, its steps and every amendment, intake version,
+ * review and consent are never updated or deleted by any function here (SQLite triggers refuse
+ * it too).
+ * Every change function records its audit entry in the same transaction as the change.
+ * Times are seconds since the epoch (UTC). Strings in structs are owned by the struct; free a
+ * struct with its pc_store_*_clear() function (NULL-safe), arrays with pc_store_*_free(). */
+#ifndef PORECLEAR_STORE_H
+#define PORECLEAR_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+
+typedef struct pc_store pc_store;
+
+/* ---- roles and certifications ---- */
+typedef enum pc_role { PC_ROLE_ADMIN = 1, PC_ROLE_PRACTITIONER = 2, PC_ROLE_RECEPTION = 3 } pc_role;
+enum {
+    PC_CERT_EXTRACTION = 1u << 0,
+    PC_CERT_HIGH_FREQUENCY = 1u << 1,
+    PC_CERT_CHEMICAL_EXFOLIATION = 1u << 2,
+    PC_CERT_ALL = 7u
+};
+/* "admin", "practitioner", "reception" ↔ role; 0 / NULL when unknown. */
+const char *pc_role_name(int role);
+int pc_role_parse(const char *name);
+/* "extraction", "high_frequency", "chemical_exfoliation" ↔ one bit; 0 / NULL when unknown. */
+unsigned pc_cert_parse(const char *name);
+const char *pc_cert_name(unsigned bit);
+
+#define PC_USERNAME_MAX 64
+#define PC_NAME_MAX 200
+#define PC_SHORT_MAX 255
+
+/* ---- opening ---- */
+
+typedef struct pc_store_options {
+    int pool_size;       /* connections kept open; 0 → 8 */
+    int busy_timeout_ms; /* wait for a lock before PC_ERR_BUSY; 0 → 5000 */
+    int audit_flush_ms;  /* batch period of view audit entries; 0 → 50 */
+} pc_store_options;
+
+/* Open (creating if needed) the store in directory `dir` (file dir/poreclear.db), run the
+ * schema migrations, start the audit writer. opts may be NULL. *out: pc_store_close. */
+int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc_store **out);
+/* Flush pending audit entries and close everything. NULL is fine. */
+void pc_store_close(pc_store *s);
+/* The schema version after migrations (for `serve` logs and tests). */
+int pc_store_schema_version(pc_store *s);
+/* Run the backend's integrity check; PC_OK when intact. */
+int pc_store_check(pc_ctx *ctx, pc_store *s);
+
+/* ---- users ---- */
+typedef struct pc_user {
+    int64_t id;
+    char username[PC_USERNAME_MAX + 1];
+    char display_name[PC_NAME_MAX + 1];
+    int role;       /* pc_role */
+    unsigned certs; /* PC_CERT_* bits */
+    bool active;
+    bool must_change_password;
+    int64_t created_at;
+} pc_user;
+
+/* Create a user with an already-hashed password (crypto_pwhash_str output). u->id and
+ * u->created_at are ignored; *id receives the new id. PC_ERR_CONFLICT when the name exists.
+ * actor: the user doing it (0 for the command line / first start). */
+int pc_store_user_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u,
+                         const char *password_hash, int64_t now, int64_t *id);
+int pc_store_user_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_user *out);
+/* By name; *password_hash (malloc'd, caller frees) may be NULL when not wanted. */
+int pc_store_user_get_by_name(pc_ctx *ctx, pc_store *s, const char *username, pc_user *out,
+                              char **password_hash);
+/* All users ordered by name. *out: free(). */
+int pc_store_user_list(pc_ctx *ctx, pc_store *s, pc_user **out, size_t *n);
+int pc_store_user_count(pc_ctx *ctx, pc_store *s, int64_t *n);
+/* Update display_name, role, certs, active, must_change_password of u->id. */
+int pc_store_user_update(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u, int64_t now);
+/* Set a new password hash; must_change marks it one-time. Ends the user's login sessions
+ * except keep_session (a 32-byte session hash, or NULL to end them all). */
+int pc_store_user_set_password(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t user_id,
+                               const char *password_hash, bool must_change,
+                               const uint8_t *keep_session, int64_t now);
+
+/* ---- login sessions (the id is stored only as its 32-byte hash) ---- */
+typedef struct pc_login {
+    int64_t user_id;
+    char csrf[65];
+    int64_t created_at, last_seen;
+} pc_login;
+int pc_store_login_create(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t user_id,
+                          const char *csrf, int64_t now);
+/* PC_ERR_NOTFOUND when unknown. */
+int pc_store_login_get(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], pc_login *out);
+int pc_store_login_touch(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t now);
+int pc_store_login_delete(pc_ctx *ctx, pc_store *s, const uint8_t hash[32]);
+/* End every login session of a user (deactivated, password reset). */
+int pc_store_login_delete_user(pc_ctx *ctx, pc_store *s, int64_t user_id);
+/* Delete sessions idle since before idle_before or created before created_before. */
+int pc_store_login_expire(pc_ctx *ctx, pc_store *s, int64_t idle_before, int64_t created_before);
+
+/* ---- login throttling: a counter of failures per key ("user:NAME", "ip:ADDR") ---- */
+/* *failures and *last_failure of key (0, 0 when none). */
+int pc_store_throttle_get(pc_ctx *ctx, pc_store *s, const char *key, int64_t *failures,
+                          int64_t *last_failure);
+int pc_store_throttle_fail(pc_ctx *ctx, pc_store *s, const char *key, int64_t now);
+int pc_store_throttle_reset(pc_ctx *ctx, pc_store *s, const char *key);
+
+/* ---- clients ---- */
+typedef struct pc_client {
+    int64_t id;
+    char name[PC_NAME_MAX + 1];
+    char birth_date[11];
+    char phone[65];
+    char email[PC_SHORT_MAX + 1];
+    char *notes; /* owned, may be NULL */
+    int64_t created_at, created_by;
+    int64_t latest_intake_id, latest_intake_version, latest_intake_at; /* 0 when none */
+    char rebook_date[11]; /* of the latest signed session, "" when none */
+} pc_client;
+void pc_store_client_clear(pc_client *c);
+void pc_store_clients_free(pc_client *c, size_t n);
+int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c,
+                           int64_t now, int64_t *id);
+int pc_store_client_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_client *out);
+/* Case-insensitive substring of name, phone or email (q NULL or "" → all), ordered by name. */
+int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit,
+                           int64_t offset, pc_client **out, size_t *n, int64_t *total);
+
+/* ---- intake versions ---- */
+typedef struct pc_intake {
+    int64_t id, client_id, version, created_at, created_by;
+    char *json; /* owned */
+} pc_intake;
+void pc_store_intake_clear(pc_intake *in);
+void pc_store_intakes_free(pc_intake *in, size_t n);
+/* Add the next version (1, 2, ...) of a client's intake; *out receives the new record. */
+int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
+                        const char *json, int64_t now, pc_intake *out);
+/* version 0 = latest. PC_ERR_NOTFOUND when none. */
+int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t version,
+                        pc_intake *out);
+int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake **out,
+                         size_t *n);
+
+/* ---- reviews of blocked / needs_review plans ---- */
+typedef struct pc_review {
+    int64_t id, client_id, intake_id, by, at;
+    bool proceed;
+    char plan_status[16];
+    char *reason; /* owned */
+} pc_review;
+void pc_store_review_clear(pc_review *r);
+void pc_store_reviews_free(pc_review *r, size_t n);
+int pc_store_review_add(pc_ctx *ctx, pc_store *s, const pc_review *r, pc_review *out);
+int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out);
+/* The latest review of one intake version; PC_ERR_NOTFOUND when none. */
+int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_review *out);
+int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out,
+                         size_t *n);
+
+/* ---- consents ---- */
+typedef struct pc_consent {
+    int64_t id, client_id, recorded_by, at, session_id; /* session_id 0 while unused */
+    char day[11];
+    char client_name[PC_NAME_MAX + 1];
+    char *agreed_json; /* owned: a JSON array of strings */
+    char *text;        /* owned, may be NULL */
+} pc_consent;
+void pc_store_consent_clear(pc_consent *c);
+void pc_store_consents_free(pc_consent *c, size_t n);
+int pc_store_consent_add(pc_ctx *ctx, pc_store *s, const pc_consent *c, pc_consent *out);
+int pc_store_consent_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_consent *out);
+int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out,
+                          size_t *n);
+
+/* ---- treatment sessions ---- */
+typedef struct pc_tstep {
+    int idx;
+    char step[33];
+    char action[8];         /* "do", "modify", "skip" */
+    unsigned certification; /* PC_CERT_* bit, 0 when none */
+    char *params_json;      /* owned: the planned parameters */
+    int64_t duration_s;     /* 0 when the step is not timed */
+    int64_t started_at, started_by; /* 0 until started */
+    /* the signed record (recorded_by 0 until recorded) */
+    char outcome[10]; /* "done", "not_done" */
+    char *actual_json; /* owned */
+    char *notes;       /* owned */
+    char implement_batch[PC_SHORT_MAX + 1];
+    int64_t recorded_by, recorded_at;
+} pc_tstep;
+
+typedef struct pc_amendment {
+    int64_t id, session_id, by, at;
+    char *text; /* owned */
+} pc_amendment;
+
+typedef struct pc_tsession {
+    int64_t id, client_id, intake_id, consent_id, review_id; /* review_id 0 when none */
+    char implement_set[PC_SHORT_MAX + 1];
+    char *plan_json; /* owned: the plan frozen at start */
+    char plan_status[16];
+    bool signed_;
+    int64_t started_at, started_by, signed_at, signed_by;
+    char rebook_date[11];
+    pc_tstep *steps; /* owned */
+    size_t n_steps;
+    pc_amendment *amendments; /* owned */
+    size_t n_amendments;
+} pc_tsession;
+void pc_store_tsession_clear(pc_tsession *t);
+void pc_store_tsessions_free(pc_tsession *t, size_t n);
+
+/* Start a session: t (client_id, intake_id, consent_id, review_id, implement_set, plan_json,
+ * plan_status, started_by, started_at) and its steps (step, action, certification,
+ * params_json, duration_s). In one transaction the consent is checked (same client, unused)
+ * and marked used: PC_ERR_CONFLICT ("consent") otherwise. *id receives the new id. */
+int pc_store_tsession_start(pc_ctx *ctx, pc_store *s, const pc_tsession *t, int64_t *id);
+/* With steps and amendments. */
+int pc_store_tsession_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_tsession *out);
+/* Summaries (no steps, no plan text) of a client's sessions, newest first. */
+int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_tsession **out,
+                           size_t *n);
+/* Store a step's start time once (a second call keeps the first time). PC_ERR_CONFLICT when
+ * the session is signed; PC_ERR_NOTFOUND for no such step. */
+int pc_store_tstep_start(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx, int64_t by,
+                         int64_t now);
+/* Sign one step: rec->outcome, actual_json, notes, implement_batch, recorded_by, recorded_at.
+ * PC_ERR_CONFLICT when the session is signed or the step already recorded. */
+int pc_store_tstep_record(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx,
+                          const pc_tstep *rec);
+/* Sign the session. PC_ERR_CONFLICT when already signed; PC_ERR_INVALID (message names the
+ * step) when a step that isn't skipped has no record. */
+int pc_store_tsession_sign(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
+                           const char *rebook_date, int64_t now);
+/* Add an amendment to a signed session (PC_ERR_CONFLICT when not signed). */
+int pc_store_amendment_add(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
+                           const char *text, int64_t now, pc_amendment *out);
+void pc_store_amendment_clear(pc_amendment *a);
+
+/* ---- audit log ---- */
+typedef struct pc_audit {
+    int64_t id, at, user_id, client_id; /* client_id 0 when not about a client */
+    char action[33];
+    char detail[PC_SHORT_MAX + 1];
+} pc_audit;
+/* Record that a user viewed a record. Entries are queued and written in batches every
+ * audit_flush_ms (one transaction per batch) so reads don't each pay a durable commit; a
+ * process kill can lose at most the last batch of view entries (never a change: changes are
+ * audited in their own transaction). pc_store_close() flushes. */
+int pc_store_audit_view(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *action,
+                        int64_t client_id, const char *detail, int64_t now);
+/* Record a non-change event (login, logout, login.failed) durably, now. */
+int pc_store_audit_event(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *action,
+                         int64_t client_id, const char *detail, int64_t now);
+/* Wait until every queued view entry is written. */
+int pc_store_audit_flush(pc_ctx *ctx, pc_store *s);
+/* Newest first; filters 0 = any; before_id 0 = from the newest. *out: free(). */
+int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t user_id,
+                        int64_t before_id, int64_t limit, pc_audit **out, size_t *n);
+
+#endif

@@ -1,0 +1,465 @@
+/* The store's public functions: names of roles and certifications, dispatch to the backend,
+ * and the batching of view audit entries (a writer thread, one transaction per batch). */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/store_backend.h"
+
+/* Queued view entries beyond this make pc_store_audit_view wait for the writer (bounded
+ * memory under any load). */
+#define AUDIT_QUEUE_MAX 8192
+
+struct pc_store {
+    const pc_store_backend *ops;
+    void *b;
+    pthread_mutex_t mu;
+    pthread_cond_t wake;   /* to the writer: entries queued / stop */
+    pthread_cond_t done;   /* from the writer: a batch was written */
+    pc_audit *queue;       /* AUDIT_QUEUE_MAX entries */
+    size_t nqueue;
+    uint64_t queued_seq, written_seq; /* entries ever queued / ever written */
+    bool stop, writing;
+    int flush_ms;
+    pthread_t writer;
+    bool writer_started;
+};
+
+static const char *const role_names[] = {NULL, "admin", "practitioner", "reception"};
+
+const char *pc_role_name(int role)
+{
+    return role >= 1 && role <= 3 ? role_names[role] : NULL;
+}
+
+int pc_role_parse(const char *name)
+{
+    for (int r = 1; r <= 3; r++)
+        if (name && !strcmp(name, role_names[r])) return r;
+    return 0;
+}
+
+static const struct {
+    unsigned bit;
+    const char *name;
+} certs[] = {{PC_CERT_EXTRACTION, "extraction"},
+             {PC_CERT_HIGH_FREQUENCY, "high_frequency"},
+             {PC_CERT_CHEMICAL_EXFOLIATION, "chemical_exfoliation"}};
+
+unsigned pc_cert_parse(const char *name)
+{
+    for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++)
+        if (name && !strcmp(name, certs[i].name)) return certs[i].bit;
+    return 0;
+}
+
+const char *pc_cert_name(unsigned bit)
+{
+    for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++)
+        if (bit == certs[i].bit) return certs[i].name;
+    return NULL;
+}
+
+/* ---- the audit writer ---- */
+
+static void *audit_writer(void *arg)
+{
+    pc_store *s = arg;
+    pc_audit *batch = malloc(AUDIT_QUEUE_MAX * sizeof *batch);
+    pthread_mutex_lock(&s->mu);
+    for (;;) {
+        while (!s->stop && s->nqueue == 0) pthread_cond_wait(&s->wake, &s->mu);
+        if (s->nqueue == 0 && s->stop) break;
+        if (!s->stop && s->flush_ms > 0) {
+            /* let a batch gather (a flush request sets stop-like urgency via nqueue full) */
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_nsec += (long)s->flush_ms * 1000000L;
+            until.tv_sec += until.tv_nsec / 1000000000L;
+            until.tv_nsec %= 1000000000L;
+            while (!s->stop && s->nqueue < AUDIT_QUEUE_MAX / 2 && !s->writing) {
+                if (pthread_cond_timedwait(&s->wake, &s->mu, &until) == ETIMEDOUT) break;
+            }
+        }
+        size_t n = s->nqueue;
+        if (batch) memcpy(batch, s->queue, n * sizeof *batch);
+        s->nqueue = 0;
+        s->writing = true;
+        pthread_mutex_unlock(&s->mu);
+        if (batch) {
+            pc_ctx ctx;
+            pc_ctx_init(&ctx);
+            /* retry a busy database; an entry is dropped only on a persistent error */
+            for (int attempt = 0; attempt < 5; attempt++) {
+                if (s->ops->audit_write(&ctx, s->b, batch, n) != PC_ERR_BUSY) break;
+            }
+        }
+        pthread_mutex_lock(&s->mu);
+        s->writing = false;
+        s->written_seq += n;
+        pthread_cond_broadcast(&s->done);
+    }
+    pthread_mutex_unlock(&s->mu);
+    free(batch);
+    return NULL;
+}
+
+int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc_store **out)
+{
+    pc_store_options o = {0};
+    if (opts) o = *opts;
+    if (o.pool_size <= 0) o.pool_size = 8;
+    if (o.busy_timeout_ms <= 0) o.busy_timeout_ms = 5000;
+    if (o.audit_flush_ms <= 0) o.audit_flush_ms = 50;
+    pc_store *s = calloc(1, sizeof *s);
+    if (!s) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    s->queue = malloc(AUDIT_QUEUE_MAX * sizeof *s->queue);
+    if (!s->queue) {
+        free(s);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->wake, NULL);
+    pthread_cond_init(&s->done, NULL);
+    s->flush_ms = o.audit_flush_ms;
+    s->ops = &pc_store_sqlite;
+    int rc = pc_store_sqlite_open(ctx, dir, &o, &s->b);
+    if (rc != PC_OK) {
+        pc_store_close(s);
+        return rc;
+    }
+    if (pthread_create(&s->writer, NULL, audit_writer, s) != 0) {
+        pc_store_close(s);
+        return pc_error(ctx, PC_ERR_INTERNAL, "cannot start the audit writer thread");
+    }
+    s->writer_started = true;
+    *out = s;
+    return PC_OK;
+}
+
+void pc_store_close(pc_store *s)
+{
+    if (!s) return;
+    if (s->writer_started) {
+        pthread_mutex_lock(&s->mu);
+        s->stop = true;
+        pthread_cond_broadcast(&s->wake);
+        pthread_mutex_unlock(&s->mu);
+        pthread_join(s->writer, NULL);
+    }
+    if (s->b) s->ops->close(s->b);
+    pthread_mutex_destroy(&s->mu);
+    pthread_cond_destroy(&s->wake);
+    pthread_cond_destroy(&s->done);
+    free(s->queue);
+    free(s);
+}
+
+static void fill_audit(pc_audit *a, int64_t user_id, const char *action, int64_t client_id,
+                       const char *detail, int64_t now)
+{
+    memset(a, 0, sizeof *a);
+    a->at = now;
+    a->user_id = user_id;
+    a->client_id = client_id;
+    snprintf(a->action, sizeof a->action, "%s", action ? action : "");
+    snprintf(a->detail, sizeof a->detail, "%s", detail ? detail : "");
+}
+
+int pc_store_audit_view(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *action,
+                        int64_t client_id, const char *detail, int64_t now)
+{
+    (void)ctx;
+    pthread_mutex_lock(&s->mu);
+    while (s->nqueue >= AUDIT_QUEUE_MAX && !s->stop) {
+        pthread_cond_broadcast(&s->wake);
+        pthread_cond_wait(&s->done, &s->mu);
+    }
+    fill_audit(&s->queue[s->nqueue++], user_id, action, client_id, detail, now);
+    s->queued_seq++;
+    if (s->nqueue == 1 || s->nqueue >= AUDIT_QUEUE_MAX / 2) pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->mu);
+    return PC_OK;
+}
+
+int pc_store_audit_flush(pc_ctx *ctx, pc_store *s)
+{
+    (void)ctx;
+    pthread_mutex_lock(&s->mu);
+    uint64_t want = s->queued_seq;
+    while (s->written_seq < want) {
+        pthread_cond_broadcast(&s->wake);
+        pthread_cond_wait(&s->done, &s->mu);
+    }
+    pthread_mutex_unlock(&s->mu);
+    return PC_OK;
+}
+
+int pc_store_audit_event(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *action,
+                         int64_t client_id, const char *detail, int64_t now)
+{
+    pc_audit a;
+    fill_audit(&a, user_id, action, client_id, detail, now);
+    return s->ops->audit_write(ctx, s->b, &a, 1);
+}
+
+int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t user_id,
+                        int64_t before_id, int64_t limit, pc_audit **out, size_t *n)
+{
+    return s->ops->audit_list(ctx, s->b, client_id, user_id, before_id, limit, out, n);
+}
+
+/* ---- plain dispatch ---- */
+
+int pc_store_schema_version(pc_store *s) { return s->ops->schema_version(s->b); }
+int pc_store_check(pc_ctx *ctx, pc_store *s) { return s->ops->check(ctx, s->b); }
+
+int pc_store_user_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u,
+                         const char *password_hash, int64_t now, int64_t *id)
+{
+    return s->ops->user_create(ctx, s->b, actor, u, password_hash, now, id);
+}
+int pc_store_user_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_user *out)
+{
+    return s->ops->user_get(ctx, s->b, id, out);
+}
+int pc_store_user_get_by_name(pc_ctx *ctx, pc_store *s, const char *username, pc_user *out,
+                              char **password_hash)
+{
+    return s->ops->user_get_by_name(ctx, s->b, username, out, password_hash);
+}
+int pc_store_user_list(pc_ctx *ctx, pc_store *s, pc_user **out, size_t *n)
+{
+    return s->ops->user_list(ctx, s->b, out, n);
+}
+int pc_store_user_count(pc_ctx *ctx, pc_store *s, int64_t *n)
+{
+    return s->ops->user_count(ctx, s->b, n);
+}
+int pc_store_user_update(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u, int64_t now)
+{
+    return s->ops->user_update(ctx, s->b, actor, u, now);
+}
+int pc_store_user_set_password(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t user_id,
+                               const char *password_hash, bool must_change,
+                               const uint8_t *keep_session, int64_t now)
+{
+    return s->ops->user_set_password(ctx, s->b, actor, user_id, password_hash, must_change,
+                                     keep_session, now);
+}
+
+int pc_store_login_create(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t user_id,
+                          const char *csrf, int64_t now)
+{
+    return s->ops->login_create(ctx, s->b, hash, user_id, csrf, now);
+}
+int pc_store_login_get(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], pc_login *out)
+{
+    return s->ops->login_get(ctx, s->b, hash, out);
+}
+int pc_store_login_touch(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t now)
+{
+    return s->ops->login_touch(ctx, s->b, hash, now);
+}
+int pc_store_login_delete(pc_ctx *ctx, pc_store *s, const uint8_t hash[32])
+{
+    return s->ops->login_delete(ctx, s->b, hash);
+}
+int pc_store_login_delete_user(pc_ctx *ctx, pc_store *s, int64_t user_id)
+{
+    return s->ops->login_delete_user(ctx, s->b, user_id);
+}
+int pc_store_login_expire(pc_ctx *ctx, pc_store *s, int64_t idle_before, int64_t created_before)
+{
+    return s->ops->login_expire(ctx, s->b, idle_before, created_before);
+}
+
+int pc_store_throttle_get(pc_ctx *ctx, pc_store *s, const char *key, int64_t *failures,
+                          int64_t *last_failure)
+{
+    return s->ops->throttle_get(ctx, s->b, key, failures, last_failure);
+}
+int pc_store_throttle_fail(pc_ctx *ctx, pc_store *s, const char *key, int64_t now)
+{
+    return s->ops->throttle_fail(ctx, s->b, key, now);
+}
+int pc_store_throttle_reset(pc_ctx *ctx, pc_store *s, const char *key)
+{
+    return s->ops->throttle_reset(ctx, s->b, key);
+}
+
+int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c,
+                           int64_t now, int64_t *id)
+{
+    return s->ops->client_create(ctx, s->b, actor, c, now, id);
+}
+int pc_store_client_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_client *out)
+{
+    return s->ops->client_get(ctx, s->b, id, out);
+}
+int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit,
+                           int64_t offset, pc_client **out, size_t *n, int64_t *total)
+{
+    return s->ops->client_search(ctx, s->b, q, limit, offset, out, n, total);
+}
+
+int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
+                        const char *json, int64_t now, pc_intake *out)
+{
+    return s->ops->intake_add(ctx, s->b, actor, client_id, json, now, out);
+}
+int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t version,
+                        pc_intake *out)
+{
+    return s->ops->intake_get(ctx, s->b, client_id, version, out);
+}
+int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake **out, size_t *n)
+{
+    return s->ops->intake_list(ctx, s->b, client_id, out, n);
+}
+
+int pc_store_review_add(pc_ctx *ctx, pc_store *s, const pc_review *r, pc_review *out)
+{
+    return s->ops->review_add(ctx, s->b, r, out);
+}
+int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out)
+{
+    return s->ops->review_get(ctx, s->b, id, out);
+}
+int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_review *out)
+{
+    return s->ops->review_latest(ctx, s->b, intake_id, out);
+}
+int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out, size_t *n)
+{
+    return s->ops->review_list(ctx, s->b, client_id, out, n);
+}
+
+int pc_store_consent_add(pc_ctx *ctx, pc_store *s, const pc_consent *c, pc_consent *out)
+{
+    return s->ops->consent_add(ctx, s->b, c, out);
+}
+int pc_store_consent_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_consent *out)
+{
+    return s->ops->consent_get(ctx, s->b, id, out);
+}
+int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out,
+                          size_t *n)
+{
+    return s->ops->consent_list(ctx, s->b, client_id, out, n);
+}
+
+int pc_store_tsession_start(pc_ctx *ctx, pc_store *s, const pc_tsession *t, int64_t *id)
+{
+    return s->ops->tsession_start(ctx, s->b, t, id);
+}
+int pc_store_tsession_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_tsession *out)
+{
+    return s->ops->tsession_get(ctx, s->b, id, out);
+}
+int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_tsession **out,
+                           size_t *n)
+{
+    return s->ops->tsession_list(ctx, s->b, client_id, out, n);
+}
+int pc_store_tstep_start(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx, int64_t by,
+                         int64_t now)
+{
+    return s->ops->tstep_start(ctx, s->b, session_id, idx, by, now);
+}
+int pc_store_tstep_record(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx,
+                          const pc_tstep *rec)
+{
+    return s->ops->tstep_record(ctx, s->b, session_id, idx, rec);
+}
+int pc_store_tsession_sign(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
+                           const char *rebook_date, int64_t now)
+{
+    return s->ops->tsession_sign(ctx, s->b, session_id, by, rebook_date, now);
+}
+int pc_store_amendment_add(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
+                           const char *text, int64_t now, pc_amendment *out)
+{
+    return s->ops->amendment_add(ctx, s->b, session_id, by, text, now, out);
+}
+
+/* ---- freeing ---- */
+
+void pc_store_client_clear(pc_client *c)
+{
+    if (!c) return;
+    free(c->notes);
+    c->notes = NULL;
+}
+void pc_store_clients_free(pc_client *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) pc_store_client_clear(&c[i]);
+    free(c);
+}
+void pc_store_intake_clear(pc_intake *in)
+{
+    if (!in) return;
+    free(in->json);
+    in->json = NULL;
+}
+void pc_store_intakes_free(pc_intake *in, size_t n)
+{
+    for (size_t i = 0; in && i < n; i++) pc_store_intake_clear(&in[i]);
+    free(in);
+}
+void pc_store_review_clear(pc_review *r)
+{
+    if (!r) return;
+    free(r->reason);
+    r->reason = NULL;
+}
+void pc_store_reviews_free(pc_review *r, size_t n)
+{
+    for (size_t i = 0; r && i < n; i++) pc_store_review_clear(&r[i]);
+    free(r);
+}
+void pc_store_consent_clear(pc_consent *c)
+{
+    if (!c) return;
+    free(c->agreed_json);
+    free(c->text);
+    c->agreed_json = c->text = NULL;
+}
+void pc_store_consents_free(pc_consent *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) pc_store_consent_clear(&c[i]);
+    free(c);
+}
+void pc_store_amendment_clear(pc_amendment *a)
+{
+    if (!a) return;
+    free(a->text);
+    a->text = NULL;
+}
+void pc_store_tsession_clear(pc_tsession *t)
+{
+    if (!t) return;
+    free(t->plan_json);
+    t->plan_json = NULL;
+    for (size_t i = 0; t->steps && i < t->n_steps; i++) {
+        free(t->steps[i].params_json);
+        free(t->steps[i].actual_json);
+        free(t->steps[i].notes);
+    }
+    free(t->steps);
+    t->steps = NULL;
+    t->n_steps = 0;
+    for (size_t i = 0; t->amendments && i < t->n_amendments; i++)
+        pc_store_amendment_clear(&t->amendments[i]);
+    free(t->amendments);
+    t->amendments = NULL;
+    t->n_amendments = 0;
+}
+void pc_store_tsessions_free(pc_tsession *t, size_t n)
+{
+    for (size_t i = 0; t && i < n; i++) pc_store_tsession_clear(&t[i]);
+    free(t);
+}

@@ -1,0 +1,1944 @@
+/* The SQLite backend of the store: one database file, WAL, synchronous=FULL, foreign keys,
+ * STRICT tables, migrations by PRAGMA user_version, a pool of connections with cached
+ * prepared statements. Every SQL text of the project is in this file.
+ *
+ * Why synchronous=FULL with WAL: a commit fsyncs the WAL before returning, so every write
+ * the server acknowledged survives a process kill *and* an OS crash or power cut (NORMAL
+ * would survive a process kill only). Reads never fsync; view audit entries are batched by
+ * store.c so a page view costs no fsync of its own. */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "store/store_backend.h"
+
+#define STMT_CACHE 64
+
+typedef struct conn {
+    sqlite3 *db;
+    size_t n;
+    struct {
+        const char *sql; /* identity: the address of a static SQL text */
+        sqlite3_stmt *st;
+    } cache[STMT_CACHE];
+} conn;
+
+typedef struct sq {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    conn **idle;
+    int nidle, size, opened;
+    int busy_ms;
+    int schema_version;
+    char *path;
+} sq;
+
+/* ---- connections ---- */
+
+static int db_error(pc_ctx *ctx, sqlite3 *db, int rc, const char *what)
+{
+    int code = rc & 0xff;
+    const char *m = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    switch (code) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return pc_error(ctx, PC_ERR_BUSY, "%s: database busy, try again", what);
+    case SQLITE_CONSTRAINT:
+        return pc_error(ctx, PC_ERR_CONFLICT, "%s: %s", what, m);
+    case SQLITE_NOMEM:
+        return pc_error(ctx, PC_ERR_NOMEM, "%s: out of memory", what);
+    case SQLITE_IOERR:
+    case SQLITE_FULL:
+    case SQLITE_CANTOPEN:
+    case SQLITE_READONLY:
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        return pc_error(ctx, PC_ERR_IO, "%s: %s", what, m);
+    default:
+        return pc_error(ctx, PC_ERR_INTERNAL, "%s: %s", what, m);
+    }
+}
+
+static int exec(pc_ctx *ctx, sqlite3 *db, const char *sql)
+{
+    char *err = NULL;
+    int rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+    if (rc != SQLITE_OK) {
+        int st = db_error(ctx, db, rc, "database");
+        if (err) pc_error(ctx, st, "database: %s", err);
+        sqlite3_free(err);
+        return st;
+    }
+    return PC_OK;
+}
+
+static void conn_close(conn *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++) sqlite3_finalize(c->cache[i].st);
+    sqlite3_close(c->db);
+    free(c);
+}
+
+static int conn_open(pc_ctx *ctx, sq *q, conn **out)
+{
+    conn *c = calloc(1, sizeof *c);
+    if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    int rc = sqlite3_open_v2(q->path, &c->db,
+                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             NULL);
+    if (rc != SQLITE_OK) {
+        int st = pc_error(ctx, PC_ERR_IO, "cannot open the database %s: %s", q->path,
+                          c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+        conn_close(c);
+        return st;
+    }
+    sqlite3_extended_result_codes(c->db, 1);
+    sqlite3_busy_timeout(c->db, q->busy_ms);
+    rc = exec(ctx, c->db,
+              "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+              "PRAGMA trusted_schema=OFF;");
+    if (rc != PC_OK) {
+        conn_close(c);
+        return rc;
+    }
+    *out = c;
+    return PC_OK;
+}
+
+/* A connection from the pool (opened lazily up to the pool size; waits when all are busy). */
+static int acquire(pc_ctx *ctx, sq *q, conn **out)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->nidle == 0 && q->opened >= q->size) pthread_cond_wait(&q->cv, &q->mu);
+    if (q->nidle > 0) {
+        *out = q->idle[--q->nidle];
+        pthread_mutex_unlock(&q->mu);
+        return PC_OK;
+    }
+    q->opened++;
+    pthread_mutex_unlock(&q->mu);
+    int rc = conn_open(ctx, q, out);
+    if (rc != PC_OK) {
+        pthread_mutex_lock(&q->mu);
+        q->opened--;
+        pthread_cond_signal(&q->cv);
+        pthread_mutex_unlock(&q->mu);
+    }
+    return rc;
+}
+
+static void release(sq *q, conn *c)
+{
+    if (!c) return;
+    if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+    pthread_mutex_lock(&q->mu);
+    q->idle[q->nidle++] = c;
+    pthread_cond_signal(&q->cv);
+    pthread_mutex_unlock(&q->mu);
+}
+
+/* A cached prepared statement for a static SQL text, reset and unbound. */
+static int prep(pc_ctx *ctx, conn *c, const char *sql, sqlite3_stmt **out)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->cache[i].sql == sql) {
+            sqlite3_reset(c->cache[i].st);
+            sqlite3_clear_bindings(c->cache[i].st);
+            *out = c->cache[i].st;
+            return PC_OK;
+        }
+    sqlite3_stmt *st = NULL;
+    int rc = sqlite3_prepare_v3(c->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) return db_error(ctx, c->db, rc, "prepare");
+    if (c->n < STMT_CACHE) {
+        c->cache[c->n].sql = sql;
+        c->cache[c->n].st = st;
+        c->n++;
+    } else {
+        /* never expected: the cache is larger than the number of statements */
+        sqlite3_finalize(st);
+        return pc_error(ctx, PC_ERR_INTERNAL, "statement cache full");
+    }
+    *out = st;
+    return PC_OK;
+}
+
+static int begin(pc_ctx *ctx, conn *c) { return exec(ctx, c->db, "BEGIN IMMEDIATE"); }
+static int commit(pc_ctx *ctx, conn *c) { return exec(ctx, c->db, "COMMIT"); }
+
+/* Bind helpers: 0 ids and NULL strings become SQL NULL. */
+static void bind_id(sqlite3_stmt *st, int i, int64_t v)
+{
+    if (v) sqlite3_bind_int64(st, i, v);
+    else sqlite3_bind_null(st, i);
+}
+static void bind_text(sqlite3_stmt *st, int i, const char *s)
+{
+    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, i);
+}
+static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    snprintf(dst, n, "%s", t ? (const char *)t : "");
+}
+/* malloc'd copy of a column (NULL stays NULL); *oom set on allocation failure. */
+static char *col_dup(sqlite3_stmt *st, int i, bool *oom)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    if (!t) return NULL;
+    char *d = strdup((const char *)t);
+    if (!d) *oom = true;
+    return d;
+}
+
+/* Step a statement that returns no row. */
+static int step_done(pc_ctx *ctx, conn *c, sqlite3_stmt *st, const char *what)
+{
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE) return db_error(ctx, c->db, rc, what);
+    return PC_OK;
+}
+
+/* A growing array with a hard maximum of elements. */
+static int grow(pc_ctx *ctx, void **arr, size_t *cap, size_t n, size_t elem)
+{
+    if (n < *cap) return PC_OK;
+    size_t nc = *cap ? *cap * 2 : 16;
+    if (nc > 100000) return pc_error(ctx, PC_ERR_LIMIT, "too many records");
+    void *p = realloc(*arr, nc * elem);
+    if (!p) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    memset((char *)p + *cap * elem, 0, (nc - *cap) * elem);
+    *arr = p;
+    *cap = nc;
+    return PC_OK;
+}
+
+/* ---- audit inside a change's transaction ---- */
+static const char SQL_AUDIT_INSERT[] =
+    "INSERT INTO audit(at, user_id, action, client_id, detail) VALUES(?1, ?2, ?3, ?4, ?5)";
+
+static int audit_in_tx(pc_ctx *ctx, conn *c, int64_t user, const char *action, int64_t client,
+                       const char *detail, int64_t now)
+{
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_AUDIT_INSERT, &st);
+    if (rc != PC_OK) return rc;
+    sqlite3_bind_int64(st, 1, now);
+    bind_id(st, 2, user);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    bind_id(st, 4, client);
+    sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
+    return step_done(ctx, c, st, "audit");
+}
+
+/* ---- schema ---- */
+
+/* Migrations, applied in order; migration i brings user_version from i to i+1. Never edit a
+ * released migration: add a new one. */
+static const char *const migrations[] = {
+    /* 1: the first schema */
+    "CREATE TABLE users("
+    " id INTEGER PRIMARY KEY,"
+    " username TEXT NOT NULL UNIQUE,"
+    " display_name TEXT NOT NULL,"
+    " role INTEGER NOT NULL CHECK (role BETWEEN 1 AND 3),"
+    " certs INTEGER NOT NULL CHECK (certs BETWEEN 0 AND 7),"
+    " password_hash TEXT NOT NULL,"
+    " must_change INTEGER NOT NULL CHECK (must_change IN (0, 1)),"
+    " active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    " created_at INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE logins("
+    " hash BLOB PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " csrf TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
+    "CREATE INDEX logins_user ON logins(user_id);"
+    "CREATE TABLE throttle("
+    " key TEXT PRIMARY KEY,"
+    " failures INTEGER NOT NULL,"
+    " last_failure INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE clients("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " birth_date TEXT NOT NULL,"
+    " phone TEXT NOT NULL,"
+    " email TEXT NOT NULL,"
+    " notes TEXT,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER REFERENCES users(id)) STRICT;"
+    "CREATE INDEX clients_name ON clients(name COLLATE NOCASE);"
+    "CREATE TABLE intakes("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " version INTEGER NOT NULL,"
+    " json TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER REFERENCES users(id),"
+    " UNIQUE (client_id, version)) STRICT;"
+    "CREATE TABLE reviews("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " intake_id INTEGER NOT NULL REFERENCES intakes(id),"
+    " proceed INTEGER NOT NULL CHECK (proceed IN (0, 1)),"
+    " plan_status TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " by_user INTEGER NOT NULL REFERENCES users(id),"
+    " at INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX reviews_intake ON reviews(intake_id, id);"
+    "CREATE TABLE consents("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " day TEXT NOT NULL,"
+    " client_name TEXT NOT NULL,"
+    " agreed TEXT NOT NULL,"
+    " text TEXT,"
+    " recorded_by INTEGER NOT NULL REFERENCES users(id),"
+    " at INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX consents_client ON consents(client_id, id);"
+    "CREATE TABLE tsessions("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " intake_id INTEGER NOT NULL REFERENCES intakes(id),"
+    " consent_id INTEGER NOT NULL UNIQUE REFERENCES consents(id),"
+    " review_id INTEGER REFERENCES reviews(id),"
+    " implement_set TEXT NOT NULL,"
+    " plan TEXT NOT NULL,"
+    " plan_status TEXT NOT NULL,"
+    " started_at INTEGER NOT NULL,"
+    " started_by INTEGER NOT NULL REFERENCES users(id),"
+    " signed_at INTEGER,"
+    " signed_by INTEGER REFERENCES users(id),"
+    " rebook_date TEXT) STRICT;"
+    "CREATE INDEX tsessions_client ON tsessions(client_id, id);"
+    "CREATE TABLE tsteps("
+    " session_id INTEGER NOT NULL REFERENCES tsessions(id),"
+    " idx INTEGER NOT NULL,"
+    " step TEXT NOT NULL,"
+    " action TEXT NOT NULL CHECK (action IN ('do', 'modify', 'skip')),"
+    " certification INTEGER NOT NULL,"
+    " params TEXT NOT NULL,"
+    " duration_s INTEGER NOT NULL,"
+    " started_at INTEGER,"
+    " started_by INTEGER REFERENCES users(id),"
+    " outcome TEXT CHECK (outcome IN ('done', 'not_done')),"
+    " actual TEXT,"
+    " notes TEXT,"
+    " implement_batch TEXT,"
+    " recorded_by INTEGER REFERENCES users(id),"
+    " recorded_at INTEGER,"
+    " PRIMARY KEY (session_id, idx)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE amendments("
+    " id INTEGER PRIMARY KEY,"
+    " session_id INTEGER NOT NULL REFERENCES tsessions(id),"
+    " text TEXT NOT NULL,"
+    " by_user INTEGER NOT NULL REFERENCES users(id),"
+    " at INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX amendments_session ON amendments(session_id, id);"
+    /* audit keeps plain ids (no foreign keys): entries outlive erased records */
+    "CREATE TABLE audit("
+    " id INTEGER PRIMARY KEY,"
+    " at INTEGER NOT NULL,"
+    " user_id INTEGER,"
+    " action TEXT NOT NULL,"
+    " client_id INTEGER,"
+    " detail TEXT NOT NULL) STRICT;"
+    "CREATE INDEX audit_client ON audit(client_id, id);"
+    "CREATE INDEX audit_user ON audit(user_id, id);"
+    /* immutability, enforced by the database as well as by the code */
+    "CREATE TRIGGER intakes_immutable BEFORE UPDATE ON intakes"
+    " BEGIN SELECT RAISE(ABORT, 'intake versions are immutable'); END;"
+    "CREATE TRIGGER intakes_kept BEFORE DELETE ON intakes"
+    " BEGIN SELECT RAISE(ABORT, 'intake versions are immutable'); END;"
+    "CREATE TRIGGER reviews_immutable BEFORE UPDATE ON reviews"
+    " BEGIN SELECT RAISE(ABORT, 'reviews are immutable'); END;"
+    "CREATE TRIGGER consents_immutable BEFORE UPDATE ON consents"
+    " BEGIN SELECT RAISE(ABORT, 'consents are immutable'); END;"
+    "CREATE TRIGGER amendments_immutable BEFORE UPDATE ON amendments"
+    " BEGIN SELECT RAISE(ABORT, 'amendments are immutable'); END;"
+    "CREATE TRIGGER amendments_kept BEFORE DELETE ON amendments"
+    " BEGIN SELECT RAISE(ABORT, 'amendments are immutable'); END;"
+    "CREATE TRIGGER audit_immutable BEFORE UPDATE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "CREATE TRIGGER tsessions_signed BEFORE UPDATE ON tsessions WHEN OLD.signed_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;"
+    "CREATE TRIGGER tsessions_kept BEFORE DELETE ON tsessions WHEN OLD.signed_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;"
+    "CREATE TRIGGER tsteps_signed BEFORE UPDATE ON tsteps WHEN"
+    " (SELECT signed_at FROM tsessions WHERE id = OLD.session_id) IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;"
+    "CREATE TRIGGER tsteps_recorded BEFORE UPDATE ON tsteps WHEN OLD.recorded_by IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a recorded step is immutable'); END;",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+static int migrate(pc_ctx *ctx, conn *c, int *version)
+{
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) return rc;
+    sqlite3_stmt *st = NULL;
+    int v = 0;
+    rc = sqlite3_prepare_v2(c->db, "PRAGMA user_version", -1, &st, NULL);
+    if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    if (v > NMIGRATIONS) {
+        sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+        return pc_error(ctx, PC_ERR_FORMAT,
+                        "the database's schema version %d is newer than this program's (%d)",
+                        v, NMIGRATIONS);
+    }
+    for (; v < NMIGRATIONS; v++) {
+        rc = exec(ctx, c->db, migrations[v]);
+        if (rc != PC_OK) {
+            pc_error_prefix(ctx, "migration");
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+        char pragma[48];
+        snprintf(pragma, sizeof pragma, "PRAGMA user_version=%d", v + 1);
+        rc = exec(ctx, c->db, pragma);
+        if (rc != PC_OK) {
+            sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    rc = commit(ctx, c);
+    if (rc == PC_OK) *version = v;
+    return rc;
+}
+
+static void sq_close(void *b)
+{
+    sq *q = b;
+    if (!q) return;
+    for (int i = 0; i < q->nidle; i++) conn_close(q->idle[i]);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->cv);
+    free(q->idle);
+    free(q->path);
+    free(q);
+}
+
+int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts,
+                         void **state)
+{
+    if (mkdir(dir, 0700) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
+            return pc_error(ctx, PC_ERR_IO, "%s: cannot create the data folder", dir);
+    }
+    sq *q = calloc(1, sizeof *q);
+    if (!q) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->cv, NULL);
+    q->size = opts->pool_size;
+    q->busy_ms = opts->busy_timeout_ms;
+    q->idle = calloc((size_t)q->size, sizeof *q->idle);
+    size_t plen = strlen(dir) + sizeof "/poreclear.db";
+    q->path = malloc(plen);
+    if (!q->idle || !q->path) {
+        sq_close(q);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    snprintf(q->path, plen, "%s/poreclear.db", dir);
+    conn *c = NULL;
+    int rc = acquire(ctx, q, &c);
+    if (rc == PC_OK) rc = migrate(ctx, c, &q->schema_version);
+    if (c) release(q, c);
+    if (rc != PC_OK) {
+        sq_close(q);
+        return rc;
+    }
+    *state = q;
+    return PC_OK;
+}
+
+static int sq_schema_version(void *b) { return ((sq *)b)->schema_version; }
+
+static int sq_check(pc_ctx *ctx, void *b)
+{
+    sq *q = b;
+    conn *c;
+    int rc = acquire(ctx, q, &c);
+    if (rc != PC_OK) return rc;
+    sqlite3_stmt *st = NULL;
+    int r = sqlite3_prepare_v2(c->db, "PRAGMA integrity_check", -1, &st, NULL);
+    if (r == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(st, 0);
+        if (!t || strcmp((const char *)t, "ok"))
+            rc = pc_error(ctx, PC_ERR_FORMAT, "integrity check: %s", t ? (const char *)t : "?");
+    } else {
+        rc = db_error(ctx, c->db, r, "integrity check");
+    }
+    sqlite3_finalize(st);
+    release(q, c);
+    return rc;
+}
+
+/* Every operation below: acquire a connection, do the work, release. A macro keeps the
+ * pattern short and identical. */
+#define WITH_CONN(q, c)                                                                        \
+    conn *c = NULL;                                                                            \
+    do {                                                                                       \
+        int rc_ = acquire(ctx, (q), &c);                                                       \
+        if (rc_ != PC_OK) return rc_;                                                          \
+    } while (0)
+
+/* ---- users ---- */
+
+static const char SQL_USER_INSERT[] =
+    "INSERT INTO users(username, display_name, role, certs, password_hash, must_change, active,"
+    " created_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+static const char SQL_USER_COLS[] =
+    "SELECT id, username, display_name, role, certs, active, must_change, created_at,"
+    " password_hash FROM users WHERE id = ?1";
+static const char SQL_USER_BY_NAME[] =
+    "SELECT id, username, display_name, role, certs, active, must_change, created_at,"
+    " password_hash FROM users WHERE username = ?1";
+static const char SQL_USER_LIST[] =
+    "SELECT id, username, display_name, role, certs, active, must_change, created_at, NULL"
+    " FROM users ORDER BY username";
+static const char SQL_USER_COUNT[] = "SELECT count(*) FROM users";
+static const char SQL_USER_UPDATE[] =
+    "UPDATE users SET display_name = ?2, role = ?3, certs = ?4, active = ?5, must_change = ?6"
+    " WHERE id = ?1";
+static const char SQL_USER_PASSWORD[] =
+    "UPDATE users SET password_hash = ?2, must_change = ?3 WHERE id = ?1";
+static const char SQL_LOGIN_DELETE_OTHERS[] =
+    "DELETE FROM logins WHERE user_id = ?1 AND hash IS NOT ?2";
+
+static void read_user(sqlite3_stmt *st, pc_user *u)
+{
+    memset(u, 0, sizeof *u);
+    u->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, u->username, sizeof u->username);
+    col_copy(st, 2, u->display_name, sizeof u->display_name);
+    u->role = sqlite3_column_int(st, 3);
+    u->certs = (unsigned)sqlite3_column_int(st, 4);
+    u->active = sqlite3_column_int(st, 5) != 0;
+    u->must_change_password = sqlite3_column_int(st, 6) != 0;
+    u->created_at = sqlite3_column_int64(st, 7);
+}
+
+static int sq_user_create(pc_ctx *ctx, void *b, int64_t actor, const pc_user *u, const char *hash,
+                          int64_t now, int64_t *id)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_USER_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_text(st, 1, u->username, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, u->display_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, u->role);
+    sqlite3_bind_int(st, 4, (int)u->certs);
+    sqlite3_bind_text(st, 5, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 6, u->must_change_password);
+    sqlite3_bind_int(st, 7, u->active);
+    sqlite3_bind_int64(st, 8, now);
+    rc = step_done(ctx, c, st, "user");
+    if (rc == PC_ERR_CONFLICT) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "user '%s' already exists", u->username);
+        goto out;
+    }
+    if (rc != PC_OK) goto out;
+    int64_t nid = sqlite3_last_insert_rowid(c->db);
+    if ((rc = audit_in_tx(ctx, c, actor, "user.create", 0, u->username, now)) != PC_OK) goto out;
+    if ((rc = commit(ctx, c)) != PC_OK) goto out;
+    *id = nid;
+out:
+    release(q, c);
+    return rc;
+}
+
+static int user_query(pc_ctx *ctx, conn *c, const char *sql, int64_t id, const char *name,
+                      pc_user *out, char **hash)
+{
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc != PC_OK) return rc;
+    if (name) sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    else sqlite3_bind_int64(st, 1, id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        bool oom = false;
+        char *h = hash ? col_dup(st, 8, &oom) : NULL;
+        if (oom) rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        else {
+            read_user(st, out);
+            if (hash) *hash = h;
+        }
+    } else if (r == SQLITE_DONE) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such user");
+    } else {
+        rc = db_error(ctx, c->db, r, "user");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_user_get(pc_ctx *ctx, void *b, int64_t id, pc_user *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    int rc = user_query(ctx, c, SQL_USER_COLS, id, NULL, out, NULL);
+    release(q, c);
+    return rc;
+}
+
+static int sq_user_get_by_name(pc_ctx *ctx, void *b, const char *name, pc_user *out, char **hash)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    int rc = user_query(ctx, c, SQL_USER_BY_NAME, 0, name, out, hash);
+    release(q, c);
+    return rc;
+}
+
+static int sq_user_list(pc_ctx *ctx, void *b, pc_user **out, size_t *n)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st = NULL;
+    pc_user *arr = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = prep(ctx, c, SQL_USER_LIST, &st);
+    if (rc != PC_OK) goto out;
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
+        read_user(st, &arr[cnt++]);
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "users");
+        goto out;
+    }
+    *out = arr;
+    *n = cnt;
+    arr = NULL;
+out:
+    if (st) sqlite3_reset(st);
+    free(arr);
+    release(q, c);
+    return rc;
+}
+
+static int count_query(pc_ctx *ctx, conn *c, const char *sql, int64_t *n)
+{
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc != PC_OK) return rc;
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) *n = sqlite3_column_int64(st, 0);
+    else rc = db_error(ctx, c->db, r, "count");
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_user_count(pc_ctx *ctx, void *b, int64_t *n)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    int rc = count_query(ctx, c, SQL_USER_COUNT, n);
+    release(q, c);
+    return rc;
+}
+
+static int sq_user_update(pc_ctx *ctx, void *b, int64_t actor, const pc_user *u, int64_t now)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_USER_UPDATE, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, u->id);
+    sqlite3_bind_text(st, 2, u->display_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, u->role);
+    sqlite3_bind_int(st, 4, (int)u->certs);
+    sqlite3_bind_int(st, 5, u->active);
+    sqlite3_bind_int(st, 6, u->must_change_password);
+    if ((rc = step_done(ctx, c, st, "user")) != PC_OK) goto out;
+    if (sqlite3_changes(c->db) == 0) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such user");
+        goto out;
+    }
+    if (!u->active) {
+        if ((rc = prep(ctx, c, SQL_LOGIN_DELETE_OTHERS, &st)) != PC_OK) goto out;
+        sqlite3_bind_int64(st, 1, u->id);
+        sqlite3_bind_null(st, 2);
+        if ((rc = step_done(ctx, c, st, "logins")) != PC_OK) goto out;
+    }
+    char detail[128];
+    snprintf(detail, sizeof detail, "%s role=%d certs=%u active=%d", u->username, u->role,
+             u->certs, u->active);
+    if ((rc = audit_in_tx(ctx, c, actor, "user.update", 0, detail, now)) != PC_OK) goto out;
+    rc = commit(ctx, c);
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_user_set_password(pc_ctx *ctx, void *b, int64_t actor, int64_t user_id,
+                                const char *hash, bool must_change, const uint8_t *keep,
+                                int64_t now)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_USER_PASSWORD, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, user_id);
+    sqlite3_bind_text(st, 2, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int(st, 3, must_change);
+    if ((rc = step_done(ctx, c, st, "user")) != PC_OK) goto out;
+    if (sqlite3_changes(c->db) == 0) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such user");
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_LOGIN_DELETE_OTHERS, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, user_id);
+    if (keep) sqlite3_bind_blob(st, 2, keep, 32, SQLITE_TRANSIENT);
+    else sqlite3_bind_null(st, 2);
+    if ((rc = step_done(ctx, c, st, "logins")) != PC_OK) goto out;
+    char detail[48];
+    snprintf(detail, sizeof detail, "user %lld%s", (long long)user_id,
+             must_change ? " (one-time)" : "");
+    if ((rc = audit_in_tx(ctx, c, actor, "password.change", 0, detail, now)) != PC_OK) goto out;
+    rc = commit(ctx, c);
+out:
+    release(q, c);
+    return rc;
+}
+
+/* ---- logins ---- */
+
+static const char SQL_LOGIN_INSERT[] =
+    "INSERT INTO logins(hash, user_id, csrf, created_at, last_seen) VALUES(?1, ?2, ?3, ?4, ?4)";
+static const char SQL_LOGIN_GET[] =
+    "SELECT user_id, csrf, created_at, last_seen FROM logins WHERE hash = ?1";
+static const char SQL_LOGIN_TOUCH[] = "UPDATE logins SET last_seen = ?2 WHERE hash = ?1";
+static const char SQL_LOGIN_DELETE[] = "DELETE FROM logins WHERE hash = ?1";
+static const char SQL_LOGIN_DELETE_USER[] = "DELETE FROM logins WHERE user_id = ?1";
+static const char SQL_LOGIN_EXPIRE[] =
+    "DELETE FROM logins WHERE last_seen < ?1 OR created_at < ?2";
+
+static int simple_write(pc_ctx *ctx, sq *q, const char *sql, const uint8_t *hash,
+                        int64_t a, int64_t b2, const char *text, const char *what)
+{
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc == PC_OK) {
+        int i = 1;
+        if (hash) sqlite3_bind_blob(st, i++, hash, 32, SQLITE_TRANSIENT);
+        if (text && !hash) sqlite3_bind_text(st, i++, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, i++, a);
+        if (text && hash) sqlite3_bind_text(st, i++, text, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, i, b2);
+        rc = step_done(ctx, c, st, what);
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_login_create(pc_ctx *ctx, void *b, const uint8_t hash[32], int64_t user_id,
+                           const char *csrf, int64_t now)
+{
+    /* ?1 hash, ?2 user, ?3 csrf, ?4 now */
+    return simple_write(ctx, b, SQL_LOGIN_INSERT, hash, user_id, now, csrf, "login");
+}
+
+static int sq_login_get(pc_ctx *ctx, void *b, const uint8_t hash[32], pc_login *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_LOGIN_GET, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            memset(out, 0, sizeof *out);
+            out->user_id = sqlite3_column_int64(st, 0);
+            col_copy(st, 1, out->csrf, sizeof out->csrf);
+            out->created_at = sqlite3_column_int64(st, 2);
+            out->last_seen = sqlite3_column_int64(st, 3);
+        } else if (r == SQLITE_DONE) {
+            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such session");
+        } else {
+            rc = db_error(ctx, c->db, r, "session");
+        }
+        sqlite3_reset(st);
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_login_touch(pc_ctx *ctx, void *b, const uint8_t hash[32], int64_t now)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_LOGIN_TOUCH, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, now);
+        rc = step_done(ctx, c, st, "session");
+    }
+    release(q, c);
+    return rc;
+}
+
+static int delete_by(pc_ctx *ctx, sq *q, const char *sql, const uint8_t *hash, int64_t id)
+{
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc == PC_OK) {
+        if (hash) sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+        else sqlite3_bind_int64(st, 1, id);
+        rc = step_done(ctx, c, st, "session");
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_login_delete(pc_ctx *ctx, void *b, const uint8_t hash[32])
+{
+    return delete_by(ctx, b, SQL_LOGIN_DELETE, hash, 0);
+}
+
+static int sq_login_delete_user(pc_ctx *ctx, void *b, int64_t user_id)
+{
+    return delete_by(ctx, b, SQL_LOGIN_DELETE_USER, NULL, user_id);
+}
+
+static int sq_login_expire(pc_ctx *ctx, void *b, int64_t idle_before, int64_t created_before)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_LOGIN_EXPIRE, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, idle_before);
+        sqlite3_bind_int64(st, 2, created_before);
+        rc = step_done(ctx, c, st, "sessions");
+    }
+    release(q, c);
+    return rc;
+}
+
+/* ---- throttle ---- */
+
+static const char SQL_THROTTLE_GET[] =
+    "SELECT failures, last_failure FROM throttle WHERE key = ?1";
+static const char SQL_THROTTLE_FAIL[] =
+    "INSERT INTO throttle(key, failures, last_failure) VALUES(?1, 1, ?2)"
+    " ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_failure = ?2";
+static const char SQL_THROTTLE_RESET[] = "DELETE FROM throttle WHERE key = ?1";
+
+static int sq_throttle_get(pc_ctx *ctx, void *b, const char *key, int64_t *failures,
+                           int64_t *last)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_THROTTLE_GET, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            *failures = sqlite3_column_int64(st, 0);
+            *last = sqlite3_column_int64(st, 1);
+        } else if (r == SQLITE_DONE) {
+            *failures = 0;
+            *last = 0;
+        } else {
+            rc = db_error(ctx, c->db, r, "throttle");
+        }
+        sqlite3_reset(st);
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_throttle_fail(pc_ctx *ctx, void *b, const char *key, int64_t now)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_THROTTLE_FAIL, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 2, now);
+        rc = step_done(ctx, c, st, "throttle");
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_throttle_reset(pc_ctx *ctx, void *b, const char *key)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_THROTTLE_RESET, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+        rc = step_done(ctx, c, st, "throttle");
+    }
+    release(q, c);
+    return rc;
+}
+
+/* ---- clients ---- */
+
+static const char SQL_CLIENT_INSERT[] =
+    "INSERT INTO clients(name, birth_date, phone, email, notes, created_at, created_by)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+#define CLIENT_SELECT                                                                          \
+    "SELECT c.id, c.name, c.birth_date, c.phone, c.email, c.notes, c.created_at,"              \
+    " coalesce(c.created_by, 0),"                                                              \
+    " (SELECT i.id FROM intakes i WHERE i.client_id = c.id ORDER BY i.version DESC LIMIT 1),"  \
+    " (SELECT max(i.version) FROM intakes i WHERE i.client_id = c.id),"                        \
+    " (SELECT i.created_at FROM intakes i WHERE i.client_id = c.id"                            \
+    "  ORDER BY i.version DESC LIMIT 1),"                                                      \
+    " (SELECT t.rebook_date FROM tsessions t WHERE t.client_id = c.id AND t.signed_at IS NOT"  \
+    "  NULL AND t.rebook_date IS NOT NULL ORDER BY t.signed_at DESC, t.id DESC LIMIT 1)"       \
+    " FROM clients c"
+static const char SQL_CLIENT_GET[] = CLIENT_SELECT " WHERE c.id = ?1";
+#define CLIENT_MATCH                                                                           \
+    " WHERE (?1 = '' OR instr(lower(c.name), lower(?1)) > 0 OR instr(c.phone, ?1) > 0"         \
+    " OR instr(lower(c.email), lower(?1)) > 0)"
+static const char SQL_CLIENT_SEARCH[] =
+    CLIENT_SELECT CLIENT_MATCH " ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?2 OFFSET ?3";
+static const char SQL_CLIENT_COUNT[] = "SELECT count(*) FROM clients c" CLIENT_MATCH;
+
+static int read_client(pc_ctx *ctx, sqlite3_stmt *st, pc_client *cl)
+{
+    bool oom = false;
+    memset(cl, 0, sizeof *cl);
+    cl->id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, cl->name, sizeof cl->name);
+    col_copy(st, 2, cl->birth_date, sizeof cl->birth_date);
+    col_copy(st, 3, cl->phone, sizeof cl->phone);
+    col_copy(st, 4, cl->email, sizeof cl->email);
+    cl->notes = col_dup(st, 5, &oom);
+    cl->created_at = sqlite3_column_int64(st, 6);
+    cl->created_by = sqlite3_column_int64(st, 7);
+    cl->latest_intake_id = sqlite3_column_int64(st, 8);
+    cl->latest_intake_version = sqlite3_column_int64(st, 9);
+    cl->latest_intake_at = sqlite3_column_int64(st, 10);
+    col_copy(st, 11, cl->rebook_date, sizeof cl->rebook_date);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+
+static int sq_client_create(pc_ctx *ctx, void *b, int64_t actor, const pc_client *cl,
+                            int64_t now, int64_t *id)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_CLIENT_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_text(st, 1, cl->name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, cl->birth_date, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, cl->phone, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, cl->email, -1, SQLITE_TRANSIENT);
+    bind_text(st, 5, cl->notes);
+    sqlite3_bind_int64(st, 6, now);
+    bind_id(st, 7, actor);
+    if ((rc = step_done(ctx, c, st, "client")) != PC_OK) goto out;
+    int64_t nid = sqlite3_last_insert_rowid(c->db);
+    if ((rc = audit_in_tx(ctx, c, actor, "client.create", nid, "", now)) != PC_OK) goto out;
+    if ((rc = commit(ctx, c)) != PC_OK) goto out;
+    *id = nid;
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_client_get(pc_ctx *ctx, void *b, int64_t id, pc_client *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_CLIENT_GET, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, id);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            pc_client cl;
+            rc = read_client(ctx, st, &cl);
+            if (rc == PC_OK) *out = cl;
+            else pc_store_client_clear(&cl);
+        } else if (r == SQLITE_DONE) {
+            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
+        } else {
+            rc = db_error(ctx, c->db, r, "client");
+        }
+        sqlite3_reset(st);
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_client_search(pc_ctx *ctx, void *b, const char *qs, int64_t limit, int64_t offset,
+                            pc_client **out, size_t *n, int64_t *total)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st = NULL;
+    pc_client *arr = NULL;
+    size_t cnt = 0, cap = 0;
+    int64_t tot = 0;
+    int rc = prep(ctx, c, SQL_CLIENT_COUNT, &st);
+    if (rc != PC_OK) goto out;
+    sqlite3_bind_text(st, 1, qs ? qs : "", -1, SQLITE_TRANSIENT);
+    int r = sqlite3_step(st);
+    if (r != SQLITE_ROW) {
+        rc = db_error(ctx, c->db, r, "clients");
+        goto out;
+    }
+    tot = sqlite3_column_int64(st, 0);
+    sqlite3_reset(st);
+    if ((rc = prep(ctx, c, SQL_CLIENT_SEARCH, &st)) != PC_OK) goto out;
+    sqlite3_bind_text(st, 1, qs ? qs : "", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
+        if ((rc = read_client(ctx, st, &arr[cnt++])) != PC_OK) goto out;
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "clients");
+        goto out;
+    }
+    *out = arr;
+    *n = cnt;
+    *total = tot;
+    arr = NULL;
+out:
+    if (st) sqlite3_reset(st);
+    pc_store_clients_free(arr, cnt);
+    release(q, c);
+    return rc;
+}
+
+/* ---- intakes ---- */
+
+static const char SQL_INTAKE_NEXT[] =
+    "SELECT coalesce(max(version), 0) + 1 FROM intakes WHERE client_id = ?1";
+static const char SQL_INTAKE_INSERT[] =
+    "INSERT INTO intakes(client_id, version, json, created_at, created_by)"
+    " VALUES(?1, ?2, ?3, ?4, ?5)";
+static const char SQL_INTAKE_GET[] =
+    "SELECT id, client_id, version, created_at, coalesce(created_by, 0), json FROM intakes"
+    " WHERE client_id = ?1 AND (version = ?2 OR ?2 = 0) ORDER BY version DESC LIMIT 1";
+static const char SQL_INTAKE_LIST[] =
+    "SELECT id, client_id, version, created_at, coalesce(created_by, 0), json FROM intakes"
+    " WHERE client_id = ?1 ORDER BY version DESC";
+
+static int read_intake(pc_ctx *ctx, sqlite3_stmt *st, pc_intake *in)
+{
+    bool oom = false;
+    memset(in, 0, sizeof *in);
+    in->id = sqlite3_column_int64(st, 0);
+    in->client_id = sqlite3_column_int64(st, 1);
+    in->version = sqlite3_column_int64(st, 2);
+    in->created_at = sqlite3_column_int64(st, 3);
+    in->created_by = sqlite3_column_int64(st, 4);
+    in->json = col_dup(st, 5, &oom);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+
+static int sq_intake_add(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, const char *json,
+                         int64_t now, pc_intake *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    char *copy = NULL;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_INTAKE_NEXT, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, client_id);
+    int r = sqlite3_step(st);
+    int64_t version = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW) {
+        rc = db_error(ctx, c->db, r, "intake");
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_INTAKE_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, client_id);
+    sqlite3_bind_int64(st, 2, version);
+    sqlite3_bind_text(st, 3, json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 4, now);
+    bind_id(st, 5, actor);
+    rc = step_done(ctx, c, st, "intake");
+    if (rc == PC_ERR_CONFLICT) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
+    if (rc != PC_OK) goto out;
+    int64_t nid = sqlite3_last_insert_rowid(c->db);
+    char detail[48];
+    snprintf(detail, sizeof detail, "version %lld", (long long)version);
+    if ((rc = audit_in_tx(ctx, c, actor, "intake.create", client_id, detail, now)) != PC_OK)
+        goto out;
+    copy = strdup(json);
+    if (!copy) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = commit(ctx, c)) != PC_OK) goto out;
+    memset(out, 0, sizeof *out);
+    out->id = nid;
+    out->client_id = client_id;
+    out->version = version;
+    out->created_at = now;
+    out->created_by = actor;
+    out->json = copy;
+    copy = NULL;
+out:
+    free(copy);
+    release(q, c);
+    return rc;
+}
+
+static int sq_intake_get(pc_ctx *ctx, void *b, int64_t client_id, int64_t version,
+                         pc_intake *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_INTAKE_GET, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, client_id);
+        sqlite3_bind_int64(st, 2, version);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            pc_intake in;
+            rc = read_intake(ctx, st, &in);
+            if (rc == PC_OK) *out = in;
+            else pc_store_intake_clear(&in);
+        } else if (r == SQLITE_DONE) {
+            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such intake");
+        } else {
+            rc = db_error(ctx, c->db, r, "intake");
+        }
+        sqlite3_reset(st);
+    }
+    release(q, c);
+    return rc;
+}
+
+static int sq_intake_list(pc_ctx *ctx, void *b, int64_t client_id, pc_intake **out, size_t *n)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st = NULL;
+    pc_intake *arr = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = prep(ctx, c, SQL_INTAKE_LIST, &st);
+    if (rc != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, client_id);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
+        if ((rc = read_intake(ctx, st, &arr[cnt++])) != PC_OK) goto out;
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "intakes");
+        goto out;
+    }
+    *out = arr;
+    *n = cnt;
+    arr = NULL;
+out:
+    if (st) sqlite3_reset(st);
+    pc_store_intakes_free(arr, cnt);
+    release(q, c);
+    return rc;
+}
+
+/* ---- reviews ---- */
+
+static const char SQL_REVIEW_INSERT[] =
+    "INSERT INTO reviews(client_id, intake_id, proceed, plan_status, reason, by_user, at)"
+    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS"
+    " (SELECT 1 FROM intakes WHERE id = ?2 AND client_id = ?1)";
+#define REVIEW_SELECT                                                                          \
+    "SELECT id, client_id, intake_id, proceed, plan_status, reason, by_user, at FROM reviews"
+static const char SQL_REVIEW_GET[] = REVIEW_SELECT " WHERE id = ?1";
+static const char SQL_REVIEW_LATEST[] =
+    REVIEW_SELECT " WHERE intake_id = ?1 ORDER BY id DESC LIMIT 1";
+static const char SQL_REVIEW_LIST[] = REVIEW_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
+
+static int read_review(pc_ctx *ctx, sqlite3_stmt *st, pc_review *r)
+{
+    bool oom = false;
+    memset(r, 0, sizeof *r);
+    r->id = sqlite3_column_int64(st, 0);
+    r->client_id = sqlite3_column_int64(st, 1);
+    r->intake_id = sqlite3_column_int64(st, 2);
+    r->proceed = sqlite3_column_int(st, 3) != 0;
+    col_copy(st, 4, r->plan_status, sizeof r->plan_status);
+    r->reason = col_dup(st, 5, &oom);
+    r->by = sqlite3_column_int64(st, 6);
+    r->at = sqlite3_column_int64(st, 7);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+
+/* Fetch one row with a single int64 parameter into a record via reader. */
+typedef int (*row_reader)(pc_ctx *, sqlite3_stmt *, void *);
+
+static int get_one(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader rd, void *out,
+                   size_t out_size, void (*clear)(void *), const char *what)
+{
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, key);
+        int r = sqlite3_step(st);
+        if (r == SQLITE_ROW) {
+            _Alignas(16) char tmp[1024];
+            if (out_size > sizeof tmp) {
+                rc = pc_error(ctx, PC_ERR_INTERNAL, "record too large");
+            } else {
+                rc = rd(ctx, st, tmp);
+                if (rc == PC_OK) memcpy(out, tmp, out_size);
+                else clear(tmp);
+            }
+        } else if (r == SQLITE_DONE) {
+            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such %s", what);
+        } else {
+            rc = db_error(ctx, c->db, r, what);
+        }
+        sqlite3_reset(st);
+    }
+    release(q, c);
+    return rc;
+}
+
+/* Fetch all rows with a single int64 parameter into a malloc'd array. */
+static int get_many(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader rd,
+                    void **out, size_t *n, size_t elem, void (*free_arr)(void *, size_t),
+                    const char *what)
+{
+    WITH_CONN(q, c);
+    sqlite3_stmt *st = NULL;
+    void *arr = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, key);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, &arr, &cap, cnt, elem)) != PC_OK) goto out;
+        rc = rd(ctx, st, (char *)arr + cnt * elem);
+        cnt++;
+        if (rc != PC_OK) goto out;
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, what);
+        goto out;
+    }
+    *out = arr;
+    *n = cnt;
+    arr = NULL;
+out:
+    if (st) sqlite3_reset(st);
+    if (arr) free_arr(arr, cnt);
+    release(q, c);
+    return rc;
+}
+
+static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o) { return read_review(ctx, st, o); }
+static void clr_review(void *o) { pc_store_review_clear(o); }
+static void free_reviews(void *a, size_t n) { pc_store_reviews_free(a, n); }
+
+static int sq_review_add(pc_ctx *ctx, void *b, const pc_review *r, pc_review *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    char *reason = NULL;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_REVIEW_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, r->client_id);
+    sqlite3_bind_int64(st, 2, r->intake_id);
+    sqlite3_bind_int(st, 3, r->proceed);
+    sqlite3_bind_text(st, 4, r->plan_status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 6, r->by);
+    sqlite3_bind_int64(st, 7, r->at);
+    if ((rc = step_done(ctx, c, st, "review")) != PC_OK) goto out;
+    if (sqlite3_changes(c->db) == 0) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "intake_id: no such intake for this client");
+        goto out;
+    }
+    int64_t nid = sqlite3_last_insert_rowid(c->db);
+    char detail[64];
+    snprintf(detail, sizeof detail, "review %lld: %s", (long long)nid,
+             r->proceed ? "proceed" : "decline");
+    if ((rc = audit_in_tx(ctx, c, r->by, "review.create", r->client_id, detail, r->at)) != PC_OK)
+        goto out;
+    if (!(reason = strdup(r->reason))) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = commit(ctx, c)) != PC_OK) goto out;
+    *out = *r;
+    out->id = nid;
+    out->reason = reason;
+    reason = NULL;
+out:
+    free(reason);
+    release(q, c);
+    return rc;
+}
+
+static int sq_review_get(pc_ctx *ctx, void *b, int64_t id, pc_review *out)
+{
+    return get_one(ctx, b, SQL_REVIEW_GET, id, rd_review, out, sizeof *out, clr_review, "review");
+}
+static int sq_review_latest(pc_ctx *ctx, void *b, int64_t intake_id, pc_review *out)
+{
+    return get_one(ctx, b, SQL_REVIEW_LATEST, intake_id, rd_review, out, sizeof *out,
+                   clr_review, "review");
+}
+static int sq_review_list(pc_ctx *ctx, void *b, int64_t client_id, pc_review **out, size_t *n)
+{
+    return get_many(ctx, b, SQL_REVIEW_LIST, client_id, rd_review, (void **)out, n,
+                    sizeof **out, free_reviews, "reviews");
+}
+
+/* ---- consents ---- */
+
+static const char SQL_CONSENT_INSERT[] =
+    "INSERT INTO consents(client_id, day, client_name, agreed, text, recorded_by, at)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+#define CONSENT_SELECT                                                                         \
+    "SELECT c.id, c.client_id, c.day, c.client_name, c.agreed, c.text, c.recorded_by, c.at,"   \
+    " coalesce((SELECT t.id FROM tsessions t WHERE t.consent_id = c.id), 0) FROM consents c"
+static const char SQL_CONSENT_GET[] = CONSENT_SELECT " WHERE c.id = ?1";
+static const char SQL_CONSENT_LIST[] = CONSENT_SELECT " WHERE c.client_id = ?1 ORDER BY c.id DESC";
+
+static int rd_consent(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    pc_consent *c = o;
+    bool oom = false;
+    memset(c, 0, sizeof *c);
+    c->id = sqlite3_column_int64(st, 0);
+    c->client_id = sqlite3_column_int64(st, 1);
+    col_copy(st, 2, c->day, sizeof c->day);
+    col_copy(st, 3, c->client_name, sizeof c->client_name);
+    c->agreed_json = col_dup(st, 4, &oom);
+    c->text = col_dup(st, 5, &oom);
+    c->recorded_by = sqlite3_column_int64(st, 6);
+    c->at = sqlite3_column_int64(st, 7);
+    c->session_id = sqlite3_column_int64(st, 8);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void clr_consent(void *o) { pc_store_consent_clear(o); }
+static void free_consents(void *a, size_t n) { pc_store_consents_free(a, n); }
+
+static int sq_consent_add(pc_ctx *ctx, void *b, const pc_consent *in, pc_consent *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_CONSENT_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, in->client_id);
+    sqlite3_bind_text(st, 2, in->day, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, in->client_name, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, in->agreed_json, -1, SQLITE_TRANSIENT);
+    bind_text(st, 5, in->text);
+    sqlite3_bind_int64(st, 6, in->recorded_by);
+    sqlite3_bind_int64(st, 7, in->at);
+    rc = step_done(ctx, c, st, "consent");
+    if (rc == PC_ERR_CONFLICT) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
+    if (rc != PC_OK) goto out;
+    int64_t nid = sqlite3_last_insert_rowid(c->db);
+    char detail[48];
+    snprintf(detail, sizeof detail, "consent %lld", (long long)nid);
+    if ((rc = audit_in_tx(ctx, c, in->recorded_by, "consent.create", in->client_id, detail,
+                          in->at)) != PC_OK)
+        goto out;
+    pc_consent o = *in;
+    o.id = nid;
+    o.session_id = 0;
+    o.agreed_json = strdup(in->agreed_json);
+    o.text = in->text ? strdup(in->text) : NULL;
+    if (!o.agreed_json || (in->text && !o.text)) {
+        pc_store_consent_clear(&o);
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = commit(ctx, c)) != PC_OK) {
+        pc_store_consent_clear(&o);
+        goto out;
+    }
+    *out = o;
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_consent_get(pc_ctx *ctx, void *b, int64_t id, pc_consent *out)
+{
+    return get_one(ctx, b, SQL_CONSENT_GET, id, rd_consent, out, sizeof *out, clr_consent,
+                   "consent");
+}
+static int sq_consent_list(pc_ctx *ctx, void *b, int64_t client_id, pc_consent **out, size_t *n)
+{
+    return get_many(ctx, b, SQL_CONSENT_LIST, client_id, rd_consent, (void **)out, n,
+                    sizeof **out, free_consents, "consents");
+}
+
+/* ---- treatment sessions ---- */
+
+static const char SQL_TS_CONSENT_CHECK[] =
+    "SELECT c.client_id, (SELECT count(*) FROM tsessions t WHERE t.consent_id = c.id)"
+    " FROM consents c WHERE c.id = ?1";
+static const char SQL_TS_INSERT[] =
+    "INSERT INTO tsessions(client_id, intake_id, consent_id, review_id, implement_set, plan,"
+    " plan_status, started_at, started_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+static const char SQL_TSTEP_INSERT[] =
+    "INSERT INTO tsteps(session_id, idx, step, action, certification, params, duration_s)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
+#define TS_SELECT                                                                              \
+    "SELECT id, client_id, intake_id, consent_id, coalesce(review_id, 0), implement_set,"      \
+    " plan_status, started_at, started_by, coalesce(signed_at, 0), coalesce(signed_by, 0),"    \
+    " coalesce(rebook_date, ''), plan FROM tsessions"
+static const char SQL_TS_GET[] = TS_SELECT " WHERE id = ?1";
+static const char SQL_TS_LIST[] = TS_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
+static const char SQL_TSTEP_LIST[] =
+    "SELECT idx, step, action, certification, params, duration_s, coalesce(started_at, 0),"
+    " coalesce(started_by, 0), coalesce(outcome, ''), actual, notes,"
+    " coalesce(implement_batch, ''), coalesce(recorded_by, 0), coalesce(recorded_at, 0)"
+    " FROM tsteps WHERE session_id = ?1 ORDER BY idx";
+static const char SQL_AMEND_LIST[] =
+    "SELECT id, session_id, by_user, at, text FROM amendments WHERE session_id = ?1 ORDER BY id";
+static const char SQL_TS_STATE[] =
+    "SELECT t.client_id, t.signed_at IS NOT NULL, s.action, s.started_at IS NOT NULL,"
+    " s.recorded_by IS NOT NULL, s.step FROM tsessions t LEFT JOIN tsteps s"
+    " ON s.session_id = t.id AND s.idx = ?2 WHERE t.id = ?1";
+static const char SQL_TSTEP_START[] =
+    "UPDATE tsteps SET started_at = ?3, started_by = ?4 WHERE session_id = ?1 AND idx = ?2"
+    " AND started_at IS NULL";
+static const char SQL_TSTEP_RECORD[] =
+    "UPDATE tsteps SET outcome = ?3, actual = ?4, notes = ?5, implement_batch = ?6,"
+    " recorded_by = ?7, recorded_at = ?8 WHERE session_id = ?1 AND idx = ?2"
+    " AND recorded_by IS NULL";
+static const char SQL_TS_MISSING[] =
+    "SELECT step FROM tsteps WHERE session_id = ?1 AND action <> 'skip' AND recorded_by IS NULL"
+    " ORDER BY idx LIMIT 1";
+static const char SQL_TS_SIGN[] =
+    "UPDATE tsessions SET signed_at = ?2, signed_by = ?3, rebook_date = ?4 WHERE id = ?1"
+    " AND signed_at IS NULL";
+static const char SQL_AMEND_INSERT[] =
+    "INSERT INTO amendments(session_id, text, by_user, at) VALUES(?1, ?2, ?3, ?4)";
+
+static int rd_tsession(pc_ctx *ctx, sqlite3_stmt *st, void *o, bool with_plan)
+{
+    pc_tsession *t = o;
+    bool oom = false;
+    memset(t, 0, sizeof *t);
+    t->id = sqlite3_column_int64(st, 0);
+    t->client_id = sqlite3_column_int64(st, 1);
+    t->intake_id = sqlite3_column_int64(st, 2);
+    t->consent_id = sqlite3_column_int64(st, 3);
+    t->review_id = sqlite3_column_int64(st, 4);
+    col_copy(st, 5, t->implement_set, sizeof t->implement_set);
+    col_copy(st, 6, t->plan_status, sizeof t->plan_status);
+    t->started_at = sqlite3_column_int64(st, 7);
+    t->started_by = sqlite3_column_int64(st, 8);
+    t->signed_at = sqlite3_column_int64(st, 9);
+    t->signed_by = sqlite3_column_int64(st, 10);
+    t->signed_ = t->signed_at != 0;
+    col_copy(st, 11, t->rebook_date, sizeof t->rebook_date);
+    if (with_plan) t->plan_json = col_dup(st, 12, &oom);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static int rd_tsession_summary(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    return rd_tsession(ctx, st, o, false);
+}
+static void free_tsessions(void *a, size_t n) { pc_store_tsessions_free(a, n); }
+
+static int sq_tsession_start(pc_ctx *ctx, void *b, const pc_tsession *t, int64_t *id)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_TS_CONSENT_CHECK, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, t->consent_id);
+    int r = sqlite3_step(st);
+    int64_t consent_client = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    int64_t used = r == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
+    sqlite3_reset(st);
+    if (r != SQLITE_ROW && r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "consent");
+        goto out;
+    }
+    if (r == SQLITE_DONE || consent_client != t->client_id) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "consent_id: no such consent for this client");
+        goto out;
+    }
+    if (used) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "consent_id: this consent was used by another session");
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_TS_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, t->client_id);
+    sqlite3_bind_int64(st, 2, t->intake_id);
+    sqlite3_bind_int64(st, 3, t->consent_id);
+    bind_id(st, 4, t->review_id);
+    sqlite3_bind_text(st, 5, t->implement_set, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 6, t->plan_json, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 7, t->plan_status, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 8, t->started_at);
+    sqlite3_bind_int64(st, 9, t->started_by);
+    if ((rc = step_done(ctx, c, st, "session")) != PC_OK) goto out;
+    int64_t sid = sqlite3_last_insert_rowid(c->db);
+    for (size_t i = 0; i < t->n_steps; i++) {
+        const pc_tstep *s = &t->steps[i];
+        if ((rc = prep(ctx, c, SQL_TSTEP_INSERT, &st)) != PC_OK) goto out;
+        sqlite3_bind_int64(st, 1, sid);
+        sqlite3_bind_int(st, 2, (int)i);
+        sqlite3_bind_text(st, 3, s->step, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 4, s->action, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(st, 5, (int)s->certification);
+        sqlite3_bind_text(st, 6, s->params_json ? s->params_json : "{}", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(st, 7, s->duration_s);
+        if ((rc = step_done(ctx, c, st, "session step")) != PC_OK) goto out;
+    }
+    char detail[64];
+    snprintf(detail, sizeof detail, "session %lld (plan %s)", (long long)sid, t->plan_status);
+    if ((rc = audit_in_tx(ctx, c, t->started_by, "session.start", t->client_id, detail,
+                          t->started_at)) != PC_OK)
+        goto out;
+    if ((rc = commit(ctx, c)) != PC_OK) goto out;
+    *id = sid;
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_tsession_get(pc_ctx *ctx, void *b, int64_t id, pc_tsession *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st = NULL;
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    size_t cap = 0;
+    /* one read transaction: the session, its steps and amendments are a consistent snapshot */
+    int rc = exec(ctx, c->db, "BEGIN");
+    if (rc != PC_OK) goto out;
+    if ((rc = prep(ctx, c, SQL_TS_GET, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, id);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_DONE) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such session");
+        goto out;
+    }
+    if (r != SQLITE_ROW) {
+        rc = db_error(ctx, c->db, r, "session");
+        goto out;
+    }
+    if ((rc = rd_tsession(ctx, st, &t, true)) != PC_OK) goto out;
+    sqlite3_reset(st);
+    if ((rc = prep(ctx, c, SQL_TSTEP_LIST, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, id);
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, (void **)&t.steps, &cap, t.n_steps, sizeof *t.steps)) != PC_OK)
+            goto out;
+        pc_tstep *s = &t.steps[t.n_steps++];
+        bool oom = false;
+        s->idx = sqlite3_column_int(st, 0);
+        col_copy(st, 1, s->step, sizeof s->step);
+        col_copy(st, 2, s->action, sizeof s->action);
+        s->certification = (unsigned)sqlite3_column_int(st, 3);
+        s->params_json = col_dup(st, 4, &oom);
+        s->duration_s = sqlite3_column_int64(st, 5);
+        s->started_at = sqlite3_column_int64(st, 6);
+        s->started_by = sqlite3_column_int64(st, 7);
+        col_copy(st, 8, s->outcome, sizeof s->outcome);
+        s->actual_json = col_dup(st, 9, &oom);
+        s->notes = col_dup(st, 10, &oom);
+        col_copy(st, 11, s->implement_batch, sizeof s->implement_batch);
+        s->recorded_by = sqlite3_column_int64(st, 12);
+        s->recorded_at = sqlite3_column_int64(st, 13);
+        if (oom) {
+            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "session steps");
+        goto out;
+    }
+    sqlite3_reset(st);
+    if ((rc = prep(ctx, c, SQL_AMEND_LIST, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, id);
+    cap = 0;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, (void **)&t.amendments, &cap, t.n_amendments,
+                       sizeof *t.amendments)) != PC_OK)
+            goto out;
+        pc_amendment *a = &t.amendments[t.n_amendments++];
+        bool oom = false;
+        a->id = sqlite3_column_int64(st, 0);
+        a->session_id = sqlite3_column_int64(st, 1);
+        a->by = sqlite3_column_int64(st, 2);
+        a->at = sqlite3_column_int64(st, 3);
+        a->text = col_dup(st, 4, &oom);
+        if (oom) {
+            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+            goto out;
+        }
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "amendments");
+        goto out;
+    }
+    *out = t;
+    memset(&t, 0, sizeof t);
+out:
+    if (st) sqlite3_reset(st);
+    pc_store_tsession_clear(&t);
+    release(q, c); /* ends the read transaction */
+    return rc;
+}
+
+static int sq_tsession_list(pc_ctx *ctx, void *b, int64_t client_id, pc_tsession **out,
+                            size_t *n)
+{
+    return get_many(ctx, b, SQL_TS_LIST, client_id, rd_tsession_summary, (void **)out, n,
+                    sizeof **out, free_tsessions, "sessions");
+}
+
+/* Inside a write transaction: the state of session sid and its step idx. */
+typedef struct ts_state {
+    int64_t client_id;
+    bool signed_, has_step, started, recorded;
+    char action[8];
+    char step[33];
+} ts_state;
+
+static int ts_state_get(pc_ctx *ctx, conn *c, int64_t sid, int idx, ts_state *s)
+{
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, SQL_TS_STATE, &st);
+    if (rc != PC_OK) return rc;
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_int(st, 2, idx);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        memset(s, 0, sizeof *s);
+        s->client_id = sqlite3_column_int64(st, 0);
+        s->signed_ = sqlite3_column_int(st, 1) != 0;
+        s->has_step = sqlite3_column_type(st, 2) != SQLITE_NULL;
+        col_copy(st, 2, s->action, sizeof s->action);
+        s->started = sqlite3_column_int(st, 3) != 0;
+        s->recorded = sqlite3_column_int(st, 4) != 0;
+        col_copy(st, 5, s->step, sizeof s->step);
+    } else if (r == SQLITE_DONE) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such session");
+    } else {
+        rc = db_error(ctx, c->db, r, "session");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+static int sq_tstep_start(pc_ctx *ctx, void *b, int64_t sid, int idx, int64_t by, int64_t now)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    ts_state s;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = ts_state_get(ctx, c, sid, idx, &s)) != PC_OK) goto out;
+    if (!s.has_step) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such step in this session");
+        goto out;
+    }
+    if (s.signed_) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "the session is signed and cannot change");
+        goto out;
+    }
+    if (s.started) { /* keep the first start time: the countdown must not restart */
+        rc = PC_OK;
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_TSTEP_START, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_int64(st, 3, now);
+    sqlite3_bind_int64(st, 4, by);
+    if ((rc = step_done(ctx, c, st, "step")) != PC_OK) goto out;
+    char detail[80];
+    snprintf(detail, sizeof detail, "session %lld step %s", (long long)sid, s.step);
+    if ((rc = audit_in_tx(ctx, c, by, "step.start", s.client_id, detail, now)) != PC_OK) goto out;
+    rc = commit(ctx, c);
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_tstep_record(pc_ctx *ctx, void *b, int64_t sid, int idx, const pc_tstep *rec)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    ts_state s;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = ts_state_get(ctx, c, sid, idx, &s)) != PC_OK) goto out;
+    if (!s.has_step) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such step in this session");
+        goto out;
+    }
+    if (s.signed_) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "the session is signed and cannot change");
+        goto out;
+    }
+    if (s.recorded) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT,
+                      "step %s is already recorded; correct it with an amendment", s.step);
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_TSTEP_RECORD, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_int(st, 2, idx);
+    sqlite3_bind_text(st, 3, rec->outcome, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 4, rec->actual_json ? rec->actual_json : "{}", -1, SQLITE_TRANSIENT);
+    bind_text(st, 5, rec->notes);
+    sqlite3_bind_text(st, 6, rec->implement_batch, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 7, rec->recorded_by);
+    sqlite3_bind_int64(st, 8, rec->recorded_at);
+    if ((rc = step_done(ctx, c, st, "step")) != PC_OK) goto out;
+    char detail[80];
+    snprintf(detail, sizeof detail, "session %lld step %s: %s", (long long)sid, s.step,
+             rec->outcome);
+    if ((rc = audit_in_tx(ctx, c, rec->recorded_by, "step.record", s.client_id, detail,
+                          rec->recorded_at)) != PC_OK)
+        goto out;
+    rc = commit(ctx, c);
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_tsession_sign(pc_ctx *ctx, void *b, int64_t sid, int64_t by, const char *rebook,
+                            int64_t now)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    ts_state s;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = ts_state_get(ctx, c, sid, 0, &s)) != PC_OK) goto out;
+    if (s.signed_) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "the session is already signed");
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_TS_MISSING, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, sid);
+    int r = sqlite3_step(st);
+    if (r == SQLITE_ROW) {
+        rc = pc_error(ctx, PC_ERR_INVALID, "step %s is not recorded yet",
+                      (const char *)sqlite3_column_text(st, 0));
+        sqlite3_reset(st);
+        goto out;
+    }
+    sqlite3_reset(st);
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "session");
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_TS_SIGN, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int64(st, 3, by);
+    bind_text(st, 4, rebook && *rebook ? rebook : NULL);
+    if ((rc = step_done(ctx, c, st, "session")) != PC_OK) goto out;
+    char detail[48];
+    snprintf(detail, sizeof detail, "session %lld", (long long)sid);
+    if ((rc = audit_in_tx(ctx, c, by, "session.sign", s.client_id, detail, now)) != PC_OK)
+        goto out;
+    rc = commit(ctx, c);
+out:
+    release(q, c);
+    return rc;
+}
+
+static int sq_amendment_add(pc_ctx *ctx, void *b, int64_t sid, int64_t by, const char *text,
+                            int64_t now, pc_amendment *out)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    ts_state s;
+    char *copy = NULL;
+    int rc = begin(ctx, c);
+    if (rc != PC_OK) goto out;
+    if ((rc = ts_state_get(ctx, c, sid, 0, &s)) != PC_OK) goto out;
+    if (!s.signed_) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT,
+                      "the session is still open: amendments are for signed sessions");
+        goto out;
+    }
+    if ((rc = prep(ctx, c, SQL_AMEND_INSERT, &st)) != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, sid);
+    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 3, by);
+    sqlite3_bind_int64(st, 4, now);
+    if ((rc = step_done(ctx, c, st, "amendment")) != PC_OK) goto out;
+    int64_t nid = sqlite3_last_insert_rowid(c->db);
+    char detail[64];
+    snprintf(detail, sizeof detail, "session %lld amendment %lld", (long long)sid,
+             (long long)nid);
+    if ((rc = audit_in_tx(ctx, c, by, "amendment.create", s.client_id, detail, now)) != PC_OK)
+        goto out;
+    if (!(copy = strdup(text))) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = commit(ctx, c)) != PC_OK) goto out;
+    out->id = nid;
+    out->session_id = sid;
+    out->by = by;
+    out->at = now;
+    out->text = copy;
+    copy = NULL;
+out:
+    free(copy);
+    release(q, c);
+    return rc;
+}
+
+/* ---- audit ---- */
+
+static const char SQL_AUDIT_LIST[] =
+    "SELECT id, at, coalesce(user_id, 0), action, coalesce(client_id, 0), detail FROM audit"
+    " WHERE (?1 = 0 OR client_id = ?1) AND (?2 = 0 OR user_id = ?2) AND (?3 = 0 OR id < ?3)"
+    " ORDER BY id DESC LIMIT ?4";
+
+static int sq_audit_write(pc_ctx *ctx, void *b, const pc_audit *e, size_t n)
+{
+    if (n == 0) return PC_OK;
+    sq *q = b;
+    WITH_CONN(q, c);
+    int rc = begin(ctx, c);
+    for (size_t i = 0; rc == PC_OK && i < n; i++)
+        rc = audit_in_tx(ctx, c, e[i].user_id, e[i].action, e[i].client_id, e[i].detail,
+                         e[i].at);
+    if (rc == PC_OK) rc = commit(ctx, c);
+    release(q, c);
+    return rc;
+}
+
+static int sq_audit_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t user_id,
+                         int64_t before, int64_t limit, pc_audit **out, size_t *n)
+{
+    sq *q = b;
+    WITH_CONN(q, c);
+    sqlite3_stmt *st = NULL;
+    pc_audit *arr = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = prep(ctx, c, SQL_AUDIT_LIST, &st);
+    if (rc != PC_OK) goto out;
+    sqlite3_bind_int64(st, 1, client_id);
+    sqlite3_bind_int64(st, 2, user_id);
+    sqlite3_bind_int64(st, 3, before);
+    sqlite3_bind_int64(st, 4, limit);
+    int r;
+    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
+        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
+        pc_audit *a = &arr[cnt++];
+        a->id = sqlite3_column_int64(st, 0);
+        a->at = sqlite3_column_int64(st, 1);
+        a->user_id = sqlite3_column_int64(st, 2);
+        col_copy(st, 3, a->action, sizeof a->action);
+        a->client_id = sqlite3_column_int64(st, 4);
+        col_copy(st, 5, a->detail, sizeof a->detail);
+    }
+    if (r != SQLITE_DONE) {
+        rc = db_error(ctx, c->db, r, "audit");
+        goto out;
+    }
+    *out = arr;
+    *n = cnt;
+    arr = NULL;
+out:
+    if (st) sqlite3_reset(st);
+    free(arr);
+    release(q, c);
+    return rc;
+}
+
+const pc_store_backend pc_store_sqlite = {
+    .name = "sqlite",
+    .close = sq_close,
+    .schema_version = sq_schema_version,
+    .check = sq_check,
+    .user_create = sq_user_create,
+    .user_get = sq_user_get,
+    .user_get_by_name = sq_user_get_by_name,
+    .user_list = sq_user_list,
+    .user_count = sq_user_count,
+    .user_update = sq_user_update,
+    .user_set_password = sq_user_set_password,
+    .login_create = sq_login_create,
+    .login_get = sq_login_get,
+    .login_touch = sq_login_touch,
+    .login_delete = sq_login_delete,
+    .login_delete_user = sq_login_delete_user,
+    .login_expire = sq_login_expire,
+    .throttle_get = sq_throttle_get,
+    .throttle_fail = sq_throttle_fail,
+    .throttle_reset = sq_throttle_reset,
+    .client_create = sq_client_create,
+    .client_get = sq_client_get,
+    .client_search = sq_client_search,
+    .intake_add = sq_intake_add,
+    .intake_get = sq_intake_get,
+    .intake_list = sq_intake_list,
+    .review_add = sq_review_add,
+    .review_get = sq_review_get,
+    .review_latest = sq_review_latest,
+    .review_list = sq_review_list,
+    .consent_add = sq_consent_add,
+    .consent_get = sq_consent_get,
+    .consent_list = sq_consent_list,
+    .tsession_start = sq_tsession_start,
+    .tsession_get = sq_tsession_get,
+    .tsession_list = sq_tsession_list,
+    .tstep_start = sq_tstep_start,
+    .tstep_record = sq_tstep_record,
+    .tsession_sign = sq_tsession_sign,
+    .amendment_add = sq_amendment_add,
+    .audit_write = sq_audit_write,
+    .audit_list = sq_audit_list,
+};

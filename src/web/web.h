@@ -1,0 +1,168 @@
+/* The clinic web server (poreclear serve): internal interface between the server's files.
+ *
+ *   web_server.c   libmicrohttpd set-up, request bodies, routing, security headers, static files
+ *   web_auth.c     passwords (argon2id), login sessions, CSRF, throttling
+ *   web_clients.c  clients, intake versions, plan, reviews, consents
+ *   web_sessions.c treatment sessions, steps, signing, amendments, aftercare
+ *   web_admin.c    users, protocol, audit log
+ *   web_util.c     JSON replies, validation helpers, times
+ *   web_demo.c     the demo clinic of `make run`
+ * The API is documented in docs/api.md; operations in docs/web.md. */
+#ifndef WEB_H
+#define WEB_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "poreclear/protocol.h"
+#include "poreclear/store.h"
+
+#define WEB_BODY_MAX (1u << 20) /* JSON request bodies */
+
+typedef struct web_config {
+    const char *listen_addr; /* "127.0.0.1" */
+    int port;                /* 0 → pick a free port (see web_server_port) */
+    const char *web_dir;     /* the pages (repo's web/) */
+    const char *protocol_path;
+    pc_store *store;
+    const pc_protocol *protocol;
+    const char *protocol_text; /* the protocol file, served by GET /api/protocol */
+    int threads;               /* MHD worker threads; 0 → 4 */
+    int session_idle_s;        /* 0 → 1800 */
+    int session_max_s;         /* 0 → 43200 */
+    bool secure_cookies;       /* add Secure to the cookie (behind TLS) */
+    int connection_timeout_s;  /* 0 → 30 */
+} web_config;
+
+typedef struct web_server web_server;
+
+/* Start listening; the server runs on its own threads until web_server_stop. */
+int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out);
+int web_server_port(const web_server *s);
+void web_server_stop(web_server *s); /* NULL is fine */
+
+/* ---- password hashing (web_auth.c), also used by `poreclear user` ---- */
+/* argon2id via crypto_pwhash_str; out must hold crypto_pwhash_STRBYTES (128). */
+int web_password_hash(pc_ctx *ctx, const char *password, char *out, size_t out_size);
+/* A random one-time password of 16 characters from an unambiguous alphabet. */
+void web_password_random(char out[17]);
+/* Check a new password's rules (10..256 bytes). NULL when fine, else the reason. */
+const char *web_password_weak(const char *password);
+
+/* ---- the request being answered ---- */
+typedef struct web_req {
+    struct MHD_Connection *conn;
+    const web_config *cfg;
+    const char *method;
+    const char *path;
+    char *body;
+    size_t body_len;
+    json_t *json; /* parsed body (object), or NULL */
+    int64_t ids[3];
+    size_t nids;
+    char seg[40]; /* a {name} segment, e.g. the step name */
+    char ip[64];
+    int64_t now;
+    /* the caller, when logged in */
+    bool authed;
+    pc_user user;
+    pc_login login;
+    uint8_t login_hash[32];
+    /* the reply */
+    int status;
+    char *reply;
+    size_t reply_len;
+    const char *content_type;
+    char disposition[96]; /* Content-Disposition, "" for none */
+    char set_cookie[256];
+    int retry_after;
+    const char *allow;  /* Allow header on 405 */
+    bool relaxed_csp;   /* the aftercare handout may carry its own inline styles */
+} web_req;
+
+/* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */
+int web_reply_json(web_req *r, int status, json_t *obj); /* steals obj; NULL → 500 */
+int web_reply_text(web_req *r, int status, const char *type, char *text); /* steals text */
+int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* Map a library status to an HTTP error reply: NOTFOUND 404, INVALID/FORMAT 400, CONFLICT 409,
+ * DENIED 403, LIMIT 413, BUSY 503, else 500 (message hidden). */
+int web_fail(web_req *r, const pc_ctx *ctx);
+
+/* Times and dates. */
+void web_iso_time(int64_t t, char out[32]);   /* "2026-11-29T15:48:22Z" */
+json_t *web_json_time(int64_t t);             /* the ISO string, or null for 0 */
+void web_today(int64_t now, char out[11]);    /* local date "YYYY-MM-DD" */
+bool web_valid_date(const char *s);           /* a real calendar date YYYY-MM-DD */
+json_t *web_userref(web_req *r, int64_t user_id); /* {"id","username","display_name"} or null */
+json_t *web_user_json(const pc_user *u);
+json_t *web_cert_list(unsigned certs);
+
+/* Body fields: each returns false after replying 400 with the field's name. */
+bool web_get_string(web_req *r, const char *key, bool required, size_t min, size_t max,
+                    const char **out);
+bool web_get_int(web_req *r, const char *key, bool required, int64_t *out);
+bool web_get_bool(web_req *r, const char *key, bool *out, bool *present);
+/* ?key=value from the query string (NULL when absent). */
+const char *web_query(web_req *r, const char *key);
+
+/* ---- handlers ---- */
+/* auth */
+int web_h_login(web_req *r);
+int web_h_logout(web_req *r);
+int web_h_session(web_req *r);
+int web_h_password(web_req *r);
+/* Resolve the session cookie into r->user; false when there is none (no reply made). */
+bool web_auth_resolve(web_req *r, bool *expired);
+bool web_csrf_ok(web_req *r);
+/* clients */
+int web_h_clients_list(web_req *r);
+int web_h_clients_create(web_req *r);
+int web_h_client_get(web_req *r);
+int web_h_intakes_list(web_req *r);
+int web_h_intake_create(web_req *r);
+int web_h_intake_get(web_req *r);
+int web_h_plan(web_req *r);
+int web_h_reviews_list(web_req *r);
+int web_h_review_create(web_req *r);
+int web_h_consents_list(web_req *r);
+int web_h_consent_create(web_req *r);
+/* sessions */
+int web_h_tsessions_list(web_req *r);
+int web_h_tsession_start(web_req *r);
+int web_h_tsession_get(web_req *r);
+int web_h_step_start(web_req *r);
+int web_h_step_record(web_req *r);
+int web_h_tsession_sign(web_req *r);
+int web_h_amendment_create(web_req *r);
+int web_h_aftercare_json(web_req *r);
+int web_h_aftercare_html(web_req *r);
+int web_h_aftercare_ics(web_req *r);
+/* admin */
+int web_h_users_list(web_req *r);
+int web_h_user_create(web_req *r);
+int web_h_user_update(web_req *r);
+int web_h_protocol(web_req *r);
+int web_h_audit(web_req *r);
+
+/* Build today's plan for a client from the latest intake. *plan: pc_plan_free; *intake:
+ * pc_store_intake_clear. Replies (and returns false) on failure. */
+bool web_build_plan(web_req *r, int64_t client_id, pc_plan **plan, pc_intake *intake);
+
+/* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear
+ * (web_util.c). Creates the parent folders. False when neither variable is set. */
+bool web_default_data_dir(char *buf, size_t n);
+
+/* ---- the demo clinic (web_demo.c) ---- */
+/* Seed a fresh store: an admin "admin", a practitioner "demo" holding every certification,
+ * an uncertified practitioner "trainee" (the practitioner's password), a receptionist
+ * "desk", and three clients (pacemaker, isotretinoin, ordinary) with an intake each. */
+int web_demo_seed(pc_ctx *ctx, pc_store *store, const pc_protocol *proto,
+                  const char *admin_password, const char *practitioner_password,
+                  const char *reception_password);
+
+#endif

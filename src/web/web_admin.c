@@ -1,0 +1,186 @@
+/* Admin: users and certifications, the protocol in use, the audit log. */
+#include <errno.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web.h"
+
+static bool username_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 1 || n > PC_USERNAME_MAX) return false;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
+              s[i] == '_' || s[i] == '-'))
+            return false;
+    return true;
+}
+
+/* certifications: a list of known names → bits; false → replied. */
+static bool certs_from_json(web_req *r, json_t *a, unsigned *out)
+{
+    if (!json_is_array(a) || json_array_size(a) > 8) {
+        web_error(r, 400, "invalid", "certifications: must be a list of names");
+        return false;
+    }
+    unsigned bits = 0;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        unsigned b = pc_cert_parse(json_string_value(v));
+        if (!b) {
+            web_error(r, 400, "invalid",
+                      "certifications[%zu]: must be extraction, high_frequency or "
+                      "chemical_exfoliation",
+                      i);
+            return false;
+        }
+        bits |= b;
+    }
+    *out = bits;
+    return true;
+}
+
+int web_h_users_list(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user *u = NULL;
+    size_t n = 0;
+    if (pc_store_user_list(&ctx, r->cfg->store, &u, &n) != PC_OK) return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, web_user_json(&u[i]));
+    free(u);
+    return web_reply_json(r, 200, json_pack("{s:o}", "users", arr));
+}
+
+int web_h_user_create(web_req *r)
+{
+    const char *username, *display, *role;
+    if (!web_get_string(r, "username", true, 1, PC_USERNAME_MAX, &username) ||
+        !web_get_string(r, "display_name", false, 1, PC_NAME_MAX, &display) ||
+        !web_get_string(r, "role", true, 1, 20, &role))
+        return 0;
+    if (!username_ok(username))
+        return web_error(r, 400, "invalid", "username: 1-64 of a-z 0-9 . _ -");
+    pc_user u;
+    memset(&u, 0, sizeof u);
+    u.role = pc_role_parse(role);
+    if (!u.role)
+        return web_error(r, 400, "invalid", "role: must be admin, practitioner or reception");
+    json_t *certs = json_object_get(r->json, "certifications");
+    if (certs && !certs_from_json(r, certs, &u.certs)) return 0;
+    snprintf(u.username, sizeof u.username, "%s", username);
+    snprintf(u.display_name, sizeof u.display_name, "%s", display ? display : username);
+    u.active = true;
+    u.must_change_password = true;
+    char otp[17], hash[crypto_pwhash_STRBYTES];
+    web_password_random(otp);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t id;
+    if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK) return web_fail(r, &ctx);
+    if (pc_store_user_create(&ctx, r->cfg->store, r->user.id, &u, hash, r->now, &id) != PC_OK) {
+        if (ctx.status == PC_ERR_CONFLICT) return web_error(r, 409, "exists", "%s", pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    pc_user got;
+    if (pc_store_user_get(&ctx, r->cfg->store, id, &got) != PC_OK) return web_fail(r, &ctx);
+    return web_reply_json(r, 201, json_pack("{s:o,s:s}", "user", web_user_json(&got),
+                                            "one_time_password", otp));
+}
+
+int web_h_user_update(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user u;
+    if (pc_store_user_get(&ctx, r->cfg->store, r->ids[0], &u) != PC_OK) return web_fail(r, &ctx);
+    const char *display, *role;
+    bool active = u.active, active_set, reset = false, reset_set;
+    if (!web_get_string(r, "display_name", false, 1, PC_NAME_MAX, &display) ||
+        !web_get_string(r, "role", false, 1, 20, &role) ||
+        !web_get_bool(r, "active", &active, &active_set) ||
+        !web_get_bool(r, "reset_password", &reset, &reset_set))
+        return 0;
+    pc_user nu = u;
+    if (display) snprintf(nu.display_name, sizeof nu.display_name, "%s", display);
+    if (role && !(nu.role = pc_role_parse(role)))
+        return web_error(r, 400, "invalid", "role: must be admin, practitioner or reception");
+    json_t *certs = json_object_get(r->json, "certifications");
+    if (certs && !certs_from_json(r, certs, &nu.certs)) return 0;
+    if (active_set) nu.active = active;
+    if (u.id == r->user.id && (!nu.active || nu.role != PC_ROLE_ADMIN))
+        return web_error(r, 409, "invalid", "you cannot deactivate or demote yourself");
+    if (pc_store_user_update(&ctx, r->cfg->store, r->user.id, &nu, r->now) != PC_OK)
+        return web_fail(r, &ctx);
+    char otp[17] = "";
+    if (reset) {
+        char hash[crypto_pwhash_STRBYTES];
+        web_password_random(otp);
+        if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK ||
+            pc_store_user_set_password(&ctx, r->cfg->store, r->user.id, u.id, hash, true, NULL,
+                                       r->now) != PC_OK)
+            return web_fail(r, &ctx);
+    }
+    pc_user got;
+    if (pc_store_user_get(&ctx, r->cfg->store, u.id, &got) != PC_OK) return web_fail(r, &ctx);
+    json_t *out = json_pack("{s:o}", "user", web_user_json(&got));
+    if (reset) json_object_set_new(out, "one_time_password", json_string(otp));
+    return web_reply_json(r, 200, out);
+}
+
+int web_h_protocol(web_req *r)
+{
+    char *copy = strdup(r->cfg->protocol_text ? r->cfg->protocol_text : "{}");
+    if (!copy) return web_error(r, 500, "internal", "out of memory");
+    return web_reply_text(r, 200, "application/json", copy);
+}
+
+static bool query_id(web_req *r, const char *key, int64_t max, int64_t *out)
+{
+    const char *s = web_query(r, key);
+    *out = 0;
+    if (!s) return true;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > max) {
+        web_error(r, 400, "invalid", "%s: must be an integer from 0 to %lld", key, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+int web_h_audit(web_req *r)
+{
+    int64_t client_id, user_id, before, limit;
+    if (!query_id(r, "client_id", INT64_MAX / 2, &client_id) ||
+        !query_id(r, "user_id", INT64_MAX / 2, &user_id) ||
+        !query_id(r, "before", INT64_MAX / 2, &before) || !query_id(r, "limit", 500, &limit))
+        return 0;
+    if (limit == 0) limit = 100;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    /* the newest view entries may still be queued: write them first */
+    pc_store_audit_flush(&ctx, r->cfg->store);
+    pc_audit *a = NULL;
+    size_t n = 0;
+    if (pc_store_audit_list(&ctx, r->cfg->store, client_id, user_id, before, limit, &a, &n) !=
+        PC_OK)
+        return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:I,s:o,s:o,s:s,s:o,s:s}", "id", (json_int_t)a[i].id, "at",
+                           web_json_time(a[i].at), "user", web_userref(r, a[i].user_id),
+                           "action", a[i].action, "client_id",
+                           a[i].client_id ? json_integer(a[i].client_id) : json_null(), "detail",
+                           a[i].detail));
+    free(a);
+    return web_reply_json(r, 200, json_pack("{s:o}", "entries", arr));
+}

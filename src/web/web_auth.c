@@ -1,0 +1,283 @@
+/* Accounts on the server: argon2id passwords, login sessions (random 256-bit ids, stored
+ * hashed), CSRF tokens, expiry, login throttling.
+ *
+ * Password hashing cost: argon2id with opslimit 2 and memlimit 19 MiB (the OWASP password
+ * storage cheat sheet's minimum argon2id setting, m=19 MiB t=2 p=1), about 30-60 ms on one
+ * core here; at most PW_CONCURRENT hashes run at once, so a flood of logins costs at most
+ * PW_CONCURRENT x 19 MiB and cannot starve the other requests of every worker. */
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <semaphore.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "web.h"
+
+#define PW_OPSLIMIT 2ull
+#define PW_MEMLIMIT ((size_t)19 << 20)
+#define PW_CONCURRENT 2
+#define PW_MIN 10
+#define PW_MAX 256
+/* Throttling: after this many failures, each further attempt waits 2^(failures - limit) s,
+ * at most THROTTLE_MAX_S. A success resets the account's counter. */
+#define THROTTLE_USER_LIMIT 5
+#define THROTTLE_IP_LIMIT 20
+#define THROTTLE_MAX_S 900
+#define COOKIE "pc_session"
+
+static sem_t pw_sem;
+static pthread_once_t pw_once = PTHREAD_ONCE_INIT;
+static char dummy_hash[crypto_pwhash_STRBYTES];
+
+static void pw_init(void)
+{
+    if (sodium_init() < 0) abort();
+    sem_init(&pw_sem, 0, PW_CONCURRENT);
+    /* verified against when the user doesn't exist, so both answers take the same time */
+    if (crypto_pwhash_str(dummy_hash, "not a password of anyone", 24, PW_OPSLIMIT, PW_MEMLIMIT))
+        dummy_hash[0] = 0; /* verify then fails, as it should */
+}
+
+int web_password_hash(pc_ctx *ctx, const char *password, char *out, size_t out_size)
+{
+    pthread_once(&pw_once, pw_init);
+    if (out_size < crypto_pwhash_STRBYTES) return pc_error(ctx, PC_ERR_INTERNAL, "hash buffer");
+    sem_wait(&pw_sem);
+    int rc = crypto_pwhash_str(out, password, strlen(password), PW_OPSLIMIT, PW_MEMLIMIT);
+    sem_post(&pw_sem);
+    if (rc != 0) return pc_error(ctx, PC_ERR_NOMEM, "cannot hash the password (out of memory)");
+    return PC_OK;
+}
+
+static bool password_verify(const char *hash, const char *password)
+{
+    pthread_once(&pw_once, pw_init);
+    sem_wait(&pw_sem);
+    int rc = crypto_pwhash_str_verify(hash, password, strlen(password));
+    sem_post(&pw_sem);
+    return rc == 0;
+}
+
+void web_password_random(char out[17])
+{
+    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
+    pthread_once(&pw_once, pw_init);
+    for (int i = 0; i < 16; i++)
+        out[i] = alphabet[randombytes_uniform((uint32_t)(sizeof alphabet - 1))];
+    out[16] = 0;
+}
+
+const char *web_password_weak(const char *password)
+{
+    size_t n = strlen(password);
+    if (n < PW_MIN) return "must be at least 10 characters";
+    if (n > PW_MAX) return "must be at most 256 bytes";
+    return NULL;
+}
+
+/* ---- sessions ---- */
+
+static void login_hash(const uint8_t raw[32], uint8_t out[32])
+{
+    crypto_generichash(out, 32, raw, 32, NULL, 0);
+}
+
+/* Seconds between two writes of last_seen: coarse enough that a busy page costs no write
+ * per request, fine enough for the idle timeout. */
+static int64_t touch_interval(const web_config *cfg)
+{
+    int64_t t = cfg->session_idle_s / 8;
+    return t > 60 ? 60 : t;
+}
+
+bool web_auth_resolve(web_req *r, bool *expired)
+{
+    *expired = false;
+    const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    if (!cookie) return false;
+    uint8_t raw[32];
+    size_t n = 0;
+    if (strlen(cookie) != 64 ||
+        sodium_hex2bin(raw, sizeof raw, cookie, 64, NULL, &n, NULL) != 0 || n != 32) {
+        *expired = true;
+        return false;
+    }
+    login_hash(raw, r->login_hash);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    if (pc_store_login_get(&ctx, r->cfg->store, r->login_hash, &r->login) != PC_OK) {
+        *expired = true; /* unknown: logged out, expired and swept, or never valid */
+        return false;
+    }
+    const web_config *cfg = r->cfg;
+    if (r->now - r->login.last_seen > cfg->session_idle_s ||
+        r->now - r->login.created_at > cfg->session_max_s) {
+        pc_store_login_delete(&ctx, cfg->store, r->login_hash);
+        *expired = true;
+        return false;
+    }
+    if (pc_store_user_get(&ctx, cfg->store, r->login.user_id, &r->user) != PC_OK ||
+        !r->user.active) {
+        pc_store_login_delete(&ctx, cfg->store, r->login_hash);
+        *expired = true;
+        return false;
+    }
+    if (r->now - r->login.last_seen >= touch_interval(cfg) && r->now != r->login.last_seen) {
+        pc_store_login_touch(&ctx, cfg->store, r->login_hash, r->now);
+        r->login.last_seen = r->now;
+    }
+    r->authed = true;
+    return true;
+}
+
+bool web_csrf_ok(web_req *r)
+{
+    const char *tok = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
+    if (!tok || strlen(tok) != 64 || strlen(r->login.csrf) != 64) return false;
+    return sodium_memcmp(tok, r->login.csrf, 64) == 0;
+}
+
+static int64_t expires_at(const web_req *r)
+{
+    int64_t idle = r->login.last_seen + r->cfg->session_idle_s;
+    int64_t abs = r->login.created_at + r->cfg->session_max_s;
+    return idle < abs ? idle : abs;
+}
+
+static json_t *session_json(web_req *r)
+{
+    return json_pack("{s:o,s:s,s:b,s:o,s:o}", "user", web_user_json(&r->user), "csrf_token",
+                     r->login.csrf, "must_change_password", r->user.must_change_password,
+                     "expires_at", web_json_time(expires_at(r)), "server_time",
+                     web_json_time(r->now));
+}
+
+/* Seconds the key must still wait, 0 when it may try now. */
+static int64_t throttle_wait(web_req *r, const char *key, int64_t limit)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t failures = 0, last = 0;
+    if (pc_store_throttle_get(&ctx, r->cfg->store, key, &failures, &last) != PC_OK) return 0;
+    if (failures < limit) return 0;
+    int64_t shift = failures - limit;
+    int64_t delay = shift >= 10 ? THROTTLE_MAX_S : (int64_t)1 << shift;
+    if (delay > THROTTLE_MAX_S) delay = THROTTLE_MAX_S;
+    int64_t wait = last + delay - r->now;
+    return wait > 0 ? wait : 0;
+}
+
+int web_h_login(web_req *r)
+{
+    const char *username, *password;
+    if (!web_get_string(r, "username", true, 1, PC_USERNAME_MAX, &username) ||
+        !web_get_string(r, "password", true, 1, 1024, &password))
+        return 0;
+    char ukey[PC_USERNAME_MAX + 8], ikey[80];
+    snprintf(ukey, sizeof ukey, "user:%s", username);
+    snprintf(ikey, sizeof ikey, "ip:%s", r->ip);
+    int64_t wait = throttle_wait(r, ukey, THROTTLE_USER_LIMIT);
+    int64_t wip = throttle_wait(r, ikey, THROTTLE_IP_LIMIT);
+    if (wip > wait) wait = wip;
+    if (wait > 0) {
+        r->retry_after = (int)wait;
+        return web_error(r, 429, "throttled",
+                         "too many failed logins; try again in %lld seconds", (long long)wait);
+    }
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store *st = r->cfg->store;
+    char *hash = NULL;
+    pc_user u;
+    int rc = pc_store_user_get_by_name(&ctx, st, username, &u, &hash);
+    if (rc != PC_OK && rc != PC_ERR_NOTFOUND) return web_fail(r, &ctx);
+    bool ok = rc == PC_OK ? password_verify(hash, password) : (password_verify(dummy_hash, password), false);
+    free(hash);
+    if (!ok || !u.active) {
+        pc_store_throttle_fail(&ctx, st, ukey, r->now);
+        pc_store_throttle_fail(&ctx, st, ikey, r->now);
+        pc_store_audit_event(&ctx, st, rc == PC_OK ? u.id : 0, "login.failed", 0, ukey + 5,
+                             r->now);
+        return web_error(r, 401, "bad_credentials", "wrong user name or password");
+    }
+    pc_store_throttle_reset(&ctx, st, ukey);
+    uint8_t raw[32], csrf_raw[32];
+    char cookie[65];
+    randombytes_buf(raw, sizeof raw);
+    randombytes_buf(csrf_raw, sizeof csrf_raw);
+    sodium_bin2hex(cookie, sizeof cookie, raw, sizeof raw);
+    sodium_bin2hex(r->login.csrf, sizeof r->login.csrf, csrf_raw, sizeof csrf_raw);
+    login_hash(raw, r->login_hash);
+    if (pc_store_login_create(&ctx, st, r->login_hash, u.id, r->login.csrf, r->now) != PC_OK)
+        return web_fail(r, &ctx);
+    /* sweep expired sessions of everyone (cheap: an indexed delete, at login time only) */
+    pc_store_login_expire(&ctx, st, r->now - r->cfg->session_idle_s,
+                          r->now - r->cfg->session_max_s);
+    pc_store_audit_event(&ctx, st, u.id, "login", 0, r->ip, r->now);
+    r->user = u;
+    r->authed = true;
+    r->login.user_id = u.id;
+    r->login.created_at = r->login.last_seen = r->now;
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d%s", cookie,
+             r->cfg->session_max_s, r->cfg->secure_cookies ? "; Secure" : "");
+    sodium_memzero(raw, sizeof raw);
+    return web_reply_json(r, 200,
+                          json_pack("{s:o,s:s,s:b}", "user", web_user_json(&u), "csrf_token",
+                                    r->login.csrf, "must_change_password",
+                                    u.must_change_password));
+}
+
+int web_h_logout(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store_login_delete(&ctx, r->cfg->store, r->login_hash);
+    pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "logout", 0, "", r->now);
+    snprintf(r->set_cookie, sizeof r->set_cookie,
+             COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0%s",
+             r->cfg->secure_cookies ? "; Secure" : "");
+    return web_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+}
+
+int web_h_session(web_req *r) { return web_reply_json(r, 200, session_json(r)); }
+
+int web_h_password(web_req *r)
+{
+    const char *cur, *neu;
+    if (!web_get_string(r, "current_password", true, 1, 1024, &cur) ||
+        !web_get_string(r, "new_password", true, 0, 100000, &neu))
+        return 0;
+    const char *weak = web_password_weak(neu);
+    if (weak) return web_error(r, 400, "invalid", "new_password: %s", weak);
+    if (!strcmp(cur, neu))
+        return web_error(r, 400, "invalid", "new_password: must differ from the current one");
+    char ukey[PC_USERNAME_MAX + 8];
+    snprintf(ukey, sizeof ukey, "user:%s", r->user.username);
+    int64_t wait = throttle_wait(r, ukey, THROTTLE_USER_LIMIT);
+    if (wait > 0) {
+        r->retry_after = (int)wait;
+        return web_error(r, 429, "throttled", "too many wrong passwords; try again in %lld s",
+                         (long long)wait);
+    }
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char *hash = NULL;
+    pc_user u;
+    if (pc_store_user_get_by_name(&ctx, r->cfg->store, r->user.username, &u, &hash) != PC_OK)
+        return web_fail(r, &ctx);
+    bool ok = password_verify(hash, cur);
+    free(hash);
+    if (!ok) {
+        pc_store_throttle_fail(&ctx, r->cfg->store, ukey, r->now);
+        return web_error(r, 403, "bad_credentials", "current_password: wrong password");
+    }
+    char nh[crypto_pwhash_STRBYTES];
+    if (web_password_hash(&ctx, neu, nh, sizeof nh) != PC_OK ||
+        pc_store_user_set_password(&ctx, r->cfg->store, r->user.id, r->user.id, nh, false,
+                                   r->login_hash, r->now) != PC_OK)
+        return web_fail(r, &ctx);
+    return web_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+}

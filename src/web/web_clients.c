@@ -1,0 +1,490 @@
+/* Clients, intake versions, today's plan, reviews and consents. The plan always comes from
+ * the protocol library (pc_plan_build); nothing here knows a contraindication rule. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "web.h"
+
+#define NOTES_MAX 4000
+#define REASON_MIN 5
+#define REASON_MAX 2000
+
+/* A strict non-negative integer from the query string; def when absent; false → replied. */
+static bool query_int(web_req *r, const char *key, int64_t min, int64_t max, int64_t def,
+                      int64_t *out)
+{
+    const char *s = web_query(r, key);
+    if (!s) {
+        *out = def;
+        return true;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max) {
+        web_error(r, 400, "invalid", "%s: must be an integer from %lld to %lld", key,
+                  (long long)min, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
+}
+
+static void audit_view(web_req *r, const char *action, int64_t client_id, const char *detail)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store_audit_view(&ctx, r->cfg->store, r->user.id, action, client_id, detail, r->now);
+}
+
+static json_t *client_json(const pc_client *c)
+{
+    json_t *latest = json_null();
+    if (c->latest_intake_id)
+        latest = json_pack("{s:I,s:I,s:o}", "id", (json_int_t)c->latest_intake_id, "version",
+                           (json_int_t)c->latest_intake_version, "created_at",
+                           web_json_time(c->latest_intake_at));
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:o,s:o}", "id", (json_int_t)c->id, "name",
+                     c->name, "birth_date", c->birth_date, "phone", c->phone, "email", c->email,
+                     "notes", c->notes ? c->notes : "", "created_at", web_json_time(c->created_at),
+                     "created_by", (json_int_t)c->created_by, "latest_intake", latest,
+                     "rebook_date", c->rebook_date[0] ? json_string(c->rebook_date) : json_null());
+}
+
+int web_h_clients_list(web_req *r)
+{
+    int64_t limit, offset;
+    const char *q = web_query(r, "q");
+    if (q && strlen(q) > PC_NAME_MAX) return web_error(r, 400, "invalid", "q: at most 200 bytes");
+    if (!query_int(r, "limit", 1, 200, 50, &limit) ||
+        !query_int(r, "offset", 0, 100000000, 0, &offset))
+        return 0;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client *cl = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    if (pc_store_client_search(&ctx, r->cfg->store, q, limit, offset, &cl, &n, &total) != PC_OK)
+        return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, client_json(&cl[i]));
+    pc_store_clients_free(cl, n);
+    audit_view(r, "client.list", 0, q ? q : "");
+    return web_reply_json(r, 200, json_pack("{s:o,s:I}", "clients", arr, "total",
+                                            (json_int_t)total));
+}
+
+int web_h_clients_create(web_req *r)
+{
+    const char *name, *birth, *phone, *email, *notes;
+    if (!web_get_string(r, "name", true, 1, PC_NAME_MAX, &name) ||
+        !web_get_string(r, "birth_date", true, 10, 10, &birth) ||
+        !web_get_string(r, "phone", false, 0, 64, &phone) ||
+        !web_get_string(r, "email", false, 0, 254, &email) ||
+        !web_get_string(r, "notes", false, 0, NOTES_MAX, &notes))
+        return 0;
+    char today[11];
+    web_today(r->now, today);
+    if (!web_valid_date(birth) || strcmp(birth, today) > 0)
+        return web_error(r, 400, "invalid", "birth_date: must be a past date YYYY-MM-DD");
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "%s", birth);
+    snprintf(c.phone, sizeof c.phone, "%s", phone ? phone : "");
+    snprintf(c.email, sizeof c.email, "%s", email ? email : "");
+    c.notes = (char *)(notes ? notes : "");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t id;
+    if (pc_store_client_create(&ctx, r->cfg->store, r->user.id, &c, r->now, &id) != PC_OK)
+        return web_fail(r, &ctx);
+    pc_client got;
+    if (pc_store_client_get(&ctx, r->cfg->store, id, &got) != PC_OK) return web_fail(r, &ctx);
+    web_reply_json(r, 201, client_json(&got));
+    pc_store_client_clear(&got);
+    return 0;
+}
+
+/* Fetch the client of r->ids[0]; false → replied (404). */
+static bool load_client(web_req *r, pc_client *c)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    if (pc_store_client_get(&ctx, r->cfg->store, r->ids[0], c) != PC_OK) {
+        web_fail(r, &ctx);
+        return false;
+    }
+    return true;
+}
+
+int web_h_client_get(web_req *r)
+{
+    pc_client c;
+    if (!load_client(r, &c)) return 0;
+    audit_view(r, "client.view", c.id, "");
+    web_reply_json(r, 200, client_json(&c));
+    pc_store_client_clear(&c);
+    return 0;
+}
+
+/* ---- intake ---- */
+
+static json_t *intake_json(web_req *r, const pc_intake *in)
+{
+    json_t *body = json_loads(in->json, 0, NULL);
+    return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)in->id, "client_id",
+                     (json_int_t)in->client_id, "version", (json_int_t)in->version, "created_at",
+                     web_json_time(in->created_at), "created_by",
+                     web_userref(r, in->created_by), "intake", body ? body : json_null());
+}
+
+/* The intake text for the protocol library: the stored intake with visit_date = date.
+ * malloc'd; NULL on a broken stored text. */
+static char *intake_for_date(const char *stored, const char *date)
+{
+    json_t *j = json_loads(stored, 0, NULL);
+    if (!j) return NULL;
+    json_object_set_new(j, "visit_date", json_string(date));
+    char *s = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    return s;
+}
+
+/* Build a plan for one stored intake version, for today. Replies on failure. */
+static bool plan_from_intake(web_req *r, const pc_intake *in, pc_plan **plan)
+{
+    char today[11];
+    web_today(r->now, today);
+    char *text = intake_for_date(in->json, today);
+    if (!text) {
+        web_error(r, 500, "internal", "stored intake is unreadable");
+        return false;
+    }
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int rc = pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), NULL, 0, plan);
+    free(text);
+    if (rc != PC_OK) {
+        web_error(r, 409, "invalid_intake",
+                  "intake version %lld no longer fits the protocol: %s (record a new intake)",
+                  (long long)in->version, pc_errmsg(&ctx));
+        return false;
+    }
+    return true;
+}
+
+bool web_build_plan(web_req *r, int64_t client_id, pc_plan **plan, pc_intake *intake)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake in;
+    int rc = pc_store_intake_get(&ctx, r->cfg->store, client_id, 0, &in);
+    if (rc == PC_ERR_NOTFOUND) {
+        pc_client c;
+        if (pc_store_client_get(&ctx, r->cfg->store, client_id, &c) != PC_OK) {
+            web_fail(r, &ctx);
+            return false;
+        }
+        pc_store_client_clear(&c);
+        web_error(r, 409, "incomplete", "this client has no intake yet: record one first");
+        return false;
+    }
+    if (rc != PC_OK) {
+        web_fail(r, &ctx);
+        return false;
+    }
+    if (!plan_from_intake(r, &in, plan)) {
+        pc_store_intake_clear(&in);
+        return false;
+    }
+    *intake = in;
+    return true;
+}
+
+int web_h_intake_create(web_req *r)
+{
+    pc_client c;
+    if (!load_client(r, &c)) return 0;
+    json_t *in = json_deep_copy(r->json);
+    json_t *client = json_object_get(in, "client");
+    if (client && !json_is_object(client)) {
+        json_decref(in);
+        pc_store_client_clear(&c);
+        return web_error(r, 400, "invalid", "client: must be an object");
+    }
+    if (!client) {
+        client = json_object();
+        json_object_set_new(in, "client", client);
+    }
+    char cid[32], today[11];
+    snprintf(cid, sizeof cid, "c-%lld", (long long)c.id);
+    json_object_set_new(client, "id", json_string(cid));
+    if (!json_object_get(client, "birth_date"))
+        json_object_set_new(client, "birth_date", json_string(c.birth_date));
+    web_today(r->now, today);
+    json_object_set_new(in, "visit_date", json_string(today));
+    pc_store_client_clear(&c);
+    char *text = json_dumps(in, JSON_COMPACT);
+    json_decref(in);
+    if (!text) return web_error(r, 500, "internal", "out of memory");
+    if (strlen(text) > PC_INTAKE_MAX_BYTES) {
+        free(text);
+        return web_error(r, 413, "too_large", "the intake is over %u bytes", PC_INTAKE_MAX_BYTES);
+    }
+    /* validate with the protocol library: a malformed intake is refused, nothing stored */
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_plan *plan = NULL;
+    if (pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), NULL, 0, &plan) != PC_OK) {
+        free(text);
+        return web_error(r, 400, "invalid", "intake %s", pc_errmsg(&ctx));
+    }
+    pc_plan_free(plan);
+    pc_intake saved;
+    int rc = pc_store_intake_add(&ctx, r->cfg->store, r->user.id, r->ids[0], text, r->now, &saved);
+    free(text);
+    if (rc != PC_OK) return web_fail(r, &ctx);
+    web_reply_json(r, 201, intake_json(r, &saved));
+    pc_store_intake_clear(&saved);
+    return 0;
+}
+
+int web_h_intakes_list(web_req *r)
+{
+    pc_client c;
+    if (!load_client(r, &c)) return 0;
+    pc_store_client_clear(&c);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake *in = NULL;
+    size_t n = 0;
+    if (pc_store_intake_list(&ctx, r->cfg->store, r->ids[0], &in, &n) != PC_OK)
+        return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, intake_json(r, &in[i]));
+    pc_store_intakes_free(in, n);
+    audit_view(r, "intake.view", r->ids[0], "all versions");
+    return web_reply_json(r, 200, json_pack("{s:o}", "intakes", arr));
+}
+
+int web_h_intake_get(web_req *r)
+{
+    int64_t version = 0;
+    if (strcmp(r->seg, "latest")) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(r->seg, &end, 10);
+        if (errno || *end || v <= 0)
+            return web_error(r, 404, "not_found", "no such intake version");
+        version = v;
+    }
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake in;
+    if (pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], version, &in) != PC_OK)
+        return web_fail(r, &ctx);
+    char detail[32];
+    snprintf(detail, sizeof detail, "version %lld", (long long)in.version);
+    audit_view(r, "intake.view", r->ids[0], detail);
+    web_reply_json(r, 200, intake_json(r, &in));
+    pc_store_intake_clear(&in);
+    return 0;
+}
+
+/* ---- plan and reviews ---- */
+
+static json_t *review_json(web_req *r, const pc_review *rv)
+{
+    return json_pack("{s:I,s:I,s:I,s:s,s:s,s:o,s:o,s:s}", "id", (json_int_t)rv->id, "client_id",
+                     (json_int_t)rv->client_id, "intake_id", (json_int_t)rv->intake_id,
+                     "decision", rv->proceed ? "proceed" : "decline", "reason",
+                     rv->reason ? rv->reason : "", "by", web_userref(r, rv->by), "at",
+                     web_json_time(rv->at), "plan_status", rv->plan_status);
+}
+
+static json_t *plan_json(const pc_plan *plan)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char *text = NULL;
+    if (pc_plan_to_json(&ctx, plan, 0, &text) != PC_OK) return NULL;
+    json_t *j = json_loads(text, 0, NULL);
+    free(text);
+    return j;
+}
+
+static bool needs_review(pc_plan_status s)
+{
+    return s == PC_PLAN_BLOCKED || s == PC_PLAN_NEEDS_REVIEW;
+}
+
+int web_h_plan(web_req *r)
+{
+    pc_plan *plan = NULL;
+    pc_intake in;
+    if (!web_build_plan(r, r->ids[0], &plan, &in)) return 0;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_review rv;
+    bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
+    bool can_start = !needs_review(pc_plan_get_status(plan)) || (have_review && rv.proceed);
+    json_t *pj = plan_json(plan);
+    char today[11];
+    web_today(r->now, today);
+    json_t *out = pj ? json_pack("{s:I,s:I,s:I,s:s,s:o,s:o,s:b,s:o}", "client_id",
+                                 (json_int_t)r->ids[0], "intake_id", (json_int_t)in.id,
+                                 "intake_version", (json_int_t)in.version, "date", today, "plan",
+                                 pj, "review", have_review ? review_json(r, &rv) : json_null(),
+                                 "can_start", can_start, "server_time", web_json_time(r->now))
+                     : NULL;
+    if (have_review) pc_store_review_clear(&rv);
+    audit_view(r, "plan.view", r->ids[0], pc_plan_status_name(pc_plan_get_status(plan)));
+    pc_plan_free(plan);
+    pc_store_intake_clear(&in);
+    return web_reply_json(r, 200, out);
+}
+
+int web_h_review_create(web_req *r)
+{
+    int64_t intake_id;
+    const char *decision, *reason;
+    if (!web_get_int(r, "intake_id", true, &intake_id) ||
+        !web_get_string(r, "decision", true, 1, 16, &decision) ||
+        !web_get_string(r, "reason", true, REASON_MIN, REASON_MAX, &reason))
+        return 0;
+    if (strcmp(decision, "proceed") && strcmp(decision, "decline"))
+        return web_error(r, 400, "invalid", "decision: must be \"proceed\" or \"decline\"");
+    /* the status of the plan being reviewed: built from that very intake version */
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake in;
+    int rc = pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], 0, &in);
+    if (rc != PC_OK) return web_fail(r, &ctx);
+    if (in.id != intake_id) {
+        pc_store_intake_clear(&in);
+        return web_error(r, 409, "stale_review",
+                         "intake_id: only the latest intake (id %lld) can be reviewed",
+                         (long long)in.id);
+    }
+    pc_plan *plan = NULL;
+    bool ok = plan_from_intake(r, &in, &plan);
+    pc_store_intake_clear(&in);
+    if (!ok) return 0;
+    pc_review rv;
+    memset(&rv, 0, sizeof rv);
+    rv.client_id = r->ids[0];
+    rv.intake_id = intake_id;
+    rv.proceed = !strcmp(decision, "proceed");
+    snprintf(rv.plan_status, sizeof rv.plan_status, "%s",
+             pc_plan_status_name(pc_plan_get_status(plan)));
+    pc_plan_free(plan);
+    rv.reason = (char *)reason;
+    rv.by = r->user.id;
+    rv.at = r->now;
+    pc_review saved;
+    if (pc_store_review_add(&ctx, r->cfg->store, &rv, &saved) != PC_OK) return web_fail(r, &ctx);
+    web_reply_json(r, 201, review_json(r, &saved));
+    pc_store_review_clear(&saved);
+    return 0;
+}
+
+int web_h_reviews_list(web_req *r)
+{
+    pc_client c;
+    if (!load_client(r, &c)) return 0;
+    pc_store_client_clear(&c);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_review *rv = NULL;
+    size_t n = 0;
+    if (pc_store_review_list(&ctx, r->cfg->store, r->ids[0], &rv, &n) != PC_OK)
+        return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, review_json(r, &rv[i]));
+    pc_store_reviews_free(rv, n);
+    return web_reply_json(r, 200, json_pack("{s:o}", "reviews", arr));
+}
+
+/* ---- consents ---- */
+
+static json_t *consent_json(web_req *r, const pc_consent *c)
+{
+    json_t *agreed = c->agreed_json ? json_loads(c->agreed_json, 0, NULL) : NULL;
+    return json_pack("{s:I,s:I,s:s,s:o,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)c->id,
+                     "client_id", (json_int_t)c->client_id, "day", c->day, "agreed",
+                     agreed ? agreed : json_array(), "client_name", c->client_name, "text",
+                     c->text ? c->text : "", "recorded_by", web_userref(r, c->recorded_by), "at",
+                     web_json_time(c->at), "session_id",
+                     c->session_id ? json_integer(c->session_id) : json_null());
+}
+
+int web_h_consent_create(web_req *r)
+{
+    const char *client_name, *text;
+    if (!web_get_string(r, "client_name", true, 1, PC_NAME_MAX, &client_name) ||
+        !web_get_string(r, "text", false, 0, NOTES_MAX, &text))
+        return 0;
+    json_t *agreed = json_object_get(r->json, "agreed");
+    if (!json_is_array(agreed) || json_array_size(agreed) == 0 || json_array_size(agreed) > 16)
+        return web_error(r, 400, "invalid", "agreed: must be a list of 1 to 16 items");
+    bool has_treatment = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(agreed, i, v)
+    {
+        const char *s = json_string_value(v);
+        size_t n = s ? strlen(s) : 0;
+        bool ok = s && n >= 1 && n <= 40;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = (s[k] >= 'a' && s[k] <= 'z') || s[k] == '_' || (s[k] >= '0' && s[k] <= '9');
+        if (!ok)
+            return web_error(r, 400, "invalid", "agreed[%zu]: must be a name like \"extraction\"",
+                             i);
+        if (!strcmp(s, "treatment")) has_treatment = true;
+    }
+    if (!has_treatment)
+        return web_error(r, 400, "invalid", "agreed: must include \"treatment\"");
+    pc_client cl;
+    if (!load_client(r, &cl)) return 0;
+    pc_store_client_clear(&cl);
+    pc_consent c;
+    memset(&c, 0, sizeof c);
+    c.client_id = r->ids[0];
+    web_today(r->now, c.day);
+    snprintf(c.client_name, sizeof c.client_name, "%s", client_name);
+    c.agreed_json = json_dumps(agreed, JSON_COMPACT);
+    c.text = (char *)text;
+    c.recorded_by = r->user.id;
+    c.at = r->now;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_consent saved;
+    int rc = c.agreed_json ? pc_store_consent_add(&ctx, r->cfg->store, &c, &saved)
+                           : pc_error(&ctx, PC_ERR_NOMEM, "out of memory");
+    free(c.agreed_json);
+    if (rc != PC_OK) return web_fail(r, &ctx);
+    web_reply_json(r, 201, consent_json(r, &saved));
+    pc_store_consent_clear(&saved);
+    return 0;
+}
+
+int web_h_consents_list(web_req *r)
+{
+    pc_client cl;
+    if (!load_client(r, &cl)) return 0;
+    pc_store_client_clear(&cl);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_consent *c = NULL;
+    size_t n = 0;
+    if (pc_store_consent_list(&ctx, r->cfg->store, r->ids[0], &c, &n) != PC_OK)
+        return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) json_array_append_new(arr, consent_json(r, &c[i]));
+    pc_store_consents_free(c, n);
+    audit_view(r, "consent.view", r->ids[0], "");
+    return web_reply_json(r, 200, json_pack("{s:o}", "consents", arr));
+}

@@ -1,0 +1,533 @@
+/* The HTTP server: libmicrohttpd with an internal pool of worker threads (epoll), connection
+ * timeouts and limits (a slow or malformed client holds one connection slot, never a worker:
+ * MHD reads and writes without blocking, and idle connections are closed after
+ * connection_timeout_s), request bodies capped at WEB_BODY_MAX, one routing table with the
+ * roles allowed per route, security headers on every response, static pages from web/. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "web.h"
+
+struct web_server {
+    struct MHD_Daemon *daemon;
+    web_config cfg;
+    int port;
+};
+
+/* Roles allowed on a route (bits of 1 << pc_role). */
+#define RO_ADMIN (1u << PC_ROLE_ADMIN)
+#define RO_PRACT (1u << PC_ROLE_PRACTITIONER)
+#define RO_RECEP (1u << PC_ROLE_RECEPTION)
+#define RO_STAFF (RO_ADMIN | RO_PRACT | RO_RECEP)
+#define RO_CLINIC (RO_ADMIN | RO_PRACT)
+
+typedef struct route {
+    const char *method;
+    const char *pattern; /* {n} = a positive id, {s} = a name [a-z0-9_.]{1,39} */
+    unsigned roles;      /* 0 = public */
+    bool while_pw_change; /* allowed while the password must be changed */
+    int (*fn)(web_req *);
+} route;
+
+/* The whole API (docs/api.md keeps the same table for people). */
+static const route routes[] = {
+    {"POST", "/api/login", 0, true, web_h_login},
+    {"POST", "/api/logout", RO_STAFF, true, web_h_logout},
+    {"GET", "/api/session", RO_STAFF, true, web_h_session},
+    {"POST", "/api/password", RO_STAFF, true, web_h_password},
+    {"GET", "/api/clients", RO_STAFF, false, web_h_clients_list},
+    {"POST", "/api/clients", RO_STAFF, false, web_h_clients_create},
+    {"GET", "/api/clients/{n}", RO_STAFF, false, web_h_client_get},
+    {"GET", "/api/clients/{n}/intakes", RO_STAFF, false, web_h_intakes_list},
+    {"POST", "/api/clients/{n}/intakes", RO_STAFF, false, web_h_intake_create},
+    {"GET", "/api/clients/{n}/intakes/{s}", RO_STAFF, false, web_h_intake_get},
+    {"GET", "/api/clients/{n}/plan", RO_CLINIC, false, web_h_plan},
+    {"GET", "/api/clients/{n}/reviews", RO_CLINIC, false, web_h_reviews_list},
+    {"POST", "/api/clients/{n}/reviews", RO_CLINIC, false, web_h_review_create},
+    {"GET", "/api/clients/{n}/consents", RO_CLINIC, false, web_h_consents_list},
+    {"POST", "/api/clients/{n}/consents", RO_CLINIC, false, web_h_consent_create},
+    {"GET", "/api/clients/{n}/sessions", RO_CLINIC, false, web_h_tsessions_list},
+    {"POST", "/api/clients/{n}/sessions", RO_CLINIC, false, web_h_tsession_start},
+    {"GET", "/api/sessions/{n}", RO_CLINIC, false, web_h_tsession_get},
+    {"POST", "/api/sessions/{n}/steps/{s}/start", RO_CLINIC, false, web_h_step_start},
+    {"POST", "/api/sessions/{n}/steps/{s}/record", RO_CLINIC, false, web_h_step_record},
+    {"POST", "/api/sessions/{n}/sign", RO_CLINIC, false, web_h_tsession_sign},
+    {"POST", "/api/sessions/{n}/amendments", RO_CLINIC, false, web_h_amendment_create},
+    {"GET", "/api/sessions/{n}/aftercare", RO_STAFF, false, web_h_aftercare_json},
+    {"GET", "/api/sessions/{n}/aftercare.html", RO_STAFF, false, web_h_aftercare_html},
+    {"GET", "/api/sessions/{n}/aftercare.ics", RO_STAFF, false, web_h_aftercare_ics},
+    {"GET", "/api/protocol", RO_ADMIN, false, web_h_protocol},
+    {"GET", "/api/users", RO_ADMIN, false, web_h_users_list},
+    {"POST", "/api/users", RO_ADMIN, false, web_h_user_create},
+    {"PATCH", "/api/users/{n}", RO_ADMIN, false, web_h_user_update},
+    {"GET", "/api/audit", RO_ADMIN, false, web_h_audit},
+};
+#define NROUTES (sizeof routes / sizeof routes[0])
+
+/* Match path against a pattern; fills r->ids and r->seg. */
+static bool match(const char *pattern, const char *path, web_req *r)
+{
+    const char *p = pattern, *s = path;
+    r->nids = 0;
+    r->seg[0] = 0;
+    while (*p) {
+        if (p[0] == '{' && p[1] == 'n' && p[2] == '}') {
+            int64_t v = 0;
+            size_t nd = 0;
+            while (*s >= '0' && *s <= '9') {
+                if (nd++ >= 15) return false; /* ids stay far below 10^15 */
+                v = v * 10 + (*s++ - '0');
+            }
+            if (nd == 0 || v <= 0 || r->nids >= 3) return false;
+            r->ids[r->nids++] = v;
+            p += 3;
+        } else if (p[0] == '{' && p[1] == 's' && p[2] == '}') {
+            size_t n = 0;
+            while ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_') {
+                if (n + 1 >= sizeof r->seg) return false;
+                r->seg[n++] = *s++;
+            }
+            r->seg[n] = 0;
+            if (n == 0) return false;
+            p += 3;
+        } else {
+            if (*p != *s) return false;
+            p++;
+            s++;
+        }
+    }
+    return *s == 0;
+}
+
+/* ---- headers ---- */
+
+static const char CSP[] =
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/* The aftercare handout is a self-contained printable page with its own <style>. */
+static const char CSP_HANDOUT[] =
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'";
+
+static void security_headers(struct MHD_Response *resp, bool relaxed)
+{
+    MHD_add_response_header(resp, "Content-Security-Policy", relaxed ? CSP_HANDOUT : CSP);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
+static enum MHD_Result send_reply(web_req *r)
+{
+    if (!r->reply) web_error(r, 500, "internal", "no reply");
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
+    if (!resp) return MHD_NO;
+    r->reply = NULL; /* owned by the response now */
+    security_headers(resp, r->relaxed_csp);
+    MHD_add_response_header(resp, "Content-Type",
+                            r->content_type ? r->content_type : "application/json");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    if (r->disposition[0]) MHD_add_response_header(resp, "Content-Disposition", r->disposition);
+    if (r->set_cookie[0]) MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
+    if (r->allow) MHD_add_response_header(resp, "Allow", r->allow);
+    if (r->retry_after > 0) {
+        char ra[24];
+        snprintf(ra, sizeof ra, "%d", r->retry_after);
+        MHD_add_response_header(resp, "Retry-After", ra);
+    }
+    enum MHD_Result ret = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* ---- static files ---- */
+
+static const struct {
+    const char *ext, *type;
+} mime[] = {
+    {".html", "text/html; charset=utf-8"},
+    {".css", "text/css; charset=utf-8"},
+    {".js", "text/javascript; charset=utf-8"},
+    {".mjs", "text/javascript; charset=utf-8"},
+    {".json", "application/json"},
+    {".svg", "image/svg+xml"},
+    {".png", "image/png"},
+    {".jpg", "image/jpeg"},
+    {".jpeg", "image/jpeg"},
+    {".webp", "image/webp"},
+    {".ico", "image/x-icon"},
+    {".txt", "text/plain; charset=utf-8"},
+    {".woff2", "font/woff2"},
+    {".webmanifest", "application/manifest+json"},
+};
+
+/* A safe relative file name under web/ for a URL path, or false. Only [A-Za-z0-9._-/],
+ * no empty, "." or dot-leading segments (so no "..", no hidden files). */
+static bool static_name(const char *path, char *out, size_t n)
+{
+    if (path[0] != '/') return false;
+    const char *p = path + 1;
+    if (*p == 0) p = "index.html";
+    size_t len = strlen(p);
+    if (len == 0 || len > 200) return false;
+    bool seg_start = true;
+    const char *last_seg = p;
+    for (const char *c = p; *c; c++) {
+        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                  (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-' || *c == '/';
+        if (!ok) return false;
+        if (*c == '/') {
+            if (seg_start) return false; /* empty segment */
+            seg_start = true;
+            last_seg = c + 1;
+            continue;
+        }
+        if (seg_start && *c == '.') return false;
+        seg_start = false;
+    }
+    if (seg_start) return false; /* trailing slash */
+    bool has_dot = strchr(last_seg, '.') != NULL;
+    int w = snprintf(out, n, "%s%s", p, has_dot ? "" : ".html");
+    return w > 0 && (size_t)w < n;
+}
+
+static enum MHD_Result serve_static(web_req *r)
+{
+    char name[256], full[4096];
+    if (strcmp(r->method, "GET") && strcmp(r->method, "HEAD")) {
+        r->allow = "GET, HEAD";
+        web_error(r, 405, "method_not_allowed", "only GET and HEAD are allowed here");
+        return send_reply(r);
+    }
+    if (!static_name(r->path, name, sizeof name)) {
+        web_error(r, 404, "not_found", "no such page");
+        return send_reply(r);
+    }
+    int w = snprintf(full, sizeof full, "%s/%s", r->cfg->web_dir, name);
+    if (w < 0 || (size_t)w >= sizeof full) {
+        web_error(r, 404, "not_found", "no such page");
+        return send_reply(r);
+    }
+    int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        if (fd >= 0) close(fd);
+        web_error(r, 404, "not_found", "no such page");
+        return send_reply(r);
+    }
+    const char *type = "application/octet-stream";
+    const char *dot = strrchr(name, '.');
+    for (size_t i = 0; dot && i < sizeof mime / sizeof mime[0]; i++)
+        if (!strcmp(dot, mime[i].ext)) type = mime[i].type;
+    char etag[64];
+    snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)sb.st_size,
+             (unsigned long long)sb.st_mtime);
+    const char *inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "If-None-Match");
+    struct MHD_Response *resp;
+    unsigned status = MHD_HTTP_OK;
+    if (inm && !strcmp(inm, etag)) {
+        close(fd);
+        resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        status = MHD_HTTP_NOT_MODIFIED;
+    } else {
+        resp = MHD_create_response_from_fd((size_t)sb.st_size, fd); /* owns fd */
+    }
+    if (!resp) {
+        if (status == MHD_HTTP_OK) close(fd);
+        return MHD_NO;
+    }
+    security_headers(resp, false);
+    MHD_add_response_header(resp, "Content-Type", type);
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "ETag", etag);
+    enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return ret;
+}
+
+/* ---- dispatch ---- */
+
+static bool is_json_type(const char *ct)
+{
+    if (!ct) return false;
+    size_t n = strlen("application/json");
+    return !strncasecmp(ct, "application/json", n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
+}
+
+/* The Origin header, when present, must name this server (a cross-site form or fetch). */
+static bool origin_ok(web_req *r)
+{
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (!origin) return true;
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    if (!host) return false;
+    const char *o = origin;
+    if (!strncmp(o, "http://", 7)) o += 7;
+    else if (!strncmp(o, "https://", 8)) o += 8;
+    else return false;
+    return !strcmp(o, host);
+}
+
+static void dispatch(web_req *r)
+{
+    if (!strcmp(r->path, "/healthz")) {
+        web_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
+        return;
+    }
+    const char *method = !strcmp(r->method, "HEAD") ? "GET" : r->method;
+    const route *rt = NULL;
+    bool path_known = false;
+    char allow[64] = "";
+    for (size_t i = 0; i < NROUTES; i++) {
+        if (!match(routes[i].pattern, r->path, r)) continue;
+        path_known = true;
+        if (!strcmp(routes[i].method, method)) {
+            rt = &routes[i];
+            break;
+        }
+        size_t l = strlen(allow);
+        snprintf(allow + l, sizeof allow - l, "%s%s", l ? ", " : "", routes[i].method);
+    }
+    if (!rt) {
+        if (path_known) {
+            static __thread char allow_hdr[64];
+            memcpy(allow_hdr, allow, sizeof allow_hdr);
+            r->allow = allow_hdr;
+            web_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method,
+                      r->path);
+        } else {
+            web_error(r, 404, "not_found", "no such API route");
+        }
+        return;
+    }
+    match(rt->pattern, r->path, r); /* ids of the chosen route */
+    bool changes = strcmp(method, "GET") != 0;
+    if (rt->roles) {
+        bool expired = false;
+        if (!web_auth_resolve(r, &expired)) {
+            if (expired) web_error(r, 401, "session_expired", "your session has expired; log in again");
+            else web_error(r, 401, "login_required", "log in first");
+            return;
+        }
+        if (changes && !web_csrf_ok(r)) {
+            web_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
+            return;
+        }
+        if (r->user.must_change_password && !rt->while_pw_change) {
+            web_error(r, 403, "password_change_required", "change your one-time password first");
+            return;
+        }
+        if (!(rt->roles & (1u << r->user.role))) {
+            web_error(r, 403, "forbidden", "your role (%s) may not do this",
+                      pc_role_name(r->user.role));
+            return;
+        }
+    } else if (changes && !origin_ok(r)) {
+        web_error(r, 403, "csrf", "cross-site request refused");
+        return;
+    }
+    if (r->body_len > 0 || changes) {
+        const char *ct = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Content-Type");
+        if (r->body_len > 0 && !is_json_type(ct)) {
+            web_error(r, 415, "unsupported_media_type", "the body must be application/json");
+            return;
+        }
+        if (r->body_len > 0) {
+            json_error_t err;
+            r->json = json_loadb(r->body, r->body_len, JSON_REJECT_DUPLICATES, &err);
+            if (!r->json) {
+                web_error(r, 400, "bad_json", "the body is not valid JSON: %s (line %d, column %d)",
+                          err.text, err.line, err.column);
+                return;
+            }
+            if (!json_is_object(r->json)) {
+                web_error(r, 400, "bad_json", "the body must be a JSON object");
+                return;
+            }
+        } else {
+            r->json = json_object(); /* an empty body is an empty object */
+        }
+    }
+    rt->fn(r);
+}
+
+/* ---- libmicrohttpd callbacks ---- */
+
+typedef struct pending {
+    char *body;
+    size_t len, cap;
+    bool too_large;
+} pending;
+
+static void client_ip(struct MHD_Connection *c, char *out, size_t n)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    out[0] = 0;
+    if (!ci || !ci->client_addr) return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr, out,
+                  (socklen_t)n);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, out,
+                  (socklen_t)n);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_size, void **con_cls)
+{
+    web_server *srv = cls;
+    pending *p = *con_cls;
+    if (!p) {
+        p = calloc(1, sizeof *p);
+        if (!p) return MHD_NO;
+        *con_cls = p;
+        const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+        if (cl) {
+            char *end;
+            errno = 0;
+            unsigned long long v = strtoull(cl, &end, 10);
+            if (errno || *end || v > WEB_BODY_MAX) p->too_large = true;
+        }
+        if (!p->too_large) return MHD_YES;
+        /* refuse at once, without reading the body; MHD closes the connection after */
+    } else if (*upload_size) {
+        size_t n = *upload_size;
+        *upload_size = 0;
+        if (p->too_large) return MHD_YES;
+        if (p->len + n > WEB_BODY_MAX) {
+            p->too_large = true;
+            free(p->body);
+            p->body = NULL;
+            p->len = p->cap = 0;
+            return MHD_YES;
+        }
+        if (p->len + n + 1 > p->cap) {
+            size_t nc = p->cap ? p->cap : 4096;
+            while (nc < p->len + n + 1) nc *= 2;
+            if (nc > WEB_BODY_MAX + 1) nc = WEB_BODY_MAX + 1;
+            char *b = realloc(p->body, nc);
+            if (!b) return MHD_NO;
+            p->body = b;
+            p->cap = nc;
+        }
+        memcpy(p->body + p->len, upload_data, n);
+        p->len += n;
+        p->body[p->len] = 0;
+        return MHD_YES;
+    }
+
+    web_req r;
+    memset(&r, 0, sizeof r);
+    r.conn = conn;
+    r.cfg = &srv->cfg;
+    r.method = method;
+    r.now = (int64_t)time(NULL);
+    client_ip(conn, r.ip, sizeof r.ip);
+    (void)version;
+    /* the path without the query string (MHD passes it already separated) */
+    r.path = url;
+    enum MHD_Result ret;
+    if (p->too_large) {
+        web_error(&r, 413, "too_large", "the request body is over %u bytes", WEB_BODY_MAX);
+        ret = send_reply(&r);
+    } else if (!strncmp(url, "/api/", 5) || !strcmp(url, "/healthz") || !strcmp(url, "/api")) {
+        r.body = p->body;
+        r.body_len = p->len;
+        dispatch(&r);
+        ret = send_reply(&r);
+    } else {
+        ret = serve_static(&r);
+    }
+    json_decref(r.json);
+    free(r.reply);
+    return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    pending *p = *con_cls;
+    if (!p) return;
+    free(p->body);
+    free(p);
+    *con_cls = NULL;
+}
+
+int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
+{
+    web_server *s = calloc(1, sizeof *s);
+    if (!s) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    s->cfg = *cfg;
+    if (s->cfg.threads <= 0) s->cfg.threads = 4;
+    if (s->cfg.session_idle_s <= 0) s->cfg.session_idle_s = 1800;
+    if (s->cfg.session_max_s <= 0) s->cfg.session_max_s = 43200;
+    if (s->cfg.connection_timeout_s <= 0) s->cfg.connection_timeout_s = 30;
+
+    struct sockaddr_in6 a6;
+    struct sockaddr_in a4;
+    const struct sockaddr *sa;
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+    memset(&a6, 0, sizeof a6);
+    memset(&a4, 0, sizeof a4);
+    if (inet_pton(AF_INET, cfg->listen_addr, &a4.sin_addr) == 1) {
+        a4.sin_family = AF_INET;
+        a4.sin_port = htons((uint16_t)cfg->port);
+        sa = (const struct sockaddr *)&a4;
+    } else if (inet_pton(AF_INET6, cfg->listen_addr, &a6.sin6_addr) == 1) {
+        a6.sin6_family = AF_INET6;
+        a6.sin6_port = htons((uint16_t)cfg->port);
+        sa = (const struct sockaddr *)&a6;
+        flags |= MHD_USE_IPv6;
+    } else {
+        free(s);
+        return pc_error(ctx, PC_ERR_INVALID, "--listen: '%s' is not an IP address",
+                        cfg->listen_addr);
+    }
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        free(s);
+        return pc_error(ctx, PC_ERR_IO, "cannot listen on %s:%d (in use, or not allowed)",
+                        cfg->listen_addr, cfg->port);
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    *out = s;
+    return PC_OK;
+}
+
+int web_server_port(const web_server *s) { return s->port; }
+
+void web_server_stop(web_server *s)
+{
+    if (!s) return;
+    if (s->daemon) MHD_stop_daemon(s->daemon);
+    free(s);
+}

@@ -254,10 +254,15 @@ long pca_skin_mask(pca_work *wk)
         for (size_t i = 0; i < n; i++)
             if (lab[i]) sumL[lab[i]] += wk->L[i];
         double max_area = 3.14159 * (20.0 * fs) * (20.0 * fs); /* largest papule, r 20 px */
+        /* dark holes: blackheads (up to 10 px across at 640 px) are skin; a nostril or an eye
+           is larger */
+        double max_dark_area = 3.14159 * (5.0 * fs) * (5.0 * fs);
         for (size_t i = 0; i < n; i++) {
             int32_t l = lab[i];
             if (!l || border[l - 1] || !wk->roi[i]) continue;
-            if (areas[l - 1] <= max_area && sumL[l] / areas[l - 1] >= Lm - 20.0) wk->skin[i] = 1;
+            if (areas[l - 1] <= max_dark_area ||
+                (areas[l - 1] <= max_area && sumL[l] / areas[l - 1] >= Lm - 20.0))
+                wk->skin[i] = 1;
         }
         free(sumL);
     }

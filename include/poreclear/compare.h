@@ -47,14 +47,15 @@ typedef struct pc_alignment {
  * reason when the photos do not show the same skin or overlap too little. */
 int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alignment *out);
 
-/* Warp the after photo into the before frame (bilinear). *out has the before photo's size;
+/* Warp the after photo into the before frame (Catmull-Rom bicubic: bilinear softens the
+ * pore-scale texture and biases the counts). *out has the before photo's size;
  * *mask (optional, may be NULL) gets 255 where the after photo covers the pixel, else 0
  * (malloc'd, caller frees). Pixels outside are black. */
 int pc_warp_to_before(pc_ctx *ctx, const pc_image *after, const pc_transform *t, int bw, int bh,
                       pc_image **out, uint8_t **mask);
 
 /* The opposite direction: an after photo of size aw x ah showing the before-frame picture
- * `scene` moved by t (out(p_a) = scene(t^-1(p_a)), bilinear); uncovered pixels get `fill`
+ * `scene` moved by t (out(p_a) = scene(t^-1(p_a)), bicubic); uncovered pixels get `fill`
  * (3 bytes, R G B). Used to build synthetic pairs and the noise perturbations. */
 int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *t, int aw,
                         int ah, const uint8_t fill[3], pc_image **out);

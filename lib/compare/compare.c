@@ -1,0 +1,639 @@
+/* The before/after comparison: align, warp, normalise, analyse both on the shared area,
+ * match lesions, compute the four benefits and their noise. docs/compare.md explains it. */
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare_internal.h"
+
+#define SHARED_MARGIN_FRAC 0.01 /* shared area keeps this share of the short side from edges */
+
+void pc_compare_opts_default(pc_compare_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    pc_analysis_opts_default(&o->analysis);
+    o->noise_samples = 4;
+    o->k = 3.0;
+    o->keep_images = 0;
+}
+
+const char *pc_verdict_name(pc_verdict v)
+{
+    switch (v) {
+    case PC_VERDICT_IMPROVED: return "improved";
+    case PC_VERDICT_WORSE: return "worse";
+    default: return "no_significant_change";
+    }
+}
+
+void pc_comparison_free(pc_comparison *c)
+{
+    if (!c) return;
+    pc_analysis_free(c->before);
+    pc_analysis_free(c->after);
+    free(c->matches);
+    pc_image_free(c->after_aligned);
+    free(c->shared_mask);
+    free(c);
+}
+
+/* ---- benefits ----------------------------------------------------------------------- */
+
+static const struct {
+    const char *name, *measure, *unit;
+    int higher_is_better, proxy, is_count;
+} benefit_info[PC_BENEFIT_N] = {
+    [PC_BENEFIT_PORES] = {"pores", "clogged pores (enlarged pores + blackheads) per area of skin",
+                          "per megapixel", 0, 0, 0},
+    [PC_BENEFIT_COMEDONES] = {"comedones", "blackheads + whiteheads on the shared skin", "count",
+                              0, 0, 1},
+    [PC_BENEFIT_CLARITY] = {"clarity", "clarity / radiance score", "score 0-100", 1, 0, 0},
+    [PC_BENEFIT_ABSORPTION] = {"absorption",
+                               "PROXY for absorption readiness: share of the skin surface "
+                               "covered by open or clogged pores and comedones",
+                               "% of skin", 0, 1, 0},
+};
+
+static void benefit_values(const pc_analysis *a, double v[PC_BENEFIT_N])
+{
+    double skin = a->skin_pixels > 0 ? (double)a->skin_pixels : 1.0;
+    double clogged = (double)a->counts[PC_FIND_ENLARGED_PORE] + a->counts[PC_FIND_BLACKHEAD];
+    if (a->px_per_mm > 0) /* per cm^2 of skin */
+        v[PC_BENEFIT_PORES] = clogged / (skin / (a->px_per_mm * a->px_per_mm * 100.0));
+    else
+        v[PC_BENEFIT_PORES] = clogged * 1e6 / skin;
+    v[PC_BENEFIT_COMEDONES] = (double)a->counts[PC_FIND_BLACKHEAD] + a->counts[PC_FIND_WHITEHEAD];
+    v[PC_BENEFIT_CLARITY] = a->scores.clarity;
+    double area = 0;
+    for (size_t i = 0; i < a->n_findings; i++) {
+        pc_finding_type t = a->findings[i].type;
+        if (t == PC_FIND_PORE || t == PC_FIND_ENLARGED_PORE || t == PC_FIND_BLACKHEAD ||
+            t == PC_FIND_WHITEHEAD)
+            area += M_PI * (double)a->findings[i].r * a->findings[i].r;
+    }
+    v[PC_BENEFIT_ABSORPTION] = 100.0 * area / skin;
+}
+
+/* The smallest noise we ever report: one finding (counts, densities, areas) or one score
+ * point, so a single extra or missing detection is never "significant". */
+static double noise_floor(int b, const pc_analysis *a)
+{
+    double skin = a->skin_pixels > 0 ? (double)a->skin_pixels : 1.0;
+    switch (b) {
+    case PC_BENEFIT_PORES:
+        return a->px_per_mm > 0 ? 1.0 / (skin / (a->px_per_mm * a->px_per_mm * 100.0))
+                                : 1e6 / skin;
+    case PC_BENEFIT_COMEDONES: return 1.0;
+    case PC_BENEFIT_CLARITY: return 1.0;
+    default: {
+        /* the area of one average congestion finding */
+        double area = 0;
+        size_t n = 0;
+        for (size_t i = 0; i < a->n_findings; i++)
+            if (a->findings[i].type != PC_FIND_PAPULE && a->findings[i].type != PC_FIND_PUSTULE) {
+                area += M_PI * (double)a->findings[i].r * a->findings[i].r;
+                n++;
+            }
+        double one = n ? area / n : 10.0;
+        return 100.0 * one / skin;
+    }
+    }
+}
+
+/* ---- pixels helpers ----------------------------------------------------------------- */
+
+/* Per-channel gains bringing img to ref over pixels that are skin in ref (skin may be NULL:
+ * all), inside roi and unsaturated in both. */
+static void skin_gains(const pc_image *ref, const pc_image *img, const uint8_t *skin,
+                       const uint8_t *roi, double gain[3])
+{
+    double sr[3] = {0}, si[3] = {0};
+    size_t n = (size_t)ref->width * ref->height, cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((skin && !skin[i]) || (roi && !roi[i])) continue;
+        const uint8_t *a = ref->rgb + 3 * i, *b = img->rgb + 3 * i;
+        int ok = 1;
+        for (int c = 0; c < 3; c++)
+            if (a[c] < 8 || a[c] > 247 || b[c] < 8 || b[c] > 247) ok = 0;
+        if (!ok) continue;
+        for (int c = 0; c < 3; c++) {
+            sr[c] += a[c];
+            si[c] += b[c];
+        }
+        cnt++;
+    }
+    for (int c = 0; c < 3; c++) {
+        double g = cnt > 100 && si[c] > 0 ? sr[c] / si[c] : 1.0;
+        gain[c] = g < 0.33 ? 0.33 : g > 3.0 ? 3.0 : g;
+    }
+}
+
+static void apply_gains(pc_image *img, const double gain[3])
+{
+    uint8_t lut[3][256];
+    for (int c = 0; c < 3; c++)
+        for (int v = 0; v < 256; v++) {
+            double x = v * gain[c] + 0.5;
+            lut[c][v] = (uint8_t)(x > 255 ? 255 : x);
+        }
+    size_t n = (size_t)img->width * img->height;
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < 3; c++) img->rgb[3 * i + c] = lut[c][img->rgb[3 * i + c]];
+}
+
+/* Shared area: before pixels whose after point lies at least `margin` inside the after photo. */
+static uint8_t *shared_mask(const pc_transform *t, int bw, int bh, int aw, int ah, double margin)
+{
+    uint8_t *m = malloc((size_t)bw * bh);
+    if (!m) return NULL;
+    for (int y = 0; y < bh; y++)
+        for (int x = 0; x < bw; x++) {
+            double xa, ya;
+            pc_transform_apply(t, bw, bh, x, y, &xa, &ya);
+            m[(size_t)y * bw + x] = xa >= margin && ya >= margin && xa <= aw - 1 - margin &&
+                                            ya <= ah - 1 - margin
+                                        ? 255
+                                        : 0;
+        }
+    return m;
+}
+
+static int crop_image(pc_ctx *ctx, const pc_image *src, int x0, int y0, int w, int h,
+                      pc_image **out)
+{
+    pc_image *c = NULL;
+    int rc = pc_image_new(ctx, w, h, &c);
+    if (rc != PC_OK) return rc;
+    for (int y = 0; y < h; y++)
+        memcpy(c->rgb + (size_t)y * w * 3, src->rgb + ((size_t)(y0 + y) * src->width + x0) * 3,
+               (size_t)w * 3);
+    *out = c;
+    return PC_OK;
+}
+
+static int analyse(pc_ctx *ctx, const pc_image *img, const uint8_t *roi,
+                   const pc_analysis_opts *base, int keep_mask, pc_analysis **out)
+{
+    pc_analysis_opts o = *base;
+    o.roi = roi;
+    o.keep_mask = keep_mask;
+    o.skip_capture_gate = 1;
+    return pc_analyze(ctx, img, &o, out);
+}
+
+/* ---- noise -------------------------------------------------------------------------- */
+
+/* The repeatability of each benefit is measured on the before photo itself. Its area is cut
+ * into a grid of tiles (one per noise sample); tile k is perturbed the way a second session
+ * would differ (perturbation k: a small shift, rotation and change of distance, a JPEG
+ * re-compression and an exposure change, all at once), then the perturbation is undone the way
+ * pc_compare undoes it (known warp back, skin gains) and the tile pasted into a mosaic of the
+ * same size as the photo. One analysis of the mosaic, compared tile by tile with the
+ * analysis of the before photo, gives the deviations d_k of each tile's counts and areas; the
+ * noise of a whole-area count is sqrt(sum d_k^2) (independent tiles add in variance). The
+ * analysis is never run on crops: its feature scale depends on the image size. */
+
+typedef struct region_stats {
+    double clogged, comedones, area;
+} region_stats;
+
+/* {dx, dy, rotation, scale, jpeg quality, exposure} of tile k. */
+static const struct {
+    double dx, dy, rot, scale;
+    int quality;
+    double exposure;
+} perturbation[8] = {
+    {2.5, -1.5, 0.7, 1.00, 85, 1.10},  {-1.7, 2.2, -0.5, 1.03, 80, 0.90},
+    {0.6, 0.4, 1.2, 0.97, 90, 1.05},   {-2.3, -0.8, -1.0, 1.00, 75, 0.95},
+    {1.3, 2.7, 0.3, 1.02, 85, 0.92},   {-0.4, -2.1, -1.4, 0.98, 80, 1.08},
+    {3.1, 0.9, 0.9, 1.01, 90, 1.00},   {-2.9, 1.4, -0.2, 0.99, 75, 1.03},
+};
+
+typedef struct tile_rect {
+    int x0, y0, x1, y1; /* [x0, x1) x [y0, y1): the tile */
+    int ix0, iy0, ix1, iy1; /* its interior: where findings are counted */
+} tile_rect;
+
+static void region_of(const pc_analysis *a, const tile_rect *t, region_stats *r)
+{
+    memset(r, 0, sizeof *r);
+    for (size_t i = 0; i < a->n_findings; i++) {
+        const pc_finding *f = &a->findings[i];
+        if (f->x < t->ix0 || f->x >= t->ix1 || f->y < t->iy0 || f->y >= t->iy1) continue;
+        if (f->type == PC_FIND_ENLARGED_PORE || f->type == PC_FIND_BLACKHEAD) r->clogged += 1;
+        if (f->type == PC_FIND_BLACKHEAD || f->type == PC_FIND_WHITEHEAD) r->comedones += 1;
+        if (f->type != PC_FIND_PAPULE && f->type != PC_FIND_PUSTULE)
+            r->area += M_PI * (double)f->r * f->r;
+    }
+}
+
+static int perturb_tile(pc_ctx *ctx, const pc_image *before, const uint8_t *skin, int k,
+                        const tile_rect *t, int pad, pc_image *mosaic, uint8_t *roi)
+{
+    const int W = before->width, H = before->height;
+    int x0 = t->x0 - pad < 0 ? 0 : t->x0 - pad, y0 = t->y0 - pad < 0 ? 0 : t->y0 - pad;
+    int x1 = t->x1 + pad > W ? W : t->x1 + pad, y1 = t->y1 + pad > H ? H : t->y1 + pad;
+    int cw = x1 - x0, ch = y1 - y0;
+    pc_image *crop = NULL, *p = NULL, *back = NULL;
+    uint8_t *valid = NULL, *cskin = NULL;
+    int rc;
+    pc_transform tr = {perturbation[k].dx, perturbation[k].dy, perturbation[k].rot,
+                       perturbation[k].scale};
+    static const uint8_t black[3] = {0, 0, 0};
+    if ((rc = crop_image(ctx, before, x0, y0, cw, ch, &crop)) != PC_OK) goto out;
+    if ((rc = pc_warp_from_before(ctx, crop, &tr, cw, ch, black, &p)) != PC_OK) goto out;
+    double e[3] = {perturbation[k].exposure, perturbation[k].exposure, perturbation[k].exposure};
+    apply_gains(p, e);
+    {
+        uint8_t *jb = NULL;
+        size_t jl = 0;
+        pc_image *dec = NULL;
+        if ((rc = pc_image_encode_jpeg(ctx, p, perturbation[k].quality, &jb, &jl)) != PC_OK)
+            goto out;
+        rc = pc_image_decode_jpeg(ctx, jb, jl, &dec);
+        free(jb);
+        if (rc != PC_OK) goto out;
+        pc_image_free(p);
+        p = dec;
+    }
+    if ((rc = pc_warp_to_before(ctx, p, &tr, cw, ch, &back, &valid)) != PC_OK) goto out;
+    cskin = malloc((size_t)cw * ch);
+    if (!cskin) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory estimating noise");
+        goto out;
+    }
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++)
+            cskin[(size_t)y * cw + x] = skin ? skin[(size_t)(y0 + y) * W + x0 + x] : 1;
+    double g[3];
+    skin_gains(crop, back, cskin, valid, g);
+    apply_gains(back, g);
+    for (int y = t->y0; y < t->y1; y++) {
+        memcpy(mosaic->rgb + ((size_t)y * W + t->x0) * 3,
+               back->rgb + ((size_t)(y - y0) * cw + (t->x0 - x0)) * 3, (size_t)(t->x1 - t->x0) * 3);
+        for (int x = t->x0; x < t->x1; x++)
+            if (!valid[(size_t)(y - y0) * cw + (x - x0)]) roi[(size_t)y * W + x] = 0;
+    }
+    rc = PC_OK;
+out:
+    pc_image_free(crop);
+    pc_image_free(p);
+    pc_image_free(back);
+    free(valid);
+    free(cskin);
+    return rc;
+}
+
+static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *shared,
+                          const pc_analysis *base, const pc_compare_opts *opts,
+                          double noise[PC_BENEFIT_N])
+{
+    const int W = before->width, H = before->height;
+    const int n = opts->noise_samples < 1 ? 1 : opts->noise_samples > 8 ? 8 : opts->noise_samples;
+    const int cols = n <= 3 ? n : (n + 1) / 2, rows = n <= 3 ? 1 : 2;
+    int margin = (int)(0.02 * (W < H ? W : H));
+    if (margin < 4) margin = 4;
+    const int pad = 2 * margin + 8;
+    pc_image *mosaic = NULL;
+    uint8_t *roi = NULL;
+    pc_analysis *pa = NULL;
+    tile_rect tiles[8];
+    int rc;
+
+    if ((rc = pc_image_clone(ctx, before, &mosaic)) != PC_OK) return rc;
+    roi = malloc((size_t)W * H);
+    if (!roi) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory estimating noise");
+        goto out;
+    }
+    memcpy(roi, shared, (size_t)W * H);
+    for (int k = 0; k < n; k++) {
+        tile_rect *t = &tiles[k];
+        int c = k % cols, r = k / cols;
+        t->x0 = (int)((long long)W * c / cols);
+        t->x1 = (int)((long long)W * (c + 1) / cols);
+        t->y0 = (int)((long long)H * r / rows);
+        t->y1 = (int)((long long)H * (r + 1) / rows);
+        if (k == n - 1) t->x1 = W; /* odd n: the last tile takes the rest of its row */
+        t->ix0 = t->x0 + margin;
+        t->iy0 = t->y0 + margin;
+        t->ix1 = t->x1 - margin;
+        t->iy1 = t->y1 - margin;
+        if ((rc = perturb_tile(ctx, before, base->skin_mask, k, t, pad, mosaic, roi)) != PC_OK)
+            goto out;
+        pc_progress(ctx, 0.5 + 0.2 * (k + 1) / n, "estimating noise");
+    }
+    if ((rc = analyse(ctx, mosaic, roi, &opts->analysis, 0, &pa)) != PC_OK) goto out;
+    double s_clog = 0, s_com = 0, s_area = 0;
+    for (int k = 0; k < n; k++) {
+        region_stats rb, rp;
+        region_of(base, &tiles[k], &rb);
+        region_of(pa, &tiles[k], &rp);
+        s_clog += (rp.clogged - rb.clogged) * (rp.clogged - rb.clogged);
+        s_com += (rp.comedones - rb.comedones) * (rp.comedones - rb.comedones);
+        s_area += (rp.area - rb.area) * (rp.area - rb.area);
+        if (getenv("PC_COMPARE_DEBUG"))
+            fprintf(stderr, "tile %d: clogged %.0f/%.0f comedones %.0f/%.0f area %.0f/%.0f\n", k,
+                    rb.clogged, rp.clogged, rb.comedones, rp.comedones, rb.area, rp.area);
+    }
+    double skin = base->skin_pixels > 0 ? (double)base->skin_pixels : 1.0;
+    double per_area = base->px_per_mm > 0 ? base->px_per_mm * base->px_per_mm * 100.0 / skin
+                                          : 1e6 / skin;
+    noise[PC_BENEFIT_PORES] = sqrt(s_clog) * per_area;
+    noise[PC_BENEFIT_COMEDONES] = sqrt(s_com);
+    noise[PC_BENEFIT_CLARITY] = fabs(pa->scores.clarity - base->scores.clarity);
+    noise[PC_BENEFIT_ABSORPTION] = 100.0 * sqrt(s_area) / skin;
+    rc = PC_OK;
+out:
+    pc_analysis_free(pa);
+    pc_image_free(mosaic);
+    free(roi);
+    return rc;
+}
+
+/* ---- matching ----------------------------------------------------------------------- */
+
+static int is_lesion(pc_finding_type t)
+{
+    return t == PC_FIND_BLACKHEAD || t == PC_FIND_WHITEHEAD || t == PC_FIND_PAPULE ||
+           t == PC_FIND_PUSTULE;
+}
+
+static int same_group(pc_finding_type a, pc_finding_type b)
+{
+    int ca = a == PC_FIND_BLACKHEAD || a == PC_FIND_WHITEHEAD;
+    int cb = b == PC_FIND_BLACKHEAD || b == PC_FIND_WHITEHEAD;
+    return ca == cb;
+}
+
+typedef struct cand {
+    float d;
+    int i, j;
+} cand;
+
+static int cand_cmp(const void *a, const void *b)
+{
+    float x = ((const cand *)a)->d, y = ((const cand *)b)->d;
+    return x < y ? -1 : x > y;
+}
+
+/* Lesion contrast at (x, y, r) in an image: how much darker (blackhead, papule, pustule:
+ * annulus minus disc luminance) or lighter (whitehead: disc minus annulus) the disc is than
+ * the ring around it. Used to confirm that an unmatched lesion really is gone (or new): the
+ * detector's thresholds flip borderline lesions between two photos of the same skin. */
+static double lesion_contrast(const pc_image *img, const pc_finding *f)
+{
+    double r = f->r < 1.5f ? 1.5 : f->r, r1 = 1.5 * r + 1, r2 = 2.5 * r + 2;
+    int x0 = (int)floor(f->x - r2), x1 = (int)ceil(f->x + r2);
+    int y0 = (int)floor(f->y - r2), y1 = (int)ceil(f->y + r2);
+    double sd = 0, sa = 0;
+    size_t nd = 0, na = 0;
+    for (int y = y0 < 0 ? 0 : y0; y <= y1 && y < img->height; y++)
+        for (int x = x0 < 0 ? 0 : x0; x <= x1 && x < img->width; x++) {
+            double d = hypot(x - f->x, y - f->y);
+            const uint8_t *p = img->rgb + ((size_t)y * img->width + x) * 3;
+            double v = 0.299 * p[0] + 0.587 * p[1] + 0.114 * p[2];
+            if (d <= r) {
+                sd += v;
+                nd++;
+            } else if (d >= r1 && d <= r2) {
+                sa += v;
+                na++;
+            }
+        }
+    if (!nd || !na) return 0;
+    double c = sa / na - sd / nd;
+    return f->type == PC_FIND_WHITEHEAD ? -c : c;
+}
+
+/* Whether a lesion seen with contrast `seen` in one photo is still (or already) there in the
+ * other, where the same spot has contrast `there`: at least half its contrast remains. */
+#define LESION_KEEP_SHARE 0.5
+
+/* Greedy nearest-first matching of the lesions of the two analyses (same frame); unmatched
+ * lesions are then checked on the pixels of both photos (before, aligned after). */
+static int match_findings(pc_ctx *ctx, pc_comparison *c, const pc_image *before,
+                          const pc_image *aligned)
+{
+    const pc_analysis *A = c->before, *B = c->after;
+    size_t na = A->n_findings, nb = B->n_findings, nc = 0, cap = 0;
+    cand *cs = NULL;
+    int *ma = NULL, *mb = NULL, rc = PC_OK;
+    ma = malloc((na + 1) * sizeof *ma);
+    mb = malloc((nb + 1) * sizeof *mb);
+    if (!ma || !mb) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
+        goto out;
+    }
+    for (size_t i = 0; i < na; i++) ma[i] = -1;
+    for (size_t j = 0; j < nb; j++) mb[j] = -1;
+    for (size_t i = 0; i < na; i++) {
+        const pc_finding *f = &A->findings[i];
+        if (!is_lesion(f->type)) continue;
+        for (size_t j = 0; j < nb; j++) {
+            const pc_finding *g = &B->findings[j];
+            if (!is_lesion(g->type) || !same_group(f->type, g->type)) continue;
+            float rmax = f->r > g->r ? f->r : g->r;
+            float tol = 1.5f * rmax < 4.0f ? 4.0f : 1.5f * rmax;
+            float d = hypotf(f->x - g->x, f->y - g->y);
+            if (d > tol) continue;
+            if (nc == cap) {
+                size_t ncap = cap ? cap * 2 : 256;
+                cand *p = realloc(cs, ncap * sizeof *p);
+                if (!p) {
+                    rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
+                    goto out;
+                }
+                cs = p;
+                cap = ncap;
+            }
+            cs[nc++] = (cand){d, (int)i, (int)j};
+        }
+    }
+    if (nc) qsort(cs, nc, sizeof *cs, cand_cmp);
+    for (size_t k = 0; k < nc; k++)
+        if (ma[cs[k].i] < 0 && mb[cs[k].j] < 0) {
+            ma[cs[k].i] = cs[k].j;
+            mb[cs[k].j] = cs[k].i;
+        }
+    /* An unmatched lesion whose spot still shows most of its contrast in the other photo
+     * stayed (the detector just missed it there): match it to itself (-2). */
+    for (size_t i = 0; i < na; i++) {
+        if (!is_lesion(A->findings[i].type) || ma[i] >= 0) continue;
+        double seen = lesion_contrast(before, &A->findings[i]);
+        if (seen > 0 && lesion_contrast(aligned, &A->findings[i]) >= LESION_KEEP_SHARE * seen)
+            ma[i] = -2;
+    }
+    for (size_t j = 0; j < nb; j++) {
+        if (!is_lesion(B->findings[j].type) || mb[j] >= 0) continue;
+        double seen = lesion_contrast(aligned, &B->findings[j]);
+        if (seen > 0 && lesion_contrast(before, &B->findings[j]) >= LESION_KEEP_SHARE * seen)
+            mb[j] = -2;
+    }
+    size_t total = 0;
+    for (size_t i = 0; i < na; i++) total += is_lesion(A->findings[i].type);
+    for (size_t j = 0; j < nb; j++) total += is_lesion(B->findings[j].type) && mb[j] == -1;
+    c->matches = calloc(total + 1, sizeof *c->matches);
+    if (!c->matches) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
+        goto out;
+    }
+    size_t m = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (!is_lesion(A->findings[i].type)) continue;
+        pc_match *x = &c->matches[m++];
+        x->before = A->findings[i];
+        if (ma[i] >= 0 || ma[i] == -2) {
+            x->kind = PC_MATCH_STAYED;
+            x->after = ma[i] >= 0 ? B->findings[ma[i]] : A->findings[i];
+            c->n_stayed++;
+        } else {
+            x->kind = PC_MATCH_DISAPPEARED;
+            c->n_disappeared++;
+        }
+    }
+    for (size_t j = 0; j < nb; j++) {
+        if (!is_lesion(B->findings[j].type) || mb[j] != -1) continue;
+        pc_match *x = &c->matches[m++];
+        x->kind = PC_MATCH_APPEARED;
+        x->after = B->findings[j];
+        c->n_appeared++;
+    }
+    for (size_t k = 0; k < m; k++) {
+        pc_match *x = &c->matches[k];
+        if (x->kind == PC_MATCH_DISAPPEARED) continue;
+        double xa, ya;
+        pc_transform_apply(&c->align.t, c->width, c->height, x->after.x, x->after.y, &xa, &ya);
+        x->after_x = (float)xa;
+        x->after_y = (float)ya;
+    }
+    c->n_matches = m;
+out:
+    free(cs);
+    free(ma);
+    free(mb);
+    return rc;
+}
+
+/* ---- the comparison ----------------------------------------------------------------- */
+
+typedef struct after_job {
+    const pc_image *img;
+    const uint8_t *roi;
+    const pc_analysis_opts *opts;
+    pc_analysis *result;
+    int status;
+    pc_ctx ctx;
+} after_job;
+
+static void *after_worker(void *arg)
+{
+    after_job *j = arg;
+    j->status = analyse(&j->ctx, j->img, j->roi, j->opts, 0, &j->result);
+    return NULL;
+}
+
+int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
+               const pc_compare_opts *opts_in, pc_comparison **out)
+{
+    pc_compare_opts opts;
+    pc_comparison *c = NULL;
+    pc_image *aligned = NULL;
+    uint8_t *shared = NULL;
+    int rc;
+    if (opts_in)
+        opts = *opts_in;
+    else
+        pc_compare_opts_default(&opts);
+    if (!(opts.k > 0)) opts.k = 3.0;
+    if (!before || !after) return pc_error(ctx, PC_ERR_INVALID, "missing photo");
+    const int W = before->width, H = before->height;
+
+    c = calloc(1, sizeof *c);
+    if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    c->width = W;
+    c->height = H;
+    c->k = opts.k;
+    pc_progress(ctx, 0.0, "aligning");
+    if ((rc = pc_align(ctx, before, after, &c->align)) != PC_OK) goto out;
+    pc_progress(ctx, 0.15, "warping");
+    if ((rc = pc_warp_to_before(ctx, after, &c->align.t, W, H, &aligned, NULL)) != PC_OK) goto out;
+    double margin = SHARED_MARGIN_FRAC * (W < H ? W : H);
+    if (margin < 3) margin = 3;
+    shared = shared_mask(&c->align.t, W, H, after->width, after->height,
+                         margin * c->align.t.scale);
+    if (!shared) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    size_t ns = 0;
+    for (size_t i = 0; i < (size_t)W * H; i++) ns += shared[i] != 0;
+    c->shared_fraction = (double)ns / ((double)W * H);
+
+    pc_progress(ctx, 0.2, "analysing the before photo");
+    if ((rc = analyse(ctx, before, shared, &opts.analysis, 1, &c->before)) != PC_OK) goto out;
+    if (c->before->skin_pixels == 0) {
+        rc = pc_error(ctx, PC_ERR_CAPTURE, "no skin in the area both photos share");
+        goto out;
+    }
+    skin_gains(before, aligned, c->before->skin_mask, shared, c->gain);
+    apply_gains(aligned, c->gain);
+    /* The after photo is analysed on a second thread while this one estimates the noise
+     * (both need only the before analysis); each thread has its own pc_ctx. */
+    pc_progress(ctx, 0.45, "analysing the after photo, estimating noise");
+    after_job job = {aligned, shared, &opts.analysis, NULL, PC_OK, {0}};
+    pc_ctx_init(&job.ctx);
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, after_worker, &job) == 0;
+    if (!threaded) after_worker(&job);
+    double noise[PC_BENEFIT_N], vb[PC_BENEFIT_N], va[PC_BENEFIT_N];
+    rc = estimate_noise(ctx, before, shared, c->before, &opts, noise);
+    if (threaded) pthread_join(th, NULL);
+    c->after = job.result;
+    if (rc != PC_OK) goto out;
+    if (job.status != PC_OK) {
+        rc = pc_error(ctx, job.status, "%s", pc_errmsg(&job.ctx));
+        goto out;
+    }
+    if ((rc = match_findings(ctx, c, before, aligned)) != PC_OK) goto out;
+    benefit_values(c->before, vb);
+    benefit_values(c->after, va);
+    for (int b = 0; b < PC_BENEFIT_N; b++) {
+        pc_benefit *x = &c->benefits[b];
+        x->name = benefit_info[b].name;
+        x->measure = benefit_info[b].measure;
+        x->unit = b == PC_BENEFIT_PORES && c->before->px_per_mm > 0 ? "per cm²"
+                                                                    : benefit_info[b].unit;
+        x->higher_is_better = benefit_info[b].higher_is_better;
+        x->proxy = benefit_info[b].proxy;
+        x->before = vb[b];
+        x->after = va[b];
+        x->change = va[b] - vb[b];
+        x->relative_change = vb[b] != 0 ? x->change / fabs(vb[b]) : NAN;
+        double floor = noise_floor(b, c->before);
+        x->noise = noise[b] > floor ? noise[b] : floor;
+        if (fabs(x->change) > c->k * x->noise)
+            x->verdict = (x->change > 0) == (x->higher_is_better != 0) ? PC_VERDICT_IMPROVED
+                                                                       : PC_VERDICT_WORSE;
+        else
+            x->verdict = PC_VERDICT_NO_CHANGE;
+    }
+    if (opts.keep_images) {
+        c->after_aligned = aligned;
+        c->shared_mask = shared;
+        aligned = NULL;
+        shared = NULL;
+    }
+    pc_progress(ctx, 1.0, "done");
+    rc = PC_OK;
+out:
+    pc_image_free(aligned);
+    free(shared);
+    if (rc == PC_OK)
+        *out = c;
+    else
+        pc_comparison_free(c);
+    return rc;
+}

@@ -180,22 +180,26 @@ static bool comma_splits(const char *t, size_t len, size_t i)
 typedef struct header_word {
     const char *text;
     bool may_contain;
+    bool drop; /* a drug-facts section that is not ingredients ("Purpose:", "Warnings:") */
 } header_word;
 
 static const header_word headers[] = {
-    {"ingredients", false}, {"ingredient", false}, {"ingr\xc3\xa9" "dients", false},
-    {"ingr\xc3\x89" "dients", false},
-    {"ingredientes", false}, {"ingredienti", false}, {"inhaltsstoffe", false},
-    {"bestandteile", false}, {"zutaten", false}, {"inci", false}, {"composition", false},
-    {"sk\xc5\x82" "adniki", false}, {"contains", false}, {"ingredient list", false},
-    {"may contain", true}, {"peut contenir", true}, {"kann enthalten", true},
-    {"puede contener", true}, {"pu\xc3\xb2 contenere", true}, {"+/-", true},
-    {"+ / -", true}, {"\xc2\xb1", true},
+    {"ingredients", false, false}, {"ingredient", false, false}, {"ingr\xc3\xa9" "dients", false, false},
+    {"ingr\xc3\x89" "dients", false, false},
+    {"ingredientes", false, false}, {"ingredienti", false, false}, {"inhaltsstoffe", false, false},
+    {"bestandteile", false, false}, {"zutaten", false, false}, {"inci", false, false}, {"composition", false, false},
+    {"sk\xc5\x82" "adniki", false, false}, {"contains", false, false}, {"ingredient list", false, false},
+    {"may contain", true, false}, {"peut contenir", true, false}, {"kann enthalten", true, false},
+    {"puede contener", true, false}, {"pu\xc3\xb2 contenere", true, false}, {"+/-", true, false},
+    {"+ / -", true, false}, {"\xc2\xb1", true, false}, {"active", false, false}, {"inactive", false, false},
+    {"purpose", false, true}, {"purposes", false, true}, {"uses", false, true},
+    {"warnings", false, true}, {"warning", false, true}, {"directions", false, true},
+    {"other information", false, true},
 };
 
 /* Is t[from, to) (trailing spaces, ')' and ']' ignored) ending in a header phrase? Returns the
  * header's start (extended back over "(", "[", "+/-", "active"/"inactive"/"other") or SIZE_MAX. */
-static size_t header_before(const char *t, size_t from, size_t to, bool *may_contain)
+static size_t header_before(const char *t, size_t from, size_t to, bool *may_contain, bool *drop)
 {
     size_t e = to;
     while (e > from && (t[e - 1] == ' ' || t[e - 1] == ')' || t[e - 1] == ']' ||
@@ -226,6 +230,7 @@ static size_t header_before(const char *t, size_t from, size_t to, bool *may_con
             }
         }
         *may_contain = headers[h].may_contain;
+        *drop = headers[h].drop;
         return s;
     }
     return SIZE_MAX;
@@ -351,7 +356,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
     size_t len = sp->len;
     int depth = 0;
     size_t start = 0;
-    bool may_contain = false, after_comma = false, in_footnote = false;
+    bool may_contain = false, after_comma = false, in_footnote = false, dropping = false;
     size_t block_depth = 0; /* depth at which a "+/-" bracket block was opened (0 = none) */
     int rc;
     size_t w;
@@ -361,7 +366,7 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
 #define EMIT(end_)                                                                             \
     do {                                                                                       \
         if ((rc = push_segment(ctx, out, start, (end_), may_contain, after_comma,              \
-                               in_footnote)) != PC_OK)                                         \
+                               in_footnote || dropping)) != PC_OK)                             \
             return rc;                                                                         \
     } while (0)
 
@@ -420,8 +425,8 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
         } else if (c == '|') {
             split = true;
         } else if (c == ':') {
-            bool mc = false;
-            size_t h = header_before(t, start, i, &mc);
+            bool mc = false, drop = false;
+            size_t h = header_before(t, start, i, &mc, &drop);
             if (h != SIZE_MAX) {
                 size_t e = h;
                 /* "Tocopherol. Inactive ingredients:" — end the ingredient before */
@@ -429,7 +434,9 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
                 start = i + 1;
                 if (mc) may_contain = true;
                 after_comma = false;
+                /* the text of a "Purpose:" section is dropped like a footnote */
                 in_footnote = false;
+                dropping = drop;
                 continue;
             }
         } else if (!in_footnote && footnote_at(sp, i, start)) {
@@ -609,6 +616,15 @@ static void clean_name(char *s, size_t *n, unsigned *flags, double *percent)
         if (*n > 0 && s[0] == ':') cut(s, n, 0, 1);
         trim_buf(s, n, NULL);
         if (*n == before) break;
+    }
+    /* "(non-nano)" is a claim, not part of the name */
+    for (size_t i = 0; i + 10 <= *n; i++) {
+        if ((s[i] == '(' || s[i] == '[') &&
+            (ieq_n(s + i + 1, "non-nano", 8) || ieq_n(s + i + 1, "non nano", 8)) &&
+            (s[i + 9] == ')' || s[i + 9] == ']')) {
+            cut(s, n, i, i + 10);
+            break;
+        }
     }
     /* "(nano)" / "[nano]" anywhere */
     for (size_t i = 0; i + 6 <= *n; i++) {

@@ -80,6 +80,11 @@ static void digit_signature(const char *k, size_t n, char *out, size_t cap)
         char c = k[i];
         bool near = (i > 0 && isdigit((unsigned char)k[i - 1])) ||
                     (i + 1 < n && isdigit((unsigned char)k[i + 1]));
+        bool confusable = c == '0' || c == '1' || c == '5' || c == '8';
+        bool letter_left = i > 0 && isalpha((unsigned char)k[i - 1]);
+        bool letter_right = i + 1 >= n || isalpha((unsigned char)k[i + 1]);
+        if (confusable && letter_left && letter_right)
+            continue; /* "cety1alcohol": a digit read for a letter */
         if (isdigit((unsigned char)c))
             out[m++] = c;
         else if (near && c == 'o')
@@ -459,10 +464,16 @@ static int finish(pc_ctx *ctx, pc_kb *kb, loader *ld)
         size_t j = i;
         pc_kb_entry *e = &kb->entries[rows_tmp[i].entry];
         e->ratings = &kb->ratings[i];
+        int all_c = -1, all_i = -1;
         while (j < rows_n && rows_tmp[j].entry == rows_tmp[i].entry) {
             const pc_rating *r = &kb->ratings[j];
-            if (r->comedogenicity > e->comedogenicity) e->comedogenicity = r->comedogenicity;
-            if (r->irritancy > e->irritancy) e->irritancy = r->irritancy;
+            /* the headline grade is the highest undisputed value; disputed values are shown
+             * with their reason but decide nothing unless nothing else is known */
+            if (!r->dispute && r->comedogenicity > e->comedogenicity)
+                e->comedogenicity = r->comedogenicity;
+            if (!r->dispute && r->irritancy > e->irritancy) e->irritancy = r->irritancy;
+            if (r->comedogenicity > all_c) all_c = r->comedogenicity;
+            if (r->irritancy > all_i) all_i = r->irritancy;
             if (r->dispute) e->disputed = true;
             /* two different sources give different comedogenicity (one source's values in two
              * vehicles are not a disagreement) */
@@ -475,6 +486,8 @@ static int finish(pc_ctx *ctx, pc_kb *kb, loader *ld)
             j++;
         }
         e->n_ratings = j - i;
+        if (e->comedogenicity < 0) e->comedogenicity = all_c;
+        if (e->irritancy < 0) e->irritancy = all_i;
         if (e->comedogenicity >= 0 || e->irritancy >= 0) kb->rated++;
         i = j;
     }
@@ -686,8 +699,39 @@ static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, double
     }
 }
 
+static void match_name(const pc_kb *kb, const char *name, size_t len, double min_confidence,
+                       pc_kb_match *out);
+
+/* Words some labels put before an INCI name ("Organic Helianthus Annuus Seed Oil"). */
+static size_t quality_prefix(const char *name, size_t len)
+{
+    static const char *const words[] = {"certified organic ", "organic ", "bio ", "natural ",
+                                        "wildcrafted ", "raw ", "cold pressed ", "cold-pressed ",
+                                        "virgin ", "unrefined ", "refined "};
+    for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
+        size_t n = strlen(words[i]);
+        if (len > n + 2 && ieq(name, n, words[i])) return n;
+    }
+    return 0;
+}
+
 void pc_kb_match_name(const pc_kb *kb, const char *name, size_t len, double min_confidence,
                       pc_kb_match *out)
+{
+    match_name(kb, name, len, min_confidence, out);
+    if (out->entry && out->kind != PC_MATCH_FUZZY) return;
+    size_t p = quality_prefix(name, len);
+    if (!p) return;
+    pc_kb_match second;
+    match_name(kb, name + p, len - p, min_confidence, &second);
+    if (second.entry && (!out->entry || second.confidence > out->confidence)) {
+        *out = second;
+        if (out->kind == PC_MATCH_EXACT) out->kind = PC_MATCH_NORMALISED;
+    }
+}
+
+static void match_name(const pc_kb *kb, const char *name, size_t len, double min_confidence,
+                       pc_kb_match *out)
 {
     memset(out, 0, sizeof *out);
     if (!kb || !name || len == 0) return;
@@ -711,12 +755,12 @@ void pc_kb_match_name(const pc_kb *kb, const char *name, size_t len, double min_
         i = table_find(kb, ukey, un);
         if (i != SIZE_MAX) {
             set_hit(kb, i, col, cn, out);
-            if (out->kind == PC_MATCH_EXACT) out->kind = PC_MATCH_NORMALISED;
+            out->kind = kb->names[i].synonym ? PC_MATCH_SYNONYM : PC_MATCH_NORMALISED;
             return;
         }
     }
     /* "Water/Aqua/Eau", "Aqua (Water)": every piece names the same ingredient */
-    if (memchr(name, '/', len) || memchr(name, '(', len)) {
+    if (memchr(name, '/', len) || memchr(name, '\\', len) || memchr(name, '(', len)) {
         size_t first = SIZE_MAX;
         bool all = true;
         size_t pieces = 0;
@@ -726,7 +770,8 @@ void pc_kb_match_name(const pc_kb *kb, const char *name, size_t len, double min_
             char c = k < len ? name[k] : '/';
             if (c == '(' || c == '[') depth++;
             if ((c == ')' || c == ']') && depth > 0) depth--;
-            bool cutp = (c == '/' && depth == 0) || c == '(' || c == ')' || c == '[' || c == ']';
+            bool cutp = ((c == '/' || c == '\\') && depth == 0) || c == '(' || c == ')' ||
+                        c == '[' || c == ']';
             if (!cutp) continue;
             size_t s = a, e = k;
             a = k + 1;

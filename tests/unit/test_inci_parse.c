@@ -65,6 +65,11 @@ static void test_parser_table(void **state)
         {"Active Ingredients: Zinc Oxide 20%, Octinoxate 7.5%. Inactive Ingredients: Water, "
          "Glycerin",
          "Zinc Oxide@20 | Octinoxate@7.5 | Water | Glycerin"},
+        {"Active: Avobenzone 3%, Octocrylene 5%. Inactive: Isododecane, Silica",
+         "Avobenzone@3 | Octocrylene@5 | Isododecane | Silica"},
+        {"Active Ingredient: Petrolatum (41%)\nPurpose: Skin protectant, moisturiser\nInactive "
+         "Ingredients: Mineral Oil, Ceresin",
+         "Petrolatum@41 | Mineral Oil | Ceresin"},
         /* bullets, semicolons, pipes, line breaks */
         {"\xe2\x80\xa2 Water \xe2\x80\xa2 Glycerin \xe2\x80\xa2 Niacinamide", "Water | Glycerin | Niacinamide"},
         {"Water \xc2\xb7 Glycerin", "Water | Glycerin"},

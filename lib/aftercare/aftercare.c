@@ -138,7 +138,7 @@ static void compose(pc_aftercare *ac)
 static int finish(pc_ctx *ctx, pc_aftercare *ac, const char *visit, const char *client_id,
                   const char *skin_type)
 {
-    if (!pc_date_parse(visit, &ac->visit_days))
+    if (!pcp_date_parse(visit, &ac->visit_days))
         return pc_error(ctx, PC_ERR_INVALID, "$.visit_date: bad date (want YYYY-MM-DD)");
     snprintf(ac->visit, sizeof ac->visit, "%s", visit);
     if (strlen(client_id) == 0 || strlen(client_id) >= sizeof ac->client_id)
@@ -154,7 +154,7 @@ static int finish(pc_ctx *ctx, pc_aftercare *ac, const char *visit, const char *
      * short end of 6-8 weeks so that a visit is not missed; the clinic may extend it. */
     ac->rebook_weeks = oily ? 4 : 6;
     ac->rebook_days = ac->visit_days + 7L * ac->rebook_weeks;
-    pc_date_format(ac->rebook_days, ac->rebook, sizeof ac->rebook);
+    pcp_date_format(ac->rebook_days, ac->rebook, sizeof ac->rebook);
     snprintf(ac->rebook_text, sizeof ac->rebook_text,
              "Book your next deep pore cleansing facial for %s (%d weeks, %s skin).", ac->rebook,
              ac->rebook_weeks, ac->skin_type);
@@ -254,14 +254,14 @@ int pc_aftercare_to_json(pc_ctx *ctx, const pc_aftercare *ac, int pretty, char *
     if (!avoid || !routine || !life) goto out;
     for (size_t i = 0; i < ac->n_avoid; i++) {
         const avoid_item *a = &ac->avoid[i];
-        pc_date_format(ac->visit_days + a->days, date, sizeof date);
+        pcp_date_format(ac->visit_days + a->days, date, sizeof date);
         json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "code", a->code, "text", a->text, "until", date,
                               a->hours ? "hours" : "days", a->hours ? a->hours : a->days, "source", a->source);
         if (!o || json_array_append_new(avoid, o)) goto out;
     }
     for (size_t i = 0; i < ac->n_routine; i++) {
         const routine_item *r = &ac->routine[i];
-        pc_date_format(r->from, date, sizeof date);
+        pcp_date_format(r->from, date, sizeof date);
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "code", r->code, "text", r->text,
                               "frequency", r->frequency, "from", date, "until", ac->rebook,
                               "source", r->source);
@@ -340,7 +340,7 @@ static void long_date(long days, char *buf, size_t n)
     static const char *const mo[12] = {"January", "February", "March", "April", "May", "June", "July",
                                        "August", "September", "October", "November", "December"};
     int y, m, d;
-    pc_date_civil(days, &y, &m, &d);
+    pcp_date_civil(days, &y, &m, &d);
     long w = days % 7;
     if (w < 0) w += 7;
     snprintf(buf, n, "%s %d %s %d", wd[w], d, mo[m - 1], y);
@@ -426,7 +426,7 @@ static uint64_t fnv1a(const char *s, uint64_t h)
 static struct icaltimetype ical_date(long days)
 {
     int y, m, d;
-    pc_date_civil(days, &y, &m, &d);
+    pcp_date_civil(days, &y, &m, &d);
     struct icaltimetype t = icaltime_null_date();
     t.year = y;
     t.month = m;
@@ -500,7 +500,7 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
     /* The routine: recurring until the rebooking date, with a reminder. */
     {
         int y, m, d;
-        pc_date_civil(ac->rebook_days, &y, &m, &d);
+        pcp_date_civil(ac->rebook_days, &y, &m, &d);
         snprintf(until, sizeof until, "%04d%02d%02dT235959", y, m, d);
     }
     for (size_t i = 0; i < ac->n_routine; i++) {

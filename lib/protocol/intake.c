@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const list_names[PC_VOCAB_NKINDS] = {"conditions", "implants", "allergies",
+static const char *const list_names[PCP_VOCAB_NKINDS] = {"conditions", "implants", "allergies",
                                                         "medications", "recent_procedures"};
 static const char *const skin_types[] = {"oily", "dry", "combination", "normal", "sensitive"};
 
-const char *pc_intake_list_name(int kind)
+const char *pcp_intake_list_name(int kind)
 {
-    return kind >= 0 && kind < PC_VOCAB_NKINDS ? list_names[kind] : "?";
+    return kind >= 0 && kind < PCP_VOCAB_NKINDS ? list_names[kind] : "?";
 }
 
 static char *xstrdup(const char *s)
@@ -62,10 +62,10 @@ static int get_date(pc_ctx *ctx, json_t *obj, const char *key, const char *path,
     int rc = get_str(ctx, obj, key, path, required, &s);
     if (rc) return rc;
     if (!s) {
-        *out = PC_NO_DATE;
+        *out = PCP_NO_DATE;
         return PC_OK;
     }
-    if (!pc_date_parse(s, out))
+    if (!pcp_date_parse(s, out))
         return pc_error(ctx, PC_ERR_INVALID, "%s.%s: bad date \"%.20s\" (want YYYY-MM-DD, a real day)",
                         path, key, s);
     return PC_OK;
@@ -83,20 +83,20 @@ static int get_bool(pc_ctx *ctx, json_t *root, const char *key, int *out)
     return PC_OK;
 }
 
-static int add_entry(pc_ctx *ctx, const pc_protocol *p, pc_intake *in, int kind, size_t i,
+static int add_entry(pc_ctx *ctx, const pc_protocol *p, pcp_intake *in, int kind, size_t i,
                      const char *name, const char *path, long date)
 {
-    pc_intake_entry *e = &in->list[kind][i];
-    char norm[PC_NAME_MAX];
+    pcp_intake_entry *e = &in->list[kind][i];
+    char norm[PCP_NAME_MAX];
     if (!(e->name = xstrdup(name))) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     in->n[kind]++;
-    e->cls = pc_name_normalise(name, norm, sizeof norm) ? pc_vocab_find(&p->vocab[kind], norm) : -1;
+    e->cls = pcp_name_normalise(name, norm, sizeof norm) ? pcp_vocab_find(&p->vocab[kind], norm) : -1;
     e->date = date;
     snprintf(e->path, sizeof e->path, "%s", path);
     return PC_OK;
 }
 
-static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, pc_intake *in)
+static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, pcp_intake *in)
 {
     const char *lname = list_names[kind];
     json_t *a = json_object_get(root, lname);
@@ -112,13 +112,13 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
         json_t *e = json_array_get(a, i);
         char path[48], npath[64];
         const char *name = NULL;
-        long date = PC_NO_DATE;
+        long date = PCP_NO_DATE;
         int rc;
         snprintf(path, sizeof path, "$.%s[%zu]", lname, i);
-        if (kind == PC_VOCAB_MEDICATION || kind == PC_VOCAB_PROCEDURE) {
+        if (kind == PCP_VOCAB_MEDICATION || kind == PCP_VOCAB_PROCEDURE) {
             static const char *const med_keys[] = {"name", "last_taken", "dose", "notes", NULL};
             static const char *const proc_keys[] = {"kind", "date", "area", "notes", NULL};
-            bool med = kind == PC_VOCAB_MEDICATION;
+            bool med = kind == PCP_VOCAB_MEDICATION;
             const char *dummy;
             if (!json_is_object(e))
                 return pc_error(ctx, PC_ERR_INVALID, "%s: must be an object with \"%s\"", path,
@@ -128,7 +128,7 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
             if ((rc = get_date(ctx, e, med ? "last_taken" : "date", path, !med, &date))) return rc;
             if ((rc = get_str(ctx, e, med ? "dose" : "area", path, false, &dummy))) return rc;
             if ((rc = get_str(ctx, e, "notes", path, false, &dummy))) return rc;
-            if (date != PC_NO_DATE && date > in->visit)
+            if (date != PCP_NO_DATE && date > in->visit)
                 return pc_error(ctx, PC_ERR_INVALID, "%s.%s: after visit_date", path,
                                 med ? "last_taken" : "date");
             snprintf(npath, sizeof npath, "%s.%s", path, med ? "name" : "kind");
@@ -144,7 +144,7 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
     return PC_OK;
 }
 
-static int read_intake(pc_ctx *ctx, const pc_protocol *p, json_t *root, pc_intake *in)
+static int read_intake(pc_ctx *ctx, const pc_protocol *p, json_t *root, pcp_intake *in)
 {
     static const char *const keys[] = {"visit_date", "client", "conditions", "pregnant",
                                        "breastfeeding", "implants", "allergies", "medications",
@@ -165,7 +165,7 @@ static int read_intake(pc_ctx *ctx, const pc_protocol *p, json_t *root, pc_intak
     if ((rc = get_str(ctx, c, "name", "$.client", false, &s))) return rc;
     long birth;
     if ((rc = get_date(ctx, c, "birth_date", "$.client", false, &birth))) return rc;
-    if (birth != PC_NO_DATE && birth > in->visit)
+    if (birth != PCP_NO_DATE && birth > in->visit)
         return pc_error(ctx, PC_ERR_INVALID, "$.client.birth_date: after visit_date");
     if ((rc = get_str(ctx, c, "skin_type", "$.client", true, &s))) return rc;
     for (size_t i = 0; i < sizeof skin_types / sizeof skin_types[0]; i++)
@@ -181,25 +181,25 @@ static int read_intake(pc_ctx *ctx, const pc_protocol *p, json_t *root, pc_intak
     }
     if ((rc = get_bool(ctx, root, "pregnant", &in->pregnant))) return rc;
     if ((rc = get_bool(ctx, root, "breastfeeding", &in->breastfeeding))) return rc;
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++)
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++)
         if ((rc = read_list(ctx, p, root, k, in))) return rc;
     return PC_OK;
 }
 
-void pc_intake_clear(pc_intake *in)
+void pcp_intake_clear(pcp_intake *in)
 {
     if (!in) return;
     free(in->client_id);
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++) {
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
         for (size_t i = 0; i < in->n[k]; i++) free(in->list[k][i].name);
         free(in->list[k]);
     }
     memset(in, 0, sizeof *in);
 }
 
-int pc_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len, pc_intake *out)
+int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len, pcp_intake *out)
 {
-    pc_intake in;
+    pcp_intake in;
     json_t *root = NULL;
     json_error_t jerr;
     int rc;
@@ -217,16 +217,16 @@ int pc_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t 
     memset(&in, 0, sizeof in);
     rc = PC_OK;
 out:
-    pc_intake_clear(&in);
+    pcp_intake_clear(&in);
     json_decref(root);
     return rc;
 }
 
-int pc_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pc_intake *in)
+int pcp_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pcp_intake *in)
 {
-    static const char *const names[PC_COUNT_N] = {"pore", "enlarged_pore", "blackhead",
+    static const char *const names[PCP_COUNT_N] = {"pore", "enlarged_pore", "blackhead",
                                                   "whitehead", "papule", "pustule"};
-    long counts[PC_COUNT_N] = {0};
+    long counts[PCP_COUNT_N] = {0};
     json_t *root = NULL;
     json_error_t jerr;
     int rc = PC_OK;
@@ -244,7 +244,7 @@ int pc_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pc_intake *in
                                            "(want the output of poreclear analyze --json)");
         goto out;
     }
-    for (int i = 0; i < PC_COUNT_N; i++) {
+    for (int i = 0; i < PCP_COUNT_N; i++) {
         json_t *v = json_object_get(c, names[i]);
         if (!v) continue;
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100000000) {

@@ -1,6 +1,6 @@
 /* The protocol loader: data/protocol.json → a validated, immutable pc_protocol.
  * Every error names the file, line and column (jansson's for syntax errors, the offending
- * value's for semantic errors, found with pc_json_locate) and the JSON path. */
+ * value's for semantic errors, found with pcp_json_locate) and the JSON path. */
 #include "protocol/protocol_internal.h"
 
 #include <math.h>
@@ -25,9 +25,9 @@ typedef struct loader {
 } loader;
 
 static const char *const skin_types[] = {"oily", "dry", "combination", "normal", "sensitive"};
-static const char *const vocab_keys[PC_VOCAB_NKINDS] = {"conditions", "implants", "allergies",
+static const char *const vocab_keys[PCP_VOCAB_NKINDS] = {"conditions", "implants", "allergies",
                                                         "medications", "procedures"};
-static const char *const when_kind_keys[PC_VOCAB_NKINDS] = {"condition", "implant", "allergy",
+static const char *const when_kind_keys[PCP_VOCAB_NKINDS] = {"condition", "implant", "allergy",
                                                             "medication", "procedure"};
 
 static int lerr(loader *L, int status, const char *path, const char *fmt, ...)
@@ -43,7 +43,7 @@ static int lerr(loader *L, int status, const char *path, const char *fmt, ...)
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
     int line = 1, col = 1;
-    pc_json_locate(L->text, L->len, path, &line, &col);
+    pcp_json_locate(L->text, L->len, path, &line, &col);
     return pc_error(L->ctx, status, "%s:%d:%d: %s (at %s)", L->name, line, col, reason, path);
 }
 
@@ -126,7 +126,7 @@ static long find_step(const pc_protocol *p, const char *name)
     return -1;
 }
 
-static long find_param(const pc_step_def *s, const char *name)
+static long find_param(const pcp_step_def *s, const char *name)
 {
     for (size_t i = 0; i < s->n_params; i++)
         if (strcmp(s->params[i].name, name) == 0) return (long)i;
@@ -135,7 +135,7 @@ static long find_param(const pc_step_def *s, const char *name)
 
 /* ---- steps ---- */
 
-static int load_param(loader *L, json_t *j, const char *path, pc_param_def *pd)
+static int load_param(loader *L, json_t *j, const char *path, pcp_param_def *pd)
 {
     static const char *const keys[] = {"default", "min", "max", "choices", "source", NULL};
     int rc;
@@ -195,7 +195,7 @@ static int load_param(loader *L, json_t *j, const char *path, pc_param_def *pd)
 }
 
 /* Parse a value for parameter pd (from "set" / "if_params"). */
-static int load_value(loader *L, json_t *v, const char *path, const pc_param_def *pd, pc_value *out)
+static int load_value(loader *L, json_t *v, const char *path, const pcp_param_def *pd, pcp_value *out)
 {
     if (pd->is_number) {
         if (!json_is_number(v)) return lerr(L, PC_ERR_INVALID, path, "\"%s\" takes a number", pd->name);
@@ -221,7 +221,7 @@ static int load_value(loader *L, json_t *v, const char *path, const pc_param_def
                 pd->name);
 }
 
-static int load_step(loader *L, const char *name, json_t *j, pc_step_def *s)
+static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
 {
     static const char *const keys[] = {"title", "certification", "certification_when", "notes",
                                        "params", NULL};
@@ -250,9 +250,9 @@ static int load_step(loader *L, const char *name, json_t *j, pc_step_def *s)
         json_object_foreach(params, key, v) {
             char psub[700];
             fmt_path(psub, sizeof psub, "%s.%s", sub, key);
-            if (!is_code(key) || strlen(key) >= PC_NAME_MAX)
+            if (!is_code(key) || strlen(key) >= PCP_NAME_MAX)
                 return lerr(L, PC_ERR_INVALID, psub, "a parameter name must be a-z, 0-9 and _");
-            pc_param_def *pd = &s->params[s->n_params++];
+            pcp_param_def *pd = &s->params[s->n_params++];
             if (!(pd->name = xstrdup(key))) return nomem(L);
             if ((rc = load_param(L, v, psub, pd))) return rc;
         }
@@ -287,7 +287,7 @@ static int load_step(loader *L, const char *name, json_t *j, pc_step_def *s)
             fmt_path(csub, sizeof csub, "%s[%zu]", sub, i);
             if (!json_is_object(c)) return lerr(L, PC_ERR_INVALID, csub, "must be an object");
             if ((rc = check_keys(L, c, csub, cwkeys))) return rc;
-            pc_cert_when *w = &s->cert_when[s->n_cert_when++];
+            pcp_cert_when *w = &s->cert_when[s->n_cert_when++];
             if ((rc = get_string(L, c, "param", csub, true, &param))) return rc;
             long pi = find_param(s, param);
             free(param);
@@ -316,29 +316,29 @@ static int load_vocab(loader *L, json_t *root)
     int rc;
     if (!json_is_object(voc)) return lerr(L, PC_ERR_INVALID, voc ? "$.vocabulary" : "$", "\"vocabulary\" must be an object");
     if ((rc = check_keys(L, voc, "$.vocabulary", keys))) return rc;
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++) {
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
         char path[128];
         fmt_path(path, sizeof path, "$.vocabulary.%s", vocab_keys[k]);
         json_t *o = json_object_get(voc, vocab_keys[k]);
         if (!o) continue;
         if (!json_is_object(o) || json_object_size(o) > MAX_LIST)
             return lerr(L, PC_ERR_INVALID, path, "must be an object: name → list of other names");
-        pc_vocab *v = &L->p->vocab[k];
+        pcp_vocab *v = &L->p->vocab[k];
         if (json_object_size(o) == 0) continue;
         v->classes = calloc(json_object_size(o), sizeof *v->classes);
         if (!v->classes) return nomem(L);
         const char *key;
         json_t *al;
         json_object_foreach(o, key, al) {
-            char sub[300], norm[PC_NAME_MAX];
+            char sub[300], norm[PCP_NAME_MAX];
             fmt_path(sub, sizeof sub, "%s.%s", path, key);
-            if (!is_code(key) || strlen(key) >= PC_NAME_MAX)
-                return lerr(L, PC_ERR_INVALID, sub, "a name must be a-z, 0-9 and _ (at most %d)", PC_NAME_MAX - 1);
-            if (pc_vocab_find(v, key) >= 0)
+            if (!is_code(key) || strlen(key) >= PCP_NAME_MAX)
+                return lerr(L, PC_ERR_INVALID, sub, "a name must be a-z, 0-9 and _ (at most %d)", PCP_NAME_MAX - 1);
+            if (pcp_vocab_find(v, key) >= 0)
                 return lerr(L, PC_ERR_INVALID, sub, "\"%s\" is already a name in %s", key, vocab_keys[k]);
             if (!json_is_array(al) || json_array_size(al) > MAX_LIST)
                 return lerr(L, PC_ERR_INVALID, sub, "must be an array of other names");
-            pc_vocab_class *c = &v->classes[v->n];
+            pcp_vocab_class *c = &v->classes[v->n];
             if (!(c->name = xstrdup(key))) return nomem(L);
             v->n++;
             if (json_array_size(al) > 0 && !(c->aliases = calloc(json_array_size(al), sizeof *c->aliases)))
@@ -348,9 +348,9 @@ static int load_vocab(loader *L, json_t *root)
                 char asub[320];
                 fmt_path(asub, sizeof asub, "%s[%zu]", sub, i);
                 if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a) ||
-                    !pc_name_normalise(json_string_value(a), norm, sizeof norm))
-                    return lerr(L, PC_ERR_INVALID, asub, "must be a name (at most %d characters)", PC_NAME_MAX - 1);
-                if (pc_vocab_find(v, norm) >= 0)
+                    !pcp_name_normalise(json_string_value(a), norm, sizeof norm))
+                    return lerr(L, PC_ERR_INVALID, asub, "must be a name (at most %d characters)", PCP_NAME_MAX - 1);
+                if (pcp_vocab_find(v, norm) >= 0)
                     return lerr(L, PC_ERR_INVALID, asub, "\"%s\" is already a name in %s", norm, vocab_keys[k]);
                 if (!(c->aliases[c->n_aliases] = xstrdup(norm))) return nomem(L);
                 c->n_aliases++;
@@ -362,7 +362,7 @@ static int load_vocab(loader *L, json_t *root)
 
 /* ---- rules ---- */
 
-static int load_names(loader *L, json_t *v, const char *path, int kind, pc_rule *r)
+static int load_names(loader *L, json_t *v, const char *path, int kind, pcp_rule *r)
 {
     size_t n = json_is_array(v) ? json_array_size(v) : 1;
     if (!json_is_string(v) && !(json_is_array(v) && n > 0 && n <= MAX_LIST))
@@ -375,7 +375,7 @@ static int load_names(loader *L, json_t *v, const char *path, int kind, pc_rule 
         if (json_is_array(v)) fmt_path(sub, sizeof sub, "%s[%zu]", path, i);
         else fmt_path(sub, sizeof sub, "%s", path);
         if (!json_is_string(e)) return lerr(L, PC_ERR_INVALID, sub, "must be a name");
-        long c = pc_vocab_find(&L->p->vocab[kind], json_string_value(e));
+        long c = pcp_vocab_find(&L->p->vocab[kind], json_string_value(e));
         if (c < 0 || strcmp(L->p->vocab[kind].classes[c].name, json_string_value(e)) != 0)
             return lerr(L, PC_ERR_INVALID, sub, "unknown %s \"%s\" (not a name in $.vocabulary.%s)",
                         when_kind_keys[kind], json_string_value(e), vocab_keys[kind]);
@@ -392,7 +392,7 @@ static int load_int(loader *L, json_t *v, const char *path, long lo, long hi, lo
     return PC_OK;
 }
 
-static int load_when(loader *L, json_t *w, const char *path, pc_rule *r)
+static int load_when(loader *L, json_t *w, const char *path, pcp_rule *r)
 {
     static const char *const keys[] = {"condition", "implant", "allergy", "medication", "procedure",
                                        "within_days", "pregnant", "breastfeeding", "skin_type",
@@ -403,7 +403,7 @@ static int load_when(loader *L, json_t *w, const char *path, pc_rule *r)
     if (!json_is_object(w) || json_object_size(w) == 0)
         return lerr(L, PC_ERR_INVALID, path, "\"when\" must be a non-empty object");
     if ((rc = check_keys(L, w, path, keys))) return rc;
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++) {
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
         json_t *v = json_object_get(w, when_kind_keys[k]);
         fmt_path(sub, sizeof sub, "%s.%s", path, when_kind_keys[k]);
         if (v && (rc = load_names(L, v, sub, k, r))) return rc;
@@ -412,7 +412,7 @@ static int load_when(loader *L, json_t *w, const char *path, pc_rule *r)
     if ((v = json_object_get(w, "within_days"))) {
         fmt_path(sub, sizeof sub, "%s.within_days", path);
         if ((rc = load_int(L, v, sub, 0, 36500, &r->within_days))) return rc;
-        if (!r->n_of[PC_VOCAB_MEDICATION] && !r->n_of[PC_VOCAB_PROCEDURE])
+        if (!r->n_of[PCP_VOCAB_MEDICATION] && !r->n_of[PCP_VOCAB_PROCEDURE])
             return lerr(L, PC_ERR_INVALID, sub, "\"within_days\" needs a \"medication\" or \"procedure\"");
     }
     const char *bools[2] = {"pregnant", "breastfeeding"};
@@ -465,12 +465,12 @@ static int load_when(loader *L, json_t *w, const char *path, pc_rule *r)
     return PC_OK;
 }
 
-static int load_assigns(loader *L, json_t *o, const char *path, const pc_step_def *s,
-                        pc_assign **out, size_t *n_out)
+static int load_assigns(loader *L, json_t *o, const char *path, const pcp_step_def *s,
+                        pcp_assign **out, size_t *n_out)
 {
     if (!json_is_object(o) || json_object_size(o) == 0 || json_object_size(o) > MAX_PARAMS)
         return lerr(L, PC_ERR_INVALID, path, "must be a non-empty object of parameters");
-    pc_assign *a = calloc(json_object_size(o), sizeof *a);
+    pcp_assign *a = calloc(json_object_size(o), sizeof *a);
     if (!a) return nomem(L);
     *out = a;
     const char *key;
@@ -488,7 +488,7 @@ static int load_assigns(loader *L, json_t *o, const char *path, const pc_step_de
     return PC_OK;
 }
 
-static int load_rule(loader *L, json_t *j, const char *path, bool personalisation, pc_rule *r)
+static int load_rule(loader *L, json_t *j, const char *path, bool personalisation, pcp_rule *r)
 {
     static const char *const keys[] = {"when", "effect", "scope", "set", "if_params", "code",
                                        "reason", "source", NULL};
@@ -503,8 +503,8 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     if ((rc = check_keys(L, j, path, keys))) return rc;
     if ((rc = get_string(L, j, "code", path, true, &r->code))) return rc;
     fmt_path(sub, sizeof sub, "%s.code", path);
-    if (!is_code(r->code) || strlen(r->code) >= PC_NAME_MAX)
-        return lerr(L, PC_ERR_INVALID, sub, "a code must be a-z, 0-9 and _ (at most %d)", PC_NAME_MAX - 1);
+    if (!is_code(r->code) || strlen(r->code) >= PCP_NAME_MAX)
+        return lerr(L, PC_ERR_INVALID, sub, "a code must be a-z, 0-9 and _ (at most %d)", PCP_NAME_MAX - 1);
     if ((rc = get_string(L, j, "reason", path, true, &r->reason))) return rc;
     if ((rc = get_string(L, j, "source", path, true, &r->source))) return rc;
     fmt_path(sub, sizeof sub, "%s.when", path);
@@ -514,19 +514,19 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     if ((rc = get_string(L, j, "effect", path, !personalisation, &effect))) goto out;
     fmt_path(sub, sizeof sub, "%s.effect", path);
     if (personalisation) {
-        r->effect = PC_EFFECT_PERSONALISE;
+        r->effect = PCP_EFFECT_PERSONALISE;
         if (effect && strcmp(effect, "personalise") != 0) {
             rc = lerr(L, PC_ERR_INVALID, sub, "a personalisation rule has no effect (or \"personalise\")");
             goto out;
         }
     } else if (strcmp(effect, "block") == 0) {
-        r->effect = PC_EFFECT_BLOCK;
+        r->effect = PCP_EFFECT_BLOCK;
     } else if (strcmp(effect, "skip") == 0) {
-        r->effect = PC_EFFECT_SKIP;
+        r->effect = PCP_EFFECT_SKIP;
     } else if (strcmp(effect, "modify") == 0) {
-        r->effect = PC_EFFECT_MODIFY;
+        r->effect = PCP_EFFECT_MODIFY;
     } else if (strcmp(effect, "caution") == 0) {
-        r->effect = PC_EFFECT_CAUTION;
+        r->effect = PCP_EFFECT_CAUTION;
     } else {
         rc = lerr(L, PC_ERR_INVALID, sub, "unknown effect \"%s\" (block, skip, modify, caution)", effect);
         goto out;
@@ -540,18 +540,18 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
             goto out;
         }
     }
-    if (r->effect == PC_EFFECT_BLOCK && r->step >= 0) {
+    if (r->effect == PCP_EFFECT_BLOCK && r->step >= 0) {
         rc = lerr(L, PC_ERR_INVALID, sub, "\"block\" stops the whole treatment: its scope is \"treatment\" (use \"skip\" for a step)");
         goto out;
     }
-    if ((r->effect == PC_EFFECT_SKIP || r->effect == PC_EFFECT_MODIFY || r->effect == PC_EFFECT_PERSONALISE) && r->step < 0) {
-        rc = lerr(L, PC_ERR_INVALID, sub, "effect \"%s\" needs a step as scope", pc_effect_name(r->effect));
+    if ((r->effect == PCP_EFFECT_SKIP || r->effect == PCP_EFFECT_MODIFY || r->effect == PCP_EFFECT_PERSONALISE) && r->step < 0) {
+        rc = lerr(L, PC_ERR_INVALID, sub, "effect \"%s\" needs a step as scope", pcp_effect_name(r->effect));
         goto out;
     }
     json_t *set = json_object_get(j, "set"), *ifp = json_object_get(j, "if_params");
-    bool wants_set = r->effect == PC_EFFECT_MODIFY || r->effect == PC_EFFECT_PERSONALISE;
+    bool wants_set = r->effect == PCP_EFFECT_MODIFY || r->effect == PCP_EFFECT_PERSONALISE;
     if (wants_set && !set) {
-        rc = lerr(L, PC_ERR_INVALID, path, "effect \"%s\" needs \"set\"", pc_effect_name(r->effect));
+        rc = lerr(L, PC_ERR_INVALID, path, "effect \"%s\" needs \"set\"", pcp_effect_name(r->effect));
         goto out;
     }
     if (!wants_set && (set || ifp)) {
@@ -575,7 +575,7 @@ out:
 }
 
 static int load_rules(loader *L, json_t *root, const char *key, bool personalisation,
-                      pc_rule **out, size_t *n_out)
+                      pcp_rule **out, size_t *n_out)
 {
     json_t *a = json_object_get(root, key);
     char path[64];
@@ -652,13 +652,13 @@ static int load_root(loader *L, json_t *root)
         json_t *n = json_array_get(order, i);
         char sub[64];
         fmt_path(sub, sizeof sub, "$.order[%zu]", i);
-        if (!json_is_string(n) || !is_code(json_string_value(n)) || json_string_length(n) >= PC_NAME_MAX)
+        if (!json_is_string(n) || !is_code(json_string_value(n)) || json_string_length(n) >= PCP_NAME_MAX)
             return lerr(L, PC_ERR_INVALID, sub, "a step name must be a-z, 0-9 and _");
         const char *name = json_string_value(n);
         if (find_step(p, name) >= 0) return lerr(L, PC_ERR_INVALID, sub, "step \"%s\" is listed twice", name);
         json_t *def = json_object_get(steps, name);
         if (!def) return lerr(L, PC_ERR_INVALID, sub, "unknown step \"%s\" (not in $.steps)", name);
-        pc_step_def *s = &p->steps[p->n_steps++];
+        pcp_step_def *s = &p->steps[p->n_steps++];
         if (!(s->name = xstrdup(name))) return nomem(L);
         if ((rc = load_step(L, name, def, s))) return rc;
     }
@@ -677,9 +677,9 @@ static int load_root(loader *L, json_t *root)
     return load_rules(L, root, "rules", false, &p->rules, &p->n_rules);
 }
 
-static void free_rule(pc_rule *r)
+static void free_rule(pcp_rule *r)
 {
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++) free(r->of[k]);
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) free(r->of[k]);
     for (size_t i = 0; i < r->n_skin_types; i++) free(r->skin_types[i]);
     free(r->skin_types);
     free(r->set);
@@ -696,7 +696,7 @@ void pc_protocol_free(pc_protocol *p)
     free(p->version);
     json_decref(p->sources);
     for (size_t i = 0; i < p->n_steps; i++) {
-        pc_step_def *s = &p->steps[i];
+        pcp_step_def *s = &p->steps[i];
         free(s->name);
         free(s->title);
         free(s->certification);
@@ -716,7 +716,7 @@ void pc_protocol_free(pc_protocol *p)
         free(s->params);
     }
     free(p->steps);
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++) {
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
         for (size_t i = 0; i < p->vocab[k].n; i++) {
             free(p->vocab[k].classes[i].name);
             for (size_t j = 0; j < p->vocab[k].classes[i].n_aliases; j++)

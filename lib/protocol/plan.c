@@ -53,7 +53,7 @@ static char *xstrdup(const char *s)
 }
 
 static int reason_add(reason_list *l, const char *code, const char *text, const char *source,
-                      pc_effect effect)
+                      pcp_effect effect)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 4;
@@ -66,7 +66,7 @@ static int reason_add(reason_list *l, const char *code, const char *text, const 
     r->code = xstrdup(code);
     r->text = xstrdup(text);
     r->source = xstrdup(source);
-    r->effect = pc_effect_name(effect);
+    r->effect = pcp_effect_name(effect);
     if (!r->code || !r->text || !r->source) {
         free((char *)r->code);
         free((char *)r->text);
@@ -115,26 +115,26 @@ void pc_plan_free(pc_plan *plan)
 
 /* ---- matching ---- */
 
-static bool entry_matches(const pc_intake *in, const pc_rule *r, int kind)
+static bool entry_matches(const pcp_intake *in, const pcp_rule *r, int kind)
 {
     for (size_t i = 0; i < in->n[kind]; i++) {
-        const pc_intake_entry *e = &in->list[kind][i];
+        const pcp_intake_entry *e = &in->list[kind][i];
         if (e->cls < 0) continue;
         bool cls = false;
         for (size_t k = 0; k < r->n_of[kind]; k++)
             if (r->of[kind][k] == (size_t)e->cls) cls = true;
         if (!cls) continue;
-        if ((kind == PC_VOCAB_MEDICATION || kind == PC_VOCAB_PROCEDURE) && r->within_days >= 0 &&
-            e->date != PC_NO_DATE && in->visit - e->date > r->within_days)
+        if ((kind == PCP_VOCAB_MEDICATION || kind == PCP_VOCAB_PROCEDURE) && r->within_days >= 0 &&
+            e->date != PCP_NO_DATE && in->visit - e->date > r->within_days)
             continue; /* outside the window; no date on a medication = taken now */
         return true;
     }
     return false;
 }
 
-static bool rule_matches(const pc_intake *in, const pc_rule *r)
+static bool rule_matches(const pcp_intake *in, const pcp_rule *r)
 {
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++)
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++)
         if (r->n_of[k] && !entry_matches(in, r, k)) return false;
     if (r->pregnant >= 0 && in->pregnant != r->pregnant) return false;
     if (r->breastfeeding >= 0 && in->breastfeeding != r->breastfeeding) return false;
@@ -147,8 +147,8 @@ static bool rule_matches(const pc_intake *in, const pc_rule *r)
     if (r->fitzpatrick_min && in->fitzpatrick < r->fitzpatrick_min) return false;
     if (r->inflamed_min >= 0 || r->comedones_min >= 0 || r->inflamed_share_min >= 0) {
         if (!in->has_assessment) return false;
-        long inflamed = in->counts[PC_COUNT_PAPULE] + in->counts[PC_COUNT_PUSTULE];
-        long comedones = in->counts[PC_COUNT_BLACKHEAD] + in->counts[PC_COUNT_WHITEHEAD];
+        long inflamed = in->counts[PCP_COUNT_PAPULE] + in->counts[PCP_COUNT_PUSTULE];
+        long comedones = in->counts[PCP_COUNT_BLACKHEAD] + in->counts[PCP_COUNT_WHITEHEAD];
         if (r->inflamed_min >= 0 && inflamed < r->inflamed_min) return false;
         if (r->comedones_min >= 0 && comedones < r->comedones_min) return false;
         if (r->inflamed_share_min >= 0) {
@@ -159,7 +159,7 @@ static bool rule_matches(const pc_intake *in, const pc_rule *r)
     return true;
 }
 
-static bool value_equal(const pc_value *a, const pc_value *b)
+static bool value_equal(const pcp_value *a, const pcp_value *b)
 {
     if (a->is_number != b->is_number) return false;
     return a->is_number ? a->num == b->num : strcmp(a->str, b->str) == 0;
@@ -167,7 +167,7 @@ static bool value_equal(const pc_value *a, const pc_value *b)
 
 /* ---- building ---- */
 
-static json_t *value_json(const pc_value *v)
+static json_t *value_json(const pcp_value *v)
 {
     if (!v->is_number) return json_string(v->str);
     if (v->num == floor(v->num) && fabs(v->num) < 1e15) return json_integer((json_int_t)v->num);
@@ -175,9 +175,9 @@ static json_t *value_json(const pc_value *v)
 }
 
 /* A sentence naming an unrecognised entry. */
-static int add_unrecognised(pc_plan *plan, const pc_intake_entry *e, int kind)
+static int add_unrecognised(pc_plan *plan, const pcp_intake_entry *e, int kind)
 {
-    static const char *const what[PC_VOCAB_NKINDS] = {"condition", "implant", "allergy",
+    static const char *const what[PCP_VOCAB_NKINDS] = {"condition", "implant", "allergy",
                                                       "medication", "procedure"};
     char code[64], text[400];
     snprintf(code, sizeof code, "unrecognised_%s", what[kind]);
@@ -186,18 +186,18 @@ static int add_unrecognised(pc_plan *plan, const pc_intake_entry *e, int kind)
              what[kind], e->name, e->path);
     if (reason_add(&plan->reasons, code, text,
                    "poreclear intake policy: nothing unknown is ignored (docs/intake.md)",
-                   PC_EFFECT_REVIEW))
+                   PCP_EFFECT_REVIEW))
         return PC_ERR_NOMEM;
-    json_t *o = json_pack("{s:s, s:s, s:s}", "list", pc_intake_list_name(kind), "field", e->path,
+    json_t *o = json_pack("{s:s, s:s, s:s}", "list", pcp_intake_list_name(kind), "field", e->path,
                           "value", e->name);
     if (!o || json_array_append_new(plan->unrecognised, o)) return PC_ERR_NOMEM;
     return PC_OK;
 }
 
-static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan *plan)
+static int build(pc_ctx *ctx, const pc_protocol *p, const pcp_intake *in, pc_plan *plan)
 {
     size_t ns = p->n_steps;
-    pc_value *vals = NULL;
+    pcp_value *vals = NULL;
     size_t *offs = NULL;
     bool *skipped = NULL, *modified = NULL, blocked = false, review = false;
     size_t total = 0;
@@ -216,7 +216,7 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan
     vals = calloc(total ? total : 1, sizeof *vals);
     if (!vals) goto out;
     for (size_t s = 0; s < ns; s++) {
-        const pc_step_def *d = &p->steps[s];
+        const pcp_step_def *d = &p->steps[s];
         plan_step *ps = &plan->steps[s];
         plan->n_steps++;
         if (!(ps->name = xstrdup(d->name)) || !(ps->title = xstrdup(d->title))) goto out;
@@ -226,7 +226,7 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan
             ps->n_notes++;
         }
         for (size_t k = 0; k < d->n_params; k++) {
-            pc_value *v = &vals[offs[s] + k];
+            pcp_value *v = &vals[offs[s] + k];
             v->is_number = d->params[k].is_number;
             v->num = d->params[k].def;
             v->str = d->params[k].def_s;
@@ -235,25 +235,25 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan
 
     /* personalisation: parameters only; the status is not affected */
     for (size_t i = 0; i < p->n_personalisation; i++) {
-        const pc_rule *r = &p->personalisation[i];
+        const pcp_rule *r = &p->personalisation[i];
         if (!rule_matches(in, r)) continue;
         for (size_t k = 0; k < r->n_set; k++) vals[offs[r->step] + r->set[k].param] = r->set[k].value;
-        if (reason_add(&plan->steps[r->step].reasons, r->code, r->reason, r->source, PC_EFFECT_PERSONALISE))
+        if (reason_add(&plan->steps[r->step].reasons, r->code, r->reason, r->source, PCP_EFFECT_PERSONALISE))
             goto out;
     }
 
     /* contraindications */
     for (size_t i = 0; i < p->n_rules; i++) {
-        const pc_rule *r = &p->rules[i];
+        const pcp_rule *r = &p->rules[i];
         if (!rule_matches(in, r)) continue;
-        pc_effect eff = r->effect;
+        pcp_effect eff = r->effect;
         reason_list *into = r->step >= 0 ? &plan->steps[r->step].reasons : &plan->reasons;
-        if (eff == PC_EFFECT_BLOCK) {
+        if (eff == PCP_EFFECT_BLOCK) {
             blocked = true;
-        } else if (eff == PC_EFFECT_SKIP) {
+        } else if (eff == PCP_EFFECT_SKIP) {
             skipped[r->step] = true;
-        } else if (eff == PC_EFFECT_MODIFY) {
-            pc_value *sv = &vals[offs[r->step]];
+        } else if (eff == PCP_EFFECT_MODIFY) {
+            pcp_value *sv = &vals[offs[r->step]];
             bool holds = true, changed = false;
             for (size_t k = 0; k < r->n_if; k++)
                 if (!value_equal(&sv[r->if_params[k].param], &r->if_params[k].value)) holds = false;
@@ -264,13 +264,13 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan
                 }
             }
             if (changed) modified[r->step] = true;
-            else eff = PC_EFFECT_CAUTION;
+            else eff = PCP_EFFECT_CAUTION;
         }
         if (reason_add(into, r->code, r->reason, r->source, eff)) goto out;
     }
 
     /* nothing unknown is ignored */
-    for (int k = 0; k < PC_VOCAB_NKINDS; k++) {
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
         for (size_t i = 0; i < in->n[k]; i++) {
             if (in->list[k][i].cls >= 0) continue;
             review = true;
@@ -282,7 +282,7 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan
     plan->certs = calloc(ns * 2 + 1, sizeof *plan->certs);
     if (!plan->certs) goto out;
     for (size_t s = 0; s < ns; s++) {
-        const pc_step_def *d = &p->steps[s];
+        const pcp_step_def *d = &p->steps[s];
         plan_step *ps = &plan->steps[s];
         if (skipped[s] || modified[s]) any_change = true;
         ps->action = blocked || skipped[s] ? PC_ACTION_SKIP
@@ -296,7 +296,7 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pc_intake *in, pc_plan
             }
             const char *cert = d->certification;
             for (size_t k = 0; k < d->n_cert_when; k++) {
-                const pc_value *v = &vals[offs[s] + d->cert_when[k].param];
+                const pcp_value *v = &vals[offs[s] + d->cert_when[k].param];
                 if (!v->is_number && strcmp(v->str, d->cert_when[k].equals) == 0)
                     cert = d->cert_when[k].certification;
             }
@@ -330,16 +330,16 @@ out:
 int pc_plan_build(pc_ctx *ctx, const pc_protocol *proto, const char *intake, size_t intake_len,
                   const char *assessment, size_t assessment_len, pc_plan **out)
 {
-    pc_intake in;
+    pcp_intake in;
     pc_plan *plan = NULL;
     int rc;
     memset(&in, 0, sizeof in);
     if (!proto) return pc_error(ctx, PC_ERR_INVALID, "no protocol loaded");
-    if ((rc = pc_intake_parse(ctx, proto, intake, intake_len, &in))) goto out;
-    if (assessment && (rc = pc_assessment_parse(ctx, assessment, assessment_len, &in))) goto out;
+    if ((rc = pcp_intake_parse(ctx, proto, intake, intake_len, &in))) goto out;
+    if (assessment && (rc = pcp_assessment_parse(ctx, assessment, assessment_len, &in))) goto out;
     rc = PC_ERR_NOMEM;
     if (!(plan = calloc(1, sizeof *plan))) goto nomem;
-    pc_date_format(in.visit, plan->visit, sizeof plan->visit);
+    pcp_date_format(in.visit, plan->visit, sizeof plan->visit);
     plan->skin_type = in.skin_type;
     plan->fitzpatrick = in.fitzpatrick;
     if (!(plan->client_id = xstrdup(in.client_id)) || !(plan->protocol_name = xstrdup(proto->name)) ||
@@ -355,7 +355,7 @@ nomem:
     rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
 out:
     pc_plan_free(plan);
-    pc_intake_clear(&in);
+    pcp_intake_clear(&in);
     return rc;
 }
 

@@ -1,4 +1,5 @@
-/* Internal structures of the protocol engine (lib/protocol, lib/aftercare). */
+/* Internal structures of the protocol engine (lib/protocol, lib/aftercare). Internal names use
+ * the pcp_ / PCP_ prefix so that they never meet the public pc_ API (e.g. the store's pc_intake). */
 #ifndef PC_PROTOCOL_INTERNAL_H
 #define PC_PROTOCOL_INTERNAL_H
 
@@ -7,30 +8,30 @@
 
 #include "poreclear/protocol.h"
 
-#define PC_NAME_MAX 64 /* longest step / parameter / vocabulary name */
+#define PCP_NAME_MAX 64 /* longest step / parameter / vocabulary name */
 
 /* ---- dates: days since 1970-01-01 (proleptic Gregorian) ---- */
 
 /* Parse a strict "YYYY-MM-DD" (years 1900..2999, real calendar day); false on error. */
-bool pc_date_parse(const char *s, long *days);
+bool pcp_date_parse(const char *s, long *days);
 /* Format days as "YYYY-MM-DD" into buf (>= 11 bytes). */
-void pc_date_format(long days, char *buf, size_t n);
+void pcp_date_format(long days, char *buf, size_t n);
 /* Days → year, month (1..12), day (1..31). */
-void pc_date_civil(long days, int *y, int *m, int *d);
+void pcp_date_civil(long days, int *y, int *m, int *d);
 
 /* Normalise a free-text name for matching: lower case, trimmed, runs of space / '-' / '/' /
  * '.' become one '_'. Writes at most n-1 bytes; false when it does not fit or is empty. */
-bool pc_name_normalise(const char *in, char *out, size_t n);
+bool pcp_name_normalise(const char *in, char *out, size_t n);
 
 /* ---- JSON positions ---- */
 
 /* Find the value at a JSON path ("$.rules[3].when.condition") in a text that jansson parsed:
  * 1-based line and column (bytes) of the deepest part of the path that exists. */
-void pc_json_locate(const char *text, size_t len, const char *path, int *line, int *col);
+void pcp_json_locate(const char *text, size_t len, const char *path, int *line, int *col);
 
 /* ---- the protocol ---- */
 
-typedef struct pc_param_def {
+typedef struct pcp_param_def {
     char *name;
     bool is_number;
     double def, min, max;   /* numbers */
@@ -38,66 +39,66 @@ typedef struct pc_param_def {
     char **choices;
     size_t n_choices;
     char *source;
-} pc_param_def;
+} pcp_param_def;
 
-typedef struct pc_cert_when {
+typedef struct pcp_cert_when {
     size_t param;           /* index in the step's params */
     char *equals;
     char *certification;
-} pc_cert_when;
+} pcp_cert_when;
 
-typedef struct pc_step_def {
+typedef struct pcp_step_def {
     char *name, *title, *certification; /* certification may be NULL */
-    pc_cert_when *cert_when;
+    pcp_cert_when *cert_when;
     size_t n_cert_when;
     char **notes;
     size_t n_notes;
-    pc_param_def *params;
+    pcp_param_def *params;
     size_t n_params;
-} pc_step_def;
+} pcp_step_def;
 
-typedef struct pc_vocab_class {
+typedef struct pcp_vocab_class {
     char *name;
     char **aliases;         /* normalised */
     size_t n_aliases;
-} pc_vocab_class;
+} pcp_vocab_class;
 
-enum { PC_VOCAB_CONDITION, PC_VOCAB_IMPLANT, PC_VOCAB_ALLERGY, PC_VOCAB_MEDICATION,
-       PC_VOCAB_PROCEDURE, PC_VOCAB_NKINDS };
+enum { PCP_VOCAB_CONDITION, PCP_VOCAB_IMPLANT, PCP_VOCAB_ALLERGY, PCP_VOCAB_MEDICATION,
+       PCP_VOCAB_PROCEDURE, PCP_VOCAB_NKINDS };
 
-typedef struct pc_vocab {
-    pc_vocab_class *classes;
+typedef struct pcp_vocab {
+    pcp_vocab_class *classes;
     size_t n;
-} pc_vocab;
+} pcp_vocab;
 
-typedef enum pc_effect {
-    PC_EFFECT_BLOCK = 0,
-    PC_EFFECT_SKIP,
-    PC_EFFECT_MODIFY,
-    PC_EFFECT_CAUTION,
-    PC_EFFECT_PERSONALISE,
-    PC_EFFECT_REVIEW
-} pc_effect;
+typedef enum pcp_effect {
+    PCP_EFFECT_BLOCK = 0,
+    PCP_EFFECT_SKIP,
+    PCP_EFFECT_MODIFY,
+    PCP_EFFECT_CAUTION,
+    PCP_EFFECT_PERSONALISE,
+    PCP_EFFECT_REVIEW
+} pcp_effect;
 
-const char *pc_effect_name(pc_effect e);
+const char *pcp_effect_name(pcp_effect e);
 
 /* A parameter value (number or choice string, borrowed from the protocol). */
-typedef struct pc_value {
+typedef struct pcp_value {
     bool is_number;
     double num;
     const char *str;
-} pc_value;
+} pcp_value;
 
-typedef struct pc_assign {
+typedef struct pcp_assign {
     size_t param;           /* index in the step's params */
-    pc_value value;
-} pc_assign;
+    pcp_value value;
+} pcp_assign;
 
 /* One rule: the predicate (every given part must hold), the effect, what it changes. */
-typedef struct pc_rule {
+typedef struct pcp_rule {
     /* predicate: lists are "any of" (vocabulary class indices); n == 0 means "not tested" */
-    size_t *of[PC_VOCAB_NKINDS];
-    size_t n_of[PC_VOCAB_NKINDS];
+    size_t *of[PCP_VOCAB_NKINDS];
+    size_t n_of[PCP_VOCAB_NKINDS];
     long within_days;       /* medication / procedure window, -1 = any time */
     int pregnant, breastfeeding; /* -1 not tested, else must equal */
     char **skin_types;
@@ -106,62 +107,62 @@ typedef struct pc_rule {
     long inflamed_min, comedones_min; /* -1 = not tested (need an assessment) */
     double inflamed_share_min;        /* < 0 = not tested */
     /* effect */
-    pc_effect effect;
+    pcp_effect effect;
     long step;              /* -1 = whole treatment */
-    pc_assign *set;
+    pcp_assign *set;
     size_t n_set;
-    pc_assign *if_params;
+    pcp_assign *if_params;
     size_t n_if;
     char *code, *reason, *source;
-} pc_rule;
+} pcp_rule;
 
 struct pc_protocol {
     char *name, *version;
     json_t *sources;        /* object key → citation text (read only after load) */
-    pc_step_def *steps;     /* in protocol order */
+    pcp_step_def *steps;     /* in protocol order */
     size_t n_steps;
-    pc_vocab vocab[PC_VOCAB_NKINDS];
-    pc_rule *personalisation;
+    pcp_vocab vocab[PCP_VOCAB_NKINDS];
+    pcp_rule *personalisation;
     size_t n_personalisation;
-    pc_rule *rules;
+    pcp_rule *rules;
     size_t n_rules;
 };
 
 /* ---- the intake (lib/protocol/intake.c) ---- */
 
-#define PC_NO_DATE (-2147483647L - 1)
+#define PCP_NO_DATE (-2147483647L - 1)
 
-typedef struct pc_intake_entry {
+typedef struct pcp_intake_entry {
     char *name;             /* as written in the intake */
     long cls;               /* vocabulary class index, -1 = unrecognised */
-    long date;              /* last_taken / procedure date in days, PC_NO_DATE if none */
+    long date;              /* last_taken / procedure date in days, PCP_NO_DATE if none */
     char path[64];          /* JSON path of the name, e.g. "$.medications[2].name" */
-} pc_intake_entry;
+} pcp_intake_entry;
 
-enum { PC_COUNT_PORE, PC_COUNT_ENLARGED_PORE, PC_COUNT_BLACKHEAD, PC_COUNT_WHITEHEAD,
-       PC_COUNT_PAPULE, PC_COUNT_PUSTULE, PC_COUNT_N };
+enum { PCP_COUNT_PORE, PCP_COUNT_ENLARGED_PORE, PCP_COUNT_BLACKHEAD, PCP_COUNT_WHITEHEAD,
+       PCP_COUNT_PAPULE, PCP_COUNT_PUSTULE, PCP_COUNT_N };
 
-typedef struct pc_intake {
+typedef struct pcp_intake {
     long visit;             /* days */
     char *client_id;
     const char *skin_type;  /* static string */
     int fitzpatrick;        /* 1..6, 0 = not given */
     int pregnant, breastfeeding;
-    pc_intake_entry *list[PC_VOCAB_NKINDS];
-    size_t n[PC_VOCAB_NKINDS];
+    pcp_intake_entry *list[PCP_VOCAB_NKINDS];
+    size_t n[PCP_VOCAB_NKINDS];
     bool has_assessment;
-    long counts[PC_COUNT_N];
-} pc_intake;
+    long counts[PCP_COUNT_N];
+} pcp_intake;
 
 /* Parse and validate an intake against the protocol's vocabulary. Errors: "$.path: reason". */
-int pc_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len, pc_intake *out);
+int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len, pcp_intake *out);
 /* Read counts from an `analyze --json` text into in. Errors: "assessment: $.path: reason". */
-int pc_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pc_intake *in);
-void pc_intake_clear(pc_intake *in);
+int pcp_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pcp_intake *in);
+void pcp_intake_clear(pcp_intake *in);
 /* The intake list names used in messages: "conditions", "implants", ... */
-const char *pc_intake_list_name(int kind);
+const char *pcp_intake_list_name(int kind);
 
 /* Look a normalised name up in a vocabulary: class index or -1. */
-long pc_vocab_find(const pc_vocab *v, const char *normalised);
+long pcp_vocab_find(const pcp_vocab *v, const char *normalised);
 
 #endif

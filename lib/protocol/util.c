@@ -17,7 +17,7 @@ static long days_from_civil(long y, int m, int d)
     return era * 146097 + doe - 719468;
 }
 
-void pc_date_civil(long z, int *y, int *m, int *d)
+void pcp_date_civil(long z, int *y, int *m, int *d)
 {
     z += 719468;
     long era = (z >= 0 ? z : z - 146096) / 146097;
@@ -40,7 +40,7 @@ static int days_in_month(int y, int m)
     return dm[m - 1];
 }
 
-bool pc_date_parse(const char *s, long *days)
+bool pcp_date_parse(const char *s, long *days)
 {
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
     for (int i = 0; i < 10; i++)
@@ -53,14 +53,14 @@ bool pc_date_parse(const char *s, long *days)
     return true;
 }
 
-void pc_date_format(long days, char *buf, size_t n)
+void pcp_date_format(long days, char *buf, size_t n)
 {
     int y, m, d;
-    pc_date_civil(days, &y, &m, &d);
+    pcp_date_civil(days, &y, &m, &d);
     snprintf(buf, n, "%04d-%02d-%02d", y, m, d);
 }
 
-bool pc_name_normalise(const char *in, char *out, size_t n)
+bool pcp_name_normalise(const char *in, char *out, size_t n)
 {
     size_t o = 0;
     bool sep = false;
@@ -84,20 +84,20 @@ bool pc_name_normalise(const char *in, char *out, size_t n)
     return o > 0;
 }
 
-const char *pc_effect_name(pc_effect e)
+const char *pcp_effect_name(pcp_effect e)
 {
     switch (e) {
-    case PC_EFFECT_BLOCK: return "block";
-    case PC_EFFECT_SKIP: return "skip";
-    case PC_EFFECT_MODIFY: return "modify";
-    case PC_EFFECT_CAUTION: return "caution";
-    case PC_EFFECT_PERSONALISE: return "personalise";
-    case PC_EFFECT_REVIEW: return "review";
+    case PCP_EFFECT_BLOCK: return "block";
+    case PCP_EFFECT_SKIP: return "skip";
+    case PCP_EFFECT_MODIFY: return "modify";
+    case PCP_EFFECT_CAUTION: return "caution";
+    case PCP_EFFECT_PERSONALISE: return "personalise";
+    case PCP_EFFECT_REVIEW: return "review";
     }
     return "caution";
 }
 
-long pc_vocab_find(const pc_vocab *v, const char *name)
+long pcp_vocab_find(const pcp_vocab *v, const char *name)
 {
     for (size_t i = 0; i < v->n; i++) {
         if (strcmp(v->classes[i].name, name) == 0) return (long)i;
@@ -201,7 +201,7 @@ static bool enter_index(scan *sc, long idx)
     }
 }
 
-void pc_json_locate(const char *text, size_t len, const char *path, int *line, int *col)
+void pcp_json_locate(const char *text, size_t len, const char *path, int *line, int *col)
 {
     scan sc = {text, len, 0};
     size_t best = 0;

@@ -738,6 +738,19 @@ int pc_inci_split(pc_ctx *ctx, const char *text, size_t len, pc_inci_list **out)
             ln--;
             lead++;
         }
+        /* a leading shade marker belongs to the block, not to this ingredient's label */
+        for (int guard = 0; guard < 4 && ln > 0; guard++) {
+            size_t m = marker_at(label, ln, 0);
+            if (!m && ln > 2 && (label[0] == '(' || label[0] == '[')) {
+                size_t m2 = marker_at(label, ln, 1);
+                if (m2 && 1 + m2 < ln && (label[1 + m2] == ')' || label[1 + m2] == ']')) m = m2 + 2;
+            }
+            if (!m) break;
+            while (m < ln && (label[m] == ' ' || label[m] == ':')) m++;
+            memmove(label, label + m, ln - m);
+            ln -= m;
+            lead += m;
+        }
         /* a trailing full stop ends the list, not the name (DENAT. kept in name rules) */
         char *name = label + ln + 1;
         memcpy(name, label, ln);

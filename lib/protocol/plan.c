@@ -549,6 +549,7 @@ int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
             else sb_add(&b, " %s=%g", key, json_number_value(v));
         }
         if (s->certification) sb_add(&b, "  [certified: %s]", s->certification);
+        while (!b.oom && b.n > 0 && b.s[b.n - 1] == ' ') b.n--; /* no trailing blanks */
         sb_add(&b, "\n");
         for (size_t k = 0; k < s->reasons.n; k++) {
             const pc_reason *r = &s->reasons.v[k];

@@ -20,8 +20,10 @@
 #define PW_CONCURRENT 2
 #define PW_MIN 10
 #define PW_MAX 256
-/* Throttling: after this many failures, each further attempt waits 2^(failures - limit) s,
+/* Throttling: after this many failures, each further attempt waits
+ * THROTTLE_BASE_S x 2^(failures - limit) seconds after the last failure (30 s, 60 s, 120 s...),
  * at most THROTTLE_MAX_S. A success resets the account's counter. */
+#define THROTTLE_BASE_S 30
 #define THROTTLE_USER_LIMIT 5
 #define THROTTLE_IP_LIMIT 20
 #define THROTTLE_MAX_S 900
@@ -163,7 +165,7 @@ static int64_t throttle_wait(web_req *r, const char *key, int64_t limit)
     if (pc_store_throttle_get(&ctx, r->cfg->store, key, &failures, &last) != PC_OK) return 0;
     if (failures < limit) return 0;
     int64_t shift = failures - limit;
-    int64_t delay = shift >= 10 ? THROTTLE_MAX_S : (int64_t)1 << shift;
+    int64_t delay = shift >= 10 ? THROTTLE_MAX_S : THROTTLE_BASE_S * ((int64_t)1 << shift);
     if (delay > THROTTLE_MAX_S) delay = THROTTLE_MAX_S;
     int64_t wait = last + delay - r->now;
     return wait > 0 ? wait : 0;

@@ -1,0 +1,76 @@
+# Helpers for the HTTP tests: a real `poreclear serve` on 127.0.0.1 (a free port chosen by the
+# kernel), a real SQLite file in a temporary folder, curl for requests, python3 for JSON.
+# Source after tests/e2e/lib.sh. Every server started here is killed on exit.
+PY=/usr/bin/python3
+DEMO_PW=demo-password-1
+SERVER_PID=""
+BASE=""
+_http_cleanup() {
+    if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null; wait "$SERVER_PID" 2>/dev/null; fi
+    rm -rf "$T"
+}
+trap _http_cleanup EXIT
+
+# start_server DATA_DIR [serve options...]: starts the server, waits until it listens.
+start_server() {
+    local data=$1; shift
+    rm -f "$T/port"
+    "$PORECLEAR" serve --data "$data" --listen 127.0.0.1:0 --port-file "$T/port" "$@" \
+        >"$T/server.out" 2>"$T/server.err" &
+    SERVER_PID=$!
+    local i
+    for i in $(seq 1 300); do
+        [ -s "$T/port" ] && break
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "# server died:"; sed 's/^/#   /' "$T/server.err" | head -20; SERVER_PID=""; return 1
+        fi
+        sleep 0.05
+    done
+    [ -s "$T/port" ] || { echo "# server did not start"; return 1; }
+    BASE="http://127.0.0.1:$(cat "$T/port")"
+}
+
+# stop_server [SIGNAL]: TERM by default (a clean stop), KILL for the crash test.
+stop_server() {
+    [ -n "$SERVER_PID" ] || return 0
+    kill "-${1:-TERM}" "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+    SERVER_PID=""
+}
+
+# jget FILE PYEXPR: evaluate a Python expression on the JSON in FILE (as d); prints the result.
+jget() { "$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2" 2>/dev/null; }
+
+# login WHO USER PASSWORD: cookie jar $T/jar_WHO and CSRF token $T/csrf_WHO. Returns the status.
+login() {
+    local who=$1 user=$2 pw=$3
+    local st
+    st=$(curl -s -o "$T/login_$who" -w '%{http_code}' -c "$T/jar_$who" \
+        -H 'Content-Type: application/json' \
+        --data-binary "{\"username\":\"$user\",\"password\":\"$pw\"}" "$BASE/api/login")
+    [ "$st" = 200 ] && jget "$T/login_$who" 'd["csrf_token"]' >"$T/csrf_$who"
+    [ "$st" = 200 ]
+}
+
+# req WHO METHOD PATH [BODY]: sets STATUS; the body is in $T/body, headers in $T/headers.
+# WHO "anon" sends no cookie; otherwise the jar and CSRF token of that login are sent.
+req() {
+    local who=$1 m=$2 p=$3 body=${4-}
+    local args=(-s -o "$T/body" -D "$T/headers" -w '%{http_code}' -X "$m")
+    if [ "$who" != anon ]; then
+        args+=(-b "$T/jar_$who" -H "X-CSRF-Token: $(cat "$T/csrf_$who" 2>/dev/null)")
+    fi
+    if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
+    STATUS=$(curl "${args[@]}" "$BASE$p")
+}
+
+# expect_status WANT "description": checks STATUS from the last req.
+expect_status() {
+    if [ "$STATUS" = "$1" ]; then ok "$2"; else
+        not_ok "$2 (got $STATUS, want $1)"; head -c 300 "$T/body" | sed 's/^/# /'; echo; fi
+}
+
+# The error code of the last reply ("" when none).
+err_code() { jget "$T/body" 'd.get("code","")'; }
+
+healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ]; }

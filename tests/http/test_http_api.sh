@@ -1,0 +1,327 @@
+#!/bin/bash
+# The clinic web app's API against the real server: the authorisation matrix (every route x
+# anonymous / reception / practitioner / admin / uncertified practitioner), CSRF, the clinical
+# flow (intake versions, plans, reviews, consent, steps, signing, amendments, aftercare,
+# audit), malformed and oversized requests (clear 4xx, nothing stored, server still healthy),
+# static files and security headers, login throttling.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/lib.sh"
+
+DATA=$T/data
+start_server "$DATA" --demo --demo-password "$DEMO_PW" || { not_ok "server starts"; done_testing; exit 1; }
+ok "server starts with a demo clinic on $BASE"
+
+login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login recep desk "$DEMO_PW" &&
+    login trainee trainee "$DEMO_PW"
+check "the four demo accounts log in" test -s "$T/csrf_trainee"
+contains "$T/jar_admin" pc_session && ok "login sets the pc_session cookie" || not_ok "login sets the pc_session cookie"
+
+# ---- set-up: an ordinary client with an intake, a consent and an open session (as admin) ----
+INTAKE_OILY='{"client":{"skin_type":"oily","fitzpatrick":3}}'
+req admin POST /api/clients '{"name":"Matrix Client","birth_date":"1985-06-01"}'
+expect_status 201 "admin creates a client"
+CID=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
+expect_status 201 "practitioner records an intake"
+req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
+expect_status 201 "practitioner records a consent"
+CONSENT=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"
+expect_status 201 "practitioner starts a session"
+SID=$(jget "$T/body" 'd["id"]')
+
+# ---- the authorisation matrix ----
+# columns: anonymous reception practitioner admin uncertified-practitioner
+#   U = 401, F = 403, A = allowed (the server answered, but not with 401/403)
+# The demo admin holds no certification: certifications apply to the person, whatever the role.
+matrix() {
+    cat <<EOF
+GET  /api/session                                    -                                     U A A A A
+POST /api/password                                   {}                                    U A A A A
+GET  /api/clients                                    -                                     U A A A A
+GET  /api/clients?q=matrix                           -                                     U A A A A
+POST /api/clients                                    {"name":"M","birth_date":"1990-01-01"} U A A A A
+GET  /api/clients/$CID                               -                                     U A A A A
+GET  /api/clients/$CID/intakes                       -                                     U A A A A
+POST /api/clients/$CID/intakes                       {"client":{"skin_type":"dry"}}        U A A A A
+GET  /api/clients/$CID/intakes/latest                -                                     U A A A A
+GET  /api/clients/$CID/intakes/1                     -                                     U A A A A
+GET  /api/clients/$CID/plan                          -                                     U F A A A
+GET  /api/clients/$CID/reviews                       -                                     U F A A A
+POST /api/clients/$CID/reviews                       {"intake_id":0}                       U F A A A
+GET  /api/clients/$CID/consents                      -                                     U F A A A
+POST /api/clients/$CID/consents                      {"agreed":[]}                         U F A A A
+GET  /api/clients/$CID/sessions                      -                                     U F A A A
+POST /api/clients/$CID/sessions                      {"consent_id":999999}                 U F A A A
+GET  /api/sessions/$SID                              -                                     U F A A A
+POST /api/sessions/$SID/steps/steam/start            -                                     U F A A A
+POST /api/sessions/$SID/steps/extract/start          -                                     U F A F F
+POST /api/sessions/$SID/steps/high_frequency/start   -                                     U F A F F
+POST /api/sessions/$SID/steps/extract/record         {"outcome":"done"}                    U F A F F
+POST /api/sessions/$SID/steps/cleanse/record         {"outcome":"bogus"}                   U F A A A
+POST /api/sessions/$SID/sign                         -                                     U F A A A
+POST /api/sessions/$SID/amendments                   {"text":"x"}                          U F A A A
+GET  /api/sessions/$SID/aftercare                    -                                     U A A A A
+GET  /api/sessions/$SID/aftercare.html               -                                     U A A A A
+GET  /api/sessions/$SID/aftercare.ics                -                                     U A A A A
+GET  /api/protocol                                   -                                     U F F A F
+GET  /api/users                                      -                                     U F F A F
+POST /api/users                                      {"username":"Bad_Name!","role":"x"}   U F F A F
+PATCH /api/users/2                                   {}                                    U F F A F
+GET  /api/audit                                      -                                     U F F A F
+EOF
+}
+{ echo "# whos: anon recep pract admin trainee"; matrix; } | "$PY" "$here/matrix.py" "$BASE" "$T" >"$T/matrix.out"
+while IFS= read -r line; do
+    case "$line" in
+        "ok "*) ok "${line#ok }" ;;
+        *) not_ok "${line#not ok }" ;;
+    esac
+done <"$T/matrix.out"
+[ -s "$T/matrix.out" ] || not_ok "the matrix ran"
+
+# ---- CSRF ----
+count_clients() { req admin GET "/api/clients?limit=1"; jget "$T/body" 'd["total"]'; }
+n0=$(count_clients)
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: application/json' \
+    --data-binary '{"name":"No Token","birth_date":"1990-01-01"}' "$BASE/api/clients")
+[ "$st" = 403 ] && [ "$(err_code)" = csrf ] && ok "POST without X-CSRF-Token: 403 csrf" || not_ok "POST without X-CSRF-Token: 403 csrf (got $st)"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: $(printf '0%.0s' $(seq 64))" \
+    --data-binary '{"name":"Bad Token","birth_date":"1990-01-01"}' "$BASE/api/clients")
+[ "$st" = 403 ] && ok "POST with a wrong token: 403" || not_ok "POST with a wrong token: 403 (got $st)"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: $(cat "$T/csrf_admin")" \
+    --data-binary '{"name":"Other Token","birth_date":"1990-01-01"}' "$BASE/api/clients")
+[ "$st" = 403 ] && ok "POST with another session's token: 403" || not_ok "POST with another session's token: 403 (got $st)"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H 'Origin: http://evil.example' --data-binary "{\"username\":\"demo\",\"password\":\"$DEMO_PW\"}" \
+    "$BASE/api/login")
+[ "$st" = 403 ] && ok "cross-site login (foreign Origin): 403" || not_ok "cross-site login: 403 (got $st)"
+[ "$(count_clients)" = "$n0" ] && ok "refused requests stored nothing" || not_ok "refused requests stored nothing"
+
+# ---- clinical flow ----
+req pract GET "/api/clients/$CID/intakes"
+[ "$(jget "$T/body" 'len(d["intakes"])')" -ge 2 ] && ok "intake changes are new versions" || not_ok "intake changes are new versions"
+req pract GET "/api/clients/$CID/intakes/1"
+[ "$(jget "$T/body" 'd["intake"]["client"]["skin_type"]')" = oily ] && ok "version 1 is unchanged" || not_ok "version 1 is unchanged"
+
+# a pacemaker: high frequency skipped with its reason
+req pract POST /api/clients '{"name":"Pace Maker","birth_date":"1950-01-01"}'
+PCID=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$PCID/intakes" '{"client":{"skin_type":"oily","fitzpatrick":2},"implants":["pacemaker"]}'
+req pract GET "/api/clients/$PCID/plan"
+expect_status 200 "plan for a client with a pacemaker"
+[ "$(jget "$T/body" '[s["action"] for s in d["plan"]["steps"] if s["step"]=="high_frequency"][0]')" = skip ] &&
+    ok "pacemaker: high frequency skipped" || not_ok "pacemaker: high frequency skipped"
+jget "$T/body" '[r["code"] for s in d["plan"]["steps"] for r in s["reasons"] if s["step"]=="high_frequency"]' | grep -qi pacemaker &&
+    ok "pacemaker: the reason is given" || not_ok "pacemaker: the reason is given"
+
+# a blocked plan (fever) cannot start without a review
+req pract POST /api/clients '{"name":"Fever Case","birth_date":"1970-01-01"}'
+BCID=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$BCID/intakes" '{"client":{"skin_type":"normal"},"conditions":["fever"]}'
+BIN=$(jget "$T/body" 'd["id"]')
+req pract GET "/api/clients/$BCID/plan"
+[ "$(jget "$T/body" 'd["plan"]["status"]')" = blocked ] && [ "$(jget "$T/body" 'd["can_start"]')" = false ] &&
+    ok "fever: plan blocked, cannot start" || not_ok "fever: plan blocked, cannot start ($(head -c 200 "$T/body"))"
+req pract POST "/api/clients/$BCID/consents" '{"agreed":["treatment"],"client_name":"Fever Case"}'
+BCON=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON}"
+[ "$STATUS" = 409 ] && [ "$(err_code)" = review_required ] && ok "blocked plan: start refused without a review" || not_ok "blocked plan: start refused without a review ($STATUS)"
+req pract POST "/api/clients/$BCID/reviews" "{\"intake_id\":$BIN,\"decision\":\"proceed\",\"reason\":\"no\"}"
+expect_status 400 "a review needs a reason of 5+ characters"
+req pract POST "/api/clients/$BCID/reviews" "{\"intake_id\":$BIN,\"decision\":\"proceed\",\"reason\":\"GP confirms the fever has passed\"}"
+expect_status 201 "practitioner records a review"
+RID=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"
+expect_status 201 "blocked plan starts with a recorded review"
+req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"
+[ "$STATUS" = 409 ] && [ "$(err_code)" = consent_required ] && ok "a consent serves one session only" || not_ok "a consent serves one session only ($STATUS)"
+# needs_review: an unknown condition
+req pract POST /api/clients '{"name":"Unknown Thing","birth_date":"1980-01-01"}'
+UCID=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$UCID/intakes" '{"client":{"skin_type":"dry"},"conditions":["moonburn"]}'
+req pract GET "/api/clients/$UCID/plan"
+[ "$(jget "$T/body" 'd["plan"]["status"]')" = needs_review ] && ok "unknown condition: needs_review" || not_ok "unknown condition: needs_review"
+
+# run the matrix session to the end: uncertified trainee refused, certified practitioner signs
+req trainee POST "/api/sessions/$SID/steps/extract/record" '{"outcome":"done"}'
+[ "$STATUS" = 403 ] && [ "$(err_code)" = certification_required ] && ok "uncertified practitioner refused extraction" || not_ok "uncertified practitioner refused extraction ($STATUS)"
+req pract POST "/api/sessions/$SID/steps/steam/start"
+started=$(jget "$T/body" '[s["started_at"] for s in d["steps"] if s["step"]=="steam"][0]')
+ends=$(jget "$T/body" '[s["ends_at"] for s in d["steps"] if s["step"]=="steam"][0]')
+[ -n "$started" ] && [ "$started" != None ] && [ "$ends" != None ] && ok "step start time stored server-side ($started, ends $ends)" || not_ok "step start time stored"
+sleep 1
+req pract POST "/api/sessions/$SID/steps/steam/start"
+[ "$(jget "$T/body" '[s["started_at"] for s in d["steps"] if s["step"]=="steam"][0]')" = "$started" ] && ok "starting again keeps the first time (countdown survives reload)" || not_ok "starting again keeps the first time"
+req pract GET "/api/sessions/$SID"
+for step in $(jget "$T/body" '" ".join(s["step"] for s in d["steps"] if s["action"]!="skip" and not s["record"])'); do
+    req pract POST "/api/sessions/$SID/steps/$step/record" '{"outcome":"done","params":{"duration_min":7},"implement_batch":"lot 42"}'
+    [ "$STATUS" = 200 ] || not_ok "record $step ($STATUS $(head -c 200 "$T/body"))"
+done
+req pract GET "/api/sessions/$SID"
+[ "$(jget "$T/body" 'all(s["record"] and s["record"]["by"]["username"]=="demo" for s in d["steps"] if s["action"]!="skip")')" = true ] &&
+    ok "every step signed by the practitioner who did it" || not_ok "every step signed by the practitioner"
+req pract POST "/api/sessions/$SID/steps/cleanse/record" '{"outcome":"done"}'
+[ "$STATUS" = 409 ] && ok "a recorded step cannot be recorded again" || not_ok "a recorded step cannot be recorded again ($STATUS)"
+req pract POST "/api/sessions/$SID/sign"
+expect_status 200 "the session is signed"
+[ "$(jget "$T/body" 'd["status"]')" = signed ] && [ "$(jget "$T/body" 'd["rebook_date"]')" != None ] && ok "signed, with a rebooking date" || not_ok "signed, with a rebooking date"
+req pract POST "/api/sessions/$SID/sign"
+[ "$STATUS" = 409 ] && [ "$(err_code)" = immutable ] && ok "signing twice: 409 immutable" || not_ok "signing twice: 409 immutable"
+req pract POST "/api/sessions/$SID/steps/steam/start"
+[ "$STATUS" = 409 ] && ok "a signed session's steps cannot change" || not_ok "a signed session's steps cannot change ($STATUS)"
+req pract POST "/api/sessions/$SID/amendments" '{"text":"Mask stayed on 12 minutes, not 10."}'
+expect_status 201 "an amendment is added to the signed session"
+req pract GET "/api/sessions/$SID"
+[ "$(jget "$T/body" 'len(d["amendments"])')" = 1 ] && [ "$(jget "$T/body" 'd["steps"][0]["record"]["params"]["duration_min"]')" = 7 ] &&
+    ok "amendment listed, the signed record unchanged" || not_ok "amendment listed, record unchanged"
+if command -v sqlite3 >/dev/null; then
+    sqlite3 "$DATA/poreclear.db" "UPDATE tsteps SET notes='x' WHERE session_id=$SID" 2>"$T/sqlerr"
+    contains "$T/sqlerr" "immutable" && ok "the database itself refuses to change a signed session" || not_ok "database trigger refuses changes"
+else skip "sqlite3 CLI not installed"; fi
+req recep GET "/api/clients/$CID"
+[ "$(jget "$T/body" 'd["rebook_date"]')" != None ] && ok "the rebooking date is on the client" || not_ok "rebooking date on the client"
+req recep GET "/api/sessions/$SID/aftercare.ics"
+expect_status 200 "aftercare calendar"
+grep -qi '^content-type: text/calendar' "$T/headers" && grep -qi 'attachment; filename="aftercare' "$T/headers" && head -1 "$T/body" | grep -q BEGIN:VCALENDAR &&
+    ok "calendar download: text/calendar attachment" || not_ok "calendar download headers"
+req recep GET "/api/sessions/$SID/aftercare.html"
+grep -qi '^content-type: text/html' "$T/headers" && grep -qi 'frame-ancestors' "$T/headers" && ok "aftercare handout is HTML with a CSP" || not_ok "aftercare handout"
+
+# audit
+req admin GET "/api/audit?client_id=$CID&limit=500"
+for a in client.view intake.create plan.view session.start step.record session.sign amendment.create aftercare.view; do
+    jget "$T/body" '[e["action"] for e in d["entries"]]' | grep -q "\"$a\"" && ok "audit records $a" || not_ok "audit records $a"
+done
+jget "$T/body" '[e["user"]["username"] for e in d["entries"] if e["action"]=="client.view"]' | grep -q desk &&
+    ok "audit names who viewed the client" || not_ok "audit names who viewed the client"
+
+# admin: users and certifications
+req admin POST /api/users '{"username":"nurse","display_name":"Nurse N","role":"practitioner","certifications":["extraction"]}'
+expect_status 201 "admin creates a user"
+OTP=$(jget "$T/body" 'd["one_time_password"]')
+NID=$(jget "$T/body" 'd["user"]["id"]')
+login nurse nurse "$OTP" && ok "the new user logs in with the one-time password" || not_ok "new user logs in"
+req nurse GET /api/clients
+[ "$STATUS" = 403 ] && [ "$(err_code)" = password_change_required ] && ok "one-time password must be changed first" || not_ok "one-time password must be changed ($STATUS)"
+req nurse POST /api/password "{\"current_password\":\"$OTP\",\"new_password\":\"short\"}"
+expect_status 400 "a short new password is refused"
+req nurse POST /api/password "{\"current_password\":\"$OTP\",\"new_password\":\"a much better password\"}"
+expect_status 200 "the password is changed"
+req nurse GET /api/clients
+expect_status 200 "after the change the user works"
+req admin PATCH "/api/users/$NID" '{"certifications":["extraction","high_frequency"]}'
+[ "$(jget "$T/body" 'd["user"]["certifications"]')" = '["extraction", "high_frequency"]' ] && ok "admin certifies a user" || not_ok "admin certifies a user"
+req admin PATCH "/api/users/$NID" '{"active":false}'
+req nurse GET /api/clients
+expect_status 401 "a deactivated user's session ends"
+req admin PATCH /api/users/1 '{"role":"reception"}'
+expect_status 409 "an admin cannot demote themself"
+
+# ---- malformed and oversized requests ----
+n0=$(count_clients)
+req pract GET "/api/clients/$CID/intakes"; v0=$(jget "$T/body" 'len(d["intakes"])')
+bad() { # description, expected status, curl args...
+    local d=$1 want=$2; shift 2
+    local st
+    st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H "X-CSRF-Token: $(cat "$T/csrf_pract")" "$@")
+    if [ "$st" = "$want" ] && jget "$T/body" 'd["error"]' >/dev/null; then ok "$d: $st with a JSON error"
+    else not_ok "$d: got $st, want $want ($(head -c 200 "$T/body"))"; fi
+}
+J=(-H 'Content-Type: application/json')
+bad "not JSON" 400 "${J[@]}" --data-binary '{"name": "x", ' "$BASE/api/clients"
+bad "a JSON array" 400 "${J[@]}" --data-binary '[1,2]' "$BASE/api/clients"
+bad "duplicate keys" 400 "${J[@]}" --data-binary '{"name":"a","name":"b","birth_date":"1990-01-01"}' "$BASE/api/clients"
+bad "wrong content type" 415 -H 'Content-Type: text/plain' --data-binary '{"name":"x","birth_date":"1990-01-01"}' "$BASE/api/clients"
+bad "missing name" 400 "${J[@]}" --data-binary '{"birth_date":"1990-01-01"}' "$BASE/api/clients"
+bad "impossible date" 400 "${J[@]}" --data-binary '{"name":"x","birth_date":"1990-02-30"}' "$BASE/api/clients"
+bad "future birth date" 400 "${J[@]}" --data-binary '{"name":"x","birth_date":"2999-01-01"}' "$BASE/api/clients"
+bad "name of the wrong type" 400 "${J[@]}" --data-binary '{"name":42,"birth_date":"1990-01-01"}' "$BASE/api/clients"
+bad "NUL in a string" 400 "${J[@]}" --data-binary '{"name":"a\u0000b","birth_date":"1990-01-01"}' "$BASE/api/clients"
+bad "invalid UTF-8" 400 "${J[@]}" --data-binary $'{"name":"\xff\xfe","birth_date":"1990-01-01"}' "$BASE/api/clients"
+bad "intake: fitzpatrick 9" 400 "${J[@]}" --data-binary '{"client":{"skin_type":"oily","fitzpatrick":9}}' "$BASE/api/clients/$CID/intakes"
+bad "intake: unknown field" 400 "${J[@]}" --data-binary '{"client":{"skin_type":"oily"},"favourite_colour":"red"}' "$BASE/api/clients/$CID/intakes"
+bad "intake: bad date" 400 "${J[@]}" --data-binary '{"client":{"skin_type":"oily"},"medications":[{"name":"isotretinoin","last_taken":"2026-13-01"}]}' "$BASE/api/clients/$CID/intakes"
+bad "intake: client not an object" 400 "${J[@]}" --data-binary '{"client":"me"}' "$BASE/api/clients/$CID/intakes"
+bad "intake of a missing client" 404 "${J[@]}" --data-binary "$INTAKE_OILY" "$BASE/api/clients/999999/intakes"
+head -c 2000000 /dev/zero | tr '\0' ' ' >"$T/big"
+bad "a 2 MB body" 413 "${J[@]}" --data-binary @"$T/big" "$BASE/api/clients"
+bad "a 2 MB chunked body" 413 "${J[@]}" -H 'Transfer-Encoding: chunked' --data-binary @"$T/big" "$BASE/api/clients"
+bad "an id past the range" 404 "$BASE/api/clients/99999999999999999999"
+bad "an unknown route" 404 "$BASE/api/nothing"
+st=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -X DELETE -b "$T/jar_pract" -H "X-CSRF-Token: $(cat "$T/csrf_pract")" "$BASE/api/clients")
+[ "$st" = 405 ] && grep -qi '^allow: GET, POST' "$T/headers" && ok "wrong method: 405 with Allow" || not_ok "wrong method: 405 with Allow ($st)"
+[ "$(count_clients)" = "$n0" ] && ok "malformed requests stored no client" || not_ok "malformed requests stored no client"
+req pract GET "/api/clients/$CID/intakes"
+[ "$(jget "$T/body" 'len(d["intakes"])')" = "$v0" ] && ok "malformed intakes stored no version" || not_ok "malformed intakes stored no version"
+# raw garbage and a slow client must not stall others
+printf 'GARBAGE\r\n\r\n' | timeout 3 "$PY" -c "
+import socket,sys
+s=socket.create_connection(('127.0.0.1',$(cat "$T/port")),timeout=2); s.sendall(sys.stdin.buffer.read())
+try: print(s.recv(100).decode(errors='replace').split('\r\n')[0])
+except Exception as e: print('closed')" >"$T/raw"
+grep -qE '^HTTP/1.1 4|closed|^$' "$T/raw" && ok "raw garbage: $(cat "$T/raw")" || not_ok "raw garbage answered ($(cat "$T/raw"))"
+"$PY" -c "
+import socket,time
+s=socket.create_connection(('127.0.0.1',$(cat "$T/port")))
+s.sendall(b'GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ')
+time.sleep(3)" &
+slow=$!
+sleep 0.3
+t0=$(date +%s%N)
+healthy && ok "server healthy while a slow client holds a connection" || not_ok "server healthy during a slow client"
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$ms" -lt 1000 ] && ok "and answers promptly (${ms} ms)" || not_ok "answers promptly (${ms} ms)"
+kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
+
+# ---- static files and headers ----
+st=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' "$BASE/")
+[ "$st" = 200 ] && grep -qi '^content-type: text/html' "$T/headers" && ok "GET / serves index.html" || not_ok "GET / ($st)"
+for h in "content-security-policy: default-src 'self'" "frame-ancestors 'none'" "x-content-type-options: nosniff" "referrer-policy:"; do
+    grep -qi "$h" "$T/headers" && ok "header: $h" || not_ok "header: $h"
+done
+grep -qi "script-src 'self'" "$T/headers" && ! grep -qi "unsafe-inline" "$T/headers" && ok "CSP allows no inline script" || not_ok "CSP allows no inline script"
+st=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/login"); [ "$st" = 200 ] && ok "/login serves the login page" || not_ok "/login ($st)"
+etag=$(grep -i '^etag:' "$T/headers" | cut -d' ' -f2 | tr -d '\r')
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$BASE/")
+[ "$st" = 304 ] && ok "static files revalidate with ETag (304)" || not_ok "ETag revalidation ($st)"
+for p in "/../Makefile" "/%2e%2e/Makefile" "/js/%2e%2e/%2e%2e/Makefile" "/.git/config" "/js//app.js" "/web/../../etc/passwd"; do
+    st=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$BASE$p")
+    [ "$st" = 404 ] || [ "$st" = 400 ] && ok "traversal $p refused ($st)" || not_ok "traversal $p refused ($st)"
+done
+req pract GET /api/clients
+grep -qi '^cache-control: no-store' "$T/headers" && ok "API replies are no-store" || not_ok "API replies are no-store"
+grep -qi '^set-cookie:.*HttpOnly.*SameSite=Strict.*Path=/' "$T/login_headers" 2>/dev/null || {
+    curl -s -o /dev/null -D "$T/login_headers" -H 'Content-Type: application/json' \
+        --data-binary "{\"username\":\"desk\",\"password\":\"$DEMO_PW\"}" "$BASE/api/login"; }
+grep -qi '^set-cookie: pc_session=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Path=/' "$T/login_headers" &&
+    ok "cookie: 256-bit id, HttpOnly, SameSite=Strict, Path=/" || not_ok "cookie flags ($(grep -i set-cookie "$T/login_headers"))"
+if command -v sqlite3 >/dev/null; then
+    raw=$(grep -i '^set-cookie' "$T/login_headers" | sed 's/.*pc_session=\([0-9a-f]*\).*/\1/')
+    [ "$(sqlite3 "$DATA/poreclear.db" "SELECT count(*) FROM logins WHERE hex(hash) = upper('$raw')")" = 0 ] &&
+        ok "session ids are stored hashed" || not_ok "session ids are stored hashed"
+else skip "sqlite3 CLI not installed"; fi
+
+# ---- login throttling (a dedicated account; the limits are per account and per address) ----
+req admin POST /api/users '{"username":"victim","role":"reception"}'
+codes=""
+for i in 1 2 3 4 5 6; do
+    codes="$codes $(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data-binary '{"username":"victim","password":"wrong-password"}' "$BASE/api/login")"
+done
+[ "$codes" = " 401 401 401 401 401 429" ] && grep -qi '^retry-after: [0-9]' "$T/headers" &&
+    ok "5 failed logins, then 429 with Retry-After" || not_ok "throttling: got$codes"
+
+# ---- logout ----
+req recep POST /api/logout
+expect_status 200 "logout"
+req recep GET /api/clients
+expect_status 401 "after logout the session is gone"
+
+healthy && ok "server still healthy at the end" || not_ok "server still healthy at the end"
+stop_server TERM
+check "server stops cleanly on SIGTERM" test -z "$SERVER_PID"
+done_testing

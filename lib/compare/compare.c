@@ -192,8 +192,14 @@ static int analyse(pc_ctx *ctx, const pc_image *img, const uint8_t *roi,
  * pc_compare undoes it (known warp back, skin gains) and the tile pasted into a mosaic of the
  * same size as the photo. One analysis of the mosaic, compared tile by tile with the
  * analysis of the before photo, gives the deviations d_k of each tile's counts and areas; the
- * noise of a whole-area count is sqrt(sum d_k^2) (independent tiles add in variance). The
- * analysis is never run on crops: its feature scale depends on the image size. */
+ * noise of a whole-area count is max(sqrt(sum d_k^2), |sum d_k|): independent tiles add in
+ * variance, a bias shared by every perturbation adds up linearly. The analysis is never run
+ * on crops: its feature scale depends on the image size. */
+
+static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B,
+                         const pc_image *before, const pc_image *aligned, pc_match **out,
+                         size_t *n_out);
+static int is_comedone(pc_finding_type t);
 
 typedef struct region_stats {
     double clogged, comedones, area;
@@ -299,6 +305,8 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
     pc_image *mosaic = NULL;
     uint8_t *roi = NULL;
     pc_analysis *pa = NULL;
+    pc_match *matches = NULL;
+    size_t n_matches = 0;
     tile_rect tiles[8];
     int rc;
 
@@ -326,14 +334,29 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
         pc_progress(ctx, 0.5 + 0.2 * (k + 1) / n, "estimating noise");
     }
     if ((rc = analyse(ctx, mosaic, roi, &opts->analysis, 0, &pa)) != PC_OK) goto out;
-    double s_clog = 0, s_com = 0, s_area = 0;
+    if ((rc = match_lesions(ctx, base, pa, before, mosaic, &matches, &n_matches)) != PC_OK)
+        goto out;
+    double s_clog = 0, s_com = 0, s_area = 0, d_clog = 0, d_com = 0, d_area = 0;
     for (int k = 0; k < n; k++) {
         region_stats rb, rp;
         region_of(base, &tiles[k], &rb);
         region_of(pa, &tiles[k], &rp);
         s_clog += (rp.clogged - rb.clogged) * (rp.clogged - rb.clogged);
-        s_com += (rp.comedones - rb.comedones) * (rp.comedones - rb.comedones);
         s_area += (rp.area - rb.area) * (rp.area - rb.area);
+        d_clog += rp.clogged - rb.clogged;
+        /* comedones as pc_compare counts them: before - disappeared + appeared */
+        double dc = 0;
+        for (size_t m = 0; m < n_matches; m++) {
+            const pc_match *x = &matches[m];
+            const pc_finding *f = x->kind == PC_MATCH_APPEARED ? &x->after : &x->before;
+            if (x->kind == PC_MATCH_STAYED || !is_comedone(f->type) || f->x < tiles[k].ix0 ||
+                f->x >= tiles[k].ix1 || f->y < tiles[k].iy0 || f->y >= tiles[k].iy1)
+                continue;
+            dc += x->kind == PC_MATCH_APPEARED ? 1 : -1;
+        }
+        s_com += dc * dc;
+        d_com += dc;
+        d_area += rp.area - rb.area;
         if (getenv("PC_COMPARE_DEBUG"))
             fprintf(stderr, "tile %d: clogged %.0f/%.0f comedones %.0f/%.0f area %.0f/%.0f\n", k,
                     rb.clogged, rp.clogged, rb.comedones, rp.comedones, rb.area, rp.area);
@@ -341,12 +364,15 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
     double skin = base->skin_pixels > 0 ? (double)base->skin_pixels : 1.0;
     double per_area = base->px_per_mm > 0 ? base->px_per_mm * base->px_per_mm * 100.0 / skin
                                           : 1e6 / skin;
-    noise[PC_BENEFIT_PORES] = sqrt(s_clog) * per_area;
-    noise[PC_BENEFIT_COMEDONES] = sqrt(s_com);
+    /* sqrt(sum d^2): independent tile deviations; |sum d|: a deviation common to every
+     * perturbation (e.g. the softening of a resampled photo), which adds up coherently. */
+    noise[PC_BENEFIT_PORES] = fmax(sqrt(s_clog), fabs(d_clog)) * per_area;
+    noise[PC_BENEFIT_COMEDONES] = fmax(sqrt(s_com), fabs(d_com));
     noise[PC_BENEFIT_CLARITY] = fabs(pa->scores.clarity - base->scores.clarity);
-    noise[PC_BENEFIT_ABSORPTION] = 100.0 * sqrt(s_area) / skin;
+    noise[PC_BENEFIT_ABSORPTION] = 100.0 * fmax(sqrt(s_area), fabs(d_area)) / skin;
     rc = PC_OK;
 out:
+    free(matches);
     pc_analysis_free(pa);
     pc_image_free(mosaic);
     free(roi);
@@ -414,10 +440,11 @@ static double lesion_contrast(const pc_image *img, const pc_finding *f)
 
 /* Greedy nearest-first matching of the lesions of the two analyses (same frame); unmatched
  * lesions are then checked on the pixels of both photos (before, aligned after). */
-static int match_findings(pc_ctx *ctx, pc_comparison *c, const pc_image *before,
-                          const pc_image *aligned)
+static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B,
+                         const pc_image *before, const pc_image *aligned, pc_match **out,
+                         size_t *n_out)
 {
-    const pc_analysis *A = c->before, *B = c->after;
+    pc_match *matches = NULL;
     size_t na = A->n_findings, nb = B->n_findings, nc = 0, cap = 0;
     cand *cs = NULL;
     int *ma = NULL, *mb = NULL, rc = PC_OK;
@@ -475,46 +502,65 @@ static int match_findings(pc_ctx *ctx, pc_comparison *c, const pc_image *before,
     size_t total = 0;
     for (size_t i = 0; i < na; i++) total += is_lesion(A->findings[i].type);
     for (size_t j = 0; j < nb; j++) total += is_lesion(B->findings[j].type) && mb[j] == -1;
-    c->matches = calloc(total + 1, sizeof *c->matches);
-    if (!c->matches) {
+    matches = calloc(total + 1, sizeof *matches);
+    if (!matches) {
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
         goto out;
     }
     size_t m = 0;
     for (size_t i = 0; i < na; i++) {
         if (!is_lesion(A->findings[i].type)) continue;
-        pc_match *x = &c->matches[m++];
+        pc_match *x = &matches[m++];
         x->before = A->findings[i];
         if (ma[i] >= 0 || ma[i] == -2) {
             x->kind = PC_MATCH_STAYED;
             x->after = ma[i] >= 0 ? B->findings[ma[i]] : A->findings[i];
-            c->n_stayed++;
         } else {
             x->kind = PC_MATCH_DISAPPEARED;
-            c->n_disappeared++;
         }
     }
     for (size_t j = 0; j < nb; j++) {
         if (!is_lesion(B->findings[j].type) || mb[j] != -1) continue;
-        pc_match *x = &c->matches[m++];
+        pc_match *x = &matches[m++];
         x->kind = PC_MATCH_APPEARED;
         x->after = B->findings[j];
-        c->n_appeared++;
     }
-    for (size_t k = 0; k < m; k++) {
+    *out = matches;
+    *n_out = m;
+    matches = NULL;
+out:
+    free(matches);
+    free(cs);
+    free(ma);
+    free(mb);
+    return rc;
+}
+
+static int is_comedone(pc_finding_type t)
+{
+    return t == PC_FIND_BLACKHEAD || t == PC_FIND_WHITEHEAD;
+}
+
+/* Matches of a comparison: counts, and the after findings in the after photo's pixels. */
+static int match_findings(pc_ctx *ctx, pc_comparison *c, const pc_image *before,
+                          const pc_image *aligned)
+{
+    int rc = match_lesions(ctx, c->before, c->after, before, aligned, &c->matches, &c->n_matches);
+    if (rc != PC_OK) return rc;
+    for (size_t k = 0; k < c->n_matches; k++) {
         pc_match *x = &c->matches[k];
-        if (x->kind == PC_MATCH_DISAPPEARED) continue;
+        if (x->kind == PC_MATCH_DISAPPEARED) {
+            c->n_disappeared++;
+            continue;
+        }
+        if (x->kind == PC_MATCH_STAYED) c->n_stayed++;
+        else c->n_appeared++;
         double xa, ya;
         pc_transform_apply(&c->align.t, c->width, c->height, x->after.x, x->after.y, &xa, &ya);
         x->after_x = (float)xa;
         x->after_y = (float)ya;
     }
-    c->n_matches = m;
-out:
-    free(cs);
-    free(ma);
-    free(mb);
-    return rc;
+    return PC_OK;
 }
 
 /* ---- the comparison ----------------------------------------------------------------- */
@@ -600,6 +646,16 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     if ((rc = match_findings(ctx, c, before, aligned)) != PC_OK) goto out;
     benefit_values(c->before, vb);
     benefit_values(c->after, va);
+    /* Comedones after = before - disappeared + appeared: lesions matched between the photos
+     * and confirmed on their pixels, so a detector flip on an unchanged lesion is no change. */
+    va[PC_BENEFIT_COMEDONES] = vb[PC_BENEFIT_COMEDONES];
+    for (size_t k = 0; k < c->n_matches; k++) {
+        const pc_match *x = &c->matches[k];
+        if (x->kind == PC_MATCH_DISAPPEARED && is_comedone(x->before.type))
+            va[PC_BENEFIT_COMEDONES] -= 1;
+        else if (x->kind == PC_MATCH_APPEARED && is_comedone(x->after.type))
+            va[PC_BENEFIT_COMEDONES] += 1;
+    }
     for (int b = 0; b < PC_BENEFIT_N; b++) {
         pc_benefit *x = &c->benefits[b];
         x->name = benefit_info[b].name;

@@ -42,4 +42,10 @@ void pc_fftw_unlock(void);
 /* Bilinear sample of a float plane at (x, y); returns 0 and *ok = 0 outside. */
 float pc_plane_sample(const pc_plane *p, double x, double y, int *ok);
 
+/* The chart of pc_compare_chart_svg on any Cairo surface of PC_CHART_WIDTH x PC_CHART_HEIGHT. */
+#include <cairo.h>
+#define PC_CHART_WIDTH 720.0
+#define PC_CHART_HEIGHT (60.0 + 120.0 * PC_BENEFIT_N + 20.0)
+void pc_compare_chart_draw(cairo_t *cr, const pc_comparison *c);
+
 #endif

@@ -200,14 +200,10 @@ static void fmt_value(char *buf, size_t n, double v)
         snprintf(buf, n, "%.2f", v);
 }
 
-int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path)
+void pc_compare_chart_draw(cairo_t *cr, const pc_comparison *c)
 {
-    const double W = 720, row = 120, head = 60, H = head + row * PC_BENEFIT_N + 20;
+    const double row = 120, head = 60;
     const double bx = 190, bw = 380; /* bar area */
-    membuf mb = {0};
-    int rc = PC_OK;
-    cairo_surface_t *s = cairo_svg_surface_create_for_stream(membuf_write, &mb, W, H);
-    cairo_t *cr = cairo_create(s);
     cairo_set_source_rgb(cr, 1, 1, 1);
     cairo_paint(cr);
     cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_BOLD);
@@ -286,6 +282,16 @@ int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path)
         cairo_move_to(cr, bx, y0 + 92);
         cairo_show_text(cr, line);
     }
+}
+
+int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path)
+{
+    membuf mb = {0};
+    int rc = PC_OK;
+    cairo_surface_t *s = cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH,
+                                                             PC_CHART_HEIGHT);
+    cairo_t *cr = cairo_create(s);
+    pc_compare_chart_draw(cr, c);
     cairo_destroy(cr);
     cairo_surface_finish(s);
     cairo_status_t st = cairo_surface_status(s);

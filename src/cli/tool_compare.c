@@ -173,7 +173,7 @@ int tool_compare(int argc, char **argv)
     }
     if (json) {
         json_t *j = pc_comparison_json(cmp, files[0], files[1]);
-        char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        char *s = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10)) : NULL;
         json_decref(j);
         if (!s) {
             tool_error("compare", "out of memory");

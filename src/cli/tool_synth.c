@@ -6,6 +6,7 @@
 
 #include "poreclear/synth.h"
 #include "tool_cmds.h"
+#include "tool_synth_pair.h"
 #include "tool_util.h"
 
 static void usage(FILE *f)
@@ -34,6 +35,7 @@ static void usage(FILE *f)
             "      --redness R        0-1 diffuse redness patches (default 0.3)\n"
             "      --uneven-light U   0-1 illumination gradient and vignette (default 0.3)\n"
             "      --border B         0-0.4 share of each side that is hair/backdrop (default 0)\n"
+            TOOL_SYNTH_PAIR_USAGE
             "  -q, --quiet            print nothing on success\n"
             "  -h, --help             this help\n\n"
             "Exit codes: 0 ok, 2 bad option, 3 cannot write, 4 invalid value, 5 too large.\n"
@@ -94,6 +96,7 @@ int tool_synth(int argc, char **argv)
         {"redness", required_argument, NULL, OPT_REDNESS},
         {"uneven-light", required_argument, NULL, OPT_UNEVEN},
         {"border", required_argument, NULL, OPT_BORDER},
+        TOOL_SYNTH_PAIR_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -101,6 +104,7 @@ int tool_synth(int argc, char **argv)
     pc_synth_params p;
     pc_synth_params_default(&p);
     const char *output = NULL, *truth_path = NULL;
+    tool_synth_pair_opts pair = {0};
     int quiet = 0, c;
     long n;
     double d;
@@ -168,6 +172,12 @@ int tool_synth(int argc, char **argv)
             if (!tool_parse_double(optarg, 0, 0.4, &d)) return bad_value(name, optarg);
             p.border = d;
             break;
+        case OPT_PAIR:
+        case OPT_PAIR_TRUTH:
+        case OPT_PAIR_SEED:
+        case OPT_PAIR_SET:
+            if (tool_synth_pair_option(&pair, c, optarg) != 0) return bad_value(name, optarg);
+            break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return TOOL_EXIT_OK;
         case ':':
@@ -205,6 +215,7 @@ int tool_synth(int argc, char **argv)
         ret = tool_fail(&ctx, truth_path);
         goto out;
     }
+    if (pair.after && (ret = tool_synth_pair_write(&p, &pair, quiet)) != TOOL_EXIT_OK) goto out;
     if (!quiet) {
         printf("%s: %d x %d, Fitzpatrick %d, %.2f px/mm, skin %.0f%%:", output, p.width,
                p.height, p.fitzpatrick, truth->px_per_mm, 100 * truth->skin_fraction);

@@ -32,7 +32,7 @@ function itemText(item) {
 
 // Draw the library's JSON generically: every list becomes a section of bullet points.
 function sections(ac) {
-    const skip = new Set(['session_id', 'client_id', 'visit_date', 'rebook_date', 'rebook', 'skin_type', 'title', 'format', 'format_version', 'version', 'sources']);
+    const skip = new Set(['session_id', 'client_id', 'visit_date', 'rebook_date', 'rebook', 'skin_type', 'title', 'format', 'format_version', 'version', 'sources', 'lifestyle_source']);
     const out = [];
     for (const [key, value] of Object.entries(ac)) {
         if (skip.has(key)) continue;
@@ -90,6 +90,7 @@ startPage({
                     client ? [h('strong', null, client.name), ' · '] : null,
                     `Treatment on ${fmtDate(visit)}`),
                 rebook ? h('p', { class: 'rebook', id: 'handout-rebook' }, 'Your next treatment: ', h('span', { id: 'rebook-date' }, fmtDate(rebook))) : null,
+                ac.rebook && ac.rebook.text ? h('p', { class: 'small' }, ac.rebook.text) : null,
                 sections(ac),
                 h('p', { class: 'small muted' }, `Printed ${fmtDateTime(new Date().toISOString())}. Questions or a reaction that worries you? Call the clinic.`)));
     },

@@ -119,11 +119,11 @@ startPage({
             h('legend', null, 'Skin'),
             h('p', { class: 'label', id: 'skin-type-label' }, 'Skin type'),
             h('p', { class: 'hint' }, 'As seen at the skin analysis.'),
-            h('div', { class: 'choices compact', role: 'radiogroup', 'aria-labelledby': 'skin-type-label' },
+            h('div', { class: 'choices compact cols-5', role: 'radiogroup', 'aria-labelledby': 'skin-type-label' },
                 SKIN_TYPES.map(([v, label, tip]) => choice('radio', 'skin_type', v, label, tip, m.skin_type === v))),
             h('p', { class: 'label', id: 'fitz-label' }, 'Fitzpatrick skin type'),
             h('p', { class: 'hint' }, 'How the skin reacts to the sun. Types IV–VI mark more easily after extraction or peels.'),
-            h('div', { class: 'choices compact', role: 'radiogroup', 'aria-labelledby': 'fitz-label' },
+            h('div', { class: 'choices compact cols-3', role: 'radiogroup', 'aria-labelledby': 'fitz-label' },
                 FITZPATRICK.map(([v, roman, tip]) => choice('radio', 'fitzpatrick', String(v), `Type ${roman}`, tip, m.fitzpatrick === v))));
 
         const pregnancy = h('fieldset', { id: 'fs-pregnancy' },

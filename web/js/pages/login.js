@@ -100,6 +100,9 @@ changeForm.addEventListener('submit', async (ev) => {
     }
 });
 
+// The button stays disabled until this script runs, so the form is never sent without it.
+document.getElementById('login-submit').disabled = false;
+
 // Arriving here already signed in with a one-time password (?change=1), or after expiry.
 (async () => {
     if (params.get('expired')) {

@@ -65,5 +65,13 @@ sed 's/"effect": "skip", "scope": "steam", "code": "steam_rosacea"/"effect": "va
 expect_exit 4 "broken protocol: exit 4" "$PORECLEAR" plan --intake $D/clean_oily.json --protocol "$T/broken.json"
 line=$(grep -n '"effect": "vanish"' "$T/broken.json" | cut -d: -f1)
 check "broken protocol: file, line and column" grep -qE "broken.json:$line:[0-9]+: unknown effect \"vanish\"" "$T/err"
+# the real thing: poreclear analyze --json of a photo as the assessment
+img=$(ls "${PC_SHARED:-/nonexistent}"/data/acne04-dev/*.jpg 2>/dev/null | head -1)
+if [ -n "$img" ] && "$PORECLEAR" analyze --json "$img" >"$T/analysis.json" 2>/dev/null; then
+    expect_exit 0 "plan with the assessment from analyze --json" "$PORECLEAR" plan --intake $D/clean_oily.json --assessment "$T/analysis.json" --json
+    check "the plan still has every step" contains "$T/out" '"step": "finish"'
+else
+    skip "no acne04-dev photo (PC_SHARED unset) or analyze failed: real assessment not tested"
+fi
 PORECLEAR_DATA="$T/empty" expect_exit 3 "shipped protocol missing: exit 3" "$PORECLEAR" plan --intake $D/clean_oily.json
 done_testing

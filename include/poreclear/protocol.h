@@ -65,7 +65,8 @@ const char *pc_plan_status_name(pc_plan_status s);
 const char *pc_step_action_name(pc_step_action a);
 
 /* One reason shown to the practitioner. effect is "block", "skip", "modify", "caution",
- * "review" (unrecognised entry) or "personalise". */
+ * "review" (unrecognised entry), "personalise", or "overridden" (a personalisation that a
+ * contraindication later undid). */
 typedef struct pc_reason {
     const char *code;   /* stable machine code, e.g. "isotretinoin_6_months" */
     const char *text;   /* one sentence for the practitioner */

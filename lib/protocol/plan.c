@@ -278,6 +278,18 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pcp_intake *in, pc_pla
         }
     }
 
+    /* a personalisation a contraindication undid is shown as overridden, not as current */
+    for (size_t i = 0; i < p->n_personalisation; i++) {
+        const pcp_rule *r = &p->personalisation[i];
+        bool holds = true;
+        for (size_t k = 0; k < r->n_set; k++)
+            if (!value_equal(&vals[offs[r->step] + r->set[k].param], &r->set[k].value)) holds = false;
+        if (holds) continue;
+        reason_list *l = &plan->steps[r->step].reasons;
+        for (size_t k = 0; k < l->n; k++)
+            if (strcmp(l->v[k].code, r->code) == 0) l->v[k].effect = "overridden";
+    }
+
     bool any_change = false;
     plan->certs = calloc(ns * 2 + 1, sizeof *plan->certs);
     if (!plan->certs) goto out;
@@ -553,7 +565,8 @@ int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
         sb_add(&b, "\n");
         for (size_t k = 0; k < s->reasons.n; k++) {
             const pc_reason *r = &s->reasons.v[k];
-            sb_add(&b, "      %s %s [%s: %s]\n", r->effect[0] == 'p' ? "-" : "!", r->text, r->effect, r->code);
+            sb_add(&b, "      %s %s [%s: %s]\n", r->effect[0] == 'p' || r->effect[0] == 'o' ? "-" : "!", r->text,
+                   r->effect, r->code);
         }
         if (s->action != PC_ACTION_SKIP)
             for (size_t k = 0; k < s->n_notes; k++) sb_add(&b, "      . %s\n", s->notes[k]);

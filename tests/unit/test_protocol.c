@@ -464,6 +464,29 @@ static void test_plan_json_and_text(void **state)
     pc_plan_free(plan);
 }
 
+/* A personalisation undone by a contraindication is marked, not shown as current. */
+static void test_overridden_personalisation(void **state)
+{
+    (void)state;
+    char intake[1024];
+    make_intake(intake, sizeof intake, "oily", 2, "\"allergies\": [\"aspirin\"]");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_plan *plan = NULL;
+    assert_int_equal(pc_plan_build(&ctx, proto, intake, strlen(intake), NULL, 0, &plan), PC_OK);
+    pc_plan_step st;
+    assert_true(pc_plan_get_step(plan, 1, &st));
+    assert_string_equal(st.step, "exfoliate");
+    assert_int_equal(st.n_reasons, 2);
+    assert_string_equal(st.reasons[0].code, "bha_for_oily_skin");
+    assert_string_equal(st.reasons[0].effect, "overridden");
+    assert_string_equal(st.reasons[1].effect, "modify");
+    assert_non_null(strstr(st.params_json, "\"method\":\"enzymatic\""));
+    assert_true(pc_plan_get_step(plan, 5, &st)); /* high frequency: personalisation stands */
+    assert_string_equal(st.reasons[0].effect, "personalise");
+    pc_plan_free(plan);
+}
+
 /* Many threads build plans from one protocol at once (run under ASan/TSan to be useful). */
 static void *worker(void *arg)
 {
@@ -510,6 +533,7 @@ int main(void)
         cmocka_unit_test(test_protocol_loader_errors),
         cmocka_unit_test(test_order_is_a_setting),
         cmocka_unit_test(test_plan_json_and_text),
+        cmocka_unit_test(test_overridden_personalisation),
         cmocka_unit_test(test_threads_share_protocol),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -25,6 +25,15 @@ static char *xstrdup(const char *s)
     return d;
 }
 
+/* Control characters (tabs and newlines included) have no place in a name or an id and could
+ * garble the printed sheet; jansson has already rejected NUL and invalid UTF-8. */
+static bool has_control(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return true;
+    return false;
+}
+
 static int check_keys(pc_ctx *ctx, json_t *obj, const char *path, const char *const *allowed)
 {
     const char *key;
@@ -51,6 +60,8 @@ static int get_str(pc_ctx *ctx, json_t *obj, const char *key, const char *path, 
     if (!json_is_string(v)) return pc_error(ctx, PC_ERR_INVALID, "%s.%s: must be a string", path, key);
     if (json_string_length(v) == 0 || json_string_length(v) > 200)
         return pc_error(ctx, PC_ERR_INVALID, "%s.%s: must be 1 to 200 characters", path, key);
+    if (has_control(json_string_value(v)))
+        return pc_error(ctx, PC_ERR_INVALID, "%s.%s: contains a control character", path, key);
     *out = json_string_value(v);
     return PC_OK;
 }
@@ -137,6 +148,8 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
             if (json_string_length(e) == 0 || json_string_length(e) > 200)
                 return pc_error(ctx, PC_ERR_INVALID, "%s: must be 1 to 200 characters", path);
             name = json_string_value(e);
+            if (has_control(name))
+                return pc_error(ctx, PC_ERR_INVALID, "%s: contains a control character", path);
             snprintf(npath, sizeof npath, "%s", path);
         }
         if ((rc = add_entry(ctx, p, in, kind, i, name, npath, date))) return rc;

@@ -299,6 +299,8 @@ static void test_malformed_intake(void **state)
         {"{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"recent_procedures\": [{\"kind\": \"botox\"}]}", PC_ERR_INVALID, "$.recent_procedures[0].date: missing"},
         {"{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"recent_procedures\": [{\"kind\": \"botox\", \"date\": \"2026-11-29\", \"by\": \"x\"}]}", PC_ERR_INVALID, "$.recent_procedures[0].by: unknown field"},
         {"{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"allergy\": []}", PC_ERR_INVALID, "$.allergy: unknown field"},
+        {"{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\\u001b[31m\", \"skin_type\": \"oily\"}}", PC_ERR_INVALID, "$.client.id: contains a control character"},
+        {"{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"conditions\": [\"x\\ny\"]}", PC_ERR_INVALID, "$.conditions[0]: contains a control character"},
         {"{\"visit_date\": \"2026-11-29\", \"visit_date\": \"2026-11-30\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}}", PC_ERR_FORMAT, "duplicate object key"},
     };
     for (size_t r = 0; r < sizeof bad / sizeof bad[0]; r++) {

@@ -207,6 +207,29 @@ test('pacemaker: high frequency is shown blocked with its reason and source', as
     await shot(page, '04-plan-pacemaker');
 });
 
+test('blocked plan: unmistakable, and cannot start until a review with a reason', async (t) => {
+    if (!need(t, 'pia')) return;
+    const page = state.pia;
+    const id = await createClient(page, 'Fiona Fever', '1979-05-20');
+    await fillIntake(page, id, { skin: 'dry', conditions: ['fever'] });
+    await goto(page, `/plan?client=${id}`);
+    const v = page.locator('#plan-verdict');
+    assert.equal(await v.getAttribute('data-status'), 'blocked');
+    assert.match(await v.textContent(), /BLOCKED/, 'the verdict says it in words');
+    assert.match(await page.textContent('#plan-reasons'), /fever/i, 'the whole-treatment reason is shown');
+    assert.ok(await page.locator('#start-session').isDisabled(), 'the session cannot be started');
+    await shot(page, '04b-plan-blocked');
+    // a review needs a reason
+    await page.check('#review-form input[name="decision"][value="proceed"]');
+    await page.click('#review-save');
+    await page.waitForSelector('#review-form .alert.error');
+    await page.fill('#review-form textarea', 'Temperature re-measured: 36.8 °C, no fever today.');
+    await page.click('#review-save');
+    await page.waitForSelector('#review .alert.ok');
+    assert.match(await page.textContent('#review'), /36\.8/);
+    assert.doesNotMatch(await page.textContent('#start'), /Cannot start yet/, 'after the review only consent is missing');
+});
+
 test('intake: every field of the form is present and a new version is dated', async (t) => {
     if (!need(t, 'pia', 'paula')) return;
     const page = state.pia;

@@ -68,9 +68,15 @@ export function reasonText(r) {
     return r.text || r.message || r.code || '';
 }
 
-export function reasonsList(reasons) {
-    if (!reasons || !reasons.length) return null;
-    return h('ul', { class: 'reasons' }, reasons.map((r) => {
+const EFFECT_ORDER = { block: 0, skip: 1, review: 2, modify: 3, caution: 4, personalise: 5, personalize: 5 };
+
+// Reasons, the weightiest first; `skipped` drops the personalising ones (they no longer apply).
+export function reasonsList(reasons, skipped) {
+    let list = (reasons || []).slice();
+    if (skipped) list = list.filter((r) => r.effect !== 'personalise' && r.effect !== 'personalize');
+    list.sort((a, b) => (EFFECT_ORDER[a.effect] ?? 9) - (EFFECT_ORDER[b.effect] ?? 9));
+    if (!list.length) return null;
+    return h('ul', { class: 'reasons' }, list.map((r) => {
         const eb = EFFECT_BADGE[r.effect];
         return h('li', { 'data-code': r.code || null },
             eb ? [badge(eb[0], eb[1]), ' '] : null,
@@ -103,7 +109,7 @@ export function stepCard(s, index, extra) {
             s.certification ? h('span', { class: 'badge info' }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '★'), `Needs ${humanize(s.certification).toLowerCase()} certification`) : null,
             stepBadge(s)),
         s.action !== 'skip' ? paramsList(s.params) : null,
-        reasonsList(s.reasons),
+        reasonsList(s.reasons, s.action === 'skip'),
         extra || null);
 }
 

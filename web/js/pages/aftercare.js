@@ -18,16 +18,23 @@ const KNOWN_TITLES = {
     notes: 'Notes',
 };
 
-function itemText(item) {
+function dayDate(iso) {
+    const d = new Date(`${iso}T12:00:00`);
+    if (Number.isNaN(d.getTime())) return String(iso);
+    return d.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short' });
+}
+
+// One entry of a list: a plain string, or an object with text and maybe until / frequency.
+function itemNode(item) {
     if (item === null || item === undefined) return '';
     if (typeof item !== 'object') return String(item);
-    const text = item.text || item.advice || item.what || item.title || item.summary || item.name || item.message || '';
-    const until = item.until || item.until_date || item.end_date;
-    const when = item.when || item.frequency || item.times;
-    const bits = [text || (item.code ? humanize(item.code) : '')];
-    if (until) bits.push(`— until ${fmtDate(until)}`);
-    if (when && typeof when === 'string') bits.push(`(${when.replace(/_/g, ' ')})`);
-    return bits.filter(Boolean).join(' ');
+    const text = item.text || item.advice || item.what || item.title || item.name || item.message || (item.code ? humanize(item.code) : '');
+    if (item.frequency) {
+        const f = String(item.frequency).replace(/_/g, ' ');
+        return [h('strong', null, `${f.charAt(0).toUpperCase()}${f.slice(1)}: `), text];
+    }
+    if (item.until) return [text, ' ', h('strong', { class: 'nowrap' }, `until ${dayDate(item.until)}`)];
+    return text;
 }
 
 // Draw the library's JSON generically: every list becomes a section of bullet points.
@@ -45,7 +52,7 @@ function sections(ac) {
         if (!items || !items.length) continue;
         out.push(h('section', { 'data-key': key },
             h('h2', null, KNOWN_TITLES[key] || humanize(key)),
-            h('ul', null, items.map((it) => h('li', null, itemText(it))))));
+            h('ul', null, items.map((it) => h('li', null, itemNode(it))))));
     }
     return out;
 }

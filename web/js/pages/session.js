@@ -96,6 +96,7 @@ function recordView(rec) {
     return h('div', { class: 'record' },
         h('p', null, rec.outcome === 'done' ? badge('done', 'Done') : badge('skip', 'Not done'),
             ` Signed by ${who(rec.by)} · ${fmtDateTime(rec.at)}`),
+        rec.params && Object.keys(rec.params).length ? h('p', { class: 'small muted' }, 'As done:') : null,
         paramsList(rec.params),
         rec.implement_batch ? h('p', { class: 'small' }, 'Implements / batch: ', h('strong', null, rec.implement_batch)) : null,
         rec.notes ? h('p', { class: 'small' }, 'Notes: ', rec.notes) : null);
@@ -223,7 +224,8 @@ startPage({
         if (!sid) throw new Error('No session chosen: open a session from a client page.');
         let client = null;
 
-        function draw(s) {
+        function draw(fresh) {
+            const s = withReasons(fresh);
             const signed = isSigned(s);
             const cur = signed ? null : currentStep(s);
             const crumbs = [{ href: '/', label: 'Clients' }];
@@ -290,7 +292,19 @@ startPage({
             if (curCard && document.activeElement === document.body) curCard.scrollIntoView({ block: 'start' });
         }
 
-        const s = await api.get(`/api/sessions/${sid}`);
+        // The session's steps carry what is needed to run them; the reasons and titles are in
+        // its frozen plan: join them by step name.
+        function withReasons(sess) {
+            const planSteps = (sess.plan && sess.plan.steps) || [];
+            for (const st of sess.steps || []) {
+                const ps = planSteps.find((p) => p.step === st.step);
+                if (!ps) continue;
+                if (!st.reasons) st.reasons = ps.reasons;
+                if (!st.title) st.title = ps.title;
+            }
+            return sess;
+        }
+        const s = withReasons(await api.get(`/api/sessions/${sid}`));
         try { client = await api.get(`/api/clients/${s.client_id}`); } catch (e) { client = null; }
         draw(s);
     },

@@ -6,7 +6,8 @@
  * --json` (it carries visit_date, client id, skin type and each step's action and params).
  * Output in memory: JSON, a printable one-page HTML handout, an RFC 5545 calendar (libical).
  * Strings returned through char ** are malloc'd and NUL-terminated: caller free()s.
- * A pc_aftercare is immutable after it is built; it may be read from several threads. */
+ * A pc_aftercare is immutable after it is built; it may be read from several threads, and
+ * several threads may build calendars at once (libical's lazy UTC set-up runs once). */
 #ifndef PORECLEAR_AFTERCARE_H
 #define PORECLEAR_AFTERCARE_H
 

@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <libical/ical.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -474,13 +475,23 @@ static void add_alarm(icalcomponent *ev, const char *trigger, const char *text)
     icalcomponent_add_component(ev, al);
 }
 
+/* libical builds its UTC zone (and reads its zone table) lazily on first use: do that once,
+ * under pthread_once, so that server threads may write calendars at the same time. */
+static pthread_once_t utc_once = PTHREAD_ONCE_INIT;
+static icaltimezone *utc_zone;
+static void init_utc(void)
+{
+    utc_zone = icaltimezone_get_utc_timezone();
+}
+
 int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, char **out)
 {
     icalcomponent *cal = NULL;
     char *ics = NULL, summary[256], rr[128], until[16];
     int rc = PC_ERR_INTERNAL;
     time_t now = dtstamp > 0 ? (time_t)dtstamp : time(NULL);
-    struct icaltimetype stamp = icaltime_from_timet_with_zone(now, 0, icaltimezone_get_utc_timezone());
+    pthread_once(&utc_once, init_utc);
+    struct icaltimetype stamp = icaltime_from_timet_with_zone(now, 0, utc_zone);
 
     cal = icalcomponent_vanew(ICAL_VCALENDAR_COMPONENT, icalproperty_new_version("2.0"),
                               icalproperty_new_prodid("-//poreclear//aftercare " PC_VERSION "//EN"),

@@ -335,9 +335,15 @@ test('certification: an uncertified practitioner is refused extraction by the se
     await shot(page, '12-extraction-refused');
 });
 
-test('admin: audit log and protocol defaults are readable', async (t) => {
+test('clients list and search; admin audit log and protocol defaults are readable', async (t) => {
     if (!need(t, 'admin')) return;
     const page = state.admin;
+    await goto(page, '/');
+    await page.waitForSelector('#client-results li');
+    assert.ok(await page.locator('#client-results li').count() >= 3, 'the client list shows the clients');
+    await page.fill('#client-q', 'pace');
+    await page.waitForFunction(() => document.querySelectorAll('#client-results li').length === 1);
+    await shot(page, '15-clients-search');
     await goto(page, '/admin#audit');
     await page.waitForSelector('#audit-table tbody tr');
     await shot(page, '13-admin-audit');

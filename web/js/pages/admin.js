@@ -189,8 +189,8 @@ async function auditTab(box) {
     const uId = uid('auser');
     const filters = h('form', { class: 'card', id: 'audit-filter', novalidate: true },
         h('div', { class: 'grid-2' },
-            h('div', { class: 'field' }, h('label', { for: cId }, 'Client id'), h('input', { type: 'number', id: cId, name: 'client_id', min: 1, inputmode: 'numeric' })),
-            h('div', { class: 'field' }, h('label', { for: uId }, 'User id'), h('input', { type: 'number', id: uId, name: 'user_id', min: 1, inputmode: 'numeric' }))),
+            h('div', { class: 'field' }, h('label', { for: cId }, 'Client number'), h('p', { class: 'hint' }, 'The # shown in the log; empty for all clients.'), h('input', { type: 'number', id: cId, name: 'client_id', min: 1, inputmode: 'numeric' })),
+            h('div', { class: 'field' }, h('label', { for: uId }, 'User'), h('select', { id: uId, name: 'user_id' }, h('option', { value: '' }, 'Everyone')))),
         h('button', { type: 'submit', class: 'primary' }, 'Filter'));
     const body = h('tbody');
     const more = h('button', { type: 'button', id: 'audit-more', hidden: true }, 'Older entries');
@@ -202,7 +202,7 @@ async function auditTab(box) {
         }));
         const entries = res.entries || [];
         body.append(...entries.map((e) => h('tr', null,
-            h('td', { class: 'nowrap' }, fmtDateTime(e.at)),
+            h('td', { class: 'nowrap' }, new Date(e.at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' })),
             h('td', null, e.user ? (e.user.display_name || e.user.username) : '—'),
             h('td', null, h('code', null, e.action)),
             h('td', null, e.client_id ? h('a', { href: `/client?id=${e.client_id}` }, `#${e.client_id}`) : '—'),
@@ -221,6 +221,10 @@ async function auditTab(box) {
             h('thead', null, h('tr', null, h('th', null, 'When'), h('th', null, 'Who'), h('th', null, 'Action'), h('th', null, 'Client'), h('th', null, 'Detail'))),
             body)),
         more);
+    try {
+        const res = await api.get('/api/users');
+        filters.user_id.append(...res.users.map((u) => h('option', { value: u.id }, `${u.display_name || u.username} (${u.username})`)));
+    } catch (e) { /* the filter still works for everyone */ }
     await load(true);
 }
 

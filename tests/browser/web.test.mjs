@@ -133,6 +133,9 @@ async function currentStep(page) {
     return li.getAttribute('data-step');
 }
 
+// A date `days` before today, YYYY-MM-DD (server and browser share the machine's clock).
+const daysAgo = (days) => new Date(Date.now() - days * 86400e3).toISOString().slice(0, 10);
+
 const clockSeconds = (s) => { const [m, sec] = s.trim().split(':').map(Number); return m * 60 + sec; };
 
 before(async () => {
@@ -191,7 +194,7 @@ test('pacemaker: high frequency is shown blocked with its reason and source', as
     state.pia = page;
     const id = await createClient(page, 'Paula Pacemaker', '1961-03-14');
     state.paula = id;
-    await fillIntake(page, id, { implants: ['pacemaker'] });
+    await fillIntake(page, id, { implants: ['pacemaker'], meds: [['doxycycline', daysAgo(60)]] });
     await page.waitForSelector('#intake-history');
     assert.match(await page.textContent('#intake-history'), /Version 1/);
     await shot(page, '03-client');
@@ -230,7 +233,7 @@ test('blocked plan: unmistakable, and cannot start until a review with a reason'
     assert.doesNotMatch(await page.textContent('#start'), /Cannot start yet/, 'after the review only consent is missing');
 });
 
-test('intake: every field of the form is present and a new version is dated', async (t) => {
+test('intake: every field is on the form; an update is saved as a new dated version', async (t) => {
     if (!need(t, 'pia', 'paula')) return;
     const page = state.pia;
     await goto(page, `/intake?client=${state.paula}`);
@@ -239,7 +242,18 @@ test('intake: every field of the form is present and a new version is dated', as
         'input[name="allergies"]', '#add-medications', '#add-recent_procedures']) {
         assert.ok(await page.locator(sel).count() > 0, `intake form has ${sel}`);
     }
+    assert.equal(await page.inputValue('li[data-row="medications"] [data-part="name"]'), 'doxycycline', 'the form starts from the latest version');
+    await page.click('#recent_procedures-quick-label + .quick-add button[data-add="waxing"]');
+    const row = page.locator('li[data-row="recent_procedures"]').last();
+    await row.locator('[data-part="date"]').fill(daysAgo(30));
+    await row.locator('[data-part="extra"]').fill('upper lip');
     await shot(page, '05-intake');
+    await page.click('#intake-save');
+    await page.waitForURL(/saved=intake&v=2/);
+    const history = await page.textContent('#intake-history');
+    assert.match(history, /Version 2/);
+    assert.match(history, /Version 1/, 'the earlier version is kept');
+    assert.match(history, /Facial waxing/);
 });
 
 test('session: runs through every step with countdowns that survive a reload, then is signed', async (t) => {

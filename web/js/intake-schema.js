@@ -86,11 +86,16 @@ function names(list) {
     if (!Array.isArray(list)) return [];
     return list.map((e) => (typeof e === 'string' ? e : (e && (e.name || e.code || e.id)) || '')).filter(Boolean);
 }
-function dated(list, nameKey, dateKey) {
+function dated(list, nameKey, dateKey, extraKey) {
     if (!Array.isArray(list)) return [];
     return list.map((e) => (typeof e === 'string'
-        ? { name: e, date: '' }
-        : { name: (e && (e[nameKey] || e.name || e.kind)) || '', date: (e && e[dateKey]) || '' }))
+        ? { name: e, date: '', extra: '' }
+        : {
+            name: (e && (e[nameKey] || e.name || e.kind)) || '',
+            date: (e && e[dateKey]) || '',
+            extra: (e && e[extraKey]) || '',
+            notes: (e && e.notes) || '',
+        }))
         .filter((e) => e.name);
 }
 
@@ -106,10 +111,16 @@ export function fromIntake(intake) {
         conditions: names(i.conditions),
         implants: names(i.implants),
         allergies: names(i.allergies),
-        medications: dated(i.medications, 'name', 'last_taken'),
-        recent_procedures: dated(i.recent_procedures, 'kind', 'date'),
+        medications: dated(i.medications, 'name', 'last_taken', 'dose'),
+        recent_procedures: dated(i.recent_procedures, 'kind', 'date', 'area'),
         notes: typeof i.notes === 'string' ? i.notes : '',
     };
+}
+
+function compact(o) {
+    const out = {};
+    for (const [k, v] of Object.entries(o)) if (v !== undefined && v !== null && v !== '') out[k] = v;
+    return out;
 }
 
 // The form's model → the intake JSON the server validates (docs/intake.md; lib/protocol/intake.c:
@@ -125,9 +136,10 @@ export function toIntake(m) {
         breastfeeding: Boolean(m.breastfeeding),
         implants: m.implants,
         allergies: m.allergies,
-        medications: m.medications.map((e) => (e.date ? { name: e.name, last_taken: e.date } : { name: e.name })),
-        // a procedure's date is required by the schema; a medication's last_taken is optional
-        recent_procedures: m.recent_procedures.map((e) => ({ kind: e.name, date: e.date })),
+        // a medication's last_taken is optional (absent = still taking it); a procedure's date is
+        // required. Per-entry notes are not on the form but are kept from the previous version.
+        medications: m.medications.map((e) => compact({ name: e.name, last_taken: e.date, dose: e.extra, notes: e.notes })),
+        recent_procedures: m.recent_procedures.map((e) => compact({ kind: e.name, date: e.date, area: e.extra, notes: e.notes })),
     };
     if (m.notes) out.notes = m.notes;
     return out;

@@ -47,21 +47,25 @@ function checklist(name, legend, hint, table, selected) {
 }
 
 // Rows of [name, date] for medications (last taken) and recent procedures (when).
-function datedList(name, legend, hint, table, dateLabel, dateHint, rows) {
+function datedList(name, legend, hint, table, dateLabel, dateHint, rows, extraKey, extraLabel) {
     const listId = uid(`${name}-names`);
     const datalist = h('datalist', { id: listId }, table.map(([v, label]) => h('option', { value: v }, label)));
     const ul = h('ul', { class: 'repeat-list', id: `list-${name}` });
     function addRow(entry) {
         const nId = uid(`${name}-name`);
         const dId = uid(`${name}-date`);
+        const xId = uid(`${name}-${extraKey}`);
         const remove = h('button', { type: 'button', class: 'danger', 'aria-label': 'Remove this row' }, 'Remove');
-        const li = h('li', { class: 'inline-fields', 'data-row': name },
+        const li = h('li', { class: 'inline-fields', 'data-row': name, 'data-notes': entry.notes || null },
             h('div', { class: 'field' },
                 h('label', { for: nId }, 'Name'),
                 h('input', { type: 'text', id: nId, list: listId, 'data-part': 'name', value: entry.name || '', autocomplete: 'off', maxlength: 120 })),
             h('div', { class: 'field' },
                 h('label', { for: dId }, dateLabel),
                 h('input', { type: 'date', id: dId, 'data-part': 'date', value: entry.date || '', max: todayIso() })),
+            h('div', { class: 'field' },
+                h('label', { for: xId }, extraLabel, ' ', h('span', { class: 'muted small' }, '(optional)')),
+                h('input', { type: 'text', id: xId, 'data-part': 'extra', value: entry.extra || '', autocomplete: 'off', maxlength: 200 })),
             remove);
         remove.addEventListener('click', () => li.remove());
         ul.append(li);
@@ -90,7 +94,8 @@ function readRows(form, name) {
     for (const li of form.querySelectorAll(`li[data-row="${name}"]`)) {
         const n = li.querySelector('[data-part="name"]').value.trim();
         const d = li.querySelector('[data-part="date"]').value;
-        if (n) out.push({ name: n, date: d });
+        const x = li.querySelector('[data-part="extra"]').value.trim();
+        if (n) out.push({ name: n, date: d, extra: x, notes: li.dataset.notes || '' });
     }
     return out;
 }
@@ -140,9 +145,9 @@ startPage({
             checklist('conditions', 'Health and skin conditions', 'Tick everything the client has now (or had recently where noted).', CONDITIONS, m.conditions),
             checklist('allergies', 'Allergies', 'Products, ingredients or materials the client reacts to. Type in anything not listed (fragrance, latex, nuts…): an allergy the protocol does not know sends the plan for a review.', ALLERGIES, m.allergies),
             datedList('medications', 'Medications and skin products', 'Tablets and creams, now or in the last 12 months.', MEDICATIONS,
-                'Last taken', 'Give the date it was last taken (today if still taking it).', m.medications),
+                'Last taken', 'Give the date it was last taken; leave the date empty if the client still takes it.', m.medications, 'dose', 'Dose'),
             datedList('recent_procedures', 'Recent treatments and procedures', 'Peels, injections, laser, surgery or waxing on the face in the last year.', PROCEDURES,
-                'Date', 'Give the date of the treatment.', m.recent_procedures),
+                'Date', 'The date of the treatment is needed: the rules count days from it.', m.recent_procedures, 'area', 'Area'),
             h('fieldset', { id: 'fs-notes' },
                 h('legend', null, 'Notes'),
                 h('label', { for: 'intake-notes', class: 'visually-hidden' }, 'Notes'),

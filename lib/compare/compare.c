@@ -199,7 +199,6 @@ static int analyse(pc_ctx *ctx, const pc_image *img, const uint8_t *roi,
 static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B,
                          const pc_image *before, const pc_image *aligned, pc_match **out,
                          size_t *n_out);
-static int is_comedone(pc_finding_type t);
 
 typedef struct region_stats {
     double clogged, comedones, area;
@@ -222,16 +221,23 @@ typedef struct tile_rect {
     int ix0, iy0, ix1, iy1; /* its interior: where findings are counted */
 } tile_rect;
 
-static void region_of(const pc_analysis *a, const tile_rect *t, region_stats *r)
+/* Confirmed changes (appeared minus disappeared, after matching and the pixel check) inside
+ * a tile's interior (t NULL: everywhere): clogged pores (enlarged pores + blackheads),
+ * comedones (blackheads + whiteheads) and the congested area (pores, enlarged pores,
+ * blackheads, whiteheads; pixels). */
+static void confirmed_changes(const pc_match *m, size_t n, const tile_rect *t, region_stats *d)
 {
-    memset(r, 0, sizeof *r);
-    for (size_t i = 0; i < a->n_findings; i++) {
-        const pc_finding *f = &a->findings[i];
-        if (f->x < t->ix0 || f->x >= t->ix1 || f->y < t->iy0 || f->y >= t->iy1) continue;
-        if (f->type == PC_FIND_ENLARGED_PORE || f->type == PC_FIND_BLACKHEAD) r->clogged += 1;
-        if (f->type == PC_FIND_BLACKHEAD || f->type == PC_FIND_WHITEHEAD) r->comedones += 1;
+    memset(d, 0, sizeof *d);
+    for (size_t i = 0; i < n; i++) {
+        const pc_match *x = &m[i];
+        if (x->kind == PC_MATCH_STAYED) continue;
+        const pc_finding *f = x->kind == PC_MATCH_APPEARED ? &x->after : &x->before;
+        if (t && (f->x < t->ix0 || f->x >= t->ix1 || f->y < t->iy0 || f->y >= t->iy1)) continue;
+        double sign = x->kind == PC_MATCH_APPEARED ? 1 : -1;
+        if (f->type == PC_FIND_ENLARGED_PORE || f->type == PC_FIND_BLACKHEAD) d->clogged += sign;
+        if (f->type == PC_FIND_BLACKHEAD || f->type == PC_FIND_WHITEHEAD) d->comedones += sign;
         if (f->type != PC_FIND_PAPULE && f->type != PC_FIND_PUSTULE)
-            r->area += M_PI * (double)f->r * f->r;
+            d->area += sign * M_PI * (double)f->r * f->r;
     }
 }
 
@@ -338,28 +344,17 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
         goto out;
     double s_clog = 0, s_com = 0, s_area = 0, d_clog = 0, d_com = 0, d_area = 0;
     for (int k = 0; k < n; k++) {
-        region_stats rb, rp;
-        region_of(base, &tiles[k], &rb);
-        region_of(pa, &tiles[k], &rp);
-        s_clog += (rp.clogged - rb.clogged) * (rp.clogged - rb.clogged);
-        s_area += (rp.area - rb.area) * (rp.area - rb.area);
-        d_clog += rp.clogged - rb.clogged;
-        /* comedones as pc_compare counts them: before - disappeared + appeared */
-        double dc = 0;
-        for (size_t m = 0; m < n_matches; m++) {
-            const pc_match *x = &matches[m];
-            const pc_finding *f = x->kind == PC_MATCH_APPEARED ? &x->after : &x->before;
-            if (x->kind == PC_MATCH_STAYED || !is_comedone(f->type) || f->x < tiles[k].ix0 ||
-                f->x >= tiles[k].ix1 || f->y < tiles[k].iy0 || f->y >= tiles[k].iy1)
-                continue;
-            dc += x->kind == PC_MATCH_APPEARED ? 1 : -1;
-        }
-        s_com += dc * dc;
-        d_com += dc;
-        d_area += rp.area - rb.area;
+        region_stats d;
+        confirmed_changes(matches, n_matches, &tiles[k], &d);
+        s_clog += d.clogged * d.clogged;
+        s_com += d.comedones * d.comedones;
+        s_area += d.area * d.area;
+        d_clog += d.clogged;
+        d_com += d.comedones;
+        d_area += d.area;
         if (getenv("PC_COMPARE_DEBUG"))
-            fprintf(stderr, "tile %d: clogged %.0f/%.0f comedones %.0f/%.0f area %.0f/%.0f\n", k,
-                    rb.clogged, rp.clogged, rb.comedones, rp.comedones, rb.area, rp.area);
+            fprintf(stderr, "tile %d: clogged %+.0f comedones %+.0f area %+.0f\n", k, d.clogged,
+                    d.comedones, d.area);
     }
     double skin = base->skin_pixels > 0 ? (double)base->skin_pixels : 1.0;
     double per_area = base->px_per_mm > 0 ? base->px_per_mm * base->px_per_mm * 100.0 / skin
@@ -387,11 +382,13 @@ static int is_lesion(pc_finding_type t)
            t == PC_FIND_PUSTULE;
 }
 
-static int same_group(pc_finding_type a, pc_finding_type b)
+/* Findings match within a group: pore-like (pore, enlarged pore), comedones (blackhead,
+ * whitehead), inflamed (papule, pustule). */
+static int group_of(pc_finding_type t)
 {
-    int ca = a == PC_FIND_BLACKHEAD || a == PC_FIND_WHITEHEAD;
-    int cb = b == PC_FIND_BLACKHEAD || b == PC_FIND_WHITEHEAD;
-    return ca == cb;
+    return t == PC_FIND_PORE || t == PC_FIND_ENLARGED_PORE ? 0
+           : t == PC_FIND_BLACKHEAD || t == PC_FIND_WHITEHEAD ? 1
+                                                                : 2;
 }
 
 typedef struct cand {
@@ -447,7 +444,7 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
     pc_match *matches = NULL;
     size_t na = A->n_findings, nb = B->n_findings, nc = 0, cap = 0;
     cand *cs = NULL;
-    int *ma = NULL, *mb = NULL, rc = PC_OK;
+    int *ma = NULL, *mb = NULL, *head = NULL, *next = NULL, rc = PC_OK;
     ma = malloc((na + 1) * sizeof *ma);
     mb = malloc((nb + 1) * sizeof *mb);
     if (!ma || !mb) {
@@ -456,28 +453,52 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
     }
     for (size_t i = 0; i < na; i++) ma[i] = -1;
     for (size_t j = 0; j < nb; j++) mb[j] = -1;
+    /* Bucket B's findings on a grid of cells as wide as the largest tolerance. */
+    float rmax_all = 0;
+    for (size_t i = 0; i < na; i++) rmax_all = fmaxf(rmax_all, A->findings[i].r);
+    for (size_t j = 0; j < nb; j++) rmax_all = fmaxf(rmax_all, B->findings[j].r);
+    const float cell = fmaxf(4.0f, 1.5f * rmax_all) + 1.0f;
+    const int gw = (int)(B->width / cell) + 1, gh = (int)(B->height / cell) + 1;
+    head = malloc(((size_t)gw * gh + 1) * sizeof *head);
+    next = malloc((nb + 1) * sizeof *next);
+    if (!head || !next) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
+        goto out;
+    }
+    for (size_t k = 0; k < (size_t)gw * gh; k++) head[k] = -1;
+    for (size_t j = 0; j < nb; j++) {
+        int gx = (int)(B->findings[j].x / cell), gy = (int)(B->findings[j].y / cell);
+        gx = gx < 0 ? 0 : gx >= gw ? gw - 1 : gx;
+        gy = gy < 0 ? 0 : gy >= gh ? gh - 1 : gy;
+        next[j] = head[(size_t)gy * gw + gx];
+        head[(size_t)gy * gw + gx] = (int)j;
+    }
     for (size_t i = 0; i < na; i++) {
         const pc_finding *f = &A->findings[i];
-        if (!is_lesion(f->type)) continue;
-        for (size_t j = 0; j < nb; j++) {
-            const pc_finding *g = &B->findings[j];
-            if (!is_lesion(g->type) || !same_group(f->type, g->type)) continue;
-            float rmax = f->r > g->r ? f->r : g->r;
-            float tol = 1.5f * rmax < 4.0f ? 4.0f : 1.5f * rmax;
-            float d = hypotf(f->x - g->x, f->y - g->y);
-            if (d > tol) continue;
-            if (nc == cap) {
-                size_t ncap = cap ? cap * 2 : 256;
-                cand *p = realloc(cs, ncap * sizeof *p);
-                if (!p) {
-                    rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
-                    goto out;
+        int cx = (int)(f->x / cell), cy = (int)(f->y / cell);
+        for (int gy = cy - 1; gy <= cy + 1; gy++)
+            for (int gx = cx - 1; gx <= cx + 1; gx++) {
+                if (gx < 0 || gy < 0 || gx >= gw || gy >= gh) continue;
+                for (int j = head[(size_t)gy * gw + gx]; j >= 0; j = next[j]) {
+                    const pc_finding *g = &B->findings[j];
+                    if (group_of(f->type) != group_of(g->type)) continue;
+                    float rmax = f->r > g->r ? f->r : g->r;
+                    float tol = 1.5f * rmax < 4.0f ? 4.0f : 1.5f * rmax;
+                    float d = hypotf(f->x - g->x, f->y - g->y);
+                    if (d > tol) continue;
+                    if (nc == cap) {
+                        size_t ncap = cap ? cap * 2 : 1024;
+                        cand *p = realloc(cs, ncap * sizeof *p);
+                        if (!p) {
+                            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
+                            goto out;
+                        }
+                        cs = p;
+                        cap = ncap;
+                    }
+                    cs[nc++] = (cand){d, (int)i, j};
                 }
-                cs = p;
-                cap = ncap;
             }
-            cs[nc++] = (cand){d, (int)i, (int)j};
-        }
     }
     if (nc) qsort(cs, nc, sizeof *cs, cand_cmp);
     for (size_t k = 0; k < nc; k++)
@@ -488,20 +509,19 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
     /* An unmatched lesion whose spot still shows most of its contrast in the other photo
      * stayed (the detector just missed it there): match it to itself (-2). */
     for (size_t i = 0; i < na; i++) {
-        if (!is_lesion(A->findings[i].type) || ma[i] >= 0) continue;
+        if (ma[i] >= 0) continue;
         double seen = lesion_contrast(before, &A->findings[i]);
         if (seen > 0 && lesion_contrast(aligned, &A->findings[i]) >= LESION_KEEP_SHARE * seen)
             ma[i] = -2;
     }
     for (size_t j = 0; j < nb; j++) {
-        if (!is_lesion(B->findings[j].type) || mb[j] >= 0) continue;
+        if (mb[j] >= 0) continue;
         double seen = lesion_contrast(aligned, &B->findings[j]);
         if (seen > 0 && lesion_contrast(before, &B->findings[j]) >= LESION_KEEP_SHARE * seen)
             mb[j] = -2;
     }
-    size_t total = 0;
-    for (size_t i = 0; i < na; i++) total += is_lesion(A->findings[i].type);
-    for (size_t j = 0; j < nb; j++) total += is_lesion(B->findings[j].type) && mb[j] == -1;
+    size_t total = na;
+    for (size_t j = 0; j < nb; j++) total += mb[j] == -1;
     matches = calloc(total + 1, sizeof *matches);
     if (!matches) {
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
@@ -509,7 +529,6 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
     }
     size_t m = 0;
     for (size_t i = 0; i < na; i++) {
-        if (!is_lesion(A->findings[i].type)) continue;
         pc_match *x = &matches[m++];
         x->before = A->findings[i];
         if (ma[i] >= 0 || ma[i] == -2) {
@@ -520,7 +539,7 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
         }
     }
     for (size_t j = 0; j < nb; j++) {
-        if (!is_lesion(B->findings[j].type) || mb[j] != -1) continue;
+        if (mb[j] != -1) continue;
         pc_match *x = &matches[m++];
         x->kind = PC_MATCH_APPEARED;
         x->after = B->findings[j];
@@ -529,6 +548,8 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
     *n_out = m;
     matches = NULL;
 out:
+    free(head);
+    free(next);
     free(matches);
     free(cs);
     free(ma);
@@ -536,29 +557,28 @@ out:
     return rc;
 }
 
-static int is_comedone(pc_finding_type t)
-{
-    return t == PC_FIND_BLACKHEAD || t == PC_FIND_WHITEHEAD;
-}
 
-/* Matches of a comparison: counts, and the after findings in the after photo's pixels. */
-static int match_findings(pc_ctx *ctx, pc_comparison *c, const pc_image *before,
-                          const pc_image *aligned)
+/* The lesions (blackheads, whiteheads, papules, pustules) of all matches go into the
+ * comparison's lists, with the after findings in the after photo's pixels. */
+static int keep_lesion_matches(pc_ctx *ctx, pc_comparison *c, const pc_match *all, size_t n)
 {
-    int rc = match_lesions(ctx, c->before, c->after, before, aligned, &c->matches, &c->n_matches);
-    if (rc != PC_OK) return rc;
-    for (size_t k = 0; k < c->n_matches; k++) {
-        pc_match *x = &c->matches[k];
-        if (x->kind == PC_MATCH_DISAPPEARED) {
+    c->matches = calloc(n + 1, sizeof *c->matches);
+    if (!c->matches) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    for (size_t k = 0; k < n; k++) {
+        pc_match x = all[k];
+        const pc_finding *f = x.kind == PC_MATCH_APPEARED ? &x.after : &x.before;
+        if (!is_lesion(f->type)) continue;
+        if (x.kind == PC_MATCH_DISAPPEARED) {
             c->n_disappeared++;
-            continue;
+        } else {
+            if (x.kind == PC_MATCH_STAYED) c->n_stayed++;
+            else c->n_appeared++;
+            double xa, ya;
+            pc_transform_apply(&c->align.t, c->width, c->height, x.after.x, x.after.y, &xa, &ya);
+            x.after_x = (float)xa;
+            x.after_y = (float)ya;
         }
-        if (x->kind == PC_MATCH_STAYED) c->n_stayed++;
-        else c->n_appeared++;
-        double xa, ya;
-        pc_transform_apply(&c->align.t, c->width, c->height, x->after.x, x->after.y, &xa, &ya);
-        x->after_x = (float)xa;
-        x->after_y = (float)ya;
+        c->matches[c->n_matches++] = x;
     }
     return PC_OK;
 }
@@ -587,7 +607,9 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     pc_compare_opts opts;
     pc_comparison *c = NULL;
     pc_image *aligned = NULL;
-    uint8_t *shared = NULL;
+    uint8_t *shared = NULL, *skin_roi = NULL;
+    pc_match *all = NULL;
+    size_t n_all = 0;
     int rc;
     if (opts_in)
         opts = *opts_in;
@@ -625,17 +647,27 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         goto out;
     }
     skin_gains(before, aligned, c->before->skin_mask, shared, c->gain);
+    /* The after photo (and the noise mosaic) are measured on the before photo's shared skin:
+     * the same area in both, so a lesion is never "new" only because the after photo's skin
+     * mask reached further (hair line, brows, shadows). */
+    skin_roi = malloc((size_t)W * H);
+    if (!skin_roi) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    for (size_t i = 0; i < (size_t)W * H; i++)
+        skin_roi[i] = shared[i] && (!c->before->skin_mask || c->before->skin_mask[i]) ? 255 : 0;
     apply_gains(aligned, c->gain);
     /* The after photo is analysed on a second thread while this one estimates the noise
      * (both need only the before analysis); each thread has its own pc_ctx. */
     pc_progress(ctx, 0.45, "analysing the after photo, estimating noise");
-    after_job job = {aligned, shared, &opts.analysis, NULL, PC_OK, {0}};
+    after_job job = {aligned, skin_roi, &opts.analysis, NULL, PC_OK, {0}};
     pc_ctx_init(&job.ctx);
     pthread_t th;
     int threaded = pthread_create(&th, NULL, after_worker, &job) == 0;
     if (!threaded) after_worker(&job);
     double noise[PC_BENEFIT_N], vb[PC_BENEFIT_N], va[PC_BENEFIT_N];
-    rc = estimate_noise(ctx, before, shared, c->before, &opts, noise);
+    rc = estimate_noise(ctx, before, skin_roi, c->before, &opts, noise);
     if (threaded) pthread_join(th, NULL);
     c->after = job.result;
     if (rc != PC_OK) goto out;
@@ -643,18 +675,24 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         rc = pc_error(ctx, job.status, "%s", pc_errmsg(&job.ctx));
         goto out;
     }
-    if ((rc = match_findings(ctx, c, before, aligned)) != PC_OK) goto out;
+    if ((rc = match_lesions(ctx, c->before, c->after, before, aligned, &all, &n_all)) != PC_OK ||
+        (rc = keep_lesion_matches(ctx, c, all, n_all)) != PC_OK)
+        goto out;
     benefit_values(c->before, vb);
     benefit_values(c->after, va);
-    /* Comedones after = before - disappeared + appeared: lesions matched between the photos
-     * and confirmed on their pixels, so a detector flip on an unchanged lesion is no change. */
-    va[PC_BENEFIT_COMEDONES] = vb[PC_BENEFIT_COMEDONES];
-    for (size_t k = 0; k < c->n_matches; k++) {
-        const pc_match *x = &c->matches[k];
-        if (x->kind == PC_MATCH_DISAPPEARED && is_comedone(x->before.type))
-            va[PC_BENEFIT_COMEDONES] -= 1;
-        else if (x->kind == PC_MATCH_APPEARED && is_comedone(x->after.type))
-            va[PC_BENEFIT_COMEDONES] += 1;
+    /* Counts and areas after = before + confirmed changes (findings matched between the
+     * photos, unmatched ones checked on the pixels of both): a detector flip on an unchanged
+     * pore or comedone is no change. The clarity score is the after analysis's own. */
+    {
+        region_stats d;
+        confirmed_changes(all, n_all, NULL, &d);
+        double skin = c->before->skin_pixels > 0 ? (double)c->before->skin_pixels : 1.0;
+        double per_area = c->before->px_per_mm > 0
+                              ? c->before->px_per_mm * c->before->px_per_mm * 100.0 / skin
+                              : 1e6 / skin;
+        va[PC_BENEFIT_PORES] = vb[PC_BENEFIT_PORES] + d.clogged * per_area;
+        va[PC_BENEFIT_COMEDONES] = vb[PC_BENEFIT_COMEDONES] + d.comedones;
+        va[PC_BENEFIT_ABSORPTION] = vb[PC_BENEFIT_ABSORPTION] + 100.0 * d.area / skin;
     }
     for (int b = 0; b < PC_BENEFIT_N; b++) {
         pc_benefit *x = &c->benefits[b];
@@ -687,6 +725,8 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
 out:
     pc_image_free(aligned);
     free(shared);
+    free(skin_roi);
+    free(all);
     if (rc == PC_OK)
         *out = c;
     else

@@ -359,7 +359,7 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
                "table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }\n"
                "th { font-weight: 600; } .until { white-space: nowrap; } .next { border: 2px solid #111; padding: 3mm; margin-top: 5mm; font-size: 12pt; }\n"
                "ul { margin: 0; padding-left: 5mm; } .meta { color: #444; } footer { margin-top: 4mm; font-size: 8pt; color: #555; }\n"
-               "@media print { body { max-width: none; } }\n"
+               "@media screen { body { padding: 10mm 0; } }\n@media print { body { max-width: none; } }\n"
                "</style>\n</head>\n<body>\n<h1>After your deep pore cleansing facial</h1>\n<p class=\"meta\">Client ");
     sb_esc(&b, ac->client_id);
     long_date(ac->visit_days, date, sizeof date);

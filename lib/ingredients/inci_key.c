@@ -90,22 +90,32 @@ size_t pc_inci_key_unbracketed(const char *name, size_t len, char *key, int *wor
 
 #define OCR_COST 0.3
 
-static bool ocr_pair(char a, char b)
+/* The OCR class of a character: two characters of one class are an OCR confusion
+ * (0/o, 1/l/i, 5/s, 8/b, 2/z, c/e, f/r). */
+static unsigned char ocr_class(unsigned char c)
 {
-    static const char *const pairs[] = {"0o", "1l", "1i", "li", "5s", "8b", "2z", "ce", "fr"};
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++)
-        if ((pairs[i][0] == a && pairs[i][1] == b) || (pairs[i][0] == b && pairs[i][1] == a))
-            return true;
-    return false;
+    switch (c) {
+    case '0': return 'o';
+    case '1': case 'i': return 'l';
+    case '5': return 's';
+    case '8': return 'b';
+    case '2': return 'z';
+    case 'e': return 'c';
+    case 'f': return 'r';
+    default: return c;
+    }
 }
 
 /* Two characters read as one: rn ↔ m, cl ↔ d, vv ↔ w, ii ↔ u. */
 static bool ocr_split(const char *two, char one)
 {
-    static const char *const splits[] = {"rnm", "cld", "vvw", "iiu"};
-    for (size_t i = 0; i < sizeof splits / sizeof splits[0]; i++)
-        if (splits[i][0] == two[0] && splits[i][1] == two[1] && splits[i][2] == one) return true;
-    return false;
+    switch (one) {
+    case 'm': return two[0] == 'r' && two[1] == 'n';
+    case 'd': return two[0] == 'c' && two[1] == 'l';
+    case 'w': return two[0] == 'v' && two[1] == 'v';
+    case 'u': return two[0] == 'i' && two[1] == 'i';
+    default: return false;
+    }
 }
 
 double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, double limit)
@@ -118,17 +128,19 @@ double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, doubl
     double prev_min = 0;
     for (size_t i = 1; i <= na; i++) {
         double row_min = d[i][0];
+        unsigned char ca = (unsigned char)a[i - 1], ka = ocr_class(ca);
         for (size_t j = 1; j <= nb; j++) {
-            double sub = a[i - 1] == b[j - 1] ? 0 : ocr_pair(a[i - 1], b[j - 1]) ? OCR_COST : 1;
+            unsigned char cb = (unsigned char)b[j - 1];
+            double sub = ca == cb ? 0 : ka == ocr_class(cb) ? OCR_COST : 1;
             double v = d[i - 1][j - 1] + sub;
             if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
             if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
-            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+            if (i > 1 && j > 1 && ca == (unsigned char)b[j - 2] && a[i - 2] == b[j - 1] &&
                 d[i - 2][j - 2] + 1 < v)
                 v = d[i - 2][j - 2] + 1;
-            if (i > 1 && ocr_split(a + i - 2, b[j - 1]) && d[i - 2][j - 1] + OCR_COST < v)
+            if (i > 1 && ocr_split(a + i - 2, (char)cb) && d[i - 2][j - 1] + OCR_COST < v)
                 v = d[i - 2][j - 1] + OCR_COST;
-            if (j > 1 && ocr_split(b + j - 2, a[i - 1]) && d[i - 1][j - 2] + OCR_COST < v)
+            if (j > 1 && ocr_split(b + j - 2, (char)ca) && d[i - 1][j - 2] + OCR_COST < v)
                 v = d[i - 1][j - 2] + OCR_COST;
             d[i][j] = v;
             if (v < row_min) row_min = v;

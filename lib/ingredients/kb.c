@@ -17,14 +17,17 @@
 #define FUZZY_MIN_KEY 5     /* shorter keys are matched exactly only */
 #define FUZZY_MAX_KEY 64
 #define FUZZY_MAX_COST 3.0  /* never more than three edits, whatever the length */
-#define SUGGEST_MIN 0.6
+#define OCR_COST_HINT 0.3  /* folded keys equal: at least one OCR confusion apart */
+#define SUGGEST_MIN 0.8    /* nearest names shown as suggestions down to this confidence */
 
 typedef struct kb_name {
     const char *display; /* as written in the file */
     char *key;           /* normalised key (owned by kb->keys) */
     size_t key_len;
     int words;
-    uint64_t bigrams;    /* bit mask of hashed bigrams */
+    uint64_t bigrams[4]; /* 256-bit set of hashed bigrams of the OCR-folded key */
+    char *folded;        /* the OCR-folded key (owned by kb->keys) */
+    size_t folded_len;
     char digits[24];     /* digit signature (OCR-folded) */
     size_t entry;        /* index into kb->entries */
     bool synonym;
@@ -62,14 +65,60 @@ static uint64_t hash_key(const char *k, size_t n)
     return h;
 }
 
-static uint64_t bigram_mask(const char *k, size_t n)
+/* The key with OCR confusions folded to one spelling (0→o, 1/i→l, 5→s, 8→b, rn→m, cl→d,
+ * vv→w): an OCR misreading leaves the folded bigrams unchanged, so a count of missing bigrams
+ * bounds the number of real edits (one edit changes at most 3 bigrams). */
+static size_t ocr_fold(const char *k, size_t n, char *out)
 {
-    uint64_t m = 0;
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned v = ((unsigned char)k[i] * 31u + (unsigned char)k[i + 1]) * 2654435761u;
-        m |= 1ull << (v >> 26);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = k[i];
+        if (i + 1 < n && ((c == 'r' && k[i + 1] == 'n') || (c == 'c' && k[i + 1] == 'l') ||
+                          (c == 'v' && k[i + 1] == 'v'))) {
+            out[m++] = c == 'r' ? 'm' : c == 'c' ? 'd' : 'w';
+            i++;
+            continue;
+        }
+        switch (c) {
+        case '0': c = 'o'; break;
+        case '1': case 'i': c = 'l'; break;
+        case '5': c = 's'; break;
+        case '8': c = 'b'; break;
+        case 'e': c = 'c'; break; /* c/e and f/r are OCR pairs of pc_ocr_distance too */
+        case 'f': c = 'r'; break;
+        case '2': c = 'z'; break;
+        default: break;
+        }
+        out[m++] = c;
     }
     return m;
+}
+
+static void bigram_set(const char *key, size_t n, uint64_t set[4])
+{
+    char f[PC_KEY_MAX + 1];
+    size_t m = ocr_fold(key, n, f);
+    set[0] = set[1] = set[2] = set[3] = 0;
+    for (size_t i = 0; i + 1 < m; i++) {
+        uint32_t v = ((uint32_t)(unsigned char)f[i] * 31u + (unsigned char)f[i + 1]) * 2654435761u;
+        unsigned bit = v >> 24;
+        set[bit >> 6] |= 1ull << (bit & 63);
+    }
+}
+
+static inline int popcount64(uint64_t x)
+{
+    /* SWAR popcount: no libgcc call when the target lacks POPCNT */
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
+static int missing_bits(const uint64_t a[4], const uint64_t b[4])
+{
+    return popcount64(a[0] & ~b[0]) + popcount64(a[1] & ~b[1]) + popcount64(a[2] & ~b[2]) +
+           popcount64(a[3] & ~b[3]);
 }
 
 /* The digits of a key, with o / l / i next to a digit read as 0 / 1 / 1 (OCR). */
@@ -301,7 +350,12 @@ static int add_name(loader *ld, const char *display, size_t entry, bool synonym)
     nm->display = display;
     nm->key_len = n;
     nm->words = words;
-    nm->bigrams = bigram_mask(key, n);
+    bigram_set(key, n, nm->bigrams);
+    char folded[PC_KEY_MAX + 1];
+    size_t fn = ocr_fold(key, n, folded);
+    folded[fn] = '\0';
+    if ((rc = add_key(kb, ld->ctx, folded, fn, &nm->folded)) != PC_OK) return rc;
+    nm->folded_len = fn;
     digit_signature(key, n, nm->digits, sizeof nm->digits);
     nm->entry = entry;
     nm->synonym = synonym;
@@ -535,7 +589,7 @@ int pc_kb_load_texts(pc_ctx *ctx, const char *sources, size_t sources_len, const
         total += lens[i];
     }
     /* every key is at most as long as its name, plus a NUL */
-    kb->keys_cap = total + 16;
+    kb->keys_cap = 2 * total + 16; /* keys and folded keys */
     kb->keys = malloc(kb->keys_cap);
     if (!kb->keys) {
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory loading the knowledge base");
@@ -671,30 +725,83 @@ static size_t lookup_piece(const pc_kb *kb, const char *s, size_t n)
     return kn ? table_find(kb, key, kn) : SIZE_MAX;
 }
 
-/* Best fuzzy candidate for a key. */
-static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, double *best_conf,
-                  size_t *best)
+/* Unit-cost Levenshtein distance of pattern p (m <= 64, its match masks in peq) to text t:
+ * Myers' bit-parallel algorithm (Hyyro's formulation), O(n) word operations. */
+static int myers_distance(const uint64_t peq[256], size_t m, const char *t, size_t n)
+{
+    uint64_t pv = m == 64 ? ~0ull : (1ull << m) - 1, mv = 0;
+    uint64_t high = 1ull << (m - 1);
+    int score = (int)m;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t eq = peq[(unsigned char)t[i]];
+        uint64_t xv = eq | mv;
+        uint64_t xh = (((eq & pv) + pv) ^ pv) | eq;
+        uint64_t ph = mv | ~(xh | pv);
+        uint64_t mh = pv & xh;
+        if (ph & high)
+            score++;
+        else if (mh & high)
+            score--;
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | ~(xv | ph);
+        mv = ph & xv;
+    }
+    return score;
+}
+
+/* The fuzzy search of one key: the best candidate at or above min_conf (*best, *best_conf,
+ * from the weighted OCR distance), and the nearest candidate by folded edit distance as a
+ * suggestion (*near, *near_conf, approximate). */
+typedef struct fuzzy_result {
+    size_t best, near;
+    double best_conf, near_conf;
+} fuzzy_result;
+
+static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, double min_conf,
+                  fuzzy_result *fr)
 {
     if (kn < FUZZY_MIN_KEY || kn > FUZZY_MAX_KEY) return;
     char digits[24];
     digit_signature(key, kn, digits, sizeof digits);
-    uint64_t bg = bigram_mask(key, kn);
-    int need = __builtin_popcountll(bg) / 2;
+    uint64_t bg[4];
+    bigram_set(key, kn, bg);
+    char folded[PC_KEY_MAX + 1];
+    size_t fn = ocr_fold(key, kn, folded);
+    if (fn == 0 || fn > 64) return;
+    uint64_t peq[256];
+    memset(peq, 0, sizeof peq);
+    for (size_t i = 0; i < fn; i++) peq[(unsigned char)folded[i]] |= 1ull << i;
     size_t lo = kn > FUZZY_MIN_KEY + 3 ? kn - 3 : FUZZY_MIN_KEY;
     size_t hi = kn + 4 <= FUZZY_MAX_KEY + 5 ? kn + 4 : FUZZY_MAX_KEY + 5;
     for (size_t i = kb->by_len[lo]; i < kb->by_len[hi]; i++) {
         const kb_name *nm = &kb->names[i];
         if (nm->words != words) continue;
+        double longer = (double)(nm->key_len > kn ? nm->key_len : kn);
+        /* real (non-OCR) edits worth looking at: down to the suggestion level */
+        double slimit = (1.0 - SUGGEST_MIN) * longer;
+        if (slimit > FUZZY_MAX_COST) slimit = FUZZY_MAX_COST;
+        int sedits = (int)slimit;
+        if (missing_bits(bg, nm->bigrams) > 3 * sedits || missing_bits(nm->bigrams, bg) > 3 * sedits)
+            continue;
         if (strcmp(nm->digits, digits) != 0) continue;
-        if (__builtin_popcountll(nm->bigrams & bg) < need) continue;
-        size_t longer = nm->key_len > kn ? nm->key_len : kn;
-        double limit = FUZZY_MAX_COST;
+        /* OCR confusions cost nothing between folded keys; a transposition costs 2 there */
+        int fd = myers_distance(peq, fn, nm->folded, nm->folded_len);
+        if (fd > 2 * sedits) continue;
+        double approx = 1.0 - (fd ? (double)fd : OCR_COST_HINT) / longer;
+        if (approx > fr->near_conf) {
+            fr->near_conf = approx;
+            fr->near = i;
+        }
+        double limit = (1.0 - min_conf) * longer;
+        if (limit > FUZZY_MAX_COST) limit = FUZZY_MAX_COST;
+        if (fd > 2 * (int)limit) continue;
         double d = pc_ocr_distance(key, kn, nm->key, nm->key_len, limit);
         if (d > limit) continue;
-        double conf = 1.0 - d / (double)longer;
-        if (conf > *best_conf) {
-            *best_conf = conf;
-            *best = i;
+        double conf = 1.0 - d / longer;
+        if (conf > fr->best_conf) {
+            fr->best_conf = conf;
+            fr->best = i;
         }
     }
 }
@@ -794,19 +901,26 @@ static void match_name(const pc_kb *kb, const char *name, size_t len, double min
         }
     }
     /* 4: fuzzy, on the whole key and the key without brackets */
-    double best_conf = 0;
-    size_t best = SIZE_MAX;
-    fuzzy(kb, key, kn, words, &best_conf, &best);
-    if (un) fuzzy(kb, ukey, un, uwords, &best_conf, &best);
-    if (best == SIZE_MAX) return;
-    const kb_name *nm = &kb->names[best];
-    if (best_conf >= min_confidence) {
+    fuzzy_result fr = {SIZE_MAX, SIZE_MAX, 0, 0};
+    fuzzy(kb, key, kn, words, min_confidence, &fr);
+    if (un) fuzzy(kb, ukey, un, uwords, min_confidence, &fr);
+    if (fr.best != SIZE_MAX && fr.best_conf >= min_confidence) {
+        const kb_name *nm = &kb->names[fr.best];
         out->entry = &kb->entries[nm->entry];
         out->kind = PC_MATCH_FUZZY;
-        out->confidence = best_conf;
+        out->confidence = fr.best_conf;
         out->matched_name = nm->display;
-    } else if (best_conf >= SUGGEST_MIN) {
-        out->suggestion = kb->entries[nm->entry].inci;
-        out->suggestion_confidence = best_conf;
+        return;
+    }
+    if (fr.near != SIZE_MAX) {
+        /* the suggestion's confidence from the weighted distance */
+        const kb_name *nm = &kb->names[fr.near];
+        double longer = (double)(nm->key_len > kn ? nm->key_len : kn);
+        double d = pc_ocr_distance(key, kn, nm->key, nm->key_len, FUZZY_MAX_COST);
+        double conf = d <= FUZZY_MAX_COST ? 1.0 - d / longer : 0;
+        if (conf >= SUGGEST_MIN) {
+            out->suggestion = kb->entries[nm->entry].inci;
+            out->suggestion_confidence = conf;
+        }
     }
 }

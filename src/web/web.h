@@ -50,6 +50,18 @@ void web_password_random(char out[17]);
 /* Check a new password's rules (10..256 bytes). NULL when fine, else the reason. */
 const char *web_password_weak(const char *password);
 
+/* ---- pure parsers of request parts (web_parse.c; fuzzed by fuzz/fuzz_http_route.c) ---- */
+/* Match a URL path against a route pattern: "{n}" matches a positive decimal id (at most 15
+ * digits) stored into ids[*nids] (at most 3), "{s}" a name of [a-z0-9_] (stored into seg,
+ * seg_size bytes with the NUL), everything else literally. */
+bool web_route_match(const char *pattern, const char *path, int64_t ids[3], size_t *nids,
+                     char *seg, size_t seg_size);
+/* The file under web/ for a URL path: "/" → "index.html", "/name" (no dot in the last
+ * segment) → "name.html", else the path itself. Only [A-Za-z0-9._-/], no empty segment and no
+ * segment starting with '.', at most 200 bytes: false otherwise (no traversal, no hidden
+ * files). */
+bool web_static_name(const char *path, char *out, size_t n);
+
 /* ---- the request being answered ---- */
 typedef struct web_req {
     struct MHD_Connection *conn;

@@ -74,39 +74,9 @@ static const route routes[] = {
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
-/* Match path against a pattern; fills r->ids and r->seg. */
 static bool match(const char *pattern, const char *path, web_req *r)
 {
-    const char *p = pattern, *s = path;
-    r->nids = 0;
-    r->seg[0] = 0;
-    while (*p) {
-        if (p[0] == '{' && p[1] == 'n' && p[2] == '}') {
-            int64_t v = 0;
-            size_t nd = 0;
-            while (*s >= '0' && *s <= '9') {
-                if (nd++ >= 15) return false; /* ids stay far below 10^15 */
-                v = v * 10 + (*s++ - '0');
-            }
-            if (nd == 0 || v <= 0 || r->nids >= 3) return false;
-            r->ids[r->nids++] = v;
-            p += 3;
-        } else if (p[0] == '{' && p[1] == 's' && p[2] == '}') {
-            size_t n = 0;
-            while ((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_') {
-                if (n + 1 >= sizeof r->seg) return false;
-                r->seg[n++] = *s++;
-            }
-            r->seg[n] = 0;
-            if (n == 0) return false;
-            p += 3;
-        } else {
-            if (*p != *s) return false;
-            p++;
-            s++;
-        }
-    }
-    return *s == 0;
+    return web_route_match(pattern, path, r->ids, &r->nids, r->seg, sizeof r->seg);
 }
 
 /* ---- headers ---- */
@@ -173,36 +143,6 @@ static const struct {
     {".webmanifest", "application/manifest+json"},
 };
 
-/* A safe relative file name under web/ for a URL path, or false. Only [A-Za-z0-9._-/],
- * no empty, "." or dot-leading segments (so no "..", no hidden files). */
-static bool static_name(const char *path, char *out, size_t n)
-{
-    if (path[0] != '/') return false;
-    const char *p = path + 1;
-    if (*p == 0) p = "index.html";
-    size_t len = strlen(p);
-    if (len == 0 || len > 200) return false;
-    bool seg_start = true;
-    const char *last_seg = p;
-    for (const char *c = p; *c; c++) {
-        bool ok = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' || *c == '-' || *c == '/';
-        if (!ok) return false;
-        if (*c == '/') {
-            if (seg_start) return false; /* empty segment */
-            seg_start = true;
-            last_seg = c + 1;
-            continue;
-        }
-        if (seg_start && *c == '.') return false;
-        seg_start = false;
-    }
-    if (seg_start) return false; /* trailing slash */
-    bool has_dot = strchr(last_seg, '.') != NULL;
-    int w = snprintf(out, n, "%s%s", p, has_dot ? "" : ".html");
-    return w > 0 && (size_t)w < n;
-}
-
 static enum MHD_Result serve_static(web_req *r)
 {
     char name[256], full[4096];
@@ -211,7 +151,7 @@ static enum MHD_Result serve_static(web_req *r)
         web_error(r, 405, "method_not_allowed", "only GET and HEAD are allowed here");
         return send_reply(r);
     }
-    if (!static_name(r->path, name, sizeof name)) {
+    if (!web_static_name(r->path, name, sizeof name)) {
         web_error(r, 404, "not_found", "no such page");
         return send_reply(r);
     }

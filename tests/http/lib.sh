@@ -30,12 +30,19 @@ start_server() {
     BASE="http://127.0.0.1:$(cat "$T/port")"
 }
 
-# stop_server [SIGNAL]: TERM by default (a clean stop), KILL for the crash test.
+# stop_server [SIGNAL]: TERM by default (a clean stop, which must exit 0 with no sanitizer
+# report on stderr: leaks and memory errors of the server fail the test), KILL for the crash.
 stop_server() {
     [ -n "$SERVER_PID" ] || return 0
     kill "-${1:-TERM}" "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
+    local st=$?
     SERVER_PID=""
+    [ "${1:-TERM}" = TERM ] || return 0
+    if [ "$st" != 0 ] || grep -q "Sanitizer" "$T/server.err"; then
+        echo "# server exit status $st:"; grep -v '^poreclear: stopping' "$T/server.err" | head -30 | sed 's/^/#   /'
+        return 1
+    fi
 }
 
 # jget FILE PYEXPR: evaluate a Python expression on the JSON in FILE (as d); prints the result.

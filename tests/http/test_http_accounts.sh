@@ -60,12 +60,12 @@ done
 [ "$STATUS" = 401 ] && [ "$alive" -ge 3 ] && ok "an active session still ends at the absolute limit ($alive s alive)" || not_ok "absolute expiry (alive $alive, last $STATUS)"
 
 # restart: the schema is not migrated twice, data kept
-stop_server TERM
+check "server stops cleanly (exit 0, no sanitizer report)" stop_server TERM
 start_server "$DATA" || not_ok "restart"
 grep -q "schema v1" "$T/server.out" && ok "restart keeps schema v1" || not_ok "restart keeps schema v1"
 ! grep -q "one-time password" "$T/server.out" && ok "no second admin on restart" || not_ok "no second admin on restart"
 login admin admin "new admin password" && ok "accounts survive a restart" || not_ok "accounts survive a restart"
-stop_server TERM
+check "server stops cleanly after restart" stop_server TERM
 
 # bad command lines
 expect_exit 2 "serve --listen without a port" "$PORECLEAR" serve --listen 127.0.0.1 --data "$DATA"

@@ -56,5 +56,5 @@ req pract2 GET "/api/sessions/$first"
 req pract2 GET "/api/clients/$CID/sessions"
 expect_status 200 "the client's sessions list after the crash"
 healthy && ok "server healthy after the crash" || not_ok "server healthy after the crash"
-stop_server TERM
+check "server stops cleanly (exit 0, no sanitizer report)" stop_server TERM
 done_testing

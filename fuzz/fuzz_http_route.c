@@ -1,0 +1,41 @@
+/* Fuzz the server's parsers of request paths: route matching against every pattern shape
+ * and the static file name mapping (no traversal may ever come out). The input is a URL path
+ * as libmicrohttpd hands it over (already %-decoded, so any byte may appear). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/web/web_parse.c"
+
+static const char *const patterns[] = {
+    "/api/clients/{n}", "/api/clients/{n}/intakes/{s}", "/api/sessions/{n}/steps/{s}/record",
+    "/api/sessions/{n}/aftercare.ics", "/api/users/{n}", "/{n}/{n}/{n}/{n}"};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 4096) return 0;
+    char *path = malloc(size + 1);
+    if (!path) return 0;
+    memcpy(path, data, size);
+    path[size] = 0;
+    for (size_t i = 0; i < sizeof patterns / sizeof patterns[0]; i++) {
+        int64_t ids[3];
+        size_t nids = 0;
+        char seg[40];
+        if (web_route_match(patterns[i], path, ids, &nids, seg, sizeof seg)) {
+            if (nids > 3) abort();
+            for (size_t k = 0; k < nids; k++)
+                if (ids[k] <= 0) abort();
+        }
+    }
+    char name[256];
+    if (web_static_name(path, name, sizeof name)) {
+        /* no segment may start with a dot: that excludes "..", "." and hidden files */
+        if (name[0] == '.' || name[0] == '/' || strstr(name, "//") || strstr(name, "/."))
+            abort(); /* a traversal or hidden file got through */
+    }
+    free(path);
+    return 0;
+}

@@ -1,0 +1,456 @@
+/* The record store (SQLite backend) through its public interface: migrations, accounts,
+ * login sessions, throttling, clients, intake versions, reviews, consents, treatment sessions
+ * and their immutability, amendments, the audit log, and concurrent use of one store. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "poreclear/store.h"
+
+typedef struct fixture {
+    char dir[256];
+    pc_store *s;
+    int64_t admin, pract;
+} fixture;
+
+static void rm_rf(const char *dir)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
+}
+
+static int64_t add_user(pc_store *s, const char *name, int role, unsigned certs)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "%s", name);
+    snprintf(u.display_name, sizeof u.display_name, "%s", name);
+    u.role = role;
+    u.certs = certs;
+    u.active = true;
+    int64_t id = 0;
+    assert_int_equal(pc_store_user_create(&ctx, s, 0, &u, "$argon2id$fake", 1000, &id), PC_OK);
+    return id;
+}
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/pc-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store_options o = {.pool_size = 4, .audit_flush_ms = 5};
+    assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
+    f->admin = add_user(f->s, "admin", PC_ROLE_ADMIN, 0);
+    f->pract = add_user(f->s, "ana", PC_ROLE_PRACTITIONER, PC_CERT_EXTRACTION);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    pc_store_close(f->s);
+    rm_rf(f->dir);
+    free(f);
+    return 0;
+}
+
+static int64_t add_client(pc_store *s, const char *name, const char *phone)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
+    snprintf(c.phone, sizeof c.phone, "%s", phone);
+    int64_t id = 0;
+    assert_int_equal(pc_store_client_create(&ctx, s, 0, &c, 2000, &id), PC_OK);
+    return id;
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *name;
+        int role;
+    } roles[] = {{"admin", PC_ROLE_ADMIN}, {"practitioner", PC_ROLE_PRACTITIONER},
+                 {"reception", PC_ROLE_RECEPTION}, {"root", 0}, {"", 0}, {NULL, 0}};
+    for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
+        assert_int_equal(pc_role_parse(roles[i].name), roles[i].role);
+        if (roles[i].role) assert_string_equal(pc_role_name(roles[i].role), roles[i].name);
+    }
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } certs[] = {{"extraction", PC_CERT_EXTRACTION},
+                 {"high_frequency", PC_CERT_HIGH_FREQUENCY},
+                 {"chemical_exfoliation", PC_CERT_CHEMICAL_EXFOLIATION},
+                 {"lancet", 0},
+                 {NULL, 0}};
+    for (size_t i = 0; i < sizeof certs / sizeof certs[0]; i++) {
+        assert_int_equal(pc_cert_parse(certs[i].name), certs[i].bit);
+        if (certs[i].bit) assert_string_equal(pc_cert_name(certs[i].bit), certs[i].name);
+    }
+}
+
+static void test_reopen(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(pc_store_schema_version(f->s), 1);
+    pc_store_close(f->s);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    assert_int_equal(pc_store_open(&ctx, f->dir, NULL, &f->s), PC_OK);
+    assert_int_equal(pc_store_schema_version(f->s), 1);
+    int64_t n = 0;
+    assert_int_equal(pc_store_user_count(&ctx, f->s, &n), PC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(pc_store_check(&ctx, f->s), PC_OK);
+}
+
+static void test_users(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "ana");
+    int64_t id = 0;
+    assert_int_equal(pc_store_user_create(&ctx, f->s, 0, &u, "h", 1, &id), PC_ERR_CONFLICT);
+    assert_non_null(strstr(pc_errmsg(&ctx), "ana"));
+    char *hash = NULL;
+    assert_int_equal(pc_store_user_get_by_name(&ctx, f->s, "ana", &u, &hash), PC_OK);
+    assert_string_equal(hash, "$argon2id$fake");
+    free(hash);
+    assert_int_equal(u.certs, PC_CERT_EXTRACTION);
+    assert_int_equal(pc_store_user_get_by_name(&ctx, f->s, "nobody", &u, NULL), PC_ERR_NOTFOUND);
+    u.certs |= PC_CERT_HIGH_FREQUENCY;
+    u.active = false;
+    assert_int_equal(pc_store_user_update(&ctx, f->s, f->admin, &u, 5), PC_OK);
+    pc_user got;
+    assert_int_equal(pc_store_user_get(&ctx, f->s, u.id, &got), PC_OK);
+    assert_int_equal(got.certs, PC_CERT_EXTRACTION | PC_CERT_HIGH_FREQUENCY);
+    assert_false(got.active);
+    pc_user *all = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_user_list(&ctx, f->s, &all, &n), PC_OK);
+    assert_int_equal(n, 2);
+    assert_string_equal(all[0].username, "admin");
+    free(all);
+}
+
+static void test_logins_and_throttle(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    uint8_t h1[32], h2[32];
+    memset(h1, 1, sizeof h1);
+    memset(h2, 2, sizeof h2);
+    assert_int_equal(pc_store_login_create(&ctx, f->s, h1, f->pract, "csrf1", 100), PC_OK);
+    assert_int_equal(pc_store_login_create(&ctx, f->s, h2, f->pract, "csrf2", 100), PC_OK);
+    pc_login l;
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h1, &l), PC_OK);
+    assert_string_equal(l.csrf, "csrf1");
+    assert_int_equal(l.user_id, f->pract);
+    assert_int_equal(pc_store_login_touch(&ctx, f->s, h1, 150), PC_OK);
+    assert_int_equal(pc_store_login_expire(&ctx, f->s, 120, 0), PC_OK); /* h2 idle since 100 */
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h2, &l), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h1, &l), PC_OK);
+    assert_int_equal(l.last_seen, 150);
+    /* a password change ends other sessions but keeps the one named */
+    assert_int_equal(pc_store_login_create(&ctx, f->s, h2, f->pract, "csrf2", 160), PC_OK);
+    assert_int_equal(pc_store_user_set_password(&ctx, f->s, f->pract, f->pract, "new", false, h2, 170),
+                     PC_OK);
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h1, &l), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h2, &l), PC_OK);
+    assert_int_equal(pc_store_login_delete_user(&ctx, f->s, f->pract), PC_OK);
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h2, &l), PC_ERR_NOTFOUND);
+
+    int64_t fails = -1, last = -1;
+    assert_int_equal(pc_store_throttle_get(&ctx, f->s, "user:x", &fails, &last), PC_OK);
+    assert_int_equal(fails, 0);
+    for (int i = 0; i < 3; i++) assert_int_equal(pc_store_throttle_fail(&ctx, f->s, "user:x", 10 + i), PC_OK);
+    assert_int_equal(pc_store_throttle_get(&ctx, f->s, "user:x", &fails, &last), PC_OK);
+    assert_int_equal(fails, 3);
+    assert_int_equal(last, 12);
+    assert_int_equal(pc_store_throttle_reset(&ctx, f->s, "user:x"), PC_OK);
+    assert_int_equal(pc_store_throttle_get(&ctx, f->s, "user:x", &fails, &last), PC_OK);
+    assert_int_equal(fails, 0);
+}
+
+static void test_client_search(void **state)
+{
+    fixture *f = *state;
+    add_client(f->s, "Maria Lopez", "555-0101");
+    add_client(f->s, "mario rossi", "555-0202");
+    add_client(f->s, "Zoe Adams", "555-0303");
+    static const struct {
+        const char *q;
+        int64_t limit, offset;
+        size_t n;
+        int64_t total;
+        const char *first;
+    } rows[] = {
+        {NULL, 50, 0, 3, 3, "Maria Lopez"}, {"MARI", 50, 0, 2, 2, "Maria Lopez"},
+        {"0303", 50, 0, 1, 1, "Zoe Adams"}, {"nobody", 50, 0, 0, 0, NULL},
+        {"", 1, 1, 1, 3, "mario rossi"},    {"%", 50, 0, 0, 0, NULL},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        pc_client *c = NULL;
+        size_t n = 99;
+        int64_t total = -1;
+        assert_int_equal(pc_store_client_search(&ctx, f->s, rows[i].q, rows[i].limit,
+                                                rows[i].offset, &c, &n, &total),
+                         PC_OK);
+        assert_int_equal(n, rows[i].n);
+        assert_int_equal(total, rows[i].total);
+        if (rows[i].first) assert_string_equal(c[0].name, rows[i].first);
+        pc_store_clients_free(c, n);
+    }
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    assert_int_equal(pc_store_client_get(&ctx, f->s, 4242, &c), PC_ERR_NOTFOUND);
+}
+
+static void test_intake_versions(void **state)
+{
+    fixture *f = *state;
+    int64_t cid = add_client(f->s, "V", "");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    for (int v = 1; v <= 3; v++) {
+        char json[64];
+        snprintf(json, sizeof json, "{\"v\":%d}", v);
+        pc_intake in;
+        assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, json, 100 + v, &in), PC_OK);
+        assert_int_equal(in.version, v);
+        pc_store_intake_clear(&in);
+    }
+    pc_intake in;
+    assert_int_equal(pc_store_intake_get(&ctx, f->s, cid, 0, &in), PC_OK);
+    assert_string_equal(in.json, "{\"v\":3}");
+    pc_store_intake_clear(&in);
+    assert_int_equal(pc_store_intake_get(&ctx, f->s, cid, 1, &in), PC_OK);
+    assert_string_equal(in.json, "{\"v\":1}");
+    pc_store_intake_clear(&in);
+    assert_int_equal(pc_store_intake_get(&ctx, f->s, cid, 9, &in), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, 4242, "{}", 1, &in), PC_ERR_NOTFOUND);
+    pc_intake *all = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_intake_list(&ctx, f->s, cid, &all, &n), PC_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(all[0].version, 3);
+    pc_store_intakes_free(all, n);
+    pc_client c;
+    assert_int_equal(pc_store_client_get(&ctx, f->s, cid, &c), PC_OK);
+    assert_int_equal(c.latest_intake_version, 3);
+    pc_store_client_clear(&c);
+}
+
+/* A client with an intake, a consent and a started session of 3 steps (one skipped, one
+ * needing extraction). */
+static int64_t start_session(fixture *f, int64_t *cid_out, int64_t *consent_out)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t cid = add_client(f->s, "S", "");
+    pc_intake in;
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{}", 1, &in), PC_OK);
+    pc_consent c, saved;
+    memset(&c, 0, sizeof c);
+    c.client_id = cid;
+    snprintf(c.day, sizeof c.day, "2026-11-29");
+    snprintf(c.client_name, sizeof c.client_name, "S");
+    c.agreed_json = (char *)"[\"treatment\"]";
+    c.recorded_by = f->pract;
+    c.at = 5;
+    assert_int_equal(pc_store_consent_add(&ctx, f->s, &c, &saved), PC_OK);
+    pc_tstep steps[3];
+    memset(steps, 0, sizeof steps);
+    static const char *const names[] = {"cleanse", "extract", "high_frequency"};
+    static const char *const actions[] = {"do", "do", "skip"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(steps[i].step, sizeof steps[i].step, "%s", names[i]);
+        snprintf(steps[i].action, sizeof steps[i].action, "%s", actions[i]);
+        steps[i].params_json = (char *)"{\"duration_min\":5}";
+        steps[i].duration_s = 300;
+    }
+    steps[1].certification = PC_CERT_EXTRACTION;
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    t.client_id = cid;
+    t.intake_id = in.id;
+    t.consent_id = saved.id;
+    t.plan_json = (char *)"{\"status\":\"ok\"}";
+    snprintf(t.plan_status, sizeof t.plan_status, "ok");
+    t.started_at = 10;
+    t.started_by = f->pract;
+    t.steps = steps;
+    t.n_steps = 3;
+    int64_t sid = 0;
+    assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid), PC_OK);
+    /* the same consent cannot start a second session */
+    int64_t sid2 = 0;
+    assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid2), PC_ERR_CONFLICT);
+    pc_store_intake_clear(&in);
+    *cid_out = cid;
+    *consent_out = saved.id;
+    pc_store_consent_clear(&saved);
+    return sid;
+}
+
+static void test_session_lifecycle(void **state)
+{
+    fixture *f = *state;
+    int64_t cid, consent;
+    int64_t sid = start_session(f, &cid, &consent);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_consent c;
+    assert_int_equal(pc_store_consent_get(&ctx, f->s, consent, &c), PC_OK);
+    assert_int_equal(c.session_id, sid);
+    pc_store_consent_clear(&c);
+
+    assert_int_equal(pc_store_tstep_start(&ctx, f->s, sid, 0, f->pract, 20), PC_OK);
+    assert_int_equal(pc_store_tstep_start(&ctx, f->s, sid, 0, f->pract, 30), PC_OK);
+    assert_int_equal(pc_store_tstep_start(&ctx, f->s, sid, 7, f->pract, 30), PC_ERR_NOTFOUND);
+    pc_tstep rec;
+    memset(&rec, 0, sizeof rec);
+    snprintf(rec.outcome, sizeof rec.outcome, "done");
+    rec.actual_json = (char *)"{\"duration_min\":6}";
+    rec.recorded_by = f->pract;
+    rec.recorded_at = 40;
+    assert_int_equal(pc_store_tstep_record(&ctx, f->s, sid, 0, &rec), PC_OK);
+    assert_int_equal(pc_store_tstep_record(&ctx, f->s, sid, 0, &rec), PC_ERR_CONFLICT);
+    assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 50),
+                     PC_ERR_INVALID);
+    assert_non_null(strstr(pc_errmsg(&ctx), "extract"));
+    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "early", 55, &(pc_amendment){0}),
+                     PC_ERR_CONFLICT);
+    assert_int_equal(pc_store_tstep_record(&ctx, f->s, sid, 1, &rec), PC_OK);
+    assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 60), PC_OK);
+    assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 61),
+                     PC_ERR_CONFLICT);
+    assert_int_equal(pc_store_tstep_start(&ctx, f->s, sid, 1, f->pract, 62), PC_ERR_CONFLICT);
+    pc_amendment a = {0};
+    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "mask 12 min", 70, &a), PC_OK);
+    pc_store_amendment_clear(&a);
+
+    pc_tsession t;
+    assert_int_equal(pc_store_tsession_get(&ctx, f->s, sid, &t), PC_OK);
+    assert_true(t.signed_);
+    assert_string_equal(t.rebook_date, "2026-12-27");
+    assert_int_equal(t.n_steps, 3);
+    assert_int_equal(t.steps[0].started_at, 20); /* the first start time is kept */
+    assert_string_equal(t.steps[0].actual_json, "{\"duration_min\":6}");
+    assert_int_equal(t.steps[1].certification, PC_CERT_EXTRACTION);
+    assert_int_equal(t.steps[2].recorded_by, 0);
+    assert_int_equal(t.n_amendments, 1);
+    assert_string_equal(t.amendments[0].text, "mask 12 min");
+    pc_store_tsession_clear(&t);
+
+    pc_client cl;
+    assert_int_equal(pc_store_client_get(&ctx, f->s, cid, &cl), PC_OK);
+    assert_string_equal(cl.rebook_date, "2026-12-27");
+    pc_store_client_clear(&cl);
+
+    /* reviews are bound to the client's own intake */
+    pc_review rv, saved;
+    memset(&rv, 0, sizeof rv);
+    rv.client_id = cid + 1000;
+    rv.intake_id = 1;
+    rv.reason = (char *)"reason";
+    rv.by = f->pract;
+    assert_int_equal(pc_store_review_add(&ctx, f->s, &rv, &saved), PC_ERR_NOTFOUND);
+}
+
+static void test_audit(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t cid = add_client(f->s, "A", "");
+    for (int i = 0; i < 20; i++)
+        assert_int_equal(pc_store_audit_view(&ctx, f->s, f->pract, "client.view", cid, "", 100 + i), PC_OK);
+    assert_int_equal(pc_store_audit_event(&ctx, f->s, f->pract, "login", 0, "127.0.0.1", 200), PC_OK);
+    assert_int_equal(pc_store_audit_flush(&ctx, f->s), PC_OK);
+    pc_audit *a = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_audit_list(&ctx, f->s, cid, 0, 0, 100, &a, &n), PC_OK);
+    assert_int_equal(n, 21); /* 20 views + client.create */
+    assert_string_equal(a[n - 1].action, "client.create");
+    int64_t before = a[0].id;
+    free(a);
+    assert_int_equal(pc_store_audit_list(&ctx, f->s, 0, f->pract, before, 5, &a, &n), PC_OK);
+    assert_int_equal(n, 5);
+    free(a);
+}
+
+static void *create_clients(void *arg)
+{
+    pc_store *s = arg;
+    for (int i = 0; i < 25; i++) add_client(s, "Thread", "");
+    return NULL;
+}
+
+static void test_concurrent(void **state)
+{
+    fixture *f = *state;
+    pthread_t th[6];
+    for (int i = 0; i < 6; i++) pthread_create(&th[i], NULL, create_clients, f->s);
+    for (int i = 0; i < 6; i++) pthread_join(th[i], NULL);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client *c = NULL;
+    size_t n = 0;
+    int64_t total = 0;
+    assert_int_equal(pc_store_client_search(&ctx, f->s, "thread", 200, 0, &c, &n, &total), PC_OK);
+    assert_int_equal(total, 150);
+    pc_store_clients_free(c, n);
+}
+
+static void test_bad_dir(void **state)
+{
+    (void)state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store *s = NULL;
+    assert_int_equal(pc_store_open(&ctx, "/proc/version/x", NULL, &s), PC_ERR_IO);
+    assert_null(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_names),
+        cmocka_unit_test_setup_teardown(test_reopen, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_users, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_logins_and_throttle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_client_search, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_intake_versions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_session_lifecycle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
+        cmocka_unit_test(test_bad_dir),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

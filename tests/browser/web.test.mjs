@@ -36,14 +36,31 @@ function need(t, ...keys) {
     return true;
 }
 
-async function newPage(label) {
-    const ctx = await browser.newContext({ viewport: { width: 1024, height: 768 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
-    const page = await ctx.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('pageerror', (e) => problems.push(`${label}: page error: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`${label}: console: ${m.text()}`);
-    });
+// One browser context and page for the whole run (a new context costs seconds on a busy
+// machine); switching user signs out (cookies cleared) and in again.
+let thePage = null;
+let who = '';
+async function thePageFor(label) {
+    if (!thePage) {
+        const ctx = await browser.newContext({ viewport: { width: 1024, height: 768 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
+        thePage = await ctx.newPage();
+        thePage.setDefaultTimeout(TIMEOUT);
+        thePage.on('pageerror', (e) => problems.push(`${who}: page error: ${e.message}`));
+        thePage.on('console', (m) => {
+            if (m.type() === 'error' && !/status of 4\d\d/.test(m.text())) problems.push(`${who}: console: ${m.text()}`);
+        });
+    }
+    who = label;
+    return thePage;
+}
+
+const passwords = {};
+async function switchUser(username) {
+    const page = await thePageFor(username);
+    if (state.current === username) return page;
+    await page.context().clearCookies();
+    await signIn(page, username, passwords[username]);
+    state.current = username;
     return page;
 }
 
@@ -116,6 +133,7 @@ async function fillIntake(page, clientId, { implants = [], conditions = [], skin
 async function consentAndStart(page, clientId, implementSet) {
     await goto(page, `/consent?client=${clientId}`);
     await page.check('input[name="agreed"][value="extraction"]');
+    if (!state.consentShot) { await shot(page, '05c-consent'); state.consentShot = true; }
     await page.click('#consent-save');
     await page.waitForURL(/\/plan\?client=\d+&consent=\d+/);
     await page.waitForSelector('#start-form');
@@ -154,7 +172,7 @@ after(async () => {
 
 test('login: the first admin signs in with the one-time password and must choose a new one', async () => {
     assert.ok(ADMIN_OTP, 'PC_ADMIN_PASSWORD (the first admin one-time password) is given');
-    const page = await newPage('admin');
+    const page = await thePageFor('admin');
     await page.goto(`${URL0}/`);
     await page.waitForURL(/\/login/);
     await shot(page, '01-login');
@@ -173,12 +191,14 @@ test('login: the first admin signs in with the one-time password and must choose
     await page.click('#change-submit');
     await page.waitForSelector('#client-q');
     assert.match(await page.textContent('#whoami'), /admin/i);
-    state.admin = page;
+    passwords.admin = 'admin-new-password-1';
+    state.current = 'admin';
+    state.admin = true;
 });
 
 test('admin: creates a certified and an uncertified practitioner', async (t) => {
     if (!need(t, 'admin')) return;
-    const page = state.admin;
+    const page = await switchUser('admin');
     state.piaOtp = await createUser(page, 'pia', 'Pia Certified', ['extraction', 'high_frequency', 'chemical_exfoliation']);
     state.umaOtp = await createUser(page, 'uma', 'Uma Uncertified', ['high_frequency']);
     await page.waitForSelector('tr[data-user="uma"]');
@@ -189,9 +209,12 @@ test('admin: creates a certified and an uncertified practitioner', async (t) => 
 
 test('pacemaker: high frequency is shown blocked with its reason and source', async (t) => {
     if (!need(t, 'piaOtp')) return;
-    const page = await newPage('pia');
+    const page = await thePageFor('pia');
+    await page.context().clearCookies();
     await signIn(page, 'pia', state.piaOtp, 'pia-own-password-1');
-    state.pia = page;
+    passwords.pia = 'pia-own-password-1';
+    state.current = 'pia';
+    state.pia = true;
     const id = await createClient(page, 'Paula Pacemaker', '1961-03-14');
     state.paula = id;
     await fillIntake(page, id, { implants: ['pacemaker'], meds: [['doxycycline', daysAgo(60)]] });
@@ -212,7 +235,7 @@ test('pacemaker: high frequency is shown blocked with its reason and source', as
 
 test('blocked plan: unmistakable, and cannot start until a review with a reason', async (t) => {
     if (!need(t, 'pia')) return;
-    const page = state.pia;
+    const page = await switchUser('pia');
     const id = await createClient(page, 'Fiona Fever', '1979-05-20');
     await fillIntake(page, id, { skin: 'dry', conditions: ['fever'] });
     await goto(page, `/plan?client=${id}`);
@@ -235,7 +258,7 @@ test('blocked plan: unmistakable, and cannot start until a review with a reason'
 
 test('intake: every field is on the form; an update is saved as a new dated version', async (t) => {
     if (!need(t, 'pia', 'paula')) return;
-    const page = state.pia;
+    const page = await switchUser('pia');
     await goto(page, `/intake?client=${state.paula}`);
     for (const sel of ['input[name="skin_type"]', 'input[name="fitzpatrick"][value="6"]', 'input[name="pregnant"]',
         'input[name="breastfeeding"]', 'input[name="implants"][value="pacemaker"]:checked', 'input[name="conditions"]',
@@ -258,7 +281,7 @@ test('intake: every field is on the form; an update is saved as a new dated vers
 
 test('session: runs through every step with countdowns that survive a reload, then is signed', async (t) => {
     if (!need(t, 'pia', 'paula')) return;
-    const page = state.pia;
+    const page = await switchUser('pia');
     const sid = await consentAndStart(page, state.paula, 'Tray B / batch 2026-11-29-03');
     state.session = sid;
     let timed = 0;
@@ -304,7 +327,7 @@ test('session: runs through every step with countdowns that survive a reload, th
 
 test('aftercare: handout with the rebooking date, calendar download, printable', async (t) => {
     if (!need(t, 'pia', 'session', 'signed')) return;
-    const page = state.pia;
+    const page = await switchUser('pia');
     await goto(page, `/aftercare?session=${state.session}`);
     await page.waitForSelector('#handout');
     assert.ok(await page.locator('#handout section').count() > 0, 'the handout has sections from the aftercare library');
@@ -327,8 +350,11 @@ test('aftercare: handout with the rebooking date, calendar download, printable',
 
 test('certification: an uncertified practitioner is refused extraction by the server', async (t) => {
     if (!need(t, 'umaOtp')) return;
-    const page = await newPage('uma');
+    const page = await thePageFor('uma');
+    await page.context().clearCookies();
     await signIn(page, 'uma', state.umaOtp, 'uma-own-password-1');
+    passwords.uma = 'uma-own-password-1';
+    state.current = 'uma';
     const id = await createClient(page, 'Olga Ordinary', '1988-07-01');
     await fillIntake(page, id, { skin: 'normal', fitz: '2' }); // oily or combination skin would need chemical exfoliation
     await consentAndStart(page, id, '');
@@ -351,7 +377,7 @@ test('certification: an uncertified practitioner is refused extraction by the se
 
 test('clients list and search; admin audit log and protocol defaults are readable', async (t) => {
     if (!need(t, 'admin')) return;
-    const page = state.admin;
+    const page = await switchUser('admin');
     await goto(page, '/');
     await page.waitForSelector('#client-results li');
     assert.ok(await page.locator('#client-results li').count() >= 3, 'the client list shows the clients');

@@ -50,9 +50,11 @@ typedef struct pc_synth_params {
     double border;       /* 0..0.4: share of each side covered by non-skin (hair at the top,
                             backdrop elsewhere) around a rounded skin region; default 0 */
     int keep_mask;       /* nonzero: truth->skin_mask gets the exact skin mask */
+    int threads;         /* worker threads for drawing (bands of rows); <= 0 means 1. The
+                            result does not depend on it. */
 } pc_synth_params;
 
-/* The defaults above: seed 1, 1024 x 768, Fitzpatrick 3. */
+/* The defaults above: seed 1, 1024 x 768, Fitzpatrick 3, 1 thread. */
 void pc_synth_params_default(pc_synth_params *p);
 
 typedef struct pc_synth_truth {

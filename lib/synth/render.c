@@ -2,6 +2,7 @@
  * (value noise), redness patches, the findings, then sRGB with shine, uneven light, a non-skin
  * border and sensor noise. Each row depends only on the scene, so rows are drawn in any order. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,8 +41,21 @@ typedef struct job {
     size_t n_les;
     double L0, a0, b0, k;
     uint8_t gamma[4097];
-    float *L, *A, *B, *N, *scratch, *alpha;
+    float *L, *A, *B, *N, *scratch, *alpha; /* row buffers (per band) */
 } job;
+
+#define MAX_THREADS 64
+
+/* One band of rows [y0, y1), drawn by one thread with its own row buffers. */
+typedef struct band {
+    job J; /* a copy of the shared job with this band's buffers */
+    int y0, y1;
+    pc_image *img;
+    uint8_t *mask;
+    size_t skin;
+    int ok;
+    pc_ctx *progress; /* non-NULL for the single-threaded case only */
+} band;
 
 static void lab_to_linear(double L, double a, double b, double *r, double *g, double *bl)
 {
@@ -330,6 +344,40 @@ static int lesion_cmp(const void *a, const void *b)
     return 0;
 }
 
+static void *band_main(void *arg)
+{
+    band *b = arg;
+    job *J = &b->J;
+    int W = J->s->width;
+    size_t cols = (size_t)W + 4;
+    size_t *active = malloc((J->n_les ? J->n_les : 1) * sizeof *active);
+    J->L = malloc(cols * sizeof(float));
+    J->A = malloc(cols * sizeof(float));
+    J->B = malloc(cols * sizeof(float));
+    J->N = malloc(cols * sizeof(float));
+    J->scratch = malloc(cols * sizeof(float));
+    J->alpha = malloc(2 * cols * sizeof(float));
+    if (active && J->L && J->A && J->B && J->N && J->scratch && J->alpha) {
+        for (size_t i = 0; i < cols; i++) J->alpha[i] = 1.0f;
+        size_t n_active = 0, next = 0;
+        for (int y = b->y0; y < b->y1; y++) {
+            draw_row(J, y, active, &n_active, &next, b->img->rgb + (size_t)y * 3 * (size_t)W,
+                     b->mask ? b->mask + (size_t)y * (size_t)W : NULL, &b->skin);
+            if (b->progress && (y & 63) == 0)
+                pc_progress(b->progress, (double)y / J->s->height, "synth");
+        }
+        b->ok = 1;
+    }
+    free(active);
+    free(J->L);
+    free(J->A);
+    free(J->B);
+    free(J->N);
+    free(J->scratch);
+    free(J->alpha);
+    return NULL;
+}
+
 int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth,
                     pc_image **out)
 {
@@ -342,7 +390,6 @@ int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth
     job J;
     memset(&J, 0, sizeof J);
     pc_image *img = NULL;
-    size_t *active = NULL;
     uint8_t *mask = NULL;
     int W = p->width;
     J.s = &s;
@@ -361,8 +408,7 @@ int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth
     J.n_les = truth->n_findings;
     if (J.n_les) {
         J.les = malloc(J.n_les * sizeof *J.les);
-        active = malloc(J.n_les * sizeof *active);
-        if (!J.les || !active) goto nomem;
+        if (!J.les) goto nomem;
     }
     for (size_t i = 0; i < J.n_les; i++) {
         const pc_finding *f = &truth->findings[i];
@@ -395,24 +441,38 @@ int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth
         l->y1 = (int)ceil(f->y + l->reach);
     }
     if (J.n_les) qsort(J.les, J.n_les, sizeof *J.les, lesion_cmp);
-    size_t cols = (size_t)W + 4;
-    J.L = malloc(cols * sizeof(float));
-    J.A = malloc(cols * sizeof(float));
-    J.B = malloc(cols * sizeof(float));
-    J.N = malloc(cols * sizeof(float));
-    J.scratch = malloc(cols * sizeof(float));
-    J.alpha = malloc(2 * cols * sizeof(float));
-    if (!J.L || !J.A || !J.B || !J.N || !J.scratch || !J.alpha) goto nomem;
-    for (size_t i = 0; i < cols; i++) J.alpha[i] = 1.0f;
     if (p->keep_mask && !truth->skin_mask) {
         mask = malloc((size_t)W * (size_t)p->height);
         if (!mask) goto nomem;
     }
-    size_t n_active = 0, next = 0, skin = 0;
-    for (int y = 0; y < p->height; y++) {
-        draw_row(&J, y, active, &n_active, &next, img->rgb + (size_t)y * 3 * (size_t)W,
-                 mask ? mask + (size_t)y * (size_t)W : NULL, &skin);
-        if ((y & 63) == 0) pc_progress(ctx, (double)y / p->height, "synth");
+    int nt = p->threads < 1 ? 1 : p->threads > MAX_THREADS ? MAX_THREADS : p->threads;
+    if (nt > p->height / 16) nt = p->height / 16 > 0 ? p->height / 16 : 1;
+    band bands[MAX_THREADS];
+    pthread_t tids[MAX_THREADS];
+    int started[MAX_THREADS] = {0};
+    for (int i = 0; i < nt; i++) {
+        bands[i].J = J;
+        bands[i].y0 = (int)((long)p->height * i / nt);
+        bands[i].y1 = (int)((long)p->height * (i + 1) / nt);
+        bands[i].img = img;
+        bands[i].mask = mask;
+        bands[i].skin = 0;
+        bands[i].ok = 0;
+        bands[i].progress = nt == 1 ? ctx : NULL;
+    }
+    for (int i = 1; i < nt; i++)
+        started[i] = pthread_create(&tids[i], NULL, band_main, &bands[i]) == 0;
+    band_main(&bands[0]);
+    for (int i = 1; i < nt; i++) {
+        if (started[i])
+            pthread_join(tids[i], NULL);
+        else
+            band_main(&bands[i]); /* no thread: draw it here */
+    }
+    size_t skin = 0;
+    for (int i = 0; i < nt; i++) {
+        if (!bands[i].ok) goto nomem;
+        skin += bands[i].skin;
     }
     truth->skin_fraction = (double)skin / ((double)W * p->height);
     if (mask) {
@@ -428,13 +488,6 @@ nomem:
 out:
     pc_image_free(img);
     free(J.les);
-    free(active);
-    free(J.L);
-    free(J.A);
-    free(J.B);
-    free(J.N);
-    free(J.scratch);
-    free(J.alpha);
     free(mask);
     return rc;
 }

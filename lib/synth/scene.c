@@ -106,6 +106,7 @@ void pc_synth_params_default(pc_synth_params *p)
     p->uneven_light = 0.3;
     p->border = 0;
     p->keep_mask = 0;
+    p->threads = 1;
 }
 
 static int check_range(pc_ctx *ctx, const char *name, double v, double lo, double hi)

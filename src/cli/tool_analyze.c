@@ -297,7 +297,7 @@ static int expand_dir(list *L, const char *dir)
     }
     closedir(d);
     if (rc == 0) {
-        qsort(names, n, sizeof *names, cmp_str);
+        if (n > 1) qsort(names, n, sizeof *names, cmp_str);
         for (size_t i = 0; i < n && rc == 0; i++)
             if (push_path(L, names[i]) != 0) rc = -1;
     }

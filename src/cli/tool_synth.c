@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "poreclear/synth.h"
 #include "tool_cmds.h"
@@ -103,6 +104,8 @@ int tool_synth(int argc, char **argv)
     };
     pc_synth_params p;
     pc_synth_params_default(&p);
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    p.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     const char *output = NULL, *truth_path = NULL;
     tool_synth_pair_opts pair = {0};
     int quiet = 0, c;

@@ -8,4 +8,5 @@
 #include "aftercare.h"
 #include "synth.h"
 #include "render.h"
+#include "ingredients.h"
 #endif

@@ -96,6 +96,9 @@ typedef struct web_req {
 /* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */
 int web_reply_json(web_req *r, int status, json_t *obj); /* steals obj; NULL → 500 */
 int web_reply_text(web_req *r, int status, const char *type, char *text); /* steals text */
+/* obj (stolen) with one more member `key` whose value is the JSON text `raw` inserted
+ * verbatim (raw must be valid JSON: the protocol library's own output). */
+int web_reply_json_raw(web_req *r, int status, json_t *obj, const char *key, const char *raw);
 int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 4, 5)))
@@ -164,6 +167,8 @@ int web_h_audit(web_req *r);
 /* Build today's plan for a client from the latest intake. *plan: pc_plan_free; *intake:
  * pc_store_intake_clear. Replies (and returns false) on failure. */
 bool web_build_plan(web_req *r, int64_t client_id, pc_plan **plan, pc_intake *intake);
+/* Forget every cached plan text (web_clients.c; at server stop). */
+void web_plan_cache_clear(void);
 
 /* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear
  * (web_util.c). Creates the parent folders. False when neither variable is set. */

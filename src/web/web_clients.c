@@ -1,6 +1,7 @@
 /* Clients, intake versions, today's plan, reviews and consents. The plan always comes from
  * the protocol library (pc_plan_build); nothing here knows a contraindication rule. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -305,46 +306,122 @@ static json_t *review_json(web_req *r, const pc_review *rv)
                      web_json_time(rv->at), "plan_status", rv->plan_status);
 }
 
-static json_t *plan_json(const pc_plan *plan)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    char *text = NULL;
-    if (pc_plan_to_json(&ctx, plan, 0, &text) != PC_OK) return NULL;
-    json_t *j = json_loads(text, 0, NULL);
-    free(text);
-    return j;
-}
-
 static bool needs_review(pc_plan_status s)
 {
     return s == PC_PLAN_BLOCKED || s == PC_PLAN_NEEDS_REVIEW;
 }
 
+/* Plans are a pure function of (intake version, date) while the server runs (the protocol is
+ * loaded once), so the plan API keeps the latest PLAN_CACHE plan texts: a hit skips the
+ * protocol engine and the JSON round trip. */
+#define PLAN_CACHE 256
+static struct plan_entry {
+    int64_t intake_id;
+    char date[11];
+    int status;
+    char *json;
+    uint64_t used;
+} plan_cache[PLAN_CACHE];
+static uint64_t plan_clock;
+static pthread_mutex_t plan_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* A malloc'd copy of the cached plan text, or NULL. */
+static char *plan_cache_get(int64_t intake_id, const char *date, int *status)
+{
+    char *out = NULL;
+    pthread_mutex_lock(&plan_mu);
+    for (size_t i = 0; i < PLAN_CACHE; i++) {
+        struct plan_entry *e = &plan_cache[i];
+        if (e->json && e->intake_id == intake_id && !strcmp(e->date, date)) {
+            e->used = ++plan_clock;
+            *status = e->status;
+            out = strdup(e->json);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&plan_mu);
+    return out;
+}
+
+static void plan_cache_put(int64_t intake_id, const char *date, int status, const char *json)
+{
+    char *copy = strdup(json);
+    if (!copy) return;
+    pthread_mutex_lock(&plan_mu);
+    struct plan_entry *victim = &plan_cache[0];
+    for (size_t i = 0; i < PLAN_CACHE; i++) {
+        if (!plan_cache[i].json) {
+            victim = &plan_cache[i];
+            break;
+        }
+        if (plan_cache[i].used < victim->used) victim = &plan_cache[i];
+    }
+    free(victim->json);
+    victim->intake_id = intake_id;
+    snprintf(victim->date, sizeof victim->date, "%s", date);
+    victim->status = status;
+    victim->json = copy;
+    victim->used = ++plan_clock;
+    pthread_mutex_unlock(&plan_mu);
+}
+
+void web_plan_cache_clear(void)
+{
+    pthread_mutex_lock(&plan_mu);
+    for (size_t i = 0; i < PLAN_CACHE; i++) {
+        free(plan_cache[i].json);
+        plan_cache[i].json = NULL;
+    }
+    pthread_mutex_unlock(&plan_mu);
+}
+
 int web_h_plan(web_req *r)
 {
-    pc_plan *plan = NULL;
-    pc_intake in;
-    if (!web_build_plan(r, r->ids[0], &plan, &in)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_review rv;
-    bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
-    bool can_start = !needs_review(pc_plan_get_status(plan)) || (have_review && rv.proceed);
-    json_t *pj = plan_json(plan);
     char today[11];
     web_today(r->now, today);
-    json_t *out = pj ? json_pack("{s:I,s:I,s:I,s:s,s:o,s:o,s:b,s:o}", "client_id",
-                                 (json_int_t)r->ids[0], "intake_id", (json_int_t)in.id,
-                                 "intake_version", (json_int_t)in.version, "date", today, "plan",
-                                 pj, "review", have_review ? review_json(r, &rv) : json_null(),
-                                 "can_start", can_start, "server_time", web_json_time(r->now))
-                     : NULL;
+    pc_intake in;
+    int rc = pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], 0, &in);
+    if (rc == PC_ERR_NOTFOUND) {
+        pc_client c;
+        if (pc_store_client_get(&ctx, r->cfg->store, r->ids[0], &c) != PC_OK) return web_fail(r, &ctx);
+        pc_store_client_clear(&c);
+        return web_error(r, 409, "incomplete", "this client has no intake yet: record one first");
+    }
+    if (rc != PC_OK) return web_fail(r, &ctx);
+    int status = 0;
+    char *text = plan_cache_get(in.id, today, &status);
+    if (!text) {
+        pc_plan *plan = NULL;
+        if (!plan_from_intake(r, &in, &plan)) {
+            pc_store_intake_clear(&in);
+            return 0;
+        }
+        status = (int)pc_plan_get_status(plan);
+        rc = pc_plan_to_json(&ctx, plan, 0, &text);
+        pc_plan_free(plan);
+        if (rc != PC_OK) {
+            pc_store_intake_clear(&in);
+            return web_fail(r, &ctx);
+        }
+        plan_cache_put(in.id, today, status, text);
+    }
+    pc_review rv;
+    bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
+    bool can_start = !needs_review((pc_plan_status)status) || (have_review && rv.proceed);
+    json_t *out = json_pack("{s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "client_id", (json_int_t)r->ids[0],
+                            "intake_id", (json_int_t)in.id, "intake_version",
+                            (json_int_t)in.version, "date", today, "review",
+                            have_review ? review_json(r, &rv) : json_null(), "can_start",
+                            can_start, "server_time", web_json_time(r->now));
     if (have_review) pc_store_review_clear(&rv);
-    audit_view(r, "plan.view", r->ids[0], pc_plan_status_name(pc_plan_get_status(plan)));
-    pc_plan_free(plan);
+    audit_view(r, "plan.view", r->ids[0], pc_plan_status_name((pc_plan_status)status));
     pc_store_intake_clear(&in);
-    return web_reply_json(r, 200, out);
+    /* the plan text goes in as it is: {"plan":<text>,<the rest>} */
+    web_reply_json_raw(r, 200, out, "plan", text);
+    free(text);
+    return 0;
 }
 
 int web_h_review_create(web_req *r)

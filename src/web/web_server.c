@@ -469,5 +469,6 @@ void web_server_stop(web_server *s)
 {
     if (!s) return;
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    web_plan_cache_clear();
     free(s);
 }

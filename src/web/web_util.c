@@ -26,6 +26,31 @@ int web_reply_json(web_req *r, int status, json_t *obj)
     return 0;
 }
 
+int web_reply_json_raw(web_req *r, int status, json_t *obj, const char *key, const char *raw)
+{
+    char *rest = obj ? json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+    json_decref(obj);
+    if (!rest || rest[0] != '{') {
+        free(rest);
+        return web_error(r, 500, "internal", "internal error");
+    }
+    /* {"key":RAW,REST...} where REST is the dumped object without its '{' */
+    size_t klen = strlen(key), rlen = strlen(raw), restlen = strlen(rest);
+    size_t n = 1 + 1 + klen + 2 + rlen + (restlen > 2 ? 1 : 0) + (restlen - 1) + 1;
+    char *buf = malloc(n);
+    if (!buf) {
+        free(rest);
+        return web_error(r, 500, "internal", "out of memory");
+    }
+    int w = snprintf(buf, n, "{\"%s\":%s%s%s", key, raw, restlen > 2 ? "," : "", rest + 1);
+    free(rest);
+    if (w < 0 || (size_t)w >= n) {
+        free(buf);
+        return web_error(r, 500, "internal", "internal error");
+    }
+    return web_reply_text(r, status, "application/json", buf);
+}
+
 int web_reply_text(web_req *r, int status, const char *type, char *text)
 {
     free(r->reply);

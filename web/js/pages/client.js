@@ -9,7 +9,7 @@ import {
 } from '../intake-schema.js';
 
 function byName(ref) {
-    return ref ? (ref.display_name || ref.username || `user ${ref.id}`) : '—';
+    return ref ? (ref.display_name || ref.username || `user ${ref.id}`) : 'the system (set-up)';
 }
 
 function intakeDetails(intake) {
@@ -23,8 +23,9 @@ function intakeDetails(intake) {
         h('dt', null, 'Implants'), h('dd', null, list(m.implants.map((v) => labelFor(IMPLANTS, v)))),
         h('dt', null, 'Conditions'), h('dd', null, list(m.conditions.map((v) => labelFor(CONDITIONS, v)))),
         h('dt', null, 'Allergies'), h('dd', null, list(m.allergies.map((v) => labelFor(ALLERGIES, v)))),
-        h('dt', null, 'Medications'), h('dd', null, list(m.medications.map((v) => `${labelFor(MEDICATIONS, v.name)}${v.date ? ` (last ${fmtDate(v.date)})` : ''}`))),
-        h('dt', null, 'Procedures'), h('dd', null, list(m.recent_procedures.map((v) => `${labelFor(PROCEDURES, v.name)}${v.date ? ` (${fmtDate(v.date)})` : ''}`))));
+        h('dt', null, 'Medications'), h('dd', null, list(m.medications.map((v) => `${labelFor(MEDICATIONS, v.name)}${v.extra ? ` ${v.extra}` : ''}${v.date ? ` (last taken ${fmtDate(v.date)})` : ' (still taking)'}`))),
+        h('dt', null, 'Procedures'), h('dd', null, list(m.recent_procedures.map((v) => `${labelFor(PROCEDURES, v.name)}${v.date ? ` (${fmtDate(v.date)})` : ''}${v.extra ? `, ${v.extra}` : ''}`))),
+        m.notes ? [h('dt', null, 'Notes'), h('dd', null, m.notes)] : null);
 }
 
 function sessionStatus(s) {

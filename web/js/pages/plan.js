@@ -107,7 +107,8 @@ function startBox(data, consents, clientId, user, wanted) {
     form.addEventListener('submit', async (ev) => {
         ev.preventDefault();
         const body = { consent_id: Number(select.value) };
-        if (data.review && data.review.decision === 'proceed') body.review_id = data.review.id;
+        const needsReview = plan.status === 'blocked' || plan.status === 'needs_review';
+        if (needsReview && data.review && data.review.decision === 'proceed') body.review_id = data.review.id;
         const set = form.implement_set.value.trim();
         if (set) body.implement_set = set;
         try {

@@ -132,7 +132,7 @@ async function fillIntake(page, clientId, { implants = [], conditions = [], skin
 
 async function consentAndStart(page, clientId, implementSet) {
     await goto(page, `/consent?client=${clientId}`);
-    await page.check('input[name="agreed"][value="extraction"]');
+    for (const item of ['extraction', 'high_frequency', 'chemical_exfoliation']) await page.check(`input[name="agreed"][value="${item}"]`);
     if (!state.consentShot) { await shot(page, '05c-consent'); state.consentShot = true; }
     await page.click('#consent-save');
     await page.waitForURL(/\/plan\?client=\d+&consent=\d+/);
@@ -284,6 +284,7 @@ test('session: runs through every step with countdowns that survive a reload, th
     const page = await switchUser('pia');
     const sid = await consentAndStart(page, state.paula, 'Tray B / batch 2026-11-29-03');
     state.session = sid;
+    assert.match(await page.textContent('#consent-agreed'), /extraction/, 'the session names what was agreed');
     let timed = 0;
     for (let guard = 0; guard < 20; guard++) {
         const step = await currentStep(page);

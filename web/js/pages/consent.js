@@ -43,7 +43,7 @@ startPage({
             errors,
             h('fieldset', null,
                 h('legend', null, 'What the client agrees to today'),
-                h('p', { class: 'hint' }, 'Go through each item with the client. Leave unticked whatever they do not want: the session then records that step as not done.'),
+                h('p', { class: 'hint' }, 'Go through each item with the client. Leave unticked whatever they do not want: the session page then flags that step, to be recorded as not done.'),
                 h('div', { class: 'choices' }, ITEMS.map(([v, label, tip]) => {
                     const id = uid('agree');
                     return h('label', { class: 'choice', for: id },

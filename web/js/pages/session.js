@@ -102,10 +102,23 @@ function recordView(rec) {
         rec.notes ? h('p', { class: 'small' }, 'Notes: ', rec.notes) : null);
 }
 
+// The consent item that covers a step, if the step has one of its own.
+function consentItem(st) {
+    if (st.step === 'extract' || st.step === 'extraction') return 'extraction';
+    if (st.step === 'high_frequency') return 'high_frequency';
+    if (st.certification === 'chemical_exfoliation') return 'chemical_exfoliation';
+    return null;
+}
+
 // ---- the controls for the step being done ----
-function stepControls(s, st, user, refresh) {
+function stepControls(s, st, user, refresh, consent) {
     const errors = h('div', { hidden: true, class: 'step-errors', id: `errors-${st.step}` });
     const parts = [errors];
+    const item = consentItem(st);
+    if (consent && item && !(consent.agreed || []).includes(item)) {
+        parts.push(alertBox('error', `No consent to ${item.replace(/_/g, ' ')}`,
+            h('p', null, `${consent.client_name} did not agree to this today. Do not do it: record it as not done, with a note.`)));
+    }
     const lacks = st.certification && !(user.certifications || []).includes(st.certification);
     if (lacks) {
         parts.push(alertBox('warn', `Needs ${certLabel(st.certification).toLowerCase()} certification`,
@@ -223,6 +236,7 @@ startPage({
         const sid = queryId('id');
         if (!sid) throw new Error('No session chosen: open a session from a client page.');
         let client = null;
+        let consent = null;
 
         function draw(fresh) {
             const s = withReasons(fresh);
@@ -237,7 +251,7 @@ startPage({
                 if (st.record) extra = recordView(st.record);
                 else if (st.action === 'skip') extra = null;
                 else if (signed) extra = h('p', { class: 'readonly-note' }, 'Not recorded.');
-                else if (cur && st.step === cur.step) extra = stepControls(s, st, session.user, draw);
+                else if (cur && st.step === cur.step) extra = stepControls(s, st, session.user, draw, consent);
                 else extra = h('p', { class: 'muted small' }, 'Waiting for the steps before it.');
                 const card = stepCard(st, i, extra);
                 if (cur && st.step === cur.step) card.classList.add('current');
@@ -281,7 +295,8 @@ startPage({
                     signed ? badge('signed', 'Signed') : badge('active', 'In progress')),
                 h('p', { class: 'muted' },
                     `Started ${fmtDateTime(s.started_at)} by ${who(s.started_by)}`,
-                    s.implement_set ? [' · implement set ', h('strong', null, s.implement_set)] : null),
+                    s.implement_set ? [' · implement set ', h('strong', null, s.implement_set)] : null,
+                    consent ? [h('br'), `Consent from ${consent.client_name} (${fmtDateTime(consent.at)}): `, h('strong', { id: 'consent-agreed' }, (consent.agreed || []).map((a) => a.replace(/_/g, ' ')).join(', '))] : null),
                 s.plan && s.plan.status && s.plan.status !== 'ok' ? verdict(s.plan.status) : null,
                 s.plan && s.plan.reasons && s.plan.reasons.length ? h('details', { class: 'card' }, h('summary', null, 'Reasons for the whole treatment'), reasonsList(s.plan.reasons)) : null,
                 progressChips(s, cur),
@@ -306,6 +321,10 @@ startPage({
         }
         const s = withReasons(await api.get(`/api/sessions/${sid}`));
         try { client = await api.get(`/api/clients/${s.client_id}`); } catch (e) { client = null; }
+        try {
+            const list = (await api.get(`/api/clients/${s.client_id}/consents`)).consents || [];
+            consent = list.find((c) => c.id === s.consent_id) || null;
+        } catch (e) { consent = null; }
         draw(s);
     },
 });

@@ -96,7 +96,7 @@ function recordView(rec) {
     return h('div', { class: 'record' },
         h('p', null, rec.outcome === 'done' ? badge('done', 'Done') : badge('skip', 'Not done'),
             ` Signed by ${who(rec.by)} · ${fmtDateTime(rec.at)}`),
-        rec.params && Object.keys(rec.params).length ? h('p', { class: 'small muted' }, 'As done:') : null,
+        rec.params && Object.keys(rec.params).length ? h('p', { class: 'small muted' }, 'Parameters as done:') : null,
         paramsList(rec.params),
         rec.implement_batch ? h('p', { class: 'small' }, 'Implements / batch: ', h('strong', null, rec.implement_batch)) : null,
         rec.notes ? h('p', { class: 'small' }, 'Notes: ', rec.notes) : null);
@@ -254,6 +254,7 @@ startPage({
                 else if (cur && st.step === cur.step) extra = stepControls(s, st, session.user, draw, consent);
                 else extra = h('p', { class: 'muted small' }, 'Waiting for the steps before it.');
                 const card = stepCard(st, i, extra);
+                if (st.record) { const planned = card.querySelector(':scope > .params'); if (planned) planned.remove(); }
                 if (cur && st.step === cur.step) card.classList.add('current');
                 if (st.record) card.append(h('span', { class: 'visually-hidden' }, 'recorded'));
                 return card;

@@ -77,16 +77,17 @@ static void benefit_values(const pc_analysis *a, double v[PC_BENEFIT_N])
 }
 
 /* The smallest noise we ever report: one finding (counts, densities, areas) or one score
- * point, so a single extra or missing detection is never "significant". */
-static double noise_floor(int b, const pc_analysis *a)
+ * point, and 1 % of the before value, so a single extra or missing detection, or a change of
+ * a few percent, is never "significant" (with k = 3: at least 3 findings and 3 %). */
+static double noise_floor(int b, const pc_analysis *a, double before_value)
 {
-    double skin = a->skin_pixels > 0 ? (double)a->skin_pixels : 1.0;
+    double skin = a->skin_pixels > 0 ? (double)a->skin_pixels : 1.0, one;
     switch (b) {
     case PC_BENEFIT_PORES:
-        return a->px_per_mm > 0 ? 1.0 / (skin / (a->px_per_mm * a->px_per_mm * 100.0))
-                                : 1e6 / skin;
-    case PC_BENEFIT_COMEDONES: return 1.0;
-    case PC_BENEFIT_CLARITY: return 1.0;
+        one = a->px_per_mm > 0 ? 1.0 / (skin / (a->px_per_mm * a->px_per_mm * 100.0)) : 1e6 / skin;
+        break;
+    case PC_BENEFIT_COMEDONES: one = 1.0; break;
+    case PC_BENEFIT_CLARITY: one = 1.0; break;
     default: {
         /* the area of one average congestion finding */
         double area = 0;
@@ -96,10 +97,10 @@ static double noise_floor(int b, const pc_analysis *a)
                 area += M_PI * (double)a->findings[i].r * a->findings[i].r;
                 n++;
             }
-        double one = n ? area / n : 10.0;
-        return 100.0 * one / skin;
+        one = 100.0 * (n ? area / n : 10.0) / skin;
     }
     }
+    return fmax(one, 0.01 * fabs(before_value));
 }
 
 /* ---- pixels helpers ----------------------------------------------------------------- */
@@ -706,7 +707,7 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         x->after = va[b];
         x->change = va[b] - vb[b];
         x->relative_change = vb[b] != 0 ? x->change / fabs(vb[b]) : NAN;
-        double floor = noise_floor(b, c->before);
+        double floor = noise_floor(b, c->before, vb[b]);
         x->noise = noise[b] > floor ? noise[b] : floor;
         if (fabs(x->change) > c->k * x->noise)
             x->verdict = (x->change > 0) == (x->higher_is_better != 0) ? PC_VERDICT_IMPROVED

@@ -293,9 +293,7 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
     double ny = (y + 0.5) / s->height * 2 - 1;
     double G = 0.3 * p->uneven_light, V = 0.35 * p->uneven_light;
     float sd = (float)(1.0 + 3.0 * p->difficulty);
-    int hair_row = s->has_border && y + 0.5 < s->rcy - 0.55 * s->ray;
-    if (s->has_border) noise_row(s->skin_seed ^ 6, hair_row ? 0.5 * mm : 20 * mm, y, W,
-                                 J->scratch, N);
+    if (s->has_border) noise_row(s->skin_seed ^ 6, 20 * mm, y, W, J->scratch, N);
     for (int x = 0; x < W; x++) {
         double r, g, b;
         lab_to_linear(L[x], A[x], B[x], &r, &g, &b);
@@ -308,8 +306,11 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
         int is_skin = 1;
         if (s->has_border && alpha[x] < 1) {
             double br, bg, bb, al = alpha[x];
-            double hx = (x + 0.5) / (0.6 * mm);
-            if (hair_row) {
+            /* hair frames the face: its line is highest in the middle, lower at the sides */
+            double u = (x + 0.5 - s->rcx) / s->rax;
+            double hairline = s->rcy - s->ray * (0.55 - 0.4 * u * u);
+            if (y + 0.5 < hairline) {
+                double hx = (x + 0.5) / (0.6 * mm);
                 double streak = synth_vnoise(s->skin_seed ^ 7, hx, (y + 0.5) / (12 * mm));
                 lab_to_linear(16 + 6 * streak + 2 * N[x], 3, 6, &br, &bg, &bb);
             } else {

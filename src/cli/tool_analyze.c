@@ -475,6 +475,7 @@ int tool_analyze(int argc, char **argv)
                 last_status = it->status;
             }
             if (it->text) {
+                tool_progress_done(); /* the bar is redrawn at the next photo */
                 if (!json && printed > 1) fputc('\n', stdout);
                 fputs(it->text, stdout);
                 fflush(stdout);

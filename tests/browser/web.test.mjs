@@ -391,6 +391,18 @@ test('clients list and search; admin audit log and protocol defaults are readabl
     await goto(page, '/admin#protocol');
     await page.waitForSelector('[data-step="steam"]');
     await shot(page, '14-admin-protocol');
+    // the same pages on a tablet held upright and on a wide desktop screen
+    if (state.session && state.paula) {
+        await page.setViewportSize({ width: 768, height: 1024 });
+        await goto(page, `/session?id=${state.session}`);
+        await page.waitForSelector('#session-steps');
+        await shot(page, '16-session-tablet-portrait');
+        await page.setViewportSize({ width: 1440, height: 900 });
+        await goto(page, `/plan?client=${state.paula}`);
+        await page.waitForSelector('#plan-steps');
+        await shot(page, '17-plan-desktop');
+        await page.setViewportSize({ width: 1024, height: 768 });
+    }
 });
 
 test('no script errors or Content-Security-Policy violations on any page', () => {

@@ -263,9 +263,6 @@ startPage({
             let footer;
             if (signed) {
                 footer = [
-                    alertBox('ok', 'Session signed — read-only',
-                        h('p', null, `Signed by ${who(s.signed_by)} · ${fmtDateTime(s.signed_at)}.`),
-                        s.rebook_date ? h('p', null, 'Rebook on ', h('strong', { id: 'session-rebook' }, fmtDate(s.rebook_date)), '.') : null),
                     h('div', { class: 'button-row' },
                         h('a', { class: 'button primary big', href: `/aftercare?session=${s.id}`, id: 'go-aftercare' }, 'Aftercare handout'),
                         client ? h('a', { class: 'button', href: `/client?id=${client.id}` }, 'Back to client') : null),
@@ -298,7 +295,10 @@ startPage({
                     `Started ${fmtDateTime(s.started_at)} by ${who(s.started_by)}`,
                     s.implement_set ? [' · implement set ', h('strong', null, s.implement_set)] : null,
                     consent ? [h('br'), `Consent from ${consent.client_name} (${fmtDateTime(consent.at)}): `, h('strong', { id: 'consent-agreed' }, (consent.agreed || []).map((a) => a.replace(/_/g, ' ')).join(', '))] : null),
-                s.plan && s.plan.status && s.plan.status !== 'ok' ? verdict(s.plan.status) : null,
+                signed ? alertBox('ok', 'Session signed — read-only',
+                    h('p', null, `Signed by ${who(s.signed_by)} · ${fmtDateTime(s.signed_at)}. Corrections are added as amendments below.`),
+                    s.rebook_date ? h('p', null, 'Rebook on ', h('strong', { id: 'session-rebook' }, fmtDate(s.rebook_date)), '.') : null) : null,
+                !signed && s.plan && s.plan.status && s.plan.status !== 'ok' ? verdict(s.plan.status) : null,
                 s.plan && s.plan.reasons && s.plan.reasons.length ? h('details', { class: 'card' }, h('summary', null, 'Reasons for the whole treatment'), reasonsList(s.plan.reasons)) : null,
                 progressChips(s, cur),
                 steps,

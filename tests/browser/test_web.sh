@@ -12,6 +12,19 @@ chromium=${PC_CHROMIUM:-/usr/bin/chromium}
 
 finish_skip() { skip "$1"; done_testing; exit 0; }
 
+# Every page module parses (cheap; also where Chromium is missing). No inline script or style:
+# the server's Content-Security-Policy would refuse them.
+if command -v node >/dev/null 2>&1; then
+    bad=""
+    for f in "$top"/web/js/*.js "$top"/web/js/pages/*.js; do
+        node --experimental-default-type=module --check "$f" >"$T/check" 2>&1 || { bad="$bad ${f#"$top"/}"; sed 's/^/# /' "$T/check" | head -5; }
+    done
+    if [ -z "$bad" ]; then ok "web/js modules parse"; else not_ok "web/js modules parse:$bad"; fi
+    if grep -nE '<script>|<script [^>]*>[^<]|style="|\son[a-z]+="' "$top"/web/*.html >"$T/inline"; then
+        not_ok "no inline script, style or event handler in web/*.html"; sed 's/^/# /' "$T/inline" | head -5
+    else ok "no inline script, style or event handler in web/*.html"; fi
+fi
+
 [ "${PC_SAN:-0}" = 1 ] && finish_skip "browser tests run against the plain build only (too slow under ASan)"
 [ -x "$chromium" ] || finish_skip "browser tests: $chromium is missing (apt-get install chromium)"
 command -v node >/dev/null 2>&1 || finish_skip "browser tests: node is missing (apt-get install nodejs npm)"

@@ -88,8 +88,6 @@ size_t pc_inci_key_unbracketed(const char *name, size_t len, char *key, int *wor
     return key_impl(name, len, key, words, true);
 }
 
-#define OCR_COST 0.3
-
 /* The OCR class of a character: two characters of one class are an OCR confusion
  * (0/o, 1/l/i, 5/s, 8/b, 2/z, c/e, f/r). */
 static unsigned char ocr_class(unsigned char c)
@@ -106,6 +104,17 @@ static unsigned char ocr_class(unsigned char c)
     }
 }
 
+/* QWERTY neighbours (same row and the touching keys of the rows above and below). */
+static bool keyboard_neighbours(unsigned char a, unsigned char b)
+{
+    static const char *const near[26] = {
+        "qwsz", "vghn", "xdfv", "serfcx", "wrsd", "drtgvc", "ftyhbv", "gyujnb", "uojk", "huikmn",
+        "jiolm", "kop", "njk", "bhjm", "ipkl", "ol", "wa", "etdf", "awedxz", "ryfg", "yihj", "cfgb",
+        "qeas", "zsdc", "tugh", "asx"};
+    if (a < 'a' || a > 'z' || b < 'a' || b > 'z') return false;
+    return strchr(near[a - 'a'], b) != NULL;
+}
+
 /* Two characters read as one: rn ↔ m, cl ↔ d, vv ↔ w, ii ↔ u. */
 static bool ocr_split(const char *two, char one)
 {
@@ -118,30 +127,34 @@ static bool ocr_split(const char *two, char one)
     }
 }
 
-double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, double limit)
+double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, double limit,
+                       double other_cost)
 {
     enum { N = 80 };
     if (na >= N || nb >= N) return limit + 1;
     double d[N][N];
-    for (size_t i = 0; i <= na; i++) d[i][0] = (double)i;
-    for (size_t j = 0; j <= nb; j++) d[0][j] = (double)j;
+    for (size_t i = 0; i <= na; i++) d[i][0] = (double)i * other_cost;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = (double)j * other_cost;
     double prev_min = 0;
     for (size_t i = 1; i <= na; i++) {
         double row_min = d[i][0];
         unsigned char ca = (unsigned char)a[i - 1], ka = ocr_class(ca);
         for (size_t j = 1; j <= nb; j++) {
             unsigned char cb = (unsigned char)b[j - 1];
-            double sub = ca == cb ? 0 : ka == ocr_class(cb) ? OCR_COST : 1;
+            double sub = ca == cb                     ? 0
+                         : ka == ocr_class(cb)        ? PC_OCR_COST
+                         : keyboard_neighbours(ca, cb) ? PC_TYPO_COST
+                                                       : other_cost;
             double v = d[i - 1][j - 1] + sub;
-            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
-            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (d[i - 1][j] + other_cost < v) v = d[i - 1][j] + other_cost;
+            if (d[i][j - 1] + other_cost < v) v = d[i][j - 1] + other_cost;
             if (i > 1 && j > 1 && ca == (unsigned char)b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + 1 < v)
-                v = d[i - 2][j - 2] + 1;
-            if (i > 1 && ocr_split(a + i - 2, (char)cb) && d[i - 2][j - 1] + OCR_COST < v)
-                v = d[i - 2][j - 1] + OCR_COST;
-            if (j > 1 && ocr_split(b + j - 2, (char)ca) && d[i - 1][j - 2] + OCR_COST < v)
-                v = d[i - 1][j - 2] + OCR_COST;
+                d[i - 2][j - 2] + PC_TYPO_COST < v)
+                v = d[i - 2][j - 2] + PC_TYPO_COST;
+            if (i > 1 && ocr_split(a + i - 2, (char)cb) && d[i - 2][j - 1] + PC_OCR_COST < v)
+                v = d[i - 2][j - 1] + PC_OCR_COST;
+            if (j > 1 && ocr_split(b + j - 2, (char)ca) && d[i - 1][j - 2] + PC_OCR_COST < v)
+                v = d[i - 1][j - 2] + PC_OCR_COST;
             d[i][j] = v;
             if (v < row_min) row_min = v;
         }
@@ -150,4 +163,37 @@ double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, doubl
         prev_min = row_min;
     }
     return d[na][nb];
+}
+
+void pc_inci_digits(const char *name, size_t len, char *out, size_t cap)
+{
+    size_t m = 0;
+    for (size_t i = 0; i < len && m + 1 < cap;) {
+        /* one word: a run of ASCII letters and digits, lowercased */
+        if (!isalnum((unsigned char)name[i])) {
+            i++;
+            continue;
+        }
+        size_t s = i;
+        while (i < len && isalnum((unsigned char)name[i])) i++;
+        for (size_t k = s; k < i && m + 1 < cap; k++) {
+            char c = (char)tolower((unsigned char)name[k]);
+            bool left_digit = k > s && isdigit((unsigned char)name[k - 1]);
+            bool right_digit = k + 1 < i && isdigit((unsigned char)name[k + 1]);
+            bool left_letter = k > s && isalpha((unsigned char)name[k - 1]);
+            bool right_letter_or_end = k + 1 == i || isalpha((unsigned char)name[k + 1]);
+            if (isdigit((unsigned char)c)) {
+                bool confusable = c == '0' || c == '1' || c == '5' || c == '8';
+                if (confusable && left_letter && right_letter_or_end) continue; /* "cety1" */
+                out[m++] = c;
+            } else if ((left_digit || right_digit) && c == 'o') {
+                out[m++] = '0';
+            } else if ((left_digit || right_digit) && (c == 'l' || c == 'i')) {
+                out[m++] = '1';
+            }
+        }
+        if (m > 0 && out[m - 1] != ' ' && m + 1 < cap) out[m++] = ' '; /* word boundary */
+    }
+    while (m > 0 && out[m - 1] == ' ') m--;
+    out[m] = '\0';
 }

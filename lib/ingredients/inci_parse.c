@@ -121,6 +121,7 @@ static bool ieq_n(const char *a, const char *b, size_t n)
 
 static bool is_stereo_word(const char *s, size_t n)
 {
+    if (n < 2 || n > 5) return false;
     static const char *const words[] = {"alpha", "beta", "gamma", "delta", "omega", "cis",
                                         "trans", "endo", "exo", "dl", "rac"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
@@ -240,6 +241,11 @@ static size_t header_before(const char *t, size_t from, size_t to, bool *may_con
  * none. Used after a bracket opener and at a segment start. */
 static size_t marker_at(const char *t, size_t len, size_t i)
 {
+    if (i >= len) return 0;
+    switch (t[i]) { /* the first bytes of the markers below */
+    case '+': case 'm': case 'M': case 'p': case 'P': case 'k': case 'K': case '\xc2': break;
+    default: return 0;
+    }
     static const char *const marks[] = {"+/-", "+ / -", "\xc2\xb1", "may contain", "peut contenir",
                                         "kann enthalten", "puede contener"};
     for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
@@ -407,6 +413,8 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
             continue;
         }
         if (depth > 0) continue;
+        /* fast path: letters, digits, spaces and hyphens never end a segment */
+        if (isalnum((unsigned char)c) || c == ' ' || c == '-' || c == '/') continue;
         bool split = false;
         size_t skip = 1;
         bool comma = false;

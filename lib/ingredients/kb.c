@@ -18,6 +18,8 @@
 #define FUZZY_MAX_KEY 64
 #define FUZZY_MAX_COST 3.0  /* never more than three edits, whatever the length */
 #define OCR_COST_HINT 0.3  /* folded keys equal: at least one OCR confusion apart */
+#define FUZZY_NO_EDIT 100.0 /* the cost that rules plain edits out of a match */
+#define FUZZY_MATCH_MAX_COST 0.9 /* a match: one typing slip and one OCR confusion, or 3 OCR */
 #define SUGGEST_MIN 0.8    /* nearest names shown as suggestions down to this confidence */
 
 typedef struct kb_name {
@@ -121,28 +123,6 @@ static int missing_bits(const uint64_t a[4], const uint64_t b[4])
            popcount64(a[3] & ~b[3]);
 }
 
-/* The digits of a key, with o / l / i next to a digit read as 0 / 1 / 1 (OCR). */
-static void digit_signature(const char *k, size_t n, char *out, size_t cap)
-{
-    size_t m = 0;
-    for (size_t i = 0; i < n && m + 1 < cap; i++) {
-        char c = k[i];
-        bool near = (i > 0 && isdigit((unsigned char)k[i - 1])) ||
-                    (i + 1 < n && isdigit((unsigned char)k[i + 1]));
-        bool confusable = c == '0' || c == '1' || c == '5' || c == '8';
-        bool letter_left = i > 0 && isalpha((unsigned char)k[i - 1]);
-        bool letter_right = i + 1 >= n || isalpha((unsigned char)k[i + 1]);
-        if (confusable && letter_left && letter_right)
-            continue; /* "cety1alcohol": a digit read for a letter */
-        if (isdigit((unsigned char)c))
-            out[m++] = c;
-        else if (near && c == 'o')
-            out[m++] = '0';
-        else if (near && (c == 'l' || c == 'i'))
-            out[m++] = '1';
-    }
-    out[m] = '\0';
-}
 
 static bool ieq(const char *a, size_t na, const char *b)
 {
@@ -356,7 +336,7 @@ static int add_name(loader *ld, const char *display, size_t entry, bool synonym)
     folded[fn] = '\0';
     if ((rc = add_key(kb, ld->ctx, folded, fn, &nm->folded)) != PC_OK) return rc;
     nm->folded_len = fn;
-    digit_signature(key, n, nm->digits, sizeof nm->digits);
+    pc_inci_digits(display, strlen(display), nm->digits, sizeof nm->digits);
     nm->entry = entry;
     nm->synonym = synonym;
     kb->n_names++;
@@ -758,12 +738,10 @@ typedef struct fuzzy_result {
     double best_conf, near_conf;
 } fuzzy_result;
 
-static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, double min_conf,
-                  fuzzy_result *fr)
+static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, const char *digits,
+                  double min_conf, fuzzy_result *fr)
 {
     if (kn < FUZZY_MIN_KEY || kn > FUZZY_MAX_KEY) return;
-    char digits[24];
-    digit_signature(key, kn, digits, sizeof digits);
     uint64_t bg[4];
     bigram_set(key, kn, bg);
     char folded[PC_KEY_MAX + 1];
@@ -793,10 +771,12 @@ static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, double
             fr->near_conf = approx;
             fr->near = i;
         }
+        /* a match allows only OCR confusions and typing slips (a plain insertion, deletion or
+         * substitution turns PEG-8 into PEG-80, sulfite into sulfate: a different ingredient) */
         double limit = (1.0 - min_conf) * longer;
-        if (limit > FUZZY_MAX_COST) limit = FUZZY_MAX_COST;
-        if (fd > 2 * (int)limit) continue;
-        double d = pc_ocr_distance(key, kn, nm->key, nm->key_len, limit);
+        if (limit > FUZZY_MATCH_MAX_COST) limit = FUZZY_MATCH_MAX_COST;
+        if (fd > (int)(4 * limit)) continue;
+        double d = pc_ocr_distance(key, kn, nm->key, nm->key_len, limit, FUZZY_NO_EDIT);
         if (d > limit) continue;
         double conf = 1.0 - d / longer;
         if (conf > fr->best_conf) {
@@ -902,8 +882,22 @@ static void match_name(const pc_kb *kb, const char *name, size_t len, double min
     }
     /* 4: fuzzy, on the whole key and the key without brackets */
     fuzzy_result fr = {SIZE_MAX, SIZE_MAX, 0, 0};
-    fuzzy(kb, key, kn, words, min_confidence, &fr);
-    if (un) fuzzy(kb, ukey, un, uwords, min_confidence, &fr);
+    char digits[24];
+    pc_inci_digits(name, len, digits, sizeof digits);
+    fuzzy(kb, key, kn, words, digits, min_confidence, &fr);
+    if (un) {
+        /* digits of the name without its bracketed parts */
+        char plain[PC_KEY_MAX * 2 + 2];
+        size_t pn = 0;
+        int depth = 0;
+        for (size_t k = 0; k < len && pn + 1 < sizeof plain; k++) {
+            if (name[k] == '(' || name[k] == '[') depth++;
+            else if ((name[k] == ')' || name[k] == ']') && depth > 0) depth--;
+            else if (depth == 0) plain[pn++] = name[k];
+        }
+        pc_inci_digits(plain, pn, digits, sizeof digits);
+        fuzzy(kb, ukey, un, uwords, digits, min_confidence, &fr);
+    }
     if (fr.best != SIZE_MAX && fr.best_conf >= min_confidence) {
         const kb_name *nm = &kb->names[fr.best];
         out->entry = &kb->entries[nm->entry];
@@ -916,7 +910,7 @@ static void match_name(const pc_kb *kb, const char *name, size_t len, double min
         /* the suggestion's confidence from the weighted distance */
         const kb_name *nm = &kb->names[fr.near];
         double longer = (double)(nm->key_len > kn ? nm->key_len : kn);
-        double d = pc_ocr_distance(key, kn, nm->key, nm->key_len, FUZZY_MAX_COST);
+        double d = pc_ocr_distance(key, kn, nm->key, nm->key_len, FUZZY_MAX_COST, 1.0);
         double conf = d <= FUZZY_MAX_COST ? 1.0 - d / longer : 0;
         if (conf >= SUGGEST_MIN) {
             out->suggestion = kb->entries[nm->entry].inci;

@@ -119,7 +119,19 @@ static void test_matcher_table(void **state)
         {"Dimethlcone", "DIMETHICONE", PC_MATCH_FUZZY},
         {"Stearyl Heptanaote", "STEARYL HEPTANOATE", PC_MATCH_FUZZY},
         {"CI 7789l", "TITANIUM DIOXIDE", PC_MATCH_FUZZY},
-        {"Acetylated Lanolin Alcohal", "ACETYLATED LANOLIN ALCOHOL", PC_MATCH_FUZZY},
+        {"Acetylated Lanolin Alcohok", "ACETYLATED LANOLIN ALCOHOL", PC_MATCH_FUZZY}, /* l/k slip */
+        {"Stearyl Heptanoatr", "STEARYL HEPTANOATE", PC_MATCH_FUZZY},
+        /* a plain insertion, deletion or substitution is never a match: it is how real INCI
+         * names differ from each other (CosIng names below are all real) */
+        {"Acetylated Lanolin Alcohal", NULL, PC_MATCH_NONE},
+        {"Potassium Chlorate", NULL, PC_MATCH_NONE},      /* not potassium chloride */
+        {"Sodium Sulfate", NULL, PC_MATCH_NONE},          /* not sodium sulfite */
+        {"PEG-5 Stearate", NULL, PC_MATCH_NONE},          /* not PEG-8 stearate */
+        {"Potassium Taurate", NULL, PC_MATCH_NONE},       /* not potassium laurate */
+        {"Sodium Decyl Sulfate", NULL, PC_MATCH_NONE},    /* not sodium lauryl sulfate */
+        {"Sodium Glycinate", NULL, PC_MATCH_NONE},        /* not sodium gluconate */
+        {"Trimethoxycaprylylsilane", NULL, PC_MATCH_NONE},
+        {"Methyl Alcohol", NULL, PC_MATCH_NONE},          /* not ethyl alcohol */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         pc_kb_match m;
@@ -344,6 +356,81 @@ static void test_real_labels(void **state)
     assert_true(total_unrec * 20 <= total_items);
 }
 
+/* No real INCI name (CosIng) is fuzzy-matched onto a different ingredient: a name our
+ * knowledge base does not hold is unrecognised, never guessed. */
+static void test_cosing_never_guessed(void **state)
+{
+    (void)state;
+    const char *shared = getenv("PC_SHARED");
+    if (!shared || !*shared) {
+        print_message("# SKIP ../shared absent: cosing.csv not available\n");
+        skip();
+        return;
+    }
+    char path[4096];
+    snprintf(path, sizeof path, "%s/data/cosing/cosing.csv", shared);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    if (pc_file_read(&ctx, path, 64u << 20, &buf, &len) != PC_OK) {
+        print_message("# SKIP cosing.csv not readable at %s\n", path);
+        skip();
+        return;
+    }
+    size_t names = 0, matched = 0, fuzzy = 0;
+    char name[4096];
+    const char *s = (const char *)buf;
+    bool header = true;
+    for (size_t pos = 0; pos < len;) {
+        /* first CSV field (quoted or not) of each record */
+        size_t n = 0, i = pos;
+        bool quoted = s[i] == '"', inq = false;
+        if (quoted) i++;
+        for (; i < len; i++) {
+            if (quoted && s[i] == '"') {
+                if (i + 1 < len && s[i + 1] == '"') {
+                    if (n + 1 < sizeof name) name[n++] = '"';
+                    i++;
+                    continue;
+                }
+                quoted = false;
+                continue;
+            }
+            if (!quoted && (s[i] == ',' || s[i] == '\n')) break;
+            if (n + 1 < sizeof name) name[n++] = s[i];
+        }
+        name[n] = '\0';
+        for (; i < len; i++) {
+            if (s[i] == '"') inq = !inq;
+            if (s[i] == '\n' && !inq) {
+                i++;
+                break;
+            }
+        }
+        pos = i;
+        if (header) {
+            header = false;
+            continue;
+        }
+        if (!n) continue;
+        names++;
+        pc_kb_match m;
+        pc_kb_match_name(kb, name, n, 0, &m);
+        if (m.entry && m.kind != PC_MATCH_FUZZY) matched++;
+        if (m.kind == PC_MATCH_FUZZY) {
+            print_error("# CosIng '%s' guessed as %s (%.3f)\n", name, m.entry->inci, m.confidence);
+            fuzzy++;
+        }
+    }
+    free(buf);
+    print_message("# %zu CosIng names: %zu in the knowledge base, %zu fuzzy guesses\n", names,
+                  matched, fuzzy);
+    assert_int_equal(names, 28712);
+    assert_true(matched >= 500);
+    assert_int_equal(fuzzy, 0);
+}
+
 /* ---- the check and its JSON ---- */
 
 static void test_check_json(void **state)
@@ -460,6 +547,7 @@ int main(void)
         cmocka_unit_test(test_ratings_and_disagreement),
         cmocka_unit_test(test_loader_errors),
         cmocka_unit_test(test_real_labels),
+        cmocka_unit_test(test_cosing_never_guessed),
         cmocka_unit_test(test_check_json),
         cmocka_unit_test(test_threads),
     };

@@ -21,7 +21,7 @@ CID=$(jget "$T/body" 'd["id"]')
 req pract POST "/api/clients/$CID/intakes" '{"client":{"skin_type":"normal","fitzpatrick":2}}'
 expect_status 201 "set-up: a client with an intake"
 
-"$PY" "$here/crash_load.py" "$BASE" "$T" "$CID" "$SERVER_PID" "$threads" "$seconds" "$min_signed" "$T/acked.json" >"$T/load.out" 2>&1
+$PY "$here/crash_load.py" "$BASE" "$T" "$CID" "$SERVER_PID" "$threads" "$seconds" "$min_signed" "$T/acked.json" >"$T/load.out" 2>&1
 wait "$SERVER_PID" 2>/dev/null
 st=$?
 SERVER_PID=""

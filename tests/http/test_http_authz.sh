@@ -1,0 +1,149 @@
+#!/bin/bash
+# Authorisation and HTTP hygiene against the real server: the authorisation matrix (every
+# route x anonymous / reception / practitioner / admin / uncertified practitioner), CSRF,
+# static files and security headers, cookie flags, hashed session ids, login throttling,
+# logout. The clinical flow and malformed requests are in test_http_flow.sh.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/lib.sh"
+
+DATA=$T/data
+start_server "$DATA" --demo --demo-password "$DEMO_PW" || { not_ok "server starts"; done_testing; exit 1; }
+ok "server starts with a demo clinic on $BASE"
+
+login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login recep desk "$DEMO_PW" &&
+    login trainee trainee "$DEMO_PW"
+check "the four demo accounts log in" test -s "$T/csrf_trainee"
+contains "$T/jar_admin" pc_session && ok "login sets the pc_session cookie" || not_ok "login sets the pc_session cookie"
+
+# ---- set-up: an ordinary client with an intake, a consent and an open session (as admin) ----
+INTAKE_OILY='{"client":{"skin_type":"oily","fitzpatrick":3}}'
+req admin POST /api/clients '{"name":"Matrix Client","birth_date":"1985-06-01"}'
+expect_status 201 "admin creates a client"
+CID=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
+expect_status 201 "practitioner records an intake"
+req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
+expect_status 201 "practitioner records a consent"
+CONSENT=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"
+expect_status 201 "practitioner starts a session"
+SID=$(jget "$T/body" 'd["id"]')
+
+# ---- the authorisation matrix ----
+# columns: anonymous reception practitioner admin uncertified-practitioner
+#   U = 401, F = 403, A = allowed (the server answered, but not with 401/403)
+# The demo admin holds no certification: certifications apply to the person, whatever the role.
+matrix() {
+    cat <<EOF
+GET  /api/session                                    -                                     U A A A A
+POST /api/password                                   {}                                    U A A A A
+GET  /api/clients                                    -                                     U A A A A
+GET  /api/clients?q=matrix                           -                                     U A A A A
+POST /api/clients                                    {"name":"M","birth_date":"1990-01-01"} U A A A A
+GET  /api/clients/$CID                               -                                     U A A A A
+GET  /api/clients/$CID/intakes                       -                                     U A A A A
+POST /api/clients/$CID/intakes                       {"client":{"skin_type":"dry"}}        U A A A A
+GET  /api/clients/$CID/intakes/latest                -                                     U A A A A
+GET  /api/clients/$CID/intakes/1                     -                                     U A A A A
+GET  /api/clients/$CID/plan                          -                                     U F A A A
+GET  /api/clients/$CID/reviews                       -                                     U F A A A
+POST /api/clients/$CID/reviews                       {"intake_id":0}                       U F A A A
+GET  /api/clients/$CID/consents                      -                                     U F A A A
+POST /api/clients/$CID/consents                      {"agreed":[]}                         U F A A A
+GET  /api/clients/$CID/sessions                      -                                     U F A A A
+POST /api/clients/$CID/sessions                      {"consent_id":999999}                 U F A A A
+GET  /api/sessions/$SID                              -                                     U F A A A
+POST /api/sessions/$SID/steps/steam/start            -                                     U F A A A
+POST /api/sessions/$SID/steps/extract/start          -                                     U F A F F
+POST /api/sessions/$SID/steps/high_frequency/start   -                                     U F A F F
+POST /api/sessions/$SID/steps/extract/record         {"outcome":"done"}                    U F A F F
+POST /api/sessions/$SID/steps/cleanse/record         {"outcome":"bogus"}                   U F A A A
+POST /api/sessions/$SID/sign                         -                                     U F A A A
+POST /api/sessions/$SID/amendments                   {"text":"x"}                          U F A A A
+GET  /api/sessions/$SID/aftercare                    -                                     U A A A A
+GET  /api/sessions/$SID/aftercare.html               -                                     U A A A A
+GET  /api/sessions/$SID/aftercare.ics                -                                     U A A A A
+GET  /api/protocol                                   -                                     U F F A F
+GET  /api/users                                      -                                     U F F A F
+POST /api/users                                      {"username":"Bad_Name!","role":"x"}   U F F A F
+PATCH /api/users/2                                   {}                                    U F F A F
+GET  /api/audit                                      -                                     U F F A F
+EOF
+}
+{ echo "# whos: anon recep pract admin trainee"; matrix; } | $PY "$here/matrix.py" "$BASE" "$T" >"$T/matrix.out"
+while IFS= read -r line; do
+    case "$line" in
+        "ok "*) ok "${line#ok }" ;;
+        *) not_ok "${line#not ok }" ;;
+    esac
+done <"$T/matrix.out"
+[ -s "$T/matrix.out" ] || not_ok "the matrix ran"
+
+# ---- CSRF ----
+count_clients() { req admin GET "/api/clients?limit=1"; jget "$T/body" 'd["total"]'; }
+n0=$(count_clients)
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: application/json' \
+    --data-binary '{"name":"No Token","birth_date":"1990-01-01"}' "$BASE/api/clients")
+[ "$st" = 403 ] && [ "$(err_code)" = csrf ] && ok "POST without X-CSRF-Token: 403 csrf" || not_ok "POST without X-CSRF-Token: 403 csrf (got $st)"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: $(printf '0%.0s' $(seq 64))" \
+    --data-binary '{"name":"Bad Token","birth_date":"1990-01-01"}' "$BASE/api/clients")
+[ "$st" = 403 ] && ok "POST with a wrong token: 403" || not_ok "POST with a wrong token: 403 (got $st)"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: application/json' \
+    -H "X-CSRF-Token: $(cat "$T/csrf_admin")" \
+    --data-binary '{"name":"Other Token","birth_date":"1990-01-01"}' "$BASE/api/clients")
+[ "$st" = 403 ] && ok "POST with another session's token: 403" || not_ok "POST with another session's token: 403 (got $st)"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -H 'Origin: http://evil.example' --data-binary "{\"username\":\"demo\",\"password\":\"$DEMO_PW\"}" \
+    "$BASE/api/login")
+[ "$st" = 403 ] && ok "cross-site login (foreign Origin): 403" || not_ok "cross-site login: 403 (got $st)"
+[ "$(count_clients)" = "$n0" ] && ok "refused requests stored nothing" || not_ok "refused requests stored nothing"
+
+# ---- static files and headers ----
+st=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' "$BASE/")
+[ "$st" = 200 ] && grep -qi '^content-type: text/html' "$T/headers" && ok "GET / serves index.html" || not_ok "GET / ($st)"
+for h in "content-security-policy: default-src 'self'" "frame-ancestors 'none'" "x-content-type-options: nosniff" "referrer-policy:"; do
+    grep -qi "$h" "$T/headers" && ok "header: $h" || not_ok "header: $h"
+done
+grep -qi "script-src 'self'" "$T/headers" && ! grep -qi "unsafe-inline" "$T/headers" && ok "CSP allows no inline script" || not_ok "CSP allows no inline script"
+st=$(curl -s -o /dev/null -w '%{http_code}' "$BASE/login"); [ "$st" = 200 ] && ok "/login serves the login page" || not_ok "/login ($st)"
+etag=$(grep -i '^etag:' "$T/headers" | cut -d' ' -f2 | tr -d '\r')
+st=$(curl -s -o /dev/null -w '%{http_code}' -H "If-None-Match: $etag" "$BASE/")
+[ "$st" = 304 ] && ok "static files revalidate with ETag (304)" || not_ok "ETag revalidation ($st)"
+for p in "/../Makefile" "/%2e%2e/Makefile" "/js/%2e%2e/%2e%2e/Makefile" "/.git/config" "/js//app.js" "/web/../../etc/passwd"; do
+    st=$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$BASE$p")
+    [ "$st" = 404 ] || [ "$st" = 400 ] && ok "traversal $p refused ($st)" || not_ok "traversal $p refused ($st)"
+done
+req pract GET /api/clients
+grep -qi '^cache-control: no-store' "$T/headers" && ok "API replies are no-store" || not_ok "API replies are no-store"
+grep -qi '^set-cookie:.*HttpOnly.*SameSite=Strict.*Path=/' "$T/login_headers" 2>/dev/null || {
+    curl -s -o /dev/null -D "$T/login_headers" -H 'Content-Type: application/json' \
+        --data-binary "{\"username\":\"desk\",\"password\":\"$DEMO_PW\"}" "$BASE/api/login"; }
+grep -qi '^set-cookie: pc_session=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Path=/' "$T/login_headers" &&
+    ok "cookie: 256-bit id, HttpOnly, SameSite=Strict, Path=/" || not_ok "cookie flags ($(grep -i set-cookie "$T/login_headers"))"
+if command -v sqlite3 >/dev/null; then
+    raw=$(grep -i '^set-cookie' "$T/login_headers" | sed 's/.*pc_session=\([0-9a-f]*\).*/\1/')
+    [ "$(sqlite3 "$DATA/poreclear.db" "SELECT count(*) FROM logins WHERE hex(hash) = upper('$raw')")" = 0 ] &&
+        ok "session ids are stored hashed" || not_ok "session ids are stored hashed"
+else skip "sqlite3 CLI not installed"; fi
+
+# ---- login throttling (a dedicated account; the limits are per account and per address) ----
+req admin POST /api/users '{"username":"victim","role":"reception"}'
+codes=""
+for i in 1 2 3 4 5 6; do
+    codes="$codes $(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -H 'Content-Type: application/json' \
+        --data-binary '{"username":"victim","password":"wrong-password"}' "$BASE/api/login")"
+done
+[ "$codes" = " 401 401 401 401 401 429" ] && grep -qi '^retry-after: [0-9]' "$T/headers" &&
+    ok "5 failed logins, then 429 with Retry-After" || not_ok "throttling: got$codes"
+
+# ---- logout ----
+req recep POST /api/logout
+expect_status 200 "logout"
+req recep GET /api/clients
+expect_status 401 "after logout the session is gone"
+
+healthy && ok "server still healthy at the end" || not_ok "server still healthy at the end"
+check "server stops cleanly on SIGTERM (exit 0, no sanitizer report)" stop_server TERM
+done_testing

@@ -25,6 +25,17 @@ if command -v node >/dev/null 2>&1; then
     else ok "no inline script, style or event handler in web/*.html"; fi
 fi
 
+# The pages' pure helpers (node, no browser), and the intake the form sends is one the protocol
+# engine accepts (exit 0 ok, 8 needs review, 9 blocked — not 4, malformed).
+if command -v node >/dev/null 2>&1; then
+    PC_INTAKE_OUT="$T/intake.json" node --test --test-reporter=tap "$here/unit.test.mjs" \
+        | grep -E '^(not )?ok [0-9]' | sed 's/$/ (unit)/'
+    "$PORECLEAR" plan --intake "$T/intake.json" >"$T/plan.out" 2>"$T/plan.err"
+    rc=$?
+    if [ $rc -eq 0 ] || [ $rc -eq 8 ] || [ $rc -eq 9 ]; then ok "the intake form's JSON is accepted by poreclear plan (exit $rc)"
+    else not_ok "the intake form's JSON is accepted by poreclear plan (exit $rc)"; sed 's/^/# /' "$T/plan.err" | head -5; fi
+fi
+
 [ "${PC_SAN:-0}" = 1 ] && finish_skip "browser tests run against the plain build only (too slow under ASan)"
 [ -x "$chromium" ] || finish_skip "browser tests: $chromium is missing (apt-get install chromium)"
 command -v node >/dev/null 2>&1 || finish_skip "browser tests: node is missing (apt-get install nodejs npm)"

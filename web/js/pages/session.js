@@ -51,7 +51,7 @@ function timerBox(st) {
         h('progress', { max: total, value: 0, 'aria-label': `${stepName(st.step)} progress` }),
         h('div', null,
             h('div', { class: 'timer-state', 'aria-live': 'polite' }, `Running since ${fmtDateTime(st.started_at)}`),
-            h('div', { class: 'small muted' }, `${Math.round(total / 60)} min in total, ends ${new Date(st.ends_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`)));
+            h('div', { class: 'small muted' }, `${total >= 60 ? `${Math.round(total / 60)} min` : `${total} s`} in total, ends ${new Date(st.ends_at).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`)));
     return el;
 }
 
@@ -128,7 +128,7 @@ function stepControls(s, st, user, refresh, consent) {
         if (st.started_at && st.ends_at) {
             parts.push(timerBox(st));
         } else {
-            const start = h('button', { type: 'button', class: 'primary big', id: `start-${st.step}` }, `▶ Start timer (${Math.round(st.duration_s / 60)} min)`);
+            const start = h('button', { type: 'button', class: 'primary big', id: `start-${st.step}` }, `▶ Start timer (${st.duration_s >= 60 ? `${Math.round(st.duration_s / 60)} min` : `${st.duration_s} s`})`);
             start.addEventListener('click', async () => {
                 try {
                     const next = await busy(start, () => api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/start`));

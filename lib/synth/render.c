@@ -40,6 +40,7 @@ typedef struct job {
     lesion *les;
     size_t n_les;
     double L0, a0, b0, k;
+    double furrow_cs[2], furrow_sn[2]; /* directions of the two furrow sets */
     uint8_t gamma[4097];
     float *L, *A, *B, *N, *scratch, *alpha; /* row buffers (per band) */
 } job;
@@ -154,8 +155,8 @@ static void draw_lesion(const job *J, const lesion *l, int y)
         case PC_FIND_PUSTULE: {
             double g = synth_smoothstep(1.4, 0.45, d);
             if (g <= 0) break;
-            *Ap += (float)(k * (20 + 10 * l->u1) * g);
-            *Lp -= (float)(k * (4 + 0.08 * L0) * g);
+            *Ap += (float)(k * (22 + 10 * l->u1) * g);
+            *Lp -= (float)(k * (6 + 0.12 * L0) * g);
             *Bp += (float)(1.5 * g);
             *Lp += (float)(k * 6.0 * lit * g * (1 - g));
             if (l->type == PC_FIND_PUSTULE) {
@@ -233,6 +234,23 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
     float tex = (float)(1.0 + 1.5 * p->difficulty);
     noise_row(s->skin_seed ^ 4, fine, y, W, J->scratch, N);
     for (int x = 0; x < W; x++) L[x] += tex * N[x];
+    /* micro-relief: two crossing sets of fine furrows (sulci cutis), wiggly lines where a
+     * stretched value noise crosses zero; faded out when the scale cannot resolve them */
+    double across = 0.6 * mm;
+    double relief = (0.6 + 0.8 * p->difficulty) * synth_clamp((across - 1.5) / 3.0, 0, 1);
+    if (relief > 0) {
+        for (int d = 0; d < 2; d++) {
+            double c = J->furrow_cs[d], sn = J->furrow_sn[d];
+            double yy = y + 0.5;
+            for (int x = 0; x < W; x++) {
+                double xx = x + 0.5;
+                double u = (xx * c + yy * sn) / across, v = (-xx * sn + yy * c) / (5 * across);
+                double n = synth_vnoise(s->skin_seed ^ (8 + (uint64_t)d), u, v);
+                double line = synth_smoothstep(0.22, 0.0, n < 0 ? -n : n);
+                L[x] -= (float)(relief * line);
+            }
+        }
+    }
     /* diffuse redness: a* up, a little darker */
     for (int i = 0; i < s->n_red; i++) {
         int x0, x1;
@@ -399,6 +417,16 @@ int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth
     J.a0 = skin_tone[p->fitzpatrick - 1].a;
     J.b0 = skin_tone[p->fitzpatrick - 1].b;
     J.k = 1.25 - 0.75 * p->difficulty;
+    {
+        pc_rng fr;
+        pc_rng_seed(&fr, s.skin_seed ^ 0x66757272ull); /* "furr" */
+        double a0 = pc_rng_range(&fr, 0, 3.141592653589793);
+        double a1 = a0 + pc_rng_range(&fr, 1.2, 1.9); /* furrows cross at 70-110° */
+        J.furrow_cs[0] = cos(a0);
+        J.furrow_sn[0] = sin(a0);
+        J.furrow_cs[1] = cos(a1);
+        J.furrow_sn[1] = sin(a1);
+    }
     for (int i = 0; i <= 4096; i++) {
         double v = i / 4096.0;
         double e = v <= 0.0031308 ? 12.92 * v : 1.055 * pow(v, 1 / 2.4) - 0.055;

@@ -44,25 +44,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         pc_kb_free(k);
         return 0;
     }
-    pc_inci_list *list = NULL;
-    if (pc_inci_split(&ctx, text, size, &list) == PC_OK) {
-        for (size_t i = 0; i < list->count; i++) {
-            if (strlen(list->items[i].name) > strlen(list->items[i].label)) abort();
-            if (kb) {
-                pc_kb_match m;
-                pc_kb_match_name(kb, list->items[i].name, strlen(list->items[i].name), 0, &m);
-                if (m.entry && (m.confidence < PC_KB_MIN_CONFIDENCE || m.confidence > 1)) abort();
-            }
-        }
-        pc_inci_list_free(list);
+    if (!kb) {
+        pc_inci_list *list = NULL;
+        if (pc_inci_split(&ctx, text, size, &list) == PC_OK) pc_inci_list_free(list);
+        return 0;
     }
-    if (kb) {
-        pc_label_report *r = NULL;
-        if (pc_label_check(&ctx, kb, text, size, NULL, &r) == PC_OK) {
-            char *js = NULL;
-            if (pc_label_json(&ctx, r, 0, &js) == PC_OK) free(js);
-            pc_label_report_free(r);
+    /* parse + match + ratings in one call; then the invariants and the JSON writer */
+    pc_label_report *r = NULL;
+    if (pc_label_check(&ctx, kb, text, size, NULL, &r) == PC_OK) {
+        for (size_t i = 0; i < r->count; i++) {
+            const pc_ingredient *g = &r->ingredients[i];
+            if (strlen(g->item->name) > strlen(g->item->label)) abort();
+            if (g->match.entry && (g->match.confidence < PC_KB_MIN_CONFIDENCE ||
+                                   g->match.confidence > 1))
+                abort();
+            if (g->flagged && g->comedogenicity < r->effective_threshold) abort();
         }
+        char *js = NULL;
+        if (pc_label_json(&ctx, r, 0, &js) == PC_OK) free(js);
+        pc_label_report_free(r);
     }
     return 0;
 }

@@ -148,8 +148,8 @@ static void print_text(const pc_label_report *r)
         if (!e) {
             printf("    unrecognised");
             if (g->match.suggestion)
-                printf(" (nearest: %s, confidence %.2f, below %.2f: not used)",
-                       g->match.suggestion, g->match.suggestion_confidence, r->min_confidence);
+                printf(" (nearest: %s, similarity %.2f; a suggestion, not used as a match)",
+                       g->match.suggestion, g->match.suggestion_confidence);
             printf("\n");
             continue;
         }

@@ -99,14 +99,20 @@ static void draw_markers(cairo_t *cr, const pc_finding *f, size_t n, int draw_po
         for (size_t i = 0; i < n; i++) {
             if (f[i].type != t) continue;
             double r = f[i].r;
-            double R = t == PC_FIND_PORE ? r * 1.3 + 1.5 * u : r * 1.35 + 2.5 * u;
-            double minR = t == PC_FIND_PORE ? 2.0 * u : pore ? 3.0 * u : 5.0 * u;
+            double R = t == PC_FIND_PORE ? 1.3 * u : r * 1.35 + 2.5 * u;
+            double minR = t == PC_FIND_PORE ? 1.3 * u : pore ? 3.0 * u : 5.0 * u;
             if (R < minR) R = minR;
             cairo_new_sub_path(cr);
             cairo_arc(cr, f[i].x, f[i].y, R, 0, 2 * M_PI);
             count++;
         }
         if (!count) continue;
+        if (t == PC_FIND_PORE) { /* thousands of them: small translucent dots, not rings */
+            const double *c = type_rgb[t];
+            cairo_set_source_rgba(cr, c[0], c[1], c[2], 0.55);
+            cairo_fill(cr);
+            continue;
+        }
         if (!pore) { /* dark halo under lesion rings for contrast on any skin */
             cairo_set_source_rgba(cr, 0, 0, 0, 0.55);
             cairo_set_line_width(cr, lw + 2.0 * u);
@@ -136,7 +142,20 @@ typedef struct legend_line {
     double scale;
 } legend_line;
 
-static void draw_legend(cairo_t *cr, const legend_line *lines, int nl, int W, int H, double u)
+/* Findings whose marker would fall under a box at (x, y, w, h): lesions count more than pores,
+ * which are everywhere. */
+static double hidden_cost(const pc_finding *f, size_t n, double x, double y, double w, double h)
+{
+    double cost = 0;
+    for (size_t i = 0; i < n; i++)
+        if (f[i].x + f[i].r >= x && f[i].x - f[i].r <= x + w && f[i].y + f[i].r >= y &&
+            f[i].y - f[i].r <= y + h)
+            cost += f[i].type == PC_FIND_PORE ? 0.02 : f[i].type == PC_FIND_ENLARGED_PORE ? 0.2 : 1;
+    return cost;
+}
+
+static void draw_legend(cairo_t *cr, const legend_line *lines, int nl, int W, int H, double u,
+                        const pc_finding *f, size_t n)
 {
     double fs = 15 * u;
     double pad = 10 * u, gap = 0.45 * fs, sw = 1.6 * fs;
@@ -164,8 +183,20 @@ static void draw_legend(cairo_t *cr, const legend_line *lines, int nl, int W, in
         gap *= s;
         sw *= s;
     }
-    double x0 = pad, y0 = pad;
     double bw = wmax + 2 * pad, bh = htot - gap + 2 * pad;
+    /* the corner that hides the fewest findings (top left on ties) */
+    double corners[4][2] = {{pad, pad}, {W - bw - pad, pad}, {pad, H - bh - pad},
+                            {W - bw - pad, H - bh - pad}};
+    double x0 = pad, y0 = pad, best = -1;
+    for (int c = 0; c < 4; c++) {
+        if (corners[c][0] < 0 || corners[c][1] < 0) continue;
+        double cost = hidden_cost(f, n, corners[c][0], corners[c][1], bw, bh);
+        if (best < 0 || cost < best) {
+            best = cost;
+            x0 = corners[c][0];
+            y0 = corners[c][1];
+        }
+    }
     rounded_rect(cr, x0, y0, bw, bh, pad);
     cairo_set_source_rgba(cr, 0.08, 0.08, 0.1, 0.72);
     cairo_fill(cr);
@@ -182,10 +213,15 @@ static void draw_legend(cairo_t *cr, const legend_line *lines, int nl, int W, in
             const double *c = type_rgb[lines[i].type];
             double cy = y + 0.45 * size, rr = 0.32 * size;
             cairo_new_path(cr);
-            cairo_arc(cr, x + 0.5 * size, cy, rr, 0, 2 * M_PI);
             cairo_set_source_rgb(cr, c[0], c[1], c[2]);
-            cairo_set_line_width(cr, 0.16 * size);
-            cairo_stroke(cr);
+            if (lines[i].type == PC_FIND_PORE) { /* pores are marked by dots */
+                cairo_arc(cr, x + 0.5 * size, cy, 0.18 * size, 0, 2 * M_PI);
+                cairo_fill(cr);
+            } else {
+                cairo_arc(cr, x + 0.5 * size, cy, rr, 0, 2 * M_PI);
+                cairo_set_line_width(cr, 0.16 * size);
+                cairo_stroke(cr);
+            }
             x += sw;
         }
         cairo_set_source_rgb(cr, 1, 1, 1);
@@ -255,7 +291,7 @@ static int overlay(pc_ctx *ctx, const pc_image *photo, const pc_finding *f, size
             lines[nl].bold = 0;
             lines[nl++].scale = 0.85;
         }
-        draw_legend(cr, lines, nl, W, H, u);
+        draw_legend(cr, lines, nl, W, H, u, f, n);
     }
     cairo_surface_flush(surf);
     if (cairo_status(cr) != CAIRO_STATUS_SUCCESS) {

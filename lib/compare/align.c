@@ -56,6 +56,20 @@ void pc_transform_invert_point(const pc_transform *t, int bw, int bh, double xa,
     *yb = cy - s * x + c * y;
 }
 
+/* The transform as a 2 x 3 matrix, for per-pixel use (no trigonometry per call). */
+typedef struct affine {
+    double a, b, c, d, e, f; /* xa = a xb + b yb + c; ya = d xb + e yb + f */
+} affine;
+
+static affine affine_of(const pc_transform *t, int bw, int bh)
+{
+    double x0, y0, x1, y1, x2, y2;
+    pc_transform_apply(t, bw, bh, 0, 0, &x0, &y0);
+    pc_transform_apply(t, bw, bh, 1, 0, &x1, &y1);
+    pc_transform_apply(t, bw, bh, 0, 1, &x2, &y2);
+    return (affine){x1 - x0, x2 - x0, x0, y1 - y0, y2 - y0, y0};
+}
+
 /* ---- global estimate ---------------------------------------------------------------- */
 
 /* Canvas placement of a plane: canvas q <-> plane j = q - off. */
@@ -104,6 +118,8 @@ static void place(const pc_plane *p, int n, float *canvas, canvas_map *m, double
 static void log_polar(const fftwf_complex *F, int n, float *lp, double rmin, double rmax)
 {
     const int wc = n / 2 + 1;
+    double cosk[2 * GLOBAL_N + 2]; /* cos(pi k / n) for k in -n..n, index k + n */
+    for (int k = -n; k <= n; k++) cosk[k + n] = cos(M_PI * k / n);
     const double dl = log(rmax / rmin) / LP_RADII;
     for (int j = 0; j < LP_ANGLES; j++) {
         double th = -M_PI / 2 + M_PI * j / LP_ANGLES, c = cos(th), s = sin(th);
@@ -124,7 +140,8 @@ static void log_polar(const fftwf_complex *F, int n, float *lp, double rmin, dou
                     const float *v = F[(size_t)ys * wc + xs];
                     double mag = sqrt((double)v[0] * v[0] + (double)v[1] * v[1]);
                     /* High-pass emphasis (Reddy & Chatterji 1996). */
-                    double X = cos(M_PI * x / n) * cos(M_PI * y / n);
+                    double X = (x >= -n && x <= n ? cosk[x + n] : cos(M_PI * x / n)) *
+                               (y >= -n && y <= n ? cosk[y + n] : cos(M_PI * y / n));
                     mag *= (1 - X) * (2 - X);
                     acc += mag * (dx ? fx : 1 - fx) * (dy ? fy : 1 - fy);
                 }
@@ -347,11 +364,11 @@ static int refine_once(refine_state *st, pc_transform *t, int *n_cand, int *n_in
             if (x0 < 0 || y0 < 0 || x0 + P > pb->w || y0 + P > pb->h) continue;
             double mb = 0, mw = 0, vb = 0;
             int valid = 1;
+            const affine A = affine_of(t, st->bw, st->bh);
             for (int y = 0; y < P && valid; y++)
                 for (int x = 0; x < P; x++) {
                     double xb = pb->f * (x0 + x + 0.5) - 0.5, yb = pb->f * (y0 + y + 0.5) - 0.5;
-                    double xa, ya;
-                    pc_transform_apply(t, st->bw, st->bh, xb, yb, &xa, &ya);
+                    double xa = A.a * xb + A.b * yb + A.c, ya = A.d * xb + A.e * yb + A.f;
                     int ok;
                     float v = pc_plane_sample(pa, (xa + 0.5) / pa->f - 0.5,
                                               (ya + 0.5) / pa->f - 0.5, &ok);
@@ -474,10 +491,11 @@ static int texture_quality(pc_ctx *ctx, const pc_plane *pb, const pc_plane *pa,
     pc_plane hpa = {pa->w, pa->h, pa->f, ha};
     double sab = 0, saa = 0, sbb = 0;
     size_t inside = 0;
+    const affine A = affine_of(t, bw, bh);
     for (int y = 0; y < pb->h; y++)
         for (int x = 0; x < pb->w; x++) {
-            double xb = pb->f * (x + 0.5) - 0.5, yb = pb->f * (y + 0.5) - 0.5, xa, ya;
-            pc_transform_apply(t, bw, bh, xb, yb, &xa, &ya);
+            double xb = pb->f * (x + 0.5) - 0.5, yb = pb->f * (y + 0.5) - 0.5;
+            double xa = A.a * xb + A.b * yb + A.c, ya = A.d * xb + A.e * yb + A.f;
             int ok;
             float a = pc_plane_sample(&hpa, (xa + 0.5) / pa->f - 0.5, (ya + 0.5) / pa->f - 0.5, &ok);
             if (!ok) continue;

@@ -9,6 +9,11 @@
 #include "compare_internal.h"
 
 #define SHARED_MARGIN_FRAC 0.01 /* shared area keeps this share of the short side from edges */
+/* Photos are compared at (at most) the analysis's own working resolution: lib/analysis box-
+ * averages every photo by an integer factor to at most 1280 px a side (WORK_MAX_SIDE in
+ * lib/analysis/analyze.c) before measuring, so averaging by the same factor first loses
+ * nothing it would see, and the warps and the noise mosaic of a 12 MP pair cost 1/16. */
+#define COMPARE_WORK_SIDE 1280
 
 void pc_compare_opts_default(pc_compare_opts *o)
 {
@@ -358,11 +363,9 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
                     d.comedones, d.area);
     }
     double skin = base->skin_pixels > 0 ? (double)base->skin_pixels : 1.0;
-    double per_area = base->px_per_mm > 0 ? base->px_per_mm * base->px_per_mm * 100.0 / skin
-                                          : 1e6 / skin;
     /* sqrt(sum d^2): independent tile deviations; |sum d|: a deviation common to every
      * perturbation (e.g. the softening of a resampled photo), which adds up coherently. */
-    noise[PC_BENEFIT_PORES] = fmax(sqrt(s_clog), fabs(d_clog)) * per_area;
+    noise[PC_BENEFIT_PORES] = fmax(sqrt(s_clog), fabs(d_clog)); /* findings; caller scales */
     noise[PC_BENEFIT_COMEDONES] = fmax(sqrt(s_com), fabs(d_com));
     noise[PC_BENEFIT_CLARITY] = fabs(pa->scores.clarity - base->scores.clarity);
     noise[PC_BENEFIT_ABSORPTION] = 100.0 * fmax(sqrt(s_area), fabs(d_area)) / skin;
@@ -584,6 +587,61 @@ static int keep_lesion_matches(pc_ctx *ctx, pc_comparison *c, const pc_match *al
     return PC_OK;
 }
 
+/* ---- resolution ----------------------------------------------------------------------- */
+
+/* Box-average by an integer factor f (the remainder rows and columns are dropped). */
+static int box_down(pc_ctx *ctx, const pc_image *src, int f, pc_image **out)
+{
+    const int w = src->width / f, h = src->height / f;
+    pc_image *d = NULL;
+    int rc = pc_image_new(ctx, w < 1 ? 1 : w, h < 1 ? 1 : h, &d);
+    if (rc != PC_OK) return rc;
+    uint32_t *acc = calloc((size_t)d->width * 3, sizeof *acc);
+    if (!acc) {
+        pc_image_free(d);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    const uint32_t n = (uint32_t)f * f;
+    for (int y = 0; y < d->height; y++) {
+        memset(acc, 0, (size_t)d->width * 3 * sizeof *acc);
+        for (int yy = y * f; yy < y * f + f && yy < src->height; yy++) {
+            const uint8_t *p = src->rgb + (size_t)yy * src->width * 3;
+            for (int x = 0; x < d->width; x++)
+                for (int xx = x * f; xx < x * f + f; xx++)
+                    for (int k = 0; k < 3; k++) acc[3 * x + k] += p[3 * xx + k];
+        }
+        uint8_t *o = d->rgb + (size_t)y * d->width * 3;
+        for (int i = 0; i < d->width * 3; i++) o[i] = (uint8_t)((acc[i] + n / 2) / n);
+    }
+    free(acc);
+    *out = d;
+    return PC_OK;
+}
+
+/* Full-resolution coordinate of a reduced-frame coordinate. */
+static float up(float q, int f)
+{
+    return (float)f * (q + 0.5f) - 0.5f;
+}
+
+/* Bring an analysis of the reduced frame back to full-resolution pixels. */
+static void rescale_analysis(pc_analysis *a, int f, int W, int H, double px_per_mm)
+{
+    if (!a || f == 1) return;
+    for (size_t i = 0; i < a->n_findings; i++) {
+        a->findings[i].x = up(a->findings[i].x, f);
+        a->findings[i].y = up(a->findings[i].y, f);
+        a->findings[i].r *= (float)f;
+    }
+    a->skin_pixels *= (size_t)f * (size_t)f;
+    if (!(px_per_mm > 0)) a->pore_density /= (double)f * f; /* per megapixel */
+    a->px_per_mm = px_per_mm;
+    a->width = W;
+    a->height = H;
+    free(a->skin_mask);
+    a->skin_mask = NULL;
+}
+
 /* ---- the comparison ----------------------------------------------------------------- */
 
 typedef struct after_job {
@@ -607,7 +665,7 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
 {
     pc_compare_opts opts;
     pc_comparison *c = NULL;
-    pc_image *aligned = NULL;
+    pc_image *aligned = NULL, *b_small = NULL, *a_small = NULL;
     uint8_t *shared = NULL, *skin_roi = NULL;
     pc_match *all = NULL;
     size_t n_all = 0;
@@ -627,36 +685,56 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     c->k = opts.k;
     pc_progress(ctx, 0.0, "aligning");
     if ((rc = pc_align(ctx, before, after, &c->align)) != PC_OK) goto out;
+
+    /* The working frame: the before photo reduced by f (1 for photos up to 1280 px). */
+    const int big = W > H ? W : H;
+    const int f = (big + COMPARE_WORK_SIDE - 1) / COMPARE_WORK_SIDE;
+    const pc_image *bw = before, *aw = after;
+    pc_transform t = c->align.t;
+    const double ppm_full = opts.analysis.px_per_mm;
+    if (f > 1) {
+        if ((rc = box_down(ctx, before, f, &b_small)) != PC_OK ||
+            (rc = box_down(ctx, after, f, &a_small)) != PC_OK)
+            goto out;
+        bw = b_small;
+        aw = a_small;
+        /* the same transform between the reduced frames */
+        double cx = (bw->width - 1) / 2.0, cy = (bw->height - 1) / 2.0, xa, ya;
+        pc_transform_apply(&c->align.t, W, H, up((float)cx, f), up((float)cy, f), &xa, &ya);
+        t.dx = (xa + 0.5) / f - 0.5 - cx;
+        t.dy = (ya + 0.5) / f - 0.5 - cy;
+        opts.analysis.px_per_mm = ppm_full / f;
+    }
+    const int w = bw->width, h = bw->height;
     pc_progress(ctx, 0.15, "warping");
-    if ((rc = pc_warp_to_before(ctx, after, &c->align.t, W, H, &aligned, NULL)) != PC_OK) goto out;
-    double margin = SHARED_MARGIN_FRAC * (W < H ? W : H);
+    if ((rc = pc_warp_to_before(ctx, aw, &t, w, h, &aligned, NULL)) != PC_OK) goto out;
+    double margin = SHARED_MARGIN_FRAC * (w < h ? w : h);
     if (margin < 3) margin = 3;
-    shared = shared_mask(&c->align.t, W, H, after->width, after->height,
-                         margin * c->align.t.scale);
+    shared = shared_mask(&t, w, h, aw->width, aw->height, margin * t.scale);
     if (!shared) {
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
         goto out;
     }
     size_t ns = 0;
-    for (size_t i = 0; i < (size_t)W * H; i++) ns += shared[i] != 0;
-    c->shared_fraction = (double)ns / ((double)W * H);
+    for (size_t i = 0; i < (size_t)w * h; i++) ns += shared[i] != 0;
+    c->shared_fraction = (double)ns / ((double)w * h);
 
     pc_progress(ctx, 0.2, "analysing the before photo");
-    if ((rc = analyse(ctx, before, shared, &opts.analysis, 1, &c->before)) != PC_OK) goto out;
+    if ((rc = analyse(ctx, bw, shared, &opts.analysis, 1, &c->before)) != PC_OK) goto out;
     if (c->before->skin_pixels == 0) {
         rc = pc_error(ctx, PC_ERR_CAPTURE, "no skin in the area both photos share");
         goto out;
     }
-    skin_gains(before, aligned, c->before->skin_mask, shared, c->gain);
+    skin_gains(bw, aligned, c->before->skin_mask, shared, c->gain);
     /* The after photo (and the noise mosaic) are measured on the before photo's shared skin:
      * the same area in both, so a lesion is never "new" only because the after photo's skin
      * mask reached further (hair line, brows, shadows). */
-    skin_roi = malloc((size_t)W * H);
+    skin_roi = malloc((size_t)w * h);
     if (!skin_roi) {
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
         goto out;
     }
-    for (size_t i = 0; i < (size_t)W * H; i++)
+    for (size_t i = 0; i < (size_t)w * h; i++)
         skin_roi[i] = shared[i] && (!c->before->skin_mask || c->before->skin_mask[i]) ? 255 : 0;
     apply_gains(aligned, c->gain);
     /* The after photo is analysed on a second thread while this one estimates the noise
@@ -668,7 +746,7 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     int threaded = pthread_create(&th, NULL, after_worker, &job) == 0;
     if (!threaded) after_worker(&job);
     double noise[PC_BENEFIT_N], vb[PC_BENEFIT_N], va[PC_BENEFIT_N];
-    rc = estimate_noise(ctx, before, skin_roi, c->before, &opts, noise);
+    rc = estimate_noise(ctx, bw, skin_roi, c->before, &opts, noise);
     if (threaded) pthread_join(th, NULL);
     c->after = job.result;
     if (rc != PC_OK) goto out;
@@ -676,24 +754,37 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         rc = pc_error(ctx, job.status, "%s", pc_errmsg(&job.ctx));
         goto out;
     }
-    if ((rc = match_lesions(ctx, c->before, c->after, before, aligned, &all, &n_all)) != PC_OK ||
-        (rc = keep_lesion_matches(ctx, c, all, n_all)) != PC_OK)
+    if ((rc = match_lesions(ctx, c->before, c->after, bw, aligned, &all, &n_all)) != PC_OK)
         goto out;
+    /* Confirmed changes (findings matched between the photos, unmatched ones checked on the
+     * pixels of both): a detector flip on an unchanged pore or comedone is no change. The
+     * congested area is a share of the skin, the same in either frame. */
+    region_stats d;
+    confirmed_changes(all, n_all, NULL, &d);
+    const double area_share = 100.0 * d.area / (double)c->before->skin_pixels;
+
+    /* Back to full-resolution pixels. */
+    rescale_analysis(c->before, f, W, H, ppm_full);
+    rescale_analysis(c->after, f, W, H, ppm_full);
+    for (size_t k = 0; k < n_all && f > 1; k++) {
+        pc_finding *g[2] = {&all[k].before, &all[k].after};
+        for (int i = 0; i < 2; i++) {
+            g[i]->x = up(g[i]->x, f);
+            g[i]->y = up(g[i]->y, f);
+            g[i]->r *= (float)f;
+        }
+    }
+    if ((rc = keep_lesion_matches(ctx, c, all, n_all)) != PC_OK) goto out;
+    c->shared_fraction = (double)ns / ((double)w * h);
     benefit_values(c->before, vb);
     benefit_values(c->after, va);
-    /* Counts and areas after = before + confirmed changes (findings matched between the
-     * photos, unmatched ones checked on the pixels of both): a detector flip on an unchanged
-     * pore or comedone is no change. The clarity score is the after analysis's own. */
     {
-        region_stats d;
-        confirmed_changes(all, n_all, NULL, &d);
         double skin = c->before->skin_pixels > 0 ? (double)c->before->skin_pixels : 1.0;
-        double per_area = c->before->px_per_mm > 0
-                              ? c->before->px_per_mm * c->before->px_per_mm * 100.0 / skin
-                              : 1e6 / skin;
+        double per_area = ppm_full > 0 ? ppm_full * ppm_full * 100.0 / skin : 1e6 / skin;
         va[PC_BENEFIT_PORES] = vb[PC_BENEFIT_PORES] + d.clogged * per_area;
         va[PC_BENEFIT_COMEDONES] = vb[PC_BENEFIT_COMEDONES] + d.comedones;
-        va[PC_BENEFIT_ABSORPTION] = vb[PC_BENEFIT_ABSORPTION] + 100.0 * d.area / skin;
+        va[PC_BENEFIT_ABSORPTION] = vb[PC_BENEFIT_ABSORPTION] + area_share;
+        noise[PC_BENEFIT_PORES] *= per_area;
     }
     for (int b = 0; b < PC_BENEFIT_N; b++) {
         pc_benefit *x = &c->benefits[b];
@@ -716,15 +807,30 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
             x->verdict = PC_VERDICT_NO_CHANGE;
     }
     if (opts.keep_images) {
-        c->after_aligned = aligned;
-        c->shared_mask = shared;
-        aligned = NULL;
-        shared = NULL;
+        if (f == 1) {
+            c->after_aligned = aligned;
+            c->shared_mask = shared;
+            aligned = NULL;
+            shared = NULL;
+        } else { /* the pictures at full resolution */
+            if ((rc = pc_warp_to_before(ctx, after, &c->align.t, W, H, &c->after_aligned,
+                                        NULL)) != PC_OK)
+                goto out;
+            apply_gains(c->after_aligned, c->gain);
+            c->shared_mask = shared_mask(&c->align.t, W, H, after->width, after->height,
+                                         f * margin * c->align.t.scale);
+            if (!c->shared_mask) {
+                rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+        }
     }
     pc_progress(ctx, 1.0, "done");
     rc = PC_OK;
 out:
     pc_image_free(aligned);
+    pc_image_free(b_small);
+    pc_image_free(a_small);
     free(shared);
     free(skin_roi);
     free(all);

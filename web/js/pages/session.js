@@ -111,7 +111,7 @@ function consentItem(st) {
 }
 
 // ---- the controls for the step being done ----
-function stepControls(s, st, user, refresh, consent) {
+function stepControls(s, st, user, refresh, consent, reload) {
     const errors = h('div', { hidden: true, class: 'step-errors', id: `errors-${st.step}` });
     const parts = [errors];
     const item = consentItem(st);
@@ -174,6 +174,11 @@ function stepControls(s, st, user, refresh, consent) {
             });
             refresh(next);
         } catch (e) {
+            if (e instanceof ApiError && e.status === 409) {
+                // recorded meanwhile (another tablet) or signed: show the record as it now is
+                reload(alertBox('warn', 'The session changed meanwhile', h('p', null, e.message), h('p', { class: 'small' }, 'This is the record as the server has it now.')));
+                return;
+            }
             showError(errors, e, e instanceof ApiError && e.code === 'certification_required'
                 ? `Refused by the server: ${certLabel(st.certification || 'certification').toLowerCase()} certification required`
                 : 'The step was not recorded');
@@ -238,8 +243,25 @@ startPage({
         let client = null;
         let consent = null;
 
-        function draw(fresh) {
+        let lastSigned = false;
+        async function reload(notice) {
+            try {
+                draw(await api.get(`/api/sessions/${sid}`), notice);
+            } catch (e) {
+                showError(main, e);
+            }
+        }
+        // Back on this tab (e.g. a colleague signed a step on another tablet): fetch the record
+        // again, unless something has been typed into the current step's form.
+        document.addEventListener('visibilitychange', () => {
+            if (document.visibilityState !== 'visible' || lastSigned) return;
+            const typed = [...main.querySelectorAll('.record-form input[type="text"], .record-form textarea')].some((el) => el.value.trim());
+            if (!typed) reload();
+        });
+
+        function draw(fresh, notice) {
             const s = withReasons(fresh);
+            lastSigned = isSigned(s);
             const signed = isSigned(s);
             const cur = signed ? null : currentStep(s);
             const crumbs = [{ href: '/', label: 'Clients' }];
@@ -251,7 +273,7 @@ startPage({
                 if (st.record) extra = recordView(st.record);
                 else if (st.action === 'skip') extra = null;
                 else if (signed) extra = h('p', { class: 'readonly-note' }, 'Not recorded.');
-                else if (cur && st.step === cur.step) extra = stepControls(s, st, session.user, draw, consent);
+                else if (cur && st.step === cur.step) extra = stepControls(s, st, session.user, draw, consent, reload);
                 else extra = h('p', { class: 'muted small' }, 'Waiting for the steps before it.');
                 const card = stepCard(st, i, extra);
                 if (st.record) { const planned = card.querySelector(':scope > .params'); if (planned) planned.remove(); }
@@ -290,7 +312,9 @@ startPage({
 
             fill(main,
                 pageHead(`Session${client ? ` — ${client.name}` : ''}`, crumbs,
-                    signed ? badge('signed', 'Signed') : badge('active', 'In progress')),
+                    signed ? badge('signed', 'Signed') : badge('active', 'In progress'),
+                    signed ? null : refreshButton()),
+                notice || null,
                 h('p', { class: 'muted' },
                     `Started ${fmtDateTime(s.started_at)} by ${who(s.started_by)}`,
                     s.implement_set ? [' · implement set ', h('strong', null, s.implement_set)] : null,
@@ -306,6 +330,12 @@ startPage({
             if (main.querySelector('.timer[data-ends]')) ensureTicker();
             const curCard = cur && main.querySelector(`#step-${cur.step}`);
             if (curCard && document.activeElement === document.body) curCard.scrollIntoView({ block: 'start' });
+        }
+
+        function refreshButton() {
+            const b = h('button', { type: 'button', id: 'refresh-session', class: 'no-print', title: 'Fetch the record again (steps signed on another tablet)' }, '↻ Refresh');
+            b.addEventListener('click', () => busy(b, () => reload()));
+            return b;
         }
 
         // The session's steps carry what is needed to run them; the reasons and titles are in

@@ -387,10 +387,10 @@ test('clients list and search; admin audit log and protocol defaults are readabl
     await shot(page, '15-clients-search');
     await goto(page, '/admin#audit');
     await page.waitForSelector('#audit-table tbody tr');
-    await shot(page, '13-admin-audit');
+    await shot(page, '13-admin-audit', { fullPage: false });
     await goto(page, '/admin#protocol');
     await page.waitForSelector('[data-step="steam"]');
-    await shot(page, '14-admin-protocol');
+    await shot(page, '14-admin-protocol', { fullPage: false });
     // the same pages on a tablet held upright and on a wide desktop screen
     if (state.session && state.paula) {
         await page.setViewportSize({ width: 768, height: 1024 });

@@ -406,8 +406,9 @@ int tool_analyze(int argc, char **argv)
         struct stat st;
         int is_dir = stat(overlay, &st) == 0 && S_ISDIR(st.st_mode);
         if (several && !is_dir) {
-            if (mkdir(overlay, 0777) != 0 && errno != EEXIST) {
-                tool_error(overlay, "cannot create the overlay folder: %s", strerror(errno));
+            if (mkdir(overlay, 0777) != 0) {
+                tool_error(overlay, "cannot create the overlay folder: %s",
+                           errno == EEXIST ? "a file of that name exists" : strerror(errno));
                 ret = TOOL_EXIT_IO;
                 goto out;
             }

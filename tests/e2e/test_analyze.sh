@@ -93,6 +93,9 @@ files = [json.loads(l)['file'] for l in open('$T/out')]
 assert files == ['$T/dir/1.png', '$T/dir/2.png', '$T/dir/3.JPG'], files
 "
 check "folder: one overlay per photo" test -s "$T/ovs/1.overlay.png" -a -s "$T/ovs/2.overlay.png" -a -s "$T/ovs/3.overlay.png"
+expect_exit 3 "several photos, --overlay naming a file" \
+    "$PORECLEAR" analyze --overlay "$T/a.json" "$T/a.png" "$T/b.png"
+check "overlay folder message" contains "$T/err" "a file of that name exists"
 mkdir "$T/emptydir"
 expect_exit 1 "an empty folder fails" "$PORECLEAR" analyze "$T/emptydir"
 check "empty folder message" contains "$T/err" "no .png"

@@ -132,12 +132,14 @@ double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, doubl
 {
     enum { N = 80 };
     if (na >= N || nb >= N) return limit + 1;
-    double d[N][N];
-    for (size_t i = 0; i <= na; i++) d[i][0] = (double)i * other_cost;
-    for (size_t j = 0; j <= nb; j++) d[0][j] = (double)j * other_cost;
+    /* three rolling rows (i, i-1, i-2): a small stack footprint for server threads */
+    double rows[3][N];
+#define D(i, j) rows[(i) % 3][j]
+    for (size_t j = 0; j <= nb; j++) D(0, j) = (double)j * other_cost;
     double prev_min = 0;
     for (size_t i = 1; i <= na; i++) {
-        double row_min = d[i][0];
+        D(i, 0) = (double)i * other_cost;
+        double row_min = D(i, 0);
         unsigned char ca = (unsigned char)a[i - 1], ka = ocr_class(ca);
         for (size_t j = 1; j <= nb; j++) {
             unsigned char cb = (unsigned char)b[j - 1];
@@ -145,24 +147,26 @@ double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, doubl
                          : ka == ocr_class(cb)        ? PC_OCR_COST
                          : keyboard_neighbours(ca, cb) ? PC_TYPO_COST
                                                        : other_cost;
-            double v = d[i - 1][j - 1] + sub;
-            if (d[i - 1][j] + other_cost < v) v = d[i - 1][j] + other_cost;
-            if (d[i][j - 1] + other_cost < v) v = d[i][j - 1] + other_cost;
+            double v = D(i - 1, j - 1) + sub;
+            if (D(i - 1, j) + other_cost < v) v = D(i - 1, j) + other_cost;
+            if (D(i, j - 1) + other_cost < v) v = D(i, j - 1) + other_cost;
             if (i > 1 && j > 1 && ca == (unsigned char)b[j - 2] && a[i - 2] == b[j - 1] &&
-                d[i - 2][j - 2] + PC_TYPO_COST < v)
-                v = d[i - 2][j - 2] + PC_TYPO_COST;
-            if (i > 1 && ocr_split(a + i - 2, (char)cb) && d[i - 2][j - 1] + PC_OCR_COST < v)
-                v = d[i - 2][j - 1] + PC_OCR_COST;
-            if (j > 1 && ocr_split(b + j - 2, (char)ca) && d[i - 1][j - 2] + PC_OCR_COST < v)
-                v = d[i - 1][j - 2] + PC_OCR_COST;
-            d[i][j] = v;
+                D(i - 2, j - 2) + PC_TYPO_COST < v)
+                v = D(i - 2, j - 2) + PC_TYPO_COST;
+            if (i > 1 && ocr_split(a + i - 2, (char)cb) && D(i - 2, j - 1) + PC_OCR_COST < v)
+                v = D(i - 2, j - 1) + PC_OCR_COST;
+            if (j > 1 && ocr_split(b + j - 2, (char)ca) && D(i - 1, j - 2) + PC_OCR_COST < v)
+                v = D(i - 1, j - 2) + PC_OCR_COST;
+            D(i, j) = v;
             if (v < row_min) row_min = v;
         }
         /* rows i+1 and i+2 read rows i and i-1 only: stop when both exceed the limit */
         if (row_min > limit && prev_min > limit) return limit + 1;
         prev_min = row_min;
     }
-    return d[na][nb];
+    double result = D(na, nb);
+#undef D
+    return result;
 }
 
 void pc_inci_digits(const char *name, size_t len, char *out, size_t cap)

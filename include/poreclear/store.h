@@ -43,9 +43,13 @@ int pc_role_parse(const char *name);
 unsigned pc_cert_parse(const char *name);
 const char *pc_cert_name(unsigned bit);
 
+/* Text limits in characters; the buffers hold that many UTF-8 characters (4 bytes each at
+ * most) so that nothing valid is ever cut. user names are ASCII [a-z0-9._-]. */
 #define PC_USERNAME_MAX 64
 #define PC_NAME_MAX 200
 #define PC_SHORT_MAX 255
+#define PC_PHONE_MAX 64
+#define PC_TEXT_BYTES(chars) ((chars) * 4 + 1)
 
 /* ---- opening ---- */
 
@@ -69,7 +73,7 @@ int pc_store_check(pc_ctx *ctx, pc_store *s);
 typedef struct pc_user {
     int64_t id;
     char username[PC_USERNAME_MAX + 1];
-    char display_name[PC_NAME_MAX + 1];
+    char display_name[PC_TEXT_BYTES(PC_NAME_MAX)];
     int role;       /* pc_role */
     unsigned certs; /* PC_CERT_* bits */
     bool active;
@@ -124,10 +128,10 @@ int pc_store_throttle_reset(pc_ctx *ctx, pc_store *s, const char *key);
 /* ---- clients ---- */
 typedef struct pc_client {
     int64_t id;
-    char name[PC_NAME_MAX + 1];
+    char name[PC_TEXT_BYTES(PC_NAME_MAX)];
     char birth_date[11];
-    char phone[65];
-    char email[PC_SHORT_MAX + 1];
+    char phone[PC_TEXT_BYTES(PC_PHONE_MAX)];
+    char email[PC_TEXT_BYTES(PC_SHORT_MAX)];
     char *notes; /* owned, may be NULL */
     int64_t created_at, created_by;
     int64_t latest_intake_id, latest_intake_version, latest_intake_at; /* 0 when none */
@@ -178,7 +182,7 @@ int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review 
 typedef struct pc_consent {
     int64_t id, client_id, recorded_by, at, session_id; /* session_id 0 while unused */
     char day[11];
-    char client_name[PC_NAME_MAX + 1];
+    char client_name[PC_TEXT_BYTES(PC_NAME_MAX)];
     char *agreed_json; /* owned: a JSON array of strings */
     char *text;        /* owned, may be NULL */
 } pc_consent;
@@ -202,7 +206,7 @@ typedef struct pc_tstep {
     char outcome[10]; /* "done", "not_done" */
     char *actual_json; /* owned */
     char *notes;       /* owned */
-    char implement_batch[PC_SHORT_MAX + 1];
+    char implement_batch[PC_TEXT_BYTES(PC_SHORT_MAX)];
     int64_t recorded_by, recorded_at;
 } pc_tstep;
 
@@ -213,7 +217,7 @@ typedef struct pc_amendment {
 
 typedef struct pc_tsession {
     int64_t id, client_id, intake_id, consent_id, review_id; /* review_id 0 when none */
-    char implement_set[PC_SHORT_MAX + 1];
+    char implement_set[PC_TEXT_BYTES(PC_SHORT_MAX)];
     char *plan_json; /* owned: the plan frozen at start */
     char plan_status[16];
     bool signed_;
@@ -258,7 +262,7 @@ void pc_store_amendment_clear(pc_amendment *a);
 typedef struct pc_audit {
     int64_t id, at, user_id, client_id; /* client_id 0 when not about a client */
     char action[33];
-    char detail[PC_SHORT_MAX + 1];
+    char detail[PC_TEXT_BYTES(PC_SHORT_MAX)];
 } pc_audit;
 /* Record that a user viewed a record. Entries are queued and written in batches every
  * audit_flush_ms (one transaction per batch) so reads don't each pay a durable commit; a

@@ -1211,7 +1211,7 @@ static int get_one(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader 
         sqlite3_bind_int64(st, 1, key);
         int r = sqlite3_step(st);
         if (r == SQLITE_ROW) {
-            _Alignas(16) char tmp[1024];
+            _Alignas(16) char tmp[2048];
             if (out_size > sizeof tmp) {
                 rc = pc_error(ctx, PC_ERR_INTERNAL, "record too large");
             } else {

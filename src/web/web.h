@@ -122,7 +122,11 @@ bool web_get_string(web_req *r, const char *key, bool required, size_t min, size
                     const char **out);
 bool web_get_int(web_req *r, const char *key, bool required, int64_t *out);
 bool web_get_bool(web_req *r, const char *key, bool *out, bool *present);
-/* ?key=value from the query string (NULL when absent). */
+/* True when s is valid UTF-8 (no overlong forms, no bytes F5..FF). */
+bool web_utf8_valid(const char *s);
+/* A JSON string of s; bytes of an invalid UTF-8 text become '?' (never a NULL reply). */
+json_t *web_json_text(const char *s);
+/* ?key=value from the query string (NULL when absent or not valid UTF-8). */
 const char *web_query(web_req *r, const char *key);
 
 /* ---- handlers ---- */

@@ -176,11 +176,11 @@ int web_h_audit(web_req *r)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            arr, json_pack("{s:I,s:o,s:o,s:s,s:o,s:s}", "id", (json_int_t)a[i].id, "at",
+            arr, json_pack("{s:I,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)a[i].id, "at",
                            web_json_time(a[i].at), "user", web_userref(r, a[i].user_id),
                            "action", a[i].action, "client_id",
                            a[i].client_id ? json_integer(a[i].client_id) : json_null(), "detail",
-                           a[i].detail));
+                           web_json_text(a[i].detail)));
     free(a);
     return web_reply_json(r, 200, json_pack("{s:o}", "entries", arr));
 }

@@ -177,8 +177,15 @@ int web_h_login(web_req *r)
     if (!web_get_string(r, "username", true, 1, PC_USERNAME_MAX, &username) ||
         !web_get_string(r, "password", true, 1, 1024, &password))
         return 0;
+    /* a name that can't exist (user names are [a-z0-9._-]) is one key, so that junk names
+     * neither grow the throttle table nor put odd bytes into the audit log */
+    bool plausible = true;
+    for (const char *c = username; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '_' ||
+              *c == '-'))
+            plausible = false;
     char ukey[PC_USERNAME_MAX + 8], ikey[80];
-    snprintf(ukey, sizeof ukey, "user:%s", username);
+    snprintf(ukey, sizeof ukey, "user:%s", plausible ? username : "?invalid");
     snprintf(ikey, sizeof ikey, "ip:%s", r->ip);
     int64_t wait = throttle_wait(r, ukey, THROTTLE_USER_LIMIT);
     int64_t wip = throttle_wait(r, ikey, THROTTLE_IP_LIMIT);
@@ -193,7 +200,8 @@ int web_h_login(web_req *r)
     pc_store *st = r->cfg->store;
     char *hash = NULL;
     pc_user u;
-    int rc = pc_store_user_get_by_name(&ctx, st, username, &u, &hash);
+    int rc = plausible ? pc_store_user_get_by_name(&ctx, st, username, &u, &hash)
+                       : pc_error(&ctx, PC_ERR_NOTFOUND, "no such user");
     if (rc != PC_OK && rc != PC_ERR_NOTFOUND) return web_fail(r, &ctx);
     bool ok = rc == PC_OK ? password_verify(hash, password) : (password_verify(dummy_hash, password), false);
     free(hash);

@@ -68,10 +68,11 @@ int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    /* an error replaces anything set earlier (e.g. a cookie) except what the error needs */
+    /* an error reply is never an attachment nor the handout */
     r->disposition[0] = 0;
     r->relaxed_csp = false;
-    return web_reply_json(r, status, json_pack("{s:s,s:s}", "error", msg, "code", code));
+    /* web_json_text: a message quoting input cut by %.40s stays a valid reply */
+    return web_reply_json(r, status, json_pack("{s:o,s:s}", "error", web_json_text(msg), "code", code));
 }
 
 int web_fail(web_req *r, const pc_ctx *ctx)
@@ -172,6 +173,38 @@ json_t *web_userref(web_req *r, int64_t user_id)
                      "display_name", u.display_name);
 }
 
+bool web_utf8_valid(const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n;
+        unsigned c = *p;
+        if (c < 0x80) n = 0;
+        else if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) n = 2;
+        else if (c >= 0xF0 && c <= 0xF4) n = 3;
+        else return false;
+        p++;
+        for (size_t i = 0; i < n; i++, p++)
+            if ((*p & 0xC0) != 0x80) return false;
+    }
+    return true;
+}
+
+json_t *web_json_text(const char *s)
+{
+    if (!s) return json_string("");
+    if (web_utf8_valid(s)) return json_string(s);
+    /* a stored text that isn't UTF-8 (it never should be): show it, don't fail the reply */
+    size_t n = strlen(s);
+    char *c = malloc(n + 1);
+    if (!c) return json_string("");
+    for (size_t i = 0; i <= n; i++) c[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+    json_t *j = json_string(c);
+    free(c);
+    return j;
+}
+
 /* Count UTF-8 characters (the body was validated as UTF-8 by jansson). */
 static size_t utf8_chars(const char *s)
 {
@@ -246,7 +279,8 @@ bool web_get_bool(web_req *r, const char *key, bool *out, bool *present)
 
 const char *web_query(web_req *r, const char *key)
 {
-    return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+    return v && web_utf8_valid(v) ? v : NULL; /* invalid UTF-8 is treated as absent */
 }
 
 static void mkdir_p(const char *path)

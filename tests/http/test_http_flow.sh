@@ -191,6 +191,17 @@ bad "an unknown route" 404 "$BASE/api/nothing"
 st=$(curl -s -o "$T/body" -D "$T/headers" -w '%{http_code}' -X DELETE -b "$T/jar_pract" -H "X-CSRF-Token: $(cat "$T/csrf_pract")" "$BASE/api/clients")
 [ "$st" = 405 ] && grep -qi '^allow: GET, POST' "$T/headers" && ok "wrong method: 405 with Allow" || not_ok "wrong method: 405 with Allow ($st)"
 [ "$(count_clients)" = "$n0" ] && ok "malformed requests stored no client" || not_ok "malformed requests stored no client"
+# UTF-8: 200 two-byte characters are kept whole; junk in names and queries breaks nothing
+long=$(printf 'é%.0s' $(seq 200))
+req pract POST /api/clients "{\"name\":\"$long\",\"birth_date\":\"1990-01-01\"}"
+expect_status 201 "a 200-character accented name is accepted"
+[ "$(jget "$T/body" 'len(d["name"])')" = 200 ] && ok "and stored whole" || not_ok "the accented name stored whole"
+n0=$(count_clients)
+curl -s -o /dev/null -H 'Content-Type: application/json' --data-binary "{\"username\":\"$(printf 'ü%.0s' $(seq 64))\",\"password\":\"x\"}" "$BASE/api/login"
+req pract GET "/api/clients?q=%FF%FE"
+expect_status 200 "a query that isn't UTF-8 is ignored"
+req admin GET "/api/audit?limit=500"
+expect_status 200 "the audit log reads after junk user names and queries"
 req pract GET "/api/clients/$CID/intakes"
 [ "$(jget "$T/body" 'len(d["intakes"])')" = "$v0" ] && ok "malformed intakes stored no version" || not_ok "malformed intakes stored no version"
 # raw garbage and a slow client must not stall others

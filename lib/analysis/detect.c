@@ -40,6 +40,22 @@
 #define T_RED 5.0f     /* inflamed: a* excess over the surround */
 #define T_NOT_RED 3.0f /* dark/light spots redder than this are part of an inflamed lesion */
 
+/* Papules and pustules: 10-40 px across on a 640 px face photo (domain table,
+ * ../shared/domain/analysis.md), radius at most ~20; larger red areas (nose tip, cheeks) are
+ * diffuse redness, measured separately. */
+#define MAX_INFLAMED_R 22.0f
+/* Comedones are isolated dots on skin; hair, brows, lashes, nostrils, eye corners and rough
+ * shiny skin make clusters or edges. A dark (light) blob whose surrounding ring [1.5 r, 4 r + 2]
+ * holds more than this share of non-skin pixels or pixels nearly as dark (light) as itself
+ * (30 % (50 %) of its own contrast) is texture, not a comedone. */
+#define MAX_CLUTTER 0.08f
+/* Comedones and papules are round (axis ratio of the dark / red area at most 2); hair and lash
+ * segments, red lip and ear edges are not. */
+#define MAX_ELONGATION 2.0f
+/* A whitehead's plug is yellow-white keratin and sebum: its b* is not below the surround's
+ * (a specular glint is whiter, lower b*). */
+#define WHITE_MIN_DB 0.5f
+
 enum { CH_RED = 0, CH_DARK, CH_LIGHT, NCH };
 
 typedef struct cand {
@@ -158,6 +174,59 @@ static float core_min(const pca_work *w, float cx, float cy, float r)
     return lo;
 }
 
+/* Share of the ring [rin, rout) that is either not skin or has L* beyond level (below it when
+ * dark, above it otherwise). */
+static float clutter(const pca_work *w, float cx, float cy, float rin, float rout, float level,
+                     int dark)
+{
+    long n = 0, k = 0;
+    for (int y = (int)floorf(cy - rout); y <= (int)ceilf(cy + rout); y++)
+        for (int x = (int)floorf(cx - rout); x <= (int)ceilf(cx + rout); x++) {
+            float dx = (float)x - cx, dy = (float)y - cy, d2 = dx * dx + dy * dy;
+            if (d2 < rin * rin || d2 >= rout * rout) continue;
+            n++;
+            if (x < 0 || y < 0 || x >= w->w || y >= w->h) {
+                k++;
+                continue;
+            }
+            size_t i = (size_t)y * w->w + x;
+            if (!w->skin[i] || (dark ? w->L[i] < level : w->L[i] > level)) k++;
+        }
+    return n ? (float)k / (float)n : 0.0f;
+}
+
+/* Elongation of the darkness (level - L*, positive part) within radius r: ratio of the
+ * principal second moments, >= 1 (1 = round). Hair and lash segments are long; comedones are
+ * round. */
+static float elongation(const pca_work *w, const float *plane, float sign, float cx, float cy,
+                        float r, float level)
+{
+    double s = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    for (int y = (int)floorf(cy - r); y <= (int)ceilf(cy + r); y++)
+        for (int x = (int)floorf(cx - r); x <= (int)ceilf(cx + r); x++) {
+            if (x < 0 || y < 0 || x >= w->w || y >= w->h) continue;
+            float dx = (float)x - cx, dy = (float)y - cy;
+            size_t i = (size_t)y * w->w + x;
+            if (dx * dx + dy * dy > r * r || !w->skin[i]) continue;
+            double v = sign * (plane[i] - level);
+            if (v <= 0) continue;
+            s += v;
+            sx += v * dx;
+            sy += v * dy;
+            sxx += v * dx * dx;
+            syy += v * dy * dy;
+            sxy += v * dx * dy;
+        }
+    if (s <= 0) return 1.0f;
+    double mx = sx / s, my = sy / s;
+    double cxx = sxx / s - mx * mx, cyy = syy / s - my * my, cxy = sxy / s - mx * my;
+    double tr = cxx + cyy, det = cxx * cyy - cxy * cxy;
+    double disc = sqrt(tr * tr / 4 - det > 0 ? tr * tr / 4 - det : 0);
+    double l1 = tr / 2 + disc, l2 = tr / 2 - disc;
+    if (l2 <= 1e-6) return 100.0f;
+    return (float)sqrt(l1 / l2);
+}
+
 static void paint(uint8_t *plane, int w, int h, float cx, float cy, float r)
 {
     int x0 = (int)floorf(cx - r), x1 = (int)ceilf(cx + r);
@@ -218,7 +287,12 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
             pc_finding_type t;
             float conf;
             if (c->ch == CH_RED) {
-                if (da < T_RED || r640 < 4.0f) continue;
+                if (da < T_RED || r640 < 4.0f || r640 > MAX_INFLAMED_R) continue;
+                /* a papule is a round red dome; red edges (lips, ear folds, nostril rims) and
+                   red streaks are elongated */
+                if (elongation(w, w->a, 1.0f, c->x, c->y, 1.5f * c->r + 1.0f, as + 0.5f * da) >
+                    MAX_ELONGATION)
+                    continue;
                 t = PC_FIND_PAPULE;
                 conf = confidence(da, T_RED);
                 /* pustule: a yellow-white centre (lighter and yellower than the red rim) */
@@ -232,7 +306,10 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
                 /* the core: the middle half of the blob, where a plug would be */
                 float rk = c->r * 0.5f > 1.0f ? c->r * 0.5f : 1.0f;
                 float Lk = core_min(w, c->x, c->y, rk);
-                if (Lk <= BLACK_RATIO * Ls && r640 <= 6.0f) {
+                if (Lk <= BLACK_RATIO * Ls && r640 <= 6.0f &&
+                    clutter(w, c->x, c->y, 1.5f * c->r, 4.0f * c->r + 2.0f, Ls - 0.3f * (Ls - Lk), 1) <=
+                        MAX_CLUTTER &&
+                    elongation(w, w->L, -1.0f, c->x, c->y, 2.0f * c->r + 1.0f, 0.5f * (Lk + Ls)) <= MAX_ELONGATION) {
                     t = PC_FIND_BLACKHEAD;
                     conf = confidence(Ls - Lk, (1.0f - BLACK_RATIO) * Ls);
                 } else if (r640 > 2.0f && r640 <= 5.0f) {
@@ -247,7 +324,10 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
             } else {
                 if (-dL < T_LIGHT || da > T_NOT_RED || r640 < 2.0f || r640 > 7.0f) continue;
                 /* a specular glint is whiter than the skin around it, a whitehead is not */
-                if (hypotf(ac, bc) < WHITE_CHROMA * hypotf(as, bs)) continue;
+                if (hypotf(ac, bc) < WHITE_CHROMA * hypotf(as, bs) || bc - bs < WHITE_MIN_DB) continue;
+                if (clutter(w, c->x, c->y, 1.5f * c->r, 4.0f * c->r + 2.0f, Ls - 0.5f * dL, 0) >
+                    MAX_CLUTTER)
+                    continue;
                 t = PC_FIND_WHITEHEAD;
                 conf = confidence(-dL, T_LIGHT);
             }

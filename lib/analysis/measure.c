@@ -123,7 +123,7 @@ void pca_score(pc_analysis *a, const pca_measures *m)
 
     pc_scores *s = &a->scores;
     double pore_share = pore_area / skin;
-    s->pores = 100.0 * exp(-pore_share / 0.02);
+    s->pores = 100.0 * exp(-pore_share / 0.08);
     s->comedones = count_score((double)comedones);
     s->acne = count_score((double)inflamed);
     s->shine = 100.0 * (1.0 - clamp01(m->shine_fraction / 0.10));

@@ -7,8 +7,9 @@
  * 2. The image's own dominant skin cluster: the mode of the (a*, b*) histogram of those
  *    pixels, weighted towards the image centre (the face is usually framed there), and its
  *    robust spread (median absolute deviation).
- * 3. Strict rule: within 3 spreads of the cluster in (a*, b*) — twice as tolerant towards red,
- *    so inflamed skin stays skin — and not much darker than the skin's median L*.
+ * 3. Strict rule: within 3 spreads of the cluster in (a*, b*) and not much darker than the
+ *    skin's median L*. Inflamed lesions fall out here and come back as small holes (4); the
+ *    lips, larger, stay out.
  * 4. Morphology: closing (fills pores and small specks), filling of small non-dark holes
  *    (lesions, highlights; eyes, nostrils and mouth are larger or dark and stay out), opening
  *    (removes hair strands), then only large connected components are kept. */
@@ -231,12 +232,14 @@ long pca_skin_mask(pca_work *wk)
     if (sb < 2.0f) sb = 2.0f;
     if (sa > 8.0f) sa = 8.0f;
     if (sb > 8.0f) sb = 8.0f;
-    float L_lo = Lm - 35.0f > 15.0f ? Lm - 35.0f : 15.0f;
+    /* hair, brows and lashes are much darker than the skin's median; shaded skin within
+       25 L* units stays in (the illumination is normalised later) */
+    float L_lo = Lm - 30.0f > 15.0f ? Lm - 30.0f : 15.0f;
 
     /* 3: strict rule */
     for (size_t i = 0; i < n; i++) {
         if (!wk->roi[i]) continue;
-        float da = (wk->a[i] - a0) / (wk->a[i] > a0 ? 2.0f * sa : sa);
+        float da = (wk->a[i] - a0) / (wk->a[i] > a0 ? 1.5f * sa : sa);
         float db = (wk->b[i] - b0) / sb;
         wk->skin[i] = da * da + db * db <= 9.0f && wk->L[i] >= L_lo;
     }

@@ -36,8 +36,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const char src[] = "id\tkind\tcitation\nf\trabbit-ear\tF\n";
         static const char names[] = "name\tinci\tkind\n";
         pc_kb *k = NULL;
-        if (pc_kb_load_texts(&ctx, src, sizeof src - 1, text, size, names, sizeof names - 1,
-                             &k) == PC_OK) {
+        if (pc_kb_load_texts(&ctx, src, sizeof src - 1, text, size, names, sizeof names - 1, &k) ==
+            PC_OK) {
             pc_kb_match m;
             pc_kb_match_name(k, "ISOPROPYL MYRISTATE", 19, 0, &m);
         }
@@ -55,8 +55,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t i = 0; i < r->count; i++) {
             const pc_ingredient *g = &r->ingredients[i];
             if (strlen(g->item->name) > strlen(g->item->label)) abort();
-            if (g->match.entry && (g->match.confidence < PC_KB_MIN_CONFIDENCE ||
-                                   g->match.confidence > 1))
+            if (g->match.entry &&
+                (g->match.confidence < PC_KB_MIN_CONFIDENCE || g->match.confidence > 1))
                 abort();
             if (g->flagged && g->comedogenicity < r->effective_threshold) abort();
         }

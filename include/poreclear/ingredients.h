@@ -19,8 +19,8 @@
 #include "poreclear/common.h"
 
 /* ---- limits ---- */
-#define PC_LABEL_MAX_BYTES (64 * 1024) /* a label longer than this is PC_ERR_LIMIT */
-#define PC_LABEL_MAX_ITEMS 1024        /* more ingredients than this is PC_ERR_LIMIT */
+#define PC_LABEL_MAX_BYTES (64 * 1024)    /* a label longer than this is PC_ERR_LIMIT */
+#define PC_LABEL_MAX_ITEMS 1024           /* more ingredients than this is PC_ERR_LIMIT */
 #define PC_KB_MAX_BYTES (4 * 1024 * 1024) /* each knowledge-base file */
 
 /* ---- 1. the parser ---- */
@@ -60,42 +60,42 @@ typedef struct pc_kb pc_kb;
 
 /* One rating of one ingredient by one source (a row of ratings.tsv). All strings owned by kb. */
 typedef struct pc_rating {
-    int comedogenicity;    /* 0..5, or -1 when the source gives none */
-    int irritancy;         /* 0..5, or -1 */
-    const char *source;    /* source id (sources.tsv), e.g. "fulton1989" */
-    const char *citation;  /* the source's full citation */
-    const char *kind;      /* the source's kind: "rabbit-ear", "human", "review", "community" */
-    const char *vehicle;   /* the vehicle tested in, or NULL when unknown */
-    const char *note;      /* or NULL */
-    const char *dispute;   /* why this value is disputed, or NULL */
+    int comedogenicity;   /* 0..5, or -1 when the source gives none */
+    int irritancy;        /* 0..5, or -1 */
+    const char *source;   /* source id (sources.tsv), e.g. "fulton1989" */
+    const char *citation; /* the source's full citation */
+    const char *kind;     /* the source's kind: "rabbit-ear", "human", "review", "community" */
+    const char *vehicle;  /* the vehicle tested in, or NULL when unknown */
+    const char *note;     /* or NULL */
+    const char *dispute;  /* why this value is disputed, or NULL */
 } pc_rating;
 
 typedef enum pc_match_kind {
-    PC_MATCH_NONE = 0,     /* unrecognised */
-    PC_MATCH_EXACT,        /* the canonical INCI name (case-insensitive, spaces collapsed) */
-    PC_MATCH_SYNONYM,      /* a listed synonym (common, old, colour, Latin, typo) */
-    PC_MATCH_NORMALISED,   /* equal after removing case, spacing, punctuation, hyphens */
-    PC_MATCH_FUZZY         /* within the edit-distance threshold; see confidence */
+    PC_MATCH_NONE = 0,   /* unrecognised */
+    PC_MATCH_EXACT,      /* the canonical INCI name (case-insensitive, spaces collapsed) */
+    PC_MATCH_SYNONYM,    /* a listed synonym (common, old, colour, Latin, typo) */
+    PC_MATCH_NORMALISED, /* equal after removing case, spacing, punctuation, hyphens */
+    PC_MATCH_FUZZY       /* within the edit-distance threshold; see confidence */
 } pc_match_kind;
 
 /* A knowledge-base entry as the matcher returns it. Pointers owned by kb. */
 typedef struct pc_kb_entry {
-    const char *inci;          /* canonical INCI name */
-    const pc_rating *ratings;  /* n_ratings rows, in file order */
-    size_t n_ratings;          /* 0 = recognised but unrated */
-    int comedogenicity;        /* highest over the ratings, -1 when none */
-    int irritancy;             /* highest, -1 when none */
-    bool sources_disagree;     /* two sources give different comedogenicity */
-    bool disputed;             /* at least one rating carries a dispute note */
+    const char *inci;         /* canonical INCI name */
+    const pc_rating *ratings; /* n_ratings rows, in file order */
+    size_t n_ratings;         /* 0 = recognised but unrated */
+    int comedogenicity;       /* highest over the ratings, -1 when none */
+    int irritancy;            /* highest, -1 when none */
+    bool sources_disagree;    /* two sources give different comedogenicity */
+    bool disputed;            /* at least one rating carries a dispute note */
 } pc_kb_entry;
 
 typedef struct pc_kb_match {
-    const pc_kb_entry *entry;  /* NULL when unrecognised */
+    const pc_kb_entry *entry; /* NULL when unrecognised */
     pc_match_kind kind;
-    double confidence;         /* 1 for exact/synonym/normalised, (0,1) fuzzy, 0 none */
-    const char *matched_name;  /* the KB name (canonical or synonym) that matched, or NULL */
-    const char *suggestion;    /* when unrecognised: the nearest KB name below the threshold,
-                                  for display only (never used as a match), or NULL */
+    double confidence;        /* 1 for exact/synonym/normalised, (0,1) fuzzy, 0 none */
+    const char *matched_name; /* the KB name (canonical or synonym) that matched, or NULL */
+    const char *suggestion;   /* when unrecognised: the nearest KB name below the threshold,
+                                 for display only (never used as a match), or NULL */
     double suggestion_confidence;
 } pc_kb_match;
 
@@ -125,37 +125,37 @@ void pc_kb_match_name(const pc_kb *kb, const char *name, size_t len, double min_
 #define PC_RINSE_OFF_ALLOWANCE 2    /* rinse-off: flag at threshold + 2 (a policy, see docs) */
 
 typedef struct pc_label_opts {
-    int threshold;          /* flag comedogenicity >= threshold (1..5); 0 = default 3 */
-    bool rinse_off;         /* the product is rinsed off: flags use threshold + 2 */
-    double min_confidence;  /* fuzzy threshold; 0 = PC_KB_MIN_CONFIDENCE */
+    int threshold;         /* flag comedogenicity >= threshold (1..5); 0 = default 3 */
+    bool rinse_off;        /* the product is rinsed off: flags use threshold + 2 */
+    double min_confidence; /* fuzzy threshold; 0 = PC_KB_MIN_CONFIDENCE */
 } pc_label_opts;
 
 typedef enum pc_ingredient_status {
-    PC_ING_RATED = 0,      /* recognised and rated */
-    PC_ING_UNRATED,        /* recognised, no rating in the knowledge base */
-    PC_ING_UNRECOGNISED    /* not matched (or only below the confidence threshold) */
+    PC_ING_RATED = 0,   /* recognised and rated */
+    PC_ING_UNRATED,     /* recognised, no rating in the knowledge base */
+    PC_ING_UNRECOGNISED /* not matched (or only below the confidence threshold) */
 } pc_ingredient_status;
 
 typedef struct pc_ingredient {
-    const pc_inci_item *item;   /* the parsed label entry (owned by the report) */
-    pc_kb_match match;          /* pointers into kb */
+    const pc_inci_item *item; /* the parsed label entry (owned by the report) */
+    pc_kb_match match;        /* pointers into kb */
     pc_ingredient_status status;
-    int comedogenicity;         /* highest over sources, -1 when unrated/unrecognised */
-    int irritancy;              /* highest over sources, -1 */
-    bool flagged;               /* comedogenicity >= effective threshold */
+    int comedogenicity; /* highest over sources, -1 when unrated/unrecognised */
+    int irritancy;      /* highest over sources, -1 */
+    bool flagged;       /* comedogenicity >= effective threshold */
 } pc_ingredient;
 
 typedef struct pc_label_report {
     pc_inci_list *list;         /* the parse (owned) */
     pc_ingredient *ingredients; /* list->count entries, in label order (owned) */
     size_t count;
-    int max_comedogenicity;     /* -1 when no ingredient is rated */
-    size_t max_index;           /* first ingredient carrying it (when max_comedogenicity >= 0) */
+    int max_comedogenicity; /* -1 when no ingredient is rated */
+    size_t max_index;       /* first ingredient carrying it (when max_comedogenicity >= 0) */
     int max_irritancy;
     size_t flagged, rated, unrated, unrecognised, fuzzy;
-    bool sources_disagree;      /* some flagged-or-rated ingredient has disagreeing sources */
-    int threshold;              /* as given (default applied) */
-    int effective_threshold;    /* threshold + allowance when rinse_off */
+    bool sources_disagree;   /* some flagged-or-rated ingredient has disagreeing sources */
+    int threshold;           /* as given (default applied) */
+    int effective_threshold; /* threshold + allowance when rinse_off */
     bool rinse_off;
     double min_confidence;
 } pc_label_report;

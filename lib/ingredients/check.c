@@ -30,8 +30,8 @@ int pc_label_check(pc_ctx *ctx, const pc_kb *kb, const char *text, size_t len,
     int threshold = opts && opts->threshold ? opts->threshold : PC_FLAG_THRESHOLD_DEFAULT;
     if (threshold < 1 || threshold > 5)
         return pc_error(ctx, PC_ERR_INVALID, "threshold %d is not 1-5", threshold);
-    double min_conf = opts && opts->min_confidence > 0 ? opts->min_confidence
-                                                        : PC_KB_MIN_CONFIDENCE;
+    double min_conf =
+        opts && opts->min_confidence > 0 ? opts->min_confidence : PC_KB_MIN_CONFIDENCE;
     if (min_conf > 1) return pc_error(ctx, PC_ERR_INVALID, "confidence %.2f is above 1", min_conf);
     if ((rc = pc_inci_split(ctx, text, len, &list)) != PC_OK) return rc;
     if (list->count == 0) {
@@ -106,20 +106,28 @@ void pc_label_report_free(pc_label_report *report)
 static const char *kind_name(pc_match_kind k)
 {
     switch (k) {
-    case PC_MATCH_EXACT: return "exact";
-    case PC_MATCH_SYNONYM: return "synonym";
-    case PC_MATCH_NORMALISED: return "normalised";
-    case PC_MATCH_FUZZY: return "fuzzy";
-    default: return "none";
+    case PC_MATCH_EXACT:
+        return "exact";
+    case PC_MATCH_SYNONYM:
+        return "synonym";
+    case PC_MATCH_NORMALISED:
+        return "normalised";
+    case PC_MATCH_FUZZY:
+        return "fuzzy";
+    default:
+        return "none";
     }
 }
 
 static const char *status_name(pc_ingredient_status s)
 {
     switch (s) {
-    case PC_ING_RATED: return "rated";
-    case PC_ING_UNRATED: return "unrated";
-    default: return "unrecognised";
+    case PC_ING_RATED:
+        return "rated";
+    case PC_ING_UNRATED:
+        return "unrated";
+    default:
+        return "unrecognised";
     }
 }
 
@@ -175,7 +183,8 @@ static json_t *ingredient_json(const pc_ingredient *ing, size_t index, json_t *r
         set(so, "note", str_or_null(rt->note), fail);
         set(so, "dispute", str_or_null(rt->dispute), fail);
         if (json_array_append_new(src, so) != 0) *fail = true;
-        if (!json_object_get(refs, rt->source)) set(refs, rt->source, json_string(rt->citation), fail);
+        if (!json_object_get(refs, rt->source))
+            set(refs, rt->source, json_string(rt->citation), fail);
     }
     set(o, "sources", src, fail);
     set(o, "sources_disagree", json_boolean(e && e->sources_disagree), fail);
@@ -195,8 +204,8 @@ int pc_label_json(pc_ctx *ctx, const pc_label_report *rep, int indent, char **js
 {
     int rc = PC_OK;
     bool fail = false;
-    json_t *root = json_object(), *arr = json_array(), *sum = json_object(),
-           *refs = json_object(), *flagged = json_array();
+    json_t *root = json_object(), *arr = json_array(), *sum = json_object(), *refs = json_object(),
+           *flagged = json_array();
     if (!root || !arr || !sum || !refs || !flagged) {
         json_decref(arr);
         json_decref(sum);
@@ -215,7 +224,8 @@ int pc_label_json(pc_ctx *ctx, const pc_label_report *rep, int indent, char **js
             json_array_append_new(flagged, json_string(rep->ingredients[i].item->label)) != 0)
             fail = true;
     }
-    const pc_ingredient *mx = rep->max_comedogenicity >= 0 ? &rep->ingredients[rep->max_index] : NULL;
+    const pc_ingredient *mx =
+        rep->max_comedogenicity >= 0 ? &rep->ingredients[rep->max_index] : NULL;
     set(sum, "count", json_integer((json_int_t)rep->count), &fail);
     set(sum, "max_comedogenicity", grade(rep->max_comedogenicity), &fail);
     set(sum, "max_ingredient", str_or_null(mx ? mx->item->label : NULL), &fail);

@@ -9,10 +9,10 @@ static const char *fold_latin1(unsigned char b)
 {
     /* C3 80..C3 BF: À..ÿ */
     static const char *const map[64] = {
-        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
-        "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
-        "d", "n", "o", "o", "o", "o", "o", NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
+        "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
+        "d", "n", "o", "o", "o", "o", "o",  NULL, "o", "u", "u", "u", "u", "y", "th", "ss",
+        "a", "a", "a", "a", "a", "a", "ae", "c",  "e", "e", "e", "e", "i", "i", "i",  "i",
+        "d", "n", "o", "o", "o", "o", "o",  NULL, "o", "u", "u", "u", "u", "y", "th", "y"};
     if (b < 0x80 || b > 0xBF) return NULL;
     return map[b - 0x80];
 }
@@ -93,14 +93,23 @@ size_t pc_inci_key_unbracketed(const char *name, size_t len, char *key, int *wor
 static unsigned char ocr_class(unsigned char c)
 {
     switch (c) {
-    case '0': return 'o';
-    case '1': case 'i': return 'l';
-    case '5': return 's';
-    case '8': return 'b';
-    case '2': return 'z';
-    case 'e': return 'c';
-    case 'f': return 'r';
-    default: return c;
+    case '0':
+        return 'o';
+    case '1':
+    case 'i':
+        return 'l';
+    case '5':
+        return 's';
+    case '8':
+        return 'b';
+    case '2':
+        return 'z';
+    case 'e':
+        return 'c';
+    case 'f':
+        return 'r';
+    default:
+        return c;
     }
 }
 
@@ -108,9 +117,9 @@ static unsigned char ocr_class(unsigned char c)
 static bool keyboard_neighbours(unsigned char a, unsigned char b)
 {
     static const char *const near[26] = {
-        "qwsz", "vghn", "xdfv", "serfcx", "wrsd", "drtgvc", "ftyhbv", "gyujnb", "uojk", "huikmn",
-        "jiolm", "kop", "njk", "bhjm", "ipkl", "ol", "wa", "etdf", "awedxz", "ryfg", "yihj", "cfgb",
-        "qeas", "zsdc", "tugh", "asx"};
+        "qwsz",   "vghn",  "xdfv", "serfcx", "wrsd", "drtgvc", "ftyhbv", "gyujnb", "uojk",
+        "huikmn", "jiolm", "kop",  "njk",    "bhjm", "ipkl",   "ol",     "wa",     "etdf",
+        "awedxz", "ryfg",  "yihj", "cfgb",   "qeas", "zsdc",   "tugh",   "asx"};
     if (a < 'a' || a > 'z' || b < 'a' || b > 'z') return false;
     return strchr(near[a - 'a'], b) != NULL;
 }
@@ -119,11 +128,16 @@ static bool keyboard_neighbours(unsigned char a, unsigned char b)
 static bool ocr_split(const char *two, char one)
 {
     switch (one) {
-    case 'm': return two[0] == 'r' && two[1] == 'n';
-    case 'd': return two[0] == 'c' && two[1] == 'l';
-    case 'w': return two[0] == 'v' && two[1] == 'v';
-    case 'u': return two[0] == 'i' && two[1] == 'i';
-    default: return false;
+    case 'm':
+        return two[0] == 'r' && two[1] == 'n';
+    case 'd':
+        return two[0] == 'c' && two[1] == 'l';
+    case 'w':
+        return two[0] == 'v' && two[1] == 'v';
+    case 'u':
+        return two[0] == 'i' && two[1] == 'i';
+    default:
+        return false;
     }
 }
 
@@ -135,7 +149,8 @@ double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, doubl
     /* three rolling rows (i, i-1, i-2): a small stack footprint for server threads */
     double rows[3][N];
 #define D(i, j) rows[(i) % 3][j]
-    for (size_t j = 0; j <= nb; j++) D(0, j) = (double)j * other_cost;
+    for (size_t j = 0; j <= nb; j++)
+        D(0, j) = (double)j * other_cost;
     double prev_min = 0;
     for (size_t i = 1; i <= na; i++) {
         D(i, 0) = (double)i * other_cost;
@@ -143,8 +158,8 @@ double pc_ocr_distance(const char *a, size_t na, const char *b, size_t nb, doubl
         unsigned char ca = (unsigned char)a[i - 1], ka = ocr_class(ca);
         for (size_t j = 1; j <= nb; j++) {
             unsigned char cb = (unsigned char)b[j - 1];
-            double sub = ca == cb                     ? 0
-                         : ka == ocr_class(cb)        ? PC_OCR_COST
+            double sub = ca == cb                      ? 0
+                         : ka == ocr_class(cb)         ? PC_OCR_COST
                          : keyboard_neighbours(ca, cb) ? PC_TYPO_COST
                                                        : other_cost;
             double v = D(i - 1, j - 1) + sub;
@@ -179,7 +194,8 @@ void pc_inci_digits(const char *name, size_t len, char *out, size_t cap)
             continue;
         }
         size_t s = i;
-        while (i < len && isalnum((unsigned char)name[i])) i++;
+        while (i < len && isalnum((unsigned char)name[i]))
+            i++;
         for (size_t k = s; k < i && m + 1 < cap; k++) {
             char c = (char)tolower((unsigned char)name[k]);
             bool left_digit = k > s && isdigit((unsigned char)name[k - 1]);
@@ -198,6 +214,7 @@ void pc_inci_digits(const char *name, size_t len, char *out, size_t cap)
         }
         if (m > 0 && out[m - 1] != ' ' && m + 1 < cap) out[m++] = ' '; /* word boundary */
     }
-    while (m > 0 && out[m - 1] == ' ') m--;
+    while (m > 0 && out[m - 1] == ' ')
+        m--;
     out[m] = '\0';
 }

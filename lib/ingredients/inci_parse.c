@@ -21,10 +21,10 @@
 #define MAX_DEPTH 64
 
 typedef struct segment {
-    size_t start, end;   /* [start, end) in the text */
-    bool may_contain;    /* inside a "+/-" / "may contain" block */
-    bool after_comma;    /* this segment began after a splitting comma */
-    bool footnote;       /* a footnote sentence ("*organic farming") */
+    size_t start, end; /* [start, end) in the text */
+    bool may_contain;  /* inside a "+/-" / "may contain" block */
+    bool after_comma;  /* this segment began after a splitting comma */
+    bool footnote;     /* a footnote sentence ("*organic farming") */
 } segment;
 
 typedef struct seglist {
@@ -79,11 +79,23 @@ static bool is_bullet_at(const char *t, size_t len, size_t i, size_t *w)
 {
     const unsigned char *u = (const unsigned char *)t + i;
     size_t left = len - i;
-    if (left >= 2 && u[0] == 0xC2 && u[1] == 0xB7) { *w = 2; return true; }
+    if (left >= 2 && u[0] == 0xC2 && u[1] == 0xB7) {
+        *w = 2;
+        return true;
+    }
     if (left >= 3 && u[0] == 0xE2) {
-        if (u[1] == 0x80 && (u[2] == 0xA2 || u[2] == 0xA3)) { *w = 3; return true; }
-        if (u[1] == 0x97 && (u[2] == 0x8F || u[2] == 0xA6)) { *w = 3; return true; }
-        if (u[1] == 0x96 && (u[2] == 0xAA || u[2] == 0xA0)) { *w = 3; return true; }
+        if (u[1] == 0x80 && (u[2] == 0xA2 || u[2] == 0xA3)) {
+            *w = 3;
+            return true;
+        }
+        if (u[1] == 0x97 && (u[2] == 0x8F || u[2] == 0xA6)) {
+            *w = 3;
+            return true;
+        }
+        if (u[1] == 0x96 && (u[2] == 0xAA || u[2] == 0xA0)) {
+            *w = 3;
+            return true;
+        }
     }
     return false;
 }
@@ -93,14 +105,29 @@ static bool is_mark_at(const char *t, size_t len, size_t i, size_t *w)
 {
     const unsigned char *u = (const unsigned char *)t + i;
     size_t left = len - i;
-    if (u[0] == '*') { *w = 1; return true; }
+    if (u[0] == '*') {
+        *w = 1;
+        return true;
+    }
     if (left >= 2 && u[0] == 0xC2 &&
         (u[1] == 0xB9 || u[1] == 0xB2 || u[1] == 0xB3 || u[1] == 0xB0 || u[1] == 0xAE ||
-         u[1] == 0xA9)) { *w = 2; return true; }
+         u[1] == 0xA9)) {
+        *w = 2;
+        return true;
+    }
     if (left >= 3 && u[0] == 0xE2) {
-        if (u[1] == 0x80 && (u[2] == 0xA0 || u[2] == 0xA1)) { *w = 3; return true; }
-        if (u[1] == 0x81 && u[2] >= 0xB4 && u[2] <= 0xB9) { *w = 3; return true; }
-        if (u[1] == 0x84 && u[2] == 0xA2) { *w = 3; return true; }
+        if (u[1] == 0x80 && (u[2] == 0xA0 || u[2] == 0xA1)) {
+            *w = 3;
+            return true;
+        }
+        if (u[1] == 0x81 && u[2] >= 0xB4 && u[2] <= 0xB9) {
+            *w = 3;
+            return true;
+        }
+        if (u[1] == 0x84 && u[2] == 0xA2) {
+            *w = 3;
+            return true;
+        }
     }
     return false;
 }
@@ -123,7 +150,7 @@ static bool is_stereo_word(const char *s, size_t n)
 {
     if (n < 2 || n > 5) return false;
     static const char *const words[] = {"alpha", "beta", "gamma", "delta", "omega", "cis",
-                                        "trans", "endo", "exo", "dl", "rac"};
+                                        "trans", "endo", "exo",   "dl",    "rac"};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
         if (strlen(words[i]) == n && ieq_n(s, words[i], n)) return true;
     return false;
@@ -156,15 +183,18 @@ static bool comma_splits(const char *t, size_t len, size_t i)
         isdigit((unsigned char)t[i + 1]))
         return false;
     size_t e = i;
-    while (e > 0 && t[e - 1] == '\'') e--; /* primes: PEG-3,2',2'-DI-P-PHENYLENEDIAMINE */
+    while (e > 0 && t[e - 1] == '\'')
+        e--; /* primes: PEG-3,2',2'-DI-P-PHENYLENEDIAMINE */
     size_t b = e;
-    while (b > 0 && !tok_delim(t[b - 1])) b--;
+    while (b > 0 && !tok_delim(t[b - 1]))
+        b--;
     const char *before = t + b;
     size_t nbefore = e - b;
     if (i + 1 < len && t[i + 1] != ' ' && nbefore > 0) {
         /* locant list without spaces: N,N-DIETHYL  ALPHA,3,3-TRIMETHYL  3,(5 OR 6)- */
         size_t a = i + 1;
-        while (a < len && !tok_delim(t[a])) a++;
+        while (a < len && !tok_delim(t[a]))
+            a++;
         size_t nafter = a - (i + 1);
         bool term_ok = a < len && (t[a] == '-' || t[a] == ',' || t[a] == '\'' || t[a] == '(');
         if (is_locant(before, nbefore) && term_ok &&
@@ -185,16 +215,42 @@ typedef struct header_word {
 } header_word;
 
 static const header_word headers[] = {
-    {"ingredients", false, false}, {"ingredient", false, false}, {"ingr\xc3\xa9" "dients", false, false},
-    {"ingr\xc3\x89" "dients", false, false},
-    {"ingredientes", false, false}, {"ingredienti", false, false}, {"inhaltsstoffe", false, false},
-    {"bestandteile", false, false}, {"zutaten", false, false}, {"inci", false, false}, {"composition", false, false},
-    {"sk\xc5\x82" "adniki", false, false}, {"contains", false, false}, {"ingredient list", false, false},
-    {"may contain", true, false}, {"peut contenir", true, false}, {"kann enthalten", true, false},
-    {"puede contener", true, false}, {"pu\xc3\xb2 contenere", true, false}, {"+/-", true, false},
-    {"+ / -", true, false}, {"\xc2\xb1", true, false}, {"active", false, false}, {"inactive", false, false},
-    {"purpose", false, true}, {"purposes", false, true}, {"uses", false, true},
-    {"warnings", false, true}, {"warning", false, true}, {"directions", false, true},
+    {"ingredients", false, false},
+    {"ingredient", false, false},
+    {"ingr\xc3\xa9"
+     "dients",
+     false, false},
+    {"ingr\xc3\x89"
+     "dients",
+     false, false},
+    {"ingredientes", false, false},
+    {"ingredienti", false, false},
+    {"inhaltsstoffe", false, false},
+    {"bestandteile", false, false},
+    {"zutaten", false, false},
+    {"inci", false, false},
+    {"composition", false, false},
+    {"sk\xc5\x82"
+     "adniki",
+     false, false},
+    {"contains", false, false},
+    {"ingredient list", false, false},
+    {"may contain", true, false},
+    {"peut contenir", true, false},
+    {"kann enthalten", true, false},
+    {"puede contener", true, false},
+    {"pu\xc3\xb2 contenere", true, false},
+    {"+/-", true, false},
+    {"+ / -", true, false},
+    {"\xc2\xb1", true, false},
+    {"active", false, false},
+    {"inactive", false, false},
+    {"purpose", false, true},
+    {"purposes", false, true},
+    {"uses", false, true},
+    {"warnings", false, true},
+    {"warning", false, true},
+    {"directions", false, true},
     {"other information", false, true},
 };
 
@@ -203,8 +259,8 @@ static const header_word headers[] = {
 static size_t header_before(const char *t, size_t from, size_t to, bool *may_contain, bool *drop)
 {
     size_t e = to;
-    while (e > from && (t[e - 1] == ' ' || t[e - 1] == ')' || t[e - 1] == ']' ||
-                        t[e - 1] == '\t' || t[e - 1] == '\n' || t[e - 1] == '\r'))
+    while (e > from && (t[e - 1] == ' ' || t[e - 1] == ')' || t[e - 1] == ']' || t[e - 1] == '\t' ||
+                        t[e - 1] == '\n' || t[e - 1] == '\r'))
         e--;
     for (size_t h = 0; h < sizeof headers / sizeof headers[0]; h++) {
         size_t n = strlen(headers[h].text);
@@ -214,7 +270,8 @@ static size_t header_before(const char *t, size_t from, size_t to, bool *may_con
         /* extend back over qualifiers and openers */
         for (;;) {
             size_t k = s;
-            while (k > from && (t[k - 1] == ' ' || t[k - 1] == '(' || t[k - 1] == '[')) k--;
+            while (k > from && (t[k - 1] == ' ' || t[k - 1] == '(' || t[k - 1] == '['))
+                k--;
             static const char *const pre[] = {"active", "inactive", "other", "+/-", "\xc2\xb1"};
             bool ext = false;
             for (size_t p = 0; p < sizeof pre / sizeof pre[0] && !ext; p++) {
@@ -243,11 +300,21 @@ static size_t marker_at(const char *t, size_t len, size_t i)
 {
     if (i >= len) return 0;
     switch (t[i]) { /* the first bytes of the markers below */
-    case '+': case 'm': case 'M': case 'p': case 'P': case 'k': case 'K': case '\xc2': break;
-    default: return 0;
+    case '+':
+    case 'm':
+    case 'M':
+    case 'p':
+    case 'P':
+    case 'k':
+    case 'K':
+    case '\xc2':
+        break;
+    default:
+        return 0;
     }
-    static const char *const marks[] = {"+/-", "+ / -", "\xc2\xb1", "may contain", "peut contenir",
-                                        "kann enthalten", "puede contener"};
+    static const char *const marks[] = {"+/-",           "+ / -",         "\xc2\xb1",
+                                        "may contain",   "peut contenir", "kann enthalten",
+                                        "puede contener"};
     for (size_t m = 0; m < sizeof marks / sizeof marks[0]; m++) {
         size_t n = strlen(marks[m]);
         if (len - i >= n && ieq_n(t + i, marks[m], n)) {
@@ -340,11 +407,13 @@ static bool footnote_at(const splitter *sp, size_t i, size_t seg_start)
         if (!(p == ' ' || p == '.' || p == '\n' || p == '\t' || p == '*' || p == '(')) return false;
     }
     size_t k = i;
-    while (k < sp->len && is_mark_at(sp->t, sp->len, k, &w)) k += w;
+    while (k < sp->len && is_mark_at(sp->t, sp->len, k, &w))
+        k += w;
     if (k >= sp->len || !isalpha((unsigned char)sp->t[k])) return false;
-    static const char *const keys[] = {"organic", "biolog", "certif", "ingredient", "derived",
-                                       "natural", "origin", "fair", "issu", "agricult", "farm",
-                                       "wildcraft", "from ", "bio ", "vegan", "ecocert", "cosmos"};
+    static const char *const keys[] = {"organic", "biolog",    "certif", "ingredient", "derived",
+                                       "natural", "origin",    "fair",   "issu",       "agricult",
+                                       "farm",    "wildcraft", "from ",  "bio ",       "vegan",
+                                       "ecocert", "cosmos"};
     size_t e = k;
     while (e < sp->len && e - k < 200 && sp->t[e] != ',' && sp->t[e] != ';' && sp->t[e] != '\n')
         e++;
@@ -369,11 +438,11 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
     bool before_block = false;
     if (marker_starts(t, len, 0)) may_contain = true;
 
-#define EMIT(end_)                                                                             \
-    do {                                                                                       \
-        if ((rc = push_segment(ctx, out, start, (end_), may_contain, after_comma,              \
-                               in_footnote || dropping)) != PC_OK)                             \
-            return rc;                                                                         \
+#define EMIT(end_)                                                                                 \
+    do {                                                                                           \
+        if ((rc = push_segment(ctx, out, start, (end_), may_contain, after_comma,                  \
+                               in_footnote || dropping)) != PC_OK)                                 \
+            return rc;                                                                             \
     } while (0)
 
     for (size_t i = 0; i < len; i++) {
@@ -381,7 +450,8 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
         if (sp->active[i] == 1 && (c == '(' || c == '[' || c == '{')) {
             if (depth == 0) {
                 size_t k = i + 1;
-                while (k < len && t[k] == ' ') k++;
+                while (k < len && t[k] == ' ')
+                    k++;
                 size_t m = marker_at(t, len, k);
                 if (m) {
                     /* "[+/- CI 77491, CI 77492]": a shade block, split inside it */
@@ -473,7 +543,8 @@ static int split_segments(pc_ctx *ctx, splitter *sp, seglist *out)
 static void trim_span(const char *t, size_t len, size_t *s, size_t *e)
 {
     size_t w;
-    while (*s < *e && (is_space_at(t, len, *s, &w))) *s += w;
+    while (*s < *e && (is_space_at(t, len, *s, &w)))
+        *s += w;
     while (*e > *s) {
         unsigned char c = (unsigned char)t[*e - 1];
         if (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v')
@@ -489,12 +560,31 @@ static void trim_span(const char *t, size_t len, size_t *s, size_t *e)
  * and are never an ingredient on their own. */
 static bool qualifier_only(const char *s, size_t n)
 {
-    static const char *const q[] = {
-        "decamphorised", "decamphorized", "ext.", "ext", "oxidized", "oxidised", "acetylated",
-        "deodorized", "deodorised", "rectified", "deterpenated", "decolorized", "decolourised",
-        "refined", "expressed", "distilled", "hydrogenated", "sulfated", "sulfonated", "esters",
-        "fraction", "concentrate", "acetylated, hydrogenated"};
-    while (n > 0 && s[n - 1] == '.' && !(n >= 4 && ieq_n(s + n - 4, "ext.", 4))) n--;
+    static const char *const q[] = {"decamphorised",
+                                    "decamphorized",
+                                    "ext.",
+                                    "ext",
+                                    "oxidized",
+                                    "oxidised",
+                                    "acetylated",
+                                    "deodorized",
+                                    "deodorised",
+                                    "rectified",
+                                    "deterpenated",
+                                    "decolorized",
+                                    "decolourised",
+                                    "refined",
+                                    "expressed",
+                                    "distilled",
+                                    "hydrogenated",
+                                    "sulfated",
+                                    "sulfonated",
+                                    "esters",
+                                    "fraction",
+                                    "concentrate",
+                                    "acetylated, hydrogenated"};
+    while (n > 0 && s[n - 1] == '.' && !(n >= 4 && ieq_n(s + n - 4, "ext.", 4)))
+        n--;
     for (size_t i = 0; i < sizeof q / sizeof q[0]; i++)
         if (strlen(q[i]) == n && ieq_n(s, q[i], n)) return true;
     return false;
@@ -562,10 +652,12 @@ static void cut(char *s, size_t *n, size_t a, size_t b)
 static void trim_buf(char *s, size_t *n, size_t *lead)
 {
     size_t a = 0;
-    while (a < *n && s[a] == ' ') a++;
+    while (a < *n && s[a] == ' ')
+        a++;
     if (a) cut(s, n, 0, a);
     if (lead) *lead += a;
-    while (*n > 0 && s[*n - 1] == ' ') (*n)--;
+    while (*n > 0 && s[*n - 1] == ' ')
+        (*n)--;
 }
 
 /* Parse a percentage ending at s[e) going back: "5%", "5 %", "7.5%", "7,5 %". Returns the start
@@ -573,7 +665,8 @@ static void trim_buf(char *s, size_t *n, size_t *lead)
 static size_t percent_before(const char *s, size_t e, double *value)
 {
     size_t k = e;
-    while (k > 0 && s[k - 1] == ' ') k--;
+    while (k > 0 && s[k - 1] == ' ')
+        k--;
     size_t dend = k;
     while (k > 0 && (isdigit((unsigned char)s[k - 1]) || s[k - 1] == '.' || s[k - 1] == ','))
         k--;
@@ -581,7 +674,8 @@ static size_t percent_before(const char *s, size_t e, double *value)
     if (k > 0 && !(s[k - 1] == ' ' || s[k - 1] == '(' || s[k - 1] == '[')) return SIZE_MAX;
     char num[32];
     size_t m = dend - k < sizeof num - 1 ? dend - k : sizeof num - 1;
-    for (size_t i = 0; i < m; i++) num[i] = s[k + i] == ',' ? '.' : s[k + i];
+    for (size_t i = 0; i < m; i++)
+        num[i] = s[k + i] == ',' ? '.' : s[k + i];
     num[m] = '\0';
     char *endp;
     double v = strtod(num, &endp);
@@ -666,7 +760,8 @@ static void clean_name(char *s, size_t *n, unsigned *flags, double *percent)
     while (*n > 0 && (s[*n - 1] == '.' || s[*n - 1] == ':')) {
         size_t k = *n - 1;
         size_t b = k;
-        while (b > 0 && isalpha((unsigned char)s[b - 1])) b--;
+        while (b > 0 && isalpha((unsigned char)s[b - 1]))
+            b--;
         if (s[k] == '.' && k - b >= 2 && k - b <= 5 &&
             (ieq_n(s + b, "denat", k - b) || ieq_n(s + b, "ext", k - b) ||
              ieq_n(s + b, "var", k - b) || ieq_n(s + b, "subsp", k - b) ||
@@ -741,7 +836,8 @@ int pc_inci_split(pc_ctx *ctx, const char *text, size_t len, pc_inci_list **out)
         size_t ln = copy_collapsed(text, len, s, e, label);
         /* leading bullet dashes are not part of the label */
         size_t lead = 0;
-        while (ln > 0 && (label[0] == '-' || label[0] == ' ') && !(ln > 1 && isdigit((unsigned char)label[1]))) {
+        while (ln > 0 && (label[0] == '-' || label[0] == ' ') &&
+               !(ln > 1 && isdigit((unsigned char)label[1]))) {
             memmove(label, label + 1, ln - 1);
             ln--;
             lead++;
@@ -754,7 +850,8 @@ int pc_inci_split(pc_ctx *ctx, const char *text, size_t len, pc_inci_list **out)
                 if (m2 && 1 + m2 < ln && (label[1 + m2] == ')' || label[1 + m2] == ']')) m = m2 + 2;
             }
             if (!m) break;
-            while (m < ln && (label[m] == ' ' || label[m] == ':')) m++;
+            while (m < ln && (label[m] == ' ' || label[m] == ':'))
+                m++;
             memmove(label, label + m, ln - m);
             ln -= m;
             lead += m;
@@ -770,7 +867,8 @@ int pc_inci_split(pc_ctx *ctx, const char *text, size_t len, pc_inci_list **out)
         /* the label loses its trailing list-ending full stop too, unless the name kept it */
         if (ln > 0 && label[ln - 1] == '.' && !(nn > 0 && name[nn - 1] == '.')) {
             ln--;
-            while (ln > 0 && label[ln - 1] == ' ') ln--;
+            while (ln > 0 && label[ln - 1] == ' ')
+                ln--;
         }
         label[ln] = '\0';
         name[nn] = '\0';

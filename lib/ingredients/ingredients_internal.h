@@ -19,8 +19,8 @@ size_t pc_inci_key(const char *name, size_t len, char *key, int *words);
 size_t pc_inci_key_unbracketed(const char *name, size_t len, char *key, int *words);
 
 /* Edit-cost classes of the fuzzy matcher (docs/ingredients.md, "Matching"). */
-#define PC_OCR_COST 0.3      /* an OCR confusion: 0/o 1/l/i 5/s 8/b 2/z c/e f/r, rn/m cl/d vv/w ii/u */
-#define PC_TYPO_COST 0.5     /* a typing slip: QWERTY neighbours, two letters swapped */
+#define PC_OCR_COST 0.3  /* an OCR confusion: 0/o 1/l/i 5/s 8/b 2/z c/e f/r, rn/m cl/d vv/w ii/u */
+#define PC_TYPO_COST 0.5 /* a typing slip: QWERTY neighbours, two letters swapped */
 /* Weighted optimal-string-alignment distance between a and b: OCR confusions and typing slips
  * at their class cost, every other insertion, deletion or substitution at other_cost (1 for a
  * plain distance; a large value makes them impossible within limit). Stops early once every

@@ -14,13 +14,13 @@
 #include "poreclear/ingredients.h"
 
 #define MAX_ROWS 100000
-#define FUZZY_MIN_KEY 5     /* shorter keys are matched exactly only */
+#define FUZZY_MIN_KEY 5 /* shorter keys are matched exactly only */
 #define FUZZY_MAX_KEY 64
-#define FUZZY_MAX_COST 3.0  /* never more than three edits, whatever the length */
-#define OCR_COST_HINT 0.3  /* folded keys equal: at least one OCR confusion apart */
-#define FUZZY_NO_EDIT 100.0 /* the cost that rules plain edits out of a match */
+#define FUZZY_MAX_COST 3.0       /* never more than three edits, whatever the length */
+#define OCR_COST_HINT 0.3        /* folded keys equal: at least one OCR confusion apart */
+#define FUZZY_NO_EDIT 100.0      /* the cost that rules plain edits out of a match */
 #define FUZZY_MATCH_MAX_COST 0.9 /* a match: one typing slip and one OCR confusion, or 3 OCR */
-#define SUGGEST_MIN 0.8    /* nearest names shown as suggestions down to this confidence */
+#define SUGGEST_MIN 0.8          /* nearest names shown as suggestions down to this confidence */
 
 typedef struct kb_name {
     const char *display; /* as written in the file */
@@ -30,27 +30,27 @@ typedef struct kb_name {
     uint64_t bigrams[4]; /* 256-bit set of hashed bigrams of the OCR-folded key */
     char *folded;        /* the OCR-folded key (owned by kb->keys) */
     size_t folded_len;
-    char digits[24];     /* digit signature (OCR-folded) */
-    size_t entry;        /* index into kb->entries */
+    char digits[24]; /* digit signature (OCR-folded) */
+    size_t entry;    /* index into kb->entries */
     bool synonym;
 } kb_name;
 
 struct pc_kb {
-    char *texts[4];          /* owned file texts, cut in place into fields (names twice) */
+    char *texts[4]; /* owned file texts, cut in place into fields (names twice) */
     pc_kb_entry *entries;
     size_t n_entries, cap_entries;
-    pc_rating *ratings;      /* all ratings, grouped by entry */
+    pc_rating *ratings; /* all ratings, grouped by entry */
     size_t n_ratings;
-    kb_name *names;          /* canonical names and synonyms, sorted by key length */
+    kb_name *names; /* canonical names and synonyms, sorted by key length */
     size_t n_names, cap_names;
-    size_t *by_len;          /* by_len[L] = first name with key_len >= L (FUZZY_MAX_KEY + 5) */
-    uint32_t *table;         /* hash → name index + 1, open addressing */
+    size_t *by_len;  /* by_len[L] = first name with key_len >= L (FUZZY_MAX_KEY + 5) */
+    uint32_t *table; /* hash → name index + 1, open addressing */
     size_t table_mask;
-    char *keys;              /* key storage */
+    char *keys; /* key storage */
     size_t keys_used, keys_cap;
     struct source {
         const char *id, *kind, *citation;
-    } *sources;
+    } * sources;
     size_t n_sources;
     size_t rated;
 };
@@ -82,14 +82,30 @@ static size_t ocr_fold(const char *k, size_t n, char *out)
             continue;
         }
         switch (c) {
-        case '0': c = 'o'; break;
-        case '1': case 'i': c = 'l'; break;
-        case '5': c = 's'; break;
-        case '8': c = 'b'; break;
-        case 'e': c = 'c'; break; /* c/e and f/r are OCR pairs of pc_ocr_distance too */
-        case 'f': c = 'r'; break;
-        case '2': c = 'z'; break;
-        default: break;
+        case '0':
+            c = 'o';
+            break;
+        case '1':
+        case 'i':
+            c = 'l';
+            break;
+        case '5':
+            c = 's';
+            break;
+        case '8':
+            c = 'b';
+            break;
+        case 'e':
+            c = 'c';
+            break; /* c/e and f/r are OCR pairs of pc_ocr_distance too */
+        case 'f':
+            c = 'r';
+            break;
+        case '2':
+            c = 'z';
+            break;
+        default:
+            break;
         }
         out[m++] = c;
     }
@@ -122,7 +138,6 @@ static int missing_bits(const uint64_t a[4], const uint64_t b[4])
     return popcount64(a[0] & ~b[0]) + popcount64(a[1] & ~b[1]) + popcount64(a[2] & ~b[2]) +
            popcount64(a[3] & ~b[3]);
 }
-
 
 static bool ieq(const char *a, size_t na, const char *b)
 {
@@ -186,7 +201,8 @@ static int for_each_row(loader *ld, char *text, size_t len, const char *header, 
         if (ll > 0 && line[ll - 1] == '\r') line[--ll] = '\0';
         if (memchr(line, '\0', ll)) return load_error(ld, PC_ERR_FORMAT, "NUL byte in line");
         size_t k = 0;
-        while (k < ll && (line[k] == ' ')) k++;
+        while (k < ll && (line[k] == ' '))
+            k++;
         if (k == ll || line[k] == '#') continue;
         if (!seen_header) {
             if (strcmp(line, header) != 0)
@@ -210,7 +226,8 @@ static int for_each_row(loader *ld, char *text, size_t len, const char *header, 
             snprintf(want, sizeof want, "%zu", ncols);
             return load_error(ld, PC_ERR_FORMAT, "expected %s tab-separated fields", want);
         }
-        for (size_t i = nf; i < ncols; i++) f[i] = s + strlen(s); /* "" */
+        for (size_t i = nf; i < ncols; i++)
+            f[i] = s + strlen(s); /* "" */
         int rc = row(ld, f, ncols);
         if (rc != PC_OK) return rc;
     }
@@ -220,9 +237,11 @@ static int for_each_row(loader *ld, char *text, size_t len, const char *header, 
 
 static const char *trimmed(char *s)
 {
-    while (*s == ' ') s++;
+    while (*s == ' ')
+        s++;
     size_t n = strlen(s);
-    while (n > 0 && s[n - 1] == ' ') s[--n] = '\0';
+    while (n > 0 && s[n - 1] == ' ')
+        s[--n] = '\0';
     return s;
 }
 
@@ -234,7 +253,8 @@ static int row_source(loader *ld, char **f, size_t nf)
     if (!*id || !*cit) return load_error(ld, PC_ERR_INVALID, "empty source id or citation");
     static const char *const kinds[] = {"rabbit-ear", "human", "review", "community"};
     bool ok = false;
-    for (size_t i = 0; i < 4; i++) ok = ok || strcmp(kind, kinds[i]) == 0;
+    for (size_t i = 0; i < 4; i++)
+        ok = ok || strcmp(kind, kinds[i]) == 0;
     if (!ok)
         return load_error(ld, PC_ERR_INVALID,
                           "source kind '%s' is not rabbit-ear, human, review or community", kind);
@@ -287,7 +307,8 @@ static int table_insert(pc_kb *kb, pc_ctx *ctx, size_t name_index)
             if (!v) continue;
             const kb_name *nm = &kb->names[v - 1];
             size_t h = (size_t)hash_key(nm->key, nm->key_len) & (size - 1);
-            while (t[h]) h = (h + 1) & (size - 1);
+            while (t[h])
+                h = (h + 1) & (size - 1);
             t[h] = v;
         }
         free(kb->table);
@@ -296,7 +317,8 @@ static int table_insert(pc_kb *kb, pc_ctx *ctx, size_t name_index)
     }
     const kb_name *nm = &kb->names[name_index];
     size_t h = (size_t)hash_key(nm->key, nm->key_len) & kb->table_mask;
-    while (kb->table[h]) h = (h + 1) & kb->table_mask;
+    while (kb->table[h])
+        h = (h + 1) & kb->table_mask;
     kb->table[h] = (uint32_t)(name_index + 1);
     return PC_OK;
 }
@@ -309,7 +331,8 @@ static int add_name(loader *ld, const char *display, size_t entry, bool synonym)
     char key[PC_KEY_MAX + 1];
     int words;
     size_t n = pc_inci_key(display, strlen(display), key, &words);
-    if (n == 0) return load_error(ld, PC_ERR_INVALID, "name '%s' has no letters or digits", display);
+    if (n == 0)
+        return load_error(ld, PC_ERR_INVALID, "name '%s' has no letters or digits", display);
     size_t found = table_find(kb, key, n);
     if (found != SIZE_MAX) {
         if (kb->names[found].entry == entry) return PC_OK;
@@ -387,7 +410,6 @@ static int parse_grade(loader *ld, const char *s, const char *what, int *out)
     return load_error(ld, PC_ERR_INVALID, "%s '%s' is not 0-5 or '-'", what, s);
 }
 
-
 static int row_rating(loader *ld, char **f, size_t nf)
 {
     pc_kb *kb = ld->kb;
@@ -434,7 +456,8 @@ static int row_name_inci(loader *ld, char **f, size_t nf)
     if (strcmp(kind, "inci") != 0) return PC_OK;
     const char *name = trimmed(f[0]), *inci = trimmed(f[1]);
     if (strcmp(name, inci) != 0)
-        return load_error(ld, PC_ERR_INVALID, "an 'inci' row names itself: '%s' vs '%s'", name, inci);
+        return load_error(ld, PC_ERR_INVALID, "an 'inci' row names itself: '%s' vs '%s'", name,
+                          inci);
     size_t e;
     return add_entry(ld, inci, &e);
 }
@@ -444,20 +467,23 @@ static int row_name_synonym(loader *ld, char **f, size_t nf)
     (void)nf;
     const char *name = trimmed(f[0]), *inci = trimmed(f[1]), *kind = trimmed(f[2]);
     if (strcmp(kind, "inci") == 0) return PC_OK;
-    static const char *const kinds[] = {"common", "old", "colour", "latin", "typo", "trade", "lang",
-                                        "abbrev"};
+    static const char *const kinds[] = {"common", "old",   "colour", "latin",
+                                        "typo",   "trade", "lang",   "abbrev"};
     bool ok = false;
-    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) ok = ok || !strcmp(kind, kinds[i]);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        ok = ok || !strcmp(kind, kinds[i]);
     if (!ok)
         return load_error(ld, PC_ERR_INVALID,
                           "name kind '%s' is not inci, common, old, colour, latin, typo, trade, "
-                          "lang or abbrev", kind);
+                          "lang or abbrev",
+                          kind);
     if (!*name) return load_error(ld, PC_ERR_INVALID, "empty name");
     size_t e = find_entry(ld->kb, inci);
     if (e == SIZE_MAX || strcmp(ld->kb->entries[e].inci, inci) != 0)
         return load_error(ld, PC_ERR_INVALID,
                           "'%s' refers to '%s', which is not an INCI name of ratings.tsv or an "
-                          "'inci' row", name, inci);
+                          "'inci' row",
+                          name, inci);
     return add_name(ld, name, e, true);
 }
 
@@ -492,7 +518,8 @@ static int finish(pc_ctx *ctx, pc_kb *kb, loader *ld)
     qsort(rows_tmp, rows_n, sizeof *rows_tmp, cmp_rows);
     kb->ratings = calloc(rows_n ? rows_n : 1, sizeof *kb->ratings);
     if (!kb->ratings) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    for (size_t i = 0; i < rows_n; i++) kb->ratings[i] = rows_tmp[i].r;
+    for (size_t i = 0; i < rows_n; i++)
+        kb->ratings[i] = rows_tmp[i].r;
     kb->n_ratings = rows_n;
     for (size_t i = 0; i < rows_n;) {
         size_t j = i;
@@ -527,18 +554,21 @@ static int finish(pc_ctx *ctx, pc_kb *kb, loader *ld)
     }
     /* sort names by key length for the fuzzy prefilter; rebuild the hash table */
     qsort(kb->names, kb->n_names, sizeof *kb->names, cmp_names_len);
-    for (size_t i = 0; i <= kb->table_mask; i++) kb->table[i] = 0;
+    for (size_t i = 0; i <= kb->table_mask; i++)
+        kb->table[i] = 0;
     for (size_t i = 0; i < kb->n_names; i++) {
         const kb_name *nm = &kb->names[i];
         size_t h = (size_t)hash_key(nm->key, nm->key_len) & kb->table_mask;
-        while (kb->table[h]) h = (h + 1) & kb->table_mask;
+        while (kb->table[h])
+            h = (h + 1) & kb->table_mask;
         kb->table[h] = (uint32_t)(i + 1);
     }
     kb->by_len = calloc(FUZZY_MAX_KEY + 6, sizeof *kb->by_len);
     if (!kb->by_len) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     size_t k = 0;
     for (size_t L = 0; L < FUZZY_MAX_KEY + 6; L++) {
-        while (k < kb->n_names && kb->names[k].key_len < L) k++;
+        while (k < kb->n_names && kb->names[k].key_len < L)
+            k++;
         kb->by_len[L] = k;
     }
     return PC_OK;
@@ -588,8 +618,7 @@ int pc_kb_load_texts(pc_ctx *ctx, const char *sources, size_t sources_len, const
     ld.file = files[2];
     if ((rc = for_each_row(&ld, kb->texts[2], lens[2], "name\tinci\tkind", 3, 3, row_name_inci)))
         goto out;
-    if ((rc = for_each_row(&ld, kb->texts[3], lens[3], "name\tinci\tkind", 3, 3,
-                           row_name_synonym)))
+    if ((rc = for_each_row(&ld, kb->texts[3], lens[3], "name\tinci\tkind", 3, 3, row_name_synonym)))
         goto out;
     if (kb->n_entries == 0) {
         rc = pc_error(ctx, PC_ERR_INVALID, "ratings.tsv: no ingredients");
@@ -626,14 +655,16 @@ int pc_kb_load_dir(pc_ctx *ctx, const char *dir, pc_kb **out)
                           (const char *)buf[2], len[2], out);
     if (rc != PC_OK) pc_error_prefix(ctx, dir);
 out:
-    for (int i = 0; i < 3; i++) free(buf[i]);
+    for (int i = 0; i < 3; i++)
+        free(buf[i]);
     return rc;
 }
 
 void pc_kb_free(pc_kb *kb)
 {
     if (!kb) return;
-    for (int i = 0; i < 4; i++) free(kb->texts[i]);
+    for (int i = 0; i < 4; i++)
+        free(kb->texts[i]);
     free(kb->entries);
     free(kb->ratings);
     free(kb->names);
@@ -749,7 +780,8 @@ static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, const 
     if (fn == 0 || fn > 64) return;
     uint64_t peq[256];
     memset(peq, 0, sizeof peq);
-    for (size_t i = 0; i < fn; i++) peq[(unsigned char)folded[i]] |= 1ull << i;
+    for (size_t i = 0; i < fn; i++)
+        peq[(unsigned char)folded[i]] |= 1ull << i;
     size_t lo = kn > FUZZY_MIN_KEY + 3 ? kn - 3 : FUZZY_MIN_KEY;
     size_t hi = kn + 4 <= FUZZY_MAX_KEY + 5 ? kn + 4 : FUZZY_MAX_KEY + 5;
     for (size_t i = kb->by_len[lo]; i < kb->by_len[hi]; i++) {
@@ -760,7 +792,8 @@ static void fuzzy(const pc_kb *kb, const char *key, size_t kn, int words, const 
         double slimit = (1.0 - SUGGEST_MIN) * longer;
         if (slimit > FUZZY_MAX_COST) slimit = FUZZY_MAX_COST;
         int sedits = (int)slimit;
-        if (missing_bits(bg, nm->bigrams) > 3 * sedits || missing_bits(nm->bigrams, bg) > 3 * sedits)
+        if (missing_bits(bg, nm->bigrams) > 3 * sedits ||
+            missing_bits(nm->bigrams, bg) > 3 * sedits)
             continue;
         if (strcmp(nm->digits, digits) != 0) continue;
         /* OCR confusions cost nothing between folded keys; a transposition costs 2 there */
@@ -792,9 +825,9 @@ static void match_name(const pc_kb *kb, const char *name, size_t len, double min
 /* Words some labels put before an INCI name ("Organic Helianthus Annuus Seed Oil"). */
 static size_t quality_prefix(const char *name, size_t len)
 {
-    static const char *const words[] = {"certified organic ", "organic ", "bio ", "natural ",
-                                        "wildcrafted ", "raw ", "cold pressed ", "cold-pressed ",
-                                        "virgin ", "unrefined ", "refined "};
+    static const char *const words[] = {
+        "certified organic ", "organic ",      "bio ",    "natural ",   "wildcrafted ", "raw ",
+        "cold pressed ",      "cold-pressed ", "virgin ", "unrefined ", "refined "};
     for (size_t i = 0; i < sizeof words / sizeof words[0]; i++) {
         size_t n = strlen(words[i]);
         if (len > n + 2 && ieq(name, n, words[i])) return n;
@@ -891,9 +924,12 @@ static void match_name(const pc_kb *kb, const char *name, size_t len, double min
         size_t pn = 0;
         int depth = 0;
         for (size_t k = 0; k < len && pn + 1 < sizeof plain; k++) {
-            if (name[k] == '(' || name[k] == '[') depth++;
-            else if ((name[k] == ')' || name[k] == ']') && depth > 0) depth--;
-            else if (depth == 0) plain[pn++] = name[k];
+            if (name[k] == '(' || name[k] == '[')
+                depth++;
+            else if ((name[k] == ')' || name[k] == ']') && depth > 0)
+                depth--;
+            else if (depth == 0)
+                plain[pn++] = name[k];
         }
         pc_inci_digits(plain, pn, digits, sizeof digits);
         fuzzy(kb, ukey, un, uwords, digits, min_confidence, &fr);

@@ -28,7 +28,8 @@ static void usage(FILE *f)
             "       poreclear ingredients [options] --file FILE     (FILE '-' = stdin)\n"
             "       poreclear ingredients [options] -               (label on stdin)\n"
             "       poreclear ingredients [options] --batch FILE    (one label per line, or JSON\n"
-            "                                                        Lines {\"name\":..,\"label\":..})\n\n"
+            "                                                        Lines "
+            "{\"name\":..,\"label\":..})\n\n"
             "Reads an INCI ingredient list and shows, for each ingredient in label order, its\n"
             "match in the knowledge base, its comedogenicity / irritancy ratings (0-5) with their\n"
             "sources, and flags; then a product summary. Ratings are evidence, not a verdict.\n\n"
@@ -129,11 +130,16 @@ static void print_grade(int g)
 static const char *kind_word(pc_match_kind k)
 {
     switch (k) {
-    case PC_MATCH_EXACT: return "exact";
-    case PC_MATCH_SYNONYM: return "synonym";
-    case PC_MATCH_NORMALISED: return "normalised";
-    case PC_MATCH_FUZZY: return "fuzzy";
-    default: return "none";
+    case PC_MATCH_EXACT:
+        return "exact";
+    case PC_MATCH_SYNONYM:
+        return "synonym";
+    case PC_MATCH_NORMALISED:
+        return "normalised";
+    case PC_MATCH_FUZZY:
+        return "fuzzy";
+    default:
+        return "none";
     }
 }
 
@@ -311,7 +317,8 @@ static int run_batch(const pc_kb *kb, const char *path, const pc_label_opts *opt
         size_t n = ll;
         if (n > 0 && line[n - 1] == '\r') n--;
         size_t k = 0;
-        while (k < n && (line[k] == ' ' || line[k] == '\t')) k++;
+        while (k < n && (line[k] == ' ' || line[k] == '\t'))
+            k++;
         if (k == n) continue; /* blank lines are skipped */
         lines++;
         if (!batch_line(kb, line + k, n - k, lineno, opts)) failed++;

@@ -61,7 +61,9 @@ static void test_parser_table(void **state)
         {"Water (Aqua, Glycerin, Squalane", "Water (Aqua | Glycerin | Squalane"},
         /* headers */
         {"Ingredients: Water, Glycerin", "Water | Glycerin"},
-        {"INGR\xc3\x89" "DIENTS : Aqua, Glycerin", "Aqua | Glycerin"},
+        {"INGR\xc3\x89"
+         "DIENTS : Aqua, Glycerin",
+         "Aqua | Glycerin"},
         {"Inhaltsstoffe: Aqua, Glycerin", "Aqua | Glycerin"},
         {"Active Ingredients: Zinc Oxide 20%, Octinoxate 7.5%. Inactive Ingredients: Water, "
          "Glycerin",
@@ -72,13 +74,15 @@ static void test_parser_table(void **state)
          "Ingredients: Mineral Oil, Ceresin",
          "Petrolatum@41 | Mineral Oil | Ceresin"},
         /* bullets, semicolons, pipes, line breaks */
-        {"\xe2\x80\xa2 Water \xe2\x80\xa2 Glycerin \xe2\x80\xa2 Niacinamide", "Water | Glycerin | Niacinamide"},
+        {"\xe2\x80\xa2 Water \xe2\x80\xa2 Glycerin \xe2\x80\xa2 Niacinamide",
+         "Water | Glycerin | Niacinamide"},
         {"Water \xc2\xb7 Glycerin", "Water | Glycerin"},
         {"Water; Glycerin; Squalane", "Water | Glycerin | Squalane"},
         {"Water | Glycerin", "Water | Glycerin"},
         {"Water\nGlycerin\r\nNiacinamide\n", "Water | Glycerin | Niacinamide"},
         {"- Water\n- Glycerin", "Water | Glycerin"},
-        {"Water, Caprylic/Capric\nTriglyceride, Glycerin", "Water | Caprylic/Capric Triglyceride | Glycerin"},
+        {"Water, Caprylic/Capric\nTriglyceride, Glycerin",
+         "Water | Caprylic/Capric Triglyceride | Glycerin"},
         {"Water, PEG-\n100 Stearate", "Water | PEG-100 Stearate"},
         /* footnote marks and footnote sentences */
         {"Butyrospermum Parkii Butter*, Aloe Barbadensis Leaf Juice**, Glycerin. *Organic "
@@ -89,7 +93,8 @@ static void test_parser_table(void **state)
         /* colourant blocks */
         {"Mica, Tocopherol [+/- CI 77491, CI 77492, CI 77499]",
          "Mica | Tocopherol | +CI 77491 | +CI 77492 | +CI 77499"},
-        {"Mica, Tocopherol, [+/-: CI 77891, CI 77491]", "Mica | Tocopherol | +CI 77891 | +CI 77491"},
+        {"Mica, Tocopherol, [+/-: CI 77891, CI 77491]",
+         "Mica | Tocopherol | +CI 77891 | +CI 77491"},
         {"Talc, Mica. May contain: CI 77891, CI 77491", "Talc | Mica | +CI 77891 | +CI 77491"},
         {"Talc, +/- CI 77891, CI 77491", "Talc | +CI 77891 | +CI 77491"},
         {"Talc, May Contain (+/-): CI 77891, CI 77491", "Talc | +CI 77891 | +CI 77491"},
@@ -101,7 +106,8 @@ static void test_parser_table(void **state)
         /* full stops */
         {"Sodium Chloride, Alcohol Denat.", "Sodium Chloride | Alcohol Denat."},
         {"Water, Glycerin.", "Water | Glycerin"},
-        {"Aqua. Glycerin. Cetyl Alcohol. Dimethicone", "Aqua | Glycerin | Cetyl Alcohol | Dimethicone"},
+        {"Aqua. Glycerin. Cetyl Alcohol. Dimethicone",
+         "Aqua | Glycerin | Cetyl Alcohol | Dimethicone"},
         /* empty pieces */
         {"Water,,  , Glycerin,", "Water | Glycerin"},
         {"Aqua,Glycerin,Cetyl Alcohol", "Aqua | Glycerin | Cetyl Alcohol"},
@@ -169,7 +175,8 @@ static void test_limits(void **state)
     assert_int_equal(pc_inci_split(&ctx, big, n, &l), PC_ERR_LIMIT);
     assert_null(l);
     /* 2000 two-letter ingredients in 6000 bytes: over the item cap */
-    for (size_t i = 0; i < 6000; i++) big[i] = (i % 3 == 2) ? ',' : 'x';
+    for (size_t i = 0; i < 6000; i++)
+        big[i] = (i % 3 == 2) ? ',' : 'x';
     assert_int_equal(pc_inci_split(&ctx, big, 6000, &l), PC_ERR_LIMIT);
     assert_null(l);
     free(big);
@@ -266,8 +273,9 @@ int main(void)
         cmocka_unit_test(test_footnotes_counted),
         cmocka_unit_test(test_labels_keep_text),
         cmocka_unit_test(test_limits),
-        {shared_absent ? "test_cosing_one_ingredient_each # SKIP ../shared absent: cosing.csv not available"
-                       : "test_cosing_one_ingredient_each",
+        {shared_absent
+             ? "test_cosing_one_ingredient_each # SKIP ../shared absent: cosing.csv not available"
+             : "test_cosing_one_ingredient_each",
          test_cosing_one_ingredient_each, NULL, NULL, NULL},
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -59,8 +59,8 @@ static void test_matcher_table(void **state)
     (void)state;
     static const struct {
         const char *name;
-        const char *want;     /* canonical INCI, or NULL = unrecognised */
-        pc_match_kind kind;   /* expected kind (PC_MATCH_NONE with want NULL) */
+        const char *want;   /* canonical INCI, or NULL = unrecognised */
+        pc_match_kind kind; /* expected kind (PC_MATCH_NONE with want NULL) */
     } rows[] = {
         /* exact, synonym, normalised */
         {"ISOPROPYL MYRISTATE", "ISOPROPYL MYRISTATE", PC_MATCH_EXACT},
@@ -74,7 +74,8 @@ static void test_matcher_table(void **state)
         {"Cocos Nucifera (Coconut) Oil", "COCOS NUCIFERA OIL", PC_MATCH_SYNONYM},
         {"Wheat Germ Oil", "TRITICUM VULGARE GERM OIL", PC_MATCH_SYNONYM},
         {"Triticum Vulgare (Wheat) Germ Oil", "TRITICUM VULGARE GERM OIL", PC_MATCH_SYNONYM},
-        {"Simmondsia Chinensis (Jojoba) Seed Oil", "SIMMONDSIA CHINENSIS SEED OIL", PC_MATCH_SYNONYM},
+        {"Simmondsia Chinensis (Jojoba) Seed Oil", "SIMMONDSIA CHINENSIS SEED OIL",
+         PC_MATCH_SYNONYM},
         {"D&C Red No. 27", "CI 45410", PC_MATCH_SYNONYM},
         {"D&C Red #27", "CI 45410", PC_MATCH_NORMALISED},
         {"Red 30 Lake", "CI 73360", PC_MATCH_SYNONYM},
@@ -89,7 +90,8 @@ static void test_matcher_table(void **state)
         {"Water/Aqua/Eau", "WATER", PC_MATCH_SYNONYM},
         {"Water\\Aqua\\Eau", "WATER", PC_MATCH_SYNONYM},
         {"Parfum / Fragrance", "PARFUM", PC_MATCH_SYNONYM},
-        {"Organic Helianthus Annuus (Sunflower) Seed Oil", "HELIANTHUS ANNUUS SEED OIL", PC_MATCH_SYNONYM},
+        {"Organic Helianthus Annuus (Sunflower) Seed Oil", "HELIANTHUS ANNUUS SEED OIL",
+         PC_MATCH_SYNONYM},
         {"Glyc\xc3\xa9rine", "GLYCERIN", PC_MATCH_NORMALISED}, /* accent folded */
         {"Laurie acid", "LAURIC ACID", PC_MATCH_SYNONYM},
         {"Cafmine", "CI 75470", PC_MATCH_SYNONYM},
@@ -107,9 +109,9 @@ static void test_matcher_table(void **state)
         {"Coconut", NULL, PC_MATCH_NONE},
         {"Hydrogenated Coconut Oil", "HYDROGENATED COCONUT OIL", PC_MATCH_EXACT},
         {"Sodium Cocoyl Isethionate", "SODIUM COCOYL ISETHIONATE", PC_MATCH_EXACT},
-        {"Laureth-5", NULL, PC_MATCH_NONE},           /* not laureth-4: numbers never fuzz */
-        {"PEG-10 Stearate", NULL, PC_MATCH_NONE},     /* not PEG-100 stearate */
-        {"Oleth-20", NULL, PC_MATCH_NONE},            /* not oleth-10 */
+        {"Laureth-5", NULL, PC_MATCH_NONE},       /* not laureth-4: numbers never fuzz */
+        {"PEG-10 Stearate", NULL, PC_MATCH_NONE}, /* not PEG-100 stearate */
+        {"Oleth-20", NULL, PC_MATCH_NONE},        /* not oleth-10 */
         {"Isopropyl", NULL, PC_MATCH_NONE},
         {"Oil", NULL, PC_MATCH_NONE},
         {"Frobnicol", NULL, PC_MATCH_NONE},
@@ -125,21 +127,21 @@ static void test_matcher_table(void **state)
         /* a plain insertion, deletion or substitution is never a match: it is how real INCI
          * names differ from each other (CosIng names below are all real) */
         {"Acetylated Lanolin Alcohal", NULL, PC_MATCH_NONE},
-        {"Potassium Chlorate", NULL, PC_MATCH_NONE},      /* not potassium chloride */
-        {"Sodium Sulfate", NULL, PC_MATCH_NONE},          /* not sodium sulfite */
-        {"PEG-5 Stearate", NULL, PC_MATCH_NONE},          /* not PEG-8 stearate */
-        {"Potassium Taurate", NULL, PC_MATCH_NONE},       /* not potassium laurate */
-        {"Sodium Decyl Sulfate", NULL, PC_MATCH_NONE},    /* not sodium lauryl sulfate */
-        {"Sodium Glycinate", NULL, PC_MATCH_NONE},        /* not sodium gluconate */
+        {"Potassium Chlorate", NULL, PC_MATCH_NONE},   /* not potassium chloride */
+        {"Sodium Sulfate", NULL, PC_MATCH_NONE},       /* not sodium sulfite */
+        {"PEG-5 Stearate", NULL, PC_MATCH_NONE},       /* not PEG-8 stearate */
+        {"Potassium Taurate", NULL, PC_MATCH_NONE},    /* not potassium laurate */
+        {"Sodium Decyl Sulfate", NULL, PC_MATCH_NONE}, /* not sodium lauryl sulfate */
+        {"Sodium Glycinate", NULL, PC_MATCH_NONE},     /* not sodium gluconate */
         {"Trimethoxycaprylylsilane", NULL, PC_MATCH_NONE},
-        {"Methyl Alcohol", NULL, PC_MATCH_NONE},          /* not ethyl alcohol */
+        {"Methyl Alcohol", NULL, PC_MATCH_NONE}, /* not ethyl alcohol */
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         pc_kb_match m;
         pc_kb_match_name(kb, rows[i].name, strlen(rows[i].name), 0, &m);
         const char *got = m.entry ? m.entry->inci : NULL;
-        if ((got == NULL) != (rows[i].want == NULL) ||
-            (got && strcmp(got, rows[i].want) != 0) || m.kind != rows[i].kind)
+        if ((got == NULL) != (rows[i].want == NULL) || (got && strcmp(got, rows[i].want) != 0) ||
+            m.kind != rows[i].kind)
             fail_msg("row %zu '%s': got %s (kind %d, confidence %.2f), want %s (kind %d)", i,
                      rows[i].name, got ? got : "unrecognised", (int)m.kind, m.confidence,
                      rows[i].want ? rows[i].want : "unrecognised", (int)rows[i].kind);
@@ -220,12 +222,13 @@ static void test_loader_errors(void **state)
         {"id\tkind\n", rat_ok, names_ok, "sources.tsv:1: expected the header line", PC_ERR_FORMAT},
         {"id\tkind\tcitation\nx\tblog\tY\n", rat_ok, names_ok, "sources.tsv:2: source kind 'blog'",
          PC_ERR_INVALID},
-        {src_ok, "inci\tcomedogenicity\tirritancy\tsource\tvehicle\tnote\tdispute\n# c\nA\t7\t0\tf89\n",
+        {src_ok,
+         "inci\tcomedogenicity\tirritancy\tsource\tvehicle\tnote\tdispute\n# c\nA\t7\t0\tf89\n",
          names_ok, "ratings.tsv:3: comedogenicity '7' is not 0-5", PC_ERR_INVALID},
         {src_ok, "inci\tcomedogenicity\tirritancy\tsource\tvehicle\tnote\tdispute\nA\t1\t0\tnope\n",
          names_ok, "ratings.tsv:2: unknown source 'nope'", PC_ERR_INVALID},
-        {src_ok, "inci\tcomedogenicity\tirritancy\tsource\tvehicle\tnote\tdispute\nA\t1\n", names_ok,
-         "ratings.tsv:2: expected 7 tab-separated fields", PC_ERR_FORMAT},
+        {src_ok, "inci\tcomedogenicity\tirritancy\tsource\tvehicle\tnote\tdispute\nA\t1\n",
+         names_ok, "ratings.tsv:2: expected 7 tab-separated fields", PC_ERR_FORMAT},
         {src_ok, rat_ok, "name\tinci\tkind\nFoo\tNOT THERE\tcommon\n",
          "names.tsv:2: 'Foo' refers to 'NOT THERE'", PC_ERR_INVALID},
         {src_ok, rat_ok, "name\tinci\tkind\nIPM\tISOPROPYL MYRISTATE\tslang\n",
@@ -240,9 +243,11 @@ static void test_loader_errors(void **state)
         pc_ctx ctx;
         pc_ctx_init(&ctx);
         pc_kb *k = NULL;
-        int rc = pc_kb_load_texts(&ctx, rows[i].sources, strlen(rows[i].sources), rows[i].ratings,
-                                  strlen(rows[i].ratings), rows[i].names, strlen(rows[i].names), &k);
-        if (rc != rows[i].status) fail_msg("row %zu: status %d, want %d (%s)", i, rc, rows[i].status, pc_errmsg(&ctx));
+        int rc =
+            pc_kb_load_texts(&ctx, rows[i].sources, strlen(rows[i].sources), rows[i].ratings,
+                             strlen(rows[i].ratings), rows[i].names, strlen(rows[i].names), &k);
+        if (rc != rows[i].status)
+            fail_msg("row %zu: status %d, want %d (%s)", i, rc, rows[i].status, pc_errmsg(&ctx));
         if (rows[i].want && !strstr(pc_errmsg(&ctx), rows[i].want))
             fail_msg("row %zu: message '%s' lacks '%s'", i, pc_errmsg(&ctx), rows[i].want);
         if (rc == PC_OK) {
@@ -327,7 +332,8 @@ static void test_real_labels(void **state)
             print_error("%s: flagged '%s', want '%s'\n", de->d_name, got, flag);
             mismatches++;
         }
-        if (r->max_comedogenicity != atoi(mx) && !(r->max_comedogenicity < 0 && atoi(mx) == 0)) {
+        long want_max = strtol(mx, NULL, 10);
+        if (r->max_comedogenicity != want_max && !(r->max_comedogenicity < 0 && want_max == 0)) {
             print_error("%s: max %d, want %s\n", de->d_name, r->max_comedogenicity, mx);
             mismatches++;
         }
@@ -433,8 +439,9 @@ static void test_check_json(void **state)
     (void)state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    const char *label = "Ingredients: Aqua (Water), Isopropyl Myristate, Petrolatum, Coco-Glucoside, "
-                        "Titanium Dioxide (nano), Frobnicol, Cety1 Alcohol.";
+    const char *label =
+        "Ingredients: Aqua (Water), Isopropyl Myristate, Petrolatum, Coco-Glucoside, "
+        "Titanium Dioxide (nano), Frobnicol, Cety1 Alcohol.";
     pc_label_report *r = NULL;
     assert_int_equal(pc_label_check(&ctx, kb, label, strlen(label), NULL, &r), PC_OK);
     assert_int_equal(r->count, 7);
@@ -477,7 +484,8 @@ static void test_check_json(void **state)
 
     /* rinse-off raises the flag threshold by 2; the ratings stay */
     pc_label_opts o = {.rinse_off = true};
-    assert_int_equal(pc_label_check(&ctx, kb, "Lauric Acid, Sodium Lauryl Sulfate", 34, &o, &r), PC_OK);
+    assert_int_equal(pc_label_check(&ctx, kb, "Lauric Acid, Sodium Lauryl Sulfate", 34, &o, &r),
+                     PC_OK);
     assert_int_equal(r->effective_threshold, 5);
     assert_false(r->ingredients[0].flagged);
     assert_int_equal(r->ingredients[0].comedogenicity, 4);
@@ -485,7 +493,8 @@ static void test_check_json(void **state)
     pc_label_report_free(r);
     /* threshold 5 leave-on */
     pc_label_opts o5 = {.threshold = 5};
-    assert_int_equal(pc_label_check(&ctx, kb, "Lauric Acid, Sodium Lauryl Sulfate", 34, &o5, &r), PC_OK);
+    assert_int_equal(pc_label_check(&ctx, kb, "Lauric Acid, Sodium Lauryl Sulfate", 34, &o5, &r),
+                     PC_OK);
     assert_int_equal(r->flagged, 1);
     pc_label_report_free(r);
 
@@ -525,7 +534,8 @@ static void test_threads(void **state)
 {
     (void)state;
     pthread_t t[4];
-    for (int i = 0; i < 4; i++) assert_int_equal(pthread_create(&t[i], NULL, worker, NULL), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&t[i], NULL, worker, NULL), 0);
     for (int i = 0; i < 4; i++) {
         void *res = NULL;
         pthread_join(t[i], &res);
@@ -546,8 +556,9 @@ int main(void)
         cmocka_unit_test(test_ratings_and_disagreement),
         cmocka_unit_test(test_loader_errors),
         cmocka_unit_test(test_real_labels),
-        {shared_absent ? "test_cosing_never_guessed # SKIP ../shared absent: cosing.csv not available"
-                       : "test_cosing_never_guessed",
+        {shared_absent
+             ? "test_cosing_never_guessed # SKIP ../shared absent: cosing.csv not available"
+             : "test_cosing_never_guessed",
          test_cosing_never_guessed, NULL, NULL, NULL},
         cmocka_unit_test(test_check_json),
         cmocka_unit_test(test_threads),

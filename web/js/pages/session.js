@@ -242,6 +242,7 @@ startPage({
         if (!sid) throw new Error('No session chosen: open a session from a client page.');
         let client = null;
         let consent = null;
+        let review = null;
 
         let lastSigned = false;
         async function reload(notice) {
@@ -323,6 +324,8 @@ startPage({
                     h('p', null, `Signed by ${who(s.signed_by)} · ${fmtDateTime(s.signed_at)}. Corrections are added as amendments below.`),
                     s.rebook_date ? h('p', null, 'Rebook on ', h('strong', { id: 'session-rebook' }, fmtDate(s.rebook_date)), '.') : null) : null,
                 !signed && s.plan && s.plan.status && s.plan.status !== 'ok' ? verdict(s.plan.status) : null,
+                review ? alertBox(review.decision === 'proceed' ? 'warn' : 'error', `Started after a review by ${who(review.by)} (${fmtDateTime(review.at)})`,
+                    h('p', null, '“', review.reason, '”')) : null,
                 s.plan && s.plan.reasons && s.plan.reasons.length ? h('details', { class: 'card' }, h('summary', null, 'Reasons for the whole treatment'), reasonsList(s.plan.reasons)) : null,
                 progressChips(s, cur),
                 steps,
@@ -356,6 +359,12 @@ startPage({
             const list = (await api.get(`/api/clients/${s.client_id}/consents`)).consents || [];
             consent = list.find((c) => c.id === s.consent_id) || null;
         } catch (e) { consent = null; }
+        if (s.review_id) {
+            try {
+                const list = (await api.get(`/api/clients/${s.client_id}/reviews`)).reviews || [];
+                review = list.find((r) => r.id === s.review_id) || null;
+            } catch (e) { review = null; }
+        }
         draw(s);
     },
 });

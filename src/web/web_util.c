@@ -175,17 +175,28 @@ json_t *web_userref(web_req *r, int64_t user_id)
 
 bool web_utf8_valid(const char *s)
 {
+    /* RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF */
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
+        unsigned c = *p++;
+        if (c < 0x80) continue;
         size_t n;
-        unsigned c = *p;
-        if (c < 0x80) n = 0;
-        else if (c >= 0xC2 && c <= 0xDF) n = 1;
-        else if (c >= 0xE0 && c <= 0xEF) n = 2;
-        else if (c >= 0xF0 && c <= 0xF4) n = 3;
-        else return false;
+        unsigned lo = 0x80, hi = 0xBF; /* the allowed range of the second byte */
+        if (c >= 0xC2 && c <= 0xDF) n = 1;
+        else if (c >= 0xE0 && c <= 0xEF) {
+            n = 2;
+            if (c == 0xE0) lo = 0xA0;
+            if (c == 0xED) hi = 0x9F;
+        } else if (c >= 0xF0 && c <= 0xF4) {
+            n = 3;
+            if (c == 0xF0) lo = 0x90;
+            if (c == 0xF4) hi = 0x8F;
+        } else {
+            return false;
+        }
+        if (*p < lo || *p > hi) return false;
         p++;
-        for (size_t i = 0; i < n; i++, p++)
+        for (size_t i = 1; i < n; i++, p++)
             if ((*p & 0xC0) != 0x80) return false;
     }
     return true;

@@ -71,11 +71,13 @@ typedef struct pc_rating {
 } pc_rating;
 
 typedef enum pc_match_kind {
-    PC_MATCH_NONE = 0,   /* unrecognised */
-    PC_MATCH_EXACT,      /* the canonical INCI name (case-insensitive, spaces collapsed) */
-    PC_MATCH_SYNONYM,    /* a listed synonym (common, old, colour, Latin, typo) */
-    PC_MATCH_NORMALISED, /* equal after removing case, spacing, punctuation, hyphens */
-    PC_MATCH_FUZZY       /* within the edit-distance threshold; see confidence */
+    PC_MATCH_NONE = 0,    /* unrecognised */
+    PC_MATCH_EXACT,       /* the canonical INCI name (case-insensitive, spaces collapsed) */
+    PC_MATCH_SYNONYM,     /* a listed synonym (common, old, colour, Latin, typo) */
+    PC_MATCH_NORMALISED,  /* equal after removing case, spacing, punctuation, hyphens */
+    PC_MATCH_FUZZY,       /* within the edit-distance threshold; see confidence */
+    PC_MATCH_ALTERNATIVES /* "A or B" (a label naming alternatives): every alternative is
+                            recognised and the highest-rated one is reported */
 } pc_match_kind;
 
 /* A knowledge-base entry as the matcher returns it. Pointers owned by kb. */

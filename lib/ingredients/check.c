@@ -112,6 +112,8 @@ static const char *kind_name(pc_match_kind k)
         return "synonym";
     case PC_MATCH_NORMALISED:
         return "normalised";
+    case PC_MATCH_ALTERNATIVES:
+        return "alternatives";
     case PC_MATCH_FUZZY:
         return "fuzzy";
     default:

@@ -835,11 +835,51 @@ static size_t quality_prefix(const char *name, size_t len)
     return 0;
 }
 
+/* "Sodium Tallowate or Sodium Palmitate": the start of the next " or " in name[from, len), or
+ * SIZE_MAX. */
+static size_t find_or(const char *name, size_t len, size_t from)
+{
+    for (size_t i = from; i + 4 <= len; i++)
+        if (name[i] == ' ' && (name[i + 1] == 'o' || name[i + 1] == 'O') &&
+            (name[i + 2] == 'r' || name[i + 2] == 'R') && name[i + 3] == ' ')
+            return i;
+    return SIZE_MAX;
+}
+
+/* Every alternative recognised exactly (no fuzzy guess): report the highest-rated one, so the
+ * check never understates; else leave out untouched. */
+static void match_alternatives(const pc_kb *kb, const char *name, size_t len, pc_kb_match *out)
+{
+    if (find_or(name, len, 0) == SIZE_MAX) return;
+    pc_kb_match best = {0};
+    size_t a = 0;
+    for (;;) {
+        size_t e = find_or(name, len, a);
+        size_t end = e == SIZE_MAX ? len : e;
+        pc_kb_match m;
+        match_name(kb, name + a, end - a, 1.0, &m);
+        if (!m.entry || m.kind == PC_MATCH_FUZZY) return;
+        if (!best.entry || m.entry->comedogenicity > best.entry->comedogenicity) best = m;
+        if (e == SIZE_MAX) break;
+        a = e + 4;
+    }
+    *out = best;
+    out->kind = PC_MATCH_ALTERNATIVES;
+}
+
 void pc_kb_match_name(const pc_kb *kb, const char *name, size_t len, double min_confidence,
                       pc_kb_match *out)
 {
     match_name(kb, name, len, min_confidence, out);
     if (out->entry && out->kind != PC_MATCH_FUZZY) return;
+    if (kb && name) {
+        pc_kb_match alt = *out;
+        match_alternatives(kb, name, len, &alt);
+        if (alt.kind == PC_MATCH_ALTERNATIVES) {
+            *out = alt;
+            return;
+        }
+    }
     size_t p = quality_prefix(name, len);
     if (!p) return;
     pc_kb_match second;

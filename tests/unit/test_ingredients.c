@@ -115,6 +115,10 @@ static void test_matcher_table(void **state)
         {"Isopropyl", NULL, PC_MATCH_NONE},
         {"Oil", NULL, PC_MATCH_NONE},
         {"Frobnicol", NULL, PC_MATCH_NONE},
+        /* alternatives ("A or B", soap bars): all recognised, the highest-rated reported */
+        {"Sodium Tallowate or Sodium Palmitate", "SODIUM TALLOWATE", PC_MATCH_ALTERNATIVES},
+        {"Glycerin or Isopropyl Myristate", "ISOPROPYL MYRISTATE", PC_MATCH_ALTERNATIVES},
+        {"Water or Frobnicol", NULL, PC_MATCH_NONE},
         /* OCR errors: fuzzy with confidence */
         {"Isopropyl Myrlstate", "ISOPROPYL MYRISTATE", PC_MATCH_FUZZY},
         {"Cety1 Alcohol", "CETYL ALCOHOL", PC_MATCH_FUZZY},

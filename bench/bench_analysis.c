@@ -189,6 +189,7 @@ int main(void)
     p.seed = 2026;
     p.width = 4000;
     p.height = 3000;
+    p.threads = cores;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_image *img = NULL;
@@ -205,8 +206,8 @@ int main(void)
     uint8_t *dst = malloc(bytes);
     if (!dst) return 1;
     memset(dst, 1, bytes); /* fault the pages in before timing */
-    printf("12 MP synthetic photo (%d x %d), %zu findings drawn in %.0f ms (%.1f ms/MP)\n",
-           p.width, p.height, truth->n_findings, 1e3 * t_synth, 1e3 * t_synth / mp);
+    printf("12 MP synthetic photo (%d x %d), %zu findings drawn in %.0f ms (%.1f ms/MP, %d threads)\n",
+           p.width, p.height, truth->n_findings, 1e3 * t_synth, 1e3 * t_synth / mp, cores);
 
     double t_copy = best_of(copy_image, img, dst);
     double t_box = best_of(box3, img, dst);

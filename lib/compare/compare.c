@@ -2,7 +2,6 @@
  * match lesions, compute the four benefits and their noise. docs/compare.md explains it. */
 #include <math.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,9 +357,6 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
         d_clog += d.clogged;
         d_com += d.comedones;
         d_area += d.area;
-        if (getenv("PC_COMPARE_DEBUG"))
-            fprintf(stderr, "tile %d: clogged %+.0f comedones %+.0f area %+.0f\n", k, d.clogged,
-                    d.comedones, d.area);
     }
     double skin = base->skin_pixels > 0 ? (double)base->skin_pixels : 1.0;
     /* sqrt(sum d^2): independent tile deviations; |sum d|: a deviation common to every

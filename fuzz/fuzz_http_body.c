@@ -44,8 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         static const struct {
             const char *key;
             size_t min, max;
-        } fields[] = {{"name", 1, 200}, {"birth_date", 10, 10}, {"notes", 0, 4000},
-                      {"username", 1, 64}, {"reason", 5, 2000}, {"outcome", 1, 10}};
+        } fields[] = {{"name", 1, 200},    {"birth_date", 10, 10}, {"notes", 0, 4000},
+                      {"username", 1, 64}, {"reason", 5, 2000},    {"outcome", 1, 10}};
         for (size_t k = 0; k < sizeof fields / sizeof fields[0]; k++) {
             if (web_get_string(&r, fields[k].key, k % 2 == 0, fields[k].min, fields[k].max, &s)) {
                 if (s && !web_utf8_valid(s)) abort(); /* jansson gave us valid UTF-8 */

@@ -7,9 +7,12 @@
 
 #include "../src/web/web_parse.c"
 
-static const char *const patterns[] = {
-    "/api/clients/{n}", "/api/clients/{n}/intakes/{s}", "/api/sessions/{n}/steps/{s}/record",
-    "/api/sessions/{n}/aftercare.ics", "/api/users/{n}", "/{n}/{n}/{n}/{n}"};
+static const char *const patterns[] = {"/api/clients/{n}",
+                                       "/api/clients/{n}/intakes/{s}",
+                                       "/api/sessions/{n}/steps/{s}/record",
+                                       "/api/sessions/{n}/aftercare.ics",
+                                       "/api/users/{n}",
+                                       "/{n}/{n}/{n}/{n}"};
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -49,7 +49,7 @@ const char *pc_cert_name(unsigned bit);
 #define PC_NAME_MAX 200
 #define PC_SHORT_MAX 255
 #define PC_PHONE_MAX 64
-#define PC_TEXT_BYTES(chars) ((chars) * 4 + 1)
+#define PC_TEXT_BYTES(chars) ((chars)*4 + 1)
 
 /* ---- opening ---- */
 
@@ -139,12 +139,12 @@ typedef struct pc_client {
 } pc_client;
 void pc_store_client_clear(pc_client *c);
 void pc_store_clients_free(pc_client *c, size_t n);
-int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c,
-                           int64_t now, int64_t *id);
+int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c, int64_t now,
+                           int64_t *id);
 int pc_store_client_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_client *out);
 /* Case-insensitive substring of name, phone or email (q NULL or "" → all), ordered by name. */
-int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit,
-                           int64_t offset, pc_client **out, size_t *n, int64_t *total);
+int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit, int64_t offset,
+                           pc_client **out, size_t *n, int64_t *total);
 
 /* ---- intake versions ---- */
 typedef struct pc_intake {
@@ -159,8 +159,7 @@ int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_
 /* version 0 = latest. PC_ERR_NOTFOUND when none. */
 int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t version,
                         pc_intake *out);
-int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake **out,
-                         size_t *n);
+int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake **out, size_t *n);
 
 /* ---- reviews of blocked / needs_review plans ---- */
 typedef struct pc_review {
@@ -175,8 +174,7 @@ int pc_store_review_add(pc_ctx *ctx, pc_store *s, const pc_review *r, pc_review 
 int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out);
 /* The latest review of one intake version; PC_ERR_NOTFOUND when none. */
 int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_review *out);
-int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out,
-                         size_t *n);
+int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out, size_t *n);
 
 /* ---- consents ---- */
 typedef struct pc_consent {
@@ -190,20 +188,19 @@ void pc_store_consent_clear(pc_consent *c);
 void pc_store_consents_free(pc_consent *c, size_t n);
 int pc_store_consent_add(pc_ctx *ctx, pc_store *s, const pc_consent *c, pc_consent *out);
 int pc_store_consent_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_consent *out);
-int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out,
-                          size_t *n);
+int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out, size_t *n);
 
 /* ---- treatment sessions ---- */
 typedef struct pc_tstep {
     int idx;
     char step[33];
-    char action[8];         /* "do", "modify", "skip" */
-    unsigned certification; /* PC_CERT_* bit, 0 when none */
-    char *params_json;      /* owned: the planned parameters */
-    int64_t duration_s;     /* 0 when the step is not timed */
+    char action[8];                 /* "do", "modify", "skip" */
+    unsigned certification;         /* PC_CERT_* bit, 0 when none */
+    char *params_json;              /* owned: the planned parameters */
+    int64_t duration_s;             /* 0 when the step is not timed */
     int64_t started_at, started_by; /* 0 until started */
     /* the signed record (recorded_by 0 until recorded) */
-    char outcome[10]; /* "done", "not_done" */
+    char outcome[10];  /* "done", "not_done" */
     char *actual_json; /* owned */
     char *notes;       /* owned */
     char implement_batch[PC_TEXT_BYTES(PC_SHORT_MAX)];
@@ -278,5 +275,78 @@ int pc_store_audit_flush(pc_ctx *ctx, pc_store *s);
 /* Newest first; filters 0 = any; before_id 0 = from the newest. *out: free(). */
 int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t user_id,
                         int64_t before_id, int64_t limit, pc_audit **out, size_t *n);
+
+/* ---- photos, analyses, comparisons, products; erasure (issue 7; lib/store/store_sqlite_media.c)
+ * Photo files live in the data folder under random names; the store keeps only the names. */
+typedef struct pc_photo {
+    int64_t id, client_id, session_id; /* session_id 0 when none */
+    char kind[8];                      /* "before", "after" */
+    char format[8];                    /* "jpeg", "png", "webp" */
+    int width, height;
+    int64_t bytes;
+    char file[64];                     /* name under DATA/photos/ */
+    int64_t uploaded_by, uploaded_at;
+    char state[10];                    /* "queued", "running", "done", "failed" */
+    char *error;                       /* owned, NULL unless failed */
+    char overlay_file[64];             /* "" until done */
+    char *analysis_json;               /* owned, NULL until done */
+    int64_t analysed_at;
+} pc_photo;
+void pc_store_photo_clear(pc_photo *p);
+void pc_store_photos_free(pc_photo *p, size_t n);
+/* Add a photo (state "queued"); audited photo.upload. *id receives the new id. */
+int pc_store_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
+                       int64_t *id);
+int pc_store_photo_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_photo *out);
+/* A client's photos newest first; session_id 0 = all. */
+int pc_store_photo_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t session_id,
+                        pc_photo **out, size_t *n);
+/* Set the analysis state ("queued", "running", "failed" with error). */
+int pc_store_photo_set_state(pc_ctx *ctx, pc_store *s, int64_t id, const char *state,
+                             const char *error);
+/* Store a finished analysis: state "done". */
+int pc_store_photo_set_analysis(pc_ctx *ctx, pc_store *s, int64_t id, const char *json,
+                                const char *overlay_file, int64_t now);
+
+typedef struct pc_comparison_rec {
+    int64_t id, session_id, client_id, before_photo_id, after_photo_id, created_by, created_at;
+    char *json;                 /* owned */
+    char sidebyside_file[64];   /* names under DATA/photos/ */
+    char aligned_file[64];
+    char chart_file[64];
+} pc_comparison_rec;
+void pc_store_comparison_clear(pc_comparison_rec *c);
+void pc_store_comparisons_free(pc_comparison_rec *c, size_t n);
+int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id);
+/* The latest of a session; PC_ERR_NOTFOUND when none. */
+int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id,
+                               pc_comparison_rec *out);
+int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id,
+                             pc_comparison_rec **out, size_t *n);
+
+typedef struct pc_product {
+    int64_t id, client_id, by, at;
+    char name[PC_TEXT_BYTES(PC_NAME_MAX)];
+    bool keep, rinse_off;
+    int max_comedogenicity; /* -1 when none rated */
+    int flagged;
+    char *reason;      /* owned */
+    char *label;       /* owned */
+    char *report_json; /* owned */
+} pc_product;
+void pc_store_product_clear(pc_product *p);
+void pc_store_products_free(pc_product *p, size_t n);
+/* Audited product.create. */
+int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t *id);
+/* Newest first. */
+int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out,
+                          size_t *n);
+
+/* Erase a client: the client row and every intake, review, consent, session, step,
+ * amendment, photo, comparison and product row, in one transaction; the client's audit
+ * entries keep action, time, user and client id (detail emptied) and an entry
+ * "client.erase" is added. The caller removes the files (list them first). */
+int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
+                          int64_t now);
 
 #endif

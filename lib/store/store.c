@@ -17,9 +17,9 @@ struct pc_store {
     const pc_store_backend *ops;
     void *b;
     pthread_mutex_t mu;
-    pthread_cond_t wake;   /* to the writer: entries queued / stop */
-    pthread_cond_t done;   /* from the writer: a batch was written */
-    pc_audit *queue;       /* AUDIT_QUEUE_MAX entries */
+    pthread_cond_t wake; /* to the writer: entries queued / stop */
+    pthread_cond_t done; /* from the writer: a batch was written */
+    pc_audit *queue;     /* AUDIT_QUEUE_MAX entries */
     size_t nqueue;
     uint64_t queued_seq, written_seq; /* entries ever queued / ever written */
     bool stop, writing;
@@ -71,7 +71,8 @@ static void *audit_writer(void *arg)
     pc_audit *batch = malloc(AUDIT_QUEUE_MAX * sizeof *batch);
     pthread_mutex_lock(&s->mu);
     for (;;) {
-        while (!s->stop && s->nqueue == 0) pthread_cond_wait(&s->wake, &s->mu);
+        while (!s->stop && s->nqueue == 0)
+            pthread_cond_wait(&s->wake, &s->mu);
         if (s->nqueue == 0 && s->stop) break;
         if (!s->stop && s->flush_ms > 0) {
             /* let a batch gather (a flush request sets stop-like urgency via nqueue full) */
@@ -214,8 +215,14 @@ int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t use
 
 /* ---- plain dispatch ---- */
 
-int pc_store_schema_version(pc_store *s) { return s->ops->schema_version(s->b); }
-int pc_store_check(pc_ctx *ctx, pc_store *s) { return s->ops->check(ctx, s->b); }
+int pc_store_schema_version(pc_store *s)
+{
+    return s->ops->schema_version(s->b);
+}
+int pc_store_check(pc_ctx *ctx, pc_store *s)
+{
+    return s->ops->check(ctx, s->b);
+}
 
 int pc_store_user_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u,
                          const char *password_hash, int64_t now, int64_t *id)
@@ -291,8 +298,8 @@ int pc_store_throttle_reset(pc_ctx *ctx, pc_store *s, const char *key)
     return s->ops->throttle_reset(ctx, s->b, key);
 }
 
-int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c,
-                           int64_t now, int64_t *id)
+int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c, int64_t now,
+                           int64_t *id)
 {
     return s->ops->client_create(ctx, s->b, actor, c, now, id);
 }
@@ -300,8 +307,8 @@ int pc_store_client_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_client *out)
 {
     return s->ops->client_get(ctx, s->b, id, out);
 }
-int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit,
-                           int64_t offset, pc_client **out, size_t *n, int64_t *total)
+int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit, int64_t offset,
+                           pc_client **out, size_t *n, int64_t *total)
 {
     return s->ops->client_search(ctx, s->b, q, limit, offset, out, n, total);
 }
@@ -346,8 +353,7 @@ int pc_store_consent_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_consent *out)
 {
     return s->ops->consent_get(ctx, s->b, id, out);
 }
-int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out,
-                          size_t *n)
+int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out, size_t *n)
 {
     return s->ops->consent_list(ctx, s->b, client_id, out, n);
 }
@@ -396,7 +402,8 @@ void pc_store_client_clear(pc_client *c)
 }
 void pc_store_clients_free(pc_client *c, size_t n)
 {
-    for (size_t i = 0; c && i < n; i++) pc_store_client_clear(&c[i]);
+    for (size_t i = 0; c && i < n; i++)
+        pc_store_client_clear(&c[i]);
     free(c);
 }
 void pc_store_intake_clear(pc_intake *in)
@@ -407,7 +414,8 @@ void pc_store_intake_clear(pc_intake *in)
 }
 void pc_store_intakes_free(pc_intake *in, size_t n)
 {
-    for (size_t i = 0; in && i < n; i++) pc_store_intake_clear(&in[i]);
+    for (size_t i = 0; in && i < n; i++)
+        pc_store_intake_clear(&in[i]);
     free(in);
 }
 void pc_store_review_clear(pc_review *r)
@@ -418,7 +426,8 @@ void pc_store_review_clear(pc_review *r)
 }
 void pc_store_reviews_free(pc_review *r, size_t n)
 {
-    for (size_t i = 0; r && i < n; i++) pc_store_review_clear(&r[i]);
+    for (size_t i = 0; r && i < n; i++)
+        pc_store_review_clear(&r[i]);
     free(r);
 }
 void pc_store_consent_clear(pc_consent *c)
@@ -430,7 +439,8 @@ void pc_store_consent_clear(pc_consent *c)
 }
 void pc_store_consents_free(pc_consent *c, size_t n)
 {
-    for (size_t i = 0; c && i < n; i++) pc_store_consent_clear(&c[i]);
+    for (size_t i = 0; c && i < n; i++)
+        pc_store_consent_clear(&c[i]);
     free(c);
 }
 void pc_store_amendment_clear(pc_amendment *a)
@@ -460,6 +470,7 @@ void pc_store_tsession_clear(pc_tsession *t)
 }
 void pc_store_tsessions_free(pc_tsession *t, size_t n)
 {
-    for (size_t i = 0; t && i < n; i++) pc_store_tsession_clear(&t[i]);
+    for (size_t i = 0; t && i < n; i++)
+        pc_store_tsession_clear(&t[i]);
     free(t);
 }

@@ -23,9 +23,8 @@ typedef struct pc_store_backend {
     int (*user_list)(pc_ctx *, void *b, pc_user **, size_t *);
     int (*user_count)(pc_ctx *, void *b, int64_t *);
     int (*user_update)(pc_ctx *, void *b, int64_t actor, const pc_user *, int64_t now);
-    int (*user_set_password)(pc_ctx *, void *b, int64_t actor, int64_t user_id,
-                             const char *hash, bool must_change, const uint8_t *keep,
-                             int64_t now);
+    int (*user_set_password)(pc_ctx *, void *b, int64_t actor, int64_t user_id, const char *hash,
+                             bool must_change, const uint8_t *keep, int64_t now);
 
     int (*login_create)(pc_ctx *, void *b, const uint8_t hash[32], int64_t user_id,
                         const char *csrf, int64_t now);
@@ -66,8 +65,8 @@ typedef struct pc_store_backend {
     int (*tstep_record)(pc_ctx *, void *b, int64_t sid, int idx, const pc_tstep *);
     int (*tsession_sign)(pc_ctx *, void *b, int64_t sid, int64_t by, const char *rebook,
                          int64_t now);
-    int (*amendment_add)(pc_ctx *, void *b, int64_t sid, int64_t by, const char *text,
-                         int64_t now, pc_amendment *);
+    int (*amendment_add)(pc_ctx *, void *b, int64_t sid, int64_t by, const char *text, int64_t now,
+                         pc_amendment *);
 
     /* Write n audit entries in one transaction (the view batch, or one event). */
     int (*audit_write)(pc_ctx *, void *b, const pc_audit *entries, size_t n);
@@ -77,7 +76,6 @@ typedef struct pc_store_backend {
 
 /* The SQLite backend: opens dir/poreclear.db. *state for the ops above. */
 extern const pc_store_backend pc_store_sqlite;
-int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts,
-                         void **state);
+int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, void **state);
 
 #endif

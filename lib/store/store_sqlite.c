@@ -78,7 +78,8 @@ static int exec(pc_ctx *ctx, sqlite3 *db, const char *sql)
 static void conn_close(conn *c)
 {
     if (!c) return;
-    for (size_t i = 0; i < c->n; i++) sqlite3_finalize(c->cache[i].st);
+    for (size_t i = 0; i < c->n; i++)
+        sqlite3_finalize(c->cache[i].st);
     sqlite3_close(c->db);
     free(c);
 }
@@ -87,9 +88,8 @@ static int conn_open(pc_ctx *ctx, sq *q, conn **out)
 {
     conn *c = calloc(1, sizeof *c);
     if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    int rc = sqlite3_open_v2(q->path, &c->db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             NULL);
+    int rc = sqlite3_open_v2(
+        q->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
         int st = pc_error(ctx, PC_ERR_IO, "cannot open the database %s: %s", q->path,
                           c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -113,7 +113,8 @@ static int conn_open(pc_ctx *ctx, sq *q, conn **out)
 static int acquire(pc_ctx *ctx, sq *q, conn **out)
 {
     pthread_mutex_lock(&q->mu);
-    while (q->nidle == 0 && q->opened >= q->size) pthread_cond_wait(&q->cv, &q->mu);
+    while (q->nidle == 0 && q->opened >= q->size)
+        pthread_cond_wait(&q->cv, &q->mu);
     if (q->nidle > 0) {
         *out = q->idle[--q->nidle];
         pthread_mutex_unlock(&q->mu);
@@ -167,19 +168,29 @@ static int prep(pc_ctx *ctx, conn *c, const char *sql, sqlite3_stmt **out)
     return PC_OK;
 }
 
-static int begin(pc_ctx *ctx, conn *c) { return exec(ctx, c->db, "BEGIN IMMEDIATE"); }
-static int commit(pc_ctx *ctx, conn *c) { return exec(ctx, c->db, "COMMIT"); }
+static int begin(pc_ctx *ctx, conn *c)
+{
+    return exec(ctx, c->db, "BEGIN IMMEDIATE");
+}
+static int commit(pc_ctx *ctx, conn *c)
+{
+    return exec(ctx, c->db, "COMMIT");
+}
 
 /* Bind helpers: 0 ids and NULL strings become SQL NULL. */
 static void bind_id(sqlite3_stmt *st, int i, int64_t v)
 {
-    if (v) sqlite3_bind_int64(st, i, v);
-    else sqlite3_bind_null(st, i);
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
 }
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
 {
@@ -390,8 +401,8 @@ static int migrate(pc_ctx *ctx, conn *c, int *version)
     if (v > NMIGRATIONS) {
         sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
         return pc_error(ctx, PC_ERR_FORMAT,
-                        "the database's schema version %d is newer than this program's (%d)",
-                        v, NMIGRATIONS);
+                        "the database's schema version %d is newer than this program's (%d)", v,
+                        NMIGRATIONS);
     }
     for (; v < NMIGRATIONS; v++) {
         rc = exec(ctx, c->db, migrations[v]);
@@ -417,7 +428,8 @@ static void sq_close(void *b)
 {
     sq *q = b;
     if (!q) return;
-    for (int i = 0; i < q->nidle; i++) conn_close(q->idle[i]);
+    for (int i = 0; i < q->nidle; i++)
+        conn_close(q->idle[i]);
     pthread_mutex_destroy(&q->mu);
     pthread_cond_destroy(&q->cv);
     free(q->idle);
@@ -425,8 +437,7 @@ static void sq_close(void *b)
     free(q);
 }
 
-int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts,
-                         void **state)
+int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, void **state)
 {
     if (mkdir(dir, 0700) != 0) {
         struct stat sb;
@@ -459,7 +470,10 @@ int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *o
     return PC_OK;
 }
 
-static int sq_schema_version(void *b) { return ((sq *)b)->schema_version; }
+static int sq_schema_version(void *b)
+{
+    return ((sq *)b)->schema_version;
+}
 
 static int sq_check(pc_ctx *ctx, void *b)
 {
@@ -483,11 +497,11 @@ static int sq_check(pc_ctx *ctx, void *b)
 
 /* Every operation below: acquire a connection, do the work, release. A macro keeps the
  * pattern short and identical. */
-#define WITH_CONN(q, c)                                                                        \
-    conn *c = NULL;                                                                            \
-    do {                                                                                       \
-        int rc_ = acquire(ctx, (q), &c);                                                       \
-        if (rc_ != PC_OK) return rc_;                                                          \
+#define WITH_CONN(q, c)                                                                            \
+    conn *c = NULL;                                                                                \
+    do {                                                                                           \
+        int rc_ = acquire(ctx, (q), &c);                                                           \
+        if (rc_ != PC_OK) return rc_;                                                              \
     } while (0)
 
 /* ---- users ---- */
@@ -564,13 +578,16 @@ static int user_query(pc_ctx *ctx, conn *c, const char *sql, int64_t id, const c
     sqlite3_stmt *st;
     int rc = prep(ctx, c, sql, &st);
     if (rc != PC_OK) return rc;
-    if (name) sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_int64(st, 1, id);
+    if (name)
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_int64(st, 1, id);
     int r = sqlite3_step(st);
     if (r == SQLITE_ROW) {
         bool oom = false;
         char *h = hash ? col_dup(st, 8, &oom) : NULL;
-        if (oom) rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        if (oom)
+            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
         else {
             read_user(st, out);
             if (hash) *hash = h;
@@ -636,8 +653,10 @@ static int count_query(pc_ctx *ctx, conn *c, const char *sql, int64_t *n)
     int rc = prep(ctx, c, sql, &st);
     if (rc != PC_OK) return rc;
     int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) *n = sqlite3_column_int64(st, 0);
-    else rc = db_error(ctx, c->db, r, "count");
+    if (r == SQLITE_ROW)
+        *n = sqlite3_column_int64(st, 0);
+    else
+        rc = db_error(ctx, c->db, r, "count");
     sqlite3_reset(st);
     return rc;
 }
@@ -677,8 +696,8 @@ static int sq_user_update(pc_ctx *ctx, void *b, int64_t actor, const pc_user *u,
         if ((rc = step_done(ctx, c, st, "logins")) != PC_OK) goto out;
     }
     char detail[128];
-    snprintf(detail, sizeof detail, "%s role=%d certs=%u active=%d", u->username, u->role,
-             u->certs, u->active);
+    snprintf(detail, sizeof detail, "%s role=%d certs=%u active=%d", u->username, u->role, u->certs,
+             u->active);
     if ((rc = audit_in_tx(ctx, c, actor, "user.update", 0, detail, now)) != PC_OK) goto out;
     rc = commit(ctx, c);
 out:
@@ -706,8 +725,10 @@ static int sq_user_set_password(pc_ctx *ctx, void *b, int64_t actor, int64_t use
     }
     if ((rc = prep(ctx, c, SQL_LOGIN_DELETE_OTHERS, &st)) != PC_OK) goto out;
     sqlite3_bind_int64(st, 1, user_id);
-    if (keep) sqlite3_bind_blob(st, 2, keep, 32, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, 2);
+    if (keep)
+        sqlite3_bind_blob(st, 2, keep, 32, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, 2);
     if ((rc = step_done(ctx, c, st, "logins")) != PC_OK) goto out;
     char detail[48];
     snprintf(detail, sizeof detail, "user %lld%s", (long long)user_id,
@@ -728,11 +749,10 @@ static const char SQL_LOGIN_GET[] =
 static const char SQL_LOGIN_TOUCH[] = "UPDATE logins SET last_seen = ?2 WHERE hash = ?1";
 static const char SQL_LOGIN_DELETE[] = "DELETE FROM logins WHERE hash = ?1";
 static const char SQL_LOGIN_DELETE_USER[] = "DELETE FROM logins WHERE user_id = ?1";
-static const char SQL_LOGIN_EXPIRE[] =
-    "DELETE FROM logins WHERE last_seen < ?1 OR created_at < ?2";
+static const char SQL_LOGIN_EXPIRE[] = "DELETE FROM logins WHERE last_seen < ?1 OR created_at < ?2";
 
-static int simple_write(pc_ctx *ctx, sq *q, const char *sql, const uint8_t *hash,
-                        int64_t a, int64_t b2, const char *text, const char *what)
+static int simple_write(pc_ctx *ctx, sq *q, const char *sql, const uint8_t *hash, int64_t a,
+                        int64_t b2, const char *text, const char *what)
 {
     WITH_CONN(q, c);
     sqlite3_stmt *st;
@@ -804,8 +824,10 @@ static int delete_by(pc_ctx *ctx, sq *q, const char *sql, const uint8_t *hash, i
     sqlite3_stmt *st;
     int rc = prep(ctx, c, sql, &st);
     if (rc == PC_OK) {
-        if (hash) sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-        else sqlite3_bind_int64(st, 1, id);
+        if (hash)
+            sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_int64(st, 1, id);
         rc = step_done(ctx, c, st, "session");
     }
     release(q, c);
@@ -839,15 +861,13 @@ static int sq_login_expire(pc_ctx *ctx, void *b, int64_t idle_before, int64_t cr
 
 /* ---- throttle ---- */
 
-static const char SQL_THROTTLE_GET[] =
-    "SELECT failures, last_failure FROM throttle WHERE key = ?1";
+static const char SQL_THROTTLE_GET[] = "SELECT failures, last_failure FROM throttle WHERE key = ?1";
 static const char SQL_THROTTLE_FAIL[] =
     "INSERT INTO throttle(key, failures, last_failure) VALUES(?1, 1, ?2)"
     " ON CONFLICT(key) DO UPDATE SET failures = failures + 1, last_failure = ?2";
 static const char SQL_THROTTLE_RESET[] = "DELETE FROM throttle WHERE key = ?1";
 
-static int sq_throttle_get(pc_ctx *ctx, void *b, const char *key, int64_t *failures,
-                           int64_t *last)
+static int sq_throttle_get(pc_ctx *ctx, void *b, const char *key, int64_t *failures, int64_t *last)
 {
     sq *q = b;
     WITH_CONN(q, c);
@@ -905,19 +925,19 @@ static int sq_throttle_reset(pc_ctx *ctx, void *b, const char *key)
 static const char SQL_CLIENT_INSERT[] =
     "INSERT INTO clients(name, birth_date, phone, email, notes, created_at, created_by)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-#define CLIENT_SELECT                                                                          \
-    "SELECT c.id, c.name, c.birth_date, c.phone, c.email, c.notes, c.created_at,"              \
-    " coalesce(c.created_by, 0),"                                                              \
-    " (SELECT i.id FROM intakes i WHERE i.client_id = c.id ORDER BY i.version DESC LIMIT 1),"  \
-    " (SELECT max(i.version) FROM intakes i WHERE i.client_id = c.id),"                        \
-    " (SELECT i.created_at FROM intakes i WHERE i.client_id = c.id"                            \
-    "  ORDER BY i.version DESC LIMIT 1),"                                                      \
-    " (SELECT t.rebook_date FROM tsessions t WHERE t.client_id = c.id AND t.signed_at IS NOT"  \
-    "  NULL AND t.rebook_date IS NOT NULL ORDER BY t.signed_at DESC, t.id DESC LIMIT 1)"       \
+#define CLIENT_SELECT                                                                              \
+    "SELECT c.id, c.name, c.birth_date, c.phone, c.email, c.notes, c.created_at,"                  \
+    " coalesce(c.created_by, 0),"                                                                  \
+    " (SELECT i.id FROM intakes i WHERE i.client_id = c.id ORDER BY i.version DESC LIMIT 1),"      \
+    " (SELECT max(i.version) FROM intakes i WHERE i.client_id = c.id),"                            \
+    " (SELECT i.created_at FROM intakes i WHERE i.client_id = c.id"                                \
+    "  ORDER BY i.version DESC LIMIT 1),"                                                          \
+    " (SELECT t.rebook_date FROM tsessions t WHERE t.client_id = c.id AND t.signed_at IS NOT"      \
+    "  NULL AND t.rebook_date IS NOT NULL ORDER BY t.signed_at DESC, t.id DESC LIMIT 1)"           \
     " FROM clients c"
 static const char SQL_CLIENT_GET[] = CLIENT_SELECT " WHERE c.id = ?1";
-#define CLIENT_MATCH                                                                           \
-    " WHERE (?1 = '' OR instr(lower(c.name), lower(?1)) > 0 OR instr(c.phone, ?1) > 0"         \
+#define CLIENT_MATCH                                                                               \
+    " WHERE (?1 = '' OR instr(lower(c.name), lower(?1)) > 0 OR instr(c.phone, ?1) > 0"             \
     " OR instr(lower(c.email), lower(?1)) > 0)"
 static const char SQL_CLIENT_SEARCH[] =
     CLIENT_SELECT CLIENT_MATCH " ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?2 OFFSET ?3";
@@ -942,8 +962,8 @@ static int read_client(pc_ctx *ctx, sqlite3_stmt *st, pc_client *cl)
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 
-static int sq_client_create(pc_ctx *ctx, void *b, int64_t actor, const pc_client *cl,
-                            int64_t now, int64_t *id)
+static int sq_client_create(pc_ctx *ctx, void *b, int64_t actor, const pc_client *cl, int64_t now,
+                            int64_t *id)
 {
     sq *q = b;
     WITH_CONN(q, c);
@@ -980,8 +1000,10 @@ static int sq_client_get(pc_ctx *ctx, void *b, int64_t id, pc_client *out)
         if (r == SQLITE_ROW) {
             pc_client cl;
             rc = read_client(ctx, st, &cl);
-            if (rc == PC_OK) *out = cl;
-            else pc_store_client_clear(&cl);
+            if (rc == PC_OK)
+                *out = cl;
+            else
+                pc_store_client_clear(&cl);
         } else if (r == SQLITE_DONE) {
             rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
         } else {
@@ -1114,8 +1136,7 @@ out:
     return rc;
 }
 
-static int sq_intake_get(pc_ctx *ctx, void *b, int64_t client_id, int64_t version,
-                         pc_intake *out)
+static int sq_intake_get(pc_ctx *ctx, void *b, int64_t client_id, int64_t version, pc_intake *out)
 {
     sq *q = b;
     WITH_CONN(q, c);
@@ -1128,8 +1149,10 @@ static int sq_intake_get(pc_ctx *ctx, void *b, int64_t client_id, int64_t versio
         if (r == SQLITE_ROW) {
             pc_intake in;
             rc = read_intake(ctx, st, &in);
-            if (rc == PC_OK) *out = in;
-            else pc_store_intake_clear(&in);
+            if (rc == PC_OK)
+                *out = in;
+            else
+                pc_store_intake_clear(&in);
         } else if (r == SQLITE_DONE) {
             rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such intake");
         } else {
@@ -1176,7 +1199,7 @@ static const char SQL_REVIEW_INSERT[] =
     "INSERT INTO reviews(client_id, intake_id, proceed, plan_status, reason, by_user, at)"
     " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS"
     " (SELECT 1 FROM intakes WHERE id = ?2 AND client_id = ?1)";
-#define REVIEW_SELECT                                                                          \
+#define REVIEW_SELECT                                                                              \
     "SELECT id, client_id, intake_id, proceed, plan_status, reason, by_user, at FROM reviews"
 static const char SQL_REVIEW_GET[] = REVIEW_SELECT " WHERE id = ?1";
 static const char SQL_REVIEW_LATEST[] =
@@ -1216,8 +1239,10 @@ static int get_one(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader 
                 rc = pc_error(ctx, PC_ERR_INTERNAL, "record too large");
             } else {
                 rc = rd(ctx, st, tmp);
-                if (rc == PC_OK) memcpy(out, tmp, out_size);
-                else clear(tmp);
+                if (rc == PC_OK)
+                    memcpy(out, tmp, out_size);
+                else
+                    clear(tmp);
             }
         } else if (r == SQLITE_DONE) {
             rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such %s", what);
@@ -1231,9 +1256,8 @@ static int get_one(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader 
 }
 
 /* Fetch all rows with a single int64 parameter into a malloc'd array. */
-static int get_many(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader rd,
-                    void **out, size_t *n, size_t elem, void (*free_arr)(void *, size_t),
-                    const char *what)
+static int get_many(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader rd, void **out,
+                    size_t *n, size_t elem, void (*free_arr)(void *, size_t), const char *what)
 {
     WITH_CONN(q, c);
     sqlite3_stmt *st = NULL;
@@ -1263,9 +1287,18 @@ out:
     return rc;
 }
 
-static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o) { return read_review(ctx, st, o); }
-static void clr_review(void *o) { pc_store_review_clear(o); }
-static void free_reviews(void *a, size_t n) { pc_store_reviews_free(a, n); }
+static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    return read_review(ctx, st, o);
+}
+static void clr_review(void *o)
+{
+    pc_store_review_clear(o);
+}
+static void free_reviews(void *a, size_t n)
+{
+    pc_store_reviews_free(a, n);
+}
 
 static int sq_review_add(pc_ctx *ctx, void *b, const pc_review *r, pc_review *out)
 {
@@ -1315,13 +1348,13 @@ static int sq_review_get(pc_ctx *ctx, void *b, int64_t id, pc_review *out)
 }
 static int sq_review_latest(pc_ctx *ctx, void *b, int64_t intake_id, pc_review *out)
 {
-    return get_one(ctx, b, SQL_REVIEW_LATEST, intake_id, rd_review, out, sizeof *out,
-                   clr_review, "review");
+    return get_one(ctx, b, SQL_REVIEW_LATEST, intake_id, rd_review, out, sizeof *out, clr_review,
+                   "review");
 }
 static int sq_review_list(pc_ctx *ctx, void *b, int64_t client_id, pc_review **out, size_t *n)
 {
-    return get_many(ctx, b, SQL_REVIEW_LIST, client_id, rd_review, (void **)out, n,
-                    sizeof **out, free_reviews, "reviews");
+    return get_many(ctx, b, SQL_REVIEW_LIST, client_id, rd_review, (void **)out, n, sizeof **out,
+                    free_reviews, "reviews");
 }
 
 /* ---- consents ---- */
@@ -1329,8 +1362,8 @@ static int sq_review_list(pc_ctx *ctx, void *b, int64_t client_id, pc_review **o
 static const char SQL_CONSENT_INSERT[] =
     "INSERT INTO consents(client_id, day, client_name, agreed, text, recorded_by, at)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-#define CONSENT_SELECT                                                                         \
-    "SELECT c.id, c.client_id, c.day, c.client_name, c.agreed, c.text, c.recorded_by, c.at,"   \
+#define CONSENT_SELECT                                                                             \
+    "SELECT c.id, c.client_id, c.day, c.client_name, c.agreed, c.text, c.recorded_by, c.at,"       \
     " coalesce((SELECT t.id FROM tsessions t WHERE t.consent_id = c.id), 0) FROM consents c"
 static const char SQL_CONSENT_GET[] = CONSENT_SELECT " WHERE c.id = ?1";
 static const char SQL_CONSENT_LIST[] = CONSENT_SELECT " WHERE c.client_id = ?1 ORDER BY c.id DESC";
@@ -1351,8 +1384,14 @@ static int rd_consent(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     c->session_id = sqlite3_column_int64(st, 8);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void clr_consent(void *o) { pc_store_consent_clear(o); }
-static void free_consents(void *a, size_t n) { pc_store_consents_free(a, n); }
+static void clr_consent(void *o)
+{
+    pc_store_consent_clear(o);
+}
+static void free_consents(void *a, size_t n)
+{
+    pc_store_consents_free(a, n);
+}
 
 static int sq_consent_add(pc_ctx *ctx, void *b, const pc_consent *in, pc_consent *out)
 {
@@ -1405,8 +1444,8 @@ static int sq_consent_get(pc_ctx *ctx, void *b, int64_t id, pc_consent *out)
 }
 static int sq_consent_list(pc_ctx *ctx, void *b, int64_t client_id, pc_consent **out, size_t *n)
 {
-    return get_many(ctx, b, SQL_CONSENT_LIST, client_id, rd_consent, (void **)out, n,
-                    sizeof **out, free_consents, "consents");
+    return get_many(ctx, b, SQL_CONSENT_LIST, client_id, rd_consent, (void **)out, n, sizeof **out,
+                    free_consents, "consents");
 }
 
 /* ---- treatment sessions ---- */
@@ -1420,9 +1459,9 @@ static const char SQL_TS_INSERT[] =
 static const char SQL_TSTEP_INSERT[] =
     "INSERT INTO tsteps(session_id, idx, step, action, certification, params, duration_s)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-#define TS_SELECT                                                                              \
-    "SELECT id, client_id, intake_id, consent_id, coalesce(review_id, 0), implement_set,"      \
-    " plan_status, started_at, started_by, coalesce(signed_at, 0), coalesce(signed_by, 0),"    \
+#define TS_SELECT                                                                                  \
+    "SELECT id, client_id, intake_id, consent_id, coalesce(review_id, 0), implement_set,"          \
+    " plan_status, started_at, started_by, coalesce(signed_at, 0), coalesce(signed_by, 0),"        \
     " coalesce(rebook_date, ''), plan FROM tsessions"
 static const char SQL_TS_GET[] = TS_SELECT " WHERE id = ?1";
 static const char SQL_TS_LIST[] = TS_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
@@ -1478,7 +1517,10 @@ static int rd_tsession_summary(pc_ctx *ctx, sqlite3_stmt *st, void *o)
 {
     return rd_tsession(ctx, st, o, false);
 }
-static void free_tsessions(void *a, size_t n) { pc_store_tsessions_free(a, n); }
+static void free_tsessions(void *a, size_t n)
+{
+    pc_store_tsessions_free(a, n);
+}
 
 static int sq_tsession_start(pc_ctx *ctx, void *b, const pc_tsession *t, int64_t *id)
 {
@@ -1600,8 +1642,8 @@ static int sq_tsession_get(pc_ctx *ctx, void *b, int64_t id, pc_tsession *out)
     sqlite3_bind_int64(st, 1, id);
     cap = 0;
     while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&t.amendments, &cap, t.n_amendments,
-                       sizeof *t.amendments)) != PC_OK)
+        if ((rc = grow(ctx, (void **)&t.amendments, &cap, t.n_amendments, sizeof *t.amendments)) !=
+            PC_OK)
             goto out;
         pc_amendment *a = &t.amendments[t.n_amendments++];
         bool oom = false;
@@ -1628,8 +1670,7 @@ out:
     return rc;
 }
 
-static int sq_tsession_list(pc_ctx *ctx, void *b, int64_t client_id, pc_tsession **out,
-                            size_t *n)
+static int sq_tsession_list(pc_ctx *ctx, void *b, int64_t client_id, pc_tsession **out, size_t *n)
 {
     return get_many(ctx, b, SQL_TS_LIST, client_id, rd_tsession_summary, (void **)out, n,
                     sizeof **out, free_tsessions, "sessions");
@@ -1785,8 +1826,7 @@ static int sq_tsession_sign(pc_ctx *ctx, void *b, int64_t sid, int64_t by, const
     if ((rc = step_done(ctx, c, st, "session")) != PC_OK) goto out;
     char detail[48];
     snprintf(detail, sizeof detail, "session %lld", (long long)sid);
-    if ((rc = audit_in_tx(ctx, c, by, "session.sign", s.client_id, detail, now)) != PC_OK)
-        goto out;
+    if ((rc = audit_in_tx(ctx, c, by, "session.sign", s.client_id, detail, now)) != PC_OK) goto out;
     rc = commit(ctx, c);
 out:
     release(q, c);
@@ -1817,8 +1857,7 @@ static int sq_amendment_add(pc_ctx *ctx, void *b, int64_t sid, int64_t by, const
     if ((rc = step_done(ctx, c, st, "amendment")) != PC_OK) goto out;
     int64_t nid = sqlite3_last_insert_rowid(c->db);
     char detail[64];
-    snprintf(detail, sizeof detail, "session %lld amendment %lld", (long long)sid,
-             (long long)nid);
+    snprintf(detail, sizeof detail, "session %lld amendment %lld", (long long)sid, (long long)nid);
     if ((rc = audit_in_tx(ctx, c, by, "amendment.create", s.client_id, detail, now)) != PC_OK)
         goto out;
     if (!(copy = strdup(text))) {
@@ -1852,15 +1891,14 @@ static int sq_audit_write(pc_ctx *ctx, void *b, const pc_audit *e, size_t n)
     WITH_CONN(q, c);
     int rc = begin(ctx, c);
     for (size_t i = 0; rc == PC_OK && i < n; i++)
-        rc = audit_in_tx(ctx, c, e[i].user_id, e[i].action, e[i].client_id, e[i].detail,
-                         e[i].at);
+        rc = audit_in_tx(ctx, c, e[i].user_id, e[i].action, e[i].client_id, e[i].detail, e[i].at);
     if (rc == PC_OK) rc = commit(ctx, c);
     release(q, c);
     return rc;
 }
 
-static int sq_audit_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t user_id,
-                         int64_t before, int64_t limit, pc_audit **out, size_t *n)
+static int sq_audit_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t user_id, int64_t before,
+                         int64_t limit, pc_audit **out, size_t *n)
 {
     sq *q = b;
     WITH_CONN(q, c);

@@ -67,11 +67,13 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
     if (demo) {
         char pw[3][17];
         for (int i = 0; i < 3; i++) {
-            if (demo_pw) snprintf(pw[i], sizeof pw[i], "%.16s", demo_pw);
-            else web_password_random(pw[i]);
+            if (demo_pw)
+                snprintf(pw[i], sizeof pw[i], "%.16s", demo_pw);
+            else
+                web_password_random(pw[i]);
         }
-        if (web_demo_seed(&ctx, store, proto, demo_pw ? demo_pw : pw[0],
-                          demo_pw ? demo_pw : pw[1], demo_pw ? demo_pw : pw[2]) != PC_OK)
+        if (web_demo_seed(&ctx, store, proto, demo_pw ? demo_pw : pw[0], demo_pw ? demo_pw : pw[1],
+                          demo_pw ? demo_pw : pw[2]) != PC_OK)
             return tool_fail(&ctx, "demo clinic");
         printf("demo clinic created:\n"
                "  admin         user admin  password %s\n"

@@ -28,13 +28,15 @@ static bool read_password(char *buf, size_t n)
 {
     if (!fgets(buf, (int)n, stdin)) return false;
     size_t len = strlen(buf);
-    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r')) buf[--len] = 0;
+    while (len && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+        buf[--len] = 0;
     return true;
 }
 
 static void print_user(const pc_user *u)
 {
-    printf("%-16s %-13s %-8s ", u->username, pc_role_name(u->role), u->active ? "active" : "inactive");
+    printf("%-16s %-13s %-8s ", u->username, pc_role_name(u->role),
+           u->active ? "active" : "inactive");
     bool first = true;
     for (unsigned bit = 1; bit <= PC_CERT_ALL; bit <<= 1)
         if (u->certs & bit) {
@@ -59,19 +61,27 @@ int tool_user(int argc, char **argv)
     bool from_stdin = false, remove = false;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (!strcmp(a, "--password-stdin")) from_stdin = true;
-        else if (!strcmp(a, "--remove")) remove = true;
+        if (!strcmp(a, "--password-stdin"))
+            from_stdin = true;
+        else if (!strcmp(a, "--remove"))
+            remove = true;
         else if ((!strcmp(a, "--data") || !strcmp(a, "--role") || !strcmp(a, "--cert") ||
-                  !strcmp(a, "--display")) && i + 1 < argc) {
+                  !strcmp(a, "--display")) &&
+                 i + 1 < argc) {
             const char *v = argv[++i];
-            if (!strcmp(a, "--data")) data = v;
-            else if (!strcmp(a, "--role")) role = v;
-            else if (!strcmp(a, "--display")) display = v;
+            if (!strcmp(a, "--data"))
+                data = v;
+            else if (!strcmp(a, "--role"))
+                role = v;
+            else if (!strcmp(a, "--display"))
+                display = v;
             else {
                 unsigned b = pc_cert_parse(v);
                 if (!b) {
-                    tool_error("user", "--cert: '%s' is not extraction, high_frequency or "
-                                       "chemical_exfoliation", v);
+                    tool_error("user",
+                               "--cert: '%s' is not extraction, high_frequency or "
+                               "chemical_exfoliation",
+                               v);
                     return TOOL_EXIT_USAGE;
                 }
                 certs |= b;
@@ -105,8 +115,10 @@ int tool_user(int argc, char **argv)
         for (size_t i = 1; i < npos; i++) {
             unsigned b = pc_cert_parse(pos[i]);
             if (!b) {
-                tool_error("user", "'%s' is not extraction, high_frequency or "
-                                   "chemical_exfoliation", pos[i]);
+                tool_error("user",
+                           "'%s' is not extraction, high_frequency or "
+                           "chemical_exfoliation",
+                           pos[i]);
                 return TOOL_EXIT_USAGE;
             }
             certs |= b;
@@ -136,7 +148,8 @@ int tool_user(int argc, char **argv)
             code = tool_fail(&ctx, "user list");
             goto out;
         }
-        for (size_t i = 0; i < n; i++) print_user(&u[i]);
+        for (size_t i = 0; i < n; i++)
+            print_user(&u[i]);
         free(u);
         goto out;
     }
@@ -189,7 +202,8 @@ int tool_user(int argc, char **argv)
         if (!from_stdin)
             printf("created user '%s'; one-time password: %s (change it at the first login)\n",
                    name, pw);
-        else printf("created user '%s'\n", name);
+        else
+            printf("created user '%s'\n", name);
         goto out;
     }
     pc_user u;
@@ -205,7 +219,8 @@ int tool_user(int argc, char **argv)
         if (!from_stdin)
             printf("new one-time password for '%s': %s (change it at the first login)\n",
                    u.username, pw);
-        else printf("password of '%s' changed\n", u.username);
+        else
+            printf("password of '%s' changed\n", u.username);
         goto out;
     }
     /* certify */

@@ -54,8 +54,8 @@ const char *web_password_weak(const char *password);
 /* Match a URL path against a route pattern: "{n}" matches a positive decimal id (at most 15
  * digits) stored into ids[*nids] (at most 3), "{s}" a name of [a-z0-9_] (stored into seg,
  * seg_size bytes with the NUL), everything else literally. */
-bool web_route_match(const char *pattern, const char *path, int64_t ids[3], size_t *nids,
-                     char *seg, size_t seg_size);
+bool web_route_match(const char *pattern, const char *path, int64_t ids[3], size_t *nids, char *seg,
+                     size_t seg_size);
 /* The file under web/ for a URL path: "/" → "index.html", "/name" (no dot in the last
  * segment) → "name.html", else the path itself. Only [A-Za-z0-9._-/], no empty segment and no
  * segment starting with '.', at most 200 bytes: false otherwise (no traversal, no hidden
@@ -89,8 +89,8 @@ typedef struct web_req {
     char disposition[96]; /* Content-Disposition, "" for none */
     char set_cookie[256];
     int retry_after;
-    const char *allow;  /* Allow header on 405 */
-    bool relaxed_csp;   /* the aftercare handout may carry its own inline styles */
+    const char *allow; /* Allow header on 405 */
+    bool relaxed_csp;  /* the aftercare handout may carry its own inline styles */
 } web_req;
 
 /* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */
@@ -109,10 +109,10 @@ int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
 int web_fail(web_req *r, const pc_ctx *ctx);
 
 /* Times and dates. */
-void web_iso_time(int64_t t, char out[32]);   /* "2026-11-29T15:48:22Z" */
-json_t *web_json_time(int64_t t);             /* the ISO string, or null for 0 */
-void web_today(int64_t now, char out[11]);    /* local date "YYYY-MM-DD" */
-bool web_valid_date(const char *s);           /* a real calendar date YYYY-MM-DD */
+void web_iso_time(int64_t t, char out[32]);       /* "2026-11-29T15:48:22Z" */
+json_t *web_json_time(int64_t t);                 /* the ISO string, or null for 0 */
+void web_today(int64_t now, char out[11]);        /* local date "YYYY-MM-DD" */
+bool web_valid_date(const char *s);               /* a real calendar date YYYY-MM-DD */
 json_t *web_userref(web_req *r, int64_t user_id); /* {"id","username","display_name"} or null */
 json_t *web_user_json(const pc_user *u);
 json_t *web_cert_list(unsigned certs);

@@ -52,7 +52,8 @@ int web_h_users_list(web_req *r)
     size_t n = 0;
     if (pc_store_user_list(&ctx, r->cfg->store, &u, &n) != PC_OK) return web_fail(r, &ctx);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, web_user_json(&u[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, web_user_json(&u[i]));
     free(u);
     return web_reply_json(r, 200, json_pack("{s:o}", "users", arr));
 }
@@ -84,13 +85,14 @@ int web_h_user_create(web_req *r)
     int64_t id;
     if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK) return web_fail(r, &ctx);
     if (pc_store_user_create(&ctx, r->cfg->store, r->user.id, &u, hash, r->now, &id) != PC_OK) {
-        if (ctx.status == PC_ERR_CONFLICT) return web_error(r, 409, "exists", "%s", pc_errmsg(&ctx));
+        if (ctx.status == PC_ERR_CONFLICT)
+            return web_error(r, 409, "exists", "%s", pc_errmsg(&ctx));
         return web_fail(r, &ctx);
     }
     pc_user got;
     if (pc_store_user_get(&ctx, r->cfg->store, id, &got) != PC_OK) return web_fail(r, &ctx);
-    return web_reply_json(r, 201, json_pack("{s:o,s:s}", "user", web_user_json(&got),
-                                            "one_time_password", otp));
+    return web_reply_json(
+        r, 201, json_pack("{s:o,s:s}", "user", web_user_json(&got), "one_time_password", otp));
 }
 
 int web_h_user_update(web_req *r)
@@ -177,8 +179,8 @@ int web_h_audit(web_req *r)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
             arr, json_pack("{s:I,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)a[i].id, "at",
-                           web_json_time(a[i].at), "user", web_userref(r, a[i].user_id),
-                           "action", a[i].action, "client_id",
+                           web_json_time(a[i].at), "user", web_userref(r, a[i].user_id), "action",
+                           a[i].action, "client_id",
                            a[i].client_id ? json_integer(a[i].client_id) : json_null(), "detail",
                            web_json_text(a[i].detail)));
     free(a);

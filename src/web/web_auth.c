@@ -101,8 +101,8 @@ bool web_auth_resolve(web_req *r, bool *expired)
     if (!cookie) return false;
     uint8_t raw[32];
     size_t n = 0;
-    if (strlen(cookie) != 64 ||
-        sodium_hex2bin(raw, sizeof raw, cookie, 64, NULL, &n, NULL) != 0 || n != 32) {
+    if (strlen(cookie) != 64 || sodium_hex2bin(raw, sizeof raw, cookie, 64, NULL, &n, NULL) != 0 ||
+        n != 32) {
         *expired = true;
         return false;
     }
@@ -192,8 +192,8 @@ int web_h_login(web_req *r)
     if (wip > wait) wait = wip;
     if (wait > 0) {
         r->retry_after = (int)wait;
-        return web_error(r, 429, "throttled",
-                         "too many failed logins; try again in %lld seconds", (long long)wait);
+        return web_error(r, 429, "throttled", "too many failed logins; try again in %lld seconds",
+                         (long long)wait);
     }
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -203,13 +203,13 @@ int web_h_login(web_req *r)
     int rc = plausible ? pc_store_user_get_by_name(&ctx, st, username, &u, &hash)
                        : pc_error(&ctx, PC_ERR_NOTFOUND, "no such user");
     if (rc != PC_OK && rc != PC_ERR_NOTFOUND) return web_fail(r, &ctx);
-    bool ok = rc == PC_OK ? password_verify(hash, password) : (password_verify(dummy_hash, password), false);
+    bool ok = rc == PC_OK ? password_verify(hash, password)
+                          : (password_verify(dummy_hash, password), false);
     free(hash);
     if (!ok || !u.active) {
         pc_store_throttle_fail(&ctx, st, ukey, r->now);
         pc_store_throttle_fail(&ctx, st, ikey, r->now);
-        pc_store_audit_event(&ctx, st, rc == PC_OK ? u.id : 0, "login.failed", 0, ukey + 5,
-                             r->now);
+        pc_store_audit_event(&ctx, st, rc == PC_OK ? u.id : 0, "login.failed", 0, ukey + 5, r->now);
         return web_error(r, 401, "bad_credentials", "wrong user name or password");
     }
     pc_store_throttle_reset(&ctx, st, ukey);
@@ -236,8 +236,7 @@ int web_h_login(web_req *r)
     sodium_memzero(raw, sizeof raw);
     return web_reply_json(r, 200,
                           json_pack("{s:o,s:s,s:b}", "user", web_user_json(&u), "csrf_token",
-                                    r->login.csrf, "must_change_password",
-                                    u.must_change_password));
+                                    r->login.csrf, "must_change_password", u.must_change_password));
 }
 
 int web_h_logout(web_req *r)
@@ -252,7 +251,10 @@ int web_h_logout(web_req *r)
     return web_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }
 
-int web_h_session(web_req *r) { return web_reply_json(r, 200, session_json(r)); }
+int web_h_session(web_req *r)
+{
+    return web_reply_json(r, 200, session_json(r));
+}
 
 int web_h_password(web_req *r)
 {

@@ -70,11 +70,12 @@ int web_h_clients_list(web_req *r)
     if (pc_store_client_search(&ctx, r->cfg->store, q, limit, offset, &cl, &n, &total) != PC_OK)
         return web_fail(r, &ctx);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, client_json(&cl[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, client_json(&cl[i]));
     pc_store_clients_free(cl, n);
     audit_view(r, "client.list", 0, q ? q : "");
-    return web_reply_json(r, 200, json_pack("{s:o,s:I}", "clients", arr, "total",
-                                            (json_int_t)total));
+    return web_reply_json(r, 200,
+                          json_pack("{s:o,s:I}", "clients", arr, "total", (json_int_t)total));
 }
 
 int web_h_clients_create(web_req *r)
@@ -138,8 +139,8 @@ static json_t *intake_json(web_req *r, const pc_intake *in)
     json_t *body = json_loads(in->json, 0, NULL);
     return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)in->id, "client_id",
                      (json_int_t)in->client_id, "version", (json_int_t)in->version, "created_at",
-                     web_json_time(in->created_at), "created_by",
-                     web_userref(r, in->created_by), "intake", body ? body : json_null());
+                     web_json_time(in->created_at), "created_by", web_userref(r, in->created_by),
+                     "intake", body ? body : json_null());
 }
 
 /* The intake text for the protocol library: the stored intake with visit_date = date.
@@ -265,7 +266,8 @@ int web_h_intakes_list(web_req *r)
     if (pc_store_intake_list(&ctx, r->cfg->store, r->ids[0], &in, &n) != PC_OK)
         return web_fail(r, &ctx);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, intake_json(r, &in[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, intake_json(r, &in[i]));
     pc_store_intakes_free(in, n);
     audit_view(r, "intake.view", r->ids[0], "all versions");
     return web_reply_json(r, 200, json_pack("{s:o}", "intakes", arr));
@@ -300,10 +302,10 @@ int web_h_intake_get(web_req *r)
 static json_t *review_json(web_req *r, const pc_review *rv)
 {
     return json_pack("{s:I,s:I,s:I,s:s,s:s,s:o,s:o,s:s}", "id", (json_int_t)rv->id, "client_id",
-                     (json_int_t)rv->client_id, "intake_id", (json_int_t)rv->intake_id,
-                     "decision", rv->proceed ? "proceed" : "decline", "reason",
-                     rv->reason ? rv->reason : "", "by", web_userref(r, rv->by), "at",
-                     web_json_time(rv->at), "plan_status", rv->plan_status);
+                     (json_int_t)rv->client_id, "intake_id", (json_int_t)rv->intake_id, "decision",
+                     rv->proceed ? "proceed" : "decline", "reason", rv->reason ? rv->reason : "",
+                     "by", web_userref(r, rv->by), "at", web_json_time(rv->at), "plan_status",
+                     rv->plan_status);
 }
 
 static bool needs_review(pc_plan_status s)
@@ -385,7 +387,8 @@ int web_h_plan(web_req *r)
     int rc = pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], 0, &in);
     if (rc == PC_ERR_NOTFOUND) {
         pc_client c;
-        if (pc_store_client_get(&ctx, r->cfg->store, r->ids[0], &c) != PC_OK) return web_fail(r, &ctx);
+        if (pc_store_client_get(&ctx, r->cfg->store, r->ids[0], &c) != PC_OK)
+            return web_fail(r, &ctx);
         pc_store_client_clear(&c);
         return web_error(r, 409, "incomplete", "this client has no intake yet: record one first");
     }
@@ -410,11 +413,11 @@ int web_h_plan(web_req *r)
     pc_review rv;
     bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
     bool can_start = !needs_review((pc_plan_status)status) || (have_review && rv.proceed);
-    json_t *out = json_pack("{s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "client_id", (json_int_t)r->ids[0],
-                            "intake_id", (json_int_t)in.id, "intake_version",
-                            (json_int_t)in.version, "date", today, "review",
-                            have_review ? review_json(r, &rv) : json_null(), "can_start",
-                            can_start, "server_time", web_json_time(r->now));
+    json_t *out =
+        json_pack("{s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "client_id", (json_int_t)r->ids[0], "intake_id",
+                  (json_int_t)in.id, "intake_version", (json_int_t)in.version, "date", today,
+                  "review", have_review ? review_json(r, &rv) : json_null(), "can_start", can_start,
+                  "server_time", web_json_time(r->now));
     if (have_review) pc_store_review_clear(&rv);
     audit_view(r, "plan.view", r->ids[0], pc_plan_status_name((pc_plan_status)status));
     pc_store_intake_clear(&in);
@@ -480,7 +483,8 @@ int web_h_reviews_list(web_req *r)
     if (pc_store_review_list(&ctx, r->cfg->store, r->ids[0], &rv, &n) != PC_OK)
         return web_fail(r, &ctx);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, review_json(r, &rv[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, review_json(r, &rv[i]));
     pc_store_reviews_free(rv, n);
     return web_reply_json(r, 200, json_pack("{s:o}", "reviews", arr));
 }
@@ -490,8 +494,8 @@ int web_h_reviews_list(web_req *r)
 static json_t *consent_json(web_req *r, const pc_consent *c)
 {
     json_t *agreed = c->agreed_json ? json_loads(c->agreed_json, 0, NULL) : NULL;
-    return json_pack("{s:I,s:I,s:s,s:o,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)c->id,
-                     "client_id", (json_int_t)c->client_id, "day", c->day, "agreed",
+    return json_pack("{s:I,s:I,s:s,s:o,s:s,s:s,s:o,s:o,s:o}", "id", (json_int_t)c->id, "client_id",
+                     (json_int_t)c->client_id, "day", c->day, "agreed",
                      agreed ? agreed : json_array(), "client_name", c->client_name, "text",
                      c->text ? c->text : "", "recorded_by", web_userref(r, c->recorded_by), "at",
                      web_json_time(c->at), "session_id",
@@ -522,8 +526,7 @@ int web_h_consent_create(web_req *r)
                              i);
         if (!strcmp(s, "treatment")) has_treatment = true;
     }
-    if (!has_treatment)
-        return web_error(r, 400, "invalid", "agreed: must include \"treatment\"");
+    if (!has_treatment) return web_error(r, 400, "invalid", "agreed: must include \"treatment\"");
     pc_client cl;
     if (!load_client(r, &cl)) return 0;
     pc_store_client_clear(&cl);
@@ -560,7 +563,8 @@ int web_h_consents_list(web_req *r)
     if (pc_store_consent_list(&ctx, r->cfg->store, r->ids[0], &c, &n) != PC_OK)
         return web_fail(r, &ctx);
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++) json_array_append_new(arr, consent_json(r, &c[i]));
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(arr, consent_json(r, &c[i]));
     pc_store_consents_free(c, n);
     audit_view(r, "consent.view", r->ids[0], "");
     return web_reply_json(r, 200, json_pack("{s:o}", "consents", arr));

@@ -32,19 +32,18 @@ static void date_minus_days(int64_t now, int days, char out[11])
     web_today(now - (int64_t)days * 86400, out);
 }
 
-int web_demo_seed(pc_ctx *ctx, pc_store *s, const pc_protocol *proto,
-                  const char *admin_password, const char *practitioner_password,
-                  const char *reception_password)
+int web_demo_seed(pc_ctx *ctx, pc_store *s, const pc_protocol *proto, const char *admin_password,
+                  const char *practitioner_password, const char *reception_password)
 {
     int64_t now = (int64_t)time(NULL);
     int rc;
     if ((rc = add_user(ctx, s, "admin", "Clinic Admin", PC_ROLE_ADMIN, 0, admin_password, now)) ||
-        (rc = add_user(ctx, s, "demo", "Dana Moreau", PC_ROLE_PRACTITIONER,
-                       PC_CERT_ALL, practitioner_password, now)) ||
+        (rc = add_user(ctx, s, "demo", "Dana Moreau", PC_ROLE_PRACTITIONER, PC_CERT_ALL,
+                       practitioner_password, now)) ||
         (rc = add_user(ctx, s, "trainee", "Tom Trainee", PC_ROLE_PRACTITIONER, 0,
                        practitioner_password, now)) ||
-        (rc = add_user(ctx, s, "desk", "Front Desk", PC_ROLE_RECEPTION, 0, reception_password,
-                       now)))
+        (rc =
+             add_user(ctx, s, "desk", "Front Desk", PC_ROLE_RECEPTION, 0, reception_password, now)))
         return rc;
     char today[11], iso_date[11];
     web_today(now, today);
@@ -58,8 +57,9 @@ int web_demo_seed(pc_ctx *ctx, pc_store *s, const pc_protocol *proto,
         {"Jordan Lee", "2001-09-30", "555-0102", "On isotretinoin (dermatologist).",
          "{\"client\":{\"skin_type\":\"oily\",\"fitzpatrick\":4},"
          "\"medications\":[{\"name\":\"isotretinoin\"}]}"},
-        {"Sofia Rossi", "1990-04-02", "555-0103", "", "{\"client\":{\"skin_type\":\"oily\","
-                                                      "\"fitzpatrick\":3}}"},
+        {"Sofia Rossi", "1990-04-02", "555-0103", "",
+         "{\"client\":{\"skin_type\":\"oily\","
+         "\"fitzpatrick\":3}}"},
     };
     for (size_t i = 0; i < sizeof clients / sizeof clients[0]; i++) {
         pc_client c;

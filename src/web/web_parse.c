@@ -5,8 +5,8 @@
 
 #include "web.h"
 
-bool web_route_match(const char *pattern, const char *path, int64_t ids[3], size_t *nids,
-                     char *seg, size_t seg_size)
+bool web_route_match(const char *pattern, const char *path, int64_t ids[3], size_t *nids, char *seg,
+                     size_t seg_size)
 {
     const char *p = pattern, *s = path;
     *nids = 0;

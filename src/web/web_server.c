@@ -33,8 +33,8 @@ struct web_server {
 
 typedef struct route {
     const char *method;
-    const char *pattern; /* {n} = a positive id, {s} = a name [a-z0-9_.]{1,39} */
-    unsigned roles;      /* 0 = public */
+    const char *pattern;  /* {n} = a positive id, {s} = a name [a-z0-9_.]{1,39} */
+    unsigned roles;       /* 0 = public */
     bool while_pw_change; /* allowed while the password must be changed */
     int (*fn)(web_req *);
 } route;
@@ -214,9 +214,12 @@ static bool origin_ok(web_req *r)
     const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
     if (!host) return false;
     const char *o = origin;
-    if (!strncmp(o, "http://", 7)) o += 7;
-    else if (!strncmp(o, "https://", 8)) o += 8;
-    else return false;
+    if (!strncmp(o, "http://", 7))
+        o += 7;
+    else if (!strncmp(o, "https://", 8))
+        o += 8;
+    else
+        return false;
     return !strcmp(o, host);
 }
 
@@ -245,8 +248,7 @@ static void dispatch(web_req *r)
             static __thread char allow_hdr[64];
             memcpy(allow_hdr, allow, sizeof allow_hdr);
             r->allow = allow_hdr;
-            web_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method,
-                      r->path);
+            web_error(r, 405, "method_not_allowed", "%s is not allowed on %s", r->method, r->path);
         } else {
             web_error(r, 404, "not_found", "no such API route");
         }
@@ -257,8 +259,10 @@ static void dispatch(web_req *r)
     if (rt->roles) {
         bool expired = false;
         if (!web_auth_resolve(r, &expired)) {
-            if (expired) web_error(r, 401, "session_expired", "your session has expired; log in again");
-            else web_error(r, 401, "login_required", "log in first");
+            if (expired)
+                web_error(r, 401, "session_expired", "your session has expired; log in again");
+            else
+                web_error(r, 401, "login_required", "log in first");
             return;
         }
         if (changes && !web_csrf_ok(r)) {
@@ -327,8 +331,8 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_size, void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_size, void **con_cls)
 {
     web_server *srv = cls;
     pending *p = *con_cls;
@@ -358,7 +362,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         }
         if (p->len + n + 1 > p->cap) {
             size_t nc = p->cap ? p->cap : 4096;
-            while (nc < p->len + n + 1) nc *= 2;
+            while (nc < p->len + n + 1)
+                nc *= 2;
             if (nc > WEB_BODY_MAX + 1) nc = WEB_BODY_MAX + 1;
             char *b = realloc(p->body, nc);
             if (!b) return MHD_NO;
@@ -442,16 +447,12 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
                         cfg->listen_addr);
     }
     s->daemon = MHD_start_daemon(
-        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
-        MHD_OPTION_SOCK_ADDR, sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)s->cfg.connection_timeout_s,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-        MHD_OPTION_END);
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)s->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         free(s);
         return pc_error(ctx, PC_ERR_IO, "cannot listen on %s:%d (in use, or not allowed)",
@@ -463,7 +464,10 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     return PC_OK;
 }
 
-int web_server_port(const web_server *s) { return s->port; }
+int web_server_port(const web_server *s)
+{
+    return s->port;
+}
 
 void web_server_stop(web_server *s)
 {

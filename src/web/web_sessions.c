@@ -34,7 +34,8 @@ static json_t *uref(web_req *r, userrefs *c, int64_t id)
 
 static void userrefs_free(userrefs *c)
 {
-    for (size_t i = 0; i < c->n; i++) json_decref(c->ref[i]);
+    for (size_t i = 0; i < c->n; i++)
+        json_decref(c->ref[i]);
     c->n = 0;
 }
 
@@ -59,12 +60,12 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
         const char *cert = s->certification ? pc_cert_name(s->certification) : NULL;
         json_array_append_new(
             steps,
-            json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "step", s->step, "action",
-                      s->action, "certification", cert ? json_string(cert) : json_null(),
-                      "params", parse_or_empty(s->params_json), "duration_s",
+            json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "step", s->step, "action", s->action,
+                      "certification", cert ? json_string(cert) : json_null(), "params",
+                      parse_or_empty(s->params_json), "duration_s",
                       s->duration_s ? json_integer(s->duration_s) : json_null(), "started_at",
-                      web_json_time(s->started_at), "started_by",
-                      uref(r, &cache, s->started_by), "ends_at",
+                      web_json_time(s->started_at), "started_by", uref(r, &cache, s->started_by),
+                      "ends_at",
                       s->started_at && s->duration_s ? web_json_time(s->started_at + s->duration_s)
                                                      : json_null(),
                       "record", rec));
@@ -72,10 +73,10 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
     json_t *amends = json_array();
     for (size_t i = 0; i < t->n_amendments; i++) {
         const pc_amendment *a = &t->amendments[i];
-        json_array_append_new(amends, json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)a->id,
-                                                "text", a->text ? a->text : "", "by",
-                                                uref(r, &cache, a->by), "at",
-                                                web_json_time(a->at)));
+        json_array_append_new(amends,
+                              json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)a->id, "text",
+                                        a->text ? a->text : "", "by", uref(r, &cache, a->by), "at",
+                                        web_json_time(a->at)));
     }
     json_t *plan = parse_or_empty(t->plan_json);
     json_t *out = json_pack(
@@ -84,9 +85,9 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
         t->signed_ ? "signed" : "open", "started_at", web_json_time(t->started_at), "started_by",
         uref(r, &cache, t->started_by), "consent_id", (json_int_t)t->consent_id, "review_id",
         t->review_id ? json_integer(t->review_id) : json_null(), "intake_id",
-        (json_int_t)t->intake_id, "implement_set", t->implement_set, "plan_status",
-        t->plan_status, "plan", plan, "steps", steps, "signed_at", web_json_time(t->signed_at),
-        "signed_by", uref(r, &cache, t->signed_by), "rebook_date",
+        (json_int_t)t->intake_id, "implement_set", t->implement_set, "plan_status", t->plan_status,
+        "plan", plan, "steps", steps, "signed_at", web_json_time(t->signed_at), "signed_by",
+        uref(r, &cache, t->signed_by), "rebook_date",
         t->rebook_date[0] ? json_string(t->rebook_date) : json_null(), "amendments", amends,
         "server_time", web_json_time(r->now));
     userrefs_free(&cache);
@@ -183,7 +184,8 @@ int web_h_tsession_start(web_req *r)
     if (pc_store_consent_get(&ctx, r->cfg->store, consent_id, &c) != PC_OK) {
         if (ctx.status == PC_ERR_NOTFOUND)
             web_error(r, 409, "consent_required", "consent_id: no such consent");
-        else web_fail(r, &ctx);
+        else
+            web_fail(r, &ctx);
         goto out;
     }
     char today[11];
@@ -238,13 +240,16 @@ int web_h_tsession_start(web_req *r)
     t.started_by = r->user.id;
     int64_t sid;
     if (pc_store_tsession_start(&ctx, r->cfg->store, &t, &sid) != PC_OK) {
-        if (ctx.status == PC_ERR_CONFLICT) web_error(r, 409, "consent_required", "%s", pc_errmsg(&ctx));
-        else web_fail(r, &ctx);
+        if (ctx.status == PC_ERR_CONFLICT)
+            web_error(r, 409, "consent_required", "%s", pc_errmsg(&ctx));
+        else
+            web_fail(r, &ctx);
         goto out;
     }
     reply_session(r, 201, sid);
 out:
-    for (size_t i = 0; i < t.n_steps; i++) t.steps[i].params_json = NULL; /* borrowed */
+    for (size_t i = 0; i < t.n_steps; i++)
+        t.steps[i].params_json = NULL; /* borrowed */
     pc_store_tsession_clear(&t);
     pc_plan_free(plan);
     pc_store_intake_clear(&in);
@@ -329,8 +334,10 @@ int web_h_step_start(web_req *r)
         pc_ctx ctx;
         pc_ctx_init(&ctx);
         if (pc_store_tstep_start(&ctx, r->cfg->store, t.id, s->idx, r->user.id, r->now) != PC_OK) {
-            if (ctx.status == PC_ERR_CONFLICT) web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
-            else web_fail(r, &ctx);
+            if (ctx.status == PC_ERR_CONFLICT)
+                web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
+            else
+                web_fail(r, &ctx);
         } else {
             reply_session(r, 200, t.id);
         }
@@ -390,8 +397,10 @@ int web_h_step_record(web_req *r)
         pc_ctx ctx;
         pc_ctx_init(&ctx);
         if (pc_store_tstep_record(&ctx, r->cfg->store, t.id, s->idx, &rec) != PC_OK) {
-            if (ctx.status == PC_ERR_CONFLICT) web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
-            else web_fail(r, &ctx);
+            if (ctx.status == PC_ERR_CONFLICT)
+                web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
+            else
+                web_fail(r, &ctx);
         } else {
             reply_session(r, 200, t.id);
         }
@@ -424,8 +433,10 @@ int web_h_tsession_sign(web_req *r)
     int64_t id = t.id;
     pc_store_tsession_clear(&t);
     if (pc_store_tsession_sign(&ctx, r->cfg->store, id, r->user.id, rebook, r->now) != PC_OK) {
-        if (ctx.status == PC_ERR_INVALID) return web_error(r, 409, "incomplete", "%s", pc_errmsg(&ctx));
-        if (ctx.status == PC_ERR_CONFLICT) return web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
+        if (ctx.status == PC_ERR_INVALID)
+            return web_error(r, 409, "incomplete", "%s", pc_errmsg(&ctx));
+        if (ctx.status == PC_ERR_CONFLICT)
+            return web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
         return web_fail(r, &ctx);
     }
     return reply_session(r, 200, id);
@@ -440,11 +451,13 @@ int web_h_amendment_create(web_req *r)
     pc_amendment a = {0};
     if (pc_store_amendment_add(&ctx, r->cfg->store, r->ids[0], r->user.id, text, r->now, &a) !=
         PC_OK) {
-        if (ctx.status == PC_ERR_CONFLICT) return web_error(r, 409, "step_order", "%s", pc_errmsg(&ctx));
+        if (ctx.status == PC_ERR_CONFLICT)
+            return web_error(r, 409, "step_order", "%s", pc_errmsg(&ctx));
         return web_fail(r, &ctx);
     }
-    web_reply_json(r, 201, json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)a.id, "text", a.text,
-                                     "by", web_userref(r, a.by), "at", web_json_time(a.at)));
+    web_reply_json(r, 201,
+                   json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)a.id, "text", a.text, "by",
+                             web_userref(r, a.by), "at", web_json_time(a.at)));
     pc_store_amendment_clear(&a);
     return 0;
 }

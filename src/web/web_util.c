@@ -72,19 +72,25 @@ int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
     r->disposition[0] = 0;
     r->relaxed_csp = false;
     /* web_json_text: a message quoting input cut by %.40s stays a valid reply */
-    return web_reply_json(r, status, json_pack("{s:o,s:s}", "error", web_json_text(msg), "code", code));
+    return web_reply_json(r, status,
+                          json_pack("{s:o,s:s}", "error", web_json_text(msg), "code", code));
 }
 
 int web_fail(web_req *r, const pc_ctx *ctx)
 {
     const char *m = pc_errmsg(ctx);
     switch (ctx->status) {
-    case PC_ERR_NOTFOUND: return web_error(r, 404, "not_found", "%s", m);
+    case PC_ERR_NOTFOUND:
+        return web_error(r, 404, "not_found", "%s", m);
     case PC_ERR_INVALID:
-    case PC_ERR_FORMAT: return web_error(r, 400, "invalid", "%s", m);
-    case PC_ERR_CONFLICT: return web_error(r, 409, "conflict", "%s", m);
-    case PC_ERR_DENIED: return web_error(r, 403, "forbidden", "%s", m);
-    case PC_ERR_LIMIT: return web_error(r, 413, "too_large", "%s", m);
+    case PC_ERR_FORMAT:
+        return web_error(r, 400, "invalid", "%s", m);
+    case PC_ERR_CONFLICT:
+        return web_error(r, 409, "conflict", "%s", m);
+    case PC_ERR_DENIED:
+        return web_error(r, 403, "forbidden", "%s", m);
+    case PC_ERR_LIMIT:
+        return web_error(r, 413, "too_large", "%s", m);
     case PC_ERR_BUSY:
         r->retry_after = 1;
         return web_error(r, 503, "busy", "the server is busy; try again");
@@ -182,7 +188,8 @@ bool web_utf8_valid(const char *s)
         if (c < 0x80) continue;
         size_t n;
         unsigned lo = 0x80, hi = 0xBF; /* the allowed range of the second byte */
-        if (c >= 0xC2 && c <= 0xDF) n = 1;
+        if (c >= 0xC2 && c <= 0xDF)
+            n = 1;
         else if (c >= 0xE0 && c <= 0xEF) {
             n = 2;
             if (c == 0xE0) lo = 0xA0;
@@ -210,7 +217,8 @@ json_t *web_json_text(const char *s)
     size_t n = strlen(s);
     char *c = malloc(n + 1);
     if (!c) return json_string("");
-    for (size_t i = 0; i <= n; i++) c[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
+    for (size_t i = 0; i <= n; i++)
+        c[i] = (unsigned char)s[i] >= 0x80 ? '?' : s[i];
     json_t *j = json_string(c);
     free(c);
     return j;

@@ -87,8 +87,12 @@ static void test_names(void **state)
     static const struct {
         const char *name;
         int role;
-    } roles[] = {{"admin", PC_ROLE_ADMIN}, {"practitioner", PC_ROLE_PRACTITIONER},
-                 {"reception", PC_ROLE_RECEPTION}, {"root", 0}, {"", 0}, {NULL, 0}};
+    } roles[] = {{"admin", PC_ROLE_ADMIN},
+                 {"practitioner", PC_ROLE_PRACTITIONER},
+                 {"reception", PC_ROLE_RECEPTION},
+                 {"root", 0},
+                 {"", 0},
+                 {NULL, 0}};
     for (size_t i = 0; i < sizeof roles / sizeof roles[0]; i++) {
         assert_int_equal(pc_role_parse(roles[i].name), roles[i].role);
         if (roles[i].role) assert_string_equal(pc_role_name(roles[i].role), roles[i].name);
@@ -175,8 +179,8 @@ static void test_logins_and_throttle(void **state)
     assert_int_equal(l.last_seen, 150);
     /* a password change ends other sessions but keeps the one named */
     assert_int_equal(pc_store_login_create(&ctx, f->s, h2, f->pract, "csrf2", 160), PC_OK);
-    assert_int_equal(pc_store_user_set_password(&ctx, f->s, f->pract, f->pract, "new", false, h2, 170),
-                     PC_OK);
+    assert_int_equal(
+        pc_store_user_set_password(&ctx, f->s, f->pract, f->pract, "new", false, h2, 170), PC_OK);
     assert_int_equal(pc_store_login_get(&ctx, f->s, h1, &l), PC_ERR_NOTFOUND);
     assert_int_equal(pc_store_login_get(&ctx, f->s, h2, &l), PC_OK);
     assert_int_equal(pc_store_login_delete_user(&ctx, f->s, f->pract), PC_OK);
@@ -185,7 +189,8 @@ static void test_logins_and_throttle(void **state)
     int64_t fails = -1, last = -1;
     assert_int_equal(pc_store_throttle_get(&ctx, f->s, "user:x", &fails, &last), PC_OK);
     assert_int_equal(fails, 0);
-    for (int i = 0; i < 3; i++) assert_int_equal(pc_store_throttle_fail(&ctx, f->s, "user:x", 10 + i), PC_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(pc_store_throttle_fail(&ctx, f->s, "user:x", 10 + i), PC_OK);
     assert_int_equal(pc_store_throttle_get(&ctx, f->s, "user:x", &fails, &last), PC_OK);
     assert_int_equal(fails, 3);
     assert_int_equal(last, 12);
@@ -253,7 +258,8 @@ static void test_intake_versions(void **state)
     assert_string_equal(in.json, "{\"v\":1}");
     pc_store_intake_clear(&in);
     assert_int_equal(pc_store_intake_get(&ctx, f->s, cid, 9, &in), PC_ERR_NOTFOUND);
-    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, 4242, "{}", 1, &in), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, 4242, "{}", 1, &in),
+                     PC_ERR_NOTFOUND);
     pc_intake *all = NULL;
     size_t n = 0;
     assert_int_equal(pc_store_intake_list(&ctx, f->s, cid, &all, &n), PC_OK);
@@ -344,15 +350,17 @@ static void test_session_lifecycle(void **state)
     assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 50),
                      PC_ERR_INVALID);
     assert_non_null(strstr(pc_errmsg(&ctx), "extract"));
-    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "early", 55, &(pc_amendment){0}),
-                     PC_ERR_CONFLICT);
+    assert_int_equal(
+        pc_store_amendment_add(&ctx, f->s, sid, f->pract, "early", 55, &(pc_amendment){0}),
+        PC_ERR_CONFLICT);
     assert_int_equal(pc_store_tstep_record(&ctx, f->s, sid, 1, &rec), PC_OK);
     assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 60), PC_OK);
     assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 61),
                      PC_ERR_CONFLICT);
     assert_int_equal(pc_store_tstep_start(&ctx, f->s, sid, 1, f->pract, 62), PC_ERR_CONFLICT);
     pc_amendment a = {0};
-    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "mask 12 min", 70, &a), PC_OK);
+    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "mask 12 min", 70, &a),
+                     PC_OK);
     pc_store_amendment_clear(&a);
 
     pc_tsession t;
@@ -390,8 +398,10 @@ static void test_audit(void **state)
     pc_ctx_init(&ctx);
     int64_t cid = add_client(f->s, "A", "");
     for (int i = 0; i < 20; i++)
-        assert_int_equal(pc_store_audit_view(&ctx, f->s, f->pract, "client.view", cid, "", 100 + i), PC_OK);
-    assert_int_equal(pc_store_audit_event(&ctx, f->s, f->pract, "login", 0, "127.0.0.1", 200), PC_OK);
+        assert_int_equal(pc_store_audit_view(&ctx, f->s, f->pract, "client.view", cid, "", 100 + i),
+                         PC_OK);
+    assert_int_equal(pc_store_audit_event(&ctx, f->s, f->pract, "login", 0, "127.0.0.1", 200),
+                     PC_OK);
     assert_int_equal(pc_store_audit_flush(&ctx, f->s), PC_OK);
     pc_audit *a = NULL;
     size_t n = 0;
@@ -408,7 +418,8 @@ static void test_audit(void **state)
 static void *create_clients(void *arg)
 {
     pc_store *s = arg;
-    for (int i = 0; i < 25; i++) add_client(s, "Thread", "");
+    for (int i = 0; i < 25; i++)
+        add_client(s, "Thread", "");
     return NULL;
 }
 
@@ -416,8 +427,10 @@ static void test_concurrent(void **state)
 {
     fixture *f = *state;
     pthread_t th[6];
-    for (int i = 0; i < 6; i++) pthread_create(&th[i], NULL, create_clients, f->s);
-    for (int i = 0; i < 6; i++) pthread_join(th[i], NULL);
+    for (int i = 0; i < 6; i++)
+        pthread_create(&th[i], NULL, create_clients, f->s);
+    for (int i = 0; i < 6; i++)
+        pthread_join(th[i], NULL);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_client *c = NULL;

@@ -206,8 +206,9 @@ int main(void)
     uint8_t *dst = malloc(bytes);
     if (!dst) return 1;
     memset(dst, 1, bytes); /* fault the pages in before timing */
-    printf("12 MP synthetic photo (%d x %d), %zu findings drawn in %.0f ms (%.1f ms/MP, %d threads)\n",
-           p.width, p.height, truth->n_findings, 1e3 * t_synth, 1e3 * t_synth / mp, cores);
+    printf(
+        "12 MP synthetic photo (%d x %d), %zu findings drawn in %.0f ms (%.1f ms/MP, %d threads)\n",
+        p.width, p.height, truth->n_findings, 1e3 * t_synth, 1e3 * t_synth / mp, cores);
 
     double t_copy = best_of(copy_image, img, dst);
     double t_box = best_of(box3, img, dst);

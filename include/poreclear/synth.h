@@ -44,8 +44,8 @@ typedef struct pc_synth_params {
     double pore_density; /* multiplier of the default pore / enlarged pore densities. 0..20 */
     int count[PC_FIND_NTYPES]; /* >= 0: exact number to place of that type (fewer if it does not
                                   fit); < 0 (default): from the densities and the skin area */
-    double shine;        /* 0..1 strength of specular (oily) patches; default 0.3 */
-    double redness;      /* 0..1 strength of diffuse erythema patches; default 0.3 */
+    double shine;              /* 0..1 strength of specular (oily) patches; default 0.3 */
+    double redness;            /* 0..1 strength of diffuse erythema patches; default 0.3 */
     double uneven_light; /* 0..1 strength of the illumination gradient and vignette; default 0.3 */
     double border;       /* 0..0.4: share of each side covered by non-skin (hair at the top,
                             backdrop elsewhere) around a rounded skin region; default 0 */
@@ -59,12 +59,12 @@ void pc_synth_params_default(pc_synth_params *p);
 
 typedef struct pc_synth_truth {
     int width, height;
-    double px_per_mm;       /* the scale used */
-    double skin_fraction;   /* share of the image that is skin */
+    double px_per_mm;     /* the scale used */
+    double skin_fraction; /* share of the image that is skin */
     size_t n_findings;
-    pc_finding *findings;   /* every finding drawn (confidence 1), pores included */
+    pc_finding *findings; /* every finding drawn (confidence 1), pores included */
     size_t counts[PC_FIND_NTYPES];
-    uint8_t *skin_mask;     /* width*height, 255 = skin; NULL unless params.keep_mask */
+    uint8_t *skin_mask; /* width*height, 255 = skin; NULL unless params.keep_mask */
 } pc_synth_truth;
 
 /* Check params: PC_ERR_INVALID naming the field, PC_ERR_LIMIT for oversize images. */
@@ -75,8 +75,7 @@ int pc_synth_plan(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth **out);
 /* Draw the photo with exactly truth's findings (which may come from pc_synth_plan, edited, or
  * be built by hand; truth->width/height must equal p's). Fills truth->skin_fraction (and
  * truth->skin_mask when p->keep_mask and it is NULL). *out owned by the caller: pc_image_free. */
-int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth,
-                    pc_image **out);
+int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth, pc_image **out);
 /* Both steps. On failure nothing is returned. */
 int pc_synth(pc_ctx *ctx, const pc_synth_params *p, pc_image **img, pc_synth_truth **truth);
 
@@ -104,8 +103,8 @@ typedef struct pc_rng {
 } pc_rng;
 void pc_rng_seed(pc_rng *r, uint64_t seed);
 uint64_t pc_rng_next(pc_rng *r);
-double pc_rng_uniform(pc_rng *r);                    /* [0,1) */
+double pc_rng_uniform(pc_rng *r);                     /* [0,1) */
 double pc_rng_range(pc_rng *r, double lo, double hi); /* [lo,hi) */
-double pc_rng_normal(pc_rng *r);                     /* mean 0, sd 1 */
+double pc_rng_normal(pc_rng *r);                      /* mean 0, sd 1 */
 
 #endif

@@ -27,8 +27,7 @@ static json_t *finding_json(const pc_finding *f, double px_per_mm)
         return NULL;
     }
     int bad = put(e, "x", num(f->x, 2)) | put(e, "y", num(f->y, 2)) | put(e, "r", num(f->r, 2)) |
-              put(e, "type", json_string(name)) |
-              put(e, "confidence", num(f->confidence, 3));
+              put(e, "type", json_string(name)) | put(e, "confidence", num(f->confidence, 3));
     if (px_per_mm > 0) bad |= put(e, "r_mm", num(f->r / px_per_mm, 3));
     if (bad) {
         json_decref(e);

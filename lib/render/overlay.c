@@ -20,7 +20,7 @@ static const double type_rgb[PC_FIND_NTYPES][3] = {
 };
 
 static const char *const type_label[PC_FIND_NTYPES] = {
-    [PC_FIND_PORE] = "Pores",          [PC_FIND_ENLARGED_PORE] = "Enlarged pores",
+    [PC_FIND_PORE] = "Pores",           [PC_FIND_ENLARGED_PORE] = "Enlarged pores",
     [PC_FIND_BLACKHEAD] = "Blackheads", [PC_FIND_WHITEHEAD] = "Whiteheads",
     [PC_FIND_PAPULE] = "Papules",       [PC_FIND_PUSTULE] = "Pustules",
 };
@@ -85,9 +85,9 @@ static double unit_of(const pc_image *img)
 static void draw_markers(cairo_t *cr, const pc_finding *f, size_t n, int draw_pores, double u)
 {
     /* pores first (thin, translucent), lesions on top; one path per type */
-    static const pc_finding_type order[PC_FIND_NTYPES] = {
-        PC_FIND_PORE,      PC_FIND_ENLARGED_PORE, PC_FIND_BLACKHEAD,
-        PC_FIND_WHITEHEAD, PC_FIND_PAPULE,        PC_FIND_PUSTULE};
+    static const pc_finding_type order[PC_FIND_NTYPES] = {PC_FIND_PORE,      PC_FIND_ENLARGED_PORE,
+                                                          PC_FIND_BLACKHEAD, PC_FIND_WHITEHEAD,
+                                                          PC_FIND_PAPULE,    PC_FIND_PUSTULE};
     cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
     for (int k = 0; k < PC_FIND_NTYPES; k++) {
         pc_finding_type t = order[k];
@@ -185,8 +185,8 @@ static void draw_legend(cairo_t *cr, const legend_line *lines, int nl, int W, in
     }
     double bw = wmax + 2 * pad, bh = htot - gap + 2 * pad;
     /* the corner that hides the fewest findings (top left on ties) */
-    double corners[4][2] = {{pad, pad}, {W - bw - pad, pad}, {pad, H - bh - pad},
-                            {W - bw - pad, H - bh - pad}};
+    double corners[4][2] = {
+        {pad, pad}, {W - bw - pad, pad}, {pad, H - bh - pad}, {W - bw - pad, H - bh - pad}};
     double x0 = pad, y0 = pad, best = -1;
     for (int c = 0; c < 4; c++) {
         if (corners[c][0] < 0 || corners[c][1] < 0) continue;
@@ -204,8 +204,7 @@ static void draw_legend(cairo_t *cr, const legend_line *lines, int nl, int W, in
     for (int i = 0; i < nl; i++) {
         double size = fs * lines[i].scale;
         cairo_select_font_face(cr, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL,
-                               lines[i].bold ? CAIRO_FONT_WEIGHT_BOLD
-                                             : CAIRO_FONT_WEIGHT_NORMAL);
+                               lines[i].bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
         cairo_set_font_size(cr, size);
         double x = x0 + pad;
         double base = y + 0.8 * size;
@@ -331,7 +330,8 @@ int pc_overlay_analysis(pc_ctx *ctx, const pc_image *photo, const pc_analysis *a
         pc_overlay_opts_default(&o);
     char l0[160], l1[160], l2[160];
     int own = 0;
-    for (int i = 0; i < PC_OVERLAY_MAX_CAPTION; i++) own |= o.caption[i] != NULL;
+    for (int i = 0; i < PC_OVERLAY_MAX_CAPTION; i++)
+        own |= o.caption[i] != NULL;
     if (!o.title) o.title = "Skin analysis";
     if (!own) {
         const pc_scores *s = &a->scores;

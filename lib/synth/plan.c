@@ -114,8 +114,7 @@ static int place_type(pc_ctx *ctx, const synth_scene *s, const pc_synth_params *
             if (synth_skin_dist(s, x, y) < reach + 1) continue;
             /* lesions keep out of the bright core of shine patches, where a real camera
              * sees nothing but the highlight */
-            if (lesion && p->shine > 0 && synth_shine_weight(s, x, y) * p->shine > 0.15)
-                continue;
+            if (lesion && p->shine > 0 && synth_shine_weight(s, x, y) * p->shine > 0.15) continue;
             if (!fits(L, x, y, reach)) continue;
             pc_finding f = {(float)x, (float)y, (float)rad, t, 1.0f};
             int rc = layout_push(ctx, L, &f, reach);
@@ -134,7 +133,8 @@ int pc_synth_plan(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth **out)
     synth_scene_init(&s, p);
     layout L = {0};
     pc_synth_truth *t = NULL;
-    double maxreach = reach_of(&s, PC_FIND_PAPULE, synth_kinds[PC_FIND_PAPULE].r_max_mm * s.px_per_mm);
+    double maxreach =
+        reach_of(&s, PC_FIND_PAPULE, synth_kinds[PC_FIND_PAPULE].r_max_mm * s.px_per_mm);
     L.g.cell = 2 * maxreach;
     L.g.gw = (int)(s.width / L.g.cell) + 1;
     L.g.gh = (int)(s.height / L.g.cell) + 1;
@@ -148,27 +148,28 @@ int pc_synth_plan(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth **out)
         rc = pc_error(ctx, PC_ERR_NOMEM, "synth: out of memory");
         goto out;
     }
-    for (size_t i = 0; i < cells; i++) L.g.head[i] = -1;
+    for (size_t i = 0; i < cells; i++)
+        L.g.head[i] = -1;
 
     double area = skin_area_cm2(&s);
     pc_rng r;
     pc_rng_seed(&r, s.layout_seed);
     /* Large first, so that the small ones fill the gaps. */
-    static const pc_finding_type order[PC_FIND_NTYPES] = {
-        PC_FIND_PAPULE,    PC_FIND_PUSTULE,       PC_FIND_WHITEHEAD,
-        PC_FIND_BLACKHEAD, PC_FIND_ENLARGED_PORE, PC_FIND_PORE};
+    static const pc_finding_type order[PC_FIND_NTYPES] = {PC_FIND_PAPULE,        PC_FIND_PUSTULE,
+                                                          PC_FIND_WHITEHEAD,     PC_FIND_BLACKHEAD,
+                                                          PC_FIND_ENLARGED_PORE, PC_FIND_PORE};
     for (int i = 0; i < PC_FIND_NTYPES; i++) {
         pc_finding_type ty = order[i];
         size_t want;
         if (p->count[ty] >= 0) {
             want = (size_t)p->count[ty];
         } else {
-            double mult = ty == PC_FIND_PORE || ty == PC_FIND_ENLARGED_PORE ? p->pore_density
-                                                                            : p->density;
+            double mult =
+                ty == PC_FIND_PORE || ty == PC_FIND_ENLARGED_PORE ? p->pore_density : p->density;
             /* expected count over the skin, including the zone's extra density (its area
              * is about a quarter of the skin), jittered +-20 % so images differ */
-            double expect = synth_kinds[ty].per_cm2 * area * mult *
-                            (1.0 + 0.25 * synth_kinds[ty].zone_boost);
+            double expect =
+                synth_kinds[ty].per_cm2 * area * mult * (1.0 + 0.25 * synth_kinds[ty].zone_boost);
             double jitter = pc_rng_range(&r, 0.8, 1.2);
             double v = floor(expect * jitter + 0.5);
             want = v > MAX_FINDINGS ? MAX_FINDINGS : (size_t)v;
@@ -189,7 +190,8 @@ int pc_synth_plan(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth **out)
     t->n_findings = L.n;
     t->findings = L.f;
     L.f = NULL;
-    for (size_t i = 0; i < t->n_findings; i++) t->counts[t->findings[i].type]++;
+    for (size_t i = 0; i < t->n_findings; i++)
+        t->counts[t->findings[i].type]++;
     *out = t;
     t = NULL;
     rc = PC_OK;

@@ -62,7 +62,7 @@ static void lab_to_linear(double L, double a, double b, double *r, double *g, do
 {
     double fy = (L + 16.0) / 116.0, fx = fy + a / 500.0, fz = fy - b / 200.0;
     const double e = 6.0 / 29.0;
-#define FINV(t) ((t) > e ? (t) * (t) * (t) : 3 * e * e * ((t) - 4.0 / 29.0))
+#define FINV(t) ((t) > e ? (t) * (t) * (t) : 3 * e * e * ((t)-4.0 / 29.0))
     double X = 0.95047 * FINV(fx), Y = FINV(fy), Z = 1.08883 * FINV(fz);
 #undef FINV
     *r = 3.2404542 * X - 1.5371385 * Y - 0.4985314 * Z;
@@ -78,7 +78,8 @@ static void noise_row(uint64_t seed, double cell, int y, int width, float *scrat
     ty = ty * ty * (3 - 2 * ty);
     int cols = (int)(width / cell) + 2;
     for (int i = 0; i <= cols; i++) {
-        double v0 = synth_lattice(seed, i, (int64_t)iy), v1 = synth_lattice(seed, i, (int64_t)iy + 1);
+        double v0 = synth_lattice(seed, i, (int64_t)iy),
+               v1 = synth_lattice(seed, i, (int64_t)iy + 1);
         scratch[i] = (float)(v0 + (v1 - v0) * ty);
     }
     double inv = 1.0 / cell;
@@ -173,7 +174,8 @@ static void draw_lesion(const job *J, const lesion *l, int y)
             }
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
 }
@@ -204,8 +206,8 @@ static inline float tri_noise(uint64_t h, int shift, float sd)
     return (a + b - 1.0f) * sd * 2.449490f; /* var of a+b-1 is 1/6 */
 }
 
-static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *next,
-                     uint8_t *out, uint8_t *mask, size_t *skin_count)
+static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *next, uint8_t *out,
+                     uint8_t *mask, size_t *skin_count)
 {
     const synth_scene *s = J->s;
     const pc_synth_params *p = J->p;
@@ -226,14 +228,17 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
     }
     /* vascular mottling */
     noise_row(s->skin_seed ^ 2, 5 * mm, y, W, J->scratch, N);
-    for (int x = 0; x < W; x++) A[x] += 1.5f * N[x];
+    for (int x = 0; x < W; x++)
+        A[x] += 1.5f * N[x];
     /* mid-scale relief and fine texture */
     noise_row(s->skin_seed ^ 3, 2 * mm, y, W, J->scratch, N);
-    for (int x = 0; x < W; x++) L[x] += 1.0f * N[x];
+    for (int x = 0; x < W; x++)
+        L[x] += 1.0f * N[x];
     double fine = 0.45 * mm < 1.5 ? 1.5 : 0.45 * mm;
     float tex = (float)(1.0 + 1.5 * p->difficulty);
     noise_row(s->skin_seed ^ 4, fine, y, W, J->scratch, N);
-    for (int x = 0; x < W; x++) L[x] += tex * N[x];
+    for (int x = 0; x < W; x++)
+        L[x] += tex * N[x];
     /* micro-relief: two crossing sets of fine furrows (sulci cutis), wiggly lines where a
      * stretched value noise crosses zero; faded out when the scale cannot resolve them */
     double across = 0.6 * mm;
@@ -271,7 +276,8 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
         (*next)++;
     }
     *n_active = na;
-    for (size_t i = 0; i < na; i++) draw_lesion(J, &J->les[active[i]], y);
+    for (size_t i = 0; i < na; i++)
+        draw_lesion(J, &J->les[active[i]], y);
 
     /* shine weight into N (0..0.92), speckled by fine noise */
     float *shine = J->alpha + W; /* second half of the alpha buffer */
@@ -342,8 +348,8 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
         if (mask) mask[x] = is_skin ? 255 : 0;
         *skin_count += (size_t)is_skin;
         double nx = (x + 0.5) / W * 2 - 1;
-        double gain = (1 + G * (nx * s->light_dx + ny * s->light_dy)) *
-                      (1 - V * 0.5 * (nx * nx + ny * ny));
+        double gain =
+            (1 + G * (nx * s->light_dx + ny * s->light_dy)) * (1 - V * 0.5 * (nx * nx + ny * ny));
         uint64_t h = synth_mix(s->light_seed ^ ((uint64_t)y * 0x100000001B3ull + (uint64_t)x));
         double ch[3] = {r * gain, g * gain, b * gain};
         for (int c = 0; c < 3; c++) {
@@ -377,7 +383,8 @@ static void *band_main(void *arg)
     J->scratch = malloc(cols * sizeof(float));
     J->alpha = malloc(2 * cols * sizeof(float));
     if (active && J->L && J->A && J->B && J->N && J->scratch && J->alpha) {
-        for (size_t i = 0; i < cols; i++) J->alpha[i] = 1.0f;
+        for (size_t i = 0; i < cols; i++)
+            J->alpha[i] = 1.0f;
         size_t n_active = 0, next = 0;
         for (int y = b->y0; y < b->y1; y++) {
             draw_row(J, y, active, &n_active, &next, b->img->rgb + (size_t)y * 3 * (size_t)W,
@@ -397,8 +404,7 @@ static void *band_main(void *arg)
     return NULL;
 }
 
-int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth,
-                    pc_image **out)
+int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth, pc_image **out)
 {
     int rc = pc_synth_params_check(ctx, p);
     if (rc != PC_OK) return rc;
@@ -442,8 +448,8 @@ int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth
     for (size_t i = 0; i < J.n_les; i++) {
         const pc_finding *f = &truth->findings[i];
         lesion *l = &J.les[i];
-        if (!(f->r > 0) || !isfinite(f->x) || !isfinite(f->y) || f->r > 1e4f ||
-            (int)f->type < 0 || f->type >= PC_FIND_NTYPES) {
+        if (!(f->r > 0) || !isfinite(f->x) || !isfinite(f->y) || f->r > 1e4f || (int)f->type < 0 ||
+            f->type >= PC_FIND_NTYPES) {
             rc = pc_error(ctx, PC_ERR_INVALID, "synth: finding %zu is invalid", i);
             goto out;
         }

@@ -100,7 +100,8 @@ void pc_synth_params_default(pc_synth_params *p)
     p->difficulty = 0.3;
     p->density = 1.0;
     p->pore_density = 1.0;
-    for (int i = 0; i < PC_FIND_NTYPES; i++) p->count[i] = -1;
+    for (int i = 0; i < PC_FIND_NTYPES; i++)
+        p->count[i] = -1;
     p->shine = 0.3;
     p->redness = 0.3;
     p->uneven_light = 0.3;
@@ -192,9 +193,11 @@ void synth_scene_init(synth_scene *s, const pc_synth_params *p)
     s->zax = w * pc_rng_range(&r, 0.18, 0.28);
     s->zay = h * pc_rng_range(&r, 0.22, 0.35);
     s->n_shine = p->shine > 0 ? 2 + (int)(pc_rng_uniform(&r) * 3) : 0;
-    for (int i = 0; i < s->n_shine; i++) blob_random(&r, s, &s->shine[i], 5, 14);
+    for (int i = 0; i < s->n_shine; i++)
+        blob_random(&r, s, &s->shine[i], 5, 14);
     s->n_red = p->redness > 0 ? 2 + (int)(pc_rng_uniform(&r) * 3) : 0;
-    for (int i = 0; i < s->n_red; i++) blob_random(&r, s, &s->red[i], 10, 28);
+    for (int i = 0; i < s->n_red; i++)
+        blob_random(&r, s, &s->red[i], 10, 28);
     pc_rng lr;
     pc_rng_seed(&lr, s->light_seed);
     double ang = pc_rng_range(&lr, 0, 6.283185307179586);
@@ -217,8 +220,8 @@ double synth_skin_dist(const synth_scene *s, double x, double y)
     double small = s->rax < s->ray ? s->rax : s->ray;
     double d = (1.0 - q) * small;
     if (d > -3 * s->wobble_px && d < 3 * s->wobble_px)
-        d += s->wobble_px * synth_vnoise(s->skin_seed ^ 0x776f62ull, x / s->wobble_cell,
-                                         y / s->wobble_cell);
+        d += s->wobble_px *
+             synth_vnoise(s->skin_seed ^ 0x776f62ull, x / s->wobble_cell, y / s->wobble_cell);
     /* never closer to the image edge than the image edge itself */
     double e = x < y ? x : y;
     if (s->width - x < e) e = s->width - x;
@@ -245,6 +248,7 @@ double synth_blob_weight(const synth_blob *b, double x, double y)
 double synth_shine_weight(const synth_scene *s, double x, double y)
 {
     double w = 0;
-    for (int i = 0; i < s->n_shine; i++) w += synth_blob_weight(&s->shine[i], x, y);
+    for (int i = 0; i < s->n_shine; i++)
+        w += synth_blob_weight(&s->shine[i], x, y);
     return w > 1 ? 1 : w;
 }

@@ -74,8 +74,8 @@ static int get_num(pc_ctx *ctx, const json_t *o, const char *key, const char *wh
         return pc_error(ctx, PC_ERR_INVALID, "%s%s: missing or not a number", where, key);
     double d = json_number_value(v);
     if (!(d >= lo && d <= hi))
-        return pc_error(ctx, PC_ERR_INVALID, "%s%s: %g is out of range %g..%g", where, key, d,
-                        lo, hi);
+        return pc_error(ctx, PC_ERR_INVALID, "%s%s: %g is out of range %g..%g", where, key, d, lo,
+                        hi);
     *out = d;
     return PC_OK;
 }

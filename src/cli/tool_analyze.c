@@ -48,9 +48,9 @@ static void usage(FILE *f)
 
 typedef struct item {
     char *path;
-    char *overlay;  /* output path or NULL */
-    char *text;     /* what to print on stdout (malloc'd), NULL if nothing */
-    int status;     /* PC_OK or the failure */
+    char *overlay; /* output path or NULL */
+    char *text;    /* what to print on stdout (malloc'd), NULL if nothing */
+    int status;    /* PC_OK or the failure */
     char err[PC_MSG_MAX];
     int done;
 } item;
@@ -108,8 +108,11 @@ static void sb_printf(sbuf *b, const char *fmt, ...)
 static const char *score_word(double s)
 {
     /* plain-language bands for the 0-100 scores (docs/analysis-json.md) */
-    return s >= 85 ? "excellent" : s >= 70 ? "good" : s >= 50 ? "fair" : s >= 30 ? "poor"
-                                                                               : "very poor";
+    return s >= 85   ? "excellent"
+           : s >= 70 ? "good"
+           : s >= 50 ? "fair"
+           : s >= 30 ? "poor"
+                     : "very poor";
 }
 
 static char *summary_text(const pc_analysis *a, const char *file, const char *overlay)
@@ -121,8 +124,8 @@ static char *summary_text(const pc_analysis *a, const char *file, const char *ov
     sb_printf(&b, "  blackheads %zu, whiteheads %zu, papules %zu, pustules %zu\n",
               c[PC_FIND_BLACKHEAD], c[PC_FIND_WHITEHEAD], c[PC_FIND_PAPULE], c[PC_FIND_PUSTULE]);
     sb_printf(&b, "  pores %zu (%zu enlarged), density %.1f per %s of skin\n",
-              c[PC_FIND_PORE] + c[PC_FIND_ENLARGED_PORE], c[PC_FIND_ENLARGED_PORE],
-              a->pore_density, a->px_per_mm > 0 ? "cm²" : "megapixel");
+              c[PC_FIND_PORE] + c[PC_FIND_ENLARGED_PORE], c[PC_FIND_ENLARGED_PORE], a->pore_density,
+              a->px_per_mm > 0 ? "cm²" : "megapixel");
     const pc_scores *s = &a->scores;
     const struct {
         const char *name;
@@ -145,8 +148,8 @@ static char *summary_text(const pc_analysis *a, const char *file, const char *ov
 
 static char *json_line(json_t *j)
 {
-    char *s = j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10))
-                : NULL;
+    char *s =
+        j ? json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10)) : NULL;
     if (!s) return NULL;
     size_t n = strlen(s);
     char *t = realloc(s, n + 2);
@@ -301,7 +304,8 @@ static int expand_dir(list *L, const char *dir)
         for (size_t i = 0; i < n && rc == 0; i++)
             if (push_path(L, names[i]) != 0) rc = -1;
     }
-    for (size_t i = 0; i < n; i++) free(names[i]);
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
     free(names);
     if (rc != 0) {
         tool_error(dir, "out of memory listing the folder");
@@ -333,14 +337,10 @@ static long default_jobs(void)
 int tool_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},
-        {"all", no_argument, NULL, 'a'},
-        {"overlay", required_argument, NULL, 'o'},
-        {"px-per-mm", required_argument, NULL, 'p'},
-        {"jobs", required_argument, NULL, 'J'},
-        {"no-capture-gate", no_argument, NULL, 'G'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"json", no_argument, NULL, 'j'},          {"all", no_argument, NULL, 'a'},
+        {"overlay", required_argument, NULL, 'o'}, {"px-per-mm", required_argument, NULL, 'p'},
+        {"jobs", required_argument, NULL, 'J'},    {"no-capture-gate", no_argument, NULL, 'G'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int json = 0, all = 0, skip_gate = 0, c;
     const char *overlay = NULL;
@@ -350,9 +350,15 @@ int tool_analyze(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":jao:J:h", longopts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = 1; break;
-        case 'a': all = 1; break;
-        case 'o': overlay = optarg; break;
+        case 'j':
+            json = 1;
+            break;
+        case 'a':
+            all = 1;
+            break;
+        case 'o':
+            overlay = optarg;
+            break;
         case 'p':
             if (!tool_parse_double(optarg, 0.01, 10000, &px_per_mm)) {
                 tool_error("analyze", "invalid --px-per-mm '%s' (a number of pixels per mm)",
@@ -366,8 +372,12 @@ int tool_analyze(int argc, char **argv)
                 return TOOL_EXIT_USAGE;
             }
             break;
-        case 'G': skip_gate = 1; break;
-        case 'h': usage(stdout); return TOOL_EXIT_OK;
+        case 'G':
+            skip_gate = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return TOOL_EXIT_OK;
         case ':':
             tool_error("analyze", "option %s needs a value", argv[optind - 1]);
             return TOOL_EXIT_USAGE;
@@ -390,7 +400,8 @@ int tool_analyze(int argc, char **argv)
         if (stat(argv[i], &st) == 0 && S_ISDIR(st.st_mode)) {
             any_dir = 1;
             int n = expand_dir(&L, argv[i]);
-            if (n < 0) listing_failed = 1;
+            if (n < 0)
+                listing_failed = 1;
             else if (n == 0) {
                 tool_error(argv[i], "no .png, .jpg, .jpeg or .webp files in this folder");
                 listing_failed = 1;
@@ -484,7 +495,8 @@ int tool_analyze(int argc, char **argv)
         }
         if (printed >= B.n) break;
     }
-    for (long i = 0; i < started; i++) pthread_join(tids[i], NULL);
+    for (long i = 0; i < started; i++)
+        pthread_join(tids[i], NULL);
     tool_progress_done();
     pthread_mutex_destroy(&B.lock);
     pthread_cond_destroy(&B.cond);

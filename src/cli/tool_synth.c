@@ -35,9 +35,8 @@ static void usage(FILE *f)
             "      --shine S          0-1 specular (oily) patches (default 0.3)\n"
             "      --redness R        0-1 diffuse redness patches (default 0.3)\n"
             "      --uneven-light U   0-1 illumination gradient and vignette (default 0.3)\n"
-            "      --border B         0-0.4 share of each side that is hair/backdrop (default 0)\n"
-            TOOL_SYNTH_PAIR_USAGE
-            "  -q, --quiet            print nothing on success\n"
+            "      --border B         0-0.4 share of each side that is hair/backdrop (default "
+            "0)\n" TOOL_SYNTH_PAIR_USAGE "  -q, --quiet            print nothing on success\n"
             "  -h, --help             this help\n\n"
             "Exit codes: 0 ok, 2 bad option, 3 cannot write, 4 invalid value, 5 too large.\n"
             "See docs/synth.md.\n");
@@ -118,8 +117,12 @@ int tool_synth(int argc, char **argv)
         for (const struct option *o = longopts; o->name; o++)
             if (o->val == c) name = o->name;
         switch (c) {
-        case 'o': output = optarg; break;
-        case 't': truth_path = optarg; break;
+        case 'o':
+            output = optarg;
+            break;
+        case 't':
+            truth_path = optarg;
+            break;
         case 's':
             if (!tool_parse_int(optarg, 0, 0x7fffffffffffffffL, &n)) return bad_value(name, optarg);
             p.seed = (uint64_t)n;
@@ -181,8 +184,12 @@ int tool_synth(int argc, char **argv)
         case OPT_PAIR_SET:
             if (tool_synth_pair_option(&pair, c, optarg) != 0) return bad_value(name, optarg);
             break;
-        case 'q': quiet = 1; break;
-        case 'h': usage(stdout); return TOOL_EXIT_OK;
+        case 'q':
+            quiet = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return TOOL_EXIT_OK;
         case ':':
             tool_error("synth", "option %s needs a value", argv[optind - 1]);
             return TOOL_EXIT_USAGE;
@@ -220,8 +227,8 @@ int tool_synth(int argc, char **argv)
     }
     if (pair.after && (ret = tool_synth_pair_write(&p, &pair, quiet)) != TOOL_EXIT_OK) goto out;
     if (!quiet) {
-        printf("%s: %d x %d, Fitzpatrick %d, %.2f px/mm, skin %.0f%%:", output, p.width,
-               p.height, p.fitzpatrick, truth->px_per_mm, 100 * truth->skin_fraction);
+        printf("%s: %d x %d, Fitzpatrick %d, %.2f px/mm, skin %.0f%%:", output, p.width, p.height,
+               p.fitzpatrick, truth->px_per_mm, 100 * truth->skin_fraction);
         for (int i = 0; i < PC_FIND_NTYPES; i++)
             printf(" %zu %s%s", truth->counts[i], pc_finding_type_name((pc_finding_type)i),
                    i + 1 < PC_FIND_NTYPES ? "," : "\n");

@@ -160,10 +160,21 @@ static void test_analysis_json(void **state)
     assert_non_null(j);
     json_t *k = round_trip(j);
     json_decref(j);
-    static const char *const required[] = {
-        "file",     "width",      "height",     "skin_fraction", "counts", "totals",
-        "findings", "scores",     "grade",      "grade_name",    "grade_scale",
-        "pore_density", "pore_density_unit", "measures", "findings_include_pores"};
+    static const char *const required[] = {"file",
+                                           "width",
+                                           "height",
+                                           "skin_fraction",
+                                           "counts",
+                                           "totals",
+                                           "findings",
+                                           "scores",
+                                           "grade",
+                                           "grade_name",
+                                           "grade_scale",
+                                           "pore_density",
+                                           "pore_density_unit",
+                                           "measures",
+                                           "findings_include_pores"};
     for (size_t i = 0; i < sizeof required / sizeof required[0]; i++)
         if (!json_object_get(k, required[i])) fail_msg("missing field %s", required[i]);
     assert_string_equal(json_string_value(json_object_get(k, "file")), "face.jpg");

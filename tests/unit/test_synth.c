@@ -146,7 +146,8 @@ static void test_tone_follows_fitzpatrick(void **state)
         p.fitzpatrick = k;
         p.shine = 0;
         p.redness = 0;
-        for (int i = 0; i < PC_FIND_NTYPES; i++) p.count[i] = 0;
+        for (int i = 0; i < PC_FIND_NTYPES; i++)
+            p.count[i] = 0;
         pc_image *img;
         pc_synth_truth *t;
         generate(&p, &img, &t);
@@ -165,7 +166,8 @@ static void test_exact_counts(void **state)
     (void)state;
     pc_synth_params p;
     small_params(&p, 5);
-    for (int i = 0; i < PC_FIND_NTYPES; i++) p.count[i] = 0;
+    for (int i = 0; i < PC_FIND_NTYPES; i++)
+        p.count[i] = 0;
     p.count[PC_FIND_BLACKHEAD] = 7;
     p.count[PC_FIND_PUSTULE] = 1;
     pc_synth_truth *t;
@@ -243,11 +245,21 @@ static void test_invalid_params(void **state)
         pc_synth_params p;
         pc_synth_params_default(&p);
         switch (rows[i].field) {
-        case 0: p.fitzpatrick = (int)rows[i].value; break;
-        case 1: p.width = (int)rows[i].value; break;
-        case 2: p.difficulty = rows[i].value; break;
-        case 3: p.border = rows[i].value; break;
-        case 4: p.shine = rows[i].value; break;
+        case 0:
+            p.fitzpatrick = (int)rows[i].value;
+            break;
+        case 1:
+            p.width = (int)rows[i].value;
+            break;
+        case 2:
+            p.difficulty = rows[i].value;
+            break;
+        case 3:
+            p.border = rows[i].value;
+            break;
+        case 4:
+            p.shine = rows[i].value;
+            break;
         }
         pc_ctx ctx;
         pc_ctx_init(&ctx);

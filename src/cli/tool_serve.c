@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../web/web.h"
@@ -189,6 +190,8 @@ int tool_serve(int argc, char **argv)
         }
         protocol = proto_buf;
     }
+    /* the database holds health records: files only for this user (the folder is 0700) */
+    umask(077);
     if (sodium_init() < 0) {
         tool_error("serve", "libsodium cannot start");
         return TOOL_EXIT_FAIL;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "../web/web.h"
@@ -131,6 +132,8 @@ int tool_user(int argc, char **argv)
         }
         data = data_buf;
     }
+    /* the database holds health records: files only for this user (the folder is 0700) */
+    umask(077);
     if (sodium_init() < 0) return TOOL_EXIT_FAIL;
 
     pc_ctx ctx;

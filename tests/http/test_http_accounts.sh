@@ -9,6 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 DATA=$T/data
 start_server "$DATA" --session-idle 2 --session-max 5 || { not_ok "server starts"; done_testing; exit 1; }
 ok "server starts on an empty data folder"
+[ "$(stat -c %a "$DATA")" = 700 ] && [ "$(stat -c %a "$DATA/poreclear.db")" = 600 ] &&
+    ok "the data folder and database are private (700, 600)" || not_ok "data folder/database modes $(stat -c %a "$DATA" "$DATA/poreclear.db" | tr '\n' ' ')"
 OTP=$(sed -n "s/.*one-time password \([A-Za-z0-9]*\).*/\1/p" "$T/server.out")
 [ ${#OTP} -eq 16 ] && ok "first start prints a one-time admin password" || not_ok "first start prints a one-time admin password ($(cat "$T/server.out"))"
 login admin admin "$OTP" && ok "admin logs in with it" || not_ok "admin logs in with it"
@@ -62,7 +64,7 @@ done
 # restart: the schema is not migrated twice, data kept
 check "server stops cleanly (exit 0, no sanitizer report)" stop_server TERM
 start_server "$DATA" || not_ok "restart"
-grep -q "schema v1" "$T/server.out" && ok "restart keeps schema v1" || not_ok "restart keeps schema v1"
+grep -q "schema v2" "$T/server.out" && ok "restart keeps schema v2" || not_ok "restart keeps schema v2"
 ! grep -q "one-time password" "$T/server.out" && ok "no second admin on restart" || not_ok "no second admin on restart"
 login admin admin "new admin password" && ok "accounts survive a restart" || not_ok "accounts survive a restart"
 check "server stops cleanly after restart" stop_server TERM

@@ -474,3 +474,100 @@ void pc_store_tsessions_free(pc_tsession *t, size_t n)
         pc_store_tsession_clear(&t[i]);
     free(t);
 }
+
+/* ---- photos, comparisons, products, erasure (issue 7) ---- */
+
+void pc_store_photo_clear(pc_photo *p)
+{
+    if (!p) return;
+    free(p->error);
+    free(p->analysis_json);
+    p->error = p->analysis_json = NULL;
+}
+void pc_store_photos_free(pc_photo *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++)
+        pc_store_photo_clear(&p[i]);
+    free(p);
+}
+int pc_store_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
+                       int64_t *id)
+{
+    return s->ops->photo_add(ctx, s->b, actor, p, now, id);
+}
+int pc_store_photo_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_photo *out)
+{
+    return s->ops->photo_get(ctx, s->b, id, out);
+}
+int pc_store_photo_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t session_id,
+                        pc_photo **out, size_t *n)
+{
+    return s->ops->photo_list(ctx, s->b, client_id, session_id, out, n);
+}
+int pc_store_photo_set_state(pc_ctx *ctx, pc_store *s, int64_t id, const char *state,
+                             const char *error)
+{
+    return s->ops->photo_set_state(ctx, s->b, id, state, error);
+}
+int pc_store_photo_set_analysis(pc_ctx *ctx, pc_store *s, int64_t id, const char *json,
+                                const char *overlay_file, int64_t now)
+{
+    return s->ops->photo_set_analysis(ctx, s->b, id, json, overlay_file, now);
+}
+void pc_store_comparison_clear(pc_comparison_rec *c)
+{
+    if (!c) return;
+    free(c->json);
+    c->json = NULL;
+}
+void pc_store_comparisons_free(pc_comparison_rec *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++)
+        pc_store_comparison_clear(&c[i]);
+    free(c);
+}
+int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id)
+{
+    return s->ops->comparison_add(ctx, s->b, c, id);
+}
+int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id,
+                               pc_comparison_rec *out)
+{
+    return s->ops->comparison_latest(ctx, s->b, session_id, out);
+}
+int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id,
+                             pc_comparison_rec **out, size_t *n)
+{
+    return s->ops->comparison_list(ctx, s->b, client_id, out, n);
+}
+void pc_store_product_clear(pc_product *p)
+{
+    if (!p) return;
+    free(p->reason);
+    free(p->label);
+    free(p->report_json);
+    p->reason = p->label = p->report_json = NULL;
+}
+void pc_store_products_free(pc_product *p, size_t n)
+{
+    for (size_t i = 0; p && i < n; i++)
+        pc_store_product_clear(&p[i]);
+    free(p);
+}
+int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t *id)
+{
+    return s->ops->product_add(ctx, s->b, p, id);
+}
+int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out,
+                          size_t *n)
+{
+    return s->ops->product_list(ctx, s->b, client_id, out, n);
+}
+int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
+                          int64_t now)
+{
+    /* queued view entries of this client must be written before their details are emptied */
+    int rc = pc_store_audit_flush(ctx, s);
+    if (rc != PC_OK) return rc;
+    return s->ops->client_erase(ctx, s->b, actor, client_id, now);
+}

@@ -72,10 +72,50 @@ typedef struct pc_store_backend {
     int (*audit_write)(pc_ctx *, void *b, const pc_audit *entries, size_t n);
     int (*audit_list)(pc_ctx *, void *b, int64_t client_id, int64_t user_id, int64_t before,
                       int64_t limit, pc_audit **, size_t *);
+
+    /* photos, comparisons, products, erasure (issue 7) */
+    int (*photo_add)(pc_ctx *, void *b, int64_t actor, const pc_photo *, int64_t now,
+                     int64_t *id);
+    int (*photo_get)(pc_ctx *, void *b, int64_t id, pc_photo *);
+    int (*photo_list)(pc_ctx *, void *b, int64_t client_id, int64_t session_id, pc_photo **,
+                      size_t *);
+    int (*photo_set_state)(pc_ctx *, void *b, int64_t id, const char *state, const char *err);
+    int (*photo_set_analysis)(pc_ctx *, void *b, int64_t id, const char *json,
+                              const char *overlay, int64_t now);
+    int (*comparison_add)(pc_ctx *, void *b, const pc_comparison_rec *, int64_t *id);
+    int (*comparison_latest)(pc_ctx *, void *b, int64_t session_id, pc_comparison_rec *);
+    int (*comparison_list)(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **,
+                           size_t *);
+    int (*product_add)(pc_ctx *, void *b, const pc_product *, int64_t *id);
+    int (*product_list)(pc_ctx *, void *b, int64_t client_id, pc_product **, size_t *);
+    int (*client_erase)(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now);
 } pc_store_backend;
 
 /* The SQLite backend: opens dir/poreclear.db. *state for the ops above. */
 extern const pc_store_backend pc_store_sqlite;
 int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, void **state);
+
+/* For the SQLite backend's other files (store_sqlite_media.c): a pooled connection's handle
+ * (pass it back to pc_sq_release; an open transaction is rolled back) and its error mapping. */
+struct sqlite3;
+int pc_sq_acquire(pc_ctx *ctx, void *b, struct sqlite3 **db, void **conn);
+void pc_sq_release(void *b, void *conn);
+int pc_sq_error(pc_ctx *ctx, struct sqlite3 *db, int rc, const char *what);
+/* the SQLite implementations of the photo / comparison / product / erase operations */
+int pc_sq_photo_add(pc_ctx *, void *b, int64_t actor, const pc_photo *, int64_t now,
+                    int64_t *id);
+int pc_sq_photo_get(pc_ctx *, void *b, int64_t id, pc_photo *);
+int pc_sq_photo_list(pc_ctx *, void *b, int64_t client_id, int64_t session_id, pc_photo **,
+                     size_t *);
+int pc_sq_photo_set_state(pc_ctx *, void *b, int64_t id, const char *state, const char *err);
+int pc_sq_photo_set_analysis(pc_ctx *, void *b, int64_t id, const char *json,
+                             const char *overlay, int64_t now);
+int pc_sq_comparison_add(pc_ctx *, void *b, const pc_comparison_rec *, int64_t *id);
+int pc_sq_comparison_latest(pc_ctx *, void *b, int64_t session_id, pc_comparison_rec *);
+int pc_sq_comparison_list(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **,
+                          size_t *);
+int pc_sq_product_add(pc_ctx *, void *b, const pc_product *, int64_t *id);
+int pc_sq_product_list(pc_ctx *, void *b, int64_t client_id, pc_product **, size_t *);
+int pc_sq_client_erase(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now);
 
 #endif

@@ -386,6 +386,75 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;"
     "CREATE TRIGGER tsteps_recorded BEFORE UPDATE ON tsteps WHEN OLD.recorded_by IS NOT NULL"
     " BEGIN SELECT RAISE(ABORT, 'a recorded step is immutable'); END;",
+    /* 2: photos, analyses, comparisons, products (issue 7); erasure of a client may delete
+     * what is otherwise immutable, only while its id is in `erasing` (same transaction) */
+    "CREATE TABLE photos("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " session_id INTEGER REFERENCES tsessions(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('before', 'after')),"
+    " format TEXT NOT NULL,"
+    " width INTEGER NOT NULL,"
+    " height INTEGER NOT NULL,"
+    " bytes INTEGER NOT NULL,"
+    " file TEXT NOT NULL UNIQUE,"
+    " uploaded_by INTEGER NOT NULL REFERENCES users(id),"
+    " uploaded_at INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),"
+    " error TEXT,"
+    " overlay_file TEXT,"
+    " analysis TEXT,"
+    " analysed_at INTEGER) STRICT;"
+    "CREATE INDEX photos_client ON photos(client_id, id);"
+    "CREATE TABLE comparisons("
+    " id INTEGER PRIMARY KEY,"
+    " session_id INTEGER NOT NULL REFERENCES tsessions(id),"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " before_photo_id INTEGER NOT NULL REFERENCES photos(id),"
+    " after_photo_id INTEGER NOT NULL REFERENCES photos(id),"
+    " json TEXT NOT NULL,"
+    " sidebyside_file TEXT NOT NULL,"
+    " aligned_file TEXT NOT NULL,"
+    " chart_file TEXT NOT NULL,"
+    " created_by INTEGER NOT NULL REFERENCES users(id),"
+    " created_at INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX comparisons_session ON comparisons(session_id, id);"
+    "CREATE INDEX comparisons_client ON comparisons(client_id, id);"
+    "CREATE TABLE products("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " name TEXT NOT NULL,"
+    " keep INTEGER NOT NULL CHECK (keep IN (0, 1)),"
+    " rinse_off INTEGER NOT NULL CHECK (rinse_off IN (0, 1)),"
+    " reason TEXT NOT NULL,"
+    " label TEXT NOT NULL,"
+    " report TEXT NOT NULL,"
+    " max_comedogenicity INTEGER NOT NULL,"
+    " flagged INTEGER NOT NULL,"
+    " by_user INTEGER NOT NULL REFERENCES users(id),"
+    " at INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX products_client ON products(client_id, id);"
+    "CREATE TABLE erasing(client_id INTEGER PRIMARY KEY) STRICT;"
+    "DROP TRIGGER intakes_kept;"
+    "CREATE TRIGGER intakes_kept BEFORE DELETE ON intakes"
+    " WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id)"
+    " BEGIN SELECT RAISE(ABORT, 'intake versions are immutable'); END;"
+    "DROP TRIGGER amendments_kept;"
+    "CREATE TRIGGER amendments_kept BEFORE DELETE ON amendments"
+    " WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE client_id ="
+    " (SELECT client_id FROM tsessions WHERE id = OLD.session_id))"
+    " BEGIN SELECT RAISE(ABORT, 'amendments are immutable'); END;"
+    "DROP TRIGGER audit_immutable;"
+    "CREATE TRIGGER audit_immutable BEFORE UPDATE ON audit"
+    " WHEN NOT (NEW.detail = '' AND NEW.id = OLD.id AND NEW.at = OLD.at"
+    " AND NEW.user_id IS OLD.user_id AND NEW.action = OLD.action"
+    " AND NEW.client_id IS OLD.client_id"
+    " AND EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id))"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;"
+    "DROP TRIGGER tsessions_kept;"
+    "CREATE TRIGGER tsessions_kept BEFORE DELETE ON tsessions WHEN OLD.signed_at IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id)"
+    " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -1979,4 +2048,31 @@ const pc_store_backend pc_store_sqlite = {
     .amendment_add = sq_amendment_add,
     .audit_write = sq_audit_write,
     .audit_list = sq_audit_list,
+    .photo_add = pc_sq_photo_add,
+    .photo_get = pc_sq_photo_get,
+    .photo_list = pc_sq_photo_list,
+    .photo_set_state = pc_sq_photo_set_state,
+    .photo_set_analysis = pc_sq_photo_set_analysis,
+    .comparison_add = pc_sq_comparison_add,
+    .comparison_latest = pc_sq_comparison_latest,
+    .comparison_list = pc_sq_comparison_list,
+    .product_add = pc_sq_product_add,
+    .product_list = pc_sq_product_list,
+    .client_erase = pc_sq_client_erase,
 };
+
+/* Pooled connections for store_sqlite_media.c. */
+int pc_sq_acquire(pc_ctx *ctx, void *b, struct sqlite3 **db, void **handle)
+{
+    conn *c = NULL;
+    int rc = acquire(ctx, b, &c);
+    if (rc != PC_OK) return rc;
+    *db = c->db;
+    *handle = c;
+    return PC_OK;
+}
+void pc_sq_release(void *b, void *handle) { release(b, handle); }
+int pc_sq_error(pc_ctx *ctx, struct sqlite3 *db, int rc, const char *what)
+{
+    return db_error(ctx, db, rc, what);
+}

@@ -51,8 +51,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_compare: %s\n", pc_errmsg(&ctx));
         return 1;
     }
-    printf("pair %d x %d (%.1f MP) generated in %.2f s\n", W, H, W * (double)H / 1e6,
-           now() - t0);
+    printf("pair %d x %d (%.1f MP) generated in %.2f s\n", W, H, W * (double)H / 1e6, now() - t0);
 
     pc_analysis_opts ao;
     pc_analysis_opts_default(&ao);
@@ -97,7 +96,8 @@ int main(int argc, char **argv)
            c_al, c_al / c_an);
     printf("warp alone                    %6.2f s wall (%.2fx analysis)\n", t_wa, t_wa / t_an);
     printf("comparison (align + 2 analyses + noise mosaic analysis)\n"
-           "                              %6.2f s wall, %6.2f s cpu\n", t_cmp, c_cmp);
+           "                              %6.2f s wall, %6.2f s cpu\n",
+           t_cmp, c_cmp);
     printf("ratio comparison / analysis:  %.2fx wall (target < 3x; %ld cores online), %.2fx cpu\n",
            t_cmp / t_an, cores, c_cmp / c_an);
     printf("transform error: dx %+.2f dy %+.2f px, rotation %+.3f deg, scale %+.4f%%; "

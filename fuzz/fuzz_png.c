@@ -1,5 +1,5 @@
-/* libFuzzer target: pc_image_decode_png on arbitrary bytes. Must never crash, leak or read out of bounds;
- * a success must produce an image within the documented limits. */
+/* libFuzzer target: pc_image_decode_png on arbitrary bytes. Must never crash, leak or read out of
+ * bounds; a success must produce an image within the documented limits. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* Touch every byte so an uninitialised or short buffer shows up under ASan. */
         volatile unsigned sum = 0;
         size_t n = (size_t)img->width * (size_t)img->height * 3;
-        for (size_t i = 0; i < n; i += 61) sum += img->rgb[i];
+        for (size_t i = 0; i < n; i += 61)
+            sum += img->rgb[i];
         sum += img->rgb[n - 1];
     } else if (img) {
         abort(); /* out-parameter must be untouched on failure */

@@ -36,10 +36,10 @@ void pc_transform_invert_point(const pc_transform *t, int bw, int bh, double xa,
 
 typedef struct pc_alignment {
     pc_transform t;
-    double quality;    /* normalised correlation of the skin texture over the overlap, [-1,1];
-                          same skin gives about 0.3..1, unrelated photos about 0 */
-    double inliers;    /* share of textured patches whose local shift agrees with t, [0,1] */
-    double overlap;    /* share of the before photo that the after photo covers, [0,1] */
+    double quality; /* normalised correlation of the skin texture over the overlap, [-1,1];
+                       same skin gives about 0.3..1, unrelated photos about 0 */
+    double inliers; /* share of textured patches whose local shift agrees with t, [0,1] */
+    double overlap; /* share of the before photo that the after photo covers, [0,1] */
 } pc_alignment;
 
 /* Estimate the transform: Fourier-Mellin phase correlation on downscaled luminance (rotation,
@@ -57,8 +57,8 @@ int pc_warp_to_before(pc_ctx *ctx, const pc_image *after, const pc_transform *t,
 /* The opposite direction: an after photo of size aw x ah showing the before-frame picture
  * `scene` moved by t (out(p_a) = scene(t^-1(p_a)), bicubic); uncovered pixels get `fill`
  * (3 bytes, R G B). Used to build synthetic pairs and the noise perturbations. */
-int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *t, int aw,
-                        int ah, const uint8_t fill[3], pc_image **out);
+int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *t, int aw, int ah,
+                        const uint8_t fill[3], pc_image **out);
 
 typedef enum pc_verdict {
     PC_VERDICT_NO_CHANGE = 0, /* "no_significant_change" */
@@ -68,23 +68,23 @@ typedef enum pc_verdict {
 const char *pc_verdict_name(pc_verdict v);
 
 typedef enum pc_benefit_id {
-    PC_BENEFIT_PORES = 0, /* clogged pores: enlarged pores + blackheads per megapixel (cm²) */
-    PC_BENEFIT_COMEDONES, /* blackheads + whiteheads on the shared skin */
-    PC_BENEFIT_CLARITY,   /* the clarity/radiance score, 0-100 */
-    PC_BENEFIT_ABSORPTION,/* PROXY: % of the skin surface covered by open or clogged pores */
+    PC_BENEFIT_PORES = 0,  /* clogged pores: enlarged pores + blackheads per megapixel (cm²) */
+    PC_BENEFIT_COMEDONES,  /* blackheads + whiteheads on the shared skin */
+    PC_BENEFIT_CLARITY,    /* the clarity/radiance score, 0-100 */
+    PC_BENEFIT_ABSORPTION, /* PROXY: % of the skin surface covered by open or clogged pores */
     PC_BENEFIT_N
 } pc_benefit_id;
 
 typedef struct pc_benefit {
-    const char *name;     /* "pores", "comedones", "clarity", "absorption" (static) */
-    const char *measure;  /* what the number is (static) */
-    const char *unit;     /* (static) */
+    const char *name;    /* "pores", "comedones", "clarity", "absorption" (static) */
+    const char *measure; /* what the number is (static) */
+    const char *unit;    /* (static) */
     int higher_is_better;
-    int proxy;            /* nonzero: an indirect measure, labelled as such */
+    int proxy; /* nonzero: an indirect measure, labelled as such */
     double before, after, change, relative_change; /* change = after - before; relative_change
                                                       = change / |before| (NaN if before = 0) */
-    double noise;         /* the measurement's repeatability (one standard deviation) */
-    pc_verdict verdict;   /* |change| > k * noise decides; direction from higher_is_better */
+    double noise;       /* the measurement's repeatability (one standard deviation) */
+    pc_verdict verdict; /* |change| > k * noise decides; direction from higher_is_better */
 } pc_benefit;
 
 typedef enum pc_match_kind {
@@ -95,8 +95,8 @@ typedef enum pc_match_kind {
 
 typedef struct pc_match {
     pc_match_kind kind;
-    pc_finding before;   /* before-frame finding (zeroed for appeared) */
-    pc_finding after;    /* after finding in the before frame (zeroed for disappeared) */
+    pc_finding before;      /* before-frame finding (zeroed for appeared) */
+    pc_finding after;       /* after finding in the before frame (zeroed for disappeared) */
     float after_x, after_y; /* the after finding in the after photo's own pixels */
 } pc_match;
 
@@ -110,19 +110,19 @@ typedef struct pc_compare_opts {
 void pc_compare_opts_default(pc_compare_opts *o);
 
 typedef struct pc_comparison {
-    int width, height;          /* the before photo's size (the common frame) */
+    int width, height; /* the before photo's size (the common frame) */
     pc_alignment align;
-    double gain[3];             /* per-channel gain applied to the after photo (R, G, B) */
-    double shared_fraction;     /* share of the before photo measured in both */
-    pc_analysis *before;        /* analysis of the before photo on the shared area */
-    pc_analysis *after;         /* of the aligned, normalised after photo (before frame) */
+    double gain[3];         /* per-channel gain applied to the after photo (R, G, B) */
+    double shared_fraction; /* share of the before photo measured in both */
+    pc_analysis *before;    /* analysis of the before photo on the shared area */
+    pc_analysis *after;     /* of the aligned, normalised after photo (before frame) */
     pc_benefit benefits[PC_BENEFIT_N];
     double k;
     size_t n_matches;
-    pc_match *matches;          /* lesions (blackheads, whiteheads, papules, pustules) */
+    pc_match *matches; /* lesions (blackheads, whiteheads, papules, pustules) */
     size_t n_disappeared, n_stayed, n_appeared;
-    pc_image *after_aligned;    /* NULL unless opts.keep_images */
-    uint8_t *shared_mask;       /* width*height, nonzero = shared; NULL unless keep_images */
+    pc_image *after_aligned; /* NULL unless opts.keep_images */
+    uint8_t *shared_mask;    /* width*height, nonzero = shared; NULL unless keep_images */
 } pc_comparison;
 
 /* The whole comparison. PC_ERR_ALIGN when the photos cannot be aligned, PC_ERR_CAPTURE when
@@ -133,13 +133,11 @@ void pc_comparison_free(pc_comparison *c); /* NULL is fine */
 
 /* The JSON object documented in docs/compare.md; the file names are included when non-NULL.
  * New reference owned by the caller; NULL on out of memory. */
-json_t *pc_comparison_json(const pc_comparison *c, const char *before_file,
-                           const char *after_file);
+json_t *pc_comparison_json(const pc_comparison *c, const char *before_file, const char *after_file);
 
 /* Before and aligned after side by side, disappeared / stayed / appeared lesions marked in
  * three colours, with a legend (Cairo). Needs a comparison made with keep_images. */
-int pc_compare_overlay(pc_ctx *ctx, const pc_comparison *c, const pc_image *before,
-                       pc_image **out);
+int pc_compare_overlay(pc_ctx *ctx, const pc_comparison *c, const pc_image *before, pc_image **out);
 /* An SVG bar chart of the four benefits (before and after, noise bars, verdicts), written
  * atomically. */
 int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path);

@@ -9,8 +9,8 @@
 
 #include "common.h"
 
-#define PC_IMAGE_MAX_SIDE 16384             /* pixels on either side */
-#define PC_IMAGE_MAX_PIXELS 100000000ULL    /* 100 megapixels */
+#define PC_IMAGE_MAX_SIDE 16384              /* pixels on either side */
+#define PC_IMAGE_MAX_PIXELS 100000000ULL     /* 100 megapixels */
 #define PC_IMAGE_MAX_FILE_BYTES (256u << 20) /* encoded file size */
 
 typedef struct pc_image {
@@ -46,8 +46,7 @@ int pc_image_read_file(pc_ctx *ctx, const char *path, pc_image **out);
 
 /* Encode; *buf is malloc'd, the caller frees it. */
 int pc_image_encode_png(pc_ctx *ctx, const pc_image *img, uint8_t **buf, size_t *len);
-int pc_image_encode_jpeg(pc_ctx *ctx, const pc_image *img, int quality, uint8_t **buf,
-                         size_t *len);
+int pc_image_encode_jpeg(pc_ctx *ctx, const pc_image *img, int quality, uint8_t **buf, size_t *len);
 /* Write a PNG atomically (temporary file + rename): a failed write leaves no partial file. */
 int pc_image_write_png(pc_ctx *ctx, const pc_image *img, const char *path);
 int pc_image_write_jpeg(pc_ctx *ctx, const pc_image *img, int quality, const char *path);

@@ -14,12 +14,12 @@
 #include "synth.h"
 
 typedef struct pc_synth_pair_params {
-    double remove_fraction; /* share of the blackheads + whiteheads removed, 0..1 (0.5) */
-    uint64_t remove_seed;   /* which ones; 0 = derived from the photo's seed */
-    pc_transform t;         /* geometry of the after photo (identity) */
-    double exposure;        /* brightness gain of the after photo, 0.5..2 (1) */
-    double white_balance[3];/* extra R, G, B gains, 0.5..2 (1, 1, 1) */
-    int jpeg_quality;       /* 0: none; 1..100: re-compress the after photo (0) */
+    double remove_fraction;  /* share of the blackheads + whiteheads removed, 0..1 (0.5) */
+    uint64_t remove_seed;    /* which ones; 0 = derived from the photo's seed */
+    pc_transform t;          /* geometry of the after photo (identity) */
+    double exposure;         /* brightness gain of the after photo, 0.5..2 (1) */
+    double white_balance[3]; /* extra R, G, B gains, 0.5..2 (1, 1, 1) */
+    int jpeg_quality;        /* 0: none; 1..100: re-compress the after photo (0) */
 } pc_synth_pair_params;
 
 void pc_synth_pair_params_default(pc_synth_pair_params *pp);
@@ -33,9 +33,9 @@ int pc_synth_pair_params_check(pc_ctx *ctx, const pc_synth_pair_params *pp);
 typedef struct pc_synth_pair_truth {
     pc_synth_pair_params params;
     size_t n_removed;
-    pc_finding *removed;    /* before-frame positions of the removed lesions */
-    pc_synth_truth *after;  /* the after photo's findings, in the after photo's pixels
-                               (only those inside it) */
+    pc_finding *removed;   /* before-frame positions of the removed lesions */
+    pc_synth_truth *after; /* the after photo's findings, in the after photo's pixels
+                              (only those inside it) */
 } pc_synth_pair_truth;
 
 /* Make the pair. On success *before, *after, *before_truth and *pair are the caller's

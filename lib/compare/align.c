@@ -15,11 +15,11 @@
 
 #include "compare_internal.h"
 
-#define GLOBAL_N 512     /* canvas for the global estimate */
-#define LP_ANGLES 512    /* log-polar: angle samples over 180 degrees */
-#define LP_RADII 256     /* log-polar: radius samples */
-#define REF_SIDE 1024    /* longest side of the refinement planes */
-#define REF_GRID 7       /* refinement patches per axis */
+#define GLOBAL_N 512  /* canvas for the global estimate */
+#define LP_ANGLES 512 /* log-polar: angle samples over 180 degrees */
+#define LP_RADII 256  /* log-polar: radius samples */
+#define REF_SIDE 1024 /* longest side of the refinement planes */
+#define REF_GRID 7    /* refinement patches per axis */
 #define REF_ITERATIONS 4
 /* Refusal thresholds (measured on synthetic pairs and acne04 photos; docs/compare.md). */
 #define MIN_OVERLAP 0.25
@@ -81,7 +81,8 @@ static double plane_mean(const pc_plane *p)
 {
     double s = 0;
     size_t n = (size_t)p->w * p->h;
-    for (size_t i = 0; i < n; i++) s += p->v[i];
+    for (size_t i = 0; i < n; i++)
+        s += p->v[i];
     return n ? s / n : 0;
 }
 
@@ -119,7 +120,8 @@ static void log_polar(const fftwf_complex *F, int n, float *lp, double rmin, dou
 {
     const int wc = n / 2 + 1;
     double cosk[2 * GLOBAL_N + 2]; /* cos(pi k / n) for k in -n..n, index k + n */
-    for (int k = -n; k <= n; k++) cosk[k + n] = cos(M_PI * k / n);
+    for (int k = -n; k <= n; k++)
+        cosk[k + n] = cos(M_PI * k / n);
     const double dl = log(rmax / rmin) / LP_RADII;
     for (int j = 0; j < LP_ANGLES; j++) {
         double th = -M_PI / 2 + M_PI * j / LP_ANGLES, c = cos(th), s = sin(th);
@@ -180,15 +182,15 @@ static int spectrum(pc_ctx *ctx, const float *canvas, int n, fftwf_complex **out
 }
 
 /* Full-resolution point of canvas point q for a plane placed with map m. */
-static void canvas_to_full(const pc_plane *p, const canvas_map *m, double qx, double qy,
-                           double *x, double *y)
+static void canvas_to_full(const pc_plane *p, const canvas_map *m, double qx, double qy, double *x,
+                           double *y)
 {
     *x = p->f * (qx - m->offx + 0.5) - 0.5;
     *y = p->f * (qy - m->offy + 0.5) - 0.5;
 }
 
-static void full_to_canvas(const pc_plane *p, const canvas_map *m, double x, double y,
-                           double *qx, double *qy)
+static void full_to_canvas(const pc_plane *p, const canvas_map *m, double x, double y, double *qx,
+                           double *qy)
 {
     *qx = (x + 0.5) / p->f - 0.5 + m->offx;
     *qy = (y + 0.5) / p->f - 0.5 + m->offy;
@@ -312,7 +314,8 @@ static int fit_similarity(const corr_pair *p, const int *use, int n, int bw, int
         /* rows: [x -y 1 0] -> u ; [y x 0 1] -> v */
         double r1[4] = {x, -y, 1, 0}, r2[4] = {y, x, 0, 1};
         for (int a = 0; a < 4; a++) {
-            for (int b = 0; b < 4; b++) A[a][b] += w * (r1[a] * r1[b] + r2[a] * r2[b]);
+            for (int b = 0; b < 4; b++)
+                A[a][b] += w * (r1[a] * r1[b] + r2[a] * r2[b]);
             A[a][4] += w * (r1[a] * u + r2[a] * v);
         }
     }
@@ -330,7 +333,8 @@ static int fit_similarity(const corr_pair *p, const int *use, int n, int bw, int
         for (int r = 0; r < 4; r++) {
             if (r == c) continue;
             double f = A[r][c] / A[c][c];
-            for (int k = c; k < 5; k++) A[r][k] -= f * A[c][k];
+            for (int k = c; k < 5; k++)
+                A[r][k] -= f * A[c][k];
         }
     }
     double a = A[0][4] / A[0][0], b = A[1][4] / A[1][1];
@@ -454,7 +458,8 @@ static void highpass(const pc_plane *p, float *out, int r)
         memcpy(out, p->v, (size_t)w * h * sizeof *out);
         return;
     }
-    for (int x = 0; x <= w; x++) I[x] = 0;
+    for (int x = 0; x <= w; x++)
+        I[x] = 0;
     for (int y = 1; y <= h; y++) {
         double s = 0;
         I[(size_t)y * (w + 1)] = 0;
@@ -497,7 +502,8 @@ static int texture_quality(pc_ctx *ctx, const pc_plane *pb, const pc_plane *pa,
             double xb = pb->f * (x + 0.5) - 0.5, yb = pb->f * (y + 0.5) - 0.5;
             double xa = A.a * xb + A.b * yb + A.c, ya = A.d * xb + A.e * yb + A.f;
             int ok;
-            float a = pc_plane_sample(&hpa, (xa + 0.5) / pa->f - 0.5, (ya + 0.5) / pa->f - 0.5, &ok);
+            float a =
+                pc_plane_sample(&hpa, (xa + 0.5) / pa->f - 0.5, (ya + 0.5) / pa->f - 0.5, &ok);
             if (!ok) continue;
             inside++;
             float b = hb[(size_t)y * pb->w + x];

@@ -26,9 +26,12 @@ void pc_compare_opts_default(pc_compare_opts *o)
 const char *pc_verdict_name(pc_verdict v)
 {
     switch (v) {
-    case PC_VERDICT_IMPROVED: return "improved";
-    case PC_VERDICT_WORSE: return "worse";
-    default: return "no_significant_change";
+    case PC_VERDICT_IMPROVED:
+        return "improved";
+    case PC_VERDICT_WORSE:
+        return "worse";
+    default:
+        return "no_significant_change";
     }
 }
 
@@ -51,8 +54,8 @@ static const struct {
 } benefit_info[PC_BENEFIT_N] = {
     [PC_BENEFIT_PORES] = {"pores", "clogged pores (enlarged pores + blackheads) per area of skin",
                           "per megapixel", 0, 0, 0},
-    [PC_BENEFIT_COMEDONES] = {"comedones", "blackheads + whiteheads on the shared skin", "count",
-                              0, 0, 1},
+    [PC_BENEFIT_COMEDONES] = {"comedones", "blackheads + whiteheads on the shared skin", "count", 0,
+                              0, 1},
     [PC_BENEFIT_CLARITY] = {"clarity", "clarity / radiance score", "score 0-100", 1, 0, 0},
     [PC_BENEFIT_ABSORPTION] = {"absorption",
                                "PROXY for absorption readiness: share of the skin surface "
@@ -90,8 +93,12 @@ static double noise_floor(int b, const pc_analysis *a, double before_value)
     case PC_BENEFIT_PORES:
         one = a->px_per_mm > 0 ? 1.0 / (skin / (a->px_per_mm * a->px_per_mm * 100.0)) : 1e6 / skin;
         break;
-    case PC_BENEFIT_COMEDONES: one = 1.0; break;
-    case PC_BENEFIT_CLARITY: one = 1.0; break;
+    case PC_BENEFIT_COMEDONES:
+        one = 1.0;
+        break;
+    case PC_BENEFIT_CLARITY:
+        one = 1.0;
+        break;
     default: {
         /* the area of one average congestion finding */
         double area = 0;
@@ -145,7 +152,8 @@ static void apply_gains(pc_image *img, const double gain[3])
         }
     size_t n = (size_t)img->width * img->height;
     for (size_t i = 0; i < n; i++)
-        for (int c = 0; c < 3; c++) img->rgb[3 * i + c] = lut[c][img->rgb[3 * i + c]];
+        for (int c = 0; c < 3; c++)
+            img->rgb[3 * i + c] = lut[c][img->rgb[3 * i + c]];
 }
 
 /* Shared area: before pixels whose after point lies at least `margin` inside the after photo. */
@@ -157,10 +165,9 @@ static uint8_t *shared_mask(const pc_transform *t, int bw, int bh, int aw, int a
         for (int x = 0; x < bw; x++) {
             double xa, ya;
             pc_transform_apply(t, bw, bh, x, y, &xa, &ya);
-            m[(size_t)y * bw + x] = xa >= margin && ya >= margin && xa <= aw - 1 - margin &&
-                                            ya <= ah - 1 - margin
-                                        ? 255
-                                        : 0;
+            m[(size_t)y * bw + x] =
+                xa >= margin && ya >= margin && xa <= aw - 1 - margin && ya <= ah - 1 - margin ? 255
+                                                                                               : 0;
         }
     return m;
 }
@@ -215,14 +222,14 @@ static const struct {
     int quality;
     double exposure;
 } perturbation[8] = {
-    {2.5, -1.5, 0.7, 1.00, 85, 1.10},  {-1.7, 2.2, -0.5, 1.03, 80, 0.90},
-    {0.6, 0.4, 1.2, 0.97, 90, 1.05},   {-2.3, -0.8, -1.0, 1.00, 75, 0.95},
-    {1.3, 2.7, 0.3, 1.02, 85, 0.92},   {-0.4, -2.1, -1.4, 0.98, 80, 1.08},
-    {3.1, 0.9, 0.9, 1.01, 90, 1.00},   {-2.9, 1.4, -0.2, 0.99, 75, 1.03},
+    {2.5, -1.5, 0.7, 1.00, 85, 1.10}, {-1.7, 2.2, -0.5, 1.03, 80, 0.90},
+    {0.6, 0.4, 1.2, 0.97, 90, 1.05},  {-2.3, -0.8, -1.0, 1.00, 75, 0.95},
+    {1.3, 2.7, 0.3, 1.02, 85, 0.92},  {-0.4, -2.1, -1.4, 0.98, 80, 1.08},
+    {3.1, 0.9, 0.9, 1.01, 90, 1.00},  {-2.9, 1.4, -0.2, 0.99, 75, 1.03},
 };
 
 typedef struct tile_rect {
-    int x0, y0, x1, y1; /* [x0, x1) x [y0, y1): the tile */
+    int x0, y0, x1, y1;     /* [x0, x1) x [y0, y1): the tile */
     int ix0, iy0, ix1, iy1; /* its interior: where findings are counted */
 } tile_rect;
 
@@ -386,9 +393,9 @@ static int is_lesion(pc_finding_type t)
  * whitehead), inflamed (papule, pustule). */
 static int group_of(pc_finding_type t)
 {
-    return t == PC_FIND_PORE || t == PC_FIND_ENLARGED_PORE ? 0
+    return t == PC_FIND_PORE || t == PC_FIND_ENLARGED_PORE    ? 0
            : t == PC_FIND_BLACKHEAD || t == PC_FIND_WHITEHEAD ? 1
-                                                                : 2;
+                                                              : 2;
 }
 
 typedef struct cand {
@@ -451,12 +458,16 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
         goto out;
     }
-    for (size_t i = 0; i < na; i++) ma[i] = -1;
-    for (size_t j = 0; j < nb; j++) mb[j] = -1;
+    for (size_t i = 0; i < na; i++)
+        ma[i] = -1;
+    for (size_t j = 0; j < nb; j++)
+        mb[j] = -1;
     /* Bucket B's findings on a grid of cells as wide as the largest tolerance. */
     float rmax_all = 0;
-    for (size_t i = 0; i < na; i++) rmax_all = fmaxf(rmax_all, A->findings[i].r);
-    for (size_t j = 0; j < nb; j++) rmax_all = fmaxf(rmax_all, B->findings[j].r);
+    for (size_t i = 0; i < na; i++)
+        rmax_all = fmaxf(rmax_all, A->findings[i].r);
+    for (size_t j = 0; j < nb; j++)
+        rmax_all = fmaxf(rmax_all, B->findings[j].r);
     const float cell = fmaxf(4.0f, 1.5f * rmax_all) + 1.0f;
     const int gw = (int)(B->width / cell) + 1, gh = (int)(B->height / cell) + 1;
     head = malloc(((size_t)gw * gh + 1) * sizeof *head);
@@ -465,7 +476,8 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
         goto out;
     }
-    for (size_t k = 0; k < (size_t)gw * gh; k++) head[k] = -1;
+    for (size_t k = 0; k < (size_t)gw * gh; k++)
+        head[k] = -1;
     for (size_t j = 0; j < nb; j++) {
         int gx = (int)(B->findings[j].x / cell), gy = (int)(B->findings[j].y / cell);
         gx = gx < 0 ? 0 : gx >= gw ? gw - 1 : gx;
@@ -521,7 +533,8 @@ static int match_lesions(pc_ctx *ctx, const pc_analysis *A, const pc_analysis *B
             mb[j] = -2;
     }
     size_t total = na;
-    for (size_t j = 0; j < nb; j++) total += mb[j] == -1;
+    for (size_t j = 0; j < nb; j++)
+        total += mb[j] == -1;
     matches = calloc(total + 1, sizeof *matches);
     if (!matches) {
         rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory matching findings");
@@ -557,7 +570,6 @@ out:
     return rc;
 }
 
-
 /* The lesions (blackheads, whiteheads, papules, pustules) of all matches go into the
  * comparison's lists, with the after findings in the after photo's pixels. */
 static int keep_lesion_matches(pc_ctx *ctx, pc_comparison *c, const pc_match *all, size_t n)
@@ -571,8 +583,10 @@ static int keep_lesion_matches(pc_ctx *ctx, pc_comparison *c, const pc_match *al
         if (x.kind == PC_MATCH_DISAPPEARED) {
             c->n_disappeared++;
         } else {
-            if (x.kind == PC_MATCH_STAYED) c->n_stayed++;
-            else c->n_appeared++;
+            if (x.kind == PC_MATCH_STAYED)
+                c->n_stayed++;
+            else
+                c->n_appeared++;
             double xa, ya;
             pc_transform_apply(&c->align.t, c->width, c->height, x.after.x, x.after.y, &xa, &ya);
             x.after_x = (float)xa;
@@ -604,10 +618,12 @@ static int box_down(pc_ctx *ctx, const pc_image *src, int f, pc_image **out)
             const uint8_t *p = src->rgb + (size_t)yy * src->width * 3;
             for (int x = 0; x < d->width; x++)
                 for (int xx = x * f; xx < x * f + f; xx++)
-                    for (int k = 0; k < 3; k++) acc[3 * x + k] += p[3 * xx + k];
+                    for (int k = 0; k < 3; k++)
+                        acc[3 * x + k] += p[3 * xx + k];
         }
         uint8_t *o = d->rgb + (size_t)y * d->width * 3;
-        for (int i = 0; i < d->width * 3; i++) o[i] = (uint8_t)((acc[i] + n / 2) / n);
+        for (int i = 0; i < d->width * 3; i++)
+            o[i] = (uint8_t)((acc[i] + n / 2) / n);
     }
     free(acc);
     *out = d;
@@ -712,7 +728,8 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         goto out;
     }
     size_t ns = 0;
-    for (size_t i = 0; i < (size_t)w * h; i++) ns += shared[i] != 0;
+    for (size_t i = 0; i < (size_t)w * h; i++)
+        ns += shared[i] != 0;
     c->shared_fraction = (double)ns / ((double)w * h);
 
     pc_progress(ctx, 0.2, "analysing the before photo");
@@ -786,8 +803,8 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         pc_benefit *x = &c->benefits[b];
         x->name = benefit_info[b].name;
         x->measure = benefit_info[b].measure;
-        x->unit = b == PC_BENEFIT_PORES && c->before->px_per_mm > 0 ? "per cm²"
-                                                                    : benefit_info[b].unit;
+        x->unit =
+            b == PC_BENEFIT_PORES && c->before->px_per_mm > 0 ? "per cm²" : benefit_info[b].unit;
         x->higher_is_better = benefit_info[b].higher_is_better;
         x->proxy = benefit_info[b].proxy;
         x->before = vb[b];
@@ -809,8 +826,8 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
             aligned = NULL;
             shared = NULL;
         } else { /* the pictures at full resolution */
-            if ((rc = pc_warp_to_before(ctx, after, &c->align.t, W, H, &c->after_aligned,
-                                        NULL)) != PC_OK)
+            if ((rc = pc_warp_to_before(ctx, after, &c->align.t, W, H, &c->after_aligned, NULL)) !=
+                PC_OK)
                 goto out;
             apply_gains(c->after_aligned, c->gain);
             c->shared_mask = shared_mask(&c->align.t, W, H, after->width, after->height,

@@ -22,7 +22,7 @@ void pc_plane_free(pc_plane *p);
 /* Phase correlation of two h x w planes with reusable FFTW plans. */
 typedef struct pc_pcorr {
     int w, h;
-    float *buf;          /* h*w real */
+    float *buf;             /* h*w real */
     fftwf_complex *fa, *fb; /* h*(w/2+1) */
     fftwf_plan fwd_a, fwd_b, inv;
     float *real_a, *real_b;

@@ -56,8 +56,7 @@ static void marker(cairo_t *cr, double x, double y, double r, int kind, int dash
     cairo_restore(cr);
 }
 
-int pc_compare_overlay(pc_ctx *ctx, const pc_comparison *c, const pc_image *before,
-                       pc_image **out)
+int pc_compare_overlay(pc_ctx *ctx, const pc_comparison *c, const pc_image *before, pc_image **out)
 {
     if (!c || !c->after_aligned || !before || before->width != c->width ||
         before->height != c->height)
@@ -179,7 +178,8 @@ static cairo_status_t membuf_write(void *closure, const unsigned char *data, uns
     }
     if (m->len + length > m->cap) {
         size_t ncap = m->cap ? m->cap * 2 : 16384;
-        while (ncap < m->len + length) ncap *= 2;
+        while (ncap < m->len + length)
+            ncap *= 2;
         unsigned char *q = realloc(m->p, ncap);
         if (!q) return CAIRO_STATUS_NO_MEMORY;
         m->p = q;
@@ -288,8 +288,8 @@ int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path)
 {
     membuf mb = {0};
     int rc = PC_OK;
-    cairo_surface_t *s = cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH,
-                                                             PC_CHART_HEIGHT);
+    cairo_surface_t *s =
+        cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH, PC_CHART_HEIGHT);
     cairo_t *cr = cairo_create(s);
     pc_compare_chart_draw(cr, c);
     cairo_destroy(cr);

@@ -26,13 +26,11 @@ static json_t *measures_json(const pc_analysis *a)
     return json_pack("{s:I, s:o, s:o, s:{s:o, s:o, s:o, s:o, s:o}}", "skin_pixels",
                      (json_int_t)a->skin_pixels, "counts", counts, "pore_density",
                      num(a->pore_density, 2), "scores", "clarity", num(a->scores.clarity, 1),
-                     "evenness", num(a->scores.evenness, 1), "redness",
-                     num(a->scores.redness, 1), "pores", num(a->scores.pores, 1), "comedones",
-                     num(a->scores.comedones, 1));
+                     "evenness", num(a->scores.evenness, 1), "redness", num(a->scores.redness, 1),
+                     "pores", num(a->scores.pores, 1), "comedones", num(a->scores.comedones, 1));
 }
 
-json_t *pc_comparison_json(const pc_comparison *c, const char *before_file,
-                           const char *after_file)
+json_t *pc_comparison_json(const pc_comparison *c, const char *before_file, const char *after_file)
 {
     json_t *root = json_object(), *benefits = json_object(), *dis = json_array(),
            *stay = json_array(), *app = json_array();
@@ -44,9 +42,9 @@ json_t *pc_comparison_json(const pc_comparison *c, const char *before_file,
     json_object_set_new(
         root, "transform",
         json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dx", num(c->align.t.dx, 2), "dy",
-                  num(c->align.t.dy, 2), "rotation_deg", num(c->align.t.rotation_deg, 3),
-                  "scale", num(c->align.t.scale, 4), "quality", num(c->align.quality, 3),
-                  "inliers", num(c->align.inliers, 3), "overlap", num(c->align.overlap, 3)));
+                  num(c->align.t.dy, 2), "rotation_deg", num(c->align.t.rotation_deg, 3), "scale",
+                  num(c->align.t.scale, 4), "quality", num(c->align.quality, 3), "inliers",
+                  num(c->align.inliers, 3), "overlap", num(c->align.overlap, 3)));
     json_object_set_new(root, "normalisation",
                         json_pack("{s:[o,o,o]}", "gain", num(c->gain[0], 3), num(c->gain[1], 3),
                                   num(c->gain[2], 3)));
@@ -54,12 +52,12 @@ json_t *pc_comparison_json(const pc_comparison *c, const char *before_file,
     json_object_set_new(root, "significance_k", num(c->k, 2));
     for (int b = 0; b < PC_BENEFIT_N; b++) {
         const pc_benefit *x = &c->benefits[b];
-        json_t *o = json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:s}", "measure",
-                              x->measure, "unit", x->unit, "higher_is_better",
-                              x->higher_is_better, "proxy", x->proxy, "before", num(x->before, 3),
-                              "after", num(x->after, 3), "change", num(x->change, 3),
-                              "relative_change", num(x->relative_change, 4), "noise",
-                              num(x->noise, 3), "verdict", pc_verdict_name(x->verdict));
+        json_t *o =
+            json_pack("{s:s, s:s, s:b, s:b, s:o, s:o, s:o, s:o, s:o, s:s}", "measure", x->measure,
+                      "unit", x->unit, "higher_is_better", x->higher_is_better, "proxy", x->proxy,
+                      "before", num(x->before, 3), "after", num(x->after, 3), "change",
+                      num(x->change, 3), "relative_change", num(x->relative_change, 4), "noise",
+                      num(x->noise, 3), "verdict", pc_verdict_name(x->verdict));
         if (!o) goto fail;
         json_object_set_new(benefits, x->name, o);
     }
@@ -90,10 +88,10 @@ json_t *pc_comparison_json(const pc_comparison *c, const char *before_file,
             json_array_append_new(app, o);
         }
     }
-    json_t *f = json_pack("{s:{s:I, s:I, s:I}, s:o, s:o, s:o}", "counts", "disappeared",
-                          (json_int_t)c->n_disappeared, "stayed", (json_int_t)c->n_stayed,
-                          "appeared", (json_int_t)c->n_appeared, "disappeared", dis, "stayed",
-                          stay, "appeared", app);
+    json_t *f =
+        json_pack("{s:{s:I, s:I, s:I}, s:o, s:o, s:o}", "counts", "disappeared",
+                  (json_int_t)c->n_disappeared, "stayed", (json_int_t)c->n_stayed, "appeared",
+                  (json_int_t)c->n_appeared, "disappeared", dis, "stayed", stay, "appeared", app);
     dis = stay = app = NULL;
     if (!f) goto fail;
     json_object_set_new(root, "findings", f);

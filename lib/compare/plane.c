@@ -27,7 +27,8 @@ int pc_plane_luma(pc_ctx *ctx, const pc_image *img, int max_side, pc_plane *out)
         free(x0);
         return pc_error(ctx, PC_ERR_NOMEM, "out of memory for a %d x %d plane", w, h);
     }
-    for (int x = 0; x <= w; x++) x0[x] = (int)((long long)x * W / w);
+    for (int x = 0; x <= w; x++)
+        x0[x] = (int)((long long)x * W / w);
     for (int y = 0; y < h; y++) {
         int ya = (int)((long long)y * H / h), yb = (int)((long long)(y + 1) * H / h);
         if (yb <= ya) yb = ya + 1;

@@ -10,10 +10,14 @@
 static inline double cr_weight(double t, int k)
 {
     switch (k) {
-    case 0: return ((-0.5 * t + 1.0) * t - 0.5) * t;
-    case 1: return (1.5 * t - 2.5) * t * t + 1.0;
-    case 2: return ((-1.5 * t + 2.0) * t + 0.5) * t;
-    default: return (0.5 * t - 0.5) * t * t;
+    case 0:
+        return ((-0.5 * t + 1.0) * t - 0.5) * t;
+    case 1:
+        return (1.5 * t - 2.5) * t * t + 1.0;
+    case 2:
+        return ((-1.5 * t + 2.0) * t + 0.5) * t;
+    default:
+        return (0.5 * t - 0.5) * t * t;
     }
 }
 
@@ -79,8 +83,8 @@ int pc_warp_to_before(pc_ctx *ctx, const pc_image *after, const pc_transform *t,
     return PC_OK;
 }
 
-int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *t, int aw,
-                        int ah, const uint8_t fill[3], pc_image **out)
+int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *t, int aw, int ah,
+                        const uint8_t fill[3], pc_image **out)
 {
     pc_image *img = NULL;
     int rc = pc_image_new(ctx, aw, ah, &img);

@@ -11,8 +11,8 @@ int pc_image_check_size(pc_ctx *ctx, const char *what, unsigned long long width,
                         unsigned long long height)
 {
     if (width == 0 || height == 0)
-        return pc_error(ctx, PC_ERR_FORMAT, "%s declares an empty image (%llu x %llu pixels)",
-                        what, width, height);
+        return pc_error(ctx, PC_ERR_FORMAT, "%s declares an empty image (%llu x %llu pixels)", what,
+                        width, height);
     if (width > PC_IMAGE_MAX_SIDE || height > PC_IMAGE_MAX_SIDE)
         return pc_error(ctx, PC_ERR_LIMIT, "%llu x %llu pixels exceeds the limit of %d px a side",
                         width, height, PC_IMAGE_MAX_SIDE);
@@ -28,8 +28,8 @@ int pc_image_new(pc_ctx *ctx, int width, int height, pc_image **out)
 {
     if (width < 0 || height < 0)
         return pc_error(ctx, PC_ERR_INVALID, "negative image size %d x %d", width, height);
-    int rc = pc_image_check_size(ctx, "image", (unsigned long long)width,
-                                 (unsigned long long)height);
+    int rc =
+        pc_image_check_size(ctx, "image", (unsigned long long)width, (unsigned long long)height);
     if (rc != PC_OK) return rc;
     size_t bytes;
     if (!pc_mul3_size((size_t)width, (size_t)height, 3, &bytes))
@@ -79,10 +79,14 @@ pc_image_format pc_image_sniff(const void *buf, size_t len)
 const char *pc_image_format_name(pc_image_format fmt)
 {
     switch (fmt) {
-    case PC_FORMAT_PNG: return "PNG";
-    case PC_FORMAT_JPEG: return "JPEG";
-    case PC_FORMAT_WEBP: return "WebP";
-    default: return "unknown";
+    case PC_FORMAT_PNG:
+        return "PNG";
+    case PC_FORMAT_JPEG:
+        return "JPEG";
+    case PC_FORMAT_WEBP:
+        return "WebP";
+    default:
+        return "unknown";
     }
 }
 
@@ -90,10 +94,14 @@ int pc_image_decode(pc_ctx *ctx, const void *buf, size_t len, pc_image **out)
 {
     if (!buf || len == 0) return pc_error(ctx, PC_ERR_FORMAT, "empty file");
     switch (pc_image_sniff(buf, len)) {
-    case PC_FORMAT_PNG: return pc_image_decode_png(ctx, buf, len, out);
-    case PC_FORMAT_JPEG: return pc_image_decode_jpeg(ctx, buf, len, out);
-    case PC_FORMAT_WEBP: return pc_image_decode_webp(ctx, buf, len, out);
-    default: break;
+    case PC_FORMAT_PNG:
+        return pc_image_decode_png(ctx, buf, len, out);
+    case PC_FORMAT_JPEG:
+        return pc_image_decode_jpeg(ctx, buf, len, out);
+    case PC_FORMAT_WEBP:
+        return pc_image_decode_webp(ctx, buf, len, out);
+    default:
+        break;
     }
     /* A prefix of a real signature is a truncated file rather than a foreign one. */
     static const uint8_t png_sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
@@ -143,13 +151,34 @@ int pc_image_apply_orientation(pc_ctx *ctx, pc_image **img, int orientation)
         for (int x = 0; x < ow; x++, o += 3) {
             int sx, sy;
             switch (orientation) {
-            case 2: sx = w - 1 - x; sy = y; break;          /* mirrored */
-            case 3: sx = w - 1 - x; sy = h - 1 - y; break;  /* rotated 180 */
-            case 4: sx = x; sy = h - 1 - y; break;          /* flipped */
-            case 5: sx = y; sy = x; break;                  /* transposed */
-            case 6: sx = y; sy = h - 1 - x; break;          /* needs 90 deg clockwise */
-            case 7: sx = w - 1 - y; sy = h - 1 - x; break;  /* transverse */
-            default: sx = w - 1 - y; sy = x; break;         /* 8: needs 90 deg anticlockwise */
+            case 2:
+                sx = w - 1 - x;
+                sy = y;
+                break; /* mirrored */
+            case 3:
+                sx = w - 1 - x;
+                sy = h - 1 - y;
+                break; /* rotated 180 */
+            case 4:
+                sx = x;
+                sy = h - 1 - y;
+                break; /* flipped */
+            case 5:
+                sx = y;
+                sy = x;
+                break; /* transposed */
+            case 6:
+                sx = y;
+                sy = h - 1 - x;
+                break; /* needs 90 deg clockwise */
+            case 7:
+                sx = w - 1 - y;
+                sy = h - 1 - x;
+                break; /* transverse */
+            default:
+                sx = w - 1 - y;
+                sy = x;
+                break; /* 8: needs 90 deg anticlockwise */
             }
             memcpy(o, src->rgb + ((size_t)sy * w + sx) * 3, 3);
         }

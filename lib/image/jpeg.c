@@ -66,7 +66,8 @@ static int jpeg_has_adobe_marker(const uint8_t *p, size_t len)
  * decoder error in a file without it is reported as truncation, the usual cause. */
 static int jpeg_ends_with_eoi(const uint8_t *p, size_t len)
 {
-    while (len > 2 && p[len - 1] == 0) len--;
+    while (len > 2 && p[len - 1] == 0)
+        len--;
     return len >= 2 && p[len - 2] == 0xff && p[len - 1] == 0xd9;
 }
 
@@ -80,8 +81,7 @@ int pc_image_decode_jpeg(pc_ctx *ctx, const void *buf, size_t len, pc_image **ou
     if (!buf || len == 0) return pc_error(ctx, PC_ERR_FORMAT, "empty file");
     if (len < 3 || ((const uint8_t *)buf)[0] != 0xff || ((const uint8_t *)buf)[1] != 0xd8)
         return pc_error(ctx, PC_ERR_FORMAT, "not a PNG, JPEG or WebP image");
-    if (len > (unsigned long)~0UL >> 1)
-        return pc_error(ctx, PC_ERR_LIMIT, "JPEG data too large");
+    if (len > (unsigned long)~0UL >> 1) return pc_error(ctx, PC_ERR_LIMIT, "JPEG data too large");
     tj = tjInitDecompress();
     if (!tj) return pc_error(ctx, PC_ERR_NOMEM, "cannot initialise the JPEG decoder");
     if (tjDecompressHeader3(tj, buf, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0) {
@@ -154,8 +154,7 @@ out:
     return rc;
 }
 
-int pc_image_encode_jpeg(pc_ctx *ctx, const pc_image *img, int quality, uint8_t **buf,
-                         size_t *len)
+int pc_image_encode_jpeg(pc_ctx *ctx, const pc_image *img, int quality, uint8_t **buf, size_t *len)
 {
     tjhandle tj = NULL;
     unsigned char *jpeg = NULL;

@@ -89,9 +89,9 @@ int pc_image_encode_png(pc_ctx *ctx, const pc_image *img, uint8_t **buf, size_t 
     if ((err = spng_set_option(sp, SPNG_ENCODE_TO_BUFFER, 1)) != 0 ||
         (err = spng_set_ihdr(sp, &ihdr)) != 0 ||
         (err = spng_encode_image(sp, img->rgb, bytes, SPNG_FMT_PNG, SPNG_ENCODE_FINALIZE)) != 0) {
-        rc = err == SPNG_EMEM ? pc_error(ctx, PC_ERR_NOMEM, "out of memory encoding PNG")
-                              : pc_error(ctx, PC_ERR_INTERNAL, "PNG encoder: %s",
-                                         spng_strerror(err));
+        rc = err == SPNG_EMEM
+                 ? pc_error(ctx, PC_ERR_NOMEM, "out of memory encoding PNG")
+                 : pc_error(ctx, PC_ERR_INTERNAL, "PNG encoder: %s", spng_strerror(err));
         goto out;
     }
     size_t n = 0;

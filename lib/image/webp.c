@@ -13,13 +13,12 @@ int pc_image_decode_webp(pc_ctx *ctx, const void *buf, size_t len, pc_image **ou
 
     if (!buf || len == 0) return pc_error(ctx, PC_ERR_FORMAT, "empty file");
     VP8StatusCode st = WebPGetFeatures(buf, len, &feat);
-    if (st == VP8_STATUS_NOT_ENOUGH_DATA)
-        return pc_error(ctx, PC_ERR_FORMAT, "truncated WebP");
+    if (st == VP8_STATUS_NOT_ENOUGH_DATA) return pc_error(ctx, PC_ERR_FORMAT, "truncated WebP");
     if (st != VP8_STATUS_OK) return pc_error(ctx, PC_ERR_FORMAT, "corrupt WebP header");
-    if (feat.has_animation)
-        return pc_error(ctx, PC_ERR_FORMAT, "animated WebP is not supported");
-    if ((rc = pc_image_check_size(ctx, "WebP", (unsigned long long)(feat.width < 0 ? 0 : feat.width),
-                                  (unsigned long long)(feat.height < 0 ? 0 : feat.height))) != PC_OK)
+    if (feat.has_animation) return pc_error(ctx, PC_ERR_FORMAT, "animated WebP is not supported");
+    if ((rc =
+             pc_image_check_size(ctx, "WebP", (unsigned long long)(feat.width < 0 ? 0 : feat.width),
+                                 (unsigned long long)(feat.height < 0 ? 0 : feat.height))) != PC_OK)
         return rc;
     if ((rc = pc_image_new(ctx, feat.width, feat.height, &img)) != PC_OK) return rc;
     size_t n = (size_t)feat.width * (size_t)feat.height; /* within the limits checked above */

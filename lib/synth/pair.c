@@ -27,7 +27,8 @@ void pc_synth_pair_params_random(pc_synth_pair_params *pp, uint64_t seed, int wi
     pp->t.dx = pc_rng_range(&r, -0.04, 0.04) * width;
     pp->t.dy = pc_rng_range(&r, -0.04, 0.04) * height;
     pp->exposure = pc_rng_range(&r, 0.8, 1.2);
-    for (int c = 0; c < 3; c++) pp->white_balance[c] = pc_rng_range(&r, 0.95, 1.05);
+    for (int c = 0; c < 3; c++)
+        pp->white_balance[c] = pc_rng_range(&r, 0.95, 1.05);
     pp->jpeg_quality = 85 + (int)(pc_rng_uniform(&r) * 11);
 }
 
@@ -51,8 +52,7 @@ int pc_synth_pair_params_check(pc_ctx *ctx, const pc_synth_pair_params *pp)
             return pc_error(ctx, PC_ERR_INVALID, "white_balance[%d] %g is outside 0.5..2", c,
                             pp->white_balance[c]);
     if (pp->jpeg_quality < 0 || pp->jpeg_quality > 100)
-        return pc_error(ctx, PC_ERR_INVALID, "jpeg_quality %d is outside 0..100",
-                        pp->jpeg_quality);
+        return pc_error(ctx, PC_ERR_INVALID, "jpeg_quality %d is outside 0..100", pp->jpeg_quality);
     return PC_OK;
 }
 
@@ -120,7 +120,8 @@ int pc_synth_pair(pc_ctx *ctx, const pc_synth_params *p, const pc_synth_pair_par
             }
         size_t n = (size_t)scene->width * scene->height;
         for (size_t i = 0; i < n; i++)
-            for (int c = 0; c < 3; c++) scene->rgb[3 * i + c] = lut[c][scene->rgb[3 * i + c]];
+            for (int c = 0; c < 3; c++)
+                scene->rgb[3 * i + c] = lut[c][scene->rgb[3 * i + c]];
     }
     static const uint8_t backdrop[3] = {38, 38, 42};
     if ((rc = pc_warp_from_before(ctx, scene, &pp->t, scene->width, scene->height, backdrop,
@@ -130,7 +131,8 @@ int pc_synth_pair(pc_ctx *ctx, const pc_synth_params *p, const pc_synth_pair_par
         uint8_t *buf = NULL;
         size_t len = 0;
         pc_image *dec = NULL;
-        if ((rc = pc_image_encode_jpeg(ctx, after, pp->jpeg_quality, &buf, &len)) != PC_OK) goto out;
+        if ((rc = pc_image_encode_jpeg(ctx, after, pp->jpeg_quality, &buf, &len)) != PC_OK)
+            goto out;
         rc = pc_image_decode_jpeg(ctx, buf, len, &dec);
         free(buf);
         if (rc != PC_OK) goto out;
@@ -180,17 +182,16 @@ json_t *pc_synth_pair_truth_json(const pc_synth_pair_truth *t, const pc_synth_pa
     if (!removed) return NULL;
     for (size_t i = 0; i < t->n_removed; i++) {
         const pc_finding *f = &t->removed[i];
-        if (json_array_append_new(removed,
-                                  json_pack("{s:f, s:f, s:f, s:s}", "x", (double)f->x, "y",
-                                            (double)f->y, "r", (double)f->r, "type",
-                                            pc_finding_type_name(f->type))) != 0) {
+        if (json_array_append_new(removed, json_pack("{s:f, s:f, s:f, s:s}", "x", (double)f->x, "y",
+                                                     (double)f->y, "r", (double)f->r, "type",
+                                                     pc_finding_type_name(f->type))) != 0) {
             json_decref(removed);
             return NULL;
         }
     }
     json_t *after = t->after ? pc_synth_truth_json(t->after, p) : json_null();
-    return json_pack("{s:b, s:{s:f, s:f, s:f, s:f}, s:f, s:[f,f,f], s:i, s:f, s:o, s:o}", "pair",
-                     1, "transform", "dx", pp->t.dx, "dy", pp->t.dy, "rotation_deg",
+    return json_pack("{s:b, s:{s:f, s:f, s:f, s:f}, s:f, s:[f,f,f], s:i, s:f, s:o, s:o}", "pair", 1,
+                     "transform", "dx", pp->t.dx, "dy", pp->t.dy, "rotation_deg",
                      pp->t.rotation_deg, "scale", pp->t.scale, "exposure", pp->exposure,
                      "white_balance", pp->white_balance[0], pp->white_balance[1],
                      pp->white_balance[2], "jpeg_quality", pp->jpeg_quality, "remove_fraction",

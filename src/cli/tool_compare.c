@@ -52,12 +52,12 @@ static void print_summary(const pc_comparison *c, const char *bf, const char *af
            "(texture correlation %.2f, %.0f%% of patches agree, overlap %.0f%%)\n",
            t->dx, t->dy, t->rotation_deg, t->scale, c->align.quality, 100 * c->align.inliers,
            100 * c->align.overlap);
-    printf("light: after photo scaled by R %.2f, G %.2f, B %.2f on the shared skin\n",
-           c->gain[0], c->gain[1], c->gain[2]);
+    printf("light: after photo scaled by R %.2f, G %.2f, B %.2f on the shared skin\n", c->gain[0],
+           c->gain[1], c->gain[2]);
     printf("measured on: %.0f%% of the before photo (shared area), %zu skin pixels\n",
            100 * c->shared_fraction, c->before->skin_pixels);
-    printf("\n%-11s %10s %10s %9s %10s  %s\n", "benefit", "before", "after", "change",
-           "noise", "verdict");
+    printf("\n%-11s %10s %10s %9s %10s  %s\n", "benefit", "before", "after", "change", "noise",
+           "verdict");
     for (int b = 0; b < PC_BENEFIT_N; b++) {
         const pc_benefit *x = &c->benefits[b];
         char rel[32];
@@ -76,8 +76,8 @@ static void print_summary(const pc_comparison *c, const char *bf, const char *af
     printf("a change counts when it exceeds %.0f x the noise (re-measured on perturbed copies "
            "of the before photo)\n",
            c->k);
-    printf("lesions: %zu disappeared, %zu stayed, %zu appeared\n", c->n_disappeared,
-           c->n_stayed, c->n_appeared);
+    printf("lesions: %zu disappeared, %zu stayed, %zu appeared\n", c->n_disappeared, c->n_stayed,
+           c->n_appeared);
 }
 
 int tool_compare(int argc, char **argv)
@@ -95,9 +95,8 @@ int tool_compare(int argc, char **argv)
             return TOOL_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
-        } else if (!strcmp(a, "--overlay") || !strcmp(a, "--chart") ||
-                   !strcmp(a, "--px-per-mm") || !strcmp(a, "--noise-samples") ||
-                   !strcmp(a, "--k") || !strcmp(a, "--threads")) {
+        } else if (!strcmp(a, "--overlay") || !strcmp(a, "--chart") || !strcmp(a, "--px-per-mm") ||
+                   !strcmp(a, "--noise-samples") || !strcmp(a, "--k") || !strcmp(a, "--threads")) {
             if (i + 1 >= argc) {
                 tool_error("compare", "%s needs a value", a);
                 return TOOL_EXIT_USAGE;

@@ -13,8 +13,12 @@ int tool_synth_pair_option(tool_synth_pair_opts *o, int opt, const char *arg)
 {
     long n;
     switch (opt) {
-    case OPT_PAIR: o->after = arg; return 0;
-    case OPT_PAIR_TRUTH: o->truth = arg; return 0;
+    case OPT_PAIR:
+        o->after = arg;
+        return 0;
+    case OPT_PAIR_TRUTH:
+        o->truth = arg;
+        return 0;
     case OPT_PAIR_SEED:
         if (!tool_parse_int(arg, 0, 0x7fffffffffffffffL, &n)) return -1;
         o->seed = n;
@@ -24,7 +28,8 @@ int tool_synth_pair_option(tool_synth_pair_opts *o, int opt, const char *arg)
         if (o->nset >= (int)(sizeof o->set / sizeof o->set[0]) || !strchr(arg, '=')) return -1;
         o->set[o->nset++] = arg;
         return 0;
-    default: return -1;
+    default:
+        return -1;
     }
 }
 
@@ -44,13 +49,20 @@ static int apply_set(pc_synth_pair_params *pp, const char *kv)
         return 0;
     }
     if (!tool_parse_double(eq + 1, -100000, 100000, &d)) return -1;
-    if (!strcmp(key, "dx")) pp->t.dx = d;
-    else if (!strcmp(key, "dy")) pp->t.dy = d;
-    else if (!strcmp(key, "rotation")) pp->t.rotation_deg = d;
-    else if (!strcmp(key, "scale")) pp->t.scale = d;
-    else if (!strcmp(key, "exposure")) pp->exposure = d;
-    else if (!strcmp(key, "remove")) pp->remove_fraction = d;
-    else return -1;
+    if (!strcmp(key, "dx"))
+        pp->t.dx = d;
+    else if (!strcmp(key, "dy"))
+        pp->t.dy = d;
+    else if (!strcmp(key, "rotation"))
+        pp->t.rotation_deg = d;
+    else if (!strcmp(key, "scale"))
+        pp->t.scale = d;
+    else if (!strcmp(key, "exposure"))
+        pp->exposure = d;
+    else if (!strcmp(key, "remove"))
+        pp->remove_fraction = d;
+    else
+        return -1;
     return 0;
 }
 
@@ -67,8 +79,10 @@ int tool_synth_pair_write(const pc_synth_params *p, const tool_synth_pair_opts *
                                 p->height);
     for (int i = 0; i < o->nset; i++)
         if (apply_set(&pp, o->set[i]) != 0) {
-            tool_error("synth", "--pair-set: bad setting '%s' (dx, dy, rotation, scale, "
-                                "exposure, jpeg, remove)", o->set[i]);
+            tool_error("synth",
+                       "--pair-set: bad setting '%s' (dx, dy, rotation, scale, "
+                       "exposure, jpeg, remove)",
+                       o->set[i]);
             return TOOL_EXIT_USAGE;
         }
     if (pc_synth_pair(&ctx, p, &pp, &before, &after, &tb, &pt) != PC_OK) {

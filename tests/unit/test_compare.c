@@ -102,8 +102,8 @@ static void test_alignment_accuracy(void **state)
     static const struct {
         double dx, dy, rot, scale, exposure;
     } rows[] = {
-        {0, 0, 0, 1, 1},           {25, -12, 0, 1, 1.2},      {0, 0, 10, 1, 0.8},
-        {0, 0, -10, 0.85, 1},      {-20, 15, 7, 1.15, 1.1},   {12.3, 7.7, -9.5, 0.88, 0.85},
+        {0, 0, 0, 1, 1},      {25, -12, 0, 1, 1.2},    {0, 0, 10, 1, 0.8},
+        {0, 0, -10, 0.85, 1}, {-20, 15, 7, 1.15, 1.1}, {12.3, 7.7, -9.5, 0.88, 0.85},
     };
     double worst_px = 0, worst_deg = 0, worst_scale = 0;
     const size_t nrows = sizeof rows / sizeof rows[0];
@@ -343,18 +343,20 @@ static void test_json_and_pictures(void **state)
     for (size_t i = 0; i < 5; i++)
         assert_non_null(json_object_get(json_object_get(j, "transform"), transform_keys[i]));
     static const char *const benefits[] = {"pores", "comedones", "clarity", "absorption"};
-    static const char *const fields[] = {"before", "after", "change", "relative_change",
-                                         "noise", "verdict"};
+    static const char *const fields[] = {"before",          "after", "change",
+                                         "relative_change", "noise", "verdict"};
     for (size_t b = 0; b < 4; b++) {
         json_t *x = json_object_get(json_object_get(j, "benefits"), benefits[b]);
         assert_non_null(x);
-        for (size_t f = 0; f < 6; f++) assert_non_null(json_object_get(x, fields[f]));
+        for (size_t f = 0; f < 6; f++)
+            assert_non_null(json_object_get(x, fields[f]));
     }
-    assert_true(json_is_true(json_object_get(
-        json_object_get(json_object_get(j, "benefits"), "absorption"), "proxy")));
+    assert_true(json_is_true(
+        json_object_get(json_object_get(json_object_get(j, "benefits"), "absorption"), "proxy")));
     json_t *f = json_object_get(j, "findings");
-    assert_int_equal(json_integer_value(json_object_get(json_object_get(f, "counts"), "disappeared")),
-                     (json_int_t)c->n_disappeared);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(f, "counts"), "disappeared")),
+        (json_int_t)c->n_disappeared);
     assert_int_equal(json_array_size(json_object_get(f, "disappeared")), c->n_disappeared);
     assert_int_equal(json_array_size(json_object_get(f, "stayed")), c->n_stayed);
     assert_int_equal(json_array_size(json_object_get(f, "appeared")), c->n_appeared);
@@ -406,9 +408,9 @@ static void test_json_and_pictures(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_transform_roundtrip),  cmocka_unit_test(test_alignment_accuracy),
+        cmocka_unit_test(test_transform_roundtrip),   cmocka_unit_test(test_alignment_accuracy),
         cmocka_unit_test(test_removed_lesions_found), cmocka_unit_test(test_same_skin_no_change),
-        cmocka_unit_test(test_unrelated_refused),    cmocka_unit_test(test_threads),
+        cmocka_unit_test(test_unrelated_refused),     cmocka_unit_test(test_threads),
         cmocka_unit_test(test_json_and_pictures),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);

@@ -33,7 +33,8 @@ static double mean_abs_diff(const pc_image *a, const pc_image *b)
 {
     size_t n = (size_t)a->width * a->height * 3;
     double s = 0;
-    for (size_t i = 0; i < n; i++) s += abs(a->rgb[i] - b->rgb[i]);
+    for (size_t i = 0; i < n; i++)
+        s += abs(a->rgb[i] - b->rgb[i]);
     return s / (double)n;
 }
 
@@ -56,9 +57,9 @@ static void test_exif_orientations(void **state)
             fail_msg("%s: %d x %d, expected 48 x 32", path, img->width, img->height);
         double d = mean_abs_diff(img, ref);
         if (d > 4.0) fail_msg("%s: mean difference %.2f from the upright picture", path, d);
-        assert_rgb_near(px(img, 2, 2), 255, 255, 255, 12, path);   /* white mark top-left */
-        assert_rgb_near(px(img, 40, 4), 30, 200, 30, 20, path);    /* green top-right */
-        assert_rgb_near(px(img, 4, 28), 220, 220, 30, 20, path);   /* yellow bottom-left */
+        assert_rgb_near(px(img, 2, 2), 255, 255, 255, 12, path); /* white mark top-left */
+        assert_rgb_near(px(img, 40, 4), 30, 200, 30, 20, path);  /* green top-right */
+        assert_rgb_near(px(img, 4, 28), 220, 220, 30, 20, path); /* yellow bottom-left */
         pc_image_free(img);
     }
     pc_image_free(ref);
@@ -80,7 +81,8 @@ static void test_bad_files(void **state)
         {"truncated.webp", PC_ERR_FORMAT, "WebP"},
         {"huge.png", PC_ERR_LIMIT, "100000 x 100000 pixels exceeds the limit of 16384 px a side"},
         {"wide.png", PC_ERR_LIMIT, "20000 x 8 pixels exceeds the limit of 16384 px a side"},
-        {"megapixels.png", PC_ERR_LIMIT, "12000 x 12000 pixels exceeds the limit of 100 megapixels"},
+        {"megapixels.png", PC_ERR_LIMIT,
+         "12000 x 12000 pixels exceeds the limit of 100 megapixels"},
         {"no-such-file.png", PC_ERR_IO, "cannot open"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -95,8 +97,7 @@ static void test_bad_files(void **state)
                      rows[i].status);
         assert_ptr_equal(img, (pc_image *)(uintptr_t)0x1);
         if (!strstr(pc_errmsg(&ctx), rows[i].msg))
-            fail_msg("%s: message \"%s\" lacks \"%s\"", rows[i].file, pc_errmsg(&ctx),
-                     rows[i].msg);
+            fail_msg("%s: message \"%s\" lacks \"%s\"", rows[i].file, pc_errmsg(&ctx), rows[i].msg);
     }
 }
 

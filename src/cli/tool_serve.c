@@ -257,6 +257,11 @@ int tool_serve(int argc, char **argv)
         goto out;
     }
     port = web_server_port(srv);
+    printf("poreclear: serving http://%s%s%s:%d/ (data %s, schema v%d)\n",
+           strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, data,
+           pc_store_schema_version(store));
+    fflush(stdout);
+    /* the port file comes last: it tells scripts that everything above is done */
     if (port_file) {
         char pbuf[16];
         int n = snprintf(pbuf, sizeof pbuf, "%d\n", port);
@@ -265,10 +270,6 @@ int tool_serve(int argc, char **argv)
             goto out;
         }
     }
-    printf("poreclear: serving http://%s%s%s:%d/ (data %s, schema v%d)\n",
-           strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, data,
-           pc_store_schema_version(store));
-    fflush(stdout);
     int sig = 0;
     sigwait(&sigs, &sig);
     fprintf(stderr, "poreclear: stopping (signal %d)\n", sig);

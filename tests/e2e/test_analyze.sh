@@ -19,6 +19,9 @@ expect_exit 0 "analyze --help exits 0" "$PORECLEAR" analyze --help
 check "--help lists --overlay" contains "$T/out" "--overlay"
 expect_exit 2 "no file is a usage error" "$PORECLEAR" analyze
 expect_exit 2 "bad --jobs is a usage error" "$PORECLEAR" analyze --jobs 0 "$T/a.png"
+expect_exit 2 "bad --px-per-mm is a usage error" "$PORECLEAR" analyze --px-per-mm -3 "$T/a.png"
+check "the bad option is named" contains "$T/err" "--px-per-mm"
+expect_exit 2 "unknown option" "$PORECLEAR" analyze --frobnicate "$T/a.png"
 
 expect_exit 0 "one good photo" "$PORECLEAR" analyze "$T/a.png"
 check "summary: skin share" contains "$T/out" "skin"

@@ -224,7 +224,9 @@ int tool_serve(int argc, char **argv)
         proto_text = t;
         proto_text[proto_len] = 0;
     }
-    if (pc_store_open(&ctx, data, NULL, &store) != PC_OK) {
+    /* a connection for each worker thread, the audit writer and the command line */
+    pc_store_options sopts = {.pool_size = (int)threads + 2};
+    if (pc_store_open(&ctx, data, &sopts, &store) != PC_OK) {
         exit_code = tool_fail(&ctx, data);
         goto out;
     }

@@ -54,7 +54,7 @@ async function request(method, path, body) {
     if (!resp.ok) {
         const message = data && data.error ? data.error : `The server answered ${resp.status} ${resp.statusText}.`;
         const err = new ApiError(resp.status, data && data.code, message);
-        if (resp.status === 429) err.retryAfter = Number(resp.headers.get('Retry-After')) || 0;
+        if (resp.status === 429 || resp.status === 503) err.retryAfter = Number(resp.headers.get('Retry-After')) || 0;
         throw err;
     }
     noteServerTime(data, sentAt, receivedAt);
@@ -65,7 +65,14 @@ export const api = {
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body === undefined ? {} : body),
     patch: (path, body) => request('PATCH', path, body),
+    del: (path, body) => request('DELETE', path, body),
 };
+
+// The CSRF token for requests made without this module (a raw-file upload through
+// XMLHttpRequest, which reports upload progress).
+export function getCsrfToken() {
+    return csrfToken;
+}
 
 // Build "/api/clients?q=..&limit=.." from an object, skipping empty values.
 export function withQuery(path, params) {

@@ -39,7 +39,7 @@ function itemNode(item) {
 
 // Draw the library's JSON generically: every list becomes a section of bullet points.
 function sections(ac) {
-    const skip = new Set(['session_id', 'client_id', 'visit_date', 'rebook_date', 'rebook', 'skin_type', 'title', 'format', 'format_version', 'version', 'sources', 'lifestyle_source']);
+    const skip = new Set(['products', 'session_id', 'client_id', 'visit_date', 'rebook_date', 'rebook', 'skin_type', 'title', 'format', 'format_version', 'version', 'sources', 'lifestyle_source']);
     const out = [];
     for (const [key, value] of Object.entries(ac)) {
         if (skip.has(key)) continue;
@@ -55,6 +55,16 @@ function sections(ac) {
             h('ul', null, items.map((it) => h('li', null, itemNode(it))))));
     }
     return out;
+}
+
+// The client's checked products (saved on the ingredients page): keep or replace, and why.
+function productsSection(products) {
+    if (!Array.isArray(products) || !products.length) return null;
+    return h('section', { 'data-key': 'products', id: 'handout-products' },
+        h('h2', null, 'Your products'),
+        h('ul', null, products.map((p) => h('li', null,
+            h('strong', null, p.decision === 'replace' ? '✖ Replace: ' : '✓ Keep: '), p.name,
+            p.reason ? ` — ${p.reason}` : ''))));
 }
 
 function rebookOf(ac) {
@@ -99,6 +109,7 @@ startPage({
                 rebook ? h('p', { class: 'rebook', id: 'handout-rebook' }, 'Your next treatment: ', h('span', { id: 'rebook-date' }, fmtDate(rebook))) : null,
                 ac.rebook && ac.rebook.text ? h('p', { class: 'small' }, ac.rebook.text) : null,
                 sections(ac),
+                productsSection(ac.products),
                 h('p', { class: 'small muted' }, `Printed ${fmtDateTime(new Date().toISOString())}. Questions or a reaction that worries you? Call the clinic.`)));
     },
 });

@@ -58,7 +58,11 @@ startPage({
         if (clinical) {
             actions.push(h('a', { class: 'button', href: `/consent?client=${id}`, id: 'act-consent' }, 'Record consent'));
             actions.push(h('a', { class: 'button primary', href: `/plan?client=${id}`, id: 'act-plan' }, 'Today\'s plan'));
+            actions.push(h('a', { class: 'button', href: `/photos?client=${id}`, id: 'act-photos' }, 'Photos'));
+            actions.push(h('a', { class: 'button', href: `/progress?client=${id}`, id: 'act-progress' }, 'Progress'));
+            actions.push(h('a', { class: 'button', href: `/ingredients?client=${id}`, id: 'act-products' }, 'Products'));
         }
+        if (session.user.role === 'admin') actions.push(h('a', { class: 'button', href: `/privacy?client=${id}`, id: 'act-privacy' }, 'Privacy'));
 
         const facts = h('section', { class: 'card', 'aria-labelledby': 'facts-h' },
             h('h2', { id: 'facts-h' }, 'Details'),
@@ -89,7 +93,7 @@ startPage({
                         h('td', null, sessionStatus(s), s.signed_at ? h('div', { class: 'small muted' }, `signed ${fmtDateTime(s.signed_at)}`) : null),
                         h('td', null, s.plan_status ? badge(s.plan_status === 'modified' ? 'modify' : (s.plan_status === 'ok' ? 'ok' : s.plan_status), s.plan_status.replace('_', ' ')) : '—'),
                         h('td', null, byName(s.practitioner)),
-                        h('td', null, h('a', { href: `/aftercare?session=${s.id}` }, 'Handout')))))));
+                        h('td', null, h('a', { href: `/aftercare?session=${s.id}` }, 'Handout'), ' · ', h('a', { href: `/compare?session=${s.id}` }, 'Before/after')))))));
             }
             sessionsBox = h('section', { class: 'card', 'aria-labelledby': 'sessions-h' }, h('h2', { id: 'sessions-h' }, 'Sessions'), body);
         }

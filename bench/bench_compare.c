@@ -56,15 +56,21 @@ int main(int argc, char **argv)
     pc_analysis_opts ao;
     pc_analysis_opts_default(&ao);
     ao.skip_capture_gate = 1;
-    pc_analysis *a = NULL;
-    double c0 = cpu_now();
-    t0 = now();
-    if (pc_analyze(&ctx, before, &ao, &a) != PC_OK) {
-        fprintf(stderr, "bench_compare: analyze: %s\n", pc_errmsg(&ctx));
-        return 1;
+    /* Best of 3 (wall and cpu separately): the machine may be shared. */
+    double t_an = 1e30, c_an = 1e30, t0b, c0;
+    for (int i = 0; i < 3; i++) {
+        pc_analysis *a = NULL;
+        c0 = cpu_now();
+        t0b = now();
+        if (pc_analyze(&ctx, before, &ao, &a) != PC_OK) {
+            fprintf(stderr, "bench_compare: analyze: %s\n", pc_errmsg(&ctx));
+            return 1;
+        }
+        double tw = now() - t0b, tc = cpu_now() - c0;
+        t_an = tw < t_an ? tw : t_an;
+        c_an = tc < c_an ? tc : c_an;
+        pc_analysis_free(a);
     }
-    double t_an = now() - t0, c_an = cpu_now() - c0;
-    pc_analysis_free(a);
 
     pc_alignment al;
     c0 = cpu_now();
@@ -83,19 +89,26 @@ int main(int argc, char **argv)
     pc_comparison *c = NULL;
     pc_compare_opts co;
     pc_compare_opts_default(&co);
-    c0 = cpu_now();
-    t0 = now();
-    if (pc_compare(&ctx, before, after, &co, &c) != PC_OK) {
-        fprintf(stderr, "bench_compare: compare: %s\n", pc_errmsg(&ctx));
-        return 1;
+    double t_cmp = 1e30, c_cmp = 1e30;
+    for (int i = 0; i < 2; i++) {
+        pc_comparison_free(c);
+        c = NULL;
+        c0 = cpu_now();
+        t0 = now();
+        if (pc_compare(&ctx, before, after, &co, &c) != PC_OK) {
+            fprintf(stderr, "bench_compare: compare: %s\n", pc_errmsg(&ctx));
+            return 1;
+        }
+        double tw = now() - t0, tc = cpu_now() - c0;
+        t_cmp = tw < t_cmp ? tw : t_cmp;
+        c_cmp = tc < c_cmp ? tc : c_cmp;
     }
-    double t_cmp = now() - t0, c_cmp = cpu_now() - c0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("baseline: one analysis        %6.2f s wall, %6.2f s cpu\n", t_an, c_an);
+    printf("baseline: one analysis (best of 3) %6.2f s wall, %6.2f s cpu\n", t_an, c_an);
     printf("alignment alone               %6.2f s wall, %6.2f s cpu (%.2fx analysis cpu)\n", t_al,
            c_al, c_al / c_an);
     printf("warp alone                    %6.2f s wall (%.2fx analysis)\n", t_wa, t_wa / t_an);
-    printf("comparison (align + 2 analyses + noise mosaic analysis)\n"
+    printf("comparison, best of 2 (align + 2 analyses + noise mosaic analysis)\n"
            "                              %6.2f s wall, %6.2f s cpu\n",
            t_cmp, c_cmp);
     printf("ratio comparison / analysis:  %.2fx wall (target < 3x; %ld cores online), %.2fx cpu\n",

@@ -196,8 +196,35 @@ static void full_to_canvas(const pc_plane *p, const canvas_map *m, double x, dou
     *qy = (y + 0.5) / p->f - 0.5 + m->offy;
 }
 
+/* Box-average a plane by the integer factor that brings it to at most max_side. */
+static int plane_down(pc_ctx *ctx, const pc_plane *src, int max_side, pc_plane *out)
+{
+    int big = src->w > src->h ? src->w : src->h;
+    int k = (big + max_side - 1) / max_side;
+    if (k < 1) k = 1;
+    int w = src->w / k, h = src->h / k;
+    if (w < 1) w = 1;
+    if (h < 1) h = 1;
+    float *v = malloc((size_t)w * h * sizeof *v);
+    if (!v) return pc_error(ctx, PC_ERR_NOMEM, "out of memory aligning");
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double s = 0;
+            for (int yy = y * k; yy < y * k + k; yy++)
+                for (int xx = x * k; xx < x * k + k; xx++) s += src->v[(size_t)yy * src->w + xx];
+            v[(size_t)y * w + x] = (float)(s / ((double)k * k));
+        }
+    out->w = w;
+    out->h = h;
+    out->f = src->f * k;
+    out->v = v;
+    return PC_OK;
+}
+
+/* ref_b / ref_a: the refinement planes when they are already reduced (large photos: the
+ * global planes are derived from them instead of reading the photos again), else NULL. */
 static int global_estimate(pc_ctx *ctx, const pc_image *before, const pc_image *after,
-                           pc_transform *out)
+                           const pc_plane *ref_b, const pc_plane *ref_a, pc_transform *out)
 {
     pc_plane pb = {0}, pa = {0};
     float *cb = NULL, *ca = NULL, *lpb = NULL;
@@ -210,8 +237,10 @@ static int global_estimate(pc_ctx *ctx, const pc_image *before, const pc_image *
     if (after->height > big) big = after->height;
     const int n = big <= 300 ? 256 : GLOBAL_N;
 
-    if ((rc = pc_plane_luma(ctx, before, n, &pb)) != PC_OK ||
-        (rc = pc_plane_luma(ctx, after, n, &pa)) != PC_OK)
+    if ((rc = ref_b ? plane_down(ctx, ref_b, n, &pb) : pc_plane_luma(ctx, before, n, &pb)) !=
+            PC_OK ||
+        (rc = ref_a ? plane_down(ctx, ref_a, n, &pa) : pc_plane_luma(ctx, after, n, &pa)) !=
+            PC_OK)
         goto out;
     cb = malloc((size_t)n * n * sizeof *cb);
     ca = malloc((size_t)n * n * sizeof *ca);
@@ -527,12 +556,13 @@ int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alig
     if (!before || !after || before->width < 32 || before->height < 32 || after->width < 32 ||
         after->height < 32)
         return pc_error(ctx, PC_ERR_INVALID, "photos too small to align (at least 32 x 32)");
-    if ((rc = global_estimate(ctx, before, after, &t)) != PC_OK) return rc;
-    pc_progress(ctx, 0.1, "aligning");
-
     if ((rc = pc_plane_luma(ctx, before, REF_SIDE, &pb)) != PC_OK ||
         (rc = pc_plane_luma(ctx, after, REF_SIDE, &pa)) != PC_OK)
         goto out;
+    if ((rc = global_estimate(ctx, before, after, pb.f >= 2 ? &pb : NULL,
+                              pa.f >= 2 ? &pa : NULL, &t)) != PC_OK)
+        goto out;
+    pc_progress(ctx, 0.1, "aligning");
     st.pb = &pb;
     st.pa = &pa;
     st.bw = before->width;

@@ -241,6 +241,13 @@ int tool_serve(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    /* the ingredient knowledge base, found the way `poreclear ingredients` finds it */
+    char kb_buf[4096];
+    bool kb_found = tool_find_shipped("data", "ingredients/ratings.tsv", kb_buf, sizeof kb_buf);
+    if (kb_found) {
+        char *slash = strrchr(kb_buf, '/');
+        if (slash) *slash = 0;
+    }
     web_config cfg = {
         .listen_addr = addr,
         .port = port,
@@ -253,6 +260,8 @@ int tool_serve(int argc, char **argv)
         .session_idle_s = (int)idle,
         .session_max_s = (int)maxage,
         .secure_cookies = secure,
+        .data_dir = data,
+        .kb_dir = kb_found ? kb_buf : NULL,
     };
     if (web_server_start(&ctx, &cfg, &srv) != PC_OK) {
         exit_code = tool_fail(&ctx, "serve");

@@ -33,6 +33,11 @@ typedef struct web_config {
     int session_max_s;         /* 0 → 43200 */
     bool secure_cookies;       /* add Secure to the cookie (behind TLS) */
     int connection_timeout_s;  /* 0 → 30 */
+    /* photos (issue 7, src/web/web_media.h) */
+    const char *data_dir;  /* photos under data_dir/photos/ */
+    const char *kb_dir;    /* the ingredient knowledge base, NULL when not found */
+    int analysis_workers;  /* 0 → the number of cores */
+    int analysis_queue;    /* 0 → 16 */
 } web_config;
 
 typedef struct web_server web_server;
@@ -91,6 +96,8 @@ typedef struct web_req {
     int retry_after;
     const char *allow; /* Allow header on 405 */
     bool relaxed_csp;  /* the aftercare handout may carry its own inline styles */
+    struct web_upload *upload;  /* a streamed photo body (web_photos.c), or NULL */
+    const char *cache_control;  /* NULL → "no-store" */
 } web_req;
 
 /* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */

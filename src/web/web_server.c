@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "web.h"
+#include "web_media.h"
 
 struct web_server {
     struct MHD_Daemon *daemon;
@@ -71,6 +72,29 @@ static const route routes[] = {
     {"POST", "/api/users", RO_ADMIN, false, web_h_user_create},
     {"PATCH", "/api/users/{n}", RO_ADMIN, false, web_h_user_update},
     {"GET", "/api/audit", RO_ADMIN, false, web_h_audit},
+    /* photos, analysis, comparison, progress, products, privacy (web_media.h) */
+    {"POST", "/api/clients/{n}/photos", RO_CLINIC, false, web_h_photo_upload},
+    {"GET", "/api/clients/{n}/photos", RO_CLINIC, false, web_h_photos_list},
+    {"GET", "/api/clients/{n}/photos/{n}", RO_CLINIC, false, web_h_photo_get},
+    {"GET", "/api/clients/{n}/photos/{n}/image", RO_CLINIC, false, web_h_photo_image},
+    {"GET", "/api/clients/{n}/photos/{n}/overlay.png", RO_CLINIC, false, web_h_photo_overlay},
+    {"GET", "/api/clients/{n}/photos/{n}/analysis", RO_CLINIC, false, web_h_photo_analysis},
+    {"POST", "/api/clients/{n}/photos/{n}/analysis", RO_CLINIC, false, web_h_photo_reanalyse},
+    {"GET", "/api/clients/{n}/assessment", RO_CLINIC, false, web_h_assessment},
+    {"GET", "/api/clients/{n}/progress", RO_CLINIC, false, web_h_progress},
+    {"GET", "/api/jobs/{n}", RO_CLINIC, false, web_h_job},
+    {"POST", "/api/sessions/{n}/comparison", RO_CLINIC, false, web_h_comparison_create},
+    {"GET", "/api/sessions/{n}/comparison", RO_CLINIC, false, web_h_comparison_get},
+    {"GET", "/api/sessions/{n}/comparison/sidebyside.png", RO_CLINIC, false,
+     web_h_comparison_sidebyside},
+    {"GET", "/api/sessions/{n}/comparison/aligned.png", RO_CLINIC, false,
+     web_h_comparison_aligned},
+    {"GET", "/api/sessions/{n}/comparison/chart.svg", RO_CLINIC, false, web_h_comparison_chart},
+    {"POST", "/api/ingredients/check", RO_STAFF, false, web_h_ingredients_check},
+    {"GET", "/api/clients/{n}/products", RO_CLINIC, false, web_h_products_list},
+    {"POST", "/api/clients/{n}/products", RO_CLINIC, false, web_h_product_create},
+    {"GET", "/api/clients/{n}/export", RO_ADMIN, false, web_h_client_export},
+    {"DELETE", "/api/clients/{n}", RO_ADMIN, false, web_h_client_erase},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -108,7 +132,8 @@ static enum MHD_Result send_reply(web_req *r)
     security_headers(resp, r->relaxed_csp);
     MHD_add_response_header(resp, "Content-Type",
                             r->content_type ? r->content_type : "application/json");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    MHD_add_response_header(resp, "Cache-Control",
+                            r->cache_control ? r->cache_control : "no-store");
     if (r->disposition[0]) MHD_add_response_header(resp, "Content-Disposition", r->disposition);
     if (r->set_cookie[0]) MHD_add_response_header(resp, "Set-Cookie", r->set_cookie);
     if (r->allow) MHD_add_response_header(resp, "Allow", r->allow);
@@ -313,6 +338,7 @@ typedef struct pending {
     char *body;
     size_t len, cap;
     bool too_large;
+    web_upload *up; /* a photo body streamed to a file (web_photos.c) */
 } pending;
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t n)
@@ -340,6 +366,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         p = calloc(1, sizeof *p);
         if (!p) return MHD_NO;
         *con_cls = p;
+        if (web_upload_route(method, url)) {
+            /* a photo: refuse early (auth, type, size, queue) or stream it to a file */
+            web_req r;
+            memset(&r, 0, sizeof r);
+            r.conn = conn;
+            r.cfg = &srv->cfg;
+            r.method = method;
+            r.path = url;
+            r.now = (int64_t)time(NULL);
+            client_ip(conn, r.ip, sizeof r.ip);
+            if (web_upload_open(&r, &p->up)) return MHD_YES;
+            p->too_large = true; /* whatever body follows is ignored */
+            enum MHD_Result ret = send_reply(&r);
+            free(r.reply);
+            return ret;
+        }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
         if (cl) {
             char *end;
@@ -352,6 +394,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else if (*upload_size) {
         size_t n = *upload_size;
         *upload_size = 0;
+        if (p->up) {
+            web_upload_write(p->up, upload_data, n);
+            return MHD_YES;
+        }
         if (p->too_large) return MHD_YES;
         if (p->len + n > WEB_BODY_MAX) {
             p->too_large = true;
@@ -393,6 +439,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     } else if (!strncmp(url, "/api/", 5) || !strcmp(url, "/healthz") || !strcmp(url, "/api")) {
         r.body = p->body;
         r.body_len = p->len;
+        r.upload = p->up;
         dispatch(&r);
         ret = send_reply(&r);
     } else {
@@ -412,6 +459,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     pending *p = *con_cls;
     if (!p) return;
     free(p->body);
+    web_upload_free(p->up);
     free(p);
     *con_cls = NULL;
 }
@@ -425,6 +473,10 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     if (s->cfg.session_idle_s <= 0) s->cfg.session_idle_s = 1800;
     if (s->cfg.session_max_s <= 0) s->cfg.session_max_s = 43200;
     if (s->cfg.connection_timeout_s <= 0) s->cfg.connection_timeout_s = 30;
+    if (web_media_start(ctx, &s->cfg) != PC_OK) {
+        free(s);
+        return ctx->status;
+    }
 
     struct sockaddr_in6 a6;
     struct sockaddr_in a4;
@@ -442,6 +494,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         sa = (const struct sockaddr *)&a6;
         flags |= MHD_USE_IPv6;
     } else {
+        web_media_stop();
         free(s);
         return pc_error(ctx, PC_ERR_INVALID, "--listen: '%s' is not an IP address",
                         cfg->listen_addr);
@@ -454,6 +507,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
+        web_media_stop();
         free(s);
         return pc_error(ctx, PC_ERR_IO, "cannot listen on %s:%d (in use, or not allowed)",
                         cfg->listen_addr, cfg->port);
@@ -473,6 +527,7 @@ void web_server_stop(web_server *s)
 {
     if (!s) return;
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    web_media_stop();
     web_plan_cache_clear();
     free(s);
 }

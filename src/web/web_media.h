@@ -1,0 +1,117 @@
+/* The clinic web app's photo side (issue 7): internal interface between
+ *
+ *   web_analysis_pool.c  the bounded worker pool (never more jobs at once than cores, a
+ *                        bounded queue) and the job table pages poll
+ *   web_photos.c         photo upload (streamed to an unnamed file, checked before decoding),
+ *                        photos, overlays, analyses, the assessment, the analysis job
+ *   web_compare.c        before/after comparison of a session (job + results), progress
+ *   web_products.c       the ingredient checker and products on the client's record
+ *   web_export.c         export of a client's record (ustar) and erasure
+ * The API is documented in docs/api.md ("Photos, analysis, comparison, ..."). */
+#ifndef WEB_MEDIA_H
+#define WEB_MEDIA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "web.h"
+
+#define WEB_PHOTO_MAX_BYTES (25u << 20)       /* 25 MiB */
+#define WEB_PHOTO_MAX_PIXELS 40000000ULL     /* 40 megapixels */
+#define WEB_PHOTO_MAX_SIDE 16384
+#define WEB_QUEUE_DEFAULT 16
+#define WEB_RETRY_AFTER_S 5
+
+/* Start / stop the photo side: the photos/ folder, the worker pool, the ingredient base.
+ * Called from web_server_start / web_server_stop. */
+int web_media_start(pc_ctx *ctx, const web_config *cfg);
+void web_media_stop(void);
+
+/* ---- the pool (web_analysis_pool.c) ---- */
+typedef struct web_job web_job;
+typedef void (*web_job_fn)(web_job *job, const web_config *cfg);
+int web_pool_start(pc_ctx *ctx, const web_config *cfg, int workers, int queue_max);
+void web_pool_stop(void);
+/* Reserve a queue place (false: the queue is full → 503). A reservation is either used by
+ * web_pool_submit or given back with web_pool_unreserve. */
+bool web_pool_reserve(void);
+void web_pool_unreserve(void);
+/* Queue a job on a reservation; returns its id. kind "analysis" / "comparison". */
+int64_t web_pool_submit(const char *kind, web_job_fn fn, int64_t client_id, int64_t photo_id,
+                        int64_t session_id, int64_t before_id, int64_t after_id, int64_t actor);
+/* The job as JSON (docs/api.md JOB); NULL when unknown. */
+json_t *web_pool_job_json(int64_t id, int64_t *client_id);
+/* Latest job of a photo / of a session's comparison still queued or running (0: none). */
+int64_t web_pool_photo_job(int64_t photo_id);
+int64_t web_pool_comparison_job(int64_t session_id, bool *active);
+/* Jobs of an erased client: their results are thrown away. */
+void web_pool_cancel_client(int64_t client_id);
+/* Inside a job. */
+int64_t web_job_client(const web_job *j);
+int64_t web_job_photo(const web_job *j);
+int64_t web_job_session(const web_job *j);
+int64_t web_job_before(const web_job *j);
+int64_t web_job_after(const web_job *j);
+int64_t web_job_actor(const web_job *j);
+bool web_job_cancelled(const web_job *j);
+void web_job_progress(web_job *j, double fraction, const char *stage);
+void web_job_fail(web_job *j, const char *reason);
+/* A pc_ctx whose progress callback feeds the job. */
+void web_job_ctx(web_job *j, pc_ctx *ctx);
+
+/* ---- files (web_photos.c) ---- */
+/* DATA/photos/NAME; false when it does not fit. */
+bool web_photo_path(const web_config *cfg, const char *name, char *out, size_t n);
+/* A fresh random name "<32 hex>.<ext>". */
+void web_random_name(const char *ext, char out[64]);
+/* Write a file atomically under DATA/photos/ with a fresh random name ending in ext. */
+int web_photo_write(pc_ctx *ctx, const web_config *cfg, const char *ext, const void *buf,
+                    size_t len, char name[64]);
+void web_photo_unlink(const web_config *cfg, const char *name); /* "" is fine */
+/* Serve a file of DATA/photos/ privately (Cache-Control: private, no-store). */
+int web_send_private_file(web_req *r, const char *name, const char *type);
+json_t *web_photo_json(web_req *r, const pc_photo *p);
+/* The client of the route ({n} = r->ids[0]) exists (replies 404 otherwise). */
+bool web_client_exists(web_req *r, int64_t client_id);
+/* The latest assessment's analysis JSON text of a client (malloc'd), NULL when none;
+ * *photo_id gets its photo. */
+char *web_latest_assessment(const web_config *cfg, int64_t client_id, int64_t *photo_id);
+/* The analysis job (run by the pool). */
+void web_job_analysis(web_job *j, const web_config *cfg);
+
+/* ---- streamed upload bodies (web_photos.c, called by web_server.c) ---- */
+typedef struct web_upload web_upload;
+/* True for the routes whose body is a photo. */
+bool web_upload_route(const char *method, const char *url);
+/* At the first call of an upload request: refuse early (reply made in r, returns false) or
+ * open the body's unnamed file (*out). */
+bool web_upload_open(web_req *r, web_upload **out);
+void web_upload_write(web_upload *u, const char *data, size_t n);
+void web_upload_free(web_upload *u); /* NULL is fine; removes anything not kept */
+
+/* ---- handlers ---- */
+int web_h_photo_upload(web_req *r);
+int web_h_photos_list(web_req *r);
+int web_h_photo_get(web_req *r);
+int web_h_photo_image(web_req *r);
+int web_h_photo_overlay(web_req *r);
+int web_h_photo_analysis(web_req *r);
+int web_h_photo_reanalyse(web_req *r);
+int web_h_assessment(web_req *r);
+int web_h_job(web_req *r);
+int web_h_comparison_create(web_req *r);
+int web_h_comparison_get(web_req *r);
+int web_h_comparison_sidebyside(web_req *r);
+int web_h_comparison_aligned(web_req *r);
+int web_h_comparison_chart(web_req *r);
+int web_h_progress(web_req *r);
+int web_h_ingredients_check(web_req *r);
+int web_h_products_list(web_req *r);
+int web_h_product_create(web_req *r);
+int web_h_client_export(web_req *r);
+int web_h_client_erase(web_req *r);
+/* The client's products for the aftercare handout: [{"name","decision","reason",
+ * "max_comedogenicity"}] (new reference; an empty array when none or on error). */
+json_t *web_products_summary(const web_config *cfg, int64_t client_id);
+
+#endif

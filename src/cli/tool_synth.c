@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "poreclear/render.h"
 #include "poreclear/synth.h"
 #include "tool_cmds.h"
 #include "tool_synth_pair.h"
@@ -21,6 +22,7 @@ static void usage(FILE *f)
             "options:\n"
             "  -o, --output FILE      the photo (PNG)\n"
             "  -t, --truth FILE       the ground truth (JSON)\n"
+            "      --truth-overlay F  the ground truth drawn over the photo (PNG)\n"
             "  -s, --seed N           skin and layout seed (default 1)\n"
             "      --light-seed N     lighting and sensor noise seed (default: from --seed)\n"
             "  -W, --width PX         image width (default 1024)\n"
@@ -53,8 +55,27 @@ enum {
     OPT_REDNESS,
     OPT_UNEVEN,
     OPT_BORDER,
+    OPT_TRUTH_OVERLAY,
     /* pair mode (compare helper): add its option ids here */
 };
+
+/* The ground truth drawn over the photo, like analyze's overlay. */
+static int write_truth_overlay(pc_ctx *ctx, const pc_image *img, const pc_synth_truth *t,
+                               const pc_synth_params *p, const char *path)
+{
+    pc_overlay_opts o;
+    pc_overlay_opts_default(&o);
+    char line[96];
+    snprintf(line, sizeof line, "synthetic: seed %llu, Fitzpatrick %d",
+             (unsigned long long)p->seed, p->fitzpatrick);
+    o.title = "Ground truth";
+    o.caption[0] = line;
+    pc_image *ov = NULL;
+    int rc = pc_overlay_findings(ctx, img, t->findings, t->n_findings, &o, &ov);
+    if (rc == PC_OK) rc = pc_image_write_png(ctx, ov, path);
+    pc_image_free(ov);
+    return rc;
+}
 
 static int bad_value(const char *opt, const char *val)
 {
@@ -96,6 +117,7 @@ int tool_synth(int argc, char **argv)
         {"redness", required_argument, NULL, OPT_REDNESS},
         {"uneven-light", required_argument, NULL, OPT_UNEVEN},
         {"border", required_argument, NULL, OPT_BORDER},
+        {"truth-overlay", required_argument, NULL, OPT_TRUTH_OVERLAY},
         TOOL_SYNTH_PAIR_LONGOPTS,
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
@@ -105,7 +127,7 @@ int tool_synth(int argc, char **argv)
     pc_synth_params_default(&p);
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     p.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
-    const char *output = NULL, *truth_path = NULL;
+    const char *output = NULL, *truth_path = NULL, *truth_overlay = NULL;
     tool_synth_pair_opts pair = {0};
     int quiet = 0, c;
     long n;
@@ -174,6 +196,7 @@ int tool_synth(int argc, char **argv)
             if (!tool_parse_double(optarg, 0, 1, &d)) return bad_value(name, optarg);
             p.uneven_light = d;
             break;
+        case OPT_TRUTH_OVERLAY: truth_overlay = optarg; break;
         case OPT_BORDER:
             if (!tool_parse_double(optarg, 0, 0.4, &d)) return bad_value(name, optarg);
             p.border = d;
@@ -223,6 +246,10 @@ int tool_synth(int argc, char **argv)
     }
     if (truth_path && pc_synth_truth_write(&ctx, truth, &p, truth_path) != PC_OK) {
         ret = tool_fail(&ctx, truth_path);
+        goto out;
+    }
+    if (truth_overlay && write_truth_overlay(&ctx, img, truth, &p, truth_overlay) != PC_OK) {
+        ret = tool_fail(&ctx, truth_overlay);
         goto out;
     }
     if (pair.after && (ret = tool_synth_pair_write(&p, &pair, quiet)) != TOOL_EXIT_OK) goto out;

@@ -32,6 +32,12 @@ import json; t = json.load(open('$T/d.json'))
 assert t['counts'] == {'pore':0,'enlarged_pore':0,'blackhead':3,'whitehead':0,'papule':2,'pustule':0}, t['counts']
 assert t['fitzpatrick'] == 6 and 0.2 < t['skin_fraction'] < 0.9
 "
+expect_exit 0 "--truth-overlay" "$PORECLEAR" synth -q --seed 5 -W 320 -H 240 -o "$T/e.png" \
+    --truth-overlay "$T/e-truth.png"
+check "the truth overlay is a PNG of the photo's size" $PY -c "
+from PIL import Image
+im = Image.open('$T/e-truth.png'); im.load(); assert im.size == (320, 240)
+"
 expect_exit 2 "missing -o is a usage error" "$PORECLEAR" synth --seed 1
 expect_exit 2 "fitzpatrick 7 is a usage error" "$PORECLEAR" synth -o "$T/x.png" --fitzpatrick 7
 check "the bad value is named" contains "$T/err" "--fitzpatrick"

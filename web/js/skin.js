@@ -102,7 +102,7 @@ export const BENEFITS = [
 export const VERDICTS = {
     improved: { icon: '✓', words: 'Improved', cls: 'ok' },
     worse: { icon: '✖', words: 'Worse', cls: 'blocked' },
-    no_significant_change: { icon: '＝', words: 'No significant change', cls: 'muted' },
+    no_significant_change: { icon: '≈', words: 'No significant change', cls: 'muted' },
 };
 
 export function verdictInfo(v) {

@@ -65,17 +65,45 @@ export const SERIES_COLOURS = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#56B
 function fmtDay(t) {
     return new Date(t).toLocaleDateString(undefined, { day: 'numeric', month: 'short' });
 }
+function fmtDayTime(t) {
+    return new Date(t).toLocaleString(undefined, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
+}
+
+// Photos spread over less than three days (e.g. before and after of one visit) would sit on top
+// of each other on a time axis: then the axis is ordinal (photos evenly spaced, in order) and a
+// treatment date is placed between the photos it falls between.
+export function useOrdinal(times) {
+    return times.length > 1 && times[times.length - 1] - times[0] < 3 * 86400e3;
+}
+export function ordinalScale(times, r0, r1) {
+    const n = times.length;
+    const step = (r1 - r0) / Math.max(n, 1);
+    const at = (i) => r0 + step * (i + 0.5);
+    return (t) => {
+        if (n === 0) return (r0 + r1) / 2;
+        if (t <= times[0]) return t === times[0] ? at(0) : at(-0.4);
+        if (t >= times[n - 1]) return t === times[n - 1] ? at(n - 1) : at(n - 0.6);
+        let i = 0;
+        while (i < n - 1 && times[i + 1] < t) i++;
+        const f = (t - times[i]) / (times[i + 1] - times[i] || 1);
+        return at(i + f);
+    };
+}
 
 // A time-series line chart.
 //   series: [{label, points: [{t: ms, y: number}]}]   (points sorted by t)
 //   events: [{t: ms, label}]                            (treatment dates: dashed vertical lines)
 //   yMin/yMax: fixed range (else from the data, from 0), yLabel: axis title
 // Returns an <svg role="img"> with a <title> and <desc>.
-export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, width, height, id }) {
+//   xMode: 'ordinal' (photos evenly spaced, in order), 'time', or 'auto' (ordinal under 3 days)
+//   tickLabel(t): the label lines under a photo's tick (default: its date)
+export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, width, height, id, xMode, tickLabel }) {
     const W = width || 900;
     const H = height || 340;
-    const m = { l: 58, r: 16, t: 16, b: 56 };
+    const m = { l: 58, r: 24, t: events && events.length ? 44 : 16, b: 50 };
     const all = series.flatMap((sr) => sr.points);
+    const times = [...new Set(all.map((p) => p.t))].sort((a, b) => a - b);
+    const ordinal = xMode === 'ordinal' || (xMode !== 'time' && useOrdinal(times));
     const ts = all.map((p) => p.t).concat((events || []).map((e) => e.t));
     let t0 = Math.min(...ts);
     let t1 = Math.max(...ts);
@@ -87,7 +115,9 @@ export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, wid
     const hiData = ys.length ? Math.max(...ys) : 1;
     const ticks = yMax !== undefined ? niceTicks(lo, yMax, 5) : niceTicks(lo, Math.max(hiData, lo + 1), 5);
     const hi = yMax !== undefined ? yMax : ticks[ticks.length - 1];
-    const x = linear(t0, t1, m.l, W - m.r);
+    const x = ordinal ? ordinalScale(times, m.l, W - m.r) : linear(t0, t1, m.l, W - m.r);
+    const fmtTick = ordinal ? fmtDayTime : fmtDay;
+    const tickLines = tickLabel || ((t) => [fmtTick(t)]);
     const y = linear(lo, hi, H - m.b, m.t);
     const uid = id || `c${Math.random().toString(36).slice(2, 8)}`;
 
@@ -116,9 +146,9 @@ export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, wid
     for (const e of events || []) {
         const xe = x(e.t);
         ev.appendChild(s('line', { x1: xe, x2: xe, y1: m.t, y2: H - m.b, stroke: '#0b6e6e', 'stroke-width': 2, 'stroke-dasharray': '6 5' }));
-        ev.appendChild(s('polygon', { points: `${xe},${H - m.b + 3} ${xe + 6},${H - m.b + 12} ${xe - 6},${H - m.b + 12}`, fill: '#0b6e6e' }));
-        ev.appendChild(s('text', { x: xe, y: H - m.b + 28, 'text-anchor': 'middle', 'font-size': 13, fill: '#084f4f', 'font-weight': 700 }, e.label || 'Treatment'));
-        ev.appendChild(s('text', { x: xe, y: H - m.b + 44, 'text-anchor': 'middle', 'font-size': 13, fill: '#084f4f' }, fmtDay(e.t)));
+        ev.appendChild(s('polygon', { points: `${xe},${m.t + 1} ${xe + 6},${m.t - 8} ${xe - 6},${m.t - 8}`, fill: '#0b6e6e' }));
+        ev.appendChild(s('text', { x: xe, y: 14, 'text-anchor': 'middle', 'font-size': 13, fill: '#084f4f', 'font-weight': 700 }, e.label || 'Treatment'));
+        ev.appendChild(s('text', { x: xe, y: 28, 'text-anchor': 'middle', 'font-size': 12, fill: '#084f4f' }, fmtDay(e.t)));
     }
     svg.appendChild(ev);
 
@@ -129,8 +159,9 @@ export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, wid
         if (seen.has(xp)) continue;
         seen.add(xp);
         svg.appendChild(s('line', { x1: xp, x2: xp, y1: H - m.b, y2: H - m.b + 5, stroke: '#4a555c' }));
-        const nearEvent = (events || []).some((e) => Math.abs(x(e.t) - xp) < 60);
-        if (!nearEvent) svg.appendChild(s('text', { x: xp, y: H - m.b + 20, 'text-anchor': 'middle', 'font-size': 13, fill: '#4a555c' }, fmtDay(p.t)));
+        tickLines(p.t).forEach((line, i) => {
+            svg.appendChild(s('text', { x: xp, y: H - m.b + 20 + 16 * i, 'text-anchor': 'middle', 'font-size': 13, fill: '#4a555c', 'font-weight': i ? 400 : 600 }, line));
+        });
     }
 
     // series

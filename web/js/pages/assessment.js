@@ -17,9 +17,10 @@ function scoreRow(info, value) {
     return h('li', { class: `score band-${scoreBand(v)}`, 'data-score': info.key },
         h('div', { class: 'score-head' },
             h('span', { class: 'score-name' }, info.label),
-            h('span', { class: 'score-value' }, v === null ? '—' : fmtNum(v, 0), h('span', { class: 'small muted' }, ' / 100')),
+            h('span', { class: 'score-value' }, v === null ? '—' : fmtNum(v, 0), h('span', { class: 'small muted' }, ' / 100'))),
+        h('div', { class: 'score-bar' },
+            h('meter', { min: 0, max: 100, low: 50, high: 70, optimum: 100, value: v === null ? 0 : v, 'aria-label': `${info.label}: ${v === null ? 'not measured' : `${fmtNum(v, 0)} of 100, ${scoreWord(v)}`}` }),
             h('span', { class: 'score-word' }, scoreWord(v))),
-        h('meter', { min: 0, max: 100, low: 50, high: 70, optimum: 100, value: v === null ? 0 : v, 'aria-label': `${info.label}: ${v === null ? 'not measured' : `${fmtNum(v, 0)} of 100, ${scoreWord(v)}`}` }),
         h('p', { class: 'score-what' }, info.what),
         h('p', { class: 'score-how small muted' }, info.how));
 }
@@ -34,7 +35,7 @@ function gradeBox(a) {
         h('p', { class: 'grade-line' },
             h('span', { class: `grade-pill g${a.grade}` }, `Grade ${a.grade}`),
             h('strong', { id: 'grade-name' }, g ? g.name : (a.grade_name || '—')),
-            ` · ${lesions} lesion${lesions === 1 ? '' : 's'} counted (blackheads, whiteheads, papules and pustules)`),
+            h('span', null, `${lesions} lesion${lesions === 1 ? '' : 's'} counted (blackheads, whiteheads, papules and pustules)`)),
         h('ol', { class: 'grade-scale', start: 0, 'aria-label': 'The Hayashi scale' },
             GRADES.map((x) => h('li', { class: x.grade === a.grade ? 'current' : null, 'aria-current': x.grade === a.grade ? 'true' : null },
                 h('strong', null, `${x.grade} ${x.name}`), h('span', { class: 'small' }, x.range)))),
@@ -96,8 +97,7 @@ startPage({
             throw e;
         }
         const { photo, analysis: a } = data;
-        const marked = new Set(['enlarged_pore', 'blackhead', 'whitehead', 'papule', 'pustule']);
-        if (a.findings_include_pores) marked.add('pore');
+        const marked = new Set((a.findings || []).map((f) => f.type)); // pores only with --all
         const svg = markedPhoto({
             imageUrl: photo.image_url, width: a.width || photo.width, height: a.height || photo.height,
             findings: a.findings || [], id: 'assessment-photo',

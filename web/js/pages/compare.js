@@ -15,8 +15,8 @@ const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
 const CHANGE_KINDS = [
     { key: 'disappeared', label: 'Disappeared', icon: '✓', colour: '#009E73', shape: 'circle', what: 'in the before photo, gone after the treatment' },
-    { key: 'stayed', label: 'Stayed', icon: '＝', colour: '#E69F00', shape: 'square', what: 'in both photos' },
-    { key: 'appeared', label: 'Appeared', icon: '＋', colour: '#CC79A7', shape: 'triangle', what: 'only in the after photo' },
+    { key: 'stayed', label: 'Stayed', icon: '=', colour: '#E69F00', shape: 'square', what: 'in both photos' },
+    { key: 'appeared', label: 'Appeared', icon: '+', colour: '#CC79A7', shape: 'triangle', what: 'only in the after photo' },
 ];
 
 function verdictBadge(v) {

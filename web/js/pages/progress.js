@@ -12,7 +12,7 @@ import { SCORES, FINDING_TYPES, fmtNum } from '../skin.js';
 const DEFAULT_SCORES = new Set(['clarity', 'comedones', 'acne', 'pores']);
 const COUNT_KEYS = ['blackhead', 'whitehead', 'papule', 'pustule', 'enlarged_pore'];
 
-function chartBlock({ id, title, desc, defs, points, events, yMin, yMax, yLabel, initial, value }) {
+function chartBlock({ id, title, desc, defs, points, events, yMin, yMax, yLabel, initial, value, tickLabel }) {
     const series = defs.map((d, i) => ({
         key: d.key, label: d.label, colour: SERIES_COLOURS[i % SERIES_COLOURS.length], marker: MARKER_SHAPES[i % MARKER_SHAPES.length],
         points: points.map((p) => ({ t: Date.parse(p.at), y: value(p, d.key) })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.y)),
@@ -23,7 +23,7 @@ function chartBlock({ id, title, desc, defs, points, events, yMin, yMax, yLabel,
         const sel = series.filter((sr) => shown.has(sr.key));
         holder.replaceChildren(lineChart({
             id, title, desc: `${desc} Series shown: ${sel.map((x) => x.label).join(', ') || 'none'}.`,
-            series: sel, events, yMin, yMax, yLabel,
+            series: sel, events, yMin, yMax, yLabel, xMode: 'ordinal', tickLabel,
         }));
     };
     const legend = h('ul', { class: 'chart-legend' }, series.map((sr, i) => {
@@ -52,10 +52,19 @@ startPage({
         const crumbs = [{ href: '/', label: 'Clients' }, { href: `/client?id=${cid}`, label: client.name }, { label: 'Progress' }];
         const points = (prog.points || []).slice().sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
         const sessions = prog.sessions || [];
-        const events = sessions.map((s, i) => ({
-            t: Date.parse(s.started_at || `${s.date}T12:00:00Z`),
-            label: `Treatment ${i + 1}`,
-        })).filter((e) => Number.isFinite(e.t));
+        // A treatment sits between its session's before and after photos when both exist (that is
+        // when it happened), else at the session's start.
+        const events = sessions.map((s, i) => {
+            const mine = points.filter((p) => p.session_id === s.id);
+            const b = mine.filter((p) => p.kind === 'before').map((p) => Date.parse(p.at));
+            const a = mine.filter((p) => p.kind === 'after').map((p) => Date.parse(p.at));
+            const t = b.length && a.length && Math.max(...b) < Math.min(...a)
+                ? (Math.max(...b) + Math.min(...a)) / 2
+                : Date.parse(s.started_at || `${s.date}T12:00:00Z`);
+            return { t, label: `Treatment ${i + 1}` };
+        }).filter((e) => Number.isFinite(e.t));
+        const kindAt = new Map(points.map((p) => [Date.parse(p.at), p.kind]));
+        const tickLabel = (t) => [new Date(t).toLocaleDateString(undefined, { day: 'numeric', month: 'short' }), kindAt.get(t) === 'after' ? 'after' : 'before'];
 
         if (!points.length) {
             fill(main, pageHead(`Progress — ${client.name}`, crumbs), clientTabs(cid, 'progress'),
@@ -72,13 +81,13 @@ startPage({
             id: 'chart-scores', title: 'Scores over time (0–100, higher is better)',
             desc: `Scores of ${points.length} analysed photos from ${fmtDate(points[0].at.slice(0, 10))} to ${fmtDate(points[points.length - 1].at.slice(0, 10))}, with ${events.length} treatment dates marked as dashed lines.`,
             defs: scoreDefs, points, events, yMin: 0, yMax: 100, yLabel: 'score (higher is better)',
-            initial: DEFAULT_SCORES, value: (p, k) => (p.scores || {})[k],
+            initial: DEFAULT_SCORES, value: (p, k) => (p.scores || {})[k], tickLabel,
         });
         const [countLegend, countChart] = chartBlock({
             id: 'chart-counts', title: 'Lesions counted over time (fewer is better)',
             desc: `Counts of lesions in ${points.length} analysed photos, with the treatment dates marked as dashed lines.`,
             defs: countDefs, points, events, yMin: 0, yLabel: 'count (fewer is better)',
-            initial: new Set(['blackhead', 'whitehead', 'papule', 'pustule']), value: (p, k) => (p.counts || {})[k],
+            initial: new Set(['blackhead', 'whitehead', 'papule', 'pustule']), value: (p, k) => (p.counts || {})[k], tickLabel,
         });
 
         const table = h('div', { class: 'table-wrap' }, h('table', { id: 'progress-table' },
@@ -96,7 +105,7 @@ startPage({
         fill(main,
             pageHead(`Progress — ${client.name}`, crumbs),
             clientTabs(cid, 'progress'),
-            h('p', { class: 'muted' }, `${points.length} analysed photo${points.length === 1 ? '' : 's'}, ${sessions.length} treatment${sessions.length === 1 ? '' : 's'}. Dashed vertical lines mark the treatment dates; each line has its own colour, marker shape and dash pattern.`),
+            h('p', { class: 'muted' }, `${points.length} analysed photo${points.length === 1 ? '' : 's'}, ${sessions.length} treatment${sessions.length === 1 ? '' : 's'}. Photos are evenly spaced in the order they were taken; dashed vertical lines mark the treatments. Each line has its own colour, marker shape and dash pattern.`),
             h('section', { class: 'card', id: 'scores-over-time', 'aria-labelledby': 'sot-h' },
                 h('h2', { id: 'sot-h' }, 'Scores'), scoreLegend, scoreChart),
             h('section', { class: 'card', id: 'counts-over-time', 'aria-labelledby': 'cot-h' },

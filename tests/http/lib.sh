@@ -81,3 +81,7 @@ expect_status() {
 err_code() { jget "$T/body" 'd.get("code","")'; }
 
 healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 ]; }
+
+# jid FILE: the leading "id" of an object reply ({"id":N,...}: the server keeps member order),
+# without starting python.
+jid() { local b; b=$(<"$1"); [[ $b =~ ^\{\"id\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"; }

@@ -20,15 +20,15 @@ contains "$T/jar_admin" pc_session && ok "login sets the pc_session cookie" || n
 INTAKE_OILY='{"client":{"skin_type":"oily","fitzpatrick":3}}'
 req admin POST /api/clients '{"name":"Matrix Client","birth_date":"1985-06-01"}'
 expect_status 201 "admin creates a client"
-CID=$(jget "$T/body" 'd["id"]')
+CID=$(jid "$T/body")
 req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
 expect_status 201 "practitioner records an intake"
 req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
 expect_status 201 "practitioner records a consent"
-CONSENT=$(jget "$T/body" 'd["id"]')
+CONSENT=$(jid "$T/body")
 req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"
 expect_status 201 "practitioner starts a session"
-SID=$(jget "$T/body" 'd["id"]')
+SID=$(jid "$T/body")
 
 # ---- the authorisation matrix ----
 # columns: anonymous reception practitioner admin uncertified-practitioner

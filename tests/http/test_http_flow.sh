@@ -20,15 +20,15 @@ contains "$T/jar_admin" pc_session && ok "login sets the pc_session cookie" || n
 INTAKE_OILY='{"client":{"skin_type":"oily","fitzpatrick":3}}'
 req admin POST /api/clients '{"name":"Matrix Client","birth_date":"1985-06-01"}'
 expect_status 201 "admin creates a client"
-CID=$(jget "$T/body" 'd["id"]')
+CID=$(jid "$T/body")
 req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
 expect_status 201 "practitioner records an intake"
 req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
 expect_status 201 "practitioner records a consent"
-CONSENT=$(jget "$T/body" 'd["id"]')
+CONSENT=$(jid "$T/body")
 req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"
 expect_status 201 "practitioner starts a session"
-SID=$(jget "$T/body" 'd["id"]')
+SID=$(jid "$T/body")
 
 # (the session SID is used by the flow below)
 count_clients() { req admin GET "/api/clients?limit=1"; jget "$T/body" 'd["total"]'; }
@@ -44,7 +44,7 @@ req pract GET "/api/clients/$CID/intakes/1"
 
 # a pacemaker: high frequency skipped with its reason
 req pract POST /api/clients '{"name":"Pace Maker","birth_date":"1950-01-01"}'
-PCID=$(jget "$T/body" 'd["id"]')
+PCID=$(jid "$T/body")
 req pract POST "/api/clients/$PCID/intakes" '{"client":{"skin_type":"oily","fitzpatrick":2},"implants":["pacemaker"]}'
 req pract GET "/api/clients/$PCID/plan"
 expect_status 200 "plan for a client with a pacemaker"
@@ -55,28 +55,28 @@ jget "$T/body" '[r["code"] for s in d["plan"]["steps"] for r in s["reasons"] if 
 
 # a blocked plan (fever) cannot start without a review
 req pract POST /api/clients '{"name":"Fever Case","birth_date":"1970-01-01"}'
-BCID=$(jget "$T/body" 'd["id"]')
+BCID=$(jid "$T/body")
 req pract POST "/api/clients/$BCID/intakes" '{"client":{"skin_type":"normal"},"conditions":["fever"]}'
-BIN=$(jget "$T/body" 'd["id"]')
+BIN=$(jid "$T/body")
 req pract GET "/api/clients/$BCID/plan"
 [ "$(jget "$T/body" 'd["plan"]["status"]')" = blocked ] && [ "$(jget "$T/body" 'd["can_start"]')" = false ] &&
     ok "fever: plan blocked, cannot start" || not_ok "fever: plan blocked, cannot start ($(head -c 200 "$T/body"))"
 req pract POST "/api/clients/$BCID/consents" '{"agreed":["treatment"],"client_name":"Fever Case"}'
-BCON=$(jget "$T/body" 'd["id"]')
+BCON=$(jid "$T/body")
 req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON}"
 [ "$STATUS" = 409 ] && [ "$(err_code)" = review_required ] && ok "blocked plan: start refused without a review" || not_ok "blocked plan: start refused without a review ($STATUS)"
 req pract POST "/api/clients/$BCID/reviews" "{\"intake_id\":$BIN,\"decision\":\"proceed\",\"reason\":\"no\"}"
 expect_status 400 "a review needs a reason of 5+ characters"
 req pract POST "/api/clients/$BCID/reviews" "{\"intake_id\":$BIN,\"decision\":\"proceed\",\"reason\":\"GP confirms the fever has passed\"}"
 expect_status 201 "practitioner records a review"
-RID=$(jget "$T/body" 'd["id"]')
+RID=$(jid "$T/body")
 req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"
 expect_status 201 "blocked plan starts with a recorded review"
 req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"
 [ "$STATUS" = 409 ] && [ "$(err_code)" = consent_required ] && ok "a consent serves one session only" || not_ok "a consent serves one session only ($STATUS)"
 # needs_review: an unknown condition
 req pract POST /api/clients '{"name":"Unknown Thing","birth_date":"1980-01-01"}'
-UCID=$(jget "$T/body" 'd["id"]')
+UCID=$(jid "$T/body")
 req pract POST "/api/clients/$UCID/intakes" '{"client":{"skin_type":"dry"},"conditions":["moonburn"]}'
 req pract GET "/api/clients/$UCID/plan"
 [ "$(jget "$T/body" 'd["plan"]["status"]')" = needs_review ] && ok "unknown condition: needs_review" || not_ok "unknown condition: needs_review"

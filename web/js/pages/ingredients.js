@@ -71,7 +71,7 @@ function reportView(r) {
                 h('td', null, ratingCell(i.comedogenicity, i.flagged)),
                 h('td', null, ratingCell(i.irritancy, false)),
                 h('td', null, sourceList(i, refs)),
-                h('td', { class: 'flags' }, flagsOf(i))))))),
+                h('td', null, h('div', { class: 'flags' }, flagsOf(i)))))))),
         Object.keys(refs).length ? h('details', { class: 'card' }, h('summary', null, 'References'),
             h('ul', { class: 'small' }, Object.entries(refs).map(([k, v]) => h('li', null, h('strong', null, k), ': ', v)))) : null);
 }

@@ -151,7 +151,7 @@ startPage({
                         h('p', null, final.analysis_error || (job && job.error) || 'The analysis did not finish.'),
                         h('p', { class: 'small' }, 'Retake the photo (more skin in the frame, even light) or use “Analyse again” below.')));
                 }
-                form.reset();
+                fileInput.value = ''; // keep before/after and the session for the next photo
                 preview.textContent = 'No photo chosen yet.';
                 await drawList();
             } catch (err) {

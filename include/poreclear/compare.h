@@ -141,5 +141,7 @@ int pc_compare_overlay(pc_ctx *ctx, const pc_comparison *c, const pc_image *befo
 /* An SVG bar chart of the four benefits (before and after, noise bars, verdicts), written
  * atomically. */
 int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path);
+/* The same SVG in memory (for the web app); *buf is malloc'd, the caller frees it. */
+int pc_compare_chart_svg_mem(pc_ctx *ctx, const pc_comparison *c, uint8_t **buf, size_t *len);
 
 #endif

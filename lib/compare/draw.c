@@ -284,26 +284,34 @@ void pc_compare_chart_draw(cairo_t *cr, const pc_comparison *c)
     }
 }
 
-int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path)
+int pc_compare_chart_svg_mem(pc_ctx *ctx, const pc_comparison *c, uint8_t **buf, size_t *len)
 {
     membuf mb = {0};
-    int rc = PC_OK;
-    cairo_surface_t *s =
-        cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH, PC_CHART_HEIGHT);
+    cairo_surface_t *s = cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH,
+                                                             PC_CHART_HEIGHT);
     cairo_t *cr = cairo_create(s);
     pc_compare_chart_draw(cr, c);
     cairo_destroy(cr);
     cairo_surface_finish(s);
     cairo_status_t st = cairo_surface_status(s);
     cairo_surface_destroy(s);
-    if (mb.overflow || st != CAIRO_STATUS_SUCCESS) {
-        rc = pc_error(ctx, st == CAIRO_STATUS_NO_MEMORY ? PC_ERR_NOMEM : PC_ERR_INTERNAL,
-                      "drawing the chart failed: %s",
-                      mb.overflow ? "too large" : cairo_status_to_string(st));
-        goto out;
+    if (mb.overflow || st != CAIRO_STATUS_SUCCESS || !mb.p) {
+        free(mb.p);
+        return pc_error(ctx, st == CAIRO_STATUS_NO_MEMORY ? PC_ERR_NOMEM : PC_ERR_INTERNAL,
+                        "drawing the chart failed: %s",
+                        mb.overflow ? "too large" : cairo_status_to_string(st));
     }
-    rc = pc_file_write_atomic(ctx, path, mb.p, mb.len);
-out:
-    free(mb.p);
+    *buf = mb.p;
+    *len = mb.len;
+    return PC_OK;
+}
+
+int pc_compare_chart_svg(pc_ctx *ctx, const pc_comparison *c, const char *path)
+{
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = pc_compare_chart_svg_mem(ctx, c, &buf, &len);
+    if (rc == PC_OK) rc = pc_file_write_atomic(ctx, path, buf, len);
+    free(buf);
     return rc;
 }

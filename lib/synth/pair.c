@@ -233,7 +233,7 @@ int pc_synth_pair_truth_from_json(pc_ctx *ctx, const json_t *j, pc_synth_pair_tr
     }
     for (size_t i = 0; i < n; i++) {
         const json_t *e = json_array_get(rem, i);
-        double x, y, r;
+        double x = 0, y = 0, r = 0;
         pc_finding_type ty;
         if ((rc = num_field(ctx, e, "x", &x)) || (rc = num_field(ctx, e, "y", &y)) ||
             (rc = num_field(ctx, e, "r", &r)))

@@ -378,6 +378,11 @@ static void test_json_and_pictures(void **state)
     fclose(fp);
     assert_non_null(strstr(head, "<svg"));
     remove(path);
+    uint8_t *svg = NULL;
+    size_t svg_len = 0;
+    assert_int_equal(pc_compare_chart_svg_mem(&ctx, c, &svg, &svg_len), PC_OK);
+    assert_true(svg_len > 100);
+    free(svg);
     rmdir(dir);
     /* Without keep_images there is nothing to draw. */
     pc_comparison *c2 = NULL;

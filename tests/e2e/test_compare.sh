@@ -72,5 +72,8 @@ else
         not_ok "acne04-dev: $n photos vs moved copies"; sed 's/^/# /' "$T/eval" | tail -12
     fi
     sed 's/^/# /' "$T/eval" | grep -E 'alignment over|refused'
+    one=$(ls "$data"/*.jpg | sed -n 1p) other=$(ls "$data"/*.jpg | sed -n 150p)
+    expect_exit 7 "acne04-dev: photos of two different people are refused (exit 7)" \
+        "$PORECLEAR" compare "$one" "$other"
 fi
 done_testing

@@ -301,6 +301,9 @@ int pc_store_photo_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_photo *out);
 /* A client's photos newest first; session_id 0 = all. */
 int pc_store_photo_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t session_id,
                         pc_photo **out, size_t *n);
+/* The photo whose analysis is the client's assessment: the newest analysed "before" photo,
+ * else the newest analysed photo. *id = 0 when there is none. */
+int pc_store_photo_assessment(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t *id);
 /* Set the analysis state ("queued", "running", "failed" with error). */
 int pc_store_photo_set_state(pc_ctx *ctx, pc_store *s, int64_t id, const char *state,
                              const char *error);

@@ -504,6 +504,10 @@ int pc_store_photo_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t ses
 {
     return s->ops->photo_list(ctx, s->b, client_id, session_id, out, n);
 }
+int pc_store_photo_assessment(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t *id)
+{
+    return s->ops->photo_assessment(ctx, s->b, client_id, id);
+}
 int pc_store_photo_set_state(pc_ctx *ctx, pc_store *s, int64_t id, const char *state,
                              const char *error)
 {

@@ -80,6 +80,7 @@ typedef struct pc_store_backend {
     int (*photo_list)(pc_ctx *, void *b, int64_t client_id, int64_t session_id, pc_photo **,
                       size_t *);
     int (*photo_set_state)(pc_ctx *, void *b, int64_t id, const char *state, const char *err);
+    int (*photo_assessment)(pc_ctx *, void *b, int64_t client_id, int64_t *id);
     int (*photo_set_analysis)(pc_ctx *, void *b, int64_t id, const char *json,
                               const char *overlay, int64_t now);
     int (*comparison_add)(pc_ctx *, void *b, const pc_comparison_rec *, int64_t *id);
@@ -108,6 +109,7 @@ int pc_sq_photo_get(pc_ctx *, void *b, int64_t id, pc_photo *);
 int pc_sq_photo_list(pc_ctx *, void *b, int64_t client_id, int64_t session_id, pc_photo **,
                      size_t *);
 int pc_sq_photo_set_state(pc_ctx *, void *b, int64_t id, const char *state, const char *err);
+int pc_sq_photo_assessment(pc_ctx *, void *b, int64_t client_id, int64_t *id);
 int pc_sq_photo_set_analysis(pc_ctx *, void *b, int64_t id, const char *json,
                              const char *overlay, int64_t now);
 int pc_sq_comparison_add(pc_ctx *, void *b, const pc_comparison_rec *, int64_t *id);

@@ -2052,6 +2052,7 @@ const pc_store_backend pc_store_sqlite = {
     .photo_get = pc_sq_photo_get,
     .photo_list = pc_sq_photo_list,
     .photo_set_state = pc_sq_photo_set_state,
+    .photo_assessment = pc_sq_photo_assessment,
     .photo_set_analysis = pc_sq_photo_set_analysis,
     .comparison_add = pc_sq_comparison_add,
     .comparison_latest = pc_sq_comparison_latest,

@@ -237,6 +237,25 @@ out:
     return rc;
 }
 
+int pc_sq_photo_assessment(pc_ctx *ctx, void *b, int64_t client_id, int64_t *id)
+{
+    call c;
+    int rc = open_call(ctx, b, &c);
+    if (rc != PC_OK) return rc;
+    if ((rc = prep(ctx, &c,
+                   "SELECT id FROM photos WHERE client_id = ?1 AND state = 'done' "
+                   "ORDER BY kind = 'before' DESC, id DESC LIMIT 1")) != PC_OK)
+        goto out;
+    sqlite3_bind_int64(c.st, 1, client_id);
+    int s = sqlite3_step(c.st);
+    if (s == SQLITE_ROW) *id = sqlite3_column_int64(c.st, 0);
+    else if (s == SQLITE_DONE) *id = 0;
+    else rc = pc_sq_error(ctx, c.db, s, "assessment");
+out:
+    done(&c);
+    return rc;
+}
+
 int pc_sq_photo_set_state(pc_ctx *ctx, void *b, int64_t id, const char *state, const char *err)
 {
     call c;
@@ -510,6 +529,8 @@ int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, i
     call c;
     int rc = open_call(ctx, b, &c);
     if (rc != PC_OK) return rc;
+    /* deleted content is overwritten with zeros, not left in free pages */
+    if ((rc = exec(ctx, &c, "PRAGMA secure_delete=ON")) != PC_OK) goto out;
     if ((rc = exec(ctx, &c, "BEGIN IMMEDIATE")) != PC_OK) goto out;
     if ((rc = prep(ctx, &c, "SELECT 1 FROM clients WHERE id = ?1")) != PC_OK) goto out;
     sqlite3_bind_int64(c.st, 1, client_id);
@@ -528,7 +549,10 @@ int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, i
         if ((rc = run(ctx, &c, "erase")) != PC_OK) goto out;
     }
     if ((rc = audit(ctx, &c, actor, "client.erase", client_id, "", now)) != PC_OK) goto out;
-    rc = exec(ctx, &c, "COMMIT");
+    if ((rc = exec(ctx, &c, "COMMIT")) != PC_OK) goto out;
+    /* the WAL still holds the old pages: copy back and truncate it (best effort: a reader
+     * may hold an old snapshot; the next checkpoint then overwrites them) */
+    sqlite3_exec(c.db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 out:
     done(&c);
     return rc;

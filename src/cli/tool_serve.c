@@ -23,6 +23,8 @@ static void usage(FILE *f)
             "  --web DIR             the pages (default: the repository's web/ folder)\n"
             "  --protocol FILE       the protocol (default: the repository's data/protocol.json)\n"
             "  --threads N           worker threads (default 4)\n"
+            "  --analysis-workers N  photo analyses at once (default: the number of cores)\n"
+            "  --analysis-queue N    analyses waiting at most; beyond: 503 (default 16)\n"
             "  --session-idle S      log out after S idle seconds (default 1800)\n"
             "  --session-max S       log out S seconds after login (default 43200)\n"
             "  --secure-cookies      mark the session cookie Secure (behind a TLS proxy)\n"
@@ -110,7 +112,7 @@ int tool_serve(int argc, char **argv)
     const char *listen = "127.0.0.1:8080", *data = NULL, *web = NULL, *protocol = NULL;
     const char *demo_pw = NULL, *port_file = NULL;
     bool demo = false, secure = false;
-    long threads = 4, idle = 1800, maxage = 43200;
+    long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -139,6 +141,12 @@ int tool_serve(int argc, char **argv)
         } else if (!strcmp(a, "--threads")) {
             if (!tool_parse_int(argv[++i], 1, 64, &threads)) {
                 tool_error("serve", "--threads: must be 1..64");
+                return TOOL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--analysis-workers") || !strcmp(a, "--analysis-queue")) {
+            bool w = !strcmp(a, "--analysis-workers");
+            if (!tool_parse_int(argv[++i], 1, w ? 16 : 128, w ? &aworkers : &aqueue)) {
+                tool_error("serve", "%s: must be 1..%d", a, w ? 16 : 128);
                 return TOOL_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--session-idle")) {
@@ -261,6 +269,8 @@ int tool_serve(int argc, char **argv)
         .session_max_s = (int)maxage,
         .secure_cookies = secure,
         .data_dir = data,
+        .analysis_workers = (int)aworkers,
+        .analysis_queue = (int)aqueue,
         .kb_dir = kb_found ? kb_buf : NULL,
     };
     if (web_server_start(&ctx, &cfg, &srv) != PC_OK) {

@@ -178,6 +178,10 @@ int web_h_audit(web_req *r);
 /* Build today's plan for a client from the latest intake. *plan: pc_plan_free; *intake:
  * pc_store_intake_clear. Replies (and returns false) on failure. */
 bool web_build_plan(web_req *r, int64_t client_id, pc_plan **plan, pc_intake *intake);
+/* The latest assessment (web_photos.c): its photo id (0 when none) and its analysis JSON
+ * (malloc'd, NULL when none), passed to the protocol library with the intake. */
+int64_t web_assessment_id(const web_config *cfg, int64_t client_id);
+char *web_assessment_text(const web_config *cfg, int64_t photo_id);
 /* Forget every cached plan text (web_clients.c; at server stop). */
 void web_plan_cache_clear(void);
 

@@ -156,7 +156,8 @@ static char *intake_for_date(const char *stored, const char *date)
 }
 
 /* Build a plan for one stored intake version, for today. Replies on failure. */
-static bool plan_from_intake(web_req *r, const pc_intake *in, pc_plan **plan)
+static bool plan_from_intake(web_req *r, const pc_intake *in, int64_t assessment_id,
+                             pc_plan **plan)
 {
     char today[11];
     web_today(r->now, today);
@@ -167,7 +168,11 @@ static bool plan_from_intake(web_req *r, const pc_intake *in, pc_plan **plan)
     }
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    int rc = pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), NULL, 0, plan);
+    /* the latest assessment (photo analysis), when there is one */
+    char *as = web_assessment_text(r->cfg, assessment_id);
+    int rc = pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), as, as ? strlen(as) : 0,
+                           plan);
+    free(as);
     free(text);
     if (rc != PC_OK) {
         web_error(r, 409, "invalid_intake",
@@ -198,7 +203,7 @@ bool web_build_plan(web_req *r, int64_t client_id, pc_plan **plan, pc_intake *in
         web_fail(r, &ctx);
         return false;
     }
-    if (!plan_from_intake(r, &in, plan)) {
+    if (!plan_from_intake(r, &in, web_assessment_id(r->cfg, client_id), plan)) {
         pc_store_intake_clear(&in);
         return false;
     }
@@ -318,7 +323,7 @@ static bool needs_review(pc_plan_status s)
  * protocol engine and the JSON round trip. */
 #define PLAN_CACHE 256
 static struct plan_entry {
-    int64_t intake_id;
+    int64_t intake_id, assessment_id;
     char date[11];
     int status;
     char *json;
@@ -328,13 +333,15 @@ static uint64_t plan_clock;
 static pthread_mutex_t plan_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* A malloc'd copy of the cached plan text, or NULL. */
-static char *plan_cache_get(int64_t intake_id, const char *date, int *status)
+static char *plan_cache_get(int64_t intake_id, int64_t assessment_id, const char *date,
+                            int *status)
 {
     char *out = NULL;
     pthread_mutex_lock(&plan_mu);
     for (size_t i = 0; i < PLAN_CACHE; i++) {
         struct plan_entry *e = &plan_cache[i];
-        if (e->json && e->intake_id == intake_id && !strcmp(e->date, date)) {
+        if (e->json && e->intake_id == intake_id && e->assessment_id == assessment_id &&
+            !strcmp(e->date, date)) {
             e->used = ++plan_clock;
             *status = e->status;
             out = strdup(e->json);
@@ -345,7 +352,8 @@ static char *plan_cache_get(int64_t intake_id, const char *date, int *status)
     return out;
 }
 
-static void plan_cache_put(int64_t intake_id, const char *date, int status, const char *json)
+static void plan_cache_put(int64_t intake_id, int64_t assessment_id, const char *date,
+                           int status, const char *json)
 {
     char *copy = strdup(json);
     if (!copy) return;
@@ -360,6 +368,7 @@ static void plan_cache_put(int64_t intake_id, const char *date, int status, cons
     }
     free(victim->json);
     victim->intake_id = intake_id;
+    victim->assessment_id = assessment_id;
     snprintf(victim->date, sizeof victim->date, "%s", date);
     victim->status = status;
     victim->json = copy;
@@ -394,10 +403,11 @@ int web_h_plan(web_req *r)
     }
     if (rc != PC_OK) return web_fail(r, &ctx);
     int status = 0;
-    char *text = plan_cache_get(in.id, today, &status);
+    int64_t aid = web_assessment_id(r->cfg, r->ids[0]);
+    char *text = plan_cache_get(in.id, aid, today, &status);
     if (!text) {
         pc_plan *plan = NULL;
-        if (!plan_from_intake(r, &in, &plan)) {
+        if (!plan_from_intake(r, &in, aid, &plan)) {
             pc_store_intake_clear(&in);
             return 0;
         }
@@ -408,13 +418,14 @@ int web_h_plan(web_req *r)
             pc_store_intake_clear(&in);
             return web_fail(r, &ctx);
         }
-        plan_cache_put(in.id, today, status, text);
+        plan_cache_put(in.id, aid, today, status, text);
     }
     pc_review rv;
     bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
     bool can_start = !needs_review((pc_plan_status)status) || (have_review && rv.proceed);
     json_t *out =
-        json_pack("{s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "client_id", (json_int_t)r->ids[0], "intake_id",
+        json_pack("{s:o,s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "assessment_photo_id",
+                  aid ? json_integer(aid) : json_null(), "client_id", (json_int_t)r->ids[0], "intake_id",
                   (json_int_t)in.id, "intake_version", (json_int_t)in.version, "date", today,
                   "review", have_review ? review_json(r, &rv) : json_null(), "can_start", can_start,
                   "server_time", web_json_time(r->now));
@@ -450,7 +461,7 @@ int web_h_review_create(web_req *r)
                          (long long)in.id);
     }
     pc_plan *plan = NULL;
-    bool ok = plan_from_intake(r, &in, &plan);
+    bool ok = plan_from_intake(r, &in, web_assessment_id(r->cfg, r->ids[0]), &plan);
     pc_store_intake_clear(&in);
     if (!ok) return 0;
     pc_review rv;

@@ -73,9 +73,10 @@ int web_send_private_file(web_req *r, const char *name, const char *type);
 json_t *web_photo_json(web_req *r, const pc_photo *p);
 /* The client of the route ({n} = r->ids[0]) exists (replies 404 otherwise). */
 bool web_client_exists(web_req *r, int64_t client_id);
-/* The latest assessment's analysis JSON text of a client (malloc'd), NULL when none;
- * *photo_id gets its photo. */
-char *web_latest_assessment(const web_config *cfg, int64_t client_id, int64_t *photo_id);
+/* The photo whose analysis is a client's assessment (the newest analysed before photo, else
+ * the newest analysed photo); 0 when none. Its analysis JSON (malloc'd), NULL when none. */
+int64_t web_assessment_id(const web_config *cfg, int64_t client_id);
+char *web_assessment_text(const web_config *cfg, int64_t photo_id);
 /* The analysis job (run by the pool). */
 void web_job_analysis(web_job *j, const web_config *cfg);
 
@@ -113,5 +114,8 @@ int web_h_client_erase(web_req *r);
 /* The client's products for the aftercare handout: [{"name","decision","reason",
  * "max_comedogenicity"}] (new reference; an empty array when none or on error). */
 json_t *web_products_summary(const web_config *cfg, int64_t client_id);
+/* The handout html (stolen) with a "Your products" section before </body>; NULL only when
+ * html is NULL. */
+char *web_products_html(const web_config *cfg, int64_t client_id, char *html);
 
 #endif

@@ -452,9 +452,12 @@ int web_h_photo_upload(web_req *r)
     }
     const char *sniffed = sniff_name(pc_image_sniff(buf, u->len));
     if (!sniffed || strcmp(sniffed, u->format)) {
-        web_error(r, 415, "type_mismatch", "the file is %s%s, not the declared %s",
-                  sniffed ? "a " : "not a JPEG, PNG or WebP image", sniffed ? sniffed : "",
-                  u->format);
+        if (sniffed)
+            web_error(r, 415, "type_mismatch", "the file is a %s image, not the declared %s",
+                      sniffed, u->format);
+        else
+            web_error(r, 415, "type_mismatch",
+                      "the file is not a JPEG, PNG or WebP image (declared %s)", u->format);
         goto out;
     }
     uint64_t w = 0, h = 0;
@@ -667,21 +670,24 @@ static long latest_done(const pc_photo *ps, size_t n)
     return any;
 }
 
-char *web_latest_assessment(const web_config *cfg, int64_t client_id, int64_t *photo_id)
+int64_t web_assessment_id(const web_config *cfg, int64_t client_id)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_photo *ps = NULL;
-    size_t n = 0;
-    *photo_id = 0;
-    if (pc_store_photo_list(&ctx, cfg->store, client_id, 0, &ps, &n) != PC_OK) return NULL;
-    long i = latest_done(ps, n);
-    char *text = NULL;
-    if (i >= 0) {
-        text = strdup(ps[i].analysis_json);
-        if (text) *photo_id = ps[i].id;
-    }
-    pc_store_photos_free(ps, n);
+    int64_t id = 0;
+    if (pc_store_photo_assessment(&ctx, cfg->store, client_id, &id) != PC_OK) return 0;
+    return id;
+}
+
+char *web_assessment_text(const web_config *cfg, int64_t photo_id)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_photo p;
+    if (!photo_id || pc_store_photo_get(&ctx, cfg->store, photo_id, &p) != PC_OK) return NULL;
+    char *text = p.analysis_json;
+    p.analysis_json = NULL;
+    pc_store_photo_clear(&p);
     return text;
 }
 

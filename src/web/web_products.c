@@ -192,3 +192,80 @@ json_t *web_products_summary(const web_config *cfg, int64_t client_id)
     pc_store_products_free(ps, n);
     return arr;
 }
+
+/* Append s to the growing buffer b (len, cap), HTML-escaped when esc. False on OOM. */
+static bool put(char **b, size_t *len, size_t *cap, const char *s, bool esc)
+{
+    for (; *s; s++) {
+        const char *rep = NULL;
+        if (esc) {
+            switch (*s) {
+            case '&': rep = "&amp;"; break;
+            case '<': rep = "&lt;"; break;
+            case '>': rep = "&gt;"; break;
+            case '"': rep = "&quot;"; break;
+            case '\'': rep = "&#39;"; break;
+            default: break;
+            }
+        }
+        size_t n = rep ? strlen(rep) : 1;
+        if (*len + n + 1 > *cap) {
+            size_t nc = *cap ? *cap * 2 : 1024;
+            while (nc < *len + n + 1)
+                nc *= 2;
+            char *p = realloc(*b, nc);
+            if (!p) return false;
+            *b = p;
+            *cap = nc;
+        }
+        memcpy(*b + *len, rep ? rep : s, n);
+        *len += n;
+        (*b)[*len] = 0;
+    }
+    return true;
+}
+
+char *web_products_html(const web_config *cfg, int64_t client_id, char *html)
+{
+    if (!html) return NULL;
+    char *body_end = strstr(html, "</body>");
+    if (!body_end) return html;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_product *ps = NULL;
+    size_t n = 0;
+    if (pc_store_product_list(&ctx, cfg->store, client_id, &ps, &n) != PC_OK || n == 0) {
+        pc_store_products_free(ps, n);
+        return html;
+    }
+    char *b = NULL;
+    size_t len = 0, cap = 0;
+    bool ok = put(&b, &len, &cap, "", false);
+    *body_end = 0; /* html up to </body> */
+    ok = ok && put(&b, &len, &cap, html, false) &&
+         put(&b, &len, &cap, "<section class=\"products\"><h2>Your products</h2><ul>\n", false);
+    for (size_t i = 0; ok && i < n; i++) {
+        char num[16];
+        ok = put(&b, &len, &cap, "<li><strong>", false) &&
+             put(&b, &len, &cap, ps[i].name, true) &&
+             put(&b, &len, &cap, ps[i].keep ? "</strong>: keep" : "</strong>: replace", false);
+        if (ok && ps[i].max_comedogenicity >= 0) {
+            snprintf(num, sizeof num, "%d", ps[i].max_comedogenicity);
+            ok = put(&b, &len, &cap, " (highest comedogenicity rating ", false) &&
+                 put(&b, &len, &cap, num, false) && put(&b, &len, &cap, " of 5)", false);
+        }
+        if (ok && ps[i].reason && ps[i].reason[0])
+            ok = put(&b, &len, &cap, " — ", false) && put(&b, &len, &cap, ps[i].reason, true);
+        ok = ok && put(&b, &len, &cap, "</li>\n", false);
+    }
+    ok = ok && put(&b, &len, &cap, "</ul></section>\n</body>", false) &&
+         put(&b, &len, &cap, body_end + strlen("</body>"), false);
+    *body_end = '<';
+    pc_store_products_free(ps, n);
+    if (!ok) {
+        free(b);
+        return html; /* the handout without the list rather than none */
+    }
+    free(html);
+    return b;
+}

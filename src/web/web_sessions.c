@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "poreclear/aftercare.h"
+#include "web_media.h"
 #include "web.h"
 
 #define NOTES_MAX 4000
@@ -496,6 +497,8 @@ int web_h_aftercare_json(web_req *r)
     json_t *j = json_loads(text, 0, NULL);
     free(text);
     if (json_is_object(j)) json_object_set_new(j, "session_id", json_integer(r->ids[0]));
+    /* the client's checked products (keep / replace), issue 7 */
+    if (json_is_object(j)) json_object_set_new(j, "products", web_products_summary(r->cfg, client_id));
     return web_reply_json(r, 200, j);
 }
 
@@ -511,6 +514,7 @@ int web_h_aftercare_html(web_req *r)
     pc_aftercare_free(ac);
     if (rc != PC_OK) return web_fail(r, &ctx);
     r->relaxed_csp = true;
+    html = web_products_html(r->cfg, client_id, html); /* the client's checked products */
     return web_reply_text(r, 200, "text/html; charset=utf-8", html);
 }
 

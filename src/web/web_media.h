@@ -80,6 +80,13 @@ char *web_assessment_text(const web_config *cfg, int64_t photo_id);
 /* The analysis job (run by the pool). */
 void web_job_analysis(web_job *j, const web_config *cfg);
 
+/* ---- the checks before decoding (web_photo_check.c; pure, fuzzed) ---- */
+/* 0 when buf (len bytes) is a declared ("jpeg", "png", "webp") photo whose header gives *w x *h
+ * within the limits; else the HTTP status with *code and a one-sentence msg: 400 empty,
+ * 415 type_mismatch, 400 bad_image (unreadable header), 413 too_many_pixels. */
+int web_photo_check(const uint8_t *buf, size_t len, const char *declared, uint64_t *w,
+                    uint64_t *h, const char **code, char *msg, size_t msg_size);
+
 /* ---- streamed upload bodies (web_photos.c, called by web_server.c) ---- */
 typedef struct web_upload web_upload;
 /* True for the routes whose body is a photo. */

@@ -14,15 +14,12 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <sodium.h>
-#include <spng.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <turbojpeg.h>
 #include <unistd.h>
-#include <webp/decode.h>
 
 #include "core/file.h"
 #include "poreclear/analysis.h"
@@ -331,55 +328,6 @@ static int upload_keep(pc_ctx *ctx, const web_config *cfg, web_upload *u, const 
     return PC_OK;
 }
 
-/* Width and height from the header, by the codec libraries; false when unreadable. */
-static bool header_size(const char *format, const uint8_t *buf, size_t len, uint64_t *w,
-                        uint64_t *h)
-{
-    if (!strcmp(format, "jpeg")) {
-        tjhandle tj = tjInitDecompress();
-        if (!tj) return false;
-        int jw = 0, jh = 0, ss = 0, cs = 0;
-        int rc = len <= (size_t)0xffffffffu
-                     ? tjDecompressHeader3(tj, buf, (unsigned long)len, &jw, &jh, &ss, &cs)
-                     : -1;
-        tjDestroy(tj);
-        if (rc != 0 || jw <= 0 || jh <= 0) return false;
-        *w = (uint64_t)jw;
-        *h = (uint64_t)jh;
-        return true;
-    }
-    if (!strcmp(format, "png")) {
-        spng_ctx *sc = spng_ctx_new(0);
-        if (!sc) return false;
-        struct spng_ihdr ihdr;
-        spng_set_image_limits(sc, 0x7fffffffu, 0x7fffffffu);
-        bool ok = spng_set_png_buffer(sc, buf, len) == 0 && spng_get_ihdr(sc, &ihdr) == 0;
-        spng_ctx_free(sc);
-        if (!ok) return false;
-        *w = ihdr.width;
-        *h = ihdr.height;
-        return true;
-    }
-    if (!strcmp(format, "webp")) {
-        int ww = 0, wh = 0;
-        if (!WebPGetInfo(buf, len, &ww, &wh)) return false;
-        *w = (uint64_t)ww;
-        *h = (uint64_t)wh;
-        return true;
-    }
-    return false;
-}
-
-static const char *sniff_name(pc_image_format f)
-{
-    switch (f) {
-    case PC_FORMAT_JPEG: return "jpeg";
-    case PC_FORMAT_PNG: return "png";
-    case PC_FORMAT_WEBP: return "webp";
-    default: return NULL;
-    }
-}
-
 int web_h_photo_upload(web_req *r)
 {
     web_upload *u = r->upload;
@@ -450,27 +398,12 @@ int web_h_photo_upload(web_req *r)
         web_error(r, 500, "internal", "cannot read the upload back");
         goto out;
     }
-    const char *sniffed = sniff_name(pc_image_sniff(buf, u->len));
-    if (!sniffed || strcmp(sniffed, u->format)) {
-        if (sniffed)
-            web_error(r, 415, "type_mismatch", "the file is a %s image, not the declared %s",
-                      sniffed, u->format);
-        else
-            web_error(r, 415, "type_mismatch",
-                      "the file is not a JPEG, PNG or WebP image (declared %s)", u->format);
-        goto out;
-    }
     uint64_t w = 0, h = 0;
-    if (!header_size(u->format, buf, u->len, &w, &h)) {
-        web_error(r, 400, "bad_image", "the %s header is unreadable (corrupt or truncated)",
-                  u->format);
-        goto out;
-    }
-    if (w > WEB_PHOTO_MAX_SIDE || h > WEB_PHOTO_MAX_SIDE || w * h > WEB_PHOTO_MAX_PIXELS) {
-        web_error(r, 413, "too_many_pixels",
-                  "the photo is %llu x %llu pixels; at most %d a side and %llu megapixels",
-                  (unsigned long long)w, (unsigned long long)h, WEB_PHOTO_MAX_SIDE,
-                  WEB_PHOTO_MAX_PIXELS / 1000000ULL);
+    const char *code = NULL;
+    char msg[256];
+    int st = web_photo_check(buf, u->len, u->format, &w, &h, &code, msg, sizeof msg);
+    if (st) {
+        web_error(r, st, code, "%s", msg);
         goto out;
     }
     int rc = pc_image_decode(&ctx, buf, u->len, &img);

@@ -235,16 +235,20 @@ json_t *web_pool_job_json(int64_t id, int64_t *client_id)
     return o;
 }
 
-int64_t web_pool_photo_job(int64_t photo_id)
+int64_t web_pool_photo_job(int64_t photo_id, bool *active)
 {
     int64_t best = 0;
+    bool act = false;
     pthread_mutex_lock(&pool.mu);
     for (int i = 0; i < JOB_SLOTS; i++) {
         web_job *j = &pool.jobs[i];
         if (j->state != J_FREE && !strcmp(j->kind, "analysis") && j->photo_id == photo_id &&
-            j->id > best)
+            j->id > best) {
             best = j->id;
+            act = j->state == J_QUEUED || j->state == J_RUNNING;
+        }
     }
+    if (active) *active = act;
     pthread_mutex_unlock(&pool.mu);
     return best;
 }

@@ -42,7 +42,7 @@ int64_t web_pool_submit(const char *kind, web_job_fn fn, int64_t client_id, int6
 /* The job as JSON (docs/api.md JOB); NULL when unknown. */
 json_t *web_pool_job_json(int64_t id, int64_t *client_id);
 /* Latest job of a photo / of a session's comparison still queued or running (0: none). */
-int64_t web_pool_photo_job(int64_t photo_id);
+int64_t web_pool_photo_job(int64_t photo_id, bool *active);
 int64_t web_pool_comparison_job(int64_t session_id, bool *active);
 /* Jobs of an erased client: their results are thrown away. */
 void web_pool_cancel_client(int64_t client_id);

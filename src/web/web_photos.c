@@ -112,7 +112,7 @@ json_t *web_photo_json(web_req *r, const pc_photo *p)
     json_object_set_new(o, "uploaded_by", web_userref(r, p->uploaded_by));
     json_object_set_new(o, "analysis_state", json_string(p->state));
     json_object_set_new(o, "analysis_error", p->error ? web_json_text(p->error) : json_null());
-    int64_t job = web_pool_photo_job(p->id);
+    int64_t job = web_pool_photo_job(p->id, NULL);
     json_object_set_new(o, "job_id", job ? json_integer(job) : json_null());
     snprintf(url, sizeof url, "/api/clients/%lld/photos/%lld/image", (long long)p->client_id,
              (long long)p->id);
@@ -560,7 +560,9 @@ int web_h_photo_reanalyse(web_req *r)
     if (!load_photo(r, &p)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    if (!strcmp(p.state, "running") || (!strcmp(p.state, "queued") && web_pool_photo_job(p.id))) {
+    bool active = false;
+    web_pool_photo_job(p.id, &active);
+    if (active) { /* a state "queued"/"running" without a live job: interrupted by a restart */
         web_error(r, 409, "not_ready", "photo %lld is already being analysed", (long long)p.id);
         goto out;
     }
@@ -704,6 +706,7 @@ void web_job_analysis(web_job *j, const web_config *cfg)
         why = "the photo is gone";
         goto fail;
     }
+    web_photo_unlink(cfg, p.overlay_file); /* the previous analysis's overlay, if any */
     goto out;
 fail:
     if (!why) why = pc_errmsg(&ctx)[0] ? pc_errmsg(&ctx) : "the analysis failed";

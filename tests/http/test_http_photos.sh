@@ -78,6 +78,11 @@ req pract GET "/api/clients/$CID/plan"
     ok "the plan uses the latest assessment" || not_ok "the plan uses the latest assessment"
 req pract GET "/api/clients/$OCID/assessment"
 expect_status 404 "no assessment without an analysed photo"
+req pract POST "/api/clients/$CID/photos/$PID/analysis"
+expect_status 202 "a photo can be analysed again"
+[ "$(wait_job "$(jget "$T/body" 'd["job"]["id"]')")" = done ] && ok "the new analysis finishes" || not_ok "the new analysis finishes"
+req pract GET "/api/jobs/999999"
+expect_status 404 "an unknown job: 404"
 
 # ---- the photo access matrix ----
 for route in "photos/$PID/image" "photos/$PID/overlay.png" "photos/$PID/analysis" "photos/$PID" "photos" "assessment" "progress"; do
@@ -238,10 +243,15 @@ echo "# peak RSS of the server (VmHWM) after $N concurrent uploads: $RSS"
 # let the queue drain (each photo ends done or failed)
 for i in $(seq 1 600); do
     req pract GET "/api/clients/$CID/photos"
-    [ "$(jget "$T/body" 'sum(1 for p in d["photos"] if p["analysis_state"] in ("queued","running"))')" = 0 ] && break
+    left=$(jget "$T/body" 'sum(1 for p in d["photos"] if p["analysis_state"] in ("queued","running"))')
+    [ "$left" = 0 ] && break
     sleep 0.2
 done
-ok "the queue drains"
+[ "$left" = 0 ] && ok "the queue drains" || not_ok "the queue drains: $left photos still waiting"
+# every photo has its file, every analysed one its overlay, nothing else is in photos/
+[ "$(nfiles)" = "$(jget "$T/body" 'len(d["photos"]) + sum(1 for p in d["photos"] if p["analysis_state"] == "done") + 3')" ] &&
+    ok "photos/ holds exactly the photos, overlays and the comparison's three files" ||
+    not_ok "photos/ holds $(nfiles) files: $(jget "$T/body" '[p["analysis_state"] for p in d["photos"]]')"
 
 # ---- export ----
 req pract GET "/api/clients/$CID/export"

@@ -268,6 +268,9 @@ test('ingredients: a pasted label is checked; the product is saved and listed on
     assert.match(await page.textContent('#products-list'), /Glow Night Cream/);
     await shot('p5-ingredients');
     if (state.sid) {
+        const ac = await call('GET', `/api/sessions/${state.sid}/aftercare`);
+        assert.ok(Array.isArray(ac.data.products) && ac.data.products.length > 0,
+            `the aftercare JSON carries the client's products (backend): ${JSON.stringify(ac.data.products)}`);
         await goto(`/aftercare?session=${state.sid}`);
         await page.waitForSelector('#handout');
         assert.match(await page.textContent('#handout'), /Glow Night Cream/, 'the handout lists the saved product');

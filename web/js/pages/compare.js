@@ -166,6 +166,7 @@ startPage({
                     makeMsg.replaceChildren(alertBox('error', 'The photos could not be compared', h('p', null, job.error || 'no reason given')));
                     return;
                 }
+                makeMsg.replaceChildren();
                 await draw();
             } catch (e) {
                 if (e instanceof ApiError && e.code === 'photos_missing') {

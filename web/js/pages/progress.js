@@ -52,15 +52,20 @@ startPage({
         const crumbs = [{ href: '/', label: 'Clients' }, { href: `/client?id=${cid}`, label: client.name }, { label: 'Progress' }];
         const points = (prog.points || []).slice().sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
         const sessions = prog.sessions || [];
-        // A treatment sits between its session's before and after photos when both exist (that is
-        // when it happened), else at the session's start.
+        // A treatment happens after its session's before photos and before its after photos: the
+        // line goes between them (or just after the last before / just before the first after
+        // photo), else at the session's start.
+        const allT = [...new Set(points.map((p) => Date.parse(p.at)))].sort((x, y) => x - y);
+        const justAfter = (t) => { const nx = allT.find((x) => x > t); return nx ? (t + nx) / 2 : t + 1; };
+        const justBefore = (t) => { const pv = allT.filter((x) => x < t).pop(); return pv !== undefined ? (pv + t) / 2 : t - 1; };
         const events = sessions.map((s, i) => {
             const mine = points.filter((p) => p.session_id === s.id);
             const b = mine.filter((p) => p.kind === 'before').map((p) => Date.parse(p.at));
             const a = mine.filter((p) => p.kind === 'after').map((p) => Date.parse(p.at));
-            const t = b.length && a.length && Math.max(...b) < Math.min(...a)
-                ? (Math.max(...b) + Math.min(...a)) / 2
-                : Date.parse(s.started_at || `${s.date}T12:00:00Z`);
+            let t = Date.parse(s.started_at || `${s.date}T12:00:00Z`);
+            if (b.length && a.length && Math.max(...b) < Math.min(...a)) t = (Math.max(...b) + Math.min(...a)) / 2;
+            else if (b.length && !a.length) t = justAfter(Math.max(...b));
+            else if (a.length && !b.length) t = justBefore(Math.min(...a));
             return { t, label: `Treatment ${i + 1}` };
         }).filter((e) => Number.isFinite(e.t));
         const kindAt = new Map(points.map((p) => [Date.parse(p.at), p.kind]));

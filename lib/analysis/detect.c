@@ -37,7 +37,12 @@
 /* A specular glint dilutes the chroma (white light added); a whitehead keeps the skin's
  * chroma or is yellower. Light blobs whose chroma is below this share are glints. */
 #define WHITE_CHROMA 0.8f
-#define T_RED 5.0f     /* inflamed: a* excess over the surround */
+#define T_RED 5.0f     /* inflamed: a* excess over the surround, ~2 JND */
+#define T_RED_PRE 3.5f /* candidate search a little below it, so that the scale search sees
+                          the whole of a faint lesion */
+/* ... and significant against the surround's own a* variation (contrast-to-noise ratio: a
+ * red spot on evenly coloured skin, not a fluctuation of blotchy or textured skin). */
+#define MIN_RED_CNR 2.0f
 #define T_NOT_RED 3.0f /* dark/light spots redder than this are part of an inflamed lesion */
 
 /* Papules and pustules: 10-40 px across on a 640 px face photo (domain table,
@@ -52,6 +57,8 @@
 /* Comedones and papules are round (axis ratio of the dark / red area at most 2); hair and lash
  * segments, red lip and ear edges are not. */
 #define MAX_ELONGATION 2.0f
+/* Largest share of non-skin pixels in the ring [r, 3 r + 2] around a papule. */
+#define MAX_RED_EDGE 0.25f
 /* A whitehead's plug is yellow-white keratin and sebum: its b* is not below the surround's
  * (a specular glint is whiter, lower b*). */
 #define WHITE_MIN_DB 0.5f
@@ -113,13 +120,11 @@ static int push_cand(cand **v, size_t *n, size_t *cap, cand c)
     return 0;
 }
 
-/* Strongest first; red blobs largest first, so that the red rim of a pustule (whose pale
- * centre lowers the middle's a*) is not taken for several small papules. */
+/* Strongest first; ties in a fixed order (position, scale) so the result never depends on
+ * how the candidates were gathered. */
 static int cmp_cand(const void *p, const void *q)
 {
     const cand *a = p, *b = q;
-    if (a->ch == CH_RED && b->ch == CH_RED && a->level != b->level)
-        return a->level < b->level ? 1 : -1;
     if (a->resp != b->resp) return a->resp < b->resp ? 1 : -1;
     if (a->y != b->y) return a->y < b->y ? -1 : 1;
     if (a->x != b->x) return a->x < b->x ? -1 : 1;
@@ -157,6 +162,26 @@ static int ring_mean(const pca_work *w, float cx, float cy, float rin, float rou
     *a = (float)(sa / n);
     *b = (float)(sb / n);
     return 1;
+}
+
+/* Standard deviation of a* over skin pixels in the ring [rin, rout). */
+static float ring_sd_a(const pca_work *w, float cx, float cy, float rin, float rout)
+{
+    double s = 0, ss = 0;
+    long n = 0;
+    for (int y = (int)floorf(cy - rout); y <= (int)ceilf(cy + rout); y++)
+        for (int x = (int)floorf(cx - rout); x <= (int)ceilf(cx + rout); x++) {
+            if (x < 0 || y < 0 || x >= w->w || y >= w->h) continue;
+            float dx = (float)x - cx, dy = (float)y - cy, d2 = dx * dx + dy * dy;
+            size_t i = (size_t)y * w->w + x;
+            if (d2 < rin * rin || d2 >= rout * rout || !w->skin[i]) continue;
+            s += w->a[i];
+            ss += (double)w->a[i] * w->a[i];
+            n++;
+        }
+    if (n < 2) return 0.0f;
+    double v = ss / n - (s / n) * (s / n);
+    return (float)sqrt(v > 0 ? v : 0);
 }
 
 /* Lowest L* within radius r of (cx, cy) (skin pixels; the surround's value if none). */
@@ -293,8 +318,14 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
                 if (elongation(w, w->a, 1.0f, c->x, c->y, 1.5f * c->r + 1.0f, as + 0.5f * da) >
                     MAX_ELONGATION)
                     continue;
+                /* next to the lips, the eye corners or the nostrils (outside the mask) the skin
+                   is red by anatomy: a papule is surrounded by skin */
+                if (clutter(w, c->x, c->y, c->r, 3.0f * c->r + 2.0f, -1e9f, 1) > MAX_RED_EDGE)
+                    continue;
                 t = PC_FIND_PAPULE;
                 conf = confidence(da, T_RED);
+                if (da < MIN_RED_CNR * ring_sd_a(w, c->x, c->y, 1.5f * c->r, 2.5f * c->r + 1.0f))
+                    continue;
                 /* pustule: a yellow-white centre (lighter and yellower than the red rim) */
                 float Lp, ap, bp;
                 float rp = c->r * 0.35f > 1.0f ? c->r * 0.35f : 1.0f;
@@ -395,7 +426,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
         float r = R_PER_SIGMA * cs;
         resp_job j = {w, &lev[ci % 3], cur, {resp[0], resp[1], resp[2]}, r / fs >= 3.0f};
         pca_parallel(w->threads, H, resp_rows, &j);
-        float pre[NCH] = {DOG_GAIN * T_RED, DOG_GAIN * T_DARK, DOG_GAIN * T_LIGHT};
+        float pre[NCH] = {DOG_GAIN * T_RED_PRE, DOG_GAIN * T_DARK, DOG_GAIN * T_LIGHT};
         for (int ch = 0; ch < NCH; ch++) {
             if (ch == CH_RED && !j.do_red) continue;
             const float *R = resp[ch];
@@ -413,7 +444,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
                 }
         }
     }
-    qsort(cv, nc, sizeof *cv, cmp_cand);
+    if (nc > 0) qsort(cv, nc, sizeof *cv, cmp_cand);
     rc = classify(w, cv, nc, out);
 out:
     for (int r = 0; r < 3; r++) {

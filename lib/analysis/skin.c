@@ -239,7 +239,7 @@ long pca_skin_mask(pca_work *wk)
     /* 3: strict rule */
     for (size_t i = 0; i < n; i++) {
         if (!wk->roi[i]) continue;
-        float da = (wk->a[i] - a0) / (wk->a[i] > a0 ? 1.5f * sa : sa);
+        float da = (wk->a[i] - a0) / (wk->a[i] > a0 ? 2.0f * sa : sa);
         float db = (wk->b[i] - b0) / sb;
         wk->skin[i] = da * da + db * db <= 9.0f && wk->L[i] >= L_lo;
     }

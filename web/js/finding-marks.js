@@ -78,7 +78,7 @@ export function findingLegend(svg, counts, { markedTypes } = {}) {
             box, typeSwatch(t.key),
             h('span', { class: 'legend-name' }, t.plural),
             h('strong', { class: 'legend-count', 'data-count': t.key }, String(n)),
-            h('span', { class: 'legend-what small muted' }, marked ? t.what : `${t.what} — counted, not marked (too many to draw)`));
+            h('span', { class: 'legend-what small muted' }, marked ? t.what : `${t.what} — counted here, marked on the overlay picture (PNG)`));
     });
     return h('ul', { class: 'legend', id: 'finding-legend' }, rows);
 }

@@ -46,7 +46,7 @@ function benefitCard(def, b, k) {
             h('span', { class: 'small' }, unit),
             h('br'),
             h('span', { class: 'small' }, `Change ${fmtSigned(b.change)}${unit}${rel} · ${dir}`)),
-        h('p', { class: 'small' }, def.what, '.'),
+        h('p', { class: 'small' }, def.what.charAt(0).toUpperCase(), def.what.slice(1), '.'),
         h('p', { class: 'small muted noise' }, noiseSentence(b, k)));
 }
 

@@ -151,6 +151,7 @@ startPage({
                         h('p', null, final.analysis_error || (job && job.error) || 'The analysis did not finish.'),
                         h('p', { class: 'small' }, 'Retake the photo (more skin in the frame, even light) or use “Analyse again” below.')));
                 }
+                if (result.scrollIntoView) result.scrollIntoView({ block: 'nearest' });
                 fileInput.value = ''; // keep before/after and the session for the next photo
                 preview.textContent = 'No photo chosen yet.';
                 await drawList();
@@ -163,6 +164,7 @@ startPage({
                     err instanceof ApiError ? h('p', { class: 'small muted' }, `Server answer: ${err.status || '—'} ${err.code}`) : null));
                 upText.textContent = 'Not uploaded';
                 jobTextEl.textContent = '';
+                if (result.scrollIntoView) result.scrollIntoView({ block: 'nearest' });
             } finally {
                 submit.disabled = false;
             }

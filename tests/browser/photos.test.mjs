@@ -187,6 +187,11 @@ test('assessment: every finding marked with its legend, scores explained, the Ha
     await page.check('#finding-legend input[data-type="blackhead"]');
     await shot('p2-assessment');
     state.assessment = true;
+    // the plan says it uses this assessment and links it
+    await goto(`/plan?client=${state.cid}`);
+    await page.waitForSelector('#plan-assessment');
+    await page.click('#plan-assessment');
+    await page.waitForSelector('#assessment-photo');
 });
 
 test('before/after: the comparison shows the improvement; slider, lesions, chart', async (t) => {

@@ -151,7 +151,8 @@ startPage({
                 pageHead(`Today's plan — ${client.name}`, crumbs,
                     h('a', { class: 'button', href: `/intake?client=${clientId}` }, 'Update intake'),
                     h('button', { type: 'button', id: 'print-plan', class: 'no-print' }, 'Print')),
-                h('p', { class: 'muted' }, `${fmtDate(data.date)} · from intake version ${data.intake_version}`),
+                h('p', { class: 'muted' }, `${fmtDate(data.date)} · from intake version ${data.intake_version}`,
+                    data.assessment_photo_id ? [' and the ', h('a', { href: `/assessment?client=${client.id}&photo=${data.assessment_photo_id}`, id: 'plan-assessment' }, 'skin assessment of the latest photo')] : null),
                 verdict(plan.status),
                 plan.unrecognised && plan.unrecognised.length
                     ? alertBox('warn', 'Not recognised by the protocol',

@@ -147,7 +147,7 @@ test('photos: a before and an after photo are uploaded, with upload and analysis
     state.photos = true;
 });
 
-test('photos: the server\'s refusals are shown in words (not an image, empty file)', async (t) => {
+test('photos: refusals are shown in words (not an image, empty file; busy is retried)', async (t) => {
     if (!need(t, 'backend')) return;
     await goto(`/photos?client=${state.cid}`);
     await page.setInputFiles('#photo-file', { name: 'holiday.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('this is not a photo at all, just text\n') });
@@ -162,6 +162,29 @@ test('photos: the server\'s refusals are shown in words (not an image, empty fil
     msg = await page.textContent('#upload-result');
     assert.match(msg, /400/);
     await shot('p1b-photo-refused', { fullPage: false });
+    // 503 busy (a full analysis queue is hard to provoke on demand, so the network answers it
+    // here): the page counts down Retry-After and sends again by itself; the second answer, a
+    // 413, is shown in words
+    let posts = 0;
+    const pattern = /\/api\/clients\/\d+\/photos\?/;
+    await page.route(pattern, (route) => {
+        if (route.request().method() !== 'POST') return route.continue();
+        posts += 1;
+        if (posts === 1) {
+            return route.fulfill({ status: 503, headers: { 'Retry-After': '2' }, contentType: 'application/json', body: JSON.stringify({ error: 'The analysis queue is full; nothing was stored.', code: 'busy' }) });
+        }
+        return route.fulfill({ status: 413, contentType: 'application/json', body: JSON.stringify({ error: 'The photo is over 25 MiB.', code: 'too_large' }) });
+    });
+    try {
+        await page.setInputFiles('#photo-file', process.env.PC_BEFORE);
+        await page.click('#photo-upload');
+        await page.waitForFunction(() => /busy.*retrying in \d+ s/.test(document.querySelector('#upload-status')?.textContent || ''));
+        await page.waitForFunction(() => /too large/i.test(document.querySelector('#upload-result')?.textContent || ''));
+        assert.equal(posts, 2, 'the upload was retried once after the 503');
+        assert.match(await page.textContent('#upload-result'), /413/);
+    } finally {
+        await page.unroute(pattern);
+    }
     const list = await call('GET', `/api/clients/${state.cid}/photos`);
     assert.equal(list.data.photos.length, state.photos ? 2 : list.data.photos.length, 'nothing was stored');
 });

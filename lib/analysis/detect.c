@@ -78,7 +78,7 @@ typedef struct resp_job {
     const pca_work *w;
     const level_planes *c, *s; /* centre, surround */
     float *resp[NCH];
-    int do_red;
+    int do_red, do_dl;
 } resp_job;
 
 /* Row kernel: responses of the three channels at one scale (0 outside skin or near the mask
@@ -94,9 +94,11 @@ static void resp_rows(void *arg, int y0, int y1)
             float rd = 0, rl = 0, rr = 0;
             float mc = j->c->m[i], ms = j->s->m[i];
             if (j->w->skin[i] && mc > MIN_SKIN_CENTRE && ms > MIN_SKIN_SURROUND) {
-                float Lc = j->c->Lm[i] / mc, Ls = j->s->Lm[i] / ms;
-                rd = Ls - Lc;
-                rl = Lc - Ls;
+                if (j->do_dl) {
+                    float Lc = j->c->Lm[i] / mc, Ls = j->s->Lm[i] / ms;
+                    rd = Ls - Lc;
+                    rl = Lc - Ls;
+                }
                 if (j->do_red) rr = j->c->am[i] / mc - j->s->am[i] / ms;
             }
             j->resp[CH_DARK][i] = rd;
@@ -405,30 +407,46 @@ int pca_detect(const pca_work *w, pca_findings *out)
         lev[0].m[i] = m;
     }
     float fs = w->feature_scale;
-    float prev_sigma = 0.0f;
+    /* Which centre levels each channel needs: dark and light spots up to the largest
+       comedone (r640 7.5), red from the smallest papule (r640 3.9) to the largest. The L*
+       planes are not blurred past the last dark/light surround level; a* is left unblurred
+       until the first red centre level, then blurred there in one step. */
+    int last_dl = -1, first_red = nlev;
+    for (int ci = 0; ci < NLEVELS; ci++) {
+        float r640 = R_PER_SIGMA * SIGMA0 * powf(1.41421356f, (float)ci);
+        if (r640 <= 7.5f) last_dl = ci;
+        if (r640 >= 3.9f && ci < first_red) first_red = ci;
+    }
+    float prev_sigma = 0.0f, prev_sigma_a = 0.0f;
     for (int li = 0; li < nlev; li++) {
         level_planes *cur = &lev[li % 3];
+        int need_L = li <= last_dl + 2, need_a = li >= first_red;
         if (li > 0) {
             level_planes *prv = &lev[(li - 1) % 3];
-            memcpy(cur->Lm, prv->Lm, n * sizeof(float));
+            if (need_L) memcpy(cur->Lm, prv->Lm, n * sizeof(float));
             memcpy(cur->am, prv->am, n * sizeof(float));
             memcpy(cur->m, prv->m, n * sizeof(float));
         }
         float sigma = SIGMA0 * fs * powf(1.41421356f, (float)li);
         float inc = sqrtf(sigma * sigma - prev_sigma * prev_sigma);
-        pca_gauss(cur->Lm, scratch, W, H, inc, w->threads);
-        pca_gauss(cur->am, scratch, W, H, inc, w->threads);
+        if (need_L) pca_gauss(cur->Lm, scratch, W, H, inc, w->threads);
+        if (need_a) {
+            pca_gauss(cur->am, scratch, W, H, sqrtf(sigma * sigma - prev_sigma_a * prev_sigma_a),
+                      w->threads);
+            prev_sigma_a = sigma;
+        }
         pca_gauss(cur->m, scratch, W, H, inc, w->threads);
         prev_sigma = sigma;
         if (li < 2) continue;
         int ci = li - 2; /* centre level */
         float cs = SIGMA0 * fs * powf(1.41421356f, (float)ci);
         float r = R_PER_SIGMA * cs;
-        resp_job j = {w, &lev[ci % 3], cur, {resp[0], resp[1], resp[2]}, r / fs >= 3.0f};
+        int do_dl = ci <= last_dl, do_red = ci >= first_red;
+        resp_job j = {w, &lev[ci % 3], cur, {resp[0], resp[1], resp[2]}, do_red, do_dl};
         pca_parallel(w->threads, H, resp_rows, &j);
         float pre[NCH] = {DOG_GAIN * T_RED_PRE, DOG_GAIN * T_DARK, DOG_GAIN * T_LIGHT};
         for (int ch = 0; ch < NCH; ch++) {
-            if (ch == CH_RED && !j.do_red) continue;
+            if (ch == CH_RED ? !do_red : !do_dl) continue;
             const float *R = resp[ch];
             for (int y = 1; y < H - 1; y++)
                 for (int x = 1; x < W - 1; x++) {

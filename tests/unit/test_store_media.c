@@ -1,0 +1,291 @@
+/* The store's photo, comparison and product records and the erasure of a client (schema
+ * version 2): states of an analysis, which photo is the assessment, and an erasure that
+ * removes a client with a signed session and amendments (immutable otherwise) while another
+ * client's signed record stays untouched. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "poreclear/store.h"
+
+typedef struct fx {
+    char dir[64];
+    pc_store *s;
+    int64_t admin, pract;
+} fx;
+
+static int64_t new_user(pc_store *s, const char *name, int role)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user u;
+    memset(&u, 0, sizeof u);
+    snprintf(u.username, sizeof u.username, "%s", name);
+    snprintf(u.display_name, sizeof u.display_name, "%s", name);
+    u.role = role;
+    u.active = true;
+    int64_t id = 0;
+    assert_int_equal(pc_store_user_create(&ctx, s, 0, &u, "$argon2id$x", 1, &id), PC_OK);
+    return id;
+}
+
+static int setup(void **state)
+{
+    fx *f = calloc(1, sizeof *f);
+    snprintf(f->dir, sizeof f->dir, "/tmp/pc-media-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store_options o = {.pool_size = 2, .audit_flush_ms = 5};
+    assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
+    f->admin = new_user(f->s, "admin", PC_ROLE_ADMIN);
+    f->pract = new_user(f->s, "ana", PC_ROLE_PRACTITIONER);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fx *f = *state;
+    pc_store_close(f->s);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", f->dir);
+    free(f);
+    return 0;
+}
+
+static int64_t new_client(fx *f, const char *name)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "1980-02-03");
+    int64_t id = 0;
+    assert_int_equal(pc_store_client_create(&ctx, f->s, f->pract, &c, 10, &id), PC_OK);
+    return id;
+}
+
+static int64_t new_photo(fx *f, int64_t cid, int64_t sid, const char *kind, const char *file)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_photo p;
+    memset(&p, 0, sizeof p);
+    p.client_id = cid;
+    p.session_id = sid;
+    snprintf(p.kind, sizeof p.kind, "%s", kind);
+    snprintf(p.format, sizeof p.format, "png");
+    p.width = 640;
+    p.height = 480;
+    p.bytes = 1234;
+    snprintf(p.file, sizeof p.file, "%s", file);
+    int64_t id = 0;
+    assert_int_equal(pc_store_photo_add(&ctx, f->s, f->pract, &p, 20, &id), PC_OK);
+    return id;
+}
+
+/* A client with an intake, a consent and a signed session with one amendment. */
+static int64_t signed_session(fx *f, int64_t cid)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake in;
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"client\":{}}", 11, &in),
+                     PC_OK);
+    pc_consent c, saved;
+    memset(&c, 0, sizeof c);
+    c.client_id = cid;
+    snprintf(c.day, sizeof c.day, "2026-11-29");
+    snprintf(c.client_name, sizeof c.client_name, "Client Name");
+    c.agreed_json = (char *)"[\"treatment\",\"photos\"]";
+    c.recorded_by = f->pract;
+    c.at = 12;
+    assert_int_equal(pc_store_consent_add(&ctx, f->s, &c, &saved), PC_OK);
+    pc_tstep step;
+    memset(&step, 0, sizeof step);
+    snprintf(step.step, sizeof step.step, "cleanse");
+    snprintf(step.action, sizeof step.action, "do");
+    step.params_json = (char *)"{}";
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    t.client_id = cid;
+    t.intake_id = in.id;
+    t.consent_id = saved.id;
+    t.plan_json = (char *)"{\"status\":\"ok\"}";
+    snprintf(t.plan_status, sizeof t.plan_status, "ok");
+    t.started_at = 13;
+    t.started_by = f->pract;
+    t.steps = &step;
+    t.n_steps = 1;
+    int64_t sid = 0;
+    assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid), PC_OK);
+    pc_tstep rec;
+    memset(&rec, 0, sizeof rec);
+    snprintf(rec.outcome, sizeof rec.outcome, "done");
+    rec.actual_json = (char *)"{}";
+    rec.recorded_by = f->pract;
+    rec.recorded_at = 14;
+    assert_int_equal(pc_store_tstep_record(&ctx, f->s, sid, 0, &rec), PC_OK);
+    assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 15), PC_OK);
+    pc_amendment a = {0};
+    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "note", 16, &a), PC_OK);
+    pc_store_amendment_clear(&a);
+    pc_store_intake_clear(&in);
+    pc_store_consent_clear(&saved);
+    return sid;
+}
+
+static void test_photo_states_and_assessment(void **state)
+{
+    fx *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t cid = new_client(f, "Photo Person");
+    int64_t id = 0;
+    assert_int_equal(pc_store_photo_assessment(&ctx, f->s, cid, &id), PC_OK);
+    assert_int_equal(id, 0);
+    int64_t before = new_photo(f, cid, 0, "before", "a.png");
+    int64_t after = new_photo(f, cid, 0, "after", "b.png");
+    pc_photo p;
+    assert_int_equal(pc_store_photo_get(&ctx, f->s, before, &p), PC_OK);
+    assert_string_equal(p.state, "queued");
+    assert_string_equal(p.file, "a.png");
+    assert_null(p.analysis_json);
+    assert_int_equal(p.session_id, 0);
+    pc_store_photo_clear(&p);
+    /* table: state changes and what the assessment is after each */
+    assert_int_equal(pc_store_photo_set_state(&ctx, f->s, after, "failed", "too little skin"),
+                     PC_OK);
+    assert_int_equal(pc_store_photo_set_analysis(&ctx, f->s, after, "{\"x\":2}", "o2.png", 30),
+                     PC_OK);
+    assert_int_equal(pc_store_photo_assessment(&ctx, f->s, cid, &id), PC_OK);
+    assert_int_equal(id, after); /* the only analysed photo */
+    assert_int_equal(pc_store_photo_set_analysis(&ctx, f->s, before, "{\"x\":1}", "o1.png", 31),
+                     PC_OK);
+    assert_int_equal(pc_store_photo_assessment(&ctx, f->s, cid, &id), PC_OK);
+    assert_int_equal(id, before); /* a before photo is preferred */
+    assert_int_equal(pc_store_photo_get(&ctx, f->s, after, &p), PC_OK);
+    assert_string_equal(p.state, "done");
+    assert_null(p.error);
+    assert_string_equal(p.overlay_file, "o2.png");
+    assert_string_equal(p.analysis_json, "{\"x\":2}");
+    pc_store_photo_clear(&p);
+    pc_photo *ps = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_photo_list(&ctx, f->s, cid, 0, &ps, &n), PC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(ps[0].id, after); /* newest first */
+    pc_store_photos_free(ps, n);
+    assert_int_equal(pc_store_photo_set_state(&ctx, f->s, after, "sideways", NULL),
+                     PC_ERR_CONFLICT); /* CHECK constraint */
+    assert_int_equal(pc_store_photo_get(&ctx, f->s, 99999, &p), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_photo_set_analysis(&ctx, f->s, 99999, "{}", "x.png", 1),
+                     PC_ERR_NOTFOUND);
+    /* a photo of an unknown client is refused by the foreign key */
+    pc_photo bad;
+    memset(&bad, 0, sizeof bad);
+    bad.client_id = 424242;
+    snprintf(bad.kind, sizeof bad.kind, "before");
+    snprintf(bad.format, sizeof bad.format, "png");
+    snprintf(bad.file, sizeof bad.file, "z.png");
+    assert_int_equal(pc_store_photo_add(&ctx, f->s, f->pract, &bad, 1, &id), PC_ERR_CONFLICT);
+}
+
+static void test_erase(void **state)
+{
+    fx *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t gone = new_client(f, "Erase Me");
+    int64_t kept = new_client(f, "Keep Me");
+    int64_t sid = signed_session(f, gone);
+    int64_t ksid = signed_session(f, kept);
+    int64_t b = new_photo(f, gone, sid, "before", "gb.png");
+    int64_t a = new_photo(f, gone, sid, "after", "ga.png");
+    int64_t kp = new_photo(f, kept, ksid, "before", "kb.png");
+    pc_comparison_rec c;
+    memset(&c, 0, sizeof c);
+    c.session_id = sid;
+    c.client_id = gone;
+    c.before_photo_id = b;
+    c.after_photo_id = a;
+    c.created_by = f->pract;
+    c.created_at = 40;
+    c.json = (char *)"{\"benefits\":[]}";
+    snprintf(c.sidebyside_file, sizeof c.sidebyside_file, "s.png");
+    snprintf(c.aligned_file, sizeof c.aligned_file, "l.png");
+    snprintf(c.chart_file, sizeof c.chart_file, "c.svg");
+    int64_t id = 0;
+    assert_int_equal(pc_store_comparison_add(&ctx, f->s, &c, &id), PC_OK);
+    pc_comparison_rec got;
+    assert_int_equal(pc_store_comparison_latest(&ctx, f->s, sid, &got), PC_OK);
+    assert_int_equal(got.after_photo_id, a);
+    assert_string_equal(got.chart_file, "c.svg");
+    pc_store_comparison_clear(&got);
+    pc_product p;
+    memset(&p, 0, sizeof p);
+    p.client_id = gone;
+    snprintf(p.name, sizeof p.name, "Cleanser");
+    p.reason = (char *)"comedogenic";
+    p.label = (char *)"Aqua";
+    p.report_json = (char *)"{}";
+    p.max_comedogenicity = 4;
+    p.by = f->pract;
+    p.at = 41;
+    assert_int_equal(pc_store_product_add(&ctx, f->s, &p, &id), PC_OK);
+    pc_store_audit_view(&ctx, f->s, f->pract, "client.view", gone, "Erase Me", 42);
+
+    assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, gone, 50), PC_OK);
+    pc_client cl;
+    assert_int_equal(pc_store_client_get(&ctx, f->s, gone, &cl), PC_ERR_NOTFOUND);
+    pc_tsession t;
+    assert_int_equal(pc_store_tsession_get(&ctx, f->s, sid, &t), PC_ERR_NOTFOUND);
+    pc_photo ph;
+    assert_int_equal(pc_store_photo_get(&ctx, f->s, b, &ph), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_comparison_latest(&ctx, f->s, sid, &got), PC_ERR_NOTFOUND);
+    pc_product *ps = NULL;
+    size_t n = 9;
+    assert_int_equal(pc_store_product_list(&ctx, f->s, gone, &ps, &n), PC_OK);
+    assert_int_equal(n, 0);
+    free(ps);
+    pc_intake in;
+    assert_int_equal(pc_store_intake_get(&ctx, f->s, gone, 0, &in), PC_ERR_NOTFOUND);
+    /* the audit keeps ids and actions, no detail; the erasure itself is recorded */
+    pc_audit *au = NULL;
+    assert_int_equal(pc_store_audit_list(&ctx, f->s, gone, 0, 0, 100, &au, &n), PC_OK);
+    assert_true(n >= 3);
+    assert_string_equal(au[0].action, "client.erase");
+    for (size_t i = 0; i < n; i++)
+        assert_string_equal(au[i].detail, "");
+    free(au);
+    /* the other client's signed record is untouched and still immutable */
+    assert_int_equal(pc_store_tsession_get(&ctx, f->s, ksid, &t), PC_OK);
+    assert_true(t.signed_);
+    assert_int_equal(t.n_amendments, 1);
+    pc_store_tsession_clear(&t);
+    assert_int_equal(pc_store_photo_get(&ctx, f->s, kp, &ph), PC_OK);
+    pc_store_photo_clear(&ph);
+    assert_int_equal(pc_store_tstep_start(&ctx, f->s, ksid, 0, f->pract, 60), PC_ERR_CONFLICT);
+    /* erasing again, or an unknown client */
+    assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, gone, 61), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, 777777, 61), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_check(&ctx, f->s), PC_OK);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_photo_states_and_assessment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -79,7 +79,7 @@ static void test_synthetic_f1(void **state)
     (void)state;
     const char *san = getenv("PC_SAN");
     int sanitized = san && strcmp(san, "1") == 0;
-    int seeds = sanitized ? 2 : 4;
+    int seeds = sanitized ? 3 : 4;
     long tp[NK] = {0}, np[NK] = {0}, nt[NK] = {0};
     for (int s = 1; s <= seeds; s++) score_seed((uint64_t)s, 640, 480, tp, np, nt);
     static const char *const names[NK] = {"blackhead", "whitehead", "inflamed"};

@@ -18,7 +18,7 @@ login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login recep desk 
 check "admin, practitioner and reception log in" test -s "$T/csrf_recep"
 
 # ---- pictures ----
-"$PORECLEAR" synth -o "$T/before.png" --pair "$T/after.png" -W 480 -H 360 -s 7 \
+"$PORECLEAR" synth -o "$T/before.png" --pair "$T/after.png" -W 400 -H 300 -s 7 \
     --pair-set dx=6 --pair-set dy=-4 --pair-set rotation=1 --pair-set scale=1 >/dev/null 2>&1
 "$PORECLEAR" synth -o "$T/small.png" -W 160 -H 120 -s 3 >/dev/null 2>&1
 check "synth made the photos" test -s "$T/after.png" -a -s "$T/small.png"
@@ -61,7 +61,7 @@ upload pract "$CID" "kind=before&session_id=$SID" "$T/before.png" image/png
 expect_status 202 "practitioner uploads a before photo"
 PID=$(jget "$T/body" 'd["photo"]["id"]')
 JID=$(jget "$T/body" 'd["job"]["id"]')
-[ "$(jget "$T/body" 'd["photo"]["width"]')x$(jget "$T/body" 'd["photo"]["height"]')" = 480x360 ] &&
+[ "$(jget "$T/body" 'd["photo"]["width"]')x$(jget "$T/body" 'd["photo"]["height"]')" = 400x300 ] &&
     ok "the photo's size is reported" || not_ok "the photo's size is reported"
 [ "$(jget "$T/body" 'd["job"]["state"] in ("queued","running","done")')" = true ] &&
     ok "a job is queued for it" || not_ok "a job is queued for it"
@@ -252,6 +252,16 @@ done
 [ "$(nfiles)" = "$(jget "$T/body" 'len(d["photos"]) + sum(1 for p in d["photos"] if p["analysis_state"] == "done") + 3')" ] &&
     ok "photos/ holds exactly the photos, overlays and the comparison's three files" ||
     not_ok "photos/ holds $(nfiles) files: $(jget "$T/body" '[p["analysis_state"] for p in d["photos"]]')"
+
+# ---- a restart keeps photos, analyses and the comparison ----
+stop_server && ok "server stops cleanly (jobs done)" || not_ok "server stops cleanly (jobs done)"
+start_server "$DATA" --analysis-workers 2 --analysis-queue 4 || not_ok "server restarts"
+req pract GET "/api/clients/$CID/photos/$PID/image"
+[ "$STATUS" = 200 ] && cmp -s "$T/body" "$T/before.png" && ok "after a restart the photo is served" || not_ok "after a restart the photo is served ($STATUS)"
+req pract GET "/api/clients/$CID/photos/$PID/analysis"
+expect_status 200 "after a restart the analysis is there"
+req pract GET "/api/sessions/$SID/comparison"
+expect_status 200 "after a restart the comparison is there"
 
 # ---- export ----
 req pract GET "/api/clients/$CID/export"

@@ -337,6 +337,19 @@ test('privacy: an admin exports a client\'s record and erases the client, confir
     }
 });
 
+test('ingredients: reception checks a label from the top bar, without a client record', async (t) => {
+    if (!need(t, 'cid')) return;
+    await signIn('desk');
+    await page.click('.mainnav a[href="/ingredients"]');
+    await page.waitForSelector('#label-text');
+    await page.fill('#label-text', 'Water, Glycerin, Isopropyl Myristate');
+    await page.click('#check-label');
+    await page.waitForSelector('#ingredients-table tr.flagged-row');
+    assert.equal(await page.locator('#product-form:visible').count(), 0, 'no saving without a client');
+    const photos = await call('GET', `/api/clients/${state.cid}/photos`);
+    assert.equal(photos.status, 403, 'reception cannot see photos');
+});
+
 test('photo pages: tablet upright and desktop layouts', async (t) => {
     if (!need(t, 'compared', 'assessment')) return;
     await signIn('demo');

@@ -88,7 +88,7 @@ function productsList(products) {
 }
 
 startPage({
-    nav: 'clients',
+    nav: queryId('client') ? 'clients' : 'ingredients',
     title: 'Ingredients',
     render: async (main, session) => {
         const cid = queryId('client');

@@ -56,14 +56,18 @@ static int exec(pc_ctx *ctx, call *c, const char *sql)
 
 static void bind_id(sqlite3_stmt *st, int i, int64_t v)
 {
-    if (v) sqlite3_bind_int64(st, i, v);
-    else sqlite3_bind_null(st, i);
+    if (v)
+        sqlite3_bind_int64(st, i, v);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *s)
 {
-    if (s) sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (s)
+        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(st, i);
 }
 
 static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
@@ -111,8 +115,8 @@ static int audit(pc_ctx *ctx, call *c, int64_t user, const char *action, int64_t
 
 /* ---- photos ---- */
 
-#define PHOTO_COLS                                                                             \
-    "id, client_id, session_id, kind, format, width, height, bytes, file, uploaded_by, "       \
+#define PHOTO_COLS                                                                                 \
+    "id, client_id, session_id, kind, format, width, height, bytes, file, uploaded_by, "           \
     "uploaded_at, state, error, overlay_file, analysis, analysed_at"
 
 static bool photo_row(sqlite3_stmt *st, pc_photo *p)
@@ -164,8 +168,7 @@ int pc_sq_photo_add(pc_ctx *ctx, void *b, int64_t actor, const pc_photo *p, int6
     int64_t nid = sqlite3_last_insert_rowid(c.db);
     char detail[64];
     snprintf(detail, sizeof detail, "photo %lld %s", (long long)nid, p->kind);
-    if ((rc = audit(ctx, &c, actor, "photo.upload", p->client_id, detail, now)) != PC_OK)
-        goto out;
+    if ((rc = audit(ctx, &c, actor, "photo.upload", p->client_id, detail, now)) != PC_OK) goto out;
     if ((rc = exec(ctx, &c, "COMMIT")) != PC_OK) goto out;
     *id = nid;
 out:
@@ -178,8 +181,7 @@ int pc_sq_photo_get(pc_ctx *ctx, void *b, int64_t id, pc_photo *out)
     call c;
     int rc = open_call(ctx, b, &c);
     if (rc != PC_OK) return rc;
-    if ((rc = prep(ctx, &c, "SELECT " PHOTO_COLS " FROM photos WHERE id = ?1")) != PC_OK)
-        goto out;
+    if ((rc = prep(ctx, &c, "SELECT " PHOTO_COLS " FROM photos WHERE id = ?1")) != PC_OK) goto out;
     sqlite3_bind_int64(c.st, 1, id);
     int s = sqlite3_step(c.st);
     if (s == SQLITE_DONE) {
@@ -200,8 +202,8 @@ out:
     return rc;
 }
 
-int pc_sq_photo_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t session_id,
-                     pc_photo **out, size_t *n)
+int pc_sq_photo_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t session_id, pc_photo **out,
+                     size_t *n)
 {
     call c;
     pc_photo *arr = NULL;
@@ -248,9 +250,12 @@ int pc_sq_photo_assessment(pc_ctx *ctx, void *b, int64_t client_id, int64_t *id)
         goto out;
     sqlite3_bind_int64(c.st, 1, client_id);
     int s = sqlite3_step(c.st);
-    if (s == SQLITE_ROW) *id = sqlite3_column_int64(c.st, 0);
-    else if (s == SQLITE_DONE) *id = 0;
-    else rc = pc_sq_error(ctx, c.db, s, "assessment");
+    if (s == SQLITE_ROW)
+        *id = sqlite3_column_int64(c.st, 0);
+    else if (s == SQLITE_DONE)
+        *id = 0;
+    else
+        rc = pc_sq_error(ctx, c.db, s, "assessment");
 out:
     done(&c);
     return rc;
@@ -295,8 +300,8 @@ out:
 
 /* ---- comparisons ---- */
 
-#define CMP_COLS                                                                               \
-    "id, session_id, client_id, before_photo_id, after_photo_id, created_by, created_at, "     \
+#define CMP_COLS                                                                                   \
+    "id, session_id, client_id, before_photo_id, after_photo_id, created_by, created_at, "         \
     "json, sidebyside_file, aligned_file, chart_file"
 
 static bool cmp_row(sqlite3_stmt *st, pc_comparison_rec *r)

@@ -48,7 +48,10 @@ static struct {
     const web_config *cfg;
 } pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
 
-static int64_t now_s(void) { return (int64_t)time(NULL); }
+static int64_t now_s(void)
+{
+    return (int64_t)time(NULL);
+}
 
 static web_job *find_locked(int64_t id)
 {
@@ -74,7 +77,8 @@ static void *worker(void *arg)
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         web_job *j;
-        while (!pool.stop && !(j = next_locked())) pthread_cond_wait(&pool.cv, &pool.mu);
+        while (!pool.stop && !(j = next_locked()))
+            pthread_cond_wait(&pool.cv, &pool.mu);
         if (pool.stop) break;
         j->state = J_RUNNING;
         j->started_at = now_s();
@@ -221,12 +225,10 @@ json_t *web_pool_job_json(int64_t id, int64_t *client_id)
     } else {
         json_object_set_new(o, "position", json_null());
     }
-    json_object_set_new(o, "error",
-                        j->state == J_FAILED ? web_json_text(j->error) : json_null());
+    json_object_set_new(o, "error", j->state == J_FAILED ? web_json_text(j->error) : json_null());
     json_object_set_new(o, "client_id", json_integer(j->client_id));
     json_object_set_new(o, "photo_id", j->photo_id ? json_integer(j->photo_id) : json_null());
-    json_object_set_new(o, "session_id",
-                        j->session_id ? json_integer(j->session_id) : json_null());
+    json_object_set_new(o, "session_id", j->session_id ? json_integer(j->session_id) : json_null());
     json_object_set_new(o, "queued_at", web_json_time(j->queued_at));
     json_object_set_new(o, "started_at", web_json_time(j->started_at));
     json_object_set_new(o, "finished_at", web_json_time(j->finished_at));
@@ -260,8 +262,8 @@ int64_t web_pool_comparison_job(int64_t session_id, bool *active)
     pthread_mutex_lock(&pool.mu);
     for (int i = 0; i < JOB_SLOTS; i++) {
         web_job *j = &pool.jobs[i];
-        if (j->state != J_FREE && !strcmp(j->kind, "comparison") &&
-            j->session_id == session_id && j->id > best) {
+        if (j->state != J_FREE && !strcmp(j->kind, "comparison") && j->session_id == session_id &&
+            j->id > best) {
             best = j->id;
             *active = j->state == J_QUEUED || j->state == J_RUNNING;
         }
@@ -287,12 +289,30 @@ void web_pool_cancel_client(int64_t client_id)
     pthread_mutex_unlock(&pool.mu);
 }
 
-int64_t web_job_client(const web_job *j) { return j->client_id; }
-int64_t web_job_photo(const web_job *j) { return j->photo_id; }
-int64_t web_job_session(const web_job *j) { return j->session_id; }
-int64_t web_job_before(const web_job *j) { return j->before_id; }
-int64_t web_job_after(const web_job *j) { return j->after_id; }
-int64_t web_job_actor(const web_job *j) { return j->actor; }
+int64_t web_job_client(const web_job *j)
+{
+    return j->client_id;
+}
+int64_t web_job_photo(const web_job *j)
+{
+    return j->photo_id;
+}
+int64_t web_job_session(const web_job *j)
+{
+    return j->session_id;
+}
+int64_t web_job_before(const web_job *j)
+{
+    return j->before_id;
+}
+int64_t web_job_after(const web_job *j)
+{
+    return j->after_id;
+}
+int64_t web_job_actor(const web_job *j)
+{
+    return j->actor;
+}
 
 bool web_job_cancelled(const web_job *j)
 {

@@ -32,8 +32,10 @@ static int read_photo(pc_ctx *ctx, const web_config *cfg, int64_t id, pc_image *
     char path[4096];
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (!web_photo_path(cfg, p.file, path, sizeof path)) rc = pc_error(ctx, PC_ERR_IO, "path");
-    else rc = pc_file_read(ctx, path, WEB_PHOTO_MAX_BYTES, &buf, &len);
+    if (!web_photo_path(cfg, p.file, path, sizeof path))
+        rc = pc_error(ctx, PC_ERR_IO, "path");
+    else
+        rc = pc_file_read(ctx, path, WEB_PHOTO_MAX_BYTES, &buf, &len);
     pc_store_photo_clear(&p);
     if (rc == PC_OK) rc = pc_image_decode(ctx, buf, len, img);
     free(buf);
@@ -180,8 +182,10 @@ static bool load_comparison(web_req *r, pc_comparison_rec *rec)
     if (rc == PC_ERR_NOTFOUND) {
         bool active = false;
         web_pool_comparison_job(r->ids[0], &active);
-        if (active) web_error(r, 409, "not_ready", "the comparison is still being made");
-        else web_error(r, 404, "not_found", "no comparison for this session yet");
+        if (active)
+            web_error(r, 409, "not_ready", "the comparison is still being made");
+        else
+            web_error(r, 404, "not_found", "no comparison for this session yet");
         return false;
     }
     if (rc != PC_OK) {
@@ -213,16 +217,28 @@ static int send_cmp_file(web_req *r, int which)
 {
     pc_comparison_rec rec;
     if (!load_comparison(r, &rec)) return 0;
-    if (which == 0) web_send_private_file(r, rec.sidebyside_file, "image/png");
-    else if (which == 1) web_send_private_file(r, rec.aligned_file, "image/png");
-    else web_send_private_file(r, rec.chart_file, "image/svg+xml");
+    if (which == 0)
+        web_send_private_file(r, rec.sidebyside_file, "image/png");
+    else if (which == 1)
+        web_send_private_file(r, rec.aligned_file, "image/png");
+    else
+        web_send_private_file(r, rec.chart_file, "image/svg+xml");
     pc_store_comparison_clear(&rec);
     return 0;
 }
 
-int web_h_comparison_sidebyside(web_req *r) { return send_cmp_file(r, 0); }
-int web_h_comparison_aligned(web_req *r) { return send_cmp_file(r, 1); }
-int web_h_comparison_chart(web_req *r) { return send_cmp_file(r, 2); }
+int web_h_comparison_sidebyside(web_req *r)
+{
+    return send_cmp_file(r, 0);
+}
+int web_h_comparison_aligned(web_req *r)
+{
+    return send_cmp_file(r, 1);
+}
+int web_h_comparison_chart(web_req *r)
+{
+    return send_cmp_file(r, 2);
+}
 
 /* ---- progress across visits ---- */
 

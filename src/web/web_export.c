@@ -82,8 +82,8 @@ static void tar_add(tarbuf *t, const char *name, const void *data, size_t len, i
     t->len += 512 + padded;
 }
 
-static void tar_add_file(tarbuf *t, const web_config *cfg, const char *arcname,
-                         const char *stored, int64_t mtime)
+static void tar_add_file(tarbuf *t, const web_config *cfg, const char *arcname, const char *stored,
+                         int64_t mtime)
 {
     char path[4096];
     if (!stored[0] || !web_photo_path(cfg, stored, path, sizeof path)) return;
@@ -113,23 +113,21 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
     json_object_set_new(o, "format", json_string("poreclear client export 1"));
     json_object_set_new(o, "exported_at", web_json_time(r->now));
     json_object_set_new(o, "client",
-                        json_pack("{s:I,s:o,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)c->id,
-                                  "name", web_json_text(c->name), "birth_date", c->birth_date,
-                                  "phone", web_json_text(c->phone), "email",
-                                  web_json_text(c->email), "notes",
-                                  c->notes ? web_json_text(c->notes) : json_null(), "created_at",
-                                  web_json_time(c->created_at)));
+                        json_pack("{s:I,s:o,s:s,s:o,s:o,s:o,s:o}", "id", (json_int_t)c->id, "name",
+                                  web_json_text(c->name), "birth_date", c->birth_date, "phone",
+                                  web_json_text(c->phone), "email", web_json_text(c->email),
+                                  "notes", c->notes ? web_json_text(c->notes) : json_null(),
+                                  "created_at", web_json_time(c->created_at)));
     json_t *arr = json_array();
     pc_intake *in = NULL;
     size_t n = 0;
     if (pc_store_intake_list(&ctx, s, c->id, &in, &n) == PC_OK) {
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, json_pack("{s:I,s:I,s:o,s:o,s:o}", "id",
-                                                 (json_int_t)in[i].id, "version",
-                                                 (json_int_t)in[i].version, "created_at",
-                                                 web_json_time(in[i].created_at), "created_by",
-                                                 web_userref(r, in[i].created_by), "intake",
-                                                 parsed(in[i].json)));
+            json_array_append_new(
+                arr, json_pack("{s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)in[i].id, "version",
+                               (json_int_t)in[i].version, "created_at",
+                               web_json_time(in[i].created_at), "created_by",
+                               web_userref(r, in[i].created_by), "intake", parsed(in[i].json)));
         pc_store_intakes_free(in, n);
     }
     json_object_set_new(o, "intakes", arr);
@@ -152,12 +150,11 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
     if (pc_store_consent_list(&ctx, s, c->id, &co, &n) == PC_OK) {
         for (size_t i = 0; i < n; i++)
             json_array_append_new(
-                arr, json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)co[i].id,
-                               "day", co[i].day, "agreed", parsed(co[i].agreed_json),
-                               "client_name", web_json_text(co[i].client_name), "text",
-                               co[i].text ? web_json_text(co[i].text) : json_null(),
-                               "recorded_by", web_userref(r, co[i].recorded_by), "at",
-                               web_json_time(co[i].at)));
+                arr, json_pack("{s:I,s:s,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)co[i].id, "day",
+                               co[i].day, "agreed", parsed(co[i].agreed_json), "client_name",
+                               web_json_text(co[i].client_name), "text",
+                               co[i].text ? web_json_text(co[i].text) : json_null(), "recorded_by",
+                               web_userref(r, co[i].recorded_by), "at", web_json_time(co[i].at)));
         pc_store_consents_free(co, n);
     }
     json_object_set_new(o, "consents", arr);
@@ -171,15 +168,14 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
             for (size_t k = 0; k < t.n_steps; k++) {
                 const pc_tstep *st = &t.steps[k];
                 json_array_append_new(
-                    steps,
-                    json_pack("{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}", "step", st->step,
-                              "action", st->action, "params", parsed(st->params_json),
-                              "started_at", web_json_time(st->started_at), "started_by",
-                              web_userref(r, st->started_by), "outcome", st->outcome, "actual",
-                              parsed(st->actual_json), "notes",
-                              st->notes ? web_json_text(st->notes) : json_null(), "recorded_by",
-                              web_userref(r, st->recorded_by), "recorded_at",
-                              web_json_time(st->recorded_at)));
+                    steps, json_pack("{s:s,s:s,s:o,s:o,s:o,s:s,s:o,s:o,s:o,s:o}", "step", st->step,
+                                     "action", st->action, "params", parsed(st->params_json),
+                                     "started_at", web_json_time(st->started_at), "started_by",
+                                     web_userref(r, st->started_by), "outcome", st->outcome,
+                                     "actual", parsed(st->actual_json), "notes",
+                                     st->notes ? web_json_text(st->notes) : json_null(),
+                                     "recorded_by", web_userref(r, st->recorded_by), "recorded_at",
+                                     web_json_time(st->recorded_at)));
             }
             json_t *am = json_array();
             for (size_t k = 0; k < t.n_amendments; k++)
@@ -192,9 +188,9 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
                 arr, json_pack("{s:I,s:o,s:o,s:o,s:o,s:s,s:o,s:o,s:o}", "id", (json_int_t)t.id,
                                "started_at", web_json_time(t.started_at), "started_by",
                                web_userref(r, t.started_by), "signed_at",
-                               web_json_time(t.signed_at), "signed_by",
-                               web_userref(r, t.signed_by), "implement_set", t.implement_set,
-                               "plan", parsed(t.plan_json), "steps", steps, "amendments", am));
+                               web_json_time(t.signed_at), "signed_by", web_userref(r, t.signed_by),
+                               "implement_set", t.implement_set, "plan", parsed(t.plan_json),
+                               "steps", steps, "amendments", am));
             pc_store_tsession_clear(&t);
         }
         pc_store_tsessions_free(ts, n);
@@ -213,13 +209,12 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
     json_object_set_new(o, "photos", arr);
     arr = json_array();
     for (size_t i = 0; i < nc; i++)
-        json_array_append_new(arr, json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "id",
-                                             (json_int_t)cs[i].id, "session_id",
-                                             (json_int_t)cs[i].session_id, "before_photo_id",
-                                             (json_int_t)cs[i].before_photo_id, "after_photo_id",
-                                             (json_int_t)cs[i].after_photo_id, "created_at",
-                                             web_json_time(cs[i].created_at), "comparison",
-                                             parsed(cs[i].json)));
+        json_array_append_new(
+            arr, json_pack("{s:I,s:I,s:I,s:I,s:o,s:o}", "id", (json_int_t)cs[i].id, "session_id",
+                           (json_int_t)cs[i].session_id, "before_photo_id",
+                           (json_int_t)cs[i].before_photo_id, "after_photo_id",
+                           (json_int_t)cs[i].after_photo_id, "created_at",
+                           web_json_time(cs[i].created_at), "comparison", parsed(cs[i].json)));
     json_object_set_new(o, "comparisons", arr);
     arr = json_array();
     pc_product *pr = NULL;
@@ -239,11 +234,10 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
     pc_store_audit_flush(&ctx, s);
     if (pc_store_audit_list(&ctx, s, c->id, 0, 0, 10000, &au, &n) == PC_OK) {
         for (size_t i = 0; i < n; i++)
-            json_array_append_new(arr, json_pack("{s:o,s:o,s:s,s:o}", "at",
-                                                 web_json_time(au[i].at), "user",
-                                                 web_userref(r, au[i].user_id), "action",
-                                                 au[i].action, "detail",
-                                                 web_json_text(au[i].detail)));
+            json_array_append_new(arr,
+                                  json_pack("{s:o,s:o,s:s,s:o}", "at", web_json_time(au[i].at),
+                                            "user", web_userref(r, au[i].user_id), "action",
+                                            au[i].action, "detail", web_json_text(au[i].detail)));
         free(au);
     }
     json_object_set_new(o, "audit", arr);
@@ -289,8 +283,8 @@ int web_h_client_export(web_req *r)
         snprintf(name, sizeof name, "comparisons/%lld-%lld-aligned.png",
                  (long long)cs[i].session_id, (long long)cs[i].id);
         tar_add_file(&t, r->cfg, name, cs[i].aligned_file, cs[i].created_at);
-        snprintf(name, sizeof name, "comparisons/%lld-%lld-chart.svg",
-                 (long long)cs[i].session_id, (long long)cs[i].id);
+        snprintf(name, sizeof name, "comparisons/%lld-%lld-chart.svg", (long long)cs[i].session_id,
+                 (long long)cs[i].id);
         tar_add_file(&t, r->cfg, name, cs[i].chart_file, cs[i].created_at);
     }
     if (tar_reserve(&t, 1024)) {
@@ -353,8 +347,7 @@ int web_h_client_erase(web_req *r)
         web_photo_unlink(r->cfg, cs[i].chart_file);
     }
     web_plan_cache_clear();
-    web_reply_json(r, 200,
-                   json_pack("{s:b,s:I}", "erased", 1, "client_id", (json_int_t)c.id));
+    web_reply_json(r, 200, json_pack("{s:b,s:I}", "erased", 1, "client_id", (json_int_t)c.id));
 out:
     pc_store_photos_free(ps, np);
     pc_store_comparisons_free(cs, nc);

@@ -54,15 +54,19 @@ static bool header_size(const char *format, const uint8_t *buf, size_t len, uint
 static const char *sniff_name(pc_image_format f)
 {
     switch (f) {
-    case PC_FORMAT_JPEG: return "jpeg";
-    case PC_FORMAT_PNG: return "png";
-    case PC_FORMAT_WEBP: return "webp";
-    default: return NULL;
+    case PC_FORMAT_JPEG:
+        return "jpeg";
+    case PC_FORMAT_PNG:
+        return "png";
+    case PC_FORMAT_WEBP:
+        return "webp";
+    default:
+        return NULL;
     }
 }
 
-int web_photo_check(const uint8_t *buf, size_t len, const char *declared, uint64_t *w,
-                    uint64_t *h, const char **code, char *msg, size_t msg_size)
+int web_photo_check(const uint8_t *buf, size_t len, const char *declared, uint64_t *w, uint64_t *h,
+                    const char **code, char *msg, size_t msg_size)
 {
     if (len == 0) {
         *code = "empty";

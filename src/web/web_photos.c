@@ -170,11 +170,11 @@ static bool load_photo(web_req *r, pc_photo *p)
 /* ---- streamed upload ---- */
 
 struct web_upload {
-    int fd;          /* the unnamed (or temporary) file of the body */
-    char tmp[4096];  /* the temporary file's path when O_TMPFILE is not available, else "" */
+    int fd;         /* the unnamed (or temporary) file of the body */
+    char tmp[4096]; /* the temporary file's path when O_TMPFILE is not available, else "" */
     size_t len;
     bool too_large, io_error;
-    char format[8];  /* declared: "jpeg", "png", "webp" */
+    char format[8]; /* declared: "jpeg", "png", "webp" */
 };
 
 bool web_upload_route(const char *method, const char *url)
@@ -191,7 +191,9 @@ static const char *declared_format(const char *ct)
 {
     static const struct {
         const char *type, *format;
-    } types[] = {{"image/jpeg", "jpeg"}, {"image/jpg", "jpeg"}, {"image/png", "png"},
+    } types[] = {{"image/jpeg", "jpeg"},
+                 {"image/jpg", "jpeg"},
+                 {"image/png", "png"},
                  {"image/webp", "webp"}};
     if (!ct) return NULL;
     for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
@@ -206,8 +208,10 @@ bool web_upload_open(web_req *r, web_upload **out)
 {
     bool expired = false;
     if (!web_auth_resolve(r, &expired)) {
-        if (expired) web_error(r, 401, "session_expired", "your session has expired; log in again");
-        else web_error(r, 401, "login_required", "log in first");
+        if (expired)
+            web_error(r, 401, "session_expired", "your session has expired; log in again");
+        else
+            web_error(r, 401, "login_required", "log in first");
         return false;
     }
     if (!web_csrf_ok(r)) {
@@ -447,8 +451,8 @@ int web_h_photo_upload(web_req *r)
         goto out;
     }
     linked = false; /* kept: the row names it */
-    int64_t job = web_pool_submit("analysis", web_job_analysis, p.client_id, pid, sid, 0, 0,
-                                  r->user.id);
+    int64_t job =
+        web_pool_submit("analysis", web_job_analysis, p.client_id, pid, sid, 0, 0, r->user.id);
     reserved = false;
     pc_photo saved;
     if (pc_store_photo_get(&ctx, r->cfg->store, pid, &saved) != PC_OK) {
@@ -577,8 +581,8 @@ int web_h_photo_reanalyse(web_req *r)
         web_fail(r, &ctx);
         goto out;
     }
-    int64_t job = web_pool_submit("analysis", web_job_analysis, p.client_id, p.id, p.session_id,
-                                  0, 0, r->user.id);
+    int64_t job = web_pool_submit("analysis", web_job_analysis, p.client_id, p.id, p.session_id, 0,
+                                  0, r->user.id);
     pc_store_photo_clear(&p);
     if (pc_store_photo_get(&ctx, r->cfg->store, r->ids[1], &p) != PC_OK) {
         web_fail(r, &ctx);
@@ -586,8 +590,9 @@ int web_h_photo_reanalyse(web_req *r)
     }
     int64_t cid = 0;
     json_t *jj = web_pool_job_json(job, &cid);
-    web_reply_json(r, 202, json_pack("{s:o,s:o}", "photo", web_photo_json(r, &p), "job",
-                                     jj ? jj : json_null()));
+    web_reply_json(
+        r, 202,
+        json_pack("{s:o,s:o}", "photo", web_photo_json(r, &p), "job", jj ? jj : json_null()));
 out:
     pc_store_photo_clear(&p);
     return 0;
@@ -636,8 +641,10 @@ int web_h_assessment(web_req *r)
     if (pc_store_photo_list(&ctx, r->cfg->store, r->ids[0], 0, &ps, &n) != PC_OK)
         return web_fail(r, &ctx);
     long i = latest_done(ps, n);
-    if (i < 0) web_error(r, 404, "not_found", "no analysed photo of this client yet");
-    else reply_analysis(r, &ps[i]);
+    if (i < 0)
+        web_error(r, 404, "not_found", "no analysed photo of this client yet");
+    else
+        reply_analysis(r, &ps[i]);
     pc_store_photos_free(ps, n);
     return 0;
 }

@@ -184,9 +184,8 @@ json_t *web_products_summary(const web_config *cfg, int64_t client_id)
         json_object_set_new(o, "decision", json_string(ps[i].keep ? "keep" : "replace"));
         json_object_set_new(o, "reason", web_json_text(ps[i].reason ? ps[i].reason : ""));
         json_object_set_new(o, "max_comedogenicity",
-                            ps[i].max_comedogenicity >= 0
-                                ? json_integer(ps[i].max_comedogenicity)
-                                : json_null());
+                            ps[i].max_comedogenicity >= 0 ? json_integer(ps[i].max_comedogenicity)
+                                                          : json_null());
         json_array_append_new(arr, o);
     }
     pc_store_products_free(ps, n);
@@ -200,12 +199,23 @@ static bool put(char **b, size_t *len, size_t *cap, const char *s, bool esc)
         const char *rep = NULL;
         if (esc) {
             switch (*s) {
-            case '&': rep = "&amp;"; break;
-            case '<': rep = "&lt;"; break;
-            case '>': rep = "&gt;"; break;
-            case '"': rep = "&quot;"; break;
-            case '\'': rep = "&#39;"; break;
-            default: break;
+            case '&':
+                rep = "&amp;";
+                break;
+            case '<':
+                rep = "&lt;";
+                break;
+            case '>':
+                rep = "&gt;";
+                break;
+            case '"':
+                rep = "&quot;";
+                break;
+            case '\'':
+                rep = "&#39;";
+                break;
+            default:
+                break;
             }
         }
         size_t n = rep ? strlen(rep) : 1;
@@ -246,8 +256,7 @@ char *web_products_html(const web_config *cfg, int64_t client_id, char *html)
          put(&b, &len, &cap, "<section class=\"products\"><h2>Your products</h2><ul>\n", false);
     for (size_t i = 0; ok && i < n; i++) {
         char num[16];
-        ok = put(&b, &len, &cap, "<li><strong>", false) &&
-             put(&b, &len, &cap, ps[i].name, true) &&
+        ok = put(&b, &len, &cap, "<li><strong>", false) && put(&b, &len, &cap, ps[i].name, true) &&
              put(&b, &len, &cap, ps[i].keep ? "</strong>: keep" : "</strong>: replace", false);
         if (ok && ps[i].max_comedogenicity >= 0) {
             snprintf(num, sizeof num, "%d", ps[i].max_comedogenicity);

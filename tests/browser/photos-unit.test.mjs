@@ -56,6 +56,7 @@ test('chart scales: nice ticks cover the range; ordinal axis for photos of one v
     const t = niceTicks(0, 37, 5);
     assert.ok(t[0] <= 0 && t[t.length - 1] >= 37);
     assert.equal(linear(0, 10, 100, 200)(5), 150);
+    assert.deepEqual(niceTicks(0, 3, 5, true), [0, 1, 2, 3], 'counts get whole-number ticks');
     const day = 86400e3;
     assert.equal(useOrdinal([0, 3600e3]), true);
     assert.equal(useOrdinal([0, 30 * day]), false);

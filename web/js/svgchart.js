@@ -20,14 +20,15 @@ export function s(tag, attrs, ...children) {
 }
 
 // "Nice" axis ticks between lo and hi (about n of them): steps of 1, 2 or 5 × 10^k.
-export function niceTicks(lo, hi, n) {
+export function niceTicks(lo, hi, n, integer) {
     const count = n || 5;
     if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
     if (hi <= lo) hi = lo + 1;
     const raw = (hi - lo) / count;
     const mag = 10 ** Math.floor(Math.log10(raw));
     const norm = raw / mag;
-    const step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
+    let step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 5 ? 5 : 10) * mag;
+    if (integer && step < 1) step = 1;
     const start = Math.floor(lo / step) * step;
     const out = [];
     for (let v = start; v <= hi + step * 0.5; v += step) out.push(Number(v.toFixed(10)));
@@ -97,7 +98,8 @@ export function ordinalScale(times, r0, r1) {
 // Returns an <svg role="img"> with a <title> and <desc>.
 //   xMode: 'ordinal' (photos evenly spaced, in order), 'time', or 'auto' (ordinal under 3 days)
 //   tickLabel(t): the label lines under a photo's tick (default: its date)
-export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, width, height, id, xMode, tickLabel }) {
+//   integer: counts (no fractional ticks)
+export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, width, height, id, xMode, tickLabel, integer }) {
     const W = width || 900;
     const H = height || 340;
     const m = { l: 58, r: 24, t: events && events.length ? 44 : 16, b: 50 };
@@ -113,7 +115,7 @@ export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, wid
     const ys = all.map((p) => p.y).filter(Number.isFinite);
     const lo = yMin !== undefined ? yMin : Math.min(0, ...ys);
     const hiData = ys.length ? Math.max(...ys) : 1;
-    const ticks = yMax !== undefined ? niceTicks(lo, yMax, 5) : niceTicks(lo, Math.max(hiData, lo + 1), 5);
+    const ticks = yMax !== undefined ? niceTicks(lo, yMax, 5, integer) : niceTicks(lo, Math.max(hiData, lo + 1), 5, integer);
     const hi = yMax !== undefined ? yMax : ticks[ticks.length - 1];
     const x = ordinal ? ordinalScale(times, m.l, W - m.r) : linear(t0, t1, m.l, W - m.r);
     const fmtTick = ordinal ? fmtDayTime : fmtDay;

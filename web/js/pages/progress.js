@@ -12,7 +12,7 @@ import { SCORES, FINDING_TYPES, fmtNum } from '../skin.js';
 const DEFAULT_SCORES = new Set(['clarity', 'comedones', 'acne', 'pores']);
 const COUNT_KEYS = ['blackhead', 'whitehead', 'papule', 'pustule', 'enlarged_pore'];
 
-function chartBlock({ id, title, desc, defs, points, events, yMin, yMax, yLabel, initial, value, tickLabel }) {
+function chartBlock({ id, title, desc, defs, points, events, yMin, yMax, yLabel, initial, value, tickLabel, integer }) {
     const series = defs.map((d, i) => ({
         key: d.key, label: d.label, colour: SERIES_COLOURS[i % SERIES_COLOURS.length], marker: MARKER_SHAPES[i % MARKER_SHAPES.length],
         points: points.map((p) => ({ t: Date.parse(p.at), y: value(p, d.key) })).filter((p) => Number.isFinite(p.t) && Number.isFinite(p.y)),
@@ -23,7 +23,7 @@ function chartBlock({ id, title, desc, defs, points, events, yMin, yMax, yLabel,
         const sel = series.filter((sr) => shown.has(sr.key));
         holder.replaceChildren(lineChart({
             id, title, desc: `${desc} Series shown: ${sel.map((x) => x.label).join(', ') || 'none'}.`,
-            series: sel, events, yMin, yMax, yLabel, xMode: 'ordinal', tickLabel,
+            series: sel, events, yMin, yMax, yLabel, xMode: 'ordinal', tickLabel, integer,
         }));
     };
     const legend = h('ul', { class: 'chart-legend' }, series.map((sr, i) => {
@@ -92,7 +92,7 @@ startPage({
             id: 'chart-counts', title: 'Lesions counted over time (fewer is better)',
             desc: `Counts of lesions in ${points.length} analysed photos, with the treatment dates marked as dashed lines.`,
             defs: countDefs, points, events, yMin: 0, yLabel: 'count (fewer is better)',
-            initial: new Set(['blackhead', 'whitehead', 'papule', 'pustule']), value: (p, k) => (p.counts || {})[k], tickLabel,
+            initial: new Set(['blackhead', 'whitehead', 'papule', 'pustule']), value: (p, k) => (p.counts || {})[k], tickLabel, integer: true,
         });
 
         const table = h('div', { class: 'table-wrap' }, h('table', { id: 'progress-table' },

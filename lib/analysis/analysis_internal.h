@@ -38,11 +38,11 @@ void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int thre
 /* ---- work image (analyze.c owns it) ---- */
 
 typedef struct pca_work {
-    int w, h;        /* working resolution */
-    int scale;       /* integer downsampling factor from the photo to the work planes */
-    float *L, *a, *b;/* CIE Lab of the work image; L is illumination-normalised after skin */
-    uint8_t *skin;   /* w*h, 1 = skin (and inside roi) */
-    uint8_t *roi;    /* w*h, 1 = inside roi (all ones without roi) */
+    int w, h;         /* working resolution */
+    int scale;        /* integer downsampling factor from the photo to the work planes */
+    float *L, *a, *b; /* CIE Lab of the work image; L is illumination-normalised after skin */
+    uint8_t *skin;    /* w*h, 1 = skin (and inside roi) */
+    uint8_t *roi;     /* w*h, 1 = inside roi (all ones without roi) */
     int threads;
     /* skin statistics (skin.c) */
     float L_med, a_med, b_med; /* medians over skin */

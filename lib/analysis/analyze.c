@@ -59,7 +59,8 @@ static void lab_rows(void *arg, int y0, int y1)
         }
         unsigned ff = (unsigned)(f * f);
         for (int x = 0; x < w->w; x++) {
-            for (int c = 0; c < 3; c++) row[3 * x + c] = (uint8_t)((acc[4 * x + c] + ff / 2) / ff);
+            for (int c = 0; c < 3; c++)
+                row[3 * x + c] = (uint8_t)((acc[4 * x + c] + ff / 2) / ff);
             w->roi[(size_t)y * w->w + x] = 2 * acc[4 * x + 3] >= ff;
         }
         size_t o = (size_t)y * w->w;
@@ -120,16 +121,17 @@ int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, p
     long nskin = pca_skin_mask(&w);
     if (nskin < 0) goto nomem;
     size_t inside = 0;
-    for (size_t i = 0; i < n; i++) inside += w.roi[i];
+    for (size_t i = 0; i < n; i++)
+        inside += w.roi[i];
     double frac = inside ? (double)nskin / (double)inside : 0.0;
     size_t skin_px = (size_t)nskin * (size_t)w.scale * (size_t)w.scale;
     if (!opts->skip_capture_gate &&
         (frac < GATE_MIN_SKIN_FRACTION || skin_px < GATE_MIN_SKIN_PIXELS)) {
-        status = pc_error(ctx, PC_ERR_CAPTURE,
-                          "too little skin to analyse (%.1f%% of the image, %zu pixels; need "
-                          "%.0f%% and %d pixels)",
-                          100.0 * frac, skin_px, 100.0 * GATE_MIN_SKIN_FRACTION,
-                          GATE_MIN_SKIN_PIXELS);
+        status =
+            pc_error(ctx, PC_ERR_CAPTURE,
+                     "too little skin to analyse (%.1f%% of the image, %zu pixels; need "
+                     "%.0f%% and %d pixels)",
+                     100.0 * frac, skin_px, 100.0 * GATE_MIN_SKIN_FRACTION, GATE_MIN_SKIN_PIXELS);
         goto out;
     }
     a = calloc(1, sizeof *a);

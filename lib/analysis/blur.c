@@ -18,10 +18,10 @@
 typedef struct blur_job {
     float *src, *dst;
     int w, h;
-    int nbox;           /* 0: sampled kernel */
-    int radius[3];      /* box radii */
-    int kr;             /* kernel radius */
-    float k[MAX_KR + 1];/* symmetric kernel weights */
+    int nbox;            /* 0: sampled kernel */
+    int radius[3];       /* box radii */
+    int kr;              /* kernel radius */
+    float k[MAX_KR + 1]; /* symmetric kernel weights */
 } blur_job;
 
 /* One box pass along a line of n values (stride s), zero outside. */
@@ -29,7 +29,8 @@ static void box_line(const float *in, float *out, int n, int s, int r)
 {
     double sum = 0;
     float norm = 1.0f / (float)(2 * r + 1);
-    for (int i = 0; i < r && i < n; i++) sum += in[(size_t)i * s];
+    for (int i = 0; i < r && i < n; i++)
+        sum += in[(size_t)i * s];
     for (int i = 0; i < n; i++) {
         if (i + r < n) sum += in[(size_t)(i + r) * s];
         out[(size_t)i * s] = (float)sum * norm;
@@ -69,44 +70,51 @@ static void rows_pass(void *arg, int y0, int y1)
 }
 
 /* Vertical box pass over columns [x0, x1): rows outer, columns inner (contiguous). */
-static void box_cols(const float *in, float *out, int w, int h, int x0, int x1, int r,
-                     double *sum)
+static void box_cols(const float *in, float *out, int w, int h, int x0, int x1, int r, double *sum)
 {
     float norm = 1.0f / (float)(2 * r + 1);
     int nx = x1 - x0;
-    for (int x = 0; x < nx; x++) sum[x] = 0;
+    for (int x = 0; x < nx; x++)
+        sum[x] = 0;
     for (int y = 0; y < r && y < h; y++)
-        for (int x = 0; x < nx; x++) sum[x] += in[(size_t)y * w + x0 + x];
+        for (int x = 0; x < nx; x++)
+            sum[x] += in[(size_t)y * w + x0 + x];
     for (int y = 0; y < h; y++) {
         if (y + r < h) {
             const float *add = in + (size_t)(y + r) * w + x0;
-            for (int x = 0; x < nx; x++) sum[x] += add[x];
+            for (int x = 0; x < nx; x++)
+                sum[x] += add[x];
         }
         float *o = out + (size_t)y * w + x0;
-        for (int x = 0; x < nx; x++) o[x] = (float)sum[x] * norm;
+        for (int x = 0; x < nx; x++)
+            o[x] = (float)sum[x] * norm;
         if (y - r >= 0) {
             const float *sub = in + (size_t)(y - r) * w + x0;
-            for (int x = 0; x < nx; x++) sum[x] -= sub[x];
+            for (int x = 0; x < nx; x++)
+                sum[x] -= sub[x];
         }
     }
 }
 
-static void kernel_cols(const float *in, float *out, int w, int h, int x0, int x1,
-                        const float *k, int kr)
+static void kernel_cols(const float *in, float *out, int w, int h, int x0, int x1, const float *k,
+                        int kr)
 {
     int nx = x1 - x0;
     for (int y = 0; y < h; y++) {
         float *o = out + (size_t)y * w + x0;
         const float *c = in + (size_t)y * w + x0;
-        for (int x = 0; x < nx; x++) o[x] = k[0] * c[x];
+        for (int x = 0; x < nx; x++)
+            o[x] = k[0] * c[x];
         for (int j = 1; j <= kr; j++) {
             if (y - j >= 0) {
                 const float *p = in + (size_t)(y - j) * w + x0;
-                for (int x = 0; x < nx; x++) o[x] += k[j] * p[x];
+                for (int x = 0; x < nx; x++)
+                    o[x] += k[j] * p[x];
             }
             if (y + j < h) {
                 const float *p = in + (size_t)(y + j) * w + x0;
-                for (int x = 0; x < nx; x++) o[x] += k[j] * p[x];
+                for (int x = 0; x < nx; x++)
+                    o[x] += k[j] * p[x];
             }
         }
     }
@@ -147,7 +155,8 @@ void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int thre
             j.k[i] = expf(-(float)(i * i) / (2.0f * sigma * sigma));
             sum += i ? 2 * j.k[i] : j.k[i];
         }
-        for (int i = 0; i <= j.kr; i++) j.k[i] /= sum;
+        for (int i = 0; i <= j.kr; i++)
+            j.k[i] /= sum;
     } else {
         /* Box widths: Wells 1986 / Kovesi 2010 ("Fast almost-Gaussian filtering"). */
         const int n = 3;
@@ -155,10 +164,12 @@ void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int thre
         int wl = (int)floor(wi);
         if (wl % 2 == 0) wl--;
         int wu = wl + 2;
-        double mi = (12.0 * sigma * sigma - n * wl * wl - 4.0 * n * wl - 3.0 * n) / (-4.0 * wl - 4.0);
+        double mi =
+            (12.0 * sigma * sigma - n * wl * wl - 4.0 * n * wl - 3.0 * n) / (-4.0 * wl - 4.0);
         int m = (int)lround(mi);
         j.nbox = n;
-        for (int i = 0; i < n; i++) j.radius[i] = ((i < m ? wl : wu) - 1) / 2;
+        for (int i = 0; i < n; i++)
+            j.radius[i] = ((i < m ? wl : wu) - 1) / 2;
     }
     pca_parallel(threads, h, rows_pass, &j);
     pca_parallel(threads, (w + STRIP - 1) / STRIP, cols_pass, &j);

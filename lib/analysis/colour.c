@@ -25,8 +25,10 @@ static double lab_f(double t)
 
 static void init_luts(void)
 {
-    for (int i = 0; i < 256; i++) lin_lut[i] = (float)srgb_to_linear(i / 255.0);
-    for (int i = 0; i <= CBRT_N + 1; i++) f_lut[i] = (float)lab_f(1.1 * i / CBRT_N);
+    for (int i = 0; i < 256; i++)
+        lin_lut[i] = (float)srgb_to_linear(i / 255.0);
+    for (int i = 0; i <= CBRT_N + 1; i++)
+        f_lut[i] = (float)lab_f(1.1 * i / CBRT_N);
 }
 
 static inline float f_fast(float t)

@@ -15,9 +15,9 @@
 
 #include "analysis_internal.h"
 
-#define SIGMA0 0.7f     /* smallest centre sigma (radius ~1.3 px on a 640 px face photo) */
-#define NLEVELS 9       /* centre scales: sigma 0.7 .. 11.2 (radius 1.3 .. 21.5 px) */
-#define DOG_GAIN 0.47f  /* DoG(sigma, 2 sigma) peak response / disc depth */
+#define SIGMA0 0.7f    /* smallest centre sigma (radius ~1.3 px on a 640 px face photo) */
+#define NLEVELS 9      /* centre scales: sigma 0.7 .. 11.2 (radius 1.3 .. 21.5 px) */
+#define DOG_GAIN 0.47f /* DoG(sigma, 2 sigma) peak response / disc depth */
 #define R_PER_SIGMA 1.92f
 #define MAX_CANDIDATES 400000
 /* A blob is only looked for where its centre and its surround are (almost) all skin: the
@@ -28,8 +28,8 @@
 
 /* Thresholds, in CIE Lab units. A colour difference of about 2.3 is just noticeable
  * (Sharma 2003, Digital Color Imaging Handbook); every threshold is a small multiple of it. */
-#define T_DARK 3.0f    /* pore: at least ~1.3 JND darker than its surround */
-#define T_LIGHT 5.0f   /* whitehead: pale dome, ~2 JND lighter */
+#define T_DARK 3.0f  /* pore: at least ~1.3 JND darker than its surround */
+#define T_LIGHT 5.0f /* whitehead: pale dome, ~2 JND lighter */
 /* Blackhead: an open comedone's oxidised plug is dark brown-black, so its core is far darker
  * than the skin around it in relative terms, whatever the skin tone: at most 60 % of the
  * surround's L* (a pore's shadow darkens it by 10-30 %). */
@@ -37,9 +37,10 @@
 /* A specular glint dilutes the chroma (white light added); a whitehead keeps the skin's
  * chroma or is yellower. Light blobs whose chroma is below this share are glints. */
 #define WHITE_CHROMA 0.8f
-#define T_RED 5.0f     /* inflamed: a* excess over the surround, ~2 JND */
-#define T_RED_PRE 3.5f /* candidate search a little below it, so that the scale search sees
-                          the whole of a faint lesion */
+#define T_RED 5.0f /* inflamed: a* excess over the surround, ~2 JND */
+#define T_RED_PRE                                                                                  \
+    3.5f /* candidate search a little below it, so that the scale search sees                      \
+            the whole of a faint lesion */
 /* ... and significant against the surround's own a* variation (contrast-to-noise ratio: a
  * red spot on evenly coloured skin, not a fluctuation of blotchy or textured skin). */
 #define MIN_RED_CNR 2.0f
@@ -265,8 +266,7 @@ static void paint(uint8_t *plane, int w, int h, float cx, float cy, float r)
         }
 }
 
-static int push_finding(pca_findings *out, float x, float y, float r, pc_finding_type t,
-                        float conf)
+static int push_finding(pca_findings *out, float x, float y, float r, pc_finding_type t, float conf)
 {
     if (out->n == out->cap) {
         size_t nc = out->cap ? out->cap * 2 : 256;
@@ -340,9 +340,10 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
                 float rk = c->r * 0.5f > 1.0f ? c->r * 0.5f : 1.0f;
                 float Lk = core_min(w, c->x, c->y, rk);
                 if (Lk <= BLACK_RATIO * Ls && r640 <= 6.0f &&
-                    clutter(w, c->x, c->y, 1.5f * c->r, 4.0f * c->r + 2.0f, Ls - 0.3f * (Ls - Lk), 1) <=
-                        MAX_CLUTTER &&
-                    elongation(w, w->L, -1.0f, c->x, c->y, 2.0f * c->r + 1.0f, 0.5f * (Lk + Ls)) <= MAX_ELONGATION) {
+                    clutter(w, c->x, c->y, 1.5f * c->r, 4.0f * c->r + 2.0f, Ls - 0.3f * (Ls - Lk),
+                            1) <= MAX_CLUTTER &&
+                    elongation(w, w->L, -1.0f, c->x, c->y, 2.0f * c->r + 1.0f, 0.5f * (Lk + Ls)) <=
+                        MAX_ELONGATION) {
                     t = PC_FIND_BLACKHEAD;
                     conf = confidence(Ls - Lk, (1.0f - BLACK_RATIO) * Ls);
                 } else if (r640 > 2.0f && r640 <= 5.0f) {
@@ -357,7 +358,8 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
             } else {
                 if (-dL < T_LIGHT || da > T_NOT_RED || r640 < 2.0f || r640 > 7.0f) continue;
                 /* a specular glint is whiter than the skin around it, a whitehead is not */
-                if (hypotf(ac, bc) < WHITE_CHROMA * hypotf(as, bs) || bc - bs < WHITE_MIN_DB) continue;
+                if (hypotf(ac, bc) < WHITE_CHROMA * hypotf(as, bs) || bc - bs < WHITE_MIN_DB)
+                    continue;
                 if (clutter(w, c->x, c->y, 1.5f * c->r, 4.0f * c->r + 2.0f, Ls - 0.5f * dL, 0) >
                     MAX_CLUTTER)
                     continue;
@@ -373,7 +375,8 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
     }
     rc = 0;
 out:
-    for (int c = 0; c < NCH; c++) free(taken[c]);
+    for (int c = 0; c < NCH; c++)
+        free(taken[c]);
     free(halo);
     return rc;
 }
@@ -471,7 +474,8 @@ out:
         free(lev[r].m);
     }
     free(scratch);
-    for (int c = 0; c < NCH; c++) free(resp[c]);
+    for (int c = 0; c < NCH; c++)
+        free(resp[c]);
     free(cv);
     return rc;
 }

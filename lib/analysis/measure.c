@@ -6,9 +6,9 @@
 
 /* Specular highlight: white light reflected by the skin's surface raises L* and dilutes the
  * chroma (dichromatic reflection model, Shafer 1985, Color Res Appl 10:210). */
-#define SHINE_DL 20.0f     /* L* above the skin median */
-#define SHINE_CHROMA 0.6f  /* chroma below this share of the skin's median chroma */
-#define JND 2.3            /* just-noticeable colour difference (Sharma 2003) */
+#define SHINE_DL 20.0f    /* L* above the skin median */
+#define SHINE_CHROMA 0.6f /* chroma below this share of the skin's median chroma */
+#define JND 2.3           /* just-noticeable colour difference (Sharma 2003) */
 
 static double clamp01(double v)
 {
@@ -93,7 +93,8 @@ static double count_score(double n)
     static const double xs[] = {0, 5, 20, 50, 100}, ys[] = {100, 75, 50, 25, 0};
     if (n >= 100) return 0;
     for (int i = 1; i < 5; i++)
-        if (n <= xs[i]) return ys[i - 1] + (ys[i] - ys[i - 1]) * (n - xs[i - 1]) / (xs[i] - xs[i - 1]);
+        if (n <= xs[i])
+            return ys[i - 1] + (ys[i] - ys[i - 1]) * (n - xs[i - 1]) / (xs[i] - xs[i - 1]);
     return 0;
 }
 

@@ -65,7 +65,8 @@ static int box_threshold(const uint8_t *in, uint8_t *out, int w, int h, int r, i
     /* vertical counts */
     for (int x = 0; x < w; x++) {
         int sum = outside * r;
-        for (int y = 0; y < r && y < h; y++) sum += in[(size_t)y * w + x] != 0;
+        for (int y = 0; y < r && y < h; y++)
+            sum += in[(size_t)y * w + x] != 0;
         if (r > h) sum += outside * (r - h);
         for (int y = 0; y < h; y++) {
             sum += (y + r < h) ? in[(size_t)(y + r) * w + x] != 0 : outside;
@@ -77,7 +78,8 @@ static int box_threshold(const uint8_t *in, uint8_t *out, int w, int h, int r, i
     for (int y = 0; y < h; y++) {
         const int *c = col + (size_t)y * w;
         int sum = outside * span * r;
-        for (int x = 0; x < r && x < w; x++) sum += c[x];
+        for (int x = 0; x < r && x < w; x++)
+            sum += c[x];
         if (r > w) sum += outside * span * (r - w);
         for (int x = 0; x < w; x++) {
             sum += (x + r < w) ? c[x + r] : outside * span;
@@ -274,7 +276,8 @@ long pca_skin_mask(pca_work *wk)
     areas = NULL;
     border = NULL;
     if (erode(wk->skin, tmp, w, h, ro) || dilate(wk->skin, tmp, w, h, ro)) goto out;
-    for (size_t i = 0; i < n; i++) wk->skin[i] &= wk->roi[i];
+    for (size_t i = 0; i < n; i++)
+        wk->skin[i] &= wk->roi[i];
     /* keep components at least 10 % of the largest one */
     long nc = components(wk->skin, w, h, 1, lab, &areas, &border);
     if (nc < 0) goto out;
@@ -284,8 +287,10 @@ long pca_skin_mask(pca_work *wk)
     long nskin = 0;
     for (size_t i = 0; i < n; i++) {
         if (!lab[i]) continue;
-        if (areas[lab[i] - 1] * 10 < amax) wk->skin[i] = 0;
-        else nskin++;
+        if (areas[lab[i] - 1] * 10 < amax)
+            wk->skin[i] = 0;
+        else
+            nskin++;
     }
     /* medians over the final mask */
     k = 0;
@@ -320,7 +325,8 @@ int pca_flatten_light(pca_work *wk)
     int w = wk->w, h = wk->h, f = 8;
     int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
     size_t sn = (size_t)sw * sh;
-    float *bl = calloc(sn, sizeof *bl), *bm = calloc(sn, sizeof *bm), *scr = malloc(sn * sizeof *scr);
+    float *bl = calloc(sn, sizeof *bl), *bm = calloc(sn, sizeof *bm),
+          *scr = malloc(sn * sizeof *scr);
     int rc = -1;
     if (!bl || !bm || !scr) goto out;
     for (int y = 0; y < h; y++)
@@ -349,10 +355,12 @@ int pca_flatten_light(pca_work *wk)
             int x0 = (int)floorf(fx);
             float tx = fx - (float)x0;
             int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 >= sw ? sw - 1 : x0 + 1;
-            float num = (1 - ty) * ((1 - tx) * bl[(size_t)ya * sw + xa] + tx * bl[(size_t)ya * sw + xb]) +
-                        ty * ((1 - tx) * bl[(size_t)yb * sw + xa] + tx * bl[(size_t)yb * sw + xb]);
-            float den = (1 - ty) * ((1 - tx) * bm[(size_t)ya * sw + xa] + tx * bm[(size_t)ya * sw + xb]) +
-                        ty * ((1 - tx) * bm[(size_t)yb * sw + xa] + tx * bm[(size_t)yb * sw + xb]);
+            float num =
+                (1 - ty) * ((1 - tx) * bl[(size_t)ya * sw + xa] + tx * bl[(size_t)ya * sw + xb]) +
+                ty * ((1 - tx) * bl[(size_t)yb * sw + xa] + tx * bl[(size_t)yb * sw + xb]);
+            float den =
+                (1 - ty) * ((1 - tx) * bm[(size_t)ya * sw + xa] + tx * bm[(size_t)ya * sw + xb]) +
+                ty * ((1 - tx) * bm[(size_t)yb * sw + xa] + tx * bm[(size_t)yb * sw + xb]);
             if (den > 1e-3f && num > 1e-3f) {
                 float bg = num / den;
                 float g = wk->L_med / bg;

@@ -19,8 +19,8 @@ typedef struct job {
 
 static const char *type_name(pc_finding_type t)
 {
-    static const char *const names[] = {"pore", "enlarged_pore", "blackhead", "whitehead",
-                                        "papule", "pustule"};
+    static const char *const names[] = {"pore",      "enlarged_pore", "blackhead",
+                                        "whitehead", "papule",        "pustule"};
     return t >= 0 && t < PC_FIND_NTYPES ? names[t] : "?";
 }
 
@@ -41,16 +41,18 @@ static char *analyse(const char *path)
     if (pc_image_read_file(&ctx, path, &img) || pc_analyze(&ctx, img, &o, &a)) {
         fprintf(f, "{\"file\": \"%s\", \"error\": \"%s\"}", path, pc_errmsg(&ctx));
     } else {
-        fprintf(f, "{\"file\": \"%s\", \"width\": %d, \"height\": %d, \"skin_fraction\": %.4f, "
-                   "\"grade\": %d, \"findings\": [", path, a->width, a->height, a->skin_fraction,
-                a->grade);
+        fprintf(f,
+                "{\"file\": \"%s\", \"width\": %d, \"height\": %d, \"skin_fraction\": %.4f, "
+                "\"grade\": %d, \"findings\": [",
+                path, a->width, a->height, a->skin_fraction, a->grade);
         int first = 1;
         for (size_t k = 0; k < a->n_findings; k++) {
             const pc_finding *p = &a->findings[k];
             if (p->type == PC_FIND_PORE || p->type == PC_FIND_ENLARGED_PORE) continue;
-            fprintf(f, "%s{\"x\": %.1f, \"y\": %.1f, \"r\": %.1f, \"type\": \"%s\", "
-                       "\"confidence\": %.3f}", first ? "" : ", ", p->x, p->y, p->r,
-                    type_name(p->type), p->confidence);
+            fprintf(f,
+                    "%s{\"x\": %.1f, \"y\": %.1f, \"r\": %.1f, \"type\": \"%s\", "
+                    "\"confidence\": %.3f}",
+                    first ? "" : ", ", p->x, p->y, p->r, type_name(p->type), p->confidence);
             first = 0;
         }
         fprintf(f, "]}");
@@ -97,8 +99,10 @@ int main(int argc, char **argv)
     j.out = calloc((size_t)(j.n > 0 ? j.n : 1), sizeof *j.out);
     if (!j.out) return 1;
     pthread_t tid[64];
-    for (int t = 0; t < jobs; t++) pthread_create(&tid[t], NULL, worker, &j);
-    for (int t = 0; t < jobs; t++) pthread_join(tid[t], NULL);
+    for (int t = 0; t < jobs; t++)
+        pthread_create(&tid[t], NULL, worker, &j);
+    for (int t = 0; t < jobs; t++)
+        pthread_join(tid[t], NULL);
     for (int i = 0; i < j.n; i++) {
         printf("%s\n", j.out[i] ? j.out[i] : "{\"error\": \"out of memory\"}");
         free(j.out[i]);

@@ -119,16 +119,16 @@ static void test_capture_gate(void **state)
         int skip;
         int expect;
     } rows[] = {
-        {200, 200, 70, 90, 120, 0, PC_ERR_CAPTURE}, /* no skin at all */
-        {200, 200, 0, 0, 0, 0, PC_ERR_CAPTURE},     /* black */
-        {200, 200, 0, 0, 0, 1, PC_OK},              /* black, gate skipped */
-        {100, 100, 205, 160, 135, 0, PC_ERR_CAPTURE},/* too small */
+        {200, 200, 70, 90, 120, 0, PC_ERR_CAPTURE},   /* no skin at all */
+        {200, 200, 0, 0, 0, 0, PC_ERR_CAPTURE},       /* black */
+        {200, 200, 0, 0, 0, 1, PC_OK},                /* black, gate skipped */
+        {100, 100, 205, 160, 135, 0, PC_ERR_CAPTURE}, /* too small */
         {100, 100, 205, 160, 135, 1, PC_OK},
-        {1, 1, 205, 160, 135, 1, PC_OK},            /* tiny */
+        {1, 1, 205, 160, 135, 1, PC_OK}, /* tiny */
         {5, 3, 205, 160, 135, 1, PC_OK},
         {1, 1, 205, 160, 135, 0, PC_ERR_CAPTURE},
-        {200, 200, 205, 160, 135, 0, PC_OK},        /* uniform skin */
-        {200, 200, 255, 255, 255, 1, PC_OK},        /* uniform white */
+        {200, 200, 205, 160, 135, 0, PC_OK}, /* uniform skin */
+        {200, 200, 255, 255, 255, 1, PC_OK}, /* uniform white */
     };
     for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
         pc_image *img = make_image(rows[k].w, rows[k].h);
@@ -144,11 +144,13 @@ static void test_capture_gate(void **state)
         if (rc == PC_OK) {
             assert_non_null(a);
             /* a uniform image has nothing to find */
-            for (int t = PC_FIND_BLACKHEAD; t < PC_FIND_NTYPES; t++) assert_int_equal(a->counts[t], 0);
+            for (int t = PC_FIND_BLACKHEAD; t < PC_FIND_NTYPES; t++)
+                assert_int_equal(a->counts[t], 0);
             assert_true(a->skin_fraction >= 0 && a->skin_fraction <= 1);
             assert_true(a->grade == 0 && a->grade_name != NULL);
             const double *sc = &a->scores.pores;
-            for (int s = 0; s < 8; s++) assert_true(sc[s] >= 0 && sc[s] <= 100);
+            for (int s = 0; s < 8; s++)
+                assert_true(sc[s] >= 0 && sc[s] <= 100);
         } else {
             assert_null(a);
             assert_true(strlen(pc_errmsg(&ctx)) > 10);
@@ -214,7 +216,8 @@ static void test_roi_restricts(void **state)
     uint8_t *roi = calloc((size_t)w * h, 1);
     assert_non_null(roi);
     for (int y = 0; y < h; y++)
-        for (int x = 0; x < w / 2; x++) roi[(size_t)y * w + x] = 1;
+        for (int x = 0; x < w / 2; x++)
+            roi[(size_t)y * w + x] = 1;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_analysis_opts o;
@@ -225,7 +228,8 @@ static void test_roi_restricts(void **state)
     o.roi = NULL;
     assert_int_equal(pc_analyze(&ctx, img, &o, &full), PC_OK);
     assert_true(a->n_findings > 0 && a->n_findings < full->n_findings);
-    for (size_t k = 0; k < a->n_findings; k++) assert_true(a->findings[k].x < w / 2.0f);
+    for (size_t k = 0; k < a->n_findings; k++)
+        assert_true(a->findings[k].x < w / 2.0f);
     /* skin fraction is of the roi; skin pixels about half */
     assert_true(a->skin_fraction > 0.9);
     assert_true(a->skin_pixels < full->skin_pixels * 0.6);

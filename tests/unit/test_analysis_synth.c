@@ -21,11 +21,15 @@ enum { K_BLACKHEAD, K_WHITEHEAD, K_INFLAMED, NK };
 static int kind_of(pc_finding_type t)
 {
     switch (t) {
-    case PC_FIND_BLACKHEAD: return K_BLACKHEAD;
-    case PC_FIND_WHITEHEAD: return K_WHITEHEAD;
+    case PC_FIND_BLACKHEAD:
+        return K_BLACKHEAD;
+    case PC_FIND_WHITEHEAD:
+        return K_WHITEHEAD;
     case PC_FIND_PAPULE:
-    case PC_FIND_PUSTULE: return K_INFLAMED;
-    default: return -1;
+    case PC_FIND_PUSTULE:
+        return K_INFLAMED;
+    default:
+        return -1;
     }
 }
 
@@ -81,13 +85,14 @@ static void test_synthetic_f1(void **state)
     int sanitized = san && strcmp(san, "1") == 0;
     int seeds = sanitized ? 3 : 4;
     long tp[NK] = {0}, np[NK] = {0}, nt[NK] = {0};
-    for (int s = 1; s <= seeds; s++) score_seed((uint64_t)s, 640, 480, tp, np, nt);
+    for (int s = 1; s <= seeds; s++)
+        score_seed((uint64_t)s, 640, 480, tp, np, nt);
     static const char *const names[NK] = {"blackhead", "whitehead", "inflamed"};
     for (int k = 0; k < NK; k++) {
         double P = np[k] ? (double)tp[k] / np[k] : 0, R = nt[k] ? (double)tp[k] / nt[k] : 0;
         double f1 = P + R > 0 ? 2 * P * R / (P + R) : 0;
-        printf("# %-9s P %.3f R %.3f F1 %.3f (%ld matched, %ld found, %ld true)\n", names[k], P,
-               R, f1, tp[k], np[k], nt[k]);
+        printf("# %-9s P %.3f R %.3f F1 %.3f (%ld matched, %ld found, %ld true)\n", names[k], P, R,
+               f1, tp[k], np[k], nt[k]);
         assert_true(nt[k] > 0);
         assert_true(f1 >= 0.9);
     }

@@ -7,7 +7,7 @@ import {
     scoreWord, scoreBand, SCORES, FINDING_TYPES, gradeInfo, verdictInfo, noiseSentence, fmtNum, fmtSigned, fmtBytes,
 } from '../../web/js/skin.js';
 import { niceTicks, linear, useOrdinal, ordinalScale } from '../../web/js/svgchart.js';
-import { uploadErrorText, jobText } from '../../web/js/photo-api.js';
+import { uploadErrorText, uploadErrorTitle, asSentence, jobText } from '../../web/js/photo-api.js';
 import { ApiError } from '../../web/js/api.js';
 
 test('score words follow the analyze bands (85 / 70 / 50 / 30)', () => {
@@ -70,7 +70,10 @@ test('chart scales: nice ticks cover the range; ordinal axis for photos of one v
 test('upload errors are explained in words; job states too', () => {
     assert.match(uploadErrorText(new ApiError(413, 'too_large', 'photo over 25 MiB')), /too large.*25 MB/);
     assert.match(uploadErrorText(new ApiError(415, 'type_mismatch', 'not a JPEG')), /not the image it claims/);
-    assert.match(uploadErrorText(new ApiError(503, 'busy', 'queue full')), /queue is full/);
+    assert.match(uploadErrorText(new ApiError(503, 'busy', 'queue full')), /queue is full\. Queue full\./);
+    assert.equal(uploadErrorTitle(new ApiError(400, 'empty', 'the photo is empty (0 bytes)')), 'The file is empty');
+    assert.equal(uploadErrorTitle(new ApiError(400, 'whatever', 'x')), null);
+    assert.equal(asSentence('the photo is empty (0 bytes)'), 'The photo is empty (0 bytes).');
     assert.equal(jobText({ state: 'queued', position: 2 }), 'Waiting in the queue — position 2');
     assert.equal(jobText({ state: 'running', progress: 0.42, stage: 'finding comedones', kind: 'analysis' }), 'Analysing — finding comedones (42 %)');
     assert.equal(jobText({ state: 'failed', error: 'too little skin' }), 'Failed: too little skin');

@@ -7,7 +7,7 @@ import { api, queryId, ApiError } from '../api.js';
 import { h, fill, fmtDateTime, alertBox } from '../dom.js';
 import { startPage, pageHead, showError, errorBox } from '../app.js';
 import {
-    uploadPhoto, waitForJob, jobText, uploadErrorText, clientTabs, analysisState, kindBadge,
+    uploadPhoto, waitForJob, jobText, uploadErrorText, uploadErrorTitle, asSentence, clientTabs, analysisState, kindBadge,
     UPLOAD_MAX_BYTES,
 } from '../photo-api.js';
 import { fmtBytes } from '../skin.js';
@@ -158,9 +158,10 @@ startPage({
             } catch (err) {
                 cancel.hidden = true;
                 if (err instanceof ApiError && err.status === 401) { showError(result, err); return; }
-                const title = err instanceof ApiError && err.status === 503 ? 'The server is busy: nothing was stored' : 'The photo was not accepted';
+                const title = err instanceof ApiError && err.status === 503 ? 'The server is busy: nothing was stored'
+                    : (uploadErrorTitle(err) || 'The photo was not accepted');
                 result.replaceChildren(alertBox('error', title,
-                    h('p', { id: 'upload-error' }, uploadErrorText(err)),
+                    h('p', { id: 'upload-error' }, 'The photo was not accepted: ', err instanceof ApiError ? asSentence(err.message) : uploadErrorText(err)),
                     err instanceof ApiError ? h('p', { class: 'small muted' }, `Server answer: ${err.status || '—'} ${err.code}`) : null));
                 upText.textContent = 'Not uploaded';
                 jobTextEl.textContent = '';

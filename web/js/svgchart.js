@@ -149,8 +149,9 @@ export function lineChart({ title, desc, series, events, yMin, yMax, yLabel, wid
         const xe = x(e.t);
         ev.appendChild(s('line', { x1: xe, x2: xe, y1: m.t, y2: H - m.b, stroke: '#0b6e6e', 'stroke-width': 2, 'stroke-dasharray': '6 5' }));
         ev.appendChild(s('polygon', { points: `${xe},${m.t + 1} ${xe + 6},${m.t - 8} ${xe - 6},${m.t - 8}`, fill: '#0b6e6e' }));
-        ev.appendChild(s('text', { x: xe, y: 14, 'text-anchor': 'middle', 'font-size': 13, fill: '#084f4f', 'font-weight': 700 }, e.label || 'Treatment'));
-        ev.appendChild(s('text', { x: xe, y: 28, 'text-anchor': 'middle', 'font-size': 12, fill: '#084f4f' }, fmtDay(e.t)));
+        const xl = Math.min(Math.max(xe, 50), W - 50); // the label stays inside the chart
+        ev.appendChild(s('text', { x: xl, y: 14, 'text-anchor': 'middle', 'font-size': 13, fill: '#084f4f', 'font-weight': 700 }, e.label || 'Treatment'));
+        ev.appendChild(s('text', { x: xl, y: 28, 'text-anchor': 'middle', 'font-size': 12, fill: '#084f4f' }, fmtDay(e.t)));
     }
     svg.appendChild(ev);
 

@@ -52,7 +52,7 @@ function reportView(r) {
         : alertBox('ok', 'No ingredient flagged as comedogenic',
             h('p', null, `Nothing on the label is rated ${sum.effective_threshold ?? sum.threshold} or more.`));
     verdict.id = 'ingredients-verdict';
-    return h('div', { id: 'report' },
+    return h('section', { id: 'report', class: 'card', 'aria-label': 'Ingredient check' },
         verdict,
         h('dl', { class: 'facts summary-facts', id: 'ingredients-summary' },
             h('dt', null, 'Ingredients'), h('dd', null, `${sum.count ?? (r.ingredients || []).length} (${sum.rated ?? 0} rated, ${sum.unrated ?? 0} known but unrated, ${sum.unrecognised ?? 0} not recognised)`),

@@ -31,8 +31,14 @@ int main(int argc, char **argv)
 {
     int W = 4000, H = 3000;
     if (argc == 3) {
-        W = atoi(argv[1]);
-        H = atoi(argv[2]);
+        char *e1, *e2;
+        long w = strtol(argv[1], &e1, 10), h = strtol(argv[2], &e2, 10);
+        if (*e1 || *e2 || w < 64 || h < 64 || w > 16384 || h > 16384) {
+            fprintf(stderr, "usage: bench_compare [WIDTH HEIGHT] (64..16384 each)\n");
+            return 2;
+        }
+        W = (int)w;
+        H = (int)h;
     }
     pc_ctx ctx;
     pc_ctx_init(&ctx);

@@ -34,6 +34,10 @@ void pca_lab_pixel_ref(uint8_t r, uint8_t g, uint8_t b, float *L, float *A, floa
 /* Gaussian blur of a w x h float plane (zero outside the plane), in place; scratch must hold
  * w*h floats. Small sigmas use a sampled kernel, larger ones three box passes. */
 void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads);
+/* The same from src into dst (src is left as it was unless it is dst; scratch is neither):
+ * saves the copy when a blurred plane is wanted beside its input. */
+void pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
+                  int threads);
 
 /* ---- work image (analyze.c owns it) ---- */
 

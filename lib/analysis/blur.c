@@ -16,7 +16,8 @@
 #define STRIP 64 /* columns per vertical-pass strip */
 
 typedef struct blur_job {
-    float *src, *dst;
+    const float *src; /* input plane (may be dst) */
+    float *tmp, *dst; /* scratch (the horizontal pass's output), output plane */
     int w, h;
     int nbox;            /* 0: sampled kernel */
     int radius[3];       /* box radii */
@@ -50,20 +51,21 @@ static void kernel_line(const float *in, float *out, int n, int s, const float *
     }
 }
 
+/* Horizontal pass: rows of src -> the same rows of dst (src is not written). */
 static void rows_pass(void *arg, int y0, int y1)
 {
     blur_job *j = arg;
     float *tmp = malloc(2 * (size_t)j->w * sizeof *tmp);
     if (!tmp) return; /* leaves the rows unblurred; callers' memory is far larger */
     for (int y = y0; y < y1; y++) {
-        float *row = j->src + (size_t)y * j->w;
+        const float *row = j->src + (size_t)y * j->w;
+        float *orow = j->tmp + (size_t)y * j->w;
         if (j->nbox == 0) {
-            kernel_line(row, tmp, j->w, 1, j->k, j->kr);
-            memcpy(row, tmp, (size_t)j->w * sizeof *tmp);
+            kernel_line(row, orow, j->w, 1, j->k, j->kr);
         } else {
             box_line(row, tmp, j->w, 1, j->radius[0]);
             box_line(tmp, tmp + j->w, j->w, 1, j->radius[1]);
-            box_line(tmp + j->w, row, j->w, 1, j->radius[2]);
+            box_line(tmp + j->w, orow, j->w, 1, j->radius[2]);
         }
     }
     free(tmp);
@@ -120,8 +122,9 @@ static void kernel_cols(const float *in, float *out, int w, int h, int x0, int x
     }
 }
 
-/* Vertical pass over column strips [s0, s1) of STRIP columns: src -> dst (src is clobbered
- * for box passes). Each column is processed independently of the split. */
+/* Vertical pass over column strips [s0, s1) of STRIP columns: tmp -> dst (for box passes
+ * tmp -> dst -> tmp -> dst, so tmp is clobbered). Each column is processed independently of
+ * the split. */
 static void cols_pass(void *arg, int s0, int s1)
 {
     blur_job *j = arg;
@@ -129,22 +132,33 @@ static void cols_pass(void *arg, int s0, int s1)
     for (int s = s0; s < s1; s++) {
         int x0 = s * STRIP, x1 = x0 + STRIP < j->w ? x0 + STRIP : j->w;
         if (j->nbox == 0) {
-            kernel_cols(j->src, j->dst, j->w, j->h, x0, x1, j->k, j->kr);
+            kernel_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->k, j->kr);
         } else {
-            box_cols(j->src, j->dst, j->w, j->h, x0, x1, j->radius[0], sum);
-            box_cols(j->dst, j->src, j->w, j->h, x0, x1, j->radius[1], sum);
-            box_cols(j->src, j->dst, j->w, j->h, x0, x1, j->radius[2], sum);
+            box_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->radius[0], sum);
+            box_cols(j->dst, j->tmp, j->w, j->h, x0, x1, j->radius[1], sum);
+            box_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->radius[2], sum);
         }
     }
 }
 
 void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads)
 {
-    if (sigma <= 0.0f || w <= 0 || h <= 0) return;
+    pca_gauss_to(plane, plane, scratch, w, h, sigma, threads);
+}
+
+void pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
+                  int threads)
+{
+    if (w <= 0 || h <= 0) return;
+    if (sigma <= 0.0f) {
+        if (dst != src) memcpy(dst, src, (size_t)w * h * sizeof *dst);
+        return;
+    }
     blur_job j;
     memset(&j, 0, sizeof j);
-    j.src = plane;
-    j.dst = scratch;
+    j.src = src;
+    j.tmp = scratch;
+    j.dst = dst;
     j.w = w;
     j.h = h;
     if (sigma < 2.0f) {
@@ -173,5 +187,4 @@ void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int thre
     }
     pca_parallel(threads, h, rows_pass, &j);
     pca_parallel(threads, (w + STRIP - 1) / STRIP, cols_pass, &j);
-    memcpy(plane, scratch, (size_t)w * h * sizeof *plane);
 }

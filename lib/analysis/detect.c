@@ -47,9 +47,9 @@
 #define T_NOT_RED 3.0f /* dark/light spots redder than this are part of an inflamed lesion */
 
 /* Papules and pustules: 10-40 px across on a 640 px face photo (domain table,
- * ../shared/domain/analysis.md), radius at most ~20; larger red areas (nose tip, cheeks) are
- * diffuse redness, measured separately. */
-#define MAX_INFLAMED_R 22.0f
+ * ../shared/domain/analysis.md), radius at most 20; larger red areas (nose tip, cheeks, ear
+ * folds) are diffuse redness, measured separately. */
+#define MAX_INFLAMED_R 20.0f
 /* Comedones are isolated dots on skin; hair, brows, lashes, nostrils, eye corners and rough
  * shiny skin make clusters or edges. A dark (light) blob whose surrounding ring [1.5 r, 4 r + 2]
  * holds more than this share of non-skin pixels or pixels nearly as dark (light) as itself
@@ -58,6 +58,14 @@
 /* Comedones and papules are round (axis ratio of the dark / red area at most 2); hair and lash
  * segments, red lip and ear edges are not. */
 #define MAX_ELONGATION 2.0f
+/* The colour direction of haemoglobin: skin of any tone (sRGB (120,80,60) .. (230,190,170))
+ * whose linear R, G, B are attenuated by a little more blood, with oxy-haemoglobin's molar
+ * extinction at the primaries (about 1,500 at 610 nm, 43,000 at 550 nm and 44,000 at 460 nm;
+ * S. Prahl, "Optical absorption of hemoglobin", OMLC 1999), loses 0.57-0.69 L* per unit of a*
+ * gained. A papule's colour change lies within a factor HB_TOL of that slope (a raised dome
+ * also shades itself a little, deoxygenated blood is darker). */
+#define HB_DL_PER_DA 0.6f
+#define HB_TOL 3.0f
 /* Largest share of non-skin pixels in the ring [r, 3 r + 2] around a papule. */
 #define MAX_RED_EDGE 0.25f
 /* A whitehead's plug is yellow-white keratin and sebum: its b* is not below the surround's
@@ -324,6 +332,12 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
                    is red by anatomy: a papule is surrounded by skin */
                 if (clutter(w, c->x, c->y, c->r, 3.0f * c->r + 2.0f, -1e9f, 1) > MAX_RED_EDGE)
                     continue;
+                /* blood darkens as it reddens: more haemoglobin absorbs green and blue and
+                   leaves red, which moves the colour along dL* / da* ~ 0.6 (oxy-haemoglobin
+                   absorption at the sRGB primaries, see HB_DL_PER_DA). A red spot that does not
+                   darken (pink print, a lit ear rim) or darkens far more than it reddens (a
+                   shadowed fold or crease) is not blood. */
+                if (dL < da * (HB_DL_PER_DA / HB_TOL) || dL > da * (HB_DL_PER_DA * HB_TOL)) continue;
                 t = PC_FIND_PAPULE;
                 conf = confidence(da, T_RED);
                 if (da < MIN_RED_CNR * ring_sd_a(w, c->x, c->y, 1.5f * c->r, 2.5f * c->r + 1.0f))
@@ -424,21 +438,19 @@ int pca_detect(const pca_work *w, pca_findings *out)
     for (int li = 0; li < nlev; li++) {
         level_planes *cur = &lev[li % 3];
         int need_L = li <= last_dl + 2, need_a = li >= first_red;
-        if (li > 0) {
-            level_planes *prv = &lev[(li - 1) % 3];
-            if (need_L) memcpy(cur->Lm, prv->Lm, n * sizeof(float));
-            memcpy(cur->am, prv->am, n * sizeof(float));
-            memcpy(cur->m, prv->m, n * sizeof(float));
-        }
+        /* each level is the previous one blurred further (level 0 in place) */
+        level_planes *prv = &lev[(li > 0 ? li - 1 : 0) % 3];
         float sigma = SIGMA0 * fs * powf(1.41421356f, (float)li);
         float inc = sqrtf(sigma * sigma - prev_sigma * prev_sigma);
-        if (need_L) pca_gauss(cur->Lm, scratch, W, H, inc, w->threads);
+        if (need_L) pca_gauss_to(prv->Lm, cur->Lm, scratch, W, H, inc, w->threads);
         if (need_a) {
-            pca_gauss(cur->am, scratch, W, H, sqrtf(sigma * sigma - prev_sigma_a * prev_sigma_a),
-                      w->threads);
+            pca_gauss_to(prv->am, cur->am, scratch, W, H,
+                         sqrtf(sigma * sigma - prev_sigma_a * prev_sigma_a), w->threads);
             prev_sigma_a = sigma;
+        } else if (cur != prv) {
+            memcpy(cur->am, prv->am, n * sizeof(float));
         }
-        pca_gauss(cur->m, scratch, W, H, inc, w->threads);
+        pca_gauss_to(prv->m, cur->m, scratch, W, H, inc, w->threads);
         prev_sigma = sigma;
         if (li < 2) continue;
         int ci = li - 2; /* centre level */

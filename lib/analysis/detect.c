@@ -83,37 +83,23 @@ typedef struct level_planes {
     float *Lm, *am, *m; /* blurred L*.m, a*.m and m */
 } level_planes;
 
-typedef struct resp_job {
-    const pca_work *w;
-    const level_planes *c, *s; /* centre, surround */
-    float *resp[NCH];
-    int do_red, do_dl;
-} resp_job;
-
-/* Row kernel: responses of the three channels at one scale (0 outside skin or near the mask
- * edge, where the surround would be mostly non-skin). */
-static void resp_rows(void *arg, int y0, int y1)
+/* Responses of the dark and red channels on row y at one scale (0 outside skin or near the
+ * mask edge, where the surround would be mostly non-skin). The light channel's response is
+ * the dark one negated (Lc - Ls = -(Ls - Lc) exactly in floating point). */
+static void resp_row(const pca_work *w, const level_planes *c, const level_planes *s, int y,
+                     int do_dl, int do_red, float *rd, float *rr)
 {
-    resp_job *j = arg;
-    int w = j->w->w;
-    for (int y = y0; y < y1; y++) {
-        size_t o = (size_t)y * w;
-        for (int x = 0; x < w; x++) {
-            size_t i = o + x;
-            float rd = 0, rl = 0, rr = 0;
-            float mc = j->c->m[i], ms = j->s->m[i];
-            if (j->w->skin[i] && mc > MIN_SKIN_CENTRE && ms > MIN_SKIN_SURROUND) {
-                if (j->do_dl) {
-                    float Lc = j->c->Lm[i] / mc, Ls = j->s->Lm[i] / ms;
-                    rd = Ls - Lc;
-                    rl = Lc - Ls;
-                }
-                if (j->do_red) rr = j->c->am[i] / mc - j->s->am[i] / ms;
-            }
-            j->resp[CH_DARK][i] = rd;
-            j->resp[CH_LIGHT][i] = rl;
-            j->resp[CH_RED][i] = rr;
+    size_t o = (size_t)y * w->w;
+    for (int x = 0; x < w->w; x++) {
+        size_t i = o + x;
+        float d = 0, r = 0;
+        float mc = c->m[i], ms = s->m[i];
+        if (w->skin[i] && mc > MIN_SKIN_CENTRE && ms > MIN_SKIN_SURROUND) {
+            if (do_dl) d = s->Lm[i] / ms - c->Lm[i] / mc;
+            if (do_red) r = c->am[i] / mc - s->am[i] / ms;
         }
+        rd[x] = d;
+        rr[x] = r;
     }
 }
 
@@ -131,6 +117,24 @@ static int push_cand(cand **v, size_t *n, size_t *cap, cand c)
     return 0;
 }
 
+/* 3x3 local maxima of sign * response on the middle one of three rows (u above, m, d below)
+ * whose value reaches pre: pushed as candidates of channel ch at row y. */
+static int row_maxima(const float *u, const float *m, const float *d, float sign, int W, int y,
+                      float pre, float r, int ch, int level, cand **cv, size_t *nc, size_t *ccap)
+{
+    for (int x = 1; x < W - 1; x++) {
+        float v = sign * m[x];
+        if (v < pre) continue;
+        if (v < sign * m[x - 1] || v <= sign * m[x + 1] || v < sign * u[x] || v <= sign * d[x] ||
+            v < sign * u[x - 1] || v < sign * u[x + 1] || v <= sign * d[x - 1] ||
+            v <= sign * d[x + 1])
+            continue;
+        cand c = {(float)x, (float)y, r, v, ch, level};
+        if (push_cand(cv, nc, ccap, c)) return -1;
+    }
+    return 0;
+}
+
 /* Strongest first; ties in a fixed order (position, scale) so the result never depends on
  * how the candidates were gathered. */
 static int cmp_cand(const void *p, const void *q)
@@ -139,7 +143,8 @@ static int cmp_cand(const void *p, const void *q)
     if (a->resp != b->resp) return a->resp < b->resp ? 1 : -1;
     if (a->y != b->y) return a->y < b->y ? -1 : 1;
     if (a->x != b->x) return a->x < b->x ? -1 : 1;
-    return a->level - b->level;
+    if (a->level != b->level) return a->level - b->level;
+    return a->ch - b->ch;
 }
 
 /* Means of L*, a*, b* over skin pixels with rin <= distance < rout from (cx, cy). */
@@ -403,7 +408,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
     int nlev = NLEVELS + 2; /* + the two surround levels of the last centre level */
     level_planes lev[3];
     memset(lev, 0, sizeof lev);
-    float *scratch = NULL, *resp[NCH] = {NULL, NULL, NULL};
+    float *scratch = NULL, *rows = NULL; /* 3 rows of dark, 3 rows of red responses */
     cand *cv = NULL;
     size_t nc = 0, ccap = 0;
     for (int r = 0; r < 3; r++) {
@@ -413,9 +418,8 @@ int pca_detect(const pca_work *w, pca_findings *out)
         if (!lev[r].Lm || !lev[r].am || !lev[r].m) goto out;
     }
     scratch = malloc(n * sizeof *scratch);
-    for (int c = 0; c < NCH; c++)
-        if (!(resp[c] = malloc(n * sizeof(float)))) goto out;
-    if (!scratch) goto out;
+    rows = malloc(6 * (size_t)W * sizeof *rows);
+    if (!scratch || !rows) goto out;
     /* level 0 inputs */
     for (size_t i = 0; i < n; i++) {
         float m = w->skin[i] ? 1.0f : 0.0f;
@@ -457,24 +461,26 @@ int pca_detect(const pca_work *w, pca_findings *out)
         float cs = SIGMA0 * fs * powf(1.41421356f, (float)ci);
         float r = R_PER_SIGMA * cs;
         int do_dl = ci <= last_dl, do_red = ci >= first_red;
-        resp_job j = {w, &lev[ci % 3], cur, {resp[0], resp[1], resp[2]}, do_red, do_dl};
-        pca_parallel(w->threads, H, resp_rows, &j);
+        const level_planes *ctr = &lev[ci % 3];
         float pre[NCH] = {DOG_GAIN * T_RED_PRE, DOG_GAIN * T_DARK, DOG_GAIN * T_LIGHT};
-        for (int ch = 0; ch < NCH; ch++) {
-            if (ch == CH_RED ? !do_red : !do_dl) continue;
-            const float *R = resp[ch];
-            for (int y = 1; y < H - 1; y++)
-                for (int x = 1; x < W - 1; x++) {
-                    size_t i = (size_t)y * W + x;
-                    float v = R[i];
-                    if (v < pre[ch]) continue;
-                    if (v < R[i - 1] || v <= R[i + 1] || v < R[i - W] || v <= R[i + W] ||
-                        v < R[i - W - 1] || v < R[i - W + 1] || v <= R[i + W - 1] ||
-                        v <= R[i + W + 1])
-                        continue;
-                    cand c = {(float)x, (float)y, r, v, ch, ci};
-                    if (push_cand(&cv, &nc, &ccap, c)) goto out;
-                }
+        /* responses row by row into a ring of three rows; the maxima of row y - 1 once row y
+           is there (rows 0 and H - 1 hold no candidates) */
+        for (int y = 0; y < H; y++) {
+            resp_row(w, ctr, cur, y, do_dl, do_red, rows + (size_t)(y % 3) * W,
+                     rows + (size_t)(3 + y % 3) * W);
+            if (y < 2) continue;
+            int yc = y - 1;
+            const float *du = rows + (size_t)((yc - 1) % 3) * W, *dm = rows + (size_t)(yc % 3) * W,
+                        *dd = rows + (size_t)((yc + 1) % 3) * W;
+            if (do_red &&
+                row_maxima(du + 3 * (size_t)W, dm + 3 * (size_t)W, dd + 3 * (size_t)W, 1.0f, W, yc,
+                           pre[CH_RED], r, CH_RED, ci, &cv, &nc, &ccap))
+                goto out;
+            if (do_dl && (row_maxima(du, dm, dd, 1.0f, W, yc, pre[CH_DARK], r, CH_DARK, ci, &cv,
+                                     &nc, &ccap) ||
+                          row_maxima(du, dm, dd, -1.0f, W, yc, pre[CH_LIGHT], r, CH_LIGHT, ci, &cv,
+                                     &nc, &ccap)))
+                goto out;
         }
     }
     if (nc > 0) qsort(cv, nc, sizeof *cv, cmp_cand);
@@ -486,8 +492,7 @@ out:
         free(lev[r].m);
     }
     free(scratch);
-    for (int c = 0; c < NCH; c++)
-        free(resp[c]);
+    free(rows);
     free(cv);
     return rc;
 }

@@ -39,6 +39,10 @@ void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int thre
 void pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
                   int threads);
 
+/* A block of float planes of `bytes` (huge-page aligned when large); NULL when out of
+ * memory. Free with free(). */
+float *pca_planes_alloc(size_t bytes);
+
 /* ---- work image (analyze.c owns it) ---- */
 
 typedef struct pca_work {

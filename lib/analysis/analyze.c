@@ -72,9 +72,7 @@ static void lab_rows(void *arg, int y0, int y1)
 
 static void work_free(pca_work *w)
 {
-    free(w->L);
-    free(w->a);
-    free(w->b);
+    free(w->L); /* one block with a and b */
     free(w->skin);
     free(w->roi);
 }
@@ -109,12 +107,15 @@ int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, p
     int wside = w.w > w.h ? w.w : w.h;
     w.feature_scale = wside > 640 ? (float)wside / 640.0f : 1.0f;
     size_t n = (size_t)w.w * w.h;
-    w.L = malloc(n * sizeof *w.L);
-    w.a = malloc(n * sizeof *w.a);
-    w.b = malloc(n * sizeof *w.b);
+    size_t stride = (n + 15) & ~(size_t)15;
+    w.L = pca_planes_alloc(3 * stride * sizeof *w.L); /* L, a, b in one block */
+    if (w.L) {
+        w.a = w.L + stride;
+        w.b = w.L + 2 * stride;
+    }
     w.skin = malloc(n);
     w.roi = malloc(n);
-    if (!w.L || !w.a || !w.b || !w.skin || !w.roi) goto nomem;
+    if (!w.L || !w.skin || !w.roi) goto nomem;
     lab_job lj = {img, opts->roi, &w};
     pca_parallel(w.threads, w.h, lab_rows, &lj);
 

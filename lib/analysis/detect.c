@@ -408,18 +408,21 @@ int pca_detect(const pca_work *w, pca_findings *out)
     int nlev = NLEVELS + 2; /* + the two surround levels of the last centre level */
     level_planes lev[3];
     memset(lev, 0, sizeof lev);
-    float *scratch = NULL, *rows = NULL; /* 3 rows of dark, 3 rows of red responses */
+    float *block = NULL, *scratch = NULL;
+    float *rows = NULL; /* 3 rows of dark, 3 rows of red responses */
     cand *cv = NULL;
     size_t nc = 0, ccap = 0;
+    /* the ten planes in one block (huge pages where the system offers them) */
+    size_t stride = (n + 15) & ~(size_t)15;
+    if (!(block = pca_planes_alloc(10 * stride * sizeof(float)))) goto out;
     for (int r = 0; r < 3; r++) {
-        lev[r].Lm = malloc(n * sizeof(float));
-        lev[r].am = malloc(n * sizeof(float));
-        lev[r].m = malloc(n * sizeof(float));
-        if (!lev[r].Lm || !lev[r].am || !lev[r].m) goto out;
+        lev[r].Lm = block + (size_t)(3 * r) * stride;
+        lev[r].am = block + (size_t)(3 * r + 1) * stride;
+        lev[r].m = block + (size_t)(3 * r + 2) * stride;
     }
-    scratch = malloc(n * sizeof *scratch);
+    scratch = block + 9 * stride;
     rows = malloc(6 * (size_t)W * sizeof *rows);
-    if (!scratch || !rows) goto out;
+    if (!rows) goto out;
     /* level 0 inputs */
     for (size_t i = 0; i < n; i++) {
         float m = w->skin[i] ? 1.0f : 0.0f;
@@ -486,12 +489,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
     if (nc > 0) qsort(cv, nc, sizeof *cv, cmp_cand);
     rc = classify(w, cv, nc, out);
 out:
-    for (int r = 0; r < 3; r++) {
-        free(lev[r].Lm);
-        free(lev[r].am);
-        free(lev[r].m);
-    }
-    free(scratch);
+    free(block);
     free(rows);
     free(cv);
     return rc;

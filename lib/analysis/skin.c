@@ -172,13 +172,13 @@ long pca_skin_mask(pca_work *wk)
     double *hist = calloc(HN * HN, sizeof *hist);
     uint8_t *tmp = malloc(n);
     int32_t *lab = malloc(n * sizeof *lab);
-    float *va = malloc(n * sizeof *va), *vb = NULL, *vl = NULL;
+    size_t stride = (n + 15) & ~(size_t)15;
+    float *va = pca_planes_alloc(3 * stride * sizeof *va), *vb = NULL, *vl = NULL;
     long *areas = NULL;
     uint8_t *border = NULL;
     if (!hist || !tmp || !lab || !va) goto out;
-    vb = malloc(n * sizeof *vb);
-    vl = malloc(n * sizeof *vl);
-    if (!vb || !vl) goto out;
+    vb = va + stride; /* one block */
+    vl = va + 2 * stride;
 
     /* 1-2: loose rule, centre-weighted (a*, b*) histogram, its smoothed mode */
     double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
@@ -309,9 +309,7 @@ out:
     free(hist);
     free(tmp);
     free(lab);
-    free(va);
-    free(vb);
-    free(vl);
+    free(va); /* with vb and vl */
     free(areas);
     free(border);
     return result;

@@ -342,7 +342,8 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
                    absorption at the sRGB primaries, see HB_DL_PER_DA). A red spot that does not
                    darken (pink print, a lit ear rim) or darkens far more than it reddens (a
                    shadowed fold or crease) is not blood. */
-                if (dL < da * (HB_DL_PER_DA / HB_TOL) || dL > da * (HB_DL_PER_DA * HB_TOL)) continue;
+                if (dL < da * (HB_DL_PER_DA / HB_TOL) || dL > da * (HB_DL_PER_DA * HB_TOL))
+                    continue;
                 t = PC_FIND_PAPULE;
                 conf = confidence(da, T_RED);
                 if (da < MIN_RED_CNR * ring_sd_a(w, c->x, c->y, 1.5f * c->r, 2.5f * c->r + 1.0f))
@@ -475,9 +476,8 @@ int pca_detect(const pca_work *w, pca_findings *out)
             int yc = y - 1;
             const float *du = rows + (size_t)((yc - 1) % 3) * W, *dm = rows + (size_t)(yc % 3) * W,
                         *dd = rows + (size_t)((yc + 1) % 3) * W;
-            if (do_red &&
-                row_maxima(du + 3 * (size_t)W, dm + 3 * (size_t)W, dd + 3 * (size_t)W, 1.0f, W, yc,
-                           pre[CH_RED], r, CH_RED, ci, &cv, &nc, &ccap))
+            if (do_red && row_maxima(du + 3 * (size_t)W, dm + 3 * (size_t)W, dd + 3 * (size_t)W,
+                                     1.0f, W, yc, pre[CH_RED], r, CH_RED, ci, &cv, &nc, &ccap))
                 goto out;
             if (do_dl && (row_maxima(du, dm, dd, 1.0f, W, yc, pre[CH_DARK], r, CH_DARK, ci, &cv,
                                      &nc, &ccap) ||

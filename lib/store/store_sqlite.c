@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "store/store_backend.h"
+#include "store/store_sqlite_rows.h"
 
 #define STMT_CACHE 64
 
@@ -177,56 +178,12 @@ static int commit(pc_ctx *ctx, conn *c)
     return exec(ctx, c->db, "COMMIT");
 }
 
-/* Bind helpers: 0 ids and NULL strings become SQL NULL. */
-static void bind_id(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-/* malloc'd copy of a column (NULL stays NULL); *oom set on allocation failure. */
-static char *col_dup(sqlite3_stmt *st, int i, bool *oom)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    if (!t) return NULL;
-    char *d = strdup((const char *)t);
-    if (!d) *oom = true;
-    return d;
-}
-
 /* Step a statement that returns no row. */
 static int step_done(pc_ctx *ctx, conn *c, sqlite3_stmt *st, const char *what)
 {
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc != SQLITE_DONE) return db_error(ctx, c->db, rc, what);
-    return PC_OK;
-}
-
-/* A growing array with a hard maximum of elements. */
-static int grow(pc_ctx *ctx, void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) return PC_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    if (nc > 100000) return pc_error(ctx, PC_ERR_LIMIT, "too many records");
-    void *p = realloc(*arr, nc * elem);
-    if (!p) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    memset((char *)p + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = p;
-    *cap = nc;
     return PC_OK;
 }
 
@@ -573,6 +530,50 @@ static int sq_check(pc_ctx *ctx, void *b)
         if (rc_ != PC_OK) return rc_;                                                              \
     } while (0)
 
+/* One row with a single int64 parameter ?1 into *out (untouched on failure) via rd. */
+static int get_one(pc_ctx *ctx, sq *q, const char *sql, int64_t key, sq_row_reader rd, void *out,
+                   size_t out_size, void (*clear)(void *), const char *what)
+{
+    void *tmp = calloc(1, out_size);
+    if (!tmp) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    conn *c = NULL;
+    sqlite3_stmt *st;
+    int rc = acquire(ctx, q, &c);
+    if (rc == PC_OK) rc = prep(ctx, c, sql, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, key);
+        rc = sq_row(ctx, c->db, st, rd, tmp, clear, what);
+        if (rc == PC_OK) memcpy(out, tmp, out_size);
+        sqlite3_reset(st);
+    }
+    if (c) release(q, c);
+    free(tmp);
+    return rc;
+}
+
+/* All rows with a single int64 parameter ?1 into a malloc'd array via rd. */
+static int get_many(pc_ctx *ctx, sq *q, const char *sql, int64_t key, sq_row_reader rd, void **out,
+                    size_t *n, size_t elem, void (*free_arr)(void *, size_t), const char *what)
+{
+    WITH_CONN(q, c);
+    sqlite3_stmt *st;
+    int rc = prep(ctx, c, sql, &st);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, key);
+        rc = sq_rows(ctx, c->db, st, rd, elem, free_arr, what, out, n);
+        sqlite3_reset(st);
+    }
+    release(q, c);
+    return rc;
+}
+
+/* Arrays of records that own no memory. */
+static void free_plain(void *a, size_t n)
+{
+    (void)n;
+    free(a);
+}
+
 /* ---- users ---- */
 
 static const char SQL_USER_INSERT[] =
@@ -607,6 +608,12 @@ static void read_user(sqlite3_stmt *st, pc_user *u)
     u->active = sqlite3_column_int(st, 5) != 0;
     u->must_change_password = sqlite3_column_int(st, 6) != 0;
     u->created_at = sqlite3_column_int64(st, 7);
+}
+static int rd_user(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    (void)ctx;
+    read_user(st, o);
+    return PC_OK;
 }
 
 static int sq_user_create(pc_ctx *ctx, void *b, int64_t actor, const pc_user *u, const char *hash,
@@ -692,26 +699,12 @@ static int sq_user_list(pc_ctx *ctx, void *b, pc_user **out, size_t *n)
 {
     sq *q = b;
     WITH_CONN(q, c);
-    sqlite3_stmt *st = NULL;
-    pc_user *arr = NULL;
-    size_t cnt = 0, cap = 0;
+    sqlite3_stmt *st;
     int rc = prep(ctx, c, SQL_USER_LIST, &st);
-    if (rc != PC_OK) goto out;
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        read_user(st, &arr[cnt++]);
+    if (rc == PC_OK) {
+        rc = sq_rows(ctx, c->db, st, rd_user, sizeof **out, free_plain, "users", (void **)out, n);
+        sqlite3_reset(st);
     }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "users");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
-out:
-    if (st) sqlite3_reset(st);
-    free(arr);
     release(q, c);
     return rc;
 }
@@ -1012,8 +1005,9 @@ static const char SQL_CLIENT_SEARCH[] =
     CLIENT_SELECT CLIENT_MATCH " ORDER BY c.name COLLATE NOCASE, c.id LIMIT ?2 OFFSET ?3";
 static const char SQL_CLIENT_COUNT[] = "SELECT count(*) FROM clients c" CLIENT_MATCH;
 
-static int read_client(pc_ctx *ctx, sqlite3_stmt *st, pc_client *cl)
+static int rd_client(pc_ctx *ctx, sqlite3_stmt *st, void *o)
 {
+    pc_client *cl = o;
     bool oom = false;
     memset(cl, 0, sizeof *cl);
     cl->id = sqlite3_column_int64(st, 0);
@@ -1029,6 +1023,14 @@ static int read_client(pc_ctx *ctx, sqlite3_stmt *st, pc_client *cl)
     cl->latest_intake_at = sqlite3_column_int64(st, 10);
     col_copy(st, 11, cl->rebook_date, sizeof cl->rebook_date);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void clr_client(void *o)
+{
+    pc_store_client_clear(o);
+}
+static void free_clients(void *a, size_t n)
+{
+    pc_store_clients_free(a, n);
 }
 
 static int sq_client_create(pc_ctx *ctx, void *b, int64_t actor, const pc_client *cl, int64_t now,
@@ -1059,29 +1061,7 @@ out:
 
 static int sq_client_get(pc_ctx *ctx, void *b, int64_t id, pc_client *out)
 {
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    int rc = prep(ctx, c, SQL_CLIENT_GET, &st);
-    if (rc == PC_OK) {
-        sqlite3_bind_int64(st, 1, id);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            pc_client cl;
-            rc = read_client(ctx, st, &cl);
-            if (rc == PC_OK)
-                *out = cl;
-            else
-                pc_store_client_clear(&cl);
-        } else if (r == SQLITE_DONE) {
-            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
-        } else {
-            rc = db_error(ctx, c->db, r, "client");
-        }
-        sqlite3_reset(st);
-    }
-    release(q, c);
-    return rc;
+    return get_one(ctx, b, SQL_CLIENT_GET, id, rd_client, out, sizeof *out, clr_client, "client");
 }
 
 static int sq_client_search(pc_ctx *ctx, void *b, const char *qs, int64_t limit, int64_t offset,
@@ -1090,8 +1070,6 @@ static int sq_client_search(pc_ctx *ctx, void *b, const char *qs, int64_t limit,
     sq *q = b;
     WITH_CONN(q, c);
     sqlite3_stmt *st = NULL;
-    pc_client *arr = NULL;
-    size_t cnt = 0, cap = 0;
     int64_t tot = 0;
     int rc = prep(ctx, c, SQL_CLIENT_COUNT, &st);
     if (rc != PC_OK) goto out;
@@ -1107,21 +1085,10 @@ static int sq_client_search(pc_ctx *ctx, void *b, const char *qs, int64_t limit,
     sqlite3_bind_text(st, 1, qs ? qs : "", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 2, limit);
     sqlite3_bind_int64(st, 3, offset);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        if ((rc = read_client(ctx, st, &arr[cnt++])) != PC_OK) goto out;
-    }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "clients");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    *total = tot;
-    arr = NULL;
+    rc = sq_rows(ctx, c->db, st, rd_client, sizeof **out, free_clients, "clients", (void **)out, n);
+    if (rc == PC_OK) *total = tot;
 out:
     if (st) sqlite3_reset(st);
-    pc_store_clients_free(arr, cnt);
     release(q, c);
     return rc;
 }
@@ -1140,8 +1107,9 @@ static const char SQL_INTAKE_LIST[] =
     "SELECT id, client_id, version, created_at, coalesce(created_by, 0), json FROM intakes"
     " WHERE client_id = ?1 ORDER BY version DESC";
 
-static int read_intake(pc_ctx *ctx, sqlite3_stmt *st, pc_intake *in)
+static int rd_intake(pc_ctx *ctx, sqlite3_stmt *st, void *o)
 {
+    pc_intake *in = o;
     bool oom = false;
     memset(in, 0, sizeof *in);
     in->id = sqlite3_column_int64(st, 0);
@@ -1151,6 +1119,14 @@ static int read_intake(pc_ctx *ctx, sqlite3_stmt *st, pc_intake *in)
     in->created_by = sqlite3_column_int64(st, 4);
     in->json = col_dup(st, 5, &oom);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void clr_intake(void *o)
+{
+    pc_store_intake_clear(o);
+}
+static void free_intakes(void *a, size_t n)
+{
+    pc_store_intakes_free(a, n);
 }
 
 static int sq_intake_add(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, const char *json,
@@ -1214,19 +1190,9 @@ static int sq_intake_get(pc_ctx *ctx, void *b, int64_t client_id, int64_t versio
     if (rc == PC_OK) {
         sqlite3_bind_int64(st, 1, client_id);
         sqlite3_bind_int64(st, 2, version);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            pc_intake in;
-            rc = read_intake(ctx, st, &in);
-            if (rc == PC_OK)
-                *out = in;
-            else
-                pc_store_intake_clear(&in);
-        } else if (r == SQLITE_DONE) {
-            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such intake");
-        } else {
-            rc = db_error(ctx, c->db, r, "intake");
-        }
+        pc_intake in;
+        rc = sq_row(ctx, c->db, st, rd_intake, &in, clr_intake, "intake");
+        if (rc == PC_OK) *out = in;
         sqlite3_reset(st);
     }
     release(q, c);
@@ -1235,31 +1201,8 @@ static int sq_intake_get(pc_ctx *ctx, void *b, int64_t client_id, int64_t versio
 
 static int sq_intake_list(pc_ctx *ctx, void *b, int64_t client_id, pc_intake **out, size_t *n)
 {
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st = NULL;
-    pc_intake *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc = prep(ctx, c, SQL_INTAKE_LIST, &st);
-    if (rc != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, client_id);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        if ((rc = read_intake(ctx, st, &arr[cnt++])) != PC_OK) goto out;
-    }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "intakes");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
-out:
-    if (st) sqlite3_reset(st);
-    pc_store_intakes_free(arr, cnt);
-    release(q, c);
-    return rc;
+    return get_many(ctx, b, SQL_INTAKE_LIST, client_id, rd_intake, (void **)out, n, sizeof **out,
+                    free_intakes, "intakes");
 }
 
 /* ---- reviews ---- */
@@ -1275,8 +1218,9 @@ static const char SQL_REVIEW_LATEST[] =
     REVIEW_SELECT " WHERE intake_id = ?1 ORDER BY id DESC LIMIT 1";
 static const char SQL_REVIEW_LIST[] = REVIEW_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
 
-static int read_review(pc_ctx *ctx, sqlite3_stmt *st, pc_review *r)
+static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o)
 {
+    pc_review *r = o;
     bool oom = false;
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
@@ -1290,76 +1234,6 @@ static int read_review(pc_ctx *ctx, sqlite3_stmt *st, pc_review *r)
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 
-/* Fetch one row with a single int64 parameter into a record via reader. */
-typedef int (*row_reader)(pc_ctx *, sqlite3_stmt *, void *);
-
-static int get_one(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader rd, void *out,
-                   size_t out_size, void (*clear)(void *), const char *what)
-{
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    int rc = prep(ctx, c, sql, &st);
-    if (rc == PC_OK) {
-        sqlite3_bind_int64(st, 1, key);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            _Alignas(16) char tmp[2048];
-            if (out_size > sizeof tmp) {
-                rc = pc_error(ctx, PC_ERR_INTERNAL, "record too large");
-            } else {
-                rc = rd(ctx, st, tmp);
-                if (rc == PC_OK)
-                    memcpy(out, tmp, out_size);
-                else
-                    clear(tmp);
-            }
-        } else if (r == SQLITE_DONE) {
-            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such %s", what);
-        } else {
-            rc = db_error(ctx, c->db, r, what);
-        }
-        sqlite3_reset(st);
-    }
-    release(q, c);
-    return rc;
-}
-
-/* Fetch all rows with a single int64 parameter into a malloc'd array. */
-static int get_many(pc_ctx *ctx, sq *q, const char *sql, int64_t key, row_reader rd, void **out,
-                    size_t *n, size_t elem, void (*free_arr)(void *, size_t), const char *what)
-{
-    WITH_CONN(q, c);
-    sqlite3_stmt *st = NULL;
-    void *arr = NULL;
-    size_t cnt = 0, cap = 0;
-    int rc = prep(ctx, c, sql, &st);
-    if (rc != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, key);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, &arr, &cap, cnt, elem)) != PC_OK) goto out;
-        rc = rd(ctx, st, (char *)arr + cnt * elem);
-        cnt++;
-        if (rc != PC_OK) goto out;
-    }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, what);
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
-out:
-    if (st) sqlite3_reset(st);
-    if (arr) free_arr(arr, cnt);
-    release(q, c);
-    return rc;
-}
-
-static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    return read_review(ctx, st, o);
-}
 static void clr_review(void *o)
 {
     pc_store_review_clear(o);
@@ -1652,6 +1526,48 @@ out:
     return rc;
 }
 
+static int rd_tstep(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    pc_tstep *s = o;
+    bool oom = false;
+    s->idx = sqlite3_column_int(st, 0);
+    col_copy(st, 1, s->step, sizeof s->step);
+    col_copy(st, 2, s->action, sizeof s->action);
+    s->certification = (unsigned)sqlite3_column_int(st, 3);
+    s->params_json = col_dup(st, 4, &oom);
+    s->duration_s = sqlite3_column_int64(st, 5);
+    s->started_at = sqlite3_column_int64(st, 6);
+    s->started_by = sqlite3_column_int64(st, 7);
+    col_copy(st, 8, s->outcome, sizeof s->outcome);
+    s->actual_json = col_dup(st, 9, &oom);
+    s->notes = col_dup(st, 10, &oom);
+    col_copy(st, 11, s->implement_batch, sizeof s->implement_batch);
+    s->recorded_by = sqlite3_column_int64(st, 12);
+    s->recorded_at = sqlite3_column_int64(st, 13);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void free_tsteps(void *a, size_t n)
+{
+    pc_tsession t = {.steps = a, .n_steps = n};
+    pc_store_tsession_clear(&t);
+}
+static int rd_amendment(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    pc_amendment *a = o;
+    bool oom = false;
+    a->id = sqlite3_column_int64(st, 0);
+    a->session_id = sqlite3_column_int64(st, 1);
+    a->by = sqlite3_column_int64(st, 2);
+    a->at = sqlite3_column_int64(st, 3);
+    a->text = col_dup(st, 4, &oom);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void free_amendments(void *a, size_t n)
+{
+    pc_tsession t = {.amendments = a, .n_amendments = n};
+    pc_store_tsession_clear(&t);
+}
+
 static int sq_tsession_get(pc_ctx *ctx, void *b, int64_t id, pc_tsession *out)
 {
     sq *q = b;
@@ -1659,7 +1575,6 @@ static int sq_tsession_get(pc_ctx *ctx, void *b, int64_t id, pc_tsession *out)
     sqlite3_stmt *st = NULL;
     pc_tsession t;
     memset(&t, 0, sizeof t);
-    size_t cap = 0;
     /* one read transaction: the session, its steps and amendments are a consistent snapshot */
     int rc = exec(ctx, c->db, "BEGIN");
     if (rc != PC_OK) goto out;
@@ -1678,58 +1593,15 @@ static int sq_tsession_get(pc_ctx *ctx, void *b, int64_t id, pc_tsession *out)
     sqlite3_reset(st);
     if ((rc = prep(ctx, c, SQL_TSTEP_LIST, &st)) != PC_OK) goto out;
     sqlite3_bind_int64(st, 1, id);
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&t.steps, &cap, t.n_steps, sizeof *t.steps)) != PC_OK)
-            goto out;
-        pc_tstep *s = &t.steps[t.n_steps++];
-        bool oom = false;
-        s->idx = sqlite3_column_int(st, 0);
-        col_copy(st, 1, s->step, sizeof s->step);
-        col_copy(st, 2, s->action, sizeof s->action);
-        s->certification = (unsigned)sqlite3_column_int(st, 3);
-        s->params_json = col_dup(st, 4, &oom);
-        s->duration_s = sqlite3_column_int64(st, 5);
-        s->started_at = sqlite3_column_int64(st, 6);
-        s->started_by = sqlite3_column_int64(st, 7);
-        col_copy(st, 8, s->outcome, sizeof s->outcome);
-        s->actual_json = col_dup(st, 9, &oom);
-        s->notes = col_dup(st, 10, &oom);
-        col_copy(st, 11, s->implement_batch, sizeof s->implement_batch);
-        s->recorded_by = sqlite3_column_int64(st, 12);
-        s->recorded_at = sqlite3_column_int64(st, 13);
-        if (oom) {
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "session steps");
+    if ((rc = sq_rows(ctx, c->db, st, rd_tstep, sizeof *t.steps, free_tsteps, "session steps",
+                      (void **)&t.steps, &t.n_steps)) != PC_OK)
         goto out;
-    }
     sqlite3_reset(st);
     if ((rc = prep(ctx, c, SQL_AMEND_LIST, &st)) != PC_OK) goto out;
     sqlite3_bind_int64(st, 1, id);
-    cap = 0;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&t.amendments, &cap, t.n_amendments, sizeof *t.amendments)) !=
-            PC_OK)
-            goto out;
-        pc_amendment *a = &t.amendments[t.n_amendments++];
-        bool oom = false;
-        a->id = sqlite3_column_int64(st, 0);
-        a->session_id = sqlite3_column_int64(st, 1);
-        a->by = sqlite3_column_int64(st, 2);
-        a->at = sqlite3_column_int64(st, 3);
-        a->text = col_dup(st, 4, &oom);
-        if (oom) {
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "amendments");
+    if ((rc = sq_rows(ctx, c->db, st, rd_amendment, sizeof *t.amendments, free_amendments,
+                      "amendments", (void **)&t.amendments, &t.n_amendments)) != PC_OK)
         goto out;
-    }
     *out = t;
     memset(&t, 0, sizeof t);
 out:
@@ -1953,6 +1825,19 @@ static const char SQL_AUDIT_LIST[] =
     " WHERE (?1 = 0 OR client_id = ?1) AND (?2 = 0 OR user_id = ?2) AND (?3 = 0 OR id < ?3)"
     " ORDER BY id DESC LIMIT ?4";
 
+static int rd_audit(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    pc_audit *a = o;
+    (void)ctx;
+    a->id = sqlite3_column_int64(st, 0);
+    a->at = sqlite3_column_int64(st, 1);
+    a->user_id = sqlite3_column_int64(st, 2);
+    col_copy(st, 3, a->action, sizeof a->action);
+    a->client_id = sqlite3_column_int64(st, 4);
+    col_copy(st, 5, a->detail, sizeof a->detail);
+    return PC_OK;
+}
+
 static int sq_audit_write(pc_ctx *ctx, void *b, const pc_audit *e, size_t n)
 {
     if (n == 0) return PC_OK;
@@ -1971,36 +1856,16 @@ static int sq_audit_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t user_i
 {
     sq *q = b;
     WITH_CONN(q, c);
-    sqlite3_stmt *st = NULL;
-    pc_audit *arr = NULL;
-    size_t cnt = 0, cap = 0;
+    sqlite3_stmt *st;
     int rc = prep(ctx, c, SQL_AUDIT_LIST, &st);
-    if (rc != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, client_id);
-    sqlite3_bind_int64(st, 2, user_id);
-    sqlite3_bind_int64(st, 3, before);
-    sqlite3_bind_int64(st, 4, limit);
-    int r;
-    while ((r = sqlite3_step(st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        pc_audit *a = &arr[cnt++];
-        a->id = sqlite3_column_int64(st, 0);
-        a->at = sqlite3_column_int64(st, 1);
-        a->user_id = sqlite3_column_int64(st, 2);
-        col_copy(st, 3, a->action, sizeof a->action);
-        a->client_id = sqlite3_column_int64(st, 4);
-        col_copy(st, 5, a->detail, sizeof a->detail);
+    if (rc == PC_OK) {
+        sqlite3_bind_int64(st, 1, client_id);
+        sqlite3_bind_int64(st, 2, user_id);
+        sqlite3_bind_int64(st, 3, before);
+        sqlite3_bind_int64(st, 4, limit);
+        rc = sq_rows(ctx, c->db, st, rd_audit, sizeof **out, free_plain, "audit", (void **)out, n);
+        sqlite3_reset(st);
     }
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "audit");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
-out:
-    if (st) sqlite3_reset(st);
-    free(arr);
     release(q, c);
     return rc;
 }

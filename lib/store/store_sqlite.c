@@ -188,8 +188,7 @@ static int step_done(pc_ctx *ctx, conn *c, sqlite3_stmt *st, const char *what)
 }
 
 /* ---- audit inside a change's transaction ---- */
-static const char SQL_AUDIT_INSERT[] =
-    "INSERT INTO audit(at, user_id, action, client_id, detail) VALUES(?1, ?2, ?3, ?4, ?5)";
+static const char SQL_AUDIT_INSERT[] = SQ_AUDIT_INSERT;
 
 static int audit_in_tx(pc_ctx *ctx, conn *c, int64_t user, const char *action, int64_t client,
                        const char *detail, int64_t now)
@@ -197,11 +196,7 @@ static int audit_in_tx(pc_ctx *ctx, conn *c, int64_t user, const char *action, i
     sqlite3_stmt *st;
     int rc = prep(ctx, c, SQL_AUDIT_INSERT, &st);
     if (rc != PC_OK) return rc;
-    sqlite3_bind_int64(st, 1, now);
-    bind_id(st, 2, user);
-    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
-    bind_id(st, 4, client);
-    sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
+    sq_bind_audit(st, user, action, client, detail, now);
     return step_done(ctx, c, st, "audit");
 }
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "store/store_backend.h"
+#include "store/store_sqlite_rows.h"
 
 /* A connection and one statement; closed by done(). */
 typedef struct call {
@@ -54,62 +55,12 @@ static int exec(pc_ctx *ctx, call *c, const char *sql)
     return PC_OK;
 }
 
-static void bind_id(sqlite3_stmt *st, int i, int64_t v)
-{
-    if (v)
-        sqlite3_bind_int64(st, i, v);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *s)
-{
-    if (s)
-        sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(st, i);
-}
-
-static void col_copy(sqlite3_stmt *st, int i, char *dst, size_t n)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
-static char *col_dup(sqlite3_stmt *st, int i, bool *oom)
-{
-    const unsigned char *t = sqlite3_column_text(st, i);
-    if (!t) return NULL;
-    char *d = strdup((const char *)t);
-    if (!d) *oom = true;
-    return d;
-}
-
-static int grow(pc_ctx *ctx, void **arr, size_t *cap, size_t n, size_t elem)
-{
-    if (n < *cap) return PC_OK;
-    size_t nc = *cap ? *cap * 2 : 16;
-    if (nc > 100000) return pc_error(ctx, PC_ERR_LIMIT, "too many records");
-    void *p = realloc(*arr, nc * elem);
-    if (!p) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    memset((char *)p + *cap * elem, 0, (nc - *cap) * elem);
-    *arr = p;
-    *cap = nc;
-    return PC_OK;
-}
-
 static int audit(pc_ctx *ctx, call *c, int64_t user, const char *action, int64_t client,
                  const char *detail, int64_t now)
 {
-    int rc = prep(ctx, c,
-                  "INSERT INTO audit(at, user_id, action, client_id, detail) "
-                  "VALUES(?1, ?2, ?3, ?4, ?5)");
+    int rc = prep(ctx, c, SQ_AUDIT_INSERT);
     if (rc != PC_OK) return rc;
-    sqlite3_bind_int64(c->st, 1, now);
-    bind_id(c->st, 2, user);
-    sqlite3_bind_text(c->st, 3, action, -1, SQLITE_STATIC);
-    bind_id(c->st, 4, client);
-    sqlite3_bind_text(c->st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
+    sq_bind_audit(c->st, user, action, client, detail, now);
     return run(ctx, c, "audit");
 }
 
@@ -119,8 +70,9 @@ static int audit(pc_ctx *ctx, call *c, int64_t user, const char *action, int64_t
     "id, client_id, session_id, kind, format, width, height, bytes, file, uploaded_by, "           \
     "uploaded_at, state, error, overlay_file, analysis, analysed_at"
 
-static bool photo_row(sqlite3_stmt *st, pc_photo *p)
+static int rd_photo(pc_ctx *ctx, sqlite3_stmt *st, void *o)
 {
+    pc_photo *p = o;
     bool oom = false;
     memset(p, 0, sizeof *p);
     p->id = sqlite3_column_int64(st, 0);
@@ -139,7 +91,15 @@ static bool photo_row(sqlite3_stmt *st, pc_photo *p)
     col_copy(st, 13, p->overlay_file, sizeof p->overlay_file);
     p->analysis_json = col_dup(st, 14, &oom);
     p->analysed_at = sqlite3_column_int64(st, 15);
-    return !oom;
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void clr_photo(void *o)
+{
+    pc_store_photo_clear(o);
+}
+static void free_photos(void *a, size_t n)
+{
+    pc_store_photos_free(a, n);
 }
 
 int pc_sq_photo_add(pc_ctx *ctx, void *b, int64_t actor, const pc_photo *p, int64_t now,
@@ -183,20 +143,10 @@ int pc_sq_photo_get(pc_ctx *ctx, void *b, int64_t id, pc_photo *out)
     if (rc != PC_OK) return rc;
     if ((rc = prep(ctx, &c, "SELECT " PHOTO_COLS " FROM photos WHERE id = ?1")) != PC_OK) goto out;
     sqlite3_bind_int64(c.st, 1, id);
-    int s = sqlite3_step(c.st);
-    if (s == SQLITE_DONE) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no photo %lld", (long long)id);
-    } else if (s != SQLITE_ROW) {
-        rc = pc_sq_error(ctx, c.db, s, "photo");
-    } else {
-        pc_photo p;
-        if (!photo_row(c.st, &p)) {
-            pc_store_photo_clear(&p);
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        } else {
-            *out = p;
-        }
-    }
+    pc_photo p;
+    rc = sq_row(ctx, c.db, c.st, rd_photo, &p, clr_photo, "photo");
+    if (rc == PC_ERR_NOTFOUND) rc = pc_error(ctx, rc, "no photo %lld", (long long)id);
+    if (rc == PC_OK) *out = p;
 out:
     done(&c);
     return rc;
@@ -206,8 +156,6 @@ int pc_sq_photo_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t session_id
                      size_t *n)
 {
     call c;
-    pc_photo *arr = NULL;
-    size_t cnt = 0, cap = 0;
     int rc = open_call(ctx, b, &c);
     if (rc != PC_OK) return rc;
     if ((rc = prep(ctx, &c,
@@ -216,25 +164,8 @@ int pc_sq_photo_list(pc_ctx *ctx, void *b, int64_t client_id, int64_t session_id
         goto out;
     sqlite3_bind_int64(c.st, 1, client_id);
     sqlite3_bind_int64(c.st, 2, session_id);
-    int s;
-    while ((s = sqlite3_step(c.st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        bool ok = photo_row(c.st, &arr[cnt]);
-        cnt++;
-        if (!ok) {
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (s != SQLITE_DONE) {
-        rc = pc_sq_error(ctx, c.db, s, "photos");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
+    rc = sq_rows(ctx, c.db, c.st, rd_photo, sizeof **out, free_photos, "photos", (void **)out, n);
 out:
-    pc_store_photos_free(arr, cnt);
     done(&c);
     return rc;
 }
@@ -304,8 +235,9 @@ out:
     "id, session_id, client_id, before_photo_id, after_photo_id, created_by, created_at, "         \
     "json, sidebyside_file, aligned_file, chart_file"
 
-static bool cmp_row(sqlite3_stmt *st, pc_comparison_rec *r)
+static int rd_comparison(pc_ctx *ctx, sqlite3_stmt *st, void *o)
 {
+    pc_comparison_rec *r = o;
     bool oom = false;
     memset(r, 0, sizeof *r);
     r->id = sqlite3_column_int64(st, 0);
@@ -319,7 +251,15 @@ static bool cmp_row(sqlite3_stmt *st, pc_comparison_rec *r)
     col_copy(st, 8, r->sidebyside_file, sizeof r->sidebyside_file);
     col_copy(st, 9, r->aligned_file, sizeof r->aligned_file);
     col_copy(st, 10, r->chart_file, sizeof r->chart_file);
-    return !oom;
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void clr_comparison(void *o)
+{
+    pc_store_comparison_clear(o);
+}
+static void free_comparisons(void *a, size_t n)
+{
+    pc_store_comparisons_free(a, n);
 }
 
 int pc_sq_comparison_add(pc_ctx *ctx, void *b, const pc_comparison_rec *r, int64_t *id)
@@ -368,20 +308,10 @@ int pc_sq_comparison_latest(pc_ctx *ctx, void *b, int64_t session_id, pc_compari
                    "ORDER BY id DESC LIMIT 1")) != PC_OK)
         goto out;
     sqlite3_bind_int64(c.st, 1, session_id);
-    int s = sqlite3_step(c.st);
-    if (s == SQLITE_DONE) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no comparison for this session yet");
-    } else if (s != SQLITE_ROW) {
-        rc = pc_sq_error(ctx, c.db, s, "comparison");
-    } else {
-        pc_comparison_rec r;
-        if (!cmp_row(c.st, &r)) {
-            pc_store_comparison_clear(&r);
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        } else {
-            *out = r;
-        }
-    }
+    pc_comparison_rec r;
+    rc = sq_row(ctx, c.db, c.st, rd_comparison, &r, clr_comparison, "comparison");
+    if (rc == PC_ERR_NOTFOUND) rc = pc_error(ctx, rc, "no comparison for this session yet");
+    if (rc == PC_OK) *out = r;
 out:
     done(&c);
     return rc;
@@ -391,8 +321,6 @@ int pc_sq_comparison_list(pc_ctx *ctx, void *b, int64_t client_id, pc_comparison
                           size_t *n)
 {
     call c;
-    pc_comparison_rec *arr = NULL;
-    size_t cnt = 0, cap = 0;
     int rc = open_call(ctx, b, &c);
     if (rc != PC_OK) return rc;
     if ((rc = prep(ctx, &c,
@@ -400,25 +328,9 @@ int pc_sq_comparison_list(pc_ctx *ctx, void *b, int64_t client_id, pc_comparison
         PC_OK)
         goto out;
     sqlite3_bind_int64(c.st, 1, client_id);
-    int s;
-    while ((s = sqlite3_step(c.st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        bool ok = cmp_row(c.st, &arr[cnt]);
-        cnt++;
-        if (!ok) {
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (s != SQLITE_DONE) {
-        rc = pc_sq_error(ctx, c.db, s, "comparisons");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
+    rc = sq_rows(ctx, c.db, c.st, rd_comparison, sizeof **out, free_comparisons, "comparisons",
+                 (void **)out, n);
 out:
-    pc_store_comparisons_free(arr, cnt);
     done(&c);
     return rc;
 }
@@ -461,11 +373,32 @@ out:
     return rc;
 }
 
+static int rd_product(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    pc_product *p = o;
+    bool oom = false;
+    p->id = sqlite3_column_int64(st, 0);
+    p->client_id = sqlite3_column_int64(st, 1);
+    col_copy(st, 2, p->name, sizeof p->name);
+    p->keep = sqlite3_column_int(st, 3) != 0;
+    p->rinse_off = sqlite3_column_int(st, 4) != 0;
+    p->reason = col_dup(st, 5, &oom);
+    p->label = col_dup(st, 6, &oom);
+    p->report_json = col_dup(st, 7, &oom);
+    p->max_comedogenicity = sqlite3_column_int(st, 8);
+    p->flagged = sqlite3_column_int(st, 9);
+    p->by = sqlite3_column_int64(st, 10);
+    p->at = sqlite3_column_int64(st, 11);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+static void free_products(void *a, size_t n)
+{
+    pc_store_products_free(a, n);
+}
+
 int pc_sq_product_list(pc_ctx *ctx, void *b, int64_t client_id, pc_product **out, size_t *n)
 {
     call c;
-    pc_product *arr = NULL;
-    size_t cnt = 0, cap = 0;
     int rc = open_call(ctx, b, &c);
     if (rc != PC_OK) return rc;
     if ((rc = prep(ctx, &c,
@@ -474,37 +407,9 @@ int pc_sq_product_list(pc_ctx *ctx, void *b, int64_t client_id, pc_product **out
                    "ORDER BY id DESC")) != PC_OK)
         goto out;
     sqlite3_bind_int64(c.st, 1, client_id);
-    int s;
-    while ((s = sqlite3_step(c.st)) == SQLITE_ROW) {
-        if ((rc = grow(ctx, (void **)&arr, &cap, cnt, sizeof *arr)) != PC_OK) goto out;
-        pc_product *p = &arr[cnt++];
-        bool oom = false;
-        p->id = sqlite3_column_int64(c.st, 0);
-        p->client_id = sqlite3_column_int64(c.st, 1);
-        col_copy(c.st, 2, p->name, sizeof p->name);
-        p->keep = sqlite3_column_int(c.st, 3) != 0;
-        p->rinse_off = sqlite3_column_int(c.st, 4) != 0;
-        p->reason = col_dup(c.st, 5, &oom);
-        p->label = col_dup(c.st, 6, &oom);
-        p->report_json = col_dup(c.st, 7, &oom);
-        p->max_comedogenicity = sqlite3_column_int(c.st, 8);
-        p->flagged = sqlite3_column_int(c.st, 9);
-        p->by = sqlite3_column_int64(c.st, 10);
-        p->at = sqlite3_column_int64(c.st, 11);
-        if (oom) {
-            rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-            goto out;
-        }
-    }
-    if (s != SQLITE_DONE) {
-        rc = pc_sq_error(ctx, c.db, s, "products");
-        goto out;
-    }
-    *out = arr;
-    *n = cnt;
-    arr = NULL;
+    rc = sq_rows(ctx, c.db, c.st, rd_product, sizeof **out, free_products, "products",
+                 (void **)out, n);
 out:
-    pc_store_products_free(arr, cnt);
     done(&c);
     return rc;
 }

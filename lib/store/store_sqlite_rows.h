@@ -56,6 +56,19 @@ static inline int grow(pc_ctx *ctx, void **arr, size_t *cap, size_t n, size_t el
     return PC_OK;
 }
 
+/* An audit entry, written inside the transaction of the change it records. */
+#define SQ_AUDIT_INSERT                                                                            \
+    "INSERT INTO audit(at, user_id, action, client_id, detail) VALUES(?1, ?2, ?3, ?4, ?5)"
+static inline void sq_bind_audit(sqlite3_stmt *st, int64_t user, const char *action,
+                                 int64_t client, const char *detail, int64_t now)
+{
+    sqlite3_bind_int64(st, 1, now);
+    bind_id(st, 2, user);
+    sqlite3_bind_text(st, 3, action, -1, SQLITE_STATIC);
+    bind_id(st, 4, client);
+    sqlite3_bind_text(st, 5, detail ? detail : "", -1, SQLITE_TRANSIENT);
+}
+
 /* Reads the current row of st into a record (on failure the caller clears the record). */
 typedef int (*sq_row_reader)(pc_ctx *ctx, sqlite3_stmt *st, void *rec);
 

@@ -1019,14 +1019,7 @@ static int rd_client(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     col_copy(st, 11, cl->rebook_date, sizeof cl->rebook_date);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void clr_client(void *o)
-{
-    pc_store_client_clear(o);
-}
-static void free_clients(void *a, size_t n)
-{
-    pc_store_clients_free(a, n);
-}
+SQ_RECORD_FREE(client, clients)
 
 static int sq_client_create(pc_ctx *ctx, void *b, int64_t actor, const pc_client *cl, int64_t now,
                             int64_t *id)
@@ -1115,14 +1108,7 @@ static int rd_intake(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     in->json = col_dup(st, 5, &oom);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void clr_intake(void *o)
-{
-    pc_store_intake_clear(o);
-}
-static void free_intakes(void *a, size_t n)
-{
-    pc_store_intakes_free(a, n);
-}
+SQ_RECORD_FREE(intake, intakes)
 
 static int sq_intake_add(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, const char *json,
                          int64_t now, pc_intake *out)
@@ -1229,14 +1215,7 @@ static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 
-static void clr_review(void *o)
-{
-    pc_store_review_clear(o);
-}
-static void free_reviews(void *a, size_t n)
-{
-    pc_store_reviews_free(a, n);
-}
+SQ_RECORD_FREE(review, reviews)
 
 static int sq_review_add(pc_ctx *ctx, void *b, const pc_review *r, pc_review *out)
 {
@@ -1322,14 +1301,7 @@ static int rd_consent(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     c->session_id = sqlite3_column_int64(st, 8);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void clr_consent(void *o)
-{
-    pc_store_consent_clear(o);
-}
-static void free_consents(void *a, size_t n)
-{
-    pc_store_consents_free(a, n);
-}
+SQ_RECORD_FREE(consent, consents)
 
 static int sq_consent_add(pc_ctx *ctx, void *b, const pc_consent *in, pc_consent *out)
 {
@@ -1932,7 +1904,10 @@ int pc_sq_acquire(pc_ctx *ctx, void *b, struct sqlite3 **db, void **handle)
     *handle = c;
     return PC_OK;
 }
-void pc_sq_release(void *b, void *handle) { release(b, handle); }
+void pc_sq_release(void *b, void *handle)
+{
+    release(b, handle);
+}
 int pc_sq_error(pc_ctx *ctx, struct sqlite3 *db, int rc, const char *what)
 {
     return db_error(ctx, db, rc, what);

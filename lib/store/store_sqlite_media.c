@@ -93,14 +93,7 @@ static int rd_photo(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     p->analysed_at = sqlite3_column_int64(st, 15);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void clr_photo(void *o)
-{
-    pc_store_photo_clear(o);
-}
-static void free_photos(void *a, size_t n)
-{
-    pc_store_photos_free(a, n);
-}
+SQ_RECORD_FREE(photo, photos)
 
 int pc_sq_photo_add(pc_ctx *ctx, void *b, int64_t actor, const pc_photo *p, int64_t now,
                     int64_t *id)
@@ -253,14 +246,7 @@ static int rd_comparison(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     col_copy(st, 10, r->chart_file, sizeof r->chart_file);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void clr_comparison(void *o)
-{
-    pc_store_comparison_clear(o);
-}
-static void free_comparisons(void *a, size_t n)
-{
-    pc_store_comparisons_free(a, n);
-}
+SQ_RECORD_FREE(comparison, comparisons)
 
 int pc_sq_comparison_add(pc_ctx *ctx, void *b, const pc_comparison_rec *r, int64_t *id)
 {
@@ -391,10 +377,7 @@ static int rd_product(pc_ctx *ctx, sqlite3_stmt *st, void *o)
     p->at = sqlite3_column_int64(st, 11);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
-static void free_products(void *a, size_t n)
-{
-    pc_store_products_free(a, n);
-}
+SQ_RECORD_FREE(product, products)
 
 int pc_sq_product_list(pc_ctx *ctx, void *b, int64_t client_id, pc_product **out, size_t *n)
 {
@@ -407,8 +390,8 @@ int pc_sq_product_list(pc_ctx *ctx, void *b, int64_t client_id, pc_product **out
                    "ORDER BY id DESC")) != PC_OK)
         goto out;
     sqlite3_bind_int64(c.st, 1, client_id);
-    rc = sq_rows(ctx, c.db, c.st, rd_product, sizeof **out, free_products, "products",
-                 (void **)out, n);
+    rc = sq_rows(ctx, c.db, c.st, rd_product, sizeof **out, free_products, "products", (void **)out,
+                 n);
 out:
     done(&c);
     return rc;

@@ -59,8 +59,8 @@ static inline int grow(pc_ctx *ctx, void **arr, size_t *cap, size_t n, size_t el
 /* An audit entry, written inside the transaction of the change it records. */
 #define SQ_AUDIT_INSERT                                                                            \
     "INSERT INTO audit(at, user_id, action, client_id, detail) VALUES(?1, ?2, ?3, ?4, ?5)"
-static inline void sq_bind_audit(sqlite3_stmt *st, int64_t user, const char *action,
-                                 int64_t client, const char *detail, int64_t now)
+static inline void sq_bind_audit(sqlite3_stmt *st, int64_t user, const char *action, int64_t client,
+                                 const char *detail, int64_t now)
 {
     sqlite3_bind_int64(st, 1, now);
     bind_id(st, 2, user);
@@ -71,6 +71,18 @@ static inline void sq_bind_audit(sqlite3_stmt *st, int64_t user, const char *act
 
 /* Reads the current row of st into a record (on failure the caller clears the record). */
 typedef int (*sq_row_reader)(pc_ctx *ctx, sqlite3_stmt *st, void *rec);
+
+/* clr_<one>(void *) and free_<many>(void *, size_t): pc_store_<one>_clear and
+ * pc_store_<many>_free in the shapes sq_row and sq_rows take. */
+#define SQ_RECORD_FREE(one, many)                                                                  \
+    static inline void clr_##one(void *o)                                                          \
+    {                                                                                              \
+        pc_store_##one##_clear(o);                                                                 \
+    }                                                                                              \
+    static inline void free_##many(void *a, size_t n)                                              \
+    {                                                                                              \
+        pc_store_##many##_free(a, n);                                                              \
+    }
 
 /* Steps st (parameters bound) to its first row and reads it into rec with rd. No row:
  * PC_ERR_NOTFOUND "no such <what>"; on any failure rec is cleared with clear. The caller
@@ -89,9 +101,8 @@ static inline int sq_row(pc_ctx *ctx, sqlite3 *db, sqlite3_stmt *st, sq_row_read
 /* Steps st (parameters bound) through every row, reading each with rd into a malloc'd array
  * of elem-sized records: *out and *n on success (the caller frees with free_arr), untouched
  * on failure. The caller resets or finalizes st. */
-static inline int sq_rows(pc_ctx *ctx, sqlite3 *db, sqlite3_stmt *st, sq_row_reader rd,
-                          size_t elem, void (*free_arr)(void *, size_t), const char *what,
-                          void **out, size_t *n)
+static inline int sq_rows(pc_ctx *ctx, sqlite3 *db, sqlite3_stmt *st, sq_row_reader rd, size_t elem,
+                          void (*free_arr)(void *, size_t), const char *what, void **out, size_t *n)
 {
     void *arr = NULL;
     size_t cnt = 0, cap = 0;

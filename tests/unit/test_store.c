@@ -13,58 +13,11 @@
 #include <unistd.h>
 
 #include "poreclear/store.h"
-
-typedef struct fixture {
-    char dir[256];
-    pc_store *s;
-    int64_t admin, pract;
-} fixture;
-
-static void rm_rf(const char *dir)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", dir);
-}
-
-static int64_t add_user(pc_store *s, const char *name, int role, unsigned certs)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.username, sizeof u.username, "%s", name);
-    snprintf(u.display_name, sizeof u.display_name, "%s", name);
-    u.role = role;
-    u.certs = certs;
-    u.active = true;
-    int64_t id = 0;
-    assert_int_equal(pc_store_user_create(&ctx, s, 0, &u, "$argon2id$fake", 1000, &id), PC_OK);
-    return id;
-}
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-    fixture *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pc-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_store_options o = {.pool_size = 4, .audit_flush_ms = 5};
-    assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
-    f->admin = add_user(f->s, "admin", PC_ROLE_ADMIN, 0);
-    f->pract = add_user(f->s, "ana", PC_ROLE_PRACTITIONER, PC_CERT_EXTRACTION);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    pc_store_close(f->s);
-    rm_rf(f->dir);
-    free(f);
-    return 0;
+    return fixture_open(state, 4, PC_CERT_EXTRACTION);
 }
 
 static int64_t add_client(pc_store *s, const char *name, const char *phone)

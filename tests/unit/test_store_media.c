@@ -13,55 +13,14 @@
 #include <unistd.h>
 
 #include "poreclear/store.h"
-
-typedef struct fx {
-    char dir[64];
-    pc_store *s;
-    int64_t admin, pract;
-} fx;
-
-static int64_t new_user(pc_store *s, const char *name, int role)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_user u;
-    memset(&u, 0, sizeof u);
-    snprintf(u.username, sizeof u.username, "%s", name);
-    snprintf(u.display_name, sizeof u.display_name, "%s", name);
-    u.role = role;
-    u.active = true;
-    int64_t id = 0;
-    assert_int_equal(pc_store_user_create(&ctx, s, 0, &u, "$argon2id$x", 1, &id), PC_OK);
-    return id;
-}
+#include "store_fixture.h"
 
 static int setup(void **state)
 {
-    fx *f = calloc(1, sizeof *f);
-    snprintf(f->dir, sizeof f->dir, "/tmp/pc-media-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_store_options o = {.pool_size = 2, .audit_flush_ms = 5};
-    assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
-    f->admin = new_user(f->s, "admin", PC_ROLE_ADMIN);
-    f->pract = new_user(f->s, "ana", PC_ROLE_PRACTITIONER);
-    *state = f;
-    return 0;
+    return fixture_open(state, 2, 0);
 }
 
-static int teardown(void **state)
-{
-    fx *f = *state;
-    pc_store_close(f->s);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-    if (system(cmd) != 0) fprintf(stderr, "cannot remove %s\n", f->dir);
-    free(f);
-    return 0;
-}
-
-static int64_t new_client(fx *f, const char *name)
+static int64_t new_client(fixture *f, const char *name)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -74,7 +33,7 @@ static int64_t new_client(fx *f, const char *name)
     return id;
 }
 
-static int64_t new_photo(fx *f, int64_t cid, int64_t sid, const char *kind, const char *file)
+static int64_t new_photo(fixture *f, int64_t cid, int64_t sid, const char *kind, const char *file)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -94,7 +53,7 @@ static int64_t new_photo(fx *f, int64_t cid, int64_t sid, const char *kind, cons
 }
 
 /* A client with an intake, a consent and a signed session with one amendment. */
-static int64_t signed_session(fx *f, int64_t cid)
+static int64_t signed_session(fixture *f, int64_t cid)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -146,7 +105,7 @@ static int64_t signed_session(fx *f, int64_t cid)
 
 static void test_photo_states_and_assessment(void **state)
 {
-    fx *f = *state;
+    fixture *f = *state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     int64_t cid = new_client(f, "Photo Person");
@@ -202,7 +161,7 @@ static void test_photo_states_and_assessment(void **state)
 
 static void test_erase(void **state)
 {
-    fx *f = *state;
+    fixture *f = *state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     int64_t gone = new_client(f, "Erase Me");

@@ -85,3 +85,31 @@ healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 
 # jid FILE: the leading "id" of an object reply ({"id":N,...}: the server keeps member order),
 # without starting python.
 jid() { local b; b=$(<"$1"); [[ $b =~ ^\{\"id\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"; }
+
+# demo_clinic: the server with the demo clinic in $T/data (DATA; a failed start ends the
+# test), the four demo accounts logged in (admin, pract, recep, trainee), and an ordinary
+# client with an intake, a consent and an open session: CID, CONSENT, SID, INTAKE_OILY.
+demo_clinic() {
+    DATA=$T/data
+    start_server "$DATA" --demo --demo-password "$DEMO_PW" || { not_ok "server starts"; done_testing; exit 1; }
+    ok "server starts with a demo clinic on $BASE"
+
+    login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login recep desk "$DEMO_PW" &&
+        login trainee trainee "$DEMO_PW"
+    check "the four demo accounts log in" test -s "$T/csrf_trainee"
+    contains "$T/jar_admin" pc_session && ok "login sets the pc_session cookie" || not_ok "login sets the pc_session cookie"
+
+    # the client (created by the admin), its intake, consent and open session
+    INTAKE_OILY='{"client":{"skin_type":"oily","fitzpatrick":3}}'
+    req admin POST /api/clients '{"name":"Matrix Client","birth_date":"1985-06-01"}'
+    expect_status 201 "admin creates a client"
+    CID=$(jid "$T/body")
+    req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
+    expect_status 201 "practitioner records an intake"
+    req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
+    expect_status 201 "practitioner records a consent"
+    CONSENT=$(jid "$T/body")
+    req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"
+    expect_status 201 "practitioner starts a session"
+    SID=$(jid "$T/body")
+}

@@ -7,28 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib.sh"
 
-DATA=$T/data
-start_server "$DATA" --demo --demo-password "$DEMO_PW" || { not_ok "server starts"; done_testing; exit 1; }
-ok "server starts with a demo clinic on $BASE"
-
-login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login recep desk "$DEMO_PW" &&
-    login trainee trainee "$DEMO_PW"
-check "the four demo accounts log in" test -s "$T/csrf_trainee"
-contains "$T/jar_admin" pc_session && ok "login sets the pc_session cookie" || not_ok "login sets the pc_session cookie"
-
-# ---- set-up: an ordinary client with an intake, a consent and an open session (as admin) ----
-INTAKE_OILY='{"client":{"skin_type":"oily","fitzpatrick":3}}'
-req admin POST /api/clients '{"name":"Matrix Client","birth_date":"1985-06-01"}'
-expect_status 201 "admin creates a client"
-CID=$(jid "$T/body")
-req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
-expect_status 201 "practitioner records an intake"
-req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
-expect_status 201 "practitioner records a consent"
-CONSENT=$(jid "$T/body")
-req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"
-expect_status 201 "practitioner starts a session"
-SID=$(jid "$T/body")
+demo_clinic
 
 # ---- the authorisation matrix ----
 # columns: anonymous reception practitioner admin uncertified-practitioner

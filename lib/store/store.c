@@ -394,42 +394,37 @@ int pc_store_amendment_add(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t
 
 /* ---- freeing ---- */
 
+/* An array of n records: each cleared with clear, then the array freed (NULL is fine). */
+#define PC_ARRAY_FREE(fn, type, clear)                                                             \
+    void fn(type *a, size_t n)                                                                     \
+    {                                                                                              \
+        for (size_t i = 0; a && i < n; i++)                                                        \
+            clear(&a[i]);                                                                          \
+        free(a);                                                                                   \
+    }
+
+
 void pc_store_client_clear(pc_client *c)
 {
     if (!c) return;
     free(c->notes);
     c->notes = NULL;
 }
-void pc_store_clients_free(pc_client *c, size_t n)
-{
-    for (size_t i = 0; c && i < n; i++)
-        pc_store_client_clear(&c[i]);
-    free(c);
-}
+PC_ARRAY_FREE(pc_store_clients_free, pc_client, pc_store_client_clear)
 void pc_store_intake_clear(pc_intake *in)
 {
     if (!in) return;
     free(in->json);
     in->json = NULL;
 }
-void pc_store_intakes_free(pc_intake *in, size_t n)
-{
-    for (size_t i = 0; in && i < n; i++)
-        pc_store_intake_clear(&in[i]);
-    free(in);
-}
+PC_ARRAY_FREE(pc_store_intakes_free, pc_intake, pc_store_intake_clear)
 void pc_store_review_clear(pc_review *r)
 {
     if (!r) return;
     free(r->reason);
     r->reason = NULL;
 }
-void pc_store_reviews_free(pc_review *r, size_t n)
-{
-    for (size_t i = 0; r && i < n; i++)
-        pc_store_review_clear(&r[i]);
-    free(r);
-}
+PC_ARRAY_FREE(pc_store_reviews_free, pc_review, pc_store_review_clear)
 void pc_store_consent_clear(pc_consent *c)
 {
     if (!c) return;
@@ -437,12 +432,7 @@ void pc_store_consent_clear(pc_consent *c)
     free(c->text);
     c->agreed_json = c->text = NULL;
 }
-void pc_store_consents_free(pc_consent *c, size_t n)
-{
-    for (size_t i = 0; c && i < n; i++)
-        pc_store_consent_clear(&c[i]);
-    free(c);
-}
+PC_ARRAY_FREE(pc_store_consents_free, pc_consent, pc_store_consent_clear)
 void pc_store_amendment_clear(pc_amendment *a)
 {
     if (!a) return;
@@ -468,12 +458,7 @@ void pc_store_tsession_clear(pc_tsession *t)
     t->amendments = NULL;
     t->n_amendments = 0;
 }
-void pc_store_tsessions_free(pc_tsession *t, size_t n)
-{
-    for (size_t i = 0; t && i < n; i++)
-        pc_store_tsession_clear(&t[i]);
-    free(t);
-}
+PC_ARRAY_FREE(pc_store_tsessions_free, pc_tsession, pc_store_tsession_clear)
 
 /* ---- photos, comparisons, products, erasure (issue 7) ---- */
 
@@ -484,12 +469,7 @@ void pc_store_photo_clear(pc_photo *p)
     free(p->analysis_json);
     p->error = p->analysis_json = NULL;
 }
-void pc_store_photos_free(pc_photo *p, size_t n)
-{
-    for (size_t i = 0; p && i < n; i++)
-        pc_store_photo_clear(&p[i]);
-    free(p);
-}
+PC_ARRAY_FREE(pc_store_photos_free, pc_photo, pc_store_photo_clear)
 int pc_store_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
                        int64_t *id)
 {
@@ -524,12 +504,7 @@ void pc_store_comparison_clear(pc_comparison_rec *c)
     free(c->json);
     c->json = NULL;
 }
-void pc_store_comparisons_free(pc_comparison_rec *c, size_t n)
-{
-    for (size_t i = 0; c && i < n; i++)
-        pc_store_comparison_clear(&c[i]);
-    free(c);
-}
+PC_ARRAY_FREE(pc_store_comparisons_free, pc_comparison_rec, pc_store_comparison_clear)
 int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id)
 {
     return s->ops->comparison_add(ctx, s->b, c, id);
@@ -552,12 +527,7 @@ void pc_store_product_clear(pc_product *p)
     free(p->report_json);
     p->reason = p->label = p->report_json = NULL;
 }
-void pc_store_products_free(pc_product *p, size_t n)
-{
-    for (size_t i = 0; p && i < n; i++)
-        pc_store_product_clear(&p[i]);
-    free(p);
-}
+PC_ARRAY_FREE(pc_store_products_free, pc_product, pc_store_product_clear)
 int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t *id)
 {
     return s->ops->product_add(ctx, s->b, p, id);

@@ -61,6 +61,9 @@ typedef struct pc_synth_truth {
     int width, height;
     double px_per_mm;     /* the scale used */
     double skin_fraction; /* share of the image that is skin */
+    double shine_fraction; /* share of the skin covered by specular highlights (shine patches
+                              where the added white reflectance is >= 0.15, about +15 L* on a
+                              mid-tone skin); estimated on a 4 px grid by pc_synth_render */
     size_t n_findings;
     pc_finding *findings; /* every finding drawn (confidence 1), pores included */
     size_t counts[PC_FIND_NTYPES];

@@ -1,13 +1,21 @@
 /* Whole-skin measures and the 0-100 scores (formulas: docs/analysis.md). */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "analysis_internal.h"
 
-/* Specular highlight: white light reflected by the skin's surface raises L* and dilutes the
- * chroma (dichromatic reflection model, Shafer 1985, Color Res Appl 10:210). */
-#define SHINE_DL 20.0f    /* L* above the skin median */
-#define SHINE_CHROMA 0.6f /* chroma below this share of the skin's median chroma */
+/* Specular highlight: white light reflected by the skin's surface adds the light's colour to the
+ * body colour (dichromatic reflection model, Shafer 1985, Color Res Appl 10:210): L* rises and
+ * the saturation C*ab / L* falls. A pixel is specular when its L* (illumination-normalised) is
+ * at least SHINE_DL above the skin's median and its saturation at most SHINE_SAT of the skin's
+ * median saturation (a whitehead is yellow-white and keeps the skin's saturation or more).
+ * Calibration choices, not clinical figures. */
+#define SHINE_DL 15.0f   /* L* above the skin median (6.5 JND) */
+#define SHINE_SAT 0.6f   /* saturation below this share of the skin's median saturation */
+/* a highlight hole in the skin mask counts from a papule's area on (r 20 px at 640 px, the
+   skin mask's own refill limit; smaller bright holes are refilled there) */
+#define SHINE_HOLE_R 20.0
 #define JND 2.3           /* just-noticeable colour difference (Sharma 2003) */
 
 static double clamp01(double v)
@@ -15,21 +23,80 @@ static double clamp01(double v)
     return v < 0 ? 0 : v > 1 ? 1 : v;
 }
 
+/* smed: the skin's median saturation C*ab / L* (from the medians) */
+static int is_specular(const pca_work *w, size_t i, float smed)
+{
+    return w->L[i] >= w->L_med + SHINE_DL &&
+           hypotf(w->a[i], w->b[i]) <= SHINE_SAT * smed * w->L[i];
+}
+
+/* Highlights the skin mask left out: a strong highlight is too pale for the skin colour
+ * cluster, so a large one stays a hole in the mask. Enclosed non-skin components (touching
+ * neither the image edge nor the roi's edge) of at least a papule's area, mostly specular
+ * (>= 50 % of their pixels; an eye or a nostril is mostly dark), count as skin and their
+ * specular pixels as shine (their L* is not illumination-normalised: the normalisation is fitted
+ * on skin only). Adds to *nskin and *nshine; -1 (nothing added) when out of memory. */
+static int shine_holes(const pca_work *w, float smed, double *nskin, double *nshine)
+{
+    int W = w->w, H = w->h;
+    size_t n = (size_t)W * H;
+    uint8_t *seen = calloc(n, 1);
+    uint32_t *stack = n < UINT32_MAX ? malloc(n * sizeof *stack) : NULL;
+    int rc = -1;
+    if (!seen || !stack) goto out;
+    double min_area = 3.14159 * (SHINE_HOLE_R * w->feature_scale) * (SHINE_HOLE_R * w->feature_scale);
+    for (size_t s0 = 0; s0 < n; s0++) {
+        if (seen[s0] || w->skin[s0] || !w->roi[s0]) continue;
+        size_t sp = 0, nc = 0, nspec = 0;
+        int open = 0;
+        stack[sp++] = (uint32_t)s0;
+        seen[s0] = 1;
+        while (sp) {
+            size_t i = stack[--sp];
+            nc++;
+            nspec += (size_t)is_specular(w, i, smed);
+            int x = (int)(i % (size_t)W), y = (int)(i / (size_t)W);
+            if (x == 0 || y == 0 || x == W - 1 || y == H - 1) open = 1;
+            const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
+            for (int k = 0; k < 4; k++) {
+                int xx = x + dx[k], yy = y + dy[k];
+                if (xx < 0 || yy < 0 || xx >= W || yy >= H) continue;
+                size_t j = (size_t)yy * W + xx;
+                if (w->skin[j] || seen[j]) continue;
+                if (!w->roi[j]) {
+                    open = 1;
+                    continue;
+                }
+                seen[j] = 1;
+                stack[sp++] = (uint32_t)j;
+            }
+        }
+        if (open || (double)nc < min_area || 2 * nspec < nc) continue;
+        *nskin += (double)nc;
+        *nshine += (double)nspec;
+    }
+    rc = 0;
+out:
+    free(seen);
+    free(stack);
+    return rc;
+}
+
 int pca_measure(const pca_work *w, pca_measures *m)
 {
     int W = w->w, H = w->h;
-    float cmed = hypotf(w->a_med, w->b_med);
+    float smed = w->L_med > 1 ? hypotf(w->a_med, w->b_med) / w->L_med : 0; /* saturation */
     double nskin = 0, nshine = 0, red = 0;
     for (size_t i = 0; i < (size_t)W * H; i++) {
         if (!w->skin[i]) continue;
         nskin++;
-        float c = hypotf(w->a[i], w->b[i]);
-        if (w->L[i] >= w->L_med + SHINE_DL && c <= SHINE_CHROMA * cmed) nshine++;
+        if (is_specular(w, i, smed)) nshine++;
         double ex = w->a[i] - w->a_med - JND;
         if (ex > 0) red += ex;
     }
-    m->shine_fraction = nskin > 0 ? nshine / nskin : 0;
     m->redness_excess = nskin > 0 ? red / nskin : 0;
+    (void)shine_holes(w, smed, &nskin, &nshine); /* out of memory: the mask's skin only */
+    m->shine_fraction = nskin > 0 ? nshine / nskin : 0;
     m->L_median = w->L_med;
     /* texture and evenness from blocks of 4 feature-scaled pixels: the L* spread inside a block
        is fine texture, the spread of block means (L*, a*, b*) is tone unevenness */

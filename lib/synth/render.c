@@ -279,7 +279,9 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
     for (size_t i = 0; i < na; i++)
         draw_lesion(J, &J->les[active[i]], y);
 
-    /* shine weight into N (0..0.92), speckled by fine noise */
+    /* specular reflectance of the oily patches (linear units of the light's colour): a smooth
+       mask (the blobs' (1 - q)^2 falloff, summed, capped), faintly modulated by the fine skin
+       texture so the relief stays visible through the highlight */
     float *shine = J->alpha + W; /* second half of the alpha buffer */
     memset(shine, 0, (size_t)W * sizeof *shine);
     if (p->shine > 0 && s->n_shine > 0) {
@@ -300,8 +302,8 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
             noise_row(s->skin_seed ^ 5, sc, y, W, J->scratch, N);
             for (int x = 0; x < W; x++) {
                 if (shine[x] <= 0) continue;
-                double v = p->shine * 1.7 * shine[x] * (0.55 + 0.45 * N[x]);
-                shine[x] = (float)(v > 0.92 ? 0.92 : v);
+                double w = shine[x] > 1 ? 1 : shine[x];
+                shine[x] = (float)(synth_shine_spec(p->shine, w) * (0.85 + 0.15 * N[x]));
             }
         }
     }
@@ -322,10 +324,10 @@ static void draw_row(job *J, int y, size_t *active, size_t *n_active, size_t *ne
         double r, g, b;
         lab_to_linear(L[x], A[x], B[x], &r, &g, &b);
         double sw = shine[x];
-        if (sw > 0) {
-            r = r * (1 - sw) + 0.97 * sw;
-            g = g * (1 - sw) + 0.97 * sw;
-            b = b * (1 - sw) + 0.96 * sw;
+        if (sw > 0) { /* dichromatic reflection: body colour + the light's (white) colour */
+            r += sw;
+            g += sw;
+            b += sw;
         }
         int is_skin = 1;
         if (s->has_border && alpha[x] < 1) {
@@ -510,6 +512,21 @@ int pc_synth_render(pc_ctx *ctx, const pc_synth_params *p, pc_synth_truth *truth
         skin += bands[i].skin;
     }
     truth->skin_fraction = (double)skin / ((double)W * p->height);
+    /* the truth's shine share: skin pixels on a 4 px grid whose specular term reaches
+       SYNTH_SHINE_TRUTH_SPEC (the same function as the drawing, without the texture factor) */
+    {
+        double ns = 0, nsh = 0;
+        for (int y = 2; y < p->height; y += 4)
+            for (int x = 2; x < W; x += 4) {
+                if (s.has_border && synth_skin_dist(&s, x + 0.5, y + 0.5) < 0) continue;
+                ns++;
+                if (p->shine > 0 &&
+                    synth_shine_spec(p->shine, synth_shine_weight(&s, x + 0.5, y + 0.5)) >=
+                        SYNTH_SHINE_TRUTH_SPEC)
+                    nsh++;
+            }
+        truth->shine_fraction = ns > 0 ? nsh / ns : 0;
+    }
     if (mask) {
         truth->skin_mask = mask;
         mask = NULL;

@@ -48,6 +48,19 @@ double synth_skin_dist(const synth_scene *s, double x, double y);
 double synth_zone_weight(const synth_scene *s, double x, double y);
 double synth_blob_weight(const synth_blob *b, double x, double y);
 double synth_shine_weight(const synth_scene *s, double x, double y);
+/* Specular reflectance added (linear RGB, in units of the white light) for shine strength
+ * `strength` (params.shine) at summed patch weight w in [0,1]: a smooth plateau (smoothstep of
+ * w / 0.8) up to 1.3 * strength, capped at 0.8. */
+static inline double synth_shine_spec(double strength, double w)
+{
+    double t = w / 0.8;
+    t = t < 0 ? 0 : t > 1 ? 1 : t * t * (3 - 2 * t);
+    double v = 1.3 * strength * t;
+    return v > 0.8 ? 0.8 : v;
+}
+/* Specular reflectance from which a pixel counts as shine in the truth (a highlight clearly
+ * brighter than the skin: about +15 L* on a mid-tone skin) */
+#define SYNTH_SHINE_TRUTH_SPEC 0.15
 
 uint64_t synth_mix(uint64_t z);
 /* Value noise in [-1,1] on a unit lattice (smoothstep interpolation). */

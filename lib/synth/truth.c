@@ -36,6 +36,7 @@ json_t *pc_synth_truth_json(const pc_synth_truth *t, const pc_synth_params *p)
         bad |= set_new(o, "height", json_integer(t->height));
         bad |= set_new(o, "px_per_mm", json_real(round(t->px_per_mm * 1e4) / 1e4));
         bad |= set_new(o, "skin_fraction", json_real(round(t->skin_fraction * 1e4) / 1e4));
+        bad |= set_new(o, "shine_fraction", json_real(round(t->shine_fraction * 1e4) / 1e4));
         for (int i = 0; i < PC_FIND_NTYPES && !bad; i++)
             bad |= set_new(counts, pc_finding_type_name((pc_finding_type)i),
                            json_integer((json_int_t)t->counts[i]));

@@ -58,6 +58,25 @@ static int fixture_open(void **state, int pool_size, unsigned pract_certs)
     return 0;
 }
 
+/* Records a consent of client cid on 2026-11-29 by the practitioner; returns its id. */
+static int64_t add_consent(fixture *f, int64_t cid, const char *client_name, const char *agreed,
+                           int64_t at)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_consent c, saved;
+    memset(&c, 0, sizeof c);
+    c.client_id = cid;
+    snprintf(c.day, sizeof c.day, "2026-11-29");
+    snprintf(c.client_name, sizeof c.client_name, "%s", client_name);
+    c.agreed_json = (char *)agreed;
+    c.recorded_by = f->pract;
+    c.at = at;
+    assert_int_equal(pc_store_consent_add(&ctx, f->s, &c, &saved), PC_OK);
+    pc_store_consent_clear(&saved);
+    return saved.id;
+}
+
 static int teardown(void **state)
 {
     fixture *f = *state;

@@ -234,15 +234,7 @@ static int64_t start_session(fixture *f, int64_t *cid_out, int64_t *consent_out)
     int64_t cid = add_client(f->s, "S", "");
     pc_intake in;
     assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{}", 1, &in), PC_OK);
-    pc_consent c, saved;
-    memset(&c, 0, sizeof c);
-    c.client_id = cid;
-    snprintf(c.day, sizeof c.day, "2026-11-29");
-    snprintf(c.client_name, sizeof c.client_name, "S");
-    c.agreed_json = (char *)"[\"treatment\"]";
-    c.recorded_by = f->pract;
-    c.at = 5;
-    assert_int_equal(pc_store_consent_add(&ctx, f->s, &c, &saved), PC_OK);
+    int64_t consent = add_consent(f, cid, "S", "[\"treatment\"]", 5);
     pc_tstep steps[3];
     memset(steps, 0, sizeof steps);
     static const char *const names[] = {"cleanse", "extract", "high_frequency"};
@@ -258,7 +250,7 @@ static int64_t start_session(fixture *f, int64_t *cid_out, int64_t *consent_out)
     memset(&t, 0, sizeof t);
     t.client_id = cid;
     t.intake_id = in.id;
-    t.consent_id = saved.id;
+    t.consent_id = consent;
     t.plan_json = (char *)"{\"status\":\"ok\"}";
     snprintf(t.plan_status, sizeof t.plan_status, "ok");
     t.started_at = 10;
@@ -272,8 +264,7 @@ static int64_t start_session(fixture *f, int64_t *cid_out, int64_t *consent_out)
     assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid2), PC_ERR_CONFLICT);
     pc_store_intake_clear(&in);
     *cid_out = cid;
-    *consent_out = saved.id;
-    pc_store_consent_clear(&saved);
+    *consent_out = consent;
     return sid;
 }
 

@@ -60,15 +60,7 @@ static int64_t signed_session(fixture *f, int64_t cid)
     pc_intake in;
     assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"client\":{}}", 11, &in),
                      PC_OK);
-    pc_consent c, saved;
-    memset(&c, 0, sizeof c);
-    c.client_id = cid;
-    snprintf(c.day, sizeof c.day, "2026-11-29");
-    snprintf(c.client_name, sizeof c.client_name, "Client Name");
-    c.agreed_json = (char *)"[\"treatment\",\"photos\"]";
-    c.recorded_by = f->pract;
-    c.at = 12;
-    assert_int_equal(pc_store_consent_add(&ctx, f->s, &c, &saved), PC_OK);
+    int64_t consent = add_consent(f, cid, "Client Name", "[\"treatment\",\"photos\"]", 12);
     pc_tstep step;
     memset(&step, 0, sizeof step);
     snprintf(step.step, sizeof step.step, "cleanse");
@@ -78,7 +70,7 @@ static int64_t signed_session(fixture *f, int64_t cid)
     memset(&t, 0, sizeof t);
     t.client_id = cid;
     t.intake_id = in.id;
-    t.consent_id = saved.id;
+    t.consent_id = consent;
     t.plan_json = (char *)"{\"status\":\"ok\"}";
     snprintf(t.plan_status, sizeof t.plan_status, "ok");
     t.started_at = 13;
@@ -99,7 +91,6 @@ static int64_t signed_session(fixture *f, int64_t cid)
     assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "note", 16, &a), PC_OK);
     pc_store_amendment_clear(&a);
     pc_store_intake_clear(&in);
-    pc_store_consent_clear(&saved);
     return sid;
 }
 

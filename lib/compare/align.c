@@ -10,6 +10,7 @@
  * 3. Quality: normalised correlation of the high-passed luminance over the overlap; refusal
  *    when the patches disagree, the texture does not correlate or the overlap is too small. */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -547,6 +548,20 @@ static int texture_quality(pc_ctx *ctx, const pc_plane *pb, const pc_plane *pa,
     return PC_OK;
 }
 
+typedef struct luma_job {
+    const pc_image *img;
+    pc_plane plane;
+    int status;
+    pc_ctx ctx;
+} luma_job;
+
+static void *luma_worker(void *arg)
+{
+    luma_job *j = arg;
+    j->status = pc_plane_luma(&j->ctx, j->img, REF_SIDE, &j->plane);
+    return NULL;
+}
+
 int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alignment *out)
 {
     pc_plane pb = {0}, pa = {0};
@@ -556,9 +571,22 @@ int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alig
     if (!before || !after || before->width < 32 || before->height < 32 || after->width < 32 ||
         after->height < 32)
         return pc_error(ctx, PC_ERR_INVALID, "photos too small to align (at least 32 x 32)");
-    if ((rc = pc_plane_luma(ctx, before, REF_SIDE, &pb)) != PC_OK ||
-        (rc = pc_plane_luma(ctx, after, REF_SIDE, &pa)) != PC_OK)
+    /* The two planes on two threads (each reads one photo, writes its own plane). */
+    luma_job lj = {after, {0}, PC_OK, {0}};
+    pc_ctx_init(&lj.ctx);
+    pthread_t th;
+    int threaded = pthread_create(&th, NULL, luma_worker, &lj) == 0;
+    rc = pc_plane_luma(ctx, before, REF_SIDE, &pb);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (rc == PC_OK)
+        luma_worker(&lj);
+    pa = lj.plane;
+    if (rc != PC_OK) goto out;
+    if (lj.status != PC_OK) {
+        rc = pc_error(ctx, lj.status, "%s", pc_errmsg(&lj.ctx));
         goto out;
+    }
     if ((rc = global_estimate(ctx, before, after, pb.f >= 2 ? &pb : NULL,
                               pa.f >= 2 ? &pa : NULL, &t)) != PC_OK)
         goto out;

@@ -253,21 +253,48 @@ static void confirmed_changes(const pc_match *m, size_t n, const tile_rect *t, r
     }
 }
 
-static int perturb_tile(pc_ctx *ctx, const pc_image *before, const uint8_t *skin, int k,
-                        const tile_rect *t, int pad, pc_image *mosaic, uint8_t *roi)
+/* Perturbation of one tile, the part that needs no analysis (crop, known warp, exposure,
+ * JPEG, warp back): it runs while the before photo is analysed. */
+typedef struct tile_prep {
+    int x0, y0, cw, ch;      /* the padded crop in the photo */
+    pc_image *crop, *back;   /* the crop, and the perturbed crop warped back */
+    uint8_t *valid;          /* back's pixels that came from inside the perturbed crop */
+} tile_prep;
+
+typedef struct noise_prep {
+    int n, margin;
+    tile_rect tiles[8];
+    tile_prep prep[8];
+} noise_prep;
+
+static void noise_prep_free(noise_prep *np)
+{
+    for (int k = 0; k < 8; k++) {
+        pc_image_free(np->prep[k].crop);
+        pc_image_free(np->prep[k].back);
+        free(np->prep[k].valid);
+    }
+    memset(np, 0, sizeof *np);
+}
+
+static int perturb_prepare(pc_ctx *ctx, const pc_image *before, int k, const tile_rect *t,
+                           int pad, tile_prep *tp)
 {
     const int W = before->width, H = before->height;
     int x0 = t->x0 - pad < 0 ? 0 : t->x0 - pad, y0 = t->y0 - pad < 0 ? 0 : t->y0 - pad;
     int x1 = t->x1 + pad > W ? W : t->x1 + pad, y1 = t->y1 + pad > H ? H : t->y1 + pad;
     int cw = x1 - x0, ch = y1 - y0;
-    pc_image *crop = NULL, *p = NULL, *back = NULL;
-    uint8_t *valid = NULL, *cskin = NULL;
+    pc_image *p = NULL;
     int rc;
     pc_transform tr = {perturbation[k].dx, perturbation[k].dy, perturbation[k].rot,
                        perturbation[k].scale};
     static const uint8_t black[3] = {0, 0, 0};
-    if ((rc = crop_image(ctx, before, x0, y0, cw, ch, &crop)) != PC_OK) goto out;
-    if ((rc = pc_warp_from_before(ctx, crop, &tr, cw, ch, black, &p)) != PC_OK) goto out;
+    tp->x0 = x0;
+    tp->y0 = y0;
+    tp->cw = cw;
+    tp->ch = ch;
+    if ((rc = crop_image(ctx, before, x0, y0, cw, ch, &tp->crop)) != PC_OK) goto out;
+    if ((rc = pc_warp_from_before(ctx, tp->crop, &tr, cw, ch, black, &p)) != PC_OK) goto out;
     double e[3] = {perturbation[k].exposure, perturbation[k].exposure, perturbation[k].exposure};
     apply_gains(p, e);
     {
@@ -282,37 +309,15 @@ static int perturb_tile(pc_ctx *ctx, const pc_image *before, const uint8_t *skin
         pc_image_free(p);
         p = dec;
     }
-    if ((rc = pc_warp_to_before(ctx, p, &tr, cw, ch, &back, &valid)) != PC_OK) goto out;
-    cskin = malloc((size_t)cw * ch);
-    if (!cskin) {
-        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory estimating noise");
-        goto out;
-    }
-    for (int y = 0; y < ch; y++)
-        for (int x = 0; x < cw; x++)
-            cskin[(size_t)y * cw + x] = skin ? skin[(size_t)(y0 + y) * W + x0 + x] : 1;
-    double g[3];
-    skin_gains(crop, back, cskin, valid, g);
-    apply_gains(back, g);
-    for (int y = t->y0; y < t->y1; y++) {
-        memcpy(mosaic->rgb + ((size_t)y * W + t->x0) * 3,
-               back->rgb + ((size_t)(y - y0) * cw + (t->x0 - x0)) * 3, (size_t)(t->x1 - t->x0) * 3);
-        for (int x = t->x0; x < t->x1; x++)
-            if (!valid[(size_t)(y - y0) * cw + (x - x0)]) roi[(size_t)y * W + x] = 0;
-    }
-    rc = PC_OK;
+    rc = pc_warp_to_before(ctx, p, &tr, cw, ch, &tp->back, &tp->valid);
 out:
-    pc_image_free(crop);
     pc_image_free(p);
-    pc_image_free(back);
-    free(valid);
-    free(cskin);
     return rc;
 }
 
-static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *shared,
-                          const pc_analysis *base, const pc_compare_opts *opts,
-                          double noise[PC_BENEFIT_N])
+/* The tiles of the noise mosaic and their analysis-free perturbation. */
+static int noise_prepare(pc_ctx *ctx, const pc_image *before, const pc_compare_opts *opts,
+                         noise_prep *np)
 {
     const int W = before->width, H = before->height;
     const int n = opts->noise_samples < 1 ? 1 : opts->noise_samples > 8 ? 8 : opts->noise_samples;
@@ -320,23 +325,10 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
     int margin = (int)(0.02 * (W < H ? W : H));
     if (margin < 4) margin = 4;
     const int pad = 2 * margin + 8;
-    pc_image *mosaic = NULL;
-    uint8_t *roi = NULL;
-    pc_analysis *pa = NULL;
-    pc_match *matches = NULL;
-    size_t n_matches = 0;
-    tile_rect tiles[8];
-    int rc;
-
-    if ((rc = pc_image_clone(ctx, before, &mosaic)) != PC_OK) return rc;
-    roi = malloc((size_t)W * H);
-    if (!roi) {
-        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory estimating noise");
-        goto out;
-    }
-    memcpy(roi, shared, (size_t)W * H);
+    np->n = n;
+    np->margin = margin;
     for (int k = 0; k < n; k++) {
-        tile_rect *t = &tiles[k];
+        tile_rect *t = &np->tiles[k];
         int c = k % cols, r = k / cols;
         t->x0 = (int)((long long)W * c / cols);
         t->x1 = (int)((long long)W * (c + 1) / cols);
@@ -347,7 +339,63 @@ static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *sh
         t->iy0 = t->y0 + margin;
         t->ix1 = t->x1 - margin;
         t->iy1 = t->y1 - margin;
-        if ((rc = perturb_tile(ctx, before, base->skin_mask, k, t, pad, mosaic, roi)) != PC_OK)
+        int rc = perturb_prepare(ctx, before, k, t, pad, &np->prep[k]);
+        if (rc != PC_OK) return rc;
+    }
+    return PC_OK;
+}
+
+/* The rest of a tile's perturbation (skin gains, as pc_compare applies them) and its paste
+ * into the mosaic. */
+static int perturb_paste(pc_ctx *ctx, const pc_image *before, const uint8_t *skin,
+                         const tile_rect *t, tile_prep *tp, pc_image *mosaic, uint8_t *roi)
+{
+    const int W = before->width;
+    const int x0 = tp->x0, y0 = tp->y0, cw = tp->cw, ch = tp->ch;
+    uint8_t *cskin = malloc((size_t)cw * ch);
+    if (!cskin) return pc_error(ctx, PC_ERR_NOMEM, "out of memory estimating noise");
+    for (int y = 0; y < ch; y++)
+        for (int x = 0; x < cw; x++)
+            cskin[(size_t)y * cw + x] = skin ? skin[(size_t)(y0 + y) * W + x0 + x] : 1;
+    double g[3];
+    skin_gains(tp->crop, tp->back, cskin, tp->valid, g);
+    apply_gains(tp->back, g);
+    const pc_image *back = tp->back;
+    const uint8_t *valid = tp->valid;
+    for (int y = t->y0; y < t->y1; y++) {
+        memcpy(mosaic->rgb + ((size_t)y * W + t->x0) * 3,
+               back->rgb + ((size_t)(y - y0) * cw + (t->x0 - x0)) * 3, (size_t)(t->x1 - t->x0) * 3);
+        for (int x = t->x0; x < t->x1; x++)
+            if (!valid[(size_t)(y - y0) * cw + (x - x0)]) roi[(size_t)y * W + x] = 0;
+    }
+    free(cskin);
+    return PC_OK;
+}
+
+static int estimate_noise(pc_ctx *ctx, const pc_image *before, const uint8_t *shared,
+                          const pc_analysis *base, const pc_compare_opts *opts, noise_prep *np,
+                          double noise[PC_BENEFIT_N])
+{
+    const int W = before->width, H = before->height;
+    const int n = np->n;
+    const tile_rect *tiles = np->tiles;
+    pc_image *mosaic = NULL;
+    uint8_t *roi = NULL;
+    pc_analysis *pa = NULL;
+    pc_match *matches = NULL;
+    size_t n_matches = 0;
+    int rc;
+
+    if ((rc = pc_image_clone(ctx, before, &mosaic)) != PC_OK) return rc;
+    roi = malloc((size_t)W * H);
+    if (!roi) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory estimating noise");
+        goto out;
+    }
+    memcpy(roi, shared, (size_t)W * H);
+    for (int k = 0; k < n; k++) {
+        if ((rc = perturb_paste(ctx, before, base->skin_mask, &tiles[k], &np->prep[k], mosaic,
+                                roi)) != PC_OK)
             goto out;
         pc_progress(ctx, 0.5 + 0.2 * (k + 1) / n, "estimating noise");
     }
@@ -672,6 +720,43 @@ static void *after_worker(void *arg)
     return NULL;
 }
 
+/* The after photo warped into the (working) before frame, and the noise tiles prepared. */
+typedef struct prep_job {
+    const pc_image *after, *before;
+    const pc_transform *t;
+    const pc_compare_opts *opts;
+    noise_prep *np;
+    pc_image *aligned;
+    int status;
+    pc_ctx ctx;
+} prep_job;
+
+static void *prep_worker(void *arg)
+{
+    prep_job *j = arg;
+    j->status = pc_warp_to_before(&j->ctx, j->after, j->t, j->before->width, j->before->height,
+                                  &j->aligned, NULL);
+    if (j->status == PC_OK) j->status = noise_prepare(&j->ctx, j->before, j->opts, j->np);
+    return NULL;
+}
+
+/* Both photos reduced to the working frame (on a second thread while pc_align runs). */
+typedef struct down_job {
+    const pc_image *before, *after;
+    int f;
+    pc_image *b_small, *a_small;
+    int status;
+    pc_ctx ctx;
+} down_job;
+
+static void *down_worker(void *arg)
+{
+    down_job *j = arg;
+    j->status = box_down(&j->ctx, j->before, j->f, &j->b_small);
+    if (j->status == PC_OK) j->status = box_down(&j->ctx, j->after, j->f, &j->a_small);
+    return NULL;
+}
+
 int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
                const pc_compare_opts *opts_in, pc_comparison **out)
 {
@@ -681,7 +766,9 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     uint8_t *shared = NULL, *skin_roi = NULL;
     pc_match *all = NULL;
     size_t n_all = 0;
+    noise_prep np;
     int rc;
+    memset(&np, 0, sizeof np);
     if (opts_in)
         opts = *opts_in;
     else
@@ -695,19 +782,32 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     c->width = W;
     c->height = H;
     c->k = opts.k;
-    pc_progress(ctx, 0.0, "aligning");
-    if ((rc = pc_align(ctx, before, after, &c->align)) != PC_OK) goto out;
-
-    /* The working frame: the before photo reduced by f (1 for photos up to 1280 px). */
+    /* The working frame: the before photo reduced by f (1 for photos up to 1280 px). The
+     * reduction does not depend on the alignment: it runs on a second thread meanwhile. */
     const int big = W > H ? W : H;
     const int f = (big + COMPARE_WORK_SIDE - 1) / COMPARE_WORK_SIDE;
+    down_job dj = {before, after, f, NULL, NULL, PC_OK, {0}};
+    pc_ctx_init(&dj.ctx);
+    pthread_t dth;
+    int down_threaded = f > 1 && pthread_create(&dth, NULL, down_worker, &dj) == 0;
+    pc_progress(ctx, 0.0, "aligning");
+    rc = pc_align(ctx, before, after, &c->align);
+    if (down_threaded)
+        pthread_join(dth, NULL);
+    else if (f > 1 && rc == PC_OK)
+        down_worker(&dj);
+    b_small = dj.b_small;
+    a_small = dj.a_small;
+    if (rc != PC_OK) goto out;
+    if (dj.status != PC_OK) {
+        rc = pc_error(ctx, dj.status, "%s", pc_errmsg(&dj.ctx));
+        goto out;
+    }
+
     const pc_image *bw = before, *aw = after;
     pc_transform t = c->align.t;
     const double ppm_full = opts.analysis.px_per_mm;
     if (f > 1) {
-        if ((rc = box_down(ctx, before, f, &b_small)) != PC_OK ||
-            (rc = box_down(ctx, after, f, &a_small)) != PC_OK)
-            goto out;
         bw = b_small;
         aw = a_small;
         /* the same transform between the reduced frames */
@@ -718,8 +818,6 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         opts.analysis.px_per_mm = ppm_full / f;
     }
     const int w = bw->width, h = bw->height;
-    pc_progress(ctx, 0.15, "warping");
-    if ((rc = pc_warp_to_before(ctx, aw, &t, w, h, &aligned, NULL)) != PC_OK) goto out;
     double margin = SHARED_MARGIN_FRAC * (w < h ? w : h);
     if (margin < 3) margin = 3;
     shared = shared_mask(&t, w, h, aw->width, aw->height, margin * t.scale);
@@ -732,8 +830,24 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
         ns += shared[i] != 0;
     c->shared_fraction = (double)ns / ((double)w * h);
 
-    pc_progress(ctx, 0.2, "analysing the before photo");
-    if ((rc = analyse(ctx, bw, shared, &opts.analysis, 1, &c->before)) != PC_OK) goto out;
+    /* The warp of the after photo and the analysis-free part of the noise tiles run on a
+     * second thread while this one analyses the before photo. */
+    pc_progress(ctx, 0.15, "warping, analysing the before photo");
+    prep_job pj = {aw, bw, &t, &opts, &np, NULL, PC_OK, {0}};
+    pc_ctx_init(&pj.ctx);
+    pthread_t pth;
+    int prep_threaded = pthread_create(&pth, NULL, prep_worker, &pj) == 0;
+    rc = analyse(ctx, bw, shared, &opts.analysis, 1, &c->before);
+    if (prep_threaded)
+        pthread_join(pth, NULL);
+    else if (rc == PC_OK)
+        prep_worker(&pj);
+    aligned = pj.aligned;
+    if (rc != PC_OK) goto out;
+    if (pj.status != PC_OK) {
+        rc = pc_error(ctx, pj.status, "%s", pc_errmsg(&pj.ctx));
+        goto out;
+    }
     if (c->before->skin_pixels == 0) {
         rc = pc_error(ctx, PC_ERR_CAPTURE, "no skin in the area both photos share");
         goto out;
@@ -759,7 +873,7 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     int threaded = pthread_create(&th, NULL, after_worker, &job) == 0;
     if (!threaded) after_worker(&job);
     double noise[PC_BENEFIT_N], vb[PC_BENEFIT_N], va[PC_BENEFIT_N];
-    rc = estimate_noise(ctx, bw, skin_roi, c->before, &opts, noise);
+    rc = estimate_noise(ctx, bw, skin_roi, c->before, &opts, &np, noise);
     if (threaded) pthread_join(th, NULL);
     c->after = job.result;
     if (rc != PC_OK) goto out;
@@ -841,6 +955,7 @@ int pc_compare(pc_ctx *ctx, const pc_image *before, const pc_image *after,
     pc_progress(ctx, 1.0, "done");
     rc = PC_OK;
 out:
+    noise_prep_free(&np);
     pc_image_free(aligned);
     pc_image_free(b_small);
     pc_image_free(a_small);

@@ -1,5 +1,6 @@
 /* Luminance planes: downscaling and sampling. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -19,7 +20,7 @@ int pc_plane_luma(pc_ctx *ctx, const pc_image *img, int max_side, pc_plane *out)
     if (!pc_mul_size((size_t)w, (size_t)h, &n))
         return pc_error(ctx, PC_ERR_LIMIT, "plane too large");
     float *v = malloc(n * sizeof *v);
-    double *row = calloc((size_t)w, sizeof *row);
+    uint64_t *row = calloc((size_t)w, sizeof *row);
     int *x0 = malloc(((size_t)w + 1) * sizeof *x0);
     if (!v || !row || !x0) {
         free(v);
@@ -29,6 +30,7 @@ int pc_plane_luma(pc_ctx *ctx, const pc_image *img, int max_side, pc_plane *out)
     }
     for (int x = 0; x <= w; x++)
         x0[x] = (int)((long long)x * W / w);
+    /* Integer sums of 1000 x the Rec. 601 luminance (exact), divided once per plane pixel. */
     for (int y = 0; y < h; y++) {
         int ya = (int)((long long)y * H / h), yb = (int)((long long)(y + 1) * H / h);
         if (yb <= ya) yb = ya + 1;
@@ -36,15 +38,15 @@ int pc_plane_luma(pc_ctx *ctx, const pc_image *img, int max_side, pc_plane *out)
         for (int yy = ya; yy < yb; yy++) {
             const uint8_t *p = img->rgb + (size_t)yy * W * 3;
             for (int x = 0; x < w; x++) {
-                double s = 0;
+                uint64_t s = 0;
                 for (int xx = x0[x]; xx < x0[x + 1]; xx++)
-                    s += 0.299 * p[3 * xx] + 0.587 * p[3 * xx + 1] + 0.114 * p[3 * xx + 2];
+                    s += 299u * p[3 * xx] + 587u * p[3 * xx + 1] + 114u * p[3 * xx + 2];
                 row[x] += s;
             }
         }
         for (int x = 0; x < w; x++) {
             int cnt = (yb - ya) * (x0[x + 1] - x0[x]);
-            v[(size_t)y * w + x] = (float)(row[x] / (cnt > 0 ? cnt : 1));
+            v[(size_t)y * w + x] = (float)((double)row[x] / (1000.0 * (cnt > 0 ? cnt : 1)));
         }
     }
     free(row);

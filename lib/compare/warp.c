@@ -1,5 +1,6 @@
 /* Geometric warps between the before and after frames (Catmull-Rom bicubic). */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,107 @@ static int sample_rgb_cubic(const pc_image *img, double x, double y, uint8_t out
     return 1;
 }
 
+/* The same sum as sample_rgb_cubic (same weights, same order: bit-identical results) for a
+ * point whose 4 x 4 neighbourhood lies inside the image: no clamping. */
+static inline void sample_rgb_cubic_inner(const pc_image *img, int x0, int y0, double fx,
+                                          double fy, uint8_t out[3])
+{
+    double wx[4], wy[4], acc[3] = {0, 0, 0};
+    for (int k = 0; k < 4; k++) {
+        wx[k] = cr_weight(fx, k);
+        wy[k] = cr_weight(fy, k);
+    }
+    const size_t stride = (size_t)img->width * 3;
+    const uint8_t *base = img->rgb + (size_t)(y0 - 1) * stride + 3 * (size_t)(x0 - 1);
+    for (int j = 0; j < 4; j++) {
+        const uint8_t *q = base + j * stride;
+        for (int i = 0; i < 4; i++) {
+            double w = wx[i] * wy[j];
+            acc[0] += w * q[3 * i];
+            acc[1] += w * q[3 * i + 1];
+            acc[2] += w * q[3 * i + 2];
+        }
+    }
+    for (int k = 0; k < 3; k++) {
+        double v = acc[k] + 0.5;
+        out[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+    }
+}
+
+/* One output pixel: 1 when (x, y) falls inside src. */
+static inline int sample_at(const pc_image *src, double x, double y, uint8_t out[3])
+{
+    if (x >= 1 && y >= 1 && x < src->width - 2 && y < src->height - 2) {
+        int x0 = (int)x, y0 = (int)y; /* floor: both positive */
+        sample_rgb_cubic_inner(src, x0, y0, x - x0, y - y0, out);
+        return 1;
+    }
+    return sample_rgb_cubic(src, x, y, out);
+}
+
+/* An affine resampling of src into dst (dst pixel (x, y) <- src at
+ * (x00 + ax x + bx y, y00 + ay x + by y)), rows [y_begin, y_end). Pixels outside src get fill
+ * (fill NULL: left as they are); mask (optional) gets 255 where inside. */
+typedef struct warp_job {
+    const pc_image *src;
+    pc_image *dst;
+    uint8_t *mask;
+    const uint8_t *fill;
+    double x00, y00, ax, ay, bx, by;
+    int y_begin, y_end;
+} warp_job;
+
+static void *warp_rows(void *arg)
+{
+    const warp_job *j = arg;
+    const int w = j->dst->width;
+    for (int y = j->y_begin; y < j->y_end; y++) {
+        uint8_t *o = j->dst->rgb + (size_t)y * w * 3;
+        for (int x = 0; x < w; x++) {
+            double xs = j->x00 + j->ax * x + j->bx * y, ys = j->y00 + j->ay * x + j->by * y;
+            if (sample_at(j->src, xs, ys, o + 3 * (size_t)x)) {
+                if (j->mask) j->mask[(size_t)y * w + x] = 255;
+            } else if (j->fill) {
+                memcpy(o + 3 * (size_t)x, j->fill, 3);
+            }
+        }
+    }
+    return NULL;
+}
+
+/* Rows are split across up to WARP_THREADS threads for large outputs; every pixel is computed
+ * alone, so the result does not depend on the split. */
+#define WARP_THREADS 2
+#define WARP_MT_PIXELS (2000000L)
+
+static void warp_run(warp_job *j)
+{
+    const int h = j->dst->height;
+    if ((long)j->dst->width * h < WARP_MT_PIXELS) {
+        j->y_begin = 0;
+        j->y_end = h;
+        warp_rows(j);
+        return;
+    }
+    warp_job part[WARP_THREADS];
+    pthread_t th[WARP_THREADS];
+    int started[WARP_THREADS] = {0};
+    for (int i = 0; i < WARP_THREADS; i++) {
+        part[i] = *j;
+        part[i].y_begin = (int)((long long)h * i / WARP_THREADS);
+        part[i].y_end = (int)((long long)h * (i + 1) / WARP_THREADS);
+    }
+    for (int i = 1; i < WARP_THREADS; i++)
+        started[i] = pthread_create(&th[i], NULL, warp_rows, &part[i]) == 0;
+    warp_rows(&part[0]);
+    for (int i = 1; i < WARP_THREADS; i++) {
+        if (started[i])
+            pthread_join(th[i], NULL);
+        else
+            warp_rows(&part[i]); /* no thread: do it here */
+    }
+}
+
 int pc_warp_to_before(pc_ctx *ctx, const pc_image *after, const pc_transform *t, int bw, int bh,
                       pc_image **out, uint8_t **mask)
 {
@@ -69,15 +171,8 @@ int pc_warp_to_before(pc_ctx *ctx, const pc_image *after, const pc_transform *t,
     pc_transform_apply(t, bw, bh, 0, 0, &x00, &y00);
     pc_transform_apply(t, bw, bh, 1, 0, &x10, &y10);
     pc_transform_apply(t, bw, bh, 0, 1, &x01, &y01);
-    const double ax = x10 - x00, ay = y10 - y00, bx = x01 - x00, by = y01 - y00;
-    for (int y = 0; y < bh; y++) {
-        uint8_t *o = img->rgb + (size_t)y * bw * 3;
-        for (int x = 0; x < bw; x++) {
-            double xa = x00 + ax * x + bx * y, ya = y00 + ay * x + by * y;
-            if (sample_rgb_cubic(after, xa, ya, o + 3 * (size_t)x) && m)
-                m[(size_t)y * bw + x] = 255;
-        }
-    }
+    warp_job j = {after, img, m, NULL, x00, y00, x10 - x00, y10 - y00, x01 - x00, y01 - y00, 0, 0};
+    warp_run(&j);
     *out = img;
     if (mask) *mask = m;
     return PC_OK;
@@ -94,15 +189,9 @@ int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *
     pc_transform_invert_point(t, bw, bh, 0, 0, &x00, &y00);
     pc_transform_invert_point(t, bw, bh, 1, 0, &x10, &y10);
     pc_transform_invert_point(t, bw, bh, 0, 1, &x01, &y01);
-    const double ax = x10 - x00, ay = y10 - y00, bx = x01 - x00, by = y01 - y00;
-    for (int y = 0; y < ah; y++) {
-        uint8_t *o = img->rgb + (size_t)y * aw * 3;
-        for (int x = 0; x < aw; x++) {
-            double xb = x00 + ax * x + bx * y, yb = y00 + ay * x + by * y;
-            if (!sample_rgb_cubic(scene, xb, yb, o + 3 * (size_t)x))
-                memcpy(o + 3 * (size_t)x, fill, 3);
-        }
-    }
+    warp_job j = {scene, img, NULL, fill, x00, y00, x10 - x00, y10 - y00, x01 - x00, y01 - y00,
+                  0, 0};
+    warp_run(&j);
     *out = img;
     return PC_OK;
 }

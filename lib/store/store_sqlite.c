@@ -1,6 +1,7 @@
 /* The SQLite backend of the store: one database file, WAL, synchronous=FULL, foreign keys,
  * STRICT tables, migrations by PRAGMA user_version, a pool of connections with cached
- * prepared statements. Every SQL text of the project is in this file.
+ * prepared statements. The SQL texts are in this file, store_sqlite_media.c (photos,
+ * comparisons, products, erasure) and store_sqlite_rows.h (the audit insert).
  *
  * Why synchronous=FULL with WAL: a commit fsyncs the WAL before returning, so every write
  * the server acknowledged survives a process kill *and* an OS crash or power cut (NORMAL
@@ -834,6 +835,18 @@ static int sq_login_create(pc_ctx *ctx, void *b, const uint8_t hash[32], int64_t
     return simple_write(ctx, b, SQL_LOGIN_INSERT, hash, user_id, now, csrf, "login");
 }
 
+static int rd_login(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    pc_login *l = o;
+    (void)ctx;
+    memset(l, 0, sizeof *l);
+    l->user_id = sqlite3_column_int64(st, 0);
+    col_copy(st, 1, l->csrf, sizeof l->csrf);
+    l->created_at = sqlite3_column_int64(st, 2);
+    l->last_seen = sqlite3_column_int64(st, 3);
+    return PC_OK;
+}
+
 static int sq_login_get(pc_ctx *ctx, void *b, const uint8_t hash[32], pc_login *out)
 {
     sq *q = b;
@@ -842,18 +855,7 @@ static int sq_login_get(pc_ctx *ctx, void *b, const uint8_t hash[32], pc_login *
     int rc = prep(ctx, c, SQL_LOGIN_GET, &st);
     if (rc == PC_OK) {
         sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-        int r = sqlite3_step(st);
-        if (r == SQLITE_ROW) {
-            memset(out, 0, sizeof *out);
-            out->user_id = sqlite3_column_int64(st, 0);
-            col_copy(st, 1, out->csrf, sizeof out->csrf);
-            out->created_at = sqlite3_column_int64(st, 2);
-            out->last_seen = sqlite3_column_int64(st, 3);
-        } else if (r == SQLITE_DONE) {
-            rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such session");
-        } else {
-            rc = db_error(ctx, c->db, r, "session");
-        }
+        rc = sq_row(ctx, c->db, st, rd_login, out, NULL, "session");
         sqlite3_reset(st);
     }
     release(q, c);
@@ -1592,6 +1594,21 @@ typedef struct ts_state {
     char step[33];
 } ts_state;
 
+static int rd_ts_state(pc_ctx *ctx, sqlite3_stmt *st, void *o)
+{
+    ts_state *s = o;
+    (void)ctx;
+    memset(s, 0, sizeof *s);
+    s->client_id = sqlite3_column_int64(st, 0);
+    s->signed_ = sqlite3_column_int(st, 1) != 0;
+    s->has_step = sqlite3_column_type(st, 2) != SQLITE_NULL;
+    col_copy(st, 2, s->action, sizeof s->action);
+    s->started = sqlite3_column_int(st, 3) != 0;
+    s->recorded = sqlite3_column_int(st, 4) != 0;
+    col_copy(st, 5, s->step, sizeof s->step);
+    return PC_OK;
+}
+
 static int ts_state_get(pc_ctx *ctx, conn *c, int64_t sid, int idx, ts_state *s)
 {
     sqlite3_stmt *st;
@@ -1599,21 +1616,7 @@ static int ts_state_get(pc_ctx *ctx, conn *c, int64_t sid, int idx, ts_state *s)
     if (rc != PC_OK) return rc;
     sqlite3_bind_int64(st, 1, sid);
     sqlite3_bind_int(st, 2, idx);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        memset(s, 0, sizeof *s);
-        s->client_id = sqlite3_column_int64(st, 0);
-        s->signed_ = sqlite3_column_int(st, 1) != 0;
-        s->has_step = sqlite3_column_type(st, 2) != SQLITE_NULL;
-        col_copy(st, 2, s->action, sizeof s->action);
-        s->started = sqlite3_column_int(st, 3) != 0;
-        s->recorded = sqlite3_column_int(st, 4) != 0;
-        col_copy(st, 5, s->step, sizeof s->step);
-    } else if (r == SQLITE_DONE) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such session");
-    } else {
-        rc = db_error(ctx, c->db, r, "session");
-    }
+    rc = sq_row(ctx, c->db, st, rd_ts_state, s, NULL, "session");
     sqlite3_reset(st);
     return rc;
 }

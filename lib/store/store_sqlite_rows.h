@@ -85,8 +85,8 @@ typedef int (*sq_row_reader)(pc_ctx *ctx, sqlite3_stmt *st, void *rec);
     }
 
 /* Steps st (parameters bound) to its first row and reads it into rec with rd. No row:
- * PC_ERR_NOTFOUND "no such <what>"; on any failure rec is cleared with clear. The caller
- * resets or finalizes st. */
+ * PC_ERR_NOTFOUND "no such <what>"; when rd fails, rec is cleared with clear (NULL: a record
+ * that owns no memory). The caller resets or finalizes st. */
 static inline int sq_row(pc_ctx *ctx, sqlite3 *db, sqlite3_stmt *st, sq_row_reader rd, void *rec,
                          void (*clear)(void *), const char *what)
 {
@@ -94,7 +94,7 @@ static inline int sq_row(pc_ctx *ctx, sqlite3 *db, sqlite3_stmt *st, sq_row_read
     if (r == SQLITE_DONE) return pc_error(ctx, PC_ERR_NOTFOUND, "no such %s", what);
     if (r != SQLITE_ROW) return pc_sq_error(ctx, db, r, what);
     int rc = rd(ctx, st, rec);
-    if (rc != PC_OK) clear(rec);
+    if (rc != PC_OK && clear) clear(rec);
     return rc;
 }
 

@@ -390,6 +390,9 @@ static int refine_once(refine_state *st, pc_transform *t, int *n_cand, int *n_in
     corr_pair pairs[REF_GRID * REF_GRID];
     int use[REF_GRID * REF_GRID];
     int n = 0;
+    double hann[128]; /* the patches' separable Hann window; P <= 128 */
+    for (int i = 0; i < P && i < 128; i++)
+        hann[i] = 0.5 * (1 - cos(2 * M_PI * (i + 0.5) / P));
     *n_cand = *n_in = 0;
     for (int gy = 0; gy < REF_GRID; gy++)
         for (int gx = 0; gx < REF_GRID; gx++) {
@@ -425,9 +428,9 @@ static int refine_once(refine_state *st, pc_transform *t, int *n_cand, int *n_in
             }
             if (vb / ((double)P * P) < 2.0) continue; /* flat: backdrop, blown highlight */
             for (int y = 0; y < P; y++) {
-                double wy = 0.5 * (1 - cos(2 * M_PI * (y + 0.5) / P));
+                double wy = hann[y];
                 for (int x = 0; x < P; x++) {
-                    double w = wy * 0.5 * (1 - cos(2 * M_PI * (x + 0.5) / P));
+                    double w = wy * hann[x]; /* = wy * 0.5 * (1 - cos(...)): x 0.5 is exact */
                     st->pc.real_a[y * P + x] = (float)((st->pc.real_a[y * P + x] - mb) * w);
                     st->pc.real_b[y * P + x] = (float)((st->pc.real_b[y * P + x] - mw) * w);
                 }

@@ -56,26 +56,32 @@ static int sample_rgb_cubic(const pc_image *img, double x, double y, uint8_t out
 static inline void sample_rgb_cubic_inner(const pc_image *img, int x0, int y0, double fx,
                                           double fy, uint8_t out[3])
 {
-    double wx[4], wy[4], acc[3] = {0, 0, 0};
-    for (int k = 0; k < 4; k++) {
-        wx[k] = cr_weight(fx, k);
-        wy[k] = cr_weight(fy, k);
-    }
+    /* cr_weight(t, 0..3) written out (same expressions, so the same values) */
+    const double wx[4] = {((-0.5 * fx + 1.0) * fx - 0.5) * fx, (1.5 * fx - 2.5) * fx * fx + 1.0,
+                          ((-1.5 * fx + 2.0) * fx + 0.5) * fx, (0.5 * fx - 0.5) * fx * fx};
+    const double wy[4] = {((-0.5 * fy + 1.0) * fy - 0.5) * fy, (1.5 * fy - 2.5) * fy * fy + 1.0,
+                          ((-1.5 * fy + 2.0) * fy + 0.5) * fy, (0.5 * fy - 0.5) * fy * fy};
+    double a0 = 0, a1 = 0, a2 = 0;
     const size_t stride = (size_t)img->width * 3;
-    const uint8_t *base = img->rgb + (size_t)(y0 - 1) * stride + 3 * (size_t)(x0 - 1);
-    for (int j = 0; j < 4; j++) {
-        const uint8_t *q = base + j * stride;
-        for (int i = 0; i < 4; i++) {
-            double w = wx[i] * wy[j];
-            acc[0] += w * q[3 * i];
-            acc[1] += w * q[3 * i + 1];
-            acc[2] += w * q[3 * i + 2];
-        }
+    const uint8_t *q = img->rgb + (size_t)(y0 - 1) * stride + 3 * (size_t)(x0 - 1);
+#define PC_TAP(i)                                                                                  \
+    do {                                                                                           \
+        double w = wx[i] * wyj;                                                                    \
+        a0 += w * q[3 * (i)];                                                                      \
+        a1 += w * q[3 * (i) + 1];                                                                  \
+        a2 += w * q[3 * (i) + 2];                                                                  \
+    } while (0)
+    for (int j = 0; j < 4; j++, q += stride) {
+        const double wyj = wy[j];
+        PC_TAP(0);
+        PC_TAP(1);
+        PC_TAP(2);
+        PC_TAP(3);
     }
-    for (int k = 0; k < 3; k++) {
-        double v = acc[k] + 0.5;
-        out[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-    }
+#undef PC_TAP
+    double v[3] = {a0 + 0.5, a1 + 0.5, a2 + 0.5};
+    for (int k = 0; k < 3; k++)
+        out[k] = (uint8_t)(v[k] < 0 ? 0 : v[k] > 255 ? 255 : v[k]);
 }
 
 /* One output pixel: 1 when (x, y) falls inside src. */

@@ -379,76 +379,127 @@ typedef struct refine_state {
     const pc_plane *pb, *pa;
     int bw, bh; /* full-resolution before size */
     int P;      /* patch size */
-    pc_pcorr pc;
+    pc_pcorr pc, pc2; /* one per refinement thread */
+    int have_pc2;
 } refine_state;
+
+/* One patch (gx, gy) of the refinement grid: *cand = 1 when textured enough to try, returns 1
+ * with the correspondence in *c when its correlation peak is clear. Uses only pc's buffers. */
+static int refine_patch(const refine_state *st, pc_pcorr *pc, const double *hann,
+                        const pc_transform *t, int gx, int gy, corr_pair *c, int *cand)
+{
+    const pc_plane *pb = st->pb, *pa = st->pa;
+    const int P = st->P;
+    *cand = 0;
+    int x0 = (int)((pb->w - P) * (gx + 0.5) / REF_GRID);
+    int y0 = (int)((pb->h - P) * (gy + 0.5) / REF_GRID);
+    if (x0 < 0 || y0 < 0 || x0 + P > pb->w || y0 + P > pb->h) return 0;
+    double mb = 0, mw = 0, vb = 0;
+    int valid = 1;
+    const affine A = affine_of(t, st->bw, st->bh);
+    for (int y = 0; y < P && valid; y++)
+        for (int x = 0; x < P; x++) {
+            double xb = pb->f * (x0 + x + 0.5) - 0.5, yb = pb->f * (y0 + y + 0.5) - 0.5;
+            double xa = A.a * xb + A.b * yb + A.c, ya = A.d * xb + A.e * yb + A.f;
+            int ok;
+            float v = pc_plane_sample(pa, (xa + 0.5) / pa->f - 0.5, (ya + 0.5) / pa->f - 0.5, &ok);
+            if (!ok) {
+                valid = 0;
+                break;
+            }
+            float u = pb->v[(size_t)(y0 + y) * pb->w + x0 + x];
+            pc->real_a[y * P + x] = u;
+            pc->real_b[y * P + x] = v;
+            mb += u;
+            mw += v;
+        }
+    if (!valid) return 0;
+    mb /= (double)P * P;
+    mw /= (double)P * P;
+    for (int i = 0; i < P * P; i++) {
+        double d = pc->real_a[i] - mb;
+        vb += d * d;
+    }
+    if (vb / ((double)P * P) < 2.0) return 0; /* flat: backdrop, blown highlight */
+    for (int y = 0; y < P; y++) {
+        double wy = hann[y];
+        for (int x = 0; x < P; x++) {
+            double w = wy * hann[x]; /* = wy * 0.5 * (1 - cos(...)): x 0.5 is exact */
+            pc->real_a[y * P + x] = (float)((pc->real_a[y * P + x] - mb) * w);
+            pc->real_b[y * P + x] = (float)((pc->real_b[y * P + x] - mw) * w);
+        }
+    }
+    *cand = 1;
+    double dx, dy, pk;
+    pc_pcorr_run(pc, &dx, &dy, &pk);
+    if (pk < 0.04) return 0; /* no clear peak: noise level for these patch sizes */
+    double qx = x0 + P / 2.0 - 0.5, qy = y0 + P / 2.0 - 0.5;
+    c->xb = pb->f * (qx - dx + 0.5) - 0.5;
+    c->yb = pb->f * (qy - dy + 0.5) - 0.5;
+    pc_transform_apply(t, st->bw, st->bh, pb->f * (qx + 0.5) - 0.5, pb->f * (qy + 0.5) - 0.5,
+                       &c->xa, &c->ya);
+    c->w = pk;
+    return 1;
+}
+
+/* Patches [begin, end) of the grid (row-major), each result in its own slot. */
+typedef struct patch_job {
+    const refine_state *st;
+    pc_pcorr *pc;
+    const double *hann;
+    const pc_transform *t;
+    int begin, end;
+    corr_pair *pairs;
+    int *found, *cand;
+} patch_job;
+
+static void *patch_worker(void *arg)
+{
+    patch_job *j = arg;
+    for (int i = j->begin; i < j->end; i++)
+        j->found[i] = refine_patch(j->st, j->pc, j->hann, j->t, i % REF_GRID, i / REF_GRID,
+                                   &j->pairs[i], &j->cand[i]);
+    return NULL;
+}
 
 /* One refinement step: returns the number of patches considered and inliers. */
 static int refine_once(refine_state *st, pc_transform *t, int *n_cand, int *n_in)
 {
-    const pc_plane *pb = st->pb, *pa = st->pa;
+    const pc_plane *pa = st->pa;
     const int P = st->P;
-    corr_pair pairs[REF_GRID * REF_GRID];
-    int use[REF_GRID * REF_GRID];
+    enum { NP = REF_GRID * REF_GRID };
+    corr_pair pairs[NP], all[NP];
+    int use[NP], found[NP], cand[NP];
     int n = 0;
     double hann[128]; /* the patches' separable Hann window; P <= 128 */
     for (int i = 0; i < P && i < 128; i++)
         hann[i] = 0.5 * (1 - cos(2 * M_PI * (i + 0.5) / P));
     *n_cand = *n_in = 0;
-    for (int gy = 0; gy < REF_GRID; gy++)
-        for (int gx = 0; gx < REF_GRID; gx++) {
-            int x0 = (int)((pb->w - P) * (gx + 0.5) / REF_GRID);
-            int y0 = (int)((pb->h - P) * (gy + 0.5) / REF_GRID);
-            if (x0 < 0 || y0 < 0 || x0 + P > pb->w || y0 + P > pb->h) continue;
-            double mb = 0, mw = 0, vb = 0;
-            int valid = 1;
-            const affine A = affine_of(t, st->bw, st->bh);
-            for (int y = 0; y < P && valid; y++)
-                for (int x = 0; x < P; x++) {
-                    double xb = pb->f * (x0 + x + 0.5) - 0.5, yb = pb->f * (y0 + y + 0.5) - 0.5;
-                    double xa = A.a * xb + A.b * yb + A.c, ya = A.d * xb + A.e * yb + A.f;
-                    int ok;
-                    float v = pc_plane_sample(pa, (xa + 0.5) / pa->f - 0.5,
-                                              (ya + 0.5) / pa->f - 0.5, &ok);
-                    if (!ok) {
-                        valid = 0;
-                        break;
-                    }
-                    float u = pb->v[(size_t)(y0 + y) * pb->w + x0 + x];
-                    st->pc.real_a[y * P + x] = u;
-                    st->pc.real_b[y * P + x] = v;
-                    mb += u;
-                    mw += v;
-                }
-            if (!valid) continue;
-            mb /= (double)P * P;
-            mw /= (double)P * P;
-            for (int i = 0; i < P * P; i++) {
-                double d = st->pc.real_a[i] - mb;
-                vb += d * d;
-            }
-            if (vb / ((double)P * P) < 2.0) continue; /* flat: backdrop, blown highlight */
-            for (int y = 0; y < P; y++) {
-                double wy = hann[y];
-                for (int x = 0; x < P; x++) {
-                    double w = wy * hann[x]; /* = wy * 0.5 * (1 - cos(...)): x 0.5 is exact */
-                    st->pc.real_a[y * P + x] = (float)((st->pc.real_a[y * P + x] - mb) * w);
-                    st->pc.real_b[y * P + x] = (float)((st->pc.real_b[y * P + x] - mw) * w);
-                }
-            }
-            (*n_cand)++;
-            double dx, dy, pk;
-            pc_pcorr_run(&st->pc, &dx, &dy, &pk);
-            if (pk < 0.04) continue; /* no clear peak: noise level for these patch sizes */
-            double qx = x0 + P / 2.0 - 0.5, qy = y0 + P / 2.0 - 0.5;
-            corr_pair *c = &pairs[n];
-            c->xb = pb->f * (qx - dx + 0.5) - 0.5;
-            c->yb = pb->f * (qy - dy + 0.5) - 0.5;
-            pc_transform_apply(t, st->bw, st->bh, pb->f * (qx + 0.5) - 0.5,
-                               pb->f * (qy + 0.5) - 0.5, &c->xa, &c->ya);
-            c->w = pk;
+    /* Two threads when a second correlator exists; results are kept in grid order, so the
+     * fit is the same whatever the split. */
+    patch_job jobs[2] = {{st, &st->pc, hann, t, 0, NP, all, found, cand},
+                         {st, &st->pc2, hann, t, NP, NP, all, found, cand}};
+    pthread_t th;
+    int threaded = 0;
+    if (st->have_pc2) {
+        jobs[0].end = jobs[1].begin = NP / 2;
+        threaded = pthread_create(&th, NULL, patch_worker, &jobs[1]) == 0;
+    }
+    patch_worker(&jobs[0]);
+    if (threaded)
+        pthread_join(th, NULL);
+    else if (jobs[1].begin < jobs[1].end) {
+        jobs[1].pc = &st->pc;
+        patch_worker(&jobs[1]);
+    }
+    for (int i = 0; i < NP; i++) {
+        *n_cand += cand[i];
+        if (found[i]) {
+            pairs[n] = all[i];
             use[n] = 1;
             n++;
         }
+    }
     pc_transform fit;
     if (fit_similarity(pairs, use, n, st->bw, st->bh, &fit) != 0) return -1;
     /* Reject outliers (residual beyond 1.5 refinement pixels, or 3x the median), refit. */
@@ -602,6 +653,10 @@ int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alig
     st.P = small >= 600 ? 128 : small >= 200 ? 64 : 32;
     if ((rc = pc_pcorr_init(ctx, &st.pc, st.P, st.P)) != PC_OK) goto out;
     have_pc = 1;
+    /* a second correlator for the second refinement thread (optional: one thread without) */
+    pc_ctx ctx2;
+    pc_ctx_init(&ctx2);
+    st.have_pc2 = pc_pcorr_init(&ctx2, &st.pc2, st.P, st.P) == PC_OK;
     int n_cand = 0, n_in = 0, ok = 0;
     for (int it = 0; it < REF_ITERATIONS; it++) {
         pc_transform prev = t;
@@ -644,6 +699,7 @@ int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alig
     rc = PC_OK;
 out:
     if (have_pc) pc_pcorr_free(&st.pc);
+    if (have_pc && st.have_pc2) pc_pcorr_free(&st.pc2);
     pc_plane_free(&pb);
     pc_plane_free(&pa);
     return rc;

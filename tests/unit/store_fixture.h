@@ -77,6 +77,25 @@ static int64_t add_consent(fixture *f, int64_t cid, const char *client_name, con
     return saved.id;
 }
 
+/* A session to start for client cid (intake, consent) by the practitioner at time at, with
+ * plan status "ok" and the n steps (not copied: they must outlive t). */
+static pc_tsession session_to_start(fixture *f, int64_t cid, int64_t intake, int64_t consent,
+                                    pc_tstep *steps, size_t n, int64_t at)
+{
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    t.client_id = cid;
+    t.intake_id = intake;
+    t.consent_id = consent;
+    t.plan_json = (char *)"{\"status\":\"ok\"}";
+    snprintf(t.plan_status, sizeof t.plan_status, "ok");
+    t.started_at = at;
+    t.started_by = f->pract;
+    t.steps = steps;
+    t.n_steps = n;
+    return t;
+}
+
 static int teardown(void **state)
 {
     fixture *f = *state;

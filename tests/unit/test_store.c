@@ -246,17 +246,7 @@ static int64_t start_session(fixture *f, int64_t *cid_out, int64_t *consent_out)
         steps[i].duration_s = 300;
     }
     steps[1].certification = PC_CERT_EXTRACTION;
-    pc_tsession t;
-    memset(&t, 0, sizeof t);
-    t.client_id = cid;
-    t.intake_id = in.id;
-    t.consent_id = consent;
-    t.plan_json = (char *)"{\"status\":\"ok\"}";
-    snprintf(t.plan_status, sizeof t.plan_status, "ok");
-    t.started_at = 10;
-    t.started_by = f->pract;
-    t.steps = steps;
-    t.n_steps = 3;
+    pc_tsession t = session_to_start(f, cid, in.id, consent, steps, 3, 10);
     int64_t sid = 0;
     assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid), PC_OK);
     /* the same consent cannot start a second session */

@@ -66,17 +66,7 @@ static int64_t signed_session(fixture *f, int64_t cid)
     snprintf(step.step, sizeof step.step, "cleanse");
     snprintf(step.action, sizeof step.action, "do");
     step.params_json = (char *)"{}";
-    pc_tsession t;
-    memset(&t, 0, sizeof t);
-    t.client_id = cid;
-    t.intake_id = in.id;
-    t.consent_id = consent;
-    t.plan_json = (char *)"{\"status\":\"ok\"}";
-    snprintf(t.plan_status, sizeof t.plan_status, "ok");
-    t.started_at = 13;
-    t.started_by = f->pract;
-    t.steps = &step;
-    t.n_steps = 1;
+    pc_tsession t = session_to_start(f, cid, in.id, consent, &step, 1, 13);
     int64_t sid = 0;
     assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid), PC_OK);
     pc_tstep rec;

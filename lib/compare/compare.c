@@ -664,10 +664,18 @@ static int box_down(pc_ctx *ctx, const pc_image *src, int f, pc_image **out)
         memset(acc, 0, (size_t)d->width * 3 * sizeof *acc);
         for (int yy = y * f; yy < y * f + f && yy < src->height; yy++) {
             const uint8_t *p = src->rgb + (size_t)yy * src->width * 3;
-            for (int x = 0; x < d->width; x++)
-                for (int xx = x * f; xx < x * f + f; xx++)
-                    for (int k = 0; k < 3; k++)
-                        acc[3 * x + k] += p[3 * xx + k];
+            for (int x = 0; x < d->width; x++) {
+                const uint8_t *q = p + 3 * (size_t)x * f;
+                uint32_t s0 = 0, s1 = 0, s2 = 0;
+                for (int i = 0; i < f; i++) {
+                    s0 += q[3 * i];
+                    s1 += q[3 * i + 1];
+                    s2 += q[3 * i + 2];
+                }
+                acc[3 * x] += s0;
+                acc[3 * x + 1] += s1;
+                acc[3 * x + 2] += s2;
+            }
         }
         uint8_t *o = d->rgb + (size_t)y * d->width * 3;
         for (int i = 0; i < d->width * 3; i++)

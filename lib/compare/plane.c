@@ -38,10 +38,13 @@ int pc_plane_luma(pc_ctx *ctx, const pc_image *img, int max_side, pc_plane *out)
         for (int yy = ya; yy < yb; yy++) {
             const uint8_t *p = img->rgb + (size_t)yy * W * 3;
             for (int x = 0; x < w; x++) {
-                uint64_t s = 0;
-                for (int xx = x0[x]; xx < x0[x + 1]; xx++)
-                    s += 299u * p[3 * xx] + 587u * p[3 * xx + 1] + 114u * p[3 * xx + 2];
-                row[x] += s;
+                uint64_t sr = 0, sg = 0, sb = 0;
+                for (int xx = x0[x]; xx < x0[x + 1]; xx++) {
+                    sr += p[3 * xx];
+                    sg += p[3 * xx + 1];
+                    sb += p[3 * xx + 2];
+                }
+                row[x] += 299u * sr + 587u * sg + 114u * sb;
             }
         }
         for (int x = 0; x < w; x++) {

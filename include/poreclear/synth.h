@@ -59,8 +59,8 @@ void pc_synth_params_default(pc_synth_params *p);
 
 typedef struct pc_synth_truth {
     int width, height;
-    double px_per_mm;     /* the scale used */
-    double skin_fraction; /* share of the image that is skin */
+    double px_per_mm;      /* the scale used */
+    double skin_fraction;  /* share of the image that is skin */
     double shine_fraction; /* share of the skin covered by specular highlights (shine patches
                               where the added white reflectance is >= 0.15, about +15 L* on a
                               mid-tone skin); estimated on a 4 px grid by pc_synth_render */

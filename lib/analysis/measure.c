@@ -11,12 +11,12 @@
  * at least SHINE_DL above the skin's median and its saturation at most SHINE_SAT of the skin's
  * median saturation (a whitehead is yellow-white and keeps the skin's saturation or more).
  * Calibration choices, not clinical figures. */
-#define SHINE_DL 15.0f   /* L* above the skin median (6.5 JND) */
-#define SHINE_SAT 0.6f   /* saturation below this share of the skin's median saturation */
+#define SHINE_DL 15.0f /* L* above the skin median (6.5 JND) */
+#define SHINE_SAT 0.6f /* saturation below this share of the skin's median saturation */
 /* a highlight hole in the skin mask counts from a papule's area on (r 20 px at 640 px, the
    skin mask's own refill limit; smaller bright holes are refilled there) */
 #define SHINE_HOLE_R 20.0
-#define JND 2.3           /* just-noticeable colour difference (Sharma 2003) */
+#define JND 2.3 /* just-noticeable colour difference (Sharma 2003) */
 
 static double clamp01(double v)
 {
@@ -26,8 +26,7 @@ static double clamp01(double v)
 /* smed: the skin's median saturation C*ab / L* (from the medians) */
 static int is_specular(const pca_work *w, size_t i, float smed)
 {
-    return w->L[i] >= w->L_med + SHINE_DL &&
-           hypotf(w->a[i], w->b[i]) <= SHINE_SAT * smed * w->L[i];
+    return w->L[i] >= w->L_med + SHINE_DL && hypotf(w->a[i], w->b[i]) <= SHINE_SAT * smed * w->L[i];
 }
 
 /* Highlights the skin mask left out: a strong highlight is too pale for the skin colour
@@ -44,7 +43,8 @@ static int shine_holes(const pca_work *w, float smed, double *nskin, double *nsh
     uint32_t *stack = n < UINT32_MAX ? malloc(n * sizeof *stack) : NULL;
     int rc = -1;
     if (!seen || !stack) goto out;
-    double min_area = 3.14159 * (SHINE_HOLE_R * w->feature_scale) * (SHINE_HOLE_R * w->feature_scale);
+    double min_area =
+        3.14159 * (SHINE_HOLE_R * w->feature_scale) * (SHINE_HOLE_R * w->feature_scale);
     for (size_t s0 = 0; s0 < n; s0++) {
         if (seen[s0] || w->skin[s0] || !w->roi[s0]) continue;
         size_t sp = 0, nc = 0, nspec = 0;

@@ -80,6 +80,9 @@ typedef enum pc_match_kind {
                             recognised and the highest-rated one is reported */
 } pc_match_kind;
 
+/* "exact", "synonym", "normalised", "alternatives", "fuzzy" or "none" (static). */
+const char *pc_match_kind_name(pc_match_kind k);
+
 /* A knowledge-base entry as the matcher returns it. Pointers owned by kb. */
 typedef struct pc_kb_entry {
     const char *inci;         /* canonical INCI name */

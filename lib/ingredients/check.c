@@ -103,7 +103,7 @@ void pc_label_report_free(pc_label_report *report)
 
 /* ---- JSON ---- */
 
-static const char *kind_name(pc_match_kind k)
+const char *pc_match_kind_name(pc_match_kind k)
 {
     switch (k) {
     case PC_MATCH_EXACT:
@@ -162,7 +162,7 @@ static json_t *ingredient_json(const pc_ingredient *ing, size_t index, json_t *r
     set(o, "label", json_string(it->label), fail);
     set(o, "name", json_string(it->name), fail);
     set(o, "match", str_or_null(e ? e->inci : NULL), fail);
-    set(o, "match_kind", json_string(kind_name(ing->match.kind)), fail);
+    set(o, "match_kind", json_string(pc_match_kind_name(ing->match.kind)), fail);
     set(o, "matched_name", str_or_null(ing->match.matched_name), fail);
     set(o, "confidence", json_real(ing->match.confidence), fail);
     set(o, "status", json_string(status_name(ing->status)), fail);

@@ -127,24 +127,6 @@ static void print_grade(int g)
         printf("-");
 }
 
-static const char *kind_word(pc_match_kind k)
-{
-    switch (k) {
-    case PC_MATCH_EXACT:
-        return "exact";
-    case PC_MATCH_SYNONYM:
-        return "synonym";
-    case PC_MATCH_NORMALISED:
-        return "normalised";
-    case PC_MATCH_ALTERNATIVES:
-        return "alternatives";
-    case PC_MATCH_FUZZY:
-        return "fuzzy";
-    default:
-        return "none";
-    }
-}
-
 static void print_text(const pc_label_report *r)
 {
     for (size_t i = 0; i < r->count; i++) {
@@ -161,7 +143,7 @@ static void print_text(const pc_label_report *r)
             printf("\n");
             continue;
         }
-        printf("    = %s (%s", e->inci, kind_word(g->match.kind));
+        printf("    = %s (%s", e->inci, pc_match_kind_name(g->match.kind));
         if (g->match.kind == PC_MATCH_FUZZY) printf(", confidence %.2f", g->match.confidence);
         printf(")");
         if (g->item->flags & PC_INCI_MAY_CONTAIN) printf(" [may contain]");

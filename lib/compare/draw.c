@@ -255,11 +255,12 @@ void pc_compare_chart_draw(cairo_t *cr, const pc_comparison *c)
             fmt_value(v, sizeof v, bars[k]);
             snprintf(line, sizeof line, "%s %s", k ? "after" : "before", v);
             cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-            cairo_move_to(cr, bx + len + 6, y + 17);
+            /* the value label starts past the bar and, for the after bar, past its whisker */
+            double hi = k ? bw * (fabs(x->after) + c->k * x->noise) / vmax : len;
+            cairo_move_to(cr, bx + fmax(len, hi) + 6, y + 17);
             cairo_show_text(cr, line);
             if (k == 1) { /* noise whisker */
                 double lo = bw * fmax(0, fabs(x->after) - c->k * x->noise) / vmax;
-                double hi = bw * (fabs(x->after) + c->k * x->noise) / vmax;
                 cairo_set_line_width(cr, 1.5);
                 cairo_move_to(cr, bx + lo, y + 13);
                 cairo_line_to(cr, bx + hi, y + 13);

@@ -3,6 +3,8 @@
  * Every figure cites its source (see also docs/aftercare.md). */
 #include "poreclear/aftercare.h"
 
+#include "core/strbuf.h"
+
 #include <jansson.h>
 #include <libical/ical.h>
 #include <pthread.h>
@@ -292,48 +294,6 @@ out:
 
 /* ---- HTML ---- */
 
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-
-static void sb_put(sbuf *b, const char *s, size_t k)
-{
-    if (b->oom) return;
-    if (b->n + k + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->n + k + 1) cap *= 2;
-        char *p = realloc(b->s, cap);
-        if (!p) {
-            b->oom = true;
-            return;
-        }
-        b->s = p;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->n, s, k);
-    b->n += k;
-    b->s[b->n] = '\0';
-}
-
-static void sb_raw(sbuf *b, const char *s) { sb_put(b, s, strlen(s)); }
-
-/* Text with &, <, >, " and ' escaped. */
-static void sb_esc(sbuf *b, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&': sb_raw(b, "&amp;"); break;
-        case '<': sb_raw(b, "&lt;"); break;
-        case '>': sb_raw(b, "&gt;"); break;
-        case '"': sb_raw(b, "&quot;"); break;
-        case '\'': sb_raw(b, "&#39;"); break;
-        default: sb_put(b, s, 1);
-        }
-    }
-}
-
 /* "Monday 30 November 2026" */
 static void long_date(long days, char *buf, size_t n)
 {
@@ -349,9 +309,9 @@ static void long_date(long days, char *buf, size_t n)
 
 int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
 {
-    sbuf b = {0};
+    pc_strbuf b = {0};
     char date[64];
-    sb_raw(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+    pc_strbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                "<title>Aftercare: deep pore cleansing facial</title>\n<style>\n"
                "@page { size: A4; margin: 14mm; }\n"
                "body { font: 10.5pt/1.35 system-ui, sans-serif; color: #111; max-width: 180mm; margin: 0 auto; }\n"
@@ -361,55 +321,53 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
                "ul { margin: 0; padding-left: 5mm; } .meta { color: #444; } footer { margin-top: 4mm; font-size: 8pt; color: #555; }\n"
                "@media screen { body { padding: 10mm 0; } }\n@media print { body { max-width: none; } }\n"
                "</style>\n</head>\n<body>\n<h1>After your deep pore cleansing facial</h1>\n<p class=\"meta\">Client ");
-    sb_esc(&b, ac->client_id);
+    pc_strbuf_html(&b, ac->client_id);
     long_date(ac->visit_days, date, sizeof date);
-    sb_raw(&b, " &middot; treated on ");
-    sb_esc(&b, date);
-    sb_raw(&b, " &middot; skin type ");
-    sb_esc(&b, ac->skin_type);
-    sb_raw(&b, "</p>\n<h2>The first days: please avoid</h2>\n<table>\n<tr><th>What</th><th>Until (inclusive)</th></tr>\n");
+    pc_strbuf_puts(&b, " &middot; treated on ");
+    pc_strbuf_html(&b, date);
+    pc_strbuf_puts(&b, " &middot; skin type ");
+    pc_strbuf_html(&b, ac->skin_type);
+    pc_strbuf_puts(&b, "</p>\n<h2>The first days: please avoid</h2>\n<table>\n<tr><th>What</th><th>Until (inclusive)</th></tr>\n");
     for (size_t i = 0; i < ac->n_avoid; i++) {
         long_date(ac->visit_days + ac->avoid[i].days, date, sizeof date);
-        sb_raw(&b, "<tr><td>");
-        sb_esc(&b, ac->avoid[i].text);
-        sb_raw(&b, "</td><td class=\"until\">");
-        sb_esc(&b, date);
-        sb_raw(&b, "</td></tr>\n");
+        pc_strbuf_puts(&b, "<tr><td>");
+        pc_strbuf_html(&b, ac->avoid[i].text);
+        pc_strbuf_puts(&b, "</td><td class=\"until\">");
+        pc_strbuf_html(&b, date);
+        pc_strbuf_puts(&b, "</td></tr>\n");
     }
-    sb_raw(&b, "</table>\n<h2>Your routine</h2>\n<ul>\n");
+    pc_strbuf_puts(&b, "</table>\n<h2>Your routine</h2>\n<ul>\n");
     for (size_t i = 0; i < ac->n_routine; i++) {
-        sb_raw(&b, "<li><strong>");
-        sb_esc(&b, ac->routine[i].frequency);
-        sb_raw(&b, ":</strong> ");
-        sb_esc(&b, ac->routine[i].text);
+        pc_strbuf_puts(&b, "<li><strong>");
+        pc_strbuf_html(&b, ac->routine[i].frequency);
+        pc_strbuf_puts(&b, ":</strong> ");
+        pc_strbuf_html(&b, ac->routine[i].text);
         if (ac->routine[i].from > ac->visit_days + 1) {
             long_date(ac->routine[i].from, date, sizeof date);
-            sb_raw(&b, " From ");
-            sb_esc(&b, date);
-            sb_raw(&b, ".");
+            pc_strbuf_puts(&b, " From ");
+            pc_strbuf_html(&b, date);
+            pc_strbuf_puts(&b, ".");
         }
-        sb_raw(&b, "</li>\n");
+        pc_strbuf_puts(&b, "</li>\n");
     }
-    sb_raw(&b, "</ul>\n<h2>Healthy habits</h2>\n<ul>\n");
+    pc_strbuf_puts(&b, "</ul>\n<h2>Healthy habits</h2>\n<ul>\n");
     for (size_t i = 0; i < sizeof lifestyle / sizeof lifestyle[0]; i++) {
-        sb_raw(&b, "<li>");
-        sb_esc(&b, lifestyle[i]);
-        sb_raw(&b, "</li>\n");
+        pc_strbuf_puts(&b, "<li>");
+        pc_strbuf_html(&b, lifestyle[i]);
+        pc_strbuf_puts(&b, "</li>\n");
     }
     long_date(ac->rebook_days, date, sizeof date);
-    sb_raw(&b, "</ul>\n<p class=\"next\"><strong>Your next visit:</strong> ");
-    sb_esc(&b, date);
-    sb_raw(&b, " (");
+    pc_strbuf_puts(&b, "</ul>\n<p class=\"next\"><strong>Your next visit:</strong> ");
+    pc_strbuf_html(&b, date);
+    pc_strbuf_puts(&b, " (");
     char weeks[32];
     snprintf(weeks, sizeof weeks, "%d weeks", ac->rebook_weeks);
-    sb_esc(&b, weeks);
-    sb_raw(&b, "). Please book ahead.</p>\n<footer>Advice from your practitioner. If your skin becomes "
+    pc_strbuf_html(&b, weeks);
+    pc_strbuf_puts(&b, "). Please book ahead.</p>\n<footer>Advice from your practitioner. If your skin becomes "
                "painful, swollen or hot, call the clinic.</footer>\n</body>\n</html>\n");
-    if (b.oom) {
-        free(b.s);
-        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    }
-    *out = b.s;
+    char *html = pc_strbuf_finish(&b);
+    if (!html) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    *out = html;
     return PC_OK;
 }
 

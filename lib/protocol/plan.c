@@ -4,6 +4,7 @@
  * rules (file order) → unrecognised intake entries. Precedence of the outcome:
  * blocked > needs_review > modified > ok; for a step: skip > modify > do. A "modify" rule whose
  * if_params do not hold, or whose values are already in place, is recorded as a caution. */
+#include "core/strbuf.h"
 #include "protocol/protocol_internal.h"
 
 #include <math.h>
@@ -484,47 +485,6 @@ out:
 
 /* ---- text: the sheet above the chair ---- */
 
-typedef struct sbuf {
-    char *s;
-    size_t n, cap;
-    bool oom;
-} sbuf;
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 2, 3)))
-#endif
-    ;
-
-static void sb_add(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        size_t room = b->cap - b->n;
-        int k = vsnprintf(b->s ? b->s + b->n : NULL, room, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = true;
-            return;
-        }
-        if ((size_t)k < room) {
-            b->n += (size_t)k;
-            return;
-        }
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        while (cap < b->n + (size_t)k + 1) cap *= 2;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
 static const char *status_line(pc_plan_status s)
 {
     switch (s) {
@@ -538,47 +498,45 @@ static const char *status_line(pc_plan_status s)
 
 int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
 {
-    sbuf b = {0};
+    pc_strbuf b = {0};
     static const char *const roman[7] = {"not recorded", "I", "II", "III", "IV", "V", "VI"};
-    sb_add(&b, "%s (protocol %s)\n", plan->protocol_name, plan->protocol_version);
-    sb_add(&b, "Client %s   visit %s   skin %s   Fitzpatrick %s\n", plan->client_id, plan->visit,
+    pc_strbuf_printf(&b, "%s (protocol %s)\n", plan->protocol_name, plan->protocol_version);
+    pc_strbuf_printf(&b, "Client %s   visit %s   skin %s   Fitzpatrick %s\n", plan->client_id, plan->visit,
            plan->skin_type, roman[plan->fitzpatrick >= 0 && plan->fitzpatrick <= 6 ? plan->fitzpatrick : 0]);
-    sb_add(&b, "\nSTATUS: %s\n", status_line(plan->status));
+    pc_strbuf_printf(&b, "\nSTATUS: %s\n", status_line(plan->status));
     for (size_t i = 0; i < plan->reasons.n; i++) {
         const pc_reason *r = &plan->reasons.v[i];
-        sb_add(&b, "  !! %s [%s: %s]\n", r->text, r->effect, r->code);
+        pc_strbuf_printf(&b, "  !! %s [%s: %s]\n", r->text, r->effect, r->code);
     }
-    sb_add(&b, "\n");
+    pc_strbuf_printf(&b, "\n");
     for (size_t i = 0; i < plan->n_steps; i++) {
         const plan_step *s = &plan->steps[i];
         const char *act = s->action == PC_ACTION_DO ? "DO" : s->action == PC_ACTION_MODIFY ? "MODIFY" : "SKIP";
-        sb_add(&b, "%2zu. %-16s %-6s", i + 1, s->title, act);
+        pc_strbuf_printf(&b, "%2zu. %-16s %-6s", i + 1, s->title, act);
         const char *key;
         json_t *v;
         json_object_foreach(s->params, key, v) {
-            if (json_is_string(v)) sb_add(&b, " %s=%s", key, json_string_value(v));
-            else if (json_is_integer(v)) sb_add(&b, " %s=%lld", key, (long long)json_integer_value(v));
-            else sb_add(&b, " %s=%g", key, json_number_value(v));
+            if (json_is_string(v)) pc_strbuf_printf(&b, " %s=%s", key, json_string_value(v));
+            else if (json_is_integer(v)) pc_strbuf_printf(&b, " %s=%lld", key, (long long)json_integer_value(v));
+            else pc_strbuf_printf(&b, " %s=%g", key, json_number_value(v));
         }
-        if (s->certification) sb_add(&b, "  [certified: %s]", s->certification);
+        if (s->certification) pc_strbuf_printf(&b, "  [certified: %s]", s->certification);
         while (!b.oom && b.n > 0 && b.s[b.n - 1] == ' ') b.n--; /* no trailing blanks */
-        sb_add(&b, "\n");
+        pc_strbuf_printf(&b, "\n");
         for (size_t k = 0; k < s->reasons.n; k++) {
             const pc_reason *r = &s->reasons.v[k];
-            sb_add(&b, "      %s %s [%s: %s]\n", r->effect[0] == 'p' || r->effect[0] == 'o' ? "-" : "!", r->text,
+            pc_strbuf_printf(&b, "      %s %s [%s: %s]\n", r->effect[0] == 'p' || r->effect[0] == 'o' ? "-" : "!", r->text,
                    r->effect, r->code);
         }
         if (s->action != PC_ACTION_SKIP)
-            for (size_t k = 0; k < s->n_notes; k++) sb_add(&b, "      . %s\n", s->notes[k]);
+            for (size_t k = 0; k < s->n_notes; k++) pc_strbuf_printf(&b, "      . %s\n", s->notes[k]);
     }
-    sb_add(&b, "\nCertifications required: ");
-    if (!plan->n_certs) sb_add(&b, "none");
-    for (size_t i = 0; i < plan->n_certs; i++) sb_add(&b, "%s%s", i ? ", " : "", plan->certs[i]);
-    sb_add(&b, "\nSources: run with --json for every rule's citation.\n");
-    if (b.oom || !b.s) {
-        free(b.s);
-        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    }
-    *out = b.s;
+    pc_strbuf_printf(&b, "\nCertifications required: ");
+    if (!plan->n_certs) pc_strbuf_printf(&b, "none");
+    for (size_t i = 0; i < plan->n_certs; i++) pc_strbuf_printf(&b, "%s%s", i ? ", " : "", plan->certs[i]);
+    pc_strbuf_printf(&b, "\nSources: run with --json for every rule's citation.\n");
+    char *text = pc_strbuf_finish(&b);
+    if (!text) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    *out = text;
     return PC_OK;
 }

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/strbuf.h"
 #include "poreclear/analysis.h"
 #include "poreclear/render.h"
 #include "tool_cmds.h"
@@ -65,46 +66,6 @@ typedef struct batch {
     pthread_cond_t cond;
 } batch;
 
-/* ---- growing string (capped) ---- */
-typedef struct sbuf {
-    char *p;
-    size_t len, cap;
-    int oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...)
-{
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        size_t room = b->cap - b->len;
-        va_start(ap, fmt);
-        int n = vsnprintf(b->p ? b->p + b->len : NULL, b->p ? room : 0, fmt, ap);
-        va_end(ap);
-        if (n < 0) {
-            b->oom = 1;
-            return;
-        }
-        if (b->p && (size_t)n < room) {
-            b->len += (size_t)n;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 512) + (size_t)n;
-        if (cap > (64u << 20)) { /* a summary is never this large */
-            b->oom = 1;
-            return;
-        }
-        char *np = realloc(b->p, cap);
-        if (!np) {
-            b->oom = 1;
-            return;
-        }
-        b->p = np;
-        b->cap = cap;
-    }
-}
-
 static const char *score_word(double s)
 {
     /* plain-language bands for the 0-100 scores (docs/analysis-json.md) */
@@ -117,13 +78,13 @@ static const char *score_word(double s)
 
 static char *summary_text(const pc_analysis *a, const char *file, const char *overlay)
 {
-    sbuf b = {0};
+    pc_strbuf b = {.max = (size_t)1 << 20}; /* a summary is never this large */
     const size_t *c = a->counts;
-    sb_printf(&b, "%s: %d x %d px, skin %.0f%% of the photo\n", file, a->width, a->height,
+    pc_strbuf_printf(&b, "%s: %d x %d px, skin %.0f%% of the photo\n", file, a->width, a->height,
               100 * a->skin_fraction);
-    sb_printf(&b, "  blackheads %zu, whiteheads %zu, papules %zu, pustules %zu\n",
+    pc_strbuf_printf(&b, "  blackheads %zu, whiteheads %zu, papules %zu, pustules %zu\n",
               c[PC_FIND_BLACKHEAD], c[PC_FIND_WHITEHEAD], c[PC_FIND_PAPULE], c[PC_FIND_PUSTULE]);
-    sb_printf(&b, "  pores %zu (%zu enlarged), density %.1f per %s of skin\n",
+    pc_strbuf_printf(&b, "  pores %zu (%zu enlarged), density %.1f per %s of skin\n",
               c[PC_FIND_PORE] + c[PC_FIND_ENLARGED_PORE], c[PC_FIND_ENLARGED_PORE], a->pore_density,
               a->px_per_mm > 0 ? "cm²" : "megapixel");
     const pc_scores *s = &a->scores;
@@ -133,17 +94,13 @@ static char *summary_text(const pc_analysis *a, const char *file, const char *ov
     } sc[] = {{"pores", s->pores},       {"comedones", s->comedones}, {"acne", s->acne},
               {"shine", s->shine},       {"redness", s->redness},     {"texture", s->texture},
               {"evenness", s->evenness}, {"clarity", s->clarity}};
-    sb_printf(&b, "  scores (0-100, higher is better):\n");
+    pc_strbuf_printf(&b, "  scores (0-100, higher is better):\n");
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++)
-        sb_printf(&b, "    %-10s %3.0f  %s\n", sc[i].name, sc[i].v, score_word(sc[i].v));
-    sb_printf(&b, "  acne grade: %d, %s (Hayashi)\n", a->grade,
+        pc_strbuf_printf(&b, "    %-10s %3.0f  %s\n", sc[i].name, sc[i].v, score_word(sc[i].v));
+    pc_strbuf_printf(&b, "  acne grade: %d, %s (Hayashi)\n", a->grade,
               a->grade_name ? a->grade_name : "?");
-    if (overlay) sb_printf(&b, "  overlay: %s\n", overlay);
-    if (b.oom) {
-        free(b.p);
-        return NULL;
-    }
-    return b.p;
+    if (overlay) pc_strbuf_printf(&b, "  overlay: %s\n", overlay);
+    return pc_strbuf_finish(&b);
 }
 
 static char *json_line(json_t *j)

@@ -12,6 +12,7 @@
 
 #include "core/checked.h"
 #include "core/file.h"
+#include "core/strbuf.h"
 #include "poreclear/common.h"
 
 static void test_error_message(void **state)
@@ -84,6 +85,34 @@ static void test_file_roundtrip(void **state)
     assert_non_null(strstr(pc_errmsg(&ctx), "No such file"));
 }
 
+static void test_strbuf(void **state)
+{
+    (void)state;
+    pc_strbuf b = {0};
+    char *s = pc_strbuf_finish(&b); /* nothing written: "" */
+    assert_string_equal(s, "");
+    free(s);
+    pc_strbuf_puts(&b, "a<b & 'c'");
+    pc_strbuf_html(&b, " <x>\"&'");
+    pc_strbuf_printf(&b, " %d-%s", 42, "z");
+    s = pc_strbuf_finish(&b);
+    assert_string_equal(s, "a<b & 'c' &lt;x&gt;&quot;&amp;&#39; 42-z");
+    free(s);
+    /* past the cap: the buffer fails as a whole, nothing half-written is handed out */
+    pc_strbuf c = {.max = 16};
+    pc_strbuf_puts(&c, "0123456789");
+    pc_strbuf_printf(&c, "%s", "0123456789");
+    assert_true(c.oom);
+    assert_null(pc_strbuf_finish(&c));
+    /* growth across many writes keeps every byte */
+    pc_strbuf d = {0};
+    for (int i = 0; i < 5000; i++) pc_strbuf_printf(&d, "%04d", i % 10000);
+    assert_int_equal(d.n, 20000);
+    s = pc_strbuf_finish(&d);
+    assert_memory_equal(s + 4 * 4999, "4999", 4);
+    free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +120,7 @@ int main(void)
         cmocka_unit_test(test_strerror_table),
         cmocka_unit_test(test_checked_mul),
         cmocka_unit_test(test_file_roundtrip),
+        cmocka_unit_test(test_strbuf),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);
 }

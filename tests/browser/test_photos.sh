@@ -10,28 +10,14 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-chromium=${PC_CHROMIUM:-/usr/bin/chromium}
-
-finish_skip() { skip "$1"; done_testing; exit 0; }
+. "$here/lib.sh"
 
 # The photo pages' pure helpers (no browser): score words, verdicts, chart scales.
 if command -v node >/dev/null 2>&1; then
     node --test --test-reporter=tap "$here/photos-unit.test.mjs" | grep -E '^(not )?ok [0-9]' | sed 's/$/ (unit)/'
 fi
 
-[ "${PC_SAN:-0}" = 1 ] && finish_skip "photo browser tests run against the plain build only (too slow under ASan)"
-[ -x "$chromium" ] || finish_skip "photo browser tests: $chromium is missing (apt-get install chromium)"
-command -v node >/dev/null 2>&1 || finish_skip "photo browser tests: node is missing (apt-get install nodejs npm)"
-
-if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
-    if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1); then
-        sed 's/^/# /' "$T/npm.log" | tail -5
-        finish_skip "photo browser tests: npm ci could not install playwright-core (no registry?)"
-    fi
-fi
-if "$PORECLEAR" serve --help 2>&1 | grep -q "not implemented"; then
-    finish_skip "photo browser tests: poreclear serve is not implemented yet"
-fi
+browser_prereqs "photo browser tests"
 
 # The photos: a before photo and the same skin after, 80 % of the comedones removed, moved,
 # relit and re-compressed (docs/compare.md §9); a second visit's photo with fewer lesions.
@@ -43,27 +29,7 @@ fi
 ok "poreclear synth makes the before/after pair and a later visit's photo"
 
 pw=demo-pass-12345
-mkdir -p "$T/data"
-"$PORECLEAR" serve --data "$T/data" --web "$top/web" --listen 127.0.0.1:0 --port-file "$T/port" \
-    --demo --demo-password "$pw" >"$T/server.log" 2>&1 &
-server=$!
-stop_server() { kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$T"; }
-trap stop_server EXIT
-
-up=0 port=""
-for _ in $(seq 1 150); do
-    [ -s "$T/port" ] && port=$(cat "$T/port")
-    if [ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then up=1; break; fi
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-done
-if [ $up = 0 ]; then
-    not_ok "poreclear serve --demo starts and answers /healthz on 127.0.0.1"
-    sed 's/^/# /' "$T/server.log" | head -20
-    done_testing
-    exit 1
-fi
-ok "poreclear serve --demo answers /healthz on 127.0.0.1:$port"
+start_server "poreclear serve --demo" --web "$top/web" --demo --demo-password "$pw"
 
 shots=${PC_SCREENSHOTS:-$top/build/screenshots}
 mkdir -p "$shots"

@@ -8,9 +8,7 @@
 . "$(dirname "$0")/../e2e/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-chromium=${PC_CHROMIUM:-/usr/bin/chromium}
-
-finish_skip() { skip "$1"; done_testing; exit 0; }
+. "$here/lib.sh"
 
 # Every page module parses (cheap; also where Chromium is missing). No inline script or style:
 # the server's Content-Security-Policy would refuse them.
@@ -36,42 +34,8 @@ if command -v node >/dev/null 2>&1; then
     else not_ok "the intake form's JSON is accepted by poreclear plan (exit $rc)"; sed 's/^/# /' "$T/plan.err" | head -5; fi
 fi
 
-[ "${PC_SAN:-0}" = 1 ] && finish_skip "browser tests run against the plain build only (too slow under ASan)"
-[ -x "$chromium" ] || finish_skip "browser tests: $chromium is missing (apt-get install chromium)"
-command -v node >/dev/null 2>&1 || finish_skip "browser tests: node is missing (apt-get install nodejs npm)"
-
-# playwright-core from npm into tests/browser/node_modules (git-ignored), as locked.
-if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
-    if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1); then
-        sed 's/^/# /' "$T/npm.log" | tail -5
-        finish_skip "browser tests: npm ci could not install playwright-core (no registry?)"
-    fi
-fi
-
-if "$PORECLEAR" serve --help 2>&1 | grep -q "not implemented"; then
-    finish_skip "browser tests: poreclear serve is not implemented yet"
-fi
-
-mkdir -p "$T/data"
-"$PORECLEAR" serve --data "$T/data" --listen 127.0.0.1:0 --port-file "$T/port" >"$T/server.log" 2>&1 &
-server=$!
-stop_server() { kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$T"; }
-trap stop_server EXIT
-
-up=0 port=""
-for _ in $(seq 1 150); do
-    [ -s "$T/port" ] && port=$(cat "$T/port")
-    if [ -n "$port" ] && curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; then up=1; break; fi
-    kill -0 "$server" 2>/dev/null || break
-    sleep 0.1
-done
-if [ $up = 0 ]; then
-    not_ok "poreclear serve starts and answers /healthz on 127.0.0.1"
-    sed 's/^/# /' "$T/server.log" | head -20
-    done_testing
-    exit 1
-fi
-ok "poreclear serve answers /healthz on 127.0.0.1:$port"
+browser_prereqs "browser tests"
+start_server "poreclear serve"
 
 # The first start prints the admin's one-time password (16 characters) on a line naming admin.
 otp=$(grep -i 'admin' "$T/server.log" | grep -io 'password[^A-Za-z0-9]*[A-Za-z0-9]\{16\}' | grep -o '[A-Za-z0-9]\{16\}$' | head -1)

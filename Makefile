@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # poreclear — one Makefile, pkg-config for every dependency.
 #   make            build build/poreclear (and build/libporeclear.a)
 #   make run        the main job (installs missing Debian packages when root)

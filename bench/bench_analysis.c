@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* make bench: pc_analyze on a 12-megapixel synthetic photo, single-threaded and with all
  * cores, next to a memory-bandwidth baseline measured in the same run (a plain copy and a 3x3
  * box blur of the same image), plus peak memory per pixel and the acne04 dev set per

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* make bench: `compare` on a 12-megapixel synthetic before/after pair (4000 x 3000; after
  * rotated, scaled, shifted, relit, re-compressed, half the comedones removed), timed next to
  * a single pc_analyze of the before photo measured in the same run, and the stages on their

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Benchmark of the ingredient checker: labels per second on one core for labels of 30
  * ingredients (target >= 20,000/s, issue 4), next to two baselines measured in the same run:
  * a memchr pass counting the commas, and the parser alone (pc_inci_split). Ratios, not

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # The clinic web app under load (make bench): wrk on loopback, 64 connections, against
 #   1. GET /healthz                  the baseline: the server's floor (no session, no database)
 #   2. GET /client                   the client page (a static file with ETag)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Shared body of the image decoder fuzz targets: run one decoder on arbitrary bytes. It must
  * never crash, leak or read out of bounds; a success must produce an image within the
  * documented limits; a failure must leave the out-parameter untouched. */

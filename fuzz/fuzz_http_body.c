@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz the server's request-body handling: the JSON body as dispatch() parses it (jansson,
  * duplicate keys refused, an object required), then the field readers the handlers use
  * (strings with character limits, integers, booleans, calendar dates) and the UTF-8 helpers

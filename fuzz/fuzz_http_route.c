@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz the server's parsers of request paths: route matching against every pattern shape
  * and the static file name mapping (no traversal may ever come out). The input is a URL path
  * as libmicrohttpd hands it over (already %-decoded, so any byte may appear). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* libFuzzer target for the ingredient checker: the INCI label parser, the matcher (with the
  * shipped knowledge base, loaded once from $PORECLEAR_DATA/ingredients or data/ingredients) and
  * the JSON writer; inputs whose first byte is '#' are fed to the knowledge-base loader as

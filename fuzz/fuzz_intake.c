@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* libFuzzer target: the intake reader (and the rule engine behind it), the assessment reader
  * and the aftercare plan reader. The shipped protocol is loaded once (run from the repository
  * root, as fuzz/run does; PORECLEAR_PROTOCOL overrides the path). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz the checks an uploaded photo passes before it is decoded (src/web/web_photo_check.c):
  * any bytes, under each declared type. The verdict must be one of the documented ones, and a
  * photo it accepts must be within the limits. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* libFuzzer target: the protocol file loader (syntax, validation, error positions); a
  * protocol that loads is then used to build a plan for a fixed intake. */
 #include <stdint.h>

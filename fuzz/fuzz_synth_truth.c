@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* libFuzzer target: the synthetic ground truth reader (pc_synth_truth_from_json), which reads
  * truth files given on the command line by tests and evaluation tools. */
 #include <stdint.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* libFuzzer target: pc_image_decode_webp on arbitrary bytes (see fuzz_decode_common.h). */
 #include "fuzz_decode_common.h"
 

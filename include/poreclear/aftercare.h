@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — aftercare for one treatment plan: the first 24–72 hours (what to avoid, until
  * when, as dates), the daily routine adapted to the plan, and the rebooking date by skin type.
  * Facts and their sources: docs/aftercare.md.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — skin analysis of one photo.
  *
  * The contract below is what the other parts rely on (compare, the web app, the plan's

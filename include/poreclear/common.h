@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — common types: status codes, the error context, progress reporting.
  *
  * Every fallible library function returns an int status: PC_OK (0) on success, a negative

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — before/after comparison: alignment, photometric normalisation, matched findings
  * and the four benefits of deep pore cleansing, each with its measurement noise.
  *

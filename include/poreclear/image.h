@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — image input and output.
  *
  * Images are 8-bit sRGB, 3 channels interleaved (R,G,B), rows packed: stride = 3 * width.

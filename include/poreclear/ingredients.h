@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — the ingredient checker: reads an INCI label, finds each ingredient in a cited
  * knowledge base of comedogenicity / irritancy ratings, and reports evidence (never a verdict).
  *

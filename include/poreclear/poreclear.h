@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — the whole public API. */
 #ifndef PORECLEAR_H
 #define PORECLEAR_H

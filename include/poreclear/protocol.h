@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — the treatment protocol engine: protocol file → intake screening → plan.
  *
  * The protocol (data/protocol.json, format in docs/protocol.md) holds the steps in order, their

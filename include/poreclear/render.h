@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — drawing: the findings overlay a practitioner shows a client.
  *
  * Drawn with Cairo (antialiased circles, real fonts): every finding as a circle coloured by

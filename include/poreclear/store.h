@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — the clinic's record store: accounts, login sessions, clients, intake versions,
  * reviews, consents, treatment sessions with their signed steps, amendments, the audit log.
  *

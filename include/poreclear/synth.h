@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — synthetic skin photographs with their exact ground truth.
  *
  * pc_synth() draws a realistic close-up skin photo (tone by Fitzpatrick type, mottling, fine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — synthetic before/after pairs with known answers, for testing `compare`.
  *
  * The before photo is pc_synth()'s. The after photo is the same skin re-rendered without a

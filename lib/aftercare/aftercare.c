@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Aftercare: the first days' avoid-list with dates, the daily routine adapted to the plan,
  * the rebooking date by skin type; as JSON, a printable HTML handout and an iCalendar file.
  * Every figure cites its source (see also docs/aftercare.md). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal interface of the analysis engine (lib/analysis/): planes, row kernels, the thread
  * driver, the skin mask, the blob detector and the measures. Nothing here is public.
  *

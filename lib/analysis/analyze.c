@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The analysis driver: owns the work planes and the order of the steps.
  *
  * photo --(box downsampling to at most WORK_MAX_SIDE, sRGB -> Lab row kernel)--> work planes

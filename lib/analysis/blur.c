@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Gaussian blurs of float planes, zero outside the plane (so that a masked blur
  * blur(x*m)/blur(m) is a normalised convolution over the mask only).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* sRGB -> CIE L*a*b* (D65 white), the row kernel and an exact reference.
  * Formulas: IEC 61966-2-1 (sRGB transfer and primaries), CIE 15:2004 (L*a*b*). */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Multi-scale blob detection on the work planes.
  *
  * Scale space: masked Gaussian means  mean_s(X) = G_s*(X.m) / G_s*m  (m = skin mask, so hair,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The analysis result as JSON (schema: docs/analysis-json.md). */
 #include <math.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Whole-skin measures and the 0-100 scores (formulas: docs/analysis.md). */
 #include <math.h>
 #include <stdint.h>

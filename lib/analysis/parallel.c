@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The thread driver of the pixel kernels: splits an index range (rows, or strips of columns)
  * into contiguous parts, one per thread. */
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The skin mask and the illumination normalisation.
  *
  * 1. A loose colour rule in CIE Lab keeps plausible skin (hue 5-90 degrees, chroma 4-70,

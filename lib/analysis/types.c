@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Finding type names and the default analysis options. */
 #include <string.h>
 

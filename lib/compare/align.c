@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Alignment of two photos of the same skin by a similarity transform.
  *
  * 1. Global: Fourier-Mellin on luminance downscaled into an N x N canvas (radial Hann window):

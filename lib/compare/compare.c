@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The before/after comparison: align, warp, normalise, analyse both on the shared area,
  * match lesions, compute the four benefits and their noise. docs/compare.md explains it. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal pieces of the comparison: FFT helpers, luminance planes, warping. */
 #ifndef PC_COMPARE_INTERNAL_H
 #define PC_COMPARE_INTERNAL_H

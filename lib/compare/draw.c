@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Pictures of a comparison with Cairo: the side-by-side overlay and the SVG bar chart. */
 #include <cairo-svg.h>
 #include <cairo.h>

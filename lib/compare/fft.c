@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* FFTW helpers: a planner lock and phase correlation. */
 #include <math.h>
 #include <pthread.h>

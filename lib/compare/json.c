@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The comparison as JSON (schema in docs/compare.md). */
 #include <math.h>
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Luminance planes: downscaling and sampling. */
 #include <math.h>
 #include <stdint.h>

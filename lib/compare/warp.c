@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Geometric warps between the before and after frames (Catmull-Rom bicubic). */
 #include <math.h>
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Checked size arithmetic for untrusted sizes (internal to the library). */
 #ifndef PC_CORE_CHECKED_H
 #define PC_CORE_CHECKED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The error context: status codes and messages (see include/poreclear/common.h). */
 #include "poreclear/common.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Whole-file reading with a cap, and atomic whole-file writing. */
 #include "file.h"
 

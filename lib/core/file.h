@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Whole-file I/O helpers (internal to the library). */
 #ifndef PC_CORE_FILE_H
 #define PC_CORE_FILE_H

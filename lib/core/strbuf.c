@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A growing, capped string buffer (see strbuf.h). */
 #include "core/strbuf.h"
 

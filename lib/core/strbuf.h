@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A growing, capped string buffer for building text (plans, handouts, summaries).
  * Internal to the library (the command may use it too). Zero-initialise: pc_strbuf b = {0};
  * writes never fail loudly: on out of memory or past the cap the buffer is marked `oom`, later

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Image objects, size limits, format sniffing, file reading and EXIF orientation. */
 #include "image_internal.h"
 

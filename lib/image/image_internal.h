@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal helpers shared by the image decoders and encoders. */
 #ifndef PC_IMAGE_INTERNAL_H
 #define PC_IMAGE_INTERNAL_H

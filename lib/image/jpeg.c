@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* JPEG decoding and encoding with libjpeg-turbo's TurboJPEG API; EXIF orientation with libexif. */
 #include "image_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* PNG decoding and encoding with libspng: any bit depth and colour type in, RGB8 out;
  * transparency is composited over white. */
 #include "image_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* WebP decoding with libwebp; alpha is composited over white. */
 #include "image_internal.h"
 

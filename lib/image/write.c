@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Encode and write image files atomically. */
 #include "image_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Checking a label: parse, match each ingredient, collect ratings and the product summary;
  * and the report's JSON form (schema in docs/ingredients.md). */
 #include <stdlib.h>

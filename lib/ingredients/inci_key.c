@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Matching keys and the OCR-aware edit distance of the ingredient matcher. */
 #include <ctype.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The INCI label parser: splits a label into ingredients following EU 1223/2009 art. 19
  * labelling (comma-separated, colourants last, "+/-" / "may contain" shade blocks, "(nano)")
  * and the habits of real labels and phone OCR (headers, bullets, line breaks, footnotes).

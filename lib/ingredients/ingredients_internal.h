@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal helpers of the ingredient checker (lib/ingredients only). */
 #ifndef PC_INGREDIENTS_INTERNAL_H
 #define PC_INGREDIENTS_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The ingredient knowledge base: loads data/ingredients/{sources,ratings,names}.tsv (format in
  * docs/ingredients.md) and matches label names against it: exact, synonym, normalised, then an
  * OCR-aware fuzzy match with a length / word-count / digit / bigram prefilter.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The intake reader: strict validation (docs/intake.md), names matched against the protocol's
  * vocabulary (generic and brand names, case-insensitive); unknown names are kept, marked
  * unrecognised, for the plan to report (never dropped). Also the assessment reader. */

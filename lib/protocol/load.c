@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The protocol loader: data/protocol.json → a validated, immutable pc_protocol.
  * Every error names the file, line and column (jansson's for syntax errors, the offending
  * value's for semantic errors, found with pcp_json_locate) and the JSON path. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The rule engine: intake (+ assessment) × protocol → plan; the plan as JSON and as text.
  *
  * Order of evaluation: step defaults → personalisation rules (file order) → contraindication

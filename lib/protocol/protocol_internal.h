@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal structures of the protocol engine (lib/protocol, lib/aftercare). Internal names use
  * the pcp_ / PCP_ prefix so that they never meet the public pc_ API (e.g. the store's pc_intake). */
 #ifndef PC_PROTOCOL_INTERNAL_H

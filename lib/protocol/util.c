@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Small helpers of the protocol engine: calendar dates, name normalisation, JSON positions. */
 #include "protocol/protocol_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The findings overlay, drawn with Cairo over the photo. */
 #include <cairo.h>
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The store's public functions: names of roles and certifications, dispatch to the backend,
  * and the batching of view audit entries (a writer thread, one transaction per batch). */
 #include <errno.h>

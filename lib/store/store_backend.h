@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The store's backend interface (internal to lib/store/).
  *
  * A backend implements every operation of include/poreclear/store.h on its own connection

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The SQLite backend of the store: one database file, WAL, synchronous=FULL, foreign keys,
  * STRICT tables, migrations by PRAGMA user_version, a pool of connections with cached
  * prepared statements. The SQL texts are in this file, store_sqlite_media.c (photos,

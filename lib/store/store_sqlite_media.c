@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The SQLite backend's photo, comparison and product tables, and the erasure of a client
  * (issue 7). Same connection pool as store_sqlite.c; statements here are prepared per call
  * (they are few and not on a hot path, and store_sqlite.c's statement cache stays its own). */

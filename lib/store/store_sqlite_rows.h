@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Row binding and row reading shared by the SQLite backend's files (store_sqlite.c,
  * store_sqlite_media.c). Internal to lib/store/; include after <sqlite3.h>. */
 #ifndef PC_STORE_SQLITE_ROWS_H

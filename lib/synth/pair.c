@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Synthetic before/after pairs (include/poreclear/synth_pair.h). */
 #include <math.h>
 #include <stdlib.h>

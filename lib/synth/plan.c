@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The layout: where every finding goes. Rejection sampling with a uniform grid so that no two
  * findings (halos included) overlap. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Drawing the synthetic photo, one row at a time: skin tone in CIE Lab, mottling and texture
  * (value noise), redness patches, the findings, then sRGB with shine, uneven light, a non-skin
  * border and sensor noise. Each row depends only on the scene, so rows are drawn in any order. */

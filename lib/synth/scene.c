@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The generator's PRNG, parameters and scene: skin region, pore zone, shine and redness
  * patches, light direction — all derived from the seeds. */
 #include <math.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internals shared by the synthetic photo generator's files (lib/synth/). */
 #ifndef PC_SYNTH_INTERNAL_H
 #define PC_SYNTH_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The ground truth as JSON, and back. */
 #include <math.h>
 #include <stdio.h>

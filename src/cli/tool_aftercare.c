@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear aftercare — aftercare instructions for a plan: readable text (or --json), and
  * optionally an iCalendar file (--ics) and a printable HTML handout (--html), written
  * atomically. Exit: 0 ok, 2 usage, 3 unreadable/unwritable file, 4 malformed or blocked plan. */

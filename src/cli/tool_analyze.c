@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear analyze — analyse skin photos: findings, counts, 0-100 scores, overlay.
  *
  * Files are analysed by --jobs worker threads (each with its own pc_ctx); results are printed

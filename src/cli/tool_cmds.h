@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The subcommands of the poreclear command: one file tool_<name>.c each. */
 #ifndef TOOL_CMDS_H
 #define TOOL_CMDS_H

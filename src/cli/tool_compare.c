@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear compare BEFORE AFTER — before/after comparison of the four benefits. */
 #include <math.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear ingredients — check a product label for pore-clogging ingredients.
  *
  *   poreclear ingredients [--json] [--rinse-off] [--threshold N] [--min-confidence X]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear — the command-line face of the library: dispatches to one tool_<cmd>.c each. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear plan — screen an intake against the protocol and print the treatment plan.
  * Exit: 0 ok/modified, 8 needs_review, 9 blocked, 4 malformed intake/assessment/protocol,
  * 3 unreadable file, 2 usage (docs/cli.md, docs/protocol.md). */

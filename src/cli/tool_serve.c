@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear serve — run the clinic web app (docs/web.md, API in docs/api.md). */
 #include <signal.h>
 #include <sodium.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear synth — generate a synthetic skin photo with its exact ground truth. */
 #include <getopt.h>
 #include <stdio.h>

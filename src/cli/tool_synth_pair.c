@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The pair mode of `poreclear synth` (see tool_synth_pair.h). */
 #include "tool_synth_pair.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* `poreclear synth --pair AFTER.png`: the before/after pair mode of the synth command
  * (owned by the compare area; tool_synth.c forwards its --pair* options here). */
 #ifndef TOOL_SYNTH_PAIR_H

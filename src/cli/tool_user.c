@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear user — manage the web app's accounts from the command line. */
 #include <sodium.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Shared helpers of the poreclear command (never used by the library). */
 #ifndef TOOL_UTIL_H
 #define TOOL_UTIL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The clinic web server (poreclear serve): internal interface between the server's files.
  *
  *   web_server.c   libmicrohttpd set-up, request bodies, routing, security headers, static files

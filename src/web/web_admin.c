@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Admin: users and certifications, the protocol in use, the audit log. */
 #include <errno.h>
 #include <sodium.h>

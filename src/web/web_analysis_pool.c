@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The bounded worker pool of photo analyses and comparisons.
  *
  * Workers = the machine's cores (sysconf(_SC_NPROCESSORS_ONLN), at most 16): never more

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Accounts on the server: argon2id passwords, login sessions (random 256-bit ids, stored
  * hashed), CSRF tokens, expiry, login throttling.
  *

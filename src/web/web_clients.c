@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Clients, intake versions, today's plan, reviews and consents. The plan always comes from
  * the protocol library (pc_plan_build); nothing here knows a contraindication rule. */
 #include <errno.h>

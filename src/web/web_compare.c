@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Before/after of a treatment session (the compare library run in the worker pool; result
  * JSON, side-by-side overlay, aligned after photo and SVG chart stored) and progress across
  * visits (scores and counts of every analysed photo, with the treatment dates). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The demo clinic of `make run`: four accounts and three clients whose plans show the
  * engine at work (a pacemaker blocks high frequency, isotretinoin blocks extraction and
  * chemical exfoliation, an ordinary client gets the full treatment). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Export of a client's whole record as one POSIX ustar archive, and erasure of a client.
  *
  * The archive (docs/api.md "Export") is written here by hand — it is the simplest archive

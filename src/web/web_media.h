@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The clinic web app's photo side (issue 7): internal interface between
  *
  *   web_analysis_pool.c  the bounded worker pool (never more jobs at once than cores, a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Pure parsers of request parts: route patterns and static file names. No I/O, no
  * libmicrohttpd, so that fuzz/fuzz_http_route.c can run them directly. */
 #include <stdio.h>

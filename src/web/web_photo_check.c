@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The checks of an uploaded photo before it is decoded (pure: bytes in, verdict out; fuzzed
  * by fuzz/fuzz_photo_check.c): the bytes must sniff as the declared format, and the header's
  * dimensions — read by the codec libraries' own header functions (turbojpeg

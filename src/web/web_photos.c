@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Photos: the streamed upload, its checks before decoding, private serving, the analysis job,
  * the assessment.
  *

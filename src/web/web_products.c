@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The ingredient checker on the web (the knowledge base loaded once at start, from the folder
  * `poreclear ingredients` uses), products saved on a client's record with keep / replace and a
  * reason, and the start / stop of the photo side (photos/ folder, worker pool). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The HTTP server: libmicrohttpd with an internal pool of worker threads (epoll), connection
  * timeouts and limits (a slow or malformed client holds one connection slot, never a worker:
  * MHD reads and writes without blocking, and idle connections are closed after

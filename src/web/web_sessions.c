@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Treatment sessions: start from today's plan (frozen into the record), run step by step with
  * server-side start times, each step signed by the practitioner who did it (certification
  * checked here, on the server), sign the session (immutable afterwards), amendments, and the

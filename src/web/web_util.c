@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Replies, times and body-field helpers shared by the handlers. */
 #include <microhttpd.h>
 #include <stdarg.h>

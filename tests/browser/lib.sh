@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Shared set-up of the browser test scripts (source after tests/e2e/lib.sh; needs $here, $T).
 chromium=${PC_CHROMIUM:-/usr/bin/chromium}
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Unit tests of the photo pages' pure helpers (node, no browser): web/js/skin.js and the scales
 // of web/js/svgchart.js. Run by test_photos.sh.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Browser tests of the photo pages: Debian's Chromium driven by playwright-core against the real
 // `poreclear serve --demo` (started by test_photos.sh with a known demo password). Top-level
 // tests run in order and share state; a test whose prerequisite failed is skipped with the

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Browser tests of the clinic web app's photo pages (TAP): photos, assessment, before/after,
 # progress, ingredients / products, privacy. Debian's Chromium driven by playwright-core against
 # the real `poreclear serve` (a demo clinic with a known password on a fresh data folder, a free

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Browser tests of the clinic web app (TAP): Debian's Chromium driven by playwright-core (npm,
 # no browser download) against the real `poreclear serve` with a fresh data directory on a free
 # port of 127.0.0.1. The flows are in web.test.mjs; screenshots go to build/screenshots/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Unit tests of the pages' pure helpers (no browser): the intake form's model ↔ the protocol
 // engine's intake JSON (docs/intake.md), parameter labels and units, the countdown clock, the
 // step status words. With PC_INTAKE_OUT=FILE the full intake the form would send is written

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Browser tests of the clinic web app: Debian's Chromium driven by playwright-core against the
 // real `poreclear serve` (started by test_web.sh, which passes the URL and the first admin's
 // one-time password). Top-level tests run in order and share state; a test whose prerequisite

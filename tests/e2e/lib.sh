@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Helpers for end-to-end tests of the poreclear command: TAP output, one line per check.
 # Source it; use PORECLEAR (the binary), T (a fresh temporary folder, removed on exit).
 : "${PORECLEAR:?PORECLEAR must name the poreclear binary}"

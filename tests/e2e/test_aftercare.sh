@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # poreclear aftercare: text, --json, the calendar checked by an independent parser
 # (python3-icalendar), the HTML handout, atomic writes and refusals.
 . "$(dirname "$0")/lib.sh"

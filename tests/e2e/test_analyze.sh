@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # poreclear analyze: summary, JSON Lines, overlay, folders, --jobs order, per-file errors and
 # exit codes (docs/cli.md).
 . "$(dirname "$0")/lib.sh"

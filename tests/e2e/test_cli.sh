@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # The command's own surface: --help, --version, unknown commands, exit codes.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # poreclear compare: synthetic pairs through the real command, refusals and exit codes, and
 # (when ../shared is present) real photos against a moved, relit, re-compressed copy.
 . "$(dirname "$0")/lib.sh"

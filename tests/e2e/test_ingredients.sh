@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # End-to-end tests of `poreclear ingredients`: text, --file, stdin, --json (read back by
 # /usr/bin/python3), --batch (JSON Lines), --rinse-off / --threshold, errors and exit codes.
 . "$(dirname "$0")/lib.sh"

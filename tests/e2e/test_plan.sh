@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # poreclear plan: statuses and exit codes, --json shape, --assessment, --protocol, bad input.
 . "$(dirname "$0")/lib.sh"
 D=tests/data/intake

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # poreclear synth: writes a PNG and a truth JSON, deterministic by seed, checks its options.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* A small driver for scripts/eval-acne04 when the `poreclear analyze` command is not at hand:
  * analyses every image named on the command line and prints one JSON line per image
  * ({"file", "width", "height", "skin_fraction", "grade", "findings": [{x, y, r, type,

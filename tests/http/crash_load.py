@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """Load for the crash test: worker threads run whole treatment sessions (consent, start,
 record every step, sign) against the server, and the server is killed with SIGKILL while
 they run. Every write the server acknowledged (2xx) is listed in OUT (JSON) for the check

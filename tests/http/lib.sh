@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Helpers for the HTTP tests: a real `poreclear serve` on 127.0.0.1 (a free port chosen by the
 # kernel), a real SQLite file in a temporary folder, curl for requests, python3 for JSON.
 # Source after tests/e2e/lib.sh. Every server started here is killed on exit.

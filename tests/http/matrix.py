@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """The authorisation matrix in one process (a process per request is slow on a busy machine).
 
 usage: matrix.py BASE_URL TMPDIR < table

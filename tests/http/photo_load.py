@@ -1,4 +1,5 @@
 #!/usr/bin/python3 -S
+# SPDX-License-Identifier: AGPL-3.0-or-later
 """N photo uploads at once against the worker pool (test_http_photos.sh).
 
 usage: photo_load.py BASE JAR CSRF CLIENT_ID PHOTO N

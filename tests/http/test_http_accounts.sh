@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Accounts: first start creates an admin with a one-time password; `poreclear user` manages
 # accounts (also while the server runs); session expiry, idle and absolute (short timeouts
 # set on the command line); a schema migrated once survives restarts.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Authorisation and HTTP hygiene against the real server: the authorisation matrix (every
 # route x anonymous / reception / practitioner / admin / uncertified practitioner), CSRF,
 # static files and security headers, cookie flags, hashed session ids, login throttling,

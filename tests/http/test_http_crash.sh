@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Crash safety: SIGKILL the server while worker threads sign treatment sessions; after a
 # restart the database passes PRAGMA integrity_check and every session, step record and
 # signature the server acknowledged is there (WAL + synchronous=FULL: an acknowledged commit

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # The clinical flow against the real server (intake versions, plans, reviews, consent, steps
 # with certification checks, signing, immutability, amendments, aftercare, audit, admin), and
 # malformed and oversized requests (clear 4xx, nothing stored, server still healthy, slow and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
 # Photos against the real server (issue 7): upload + analysis in the worker pool, the
 # assessment and the plan that uses it, the photo access matrix, bad uploads (each a clear 4xx,
 # nothing half-stored, server healthy), before/after comparison, progress, ingredients and

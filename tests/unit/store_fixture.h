@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The fixture shared by the store's unit tests (test_store.c, test_store_media.c): a fresh
  * store in a temporary folder with an administrator and a practitioner, removed afterwards.
  * Include after <cmocka.h>. */

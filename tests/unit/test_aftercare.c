@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of aftercare: dates of the avoid-list, adaptation to the plan, rebooking by skin
  * type, the calendar's RFC 5545 shape (CRLF, folding, UID/DTSTAMP, RRULE, VALARM) and the
  * handout's escaping. The calendar is parsed independently in tests/e2e/test_aftercare.sh. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the analysis engine: colour conversion, skin mask, capture gate, roi,
  * thread-count invariance, degenerate images. The detection quality on synthetic photos is
  * in test_analysis_synth.c. */

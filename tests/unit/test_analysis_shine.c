@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The shine (specular share) measure on synthetic photos: the same seed drawn with and without
  * shine patches, at two skin tones and with a non-skin border. The synth's truth knows the share
  * of skin under a clear highlight (pc_synth_truth.shine_fraction). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Detection quality on synthetic photos (pc_synth at the default difficulty): F1 >= 0.9 for
  * blackheads, whiteheads and inflamed lesions (papule + pustule) each, over a few seeds. A
  * finding matches an unmatched truth entry of its kind when its centre lies within the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the before/after comparison on synthetic pairs with known answers
  * (include/poreclear/synth_pair.h): alignment accuracy, removed lesions found, no change on a
  * moved/relit/re-compressed copy, refusal of unrelated photos, JSON and pictures. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the core: error context, checked arithmetic, file helpers. */
 #include <setjmp.h>
 #include <stdarg.h>

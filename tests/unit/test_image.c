@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of image input/output against the fixtures in tests/data/images/ (regenerate
  * them with tests/data/images/make-fixtures.py). The runner starts us in the repo root. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the INCI label parser: one row per labelling trap, and every CosIng name
  * (../shared/data/cosing/cosing.csv, when present) parsed as exactly one ingredient. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the ingredient knowledge base, matcher and label check: matcher rows (true
  * positives and the false-positive traps), loader errors naming file:line, the real-label
  * fixtures of tests/data/labels/ with their expected flags, the JSON form, and concurrent use

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the treatment protocol engine: one row per contraindication of
  * domain/treatment.md (client → status, step actions, reason codes), combinations, unknown
  * entries, malformed intakes (field paths), protocol loader errors (line and column),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the analysis's output forms: the Cairo overlay (lib/render) and the JSON
  * object (lib/analysis/json.c, schema in docs/analysis-json.md), plus the finding type names. */
 #include <setjmp.h>

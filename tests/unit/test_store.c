@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The record store (SQLite backend) through its public interface: migrations, accounts,
  * login sessions, throttling, clients, intake versions, reviews, consents, treatment sessions
  * and their immutability, amendments, the audit log, and concurrent use of one store. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The store's photo, comparison and product records and the erasure of a client (schema
  * version 2): states of an analysis, which photo is the assessment, and an erasure that
  * removes a client with a signed session and amendments (immutable otherwise) while another

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Unit tests of the synthetic skin photo generator: determinism, a valid truth, tone by
  * Fitzpatrick type, exact counts, the border, and the truth's JSON form. */
 #include <setjmp.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The JSON API client (docs/api.md). One place that knows about the CSRF header, JSON bodies,
 // error objects and clock skew. Pages call api.get/post/patch and catch ApiError.
 

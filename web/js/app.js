@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The page shell shared by every signed-in page: checks the session, draws the top bar and
 // navigation, and turns API errors into readable messages. Each page module calls
 // `startPage({ nav, title, render })`.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Small DOM helpers. Every piece of text from the server goes in through textContent (never
 // innerHTML), so client names, notes and reasons cannot inject markup.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The photo with every finding marked: an SVG over the photo (the photo itself is an SVG
 // <image>, so marks and photo scale together). Each finding type has its own colour AND shape
 // (skin.js FINDING_TYPES), with a dark under-stroke so the marks read on any skin tone; a legend

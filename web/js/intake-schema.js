@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The intake form's fields in plain language. The schema itself belongs to the protocol engine
 // (docs/intake.md); this module only gives each field a label, a hint and common choices for
 // the person filling it in, and converts between the form and the intake JSON. The server

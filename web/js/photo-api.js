@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Photos and jobs (docs/api.md, "Photos, analysis, comparison, progress, products, privacy"):
 // the raw-file upload with progress (XMLHttpRequest: fetch cannot report upload progress),
 // polling a job until it ends, and the tabs shared by a client's photo pages.

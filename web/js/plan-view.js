@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Drawing a plan (the protocol library's plan JSON, docs/protocol.md) — used by the plan page,
 // the session page and the admin's protocol view. Nothing here decides anything: actions,
 // parameters, reasons and sources all come from the server.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The skin analysis and comparison in plain language: finding types (colour + shape + name, the
 // overlay's Okabe-Ito palette), the eight 0-100 scores with what each measures (the formulas are
 // in docs/analysis.md), the Hayashi grade, the four before/after benefits and their verdicts

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Line charts as inline SVG built with DOM calls (no chart library, nothing inline for the
 // Content-Security-Policy to refuse: only SVG attributes, no style attributes). Every series has
 // its own colour, marker shape and dash pattern, so the chart never relies on colour alone; the

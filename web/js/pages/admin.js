@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Admin: users and their certifications, the protocol in use (read-only), the audit log.
 // Tabs are addressed by the hash (#users, #protocol, #audit) so a reload keeps the tab.
 

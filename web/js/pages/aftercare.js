@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Aftercare for a session: the handout (from the aftercare library's JSON, docs/aftercare.md),
 // printable from this page, the library's own one-page HTML handout, the .ics calendar, and
 // the rebooking date. Nothing here decides what the client is told: the text is the server's.

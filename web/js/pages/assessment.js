@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The assessment of one photo: the photo with every finding marked by type (colour + shape) and
 // its legend with counts, the eight 0-100 scores each with what it means in plain words, and the
 // acne grade on the Hayashi scale. `?client=N` shows the client's current assessment (the latest

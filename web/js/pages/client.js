@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // One client: details, rebooking date, intake history (every version, dated) and sessions.
 
 import { api, queryId } from '../api.js';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Clients: find one (search by name, phone or e-mail) or create a new one.
 
 import { api, withQuery } from '../api.js';

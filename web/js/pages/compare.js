@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Before/after for a session: the four benefits with their verdicts (improved / worse / no
 // significant change, the noise said in words), the aligned photos side by side and as a slider
 // (an <input type=range> moving the edge of the after photo over the before photo; the after

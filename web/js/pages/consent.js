@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Consent before each session: who consented, when, and what was agreed
 // (POST /api/clients/{id}/consents). A consent is used by one session on the same day.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Check a product's ingredients: paste the label, see every ingredient with its comedogenicity
 // and irritancy ratings, their sources and flags, and the summary with its caveat (the ingredient
 // checker's report, docs/ingredients.md). With `?client=N` the checked product can be saved to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The intake form: every field of the protocol engine's intake schema with plain-language
 // labels. Saving always creates a new dated version (POST /api/clients/{id}/intakes); the form
 // starts from the latest version so an update only changes what changed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Sign in, and change a one-time password on first login (docs/api.md: /api/login,
 // /api/session, /api/password).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // A client's photos: upload one (or take it with the tablet's camera), marked before/after and
 // linked to a session; upload progress, then the analysis job's progress; the server's refusals
 // in words (413, 415, 400, 503 "busy, retrying in N s" with an automatic retry). Below, every

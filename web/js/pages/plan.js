@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Today's plan for a client: the verdict, each step with its action, parameters and reasons
 // with sources; a review (with a reason) for blocked / needs-review plans; then consent +
 // implement set → start the session. The server decides `can_start`; this page only explains.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Privacy (admins): download a client's whole record (client.json + photos, one tar archive)
 // and erase a client — photos and personal data gone, an audit entry without personal data kept.
 // Erasing asks for the client's exact name, typed, and names the client on the button.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // Progress across visits: the scores and the lesion counts of every analysed photo over time,
 // drawn as inline SVG line charts (svgchart.js, no library), with the treatment dates marked as
 // dashed lines. Tick boxes choose the series; a table holds the same numbers.

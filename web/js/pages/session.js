@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
 // The treatment session, step by step. Timed steps (steam, mask, high frequency) count down from
 // the start time the server stored, so the countdown survives a reload or a second tablet. Each
 // step is signed by the person who did it (the server refuses a step needing a certification

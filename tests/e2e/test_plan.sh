@@ -41,6 +41,12 @@ check "high frequency skipped for pregnancy" contains "$T/out" '"code": "hf_preg
 check "extraction skipped for isotretinoin (brand, upper case)" contains "$T/out" '"code": "isotretinoin_6_months"'
 check "steamer moved back for asthma" contains "$T/out" '"distance_cm": 90'
 
+# an active sunburn (a condition, not a recent procedure) gets no chemical peel (issue 16.2)
+printf '%s' '{"visit_date": "2026-11-29", "client": {"id": "s-1", "skin_type": "oily"}, "conditions": ["sunburn"]}' >"$T/sunburn.json"
+expect_exit 0 "active sunburn: modified" "$PORECLEAR" plan --intake "$T/sunburn.json" --json
+check "active sunburn: no chemical exfoliation" contains "$T/out" '"code": "sunburn_no_chemical_exfoliation"'
+check "active sunburn: no salicylic acid left in the plan" bash -c '! grep -qF "\"agent\": \"salicylic_acid\"" "$1"' _ "$T/out"
+
 expect_exit 0 "assessment with inflamed lesions dominating" "$PORECLEAR" plan --intake $D/clean_oily.json --assessment $D/assessment_inflamed.json --json
 check "extraction skipped with a referral" contains "$T/out" '"code": "assessment_inflamed_refer"'
 echo '{"counts": {"papule": "many"}}' >"$T/bad_assessment.json"

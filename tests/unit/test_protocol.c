@@ -18,6 +18,7 @@
 #include "poreclear/protocol.h"
 
 static pc_protocol *proto;
+static pc_protocol *proto_salicylic_mask; /* the same, the default mask being the salicylic one */
 
 /* The shipped protocol: tests run from the repository root (tests/run does). */
 static int setup(void **state)
@@ -29,6 +30,21 @@ static int setup(void **state)
         fprintf(stderr, "%s\n", pc_errmsg(&ctx));
         return -1;
     }
+    static char text[1 << 18], variant[1 << 18];
+    FILE *f = fopen("data/protocol.json", "rb");
+    if (!f) return -1;
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    const char *from = "\"type\": { \"default\": \"clay\"";
+    const char *at = strstr(text, from);
+    if (!at) return -1;
+    snprintf(variant, sizeof variant, "%.*s\"type\": { \"default\": \"salicylic\"%s", (int)(at - text), text,
+             at + strlen(from));
+    if (pc_protocol_load_text(&ctx, variant, strlen(variant), "salicylic-mask.json", &proto_salicylic_mask)) {
+        fprintf(stderr, "%s\n", pc_errmsg(&ctx));
+        return -1;
+    }
     return 0;
 }
 
@@ -36,6 +52,7 @@ static int teardown(void **state)
 {
     (void)state;
     pc_protocol_free(proto);
+    pc_protocol_free(proto_salicylic_mask);
     return 0;
 }
 
@@ -81,7 +98,7 @@ static const row rows[] = {
     {"isotretinoin 13 months ago", "oily", 2, "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2025-10-01\"}]", NULL, PC_PLAN_OK, "ddddddd", ""},
     {"peel 19 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"chemical_peel\", \"date\": \"2026-11-10\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "peel_4_weeks"},
     {"peel 59 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"chemical_peel\", \"date\": \"2026-10-01\"}]", NULL, PC_PLAN_OK, "ddddddd", ""},
-    {"sunburn 9 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"sunburn\", \"date\": \"2026-11-20\"}]", NULL, PC_PLAN_MODIFIED, "dmdsddd", "sunburn_2_weeks_exfoliation extract_recent_sunburn"},
+    {"sunburn 9 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"sunburn\", \"date\": \"2026-11-20\"}]", NULL, PC_PLAN_MODIFIED, "dmssddd", "sunburn_2_weeks_exfoliation steam_recent_sunburn extract_recent_sunburn hf_recent_sunburn"},
     {"botox 14 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"Botox\", \"date\": \"2026-11-15\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "botox_4_weeks"},
     {"laser 14 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"laser\", \"date\": \"2026-11-15\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "laser_4_weeks"},
     {"waxing 4 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"waxing\", \"date\": \"2026-11-25\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "waxing_1_week"},
@@ -101,7 +118,7 @@ static const row rows[] = {
     /* steam */
     {"telangiectasia", "normal", 2, "\"conditions\": [\"telangiectasia\"]", NULL, PC_PLAN_MODIFIED, "ddsdddd", "steam_telangiectasia"},
     {"sunburn now", "normal", 2, "\"conditions\": [\"sunburn\"]", NULL, PC_PLAN_MODIFIED, "ddssddd", "steam_sunburn extract_sunburn hf_sunburn"},
-    {"very sensitive skin", "normal", 2, "\"conditions\": [\"very_sensitive_skin\"]", NULL, PC_PLAN_MODIFIED, "ddmdddd", "steam_very_sensitive_short extract_very_sensitive"},
+    {"very sensitive skin", "normal", 2, "\"conditions\": [\"very_sensitive_skin\"]", NULL, PC_PLAN_MODIFIED, "ddmdmdd", "steam_very_sensitive_short extract_very_sensitive mask_very_sensitive_calming"},
     {"psoriasis", "normal", 2, "\"conditions\": [\"psoriasis\"]", NULL, PC_PLAN_MODIFIED, "ddmdddd", "steam_psoriasis_short"},
     {"dermatitis", "normal", 2, "\"conditions\": [\"dermatitis\"]", NULL, PC_PLAN_MODIFIED, "ddmdddd", "steam_dermatitis_short"},
     {"asthma", "normal", 2, "\"conditions\": [\"asthma\"]", NULL, PC_PLAN_MODIFIED, "ddmddmd", "steam_asthma_distance hf_asthma_ozone"},
@@ -133,6 +150,79 @@ static const row rows[] = {
      "unrecognised_condition unrecognised_implant unrecognised_procedure"},
     {"block beats review", "normal", 2, "\"conditions\": [\"fever\"], \"medications\": [{\"name\": \"Zorblax\"}]", NULL, PC_PLAN_BLOCKED, "sssssss", "fever unrecognised_medication"},
     {"review beats modified", "normal", 2, "\"implants\": [\"pacemaker\"], \"allergies\": [\"penicillin\"]", NULL, PC_PLAN_NEEDS_REVIEW, "dddddsd", "hf_pacemaker unrecognised_allergy"},
+};
+
+/* One hazard, every form in which an intake can record it (issue 16.2: an active sunburn got a
+ * chemical peel because only "sunburn as a recent procedure" was screened). Each row is one
+ * (hazard, form) pair; the hazard's consequence on its step must be the same in every form.
+ * want: "skip" (the step is skipped), "caution" (a caution with `code`, the step not skipped), or
+ * a fragment of the step's final parameters (the step is done with them). step "treatment"
+ * means the whole-treatment reasons. salicylic_mask: built from a variant of the shipped protocol
+ * whose default mask is the salicylic one (no personalisation picks it). */
+typedef struct hazard_row {
+    const char *hazard, *form;
+    const char *skin;
+    int fitz;
+    const char *extra;
+    const char *assessment;
+    bool salicylic_mask;
+    const char *step, *want, *code;
+} hazard_row;
+
+#define EXFOLIANT_OFF "\"method\":\"enzymatic\",\"agent\":\"enzyme\",\"strength_percent\":0"
+#define SUNBURN_NOW "\"conditions\": [\"sunburn\"]"
+#define SUNBURN_9_DAYS "\"recent_procedures\": [{\"kind\": \"sunburn\", \"date\": \"2026-11-20\"}]"
+
+static const hazard_row hazards[] = {
+    {"sunburn: chemical exfoliation", "condition", "oily", 2, SUNBURN_NOW, NULL, false, "exfoliate", EXFOLIANT_OFF, "sunburn_no_chemical_exfoliation"},
+    {"sunburn: chemical exfoliation", "recent procedure", "oily", 2, SUNBURN_9_DAYS, NULL, false, "exfoliate", EXFOLIANT_OFF, "sunburn_2_weeks_exfoliation"},
+    {"sunburn: steam", "condition", "oily", 2, SUNBURN_NOW, NULL, false, "steam", "skip", "steam_sunburn"},
+    {"sunburn: steam", "recent procedure", "oily", 2, SUNBURN_9_DAYS, NULL, false, "steam", "skip", "steam_recent_sunburn"},
+    {"sunburn: extraction", "condition", "oily", 2, SUNBURN_NOW, NULL, false, "extract", "skip", "extract_sunburn"},
+    {"sunburn: extraction", "recent procedure", "oily", 2, SUNBURN_9_DAYS, NULL, false, "extract", "skip", "extract_recent_sunburn"},
+    {"sunburn: high frequency", "condition", "oily", 2, SUNBURN_NOW, NULL, false, "high_frequency", "caution", "hf_sunburn"},
+    {"sunburn: high frequency", "recent procedure", "oily", 2, SUNBURN_9_DAYS, NULL, false, "high_frequency", "caution", "hf_recent_sunburn"},
+    {"PIH risk: chemical exfoliation", "Fitzpatrick type", "oily", 5, "", NULL, false, "exfoliate", "caution", "fitzpatrick_pih_exfoliation"},
+    {"PIH risk: chemical exfoliation", "condition (tanned skin)", "oily", 2, "\"conditions\": [\"tan\"]", NULL, false, "exfoliate", "caution", "tanned_pih_exfoliation"},
+    {"PIH risk: extraction", "Fitzpatrick type", "oily", 5, "", NULL, false, "extract", "caution", "extract_fitzpatrick_pih"},
+    {"PIH risk: extraction", "condition (tanned skin)", "oily", 2, "\"conditions\": [\"tanned skin\"]", NULL, false, "extract", "caution", "extract_tanned_pih"},
+    {"sensitive skin: clay mask", "skin type", "sensitive", 2, "", NULL, false, "mask", "\"type\":\"calming\"", "calming_mask_for_sensitive_skin"},
+    {"sensitive skin: clay mask", "condition", "oily", 2, "\"conditions\": [\"very sensitive skin\"]", NULL, false, "mask", "\"type\":\"calming\"", "mask_very_sensitive_calming"},
+    {"inflamed acne: extraction", "condition", "oily", 2, "\"conditions\": [\"cystic acne\"]", NULL, false, "extract", "skip", "inflamed_acne_refer"},
+    {"inflamed acne: extraction", "assessment", "oily", 2, "", "{\"counts\": {\"blackhead\": 2, \"papule\": 5, \"pustule\": 3}}", false, "extract", "skip", "assessment_inflamed_refer"},
+    {"salicylate allergy: BHA exfoliant", "allergy", "oily", 2, "\"allergies\": [\"Aspirin\"]", NULL, false, "exfoliate", EXFOLIANT_OFF, "aspirin_allergy_no_salicylic"},
+    {"salicylate allergy: BHA exfoliant", "allergy written as a phrase", "oily", 2, "\"allergies\": [\"aspirin allergy\"]", NULL, false, "exfoliate", EXFOLIANT_OFF, "aspirin_allergy_no_salicylic"},
+    {"salicylate allergy: salicylic mask", "allergy", "normal", 2, "\"allergies\": [\"salicylates\"]", NULL, true, "mask", "\"type\":\"clay\"", "aspirin_allergy_no_salicylic_mask"},
+    {"salicylate allergy: salicylic mask", "allergy written as a phrase", "normal", 2, "\"allergies\": [\"Aspirin sensitivity\"]", NULL, true, "mask", "\"type\":\"clay\"", "aspirin_allergy_no_salicylic_mask"},
+    {"pregnancy: gentler facial", "pregnant", "normal", 2, "\"pregnant\": true", NULL, false, "treatment", "caution", "pregnancy_gentle"},
+    {"pregnancy: gentler facial", "condition", "normal", 2, "\"conditions\": [\"pregnant\"]", NULL, false, "treatment", "caution", "pregnancy_condition_gentle"},
+    {"pregnancy: BHA exfoliant", "pregnant", "oily", 2, "\"pregnant\": true", NULL, false, "exfoliate", EXFOLIANT_OFF, "pregnancy_no_salicylic"},
+    {"pregnancy: BHA exfoliant", "condition", "oily", 2, "\"conditions\": [\"pregnancy\"]", NULL, false, "exfoliate", EXFOLIANT_OFF, "pregnancy_condition_no_salicylic"},
+    {"pregnancy: salicylic mask", "pregnant", "normal", 2, "\"pregnant\": true", NULL, true, "mask", "\"type\":\"clay\"", "pregnancy_no_salicylic_mask"},
+    {"pregnancy: salicylic mask", "condition", "normal", 2, "\"conditions\": [\"pregnancy\"]", NULL, true, "mask", "\"type\":\"clay\"", "pregnancy_condition_no_salicylic_mask"},
+    {"pregnancy: high frequency", "pregnant", "normal", 2, "\"pregnant\": true", NULL, false, "high_frequency", "skip", "hf_pregnancy"},
+    {"pregnancy: high frequency", "condition", "normal", 2, "\"conditions\": [\"pregnancy\"]", NULL, false, "high_frequency", "skip", "hf_pregnancy_condition"},
+    {"breastfeeding: BHA exfoliant", "breastfeeding", "oily", 2, "\"breastfeeding\": true", NULL, false, "exfoliate", EXFOLIANT_OFF, "breastfeeding_no_salicylic"},
+    {"breastfeeding: BHA exfoliant", "condition", "oily", 2, "\"conditions\": [\"nursing\"]", NULL, false, "exfoliate", EXFOLIANT_OFF, "breastfeeding_condition_no_salicylic"},
+    {"breastfeeding: salicylic mask", "breastfeeding", "normal", 2, "\"breastfeeding\": true", NULL, true, "mask", "\"type\":\"clay\"", "breastfeeding_no_salicylic_mask"},
+    {"breastfeeding: salicylic mask", "condition", "normal", 2, "\"conditions\": [\"breastfeeding\"]", NULL, true, "mask", "\"type\":\"clay\"", "breastfeeding_condition_no_salicylic_mask"},
+    {"isotretinoin: salicylic acid product", "medication (BHA exfoliant)", "oily", 2, "\"medications\": [{\"name\": \"Accutane\"}]", NULL, false, "exfoliate", EXFOLIANT_OFF, "isotretinoin_no_chemical_exfoliation"},
+    {"isotretinoin: salicylic acid product", "medication (salicylic mask)", "normal", 2, "\"medications\": [{\"name\": \"Accutane\"}]", NULL, true, "mask", "\"type\":\"clay\"", "isotretinoin_no_salicylic_mask"},
+    {"respiratory allergy: steam distance", "condition (asthma)", "normal", 2, "\"conditions\": [\"asthma\"]", NULL, false, "steam", "\"distance_cm\":90,\"kind\":\"plain\"", "steam_asthma_distance"},
+    {"respiratory allergy: steam distance", "condition (hay fever)", "normal", 2, "\"conditions\": [\"hay fever\"]", NULL, false, "steam", "\"distance_cm\":90,\"kind\":\"plain\"", "steam_asthma_distance"},
+    {"respiratory allergy: steam distance", "allergy", "normal", 2, "\"allergies\": [\"pollen\"]", NULL, false, "steam", "\"distance_cm\":90,\"kind\":\"plain\"", "steam_respiratory_allergy_distance"},
+    {"respiratory allergy: ozone of direct high frequency", "condition (asthma)", "normal", 2, "\"conditions\": [\"asthma\"]", NULL, false, "high_frequency", "\"method\":\"indirect\"", "hf_asthma_ozone"},
+    {"respiratory allergy: ozone of direct high frequency", "allergy", "normal", 2, "\"allergies\": [\"house dust mite\"]", NULL, false, "high_frequency", "\"method\":\"indirect\"", "hf_respiratory_allergy_ozone"},
+    {"Botox: chemical exfoliation", "recent procedure", "oily", 2, "\"recent_procedures\": [{\"kind\": \"botox\", \"date\": \"2026-11-15\"}]", NULL, false, "exfoliate", EXFOLIANT_OFF, "botox_4_weeks"},
+    {"Botox: chemical exfoliation", "medication", "oily", 2, "\"medications\": [{\"name\": \"Botox\", \"last_taken\": \"2026-11-15\"}]", NULL, false, "exfoliate", EXFOLIANT_OFF, "botox_injection_4_weeks"},
+    {"home acids: chemical exfoliation", "medication (AHA)", "oily", 2, "\"medications\": [{\"name\": \"glycolic acid\"}]", NULL, false, "exfoliate", EXFOLIANT_OFF, "topical_acid_5_days"},
+    {"home acids: chemical exfoliation", "medication (BHA)", "oily", 2, "\"medications\": [{\"name\": \"salicylic acid\"}]", NULL, false, "exfoliate", EXFOLIANT_OFF, "topical_acid_5_days"},
+    {"pacemaker: high frequency", "implant", "normal", 2, "\"implants\": [\"pacemaker\"]", NULL, false, "high_frequency", "skip", "hf_pacemaker"},
+    {"pacemaker: high frequency", "condition", "normal", 2, "\"conditions\": [\"pacemaker\"]", NULL, false, "high_frequency", "skip", "hf_pacemaker_condition"},
+    {"electronic implant: high frequency", "implant", "normal", 2, "\"implants\": [\"insulin pump\"]", NULL, false, "high_frequency", "skip", "hf_electronic_implant"},
+    {"electronic implant: high frequency", "condition", "normal", 2, "\"conditions\": [\"defibrillator\"]", NULL, false, "high_frequency", "skip", "hf_electronic_implant_condition"},
+    {"metal in the area: high frequency", "implant", "normal", 2, "\"implants\": [\"metal plate\"]", NULL, false, "high_frequency", "skip", "hf_metal_implant"},
+    {"metal in the area: high frequency", "condition", "normal", 2, "\"conditions\": [\"metal pins\"]", NULL, false, "high_frequency", "skip", "hf_metal_implant_condition"},
 };
 
 static bool plan_has_code(const pc_plan *plan, const char *code, size_t len)
@@ -197,6 +287,71 @@ static void test_contraindication_table(void **state)
     assert_int_equal(failures, 0);
 }
 
+static const pc_reason *find_reason(size_t n, const pc_reason *v, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].code, code) == 0) return &v[i];
+    return NULL;
+}
+
+static void test_hazard_in_every_form(void **state)
+{
+    (void)state;
+    char intake[2048];
+    int failures = 0;
+    for (size_t r = 0; r < sizeof hazards / sizeof hazards[0]; r++) {
+        const hazard_row *w = &hazards[r];
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        pc_plan *plan = NULL;
+        make_intake(intake, sizeof intake, w->skin, w->fitz, w->extra);
+        if (pc_plan_build(&ctx, w->salicylic_mask ? proto_salicylic_mask : proto, intake, strlen(intake),
+                          w->assessment, w->assessment ? strlen(w->assessment) : 0, &plan)) {
+            print_error("%s, as %s: build failed: %s\n", w->hazard, w->form, pc_errmsg(&ctx));
+            failures++;
+            continue;
+        }
+        const pc_reason *why = NULL;
+        bool ok;
+        if (strcmp(w->step, "treatment") == 0) {
+            size_t n = pc_plan_reason_count(plan);
+            for (size_t i = 0; i < n && !why; i++)
+                if (strcmp(pc_plan_reason(plan, i)->code, w->code) == 0) why = pc_plan_reason(plan, i);
+            ok = why && strcmp(why->effect, w->want) == 0;
+        } else {
+            pc_plan_step st = {0};
+            for (size_t s = 0; s < pc_plan_step_count(plan); s++) {
+                pc_plan_get_step(plan, s, &st);
+                if (strcmp(st.step, w->step) == 0) break;
+            }
+            why = find_reason(st.n_reasons, st.reasons, w->code);
+            if (strcmp(w->want, "skip") == 0)
+                ok = st.action == PC_ACTION_SKIP && why && strcmp(why->effect, "skip") == 0;
+            else if (strcmp(w->want, "caution") == 0)
+                ok = st.action != PC_ACTION_SKIP && why && strcmp(why->effect, "caution") == 0;
+            else
+                ok = st.action != PC_ACTION_SKIP && why && strstr(st.params_json, w->want);
+            if (!ok)
+                print_error("%s, as %s: %s is %s %s, reason %s %s; want %s\n", w->hazard, w->form, w->step,
+                            pc_step_action_name(st.action), st.params_json ? st.params_json : "?", w->code,
+                            why ? why->effect : "absent", w->want);
+        }
+        if (!ok) failures++;
+        pc_plan_free(plan);
+    }
+    /* a hazard listed in one form only would not say anything about the others */
+    for (size_t r = 0; r < sizeof hazards / sizeof hazards[0]; r++) {
+        size_t forms = 0;
+        for (size_t k = 0; k < sizeof hazards / sizeof hazards[0]; k++)
+            if (strcmp(hazards[k].hazard, hazards[r].hazard) == 0) forms++;
+        if (forms < 2) {
+            print_error("hazard \"%s\" is listed in one form only\n", hazards[r].hazard);
+            failures++;
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
 /* Every contraindication rule of the shipped protocol is exercised by some row. */
 static void test_every_rule_has_a_row(void **state)
 {
@@ -223,6 +378,8 @@ static void test_every_rule_has_a_row(void **state)
                 while (*k == ' ') k++;
             }
         }
+        for (size_t r = 0; r < sizeof hazards / sizeof hazards[0] && !found; r++)
+            if (strlen(hazards[r].code) == len && memcmp(hazards[r].code, c, len) == 0) found = true;
         if (!found) {
             print_error("rule %.*s has no table row\n", (int)len, c);
             missing++;
@@ -529,6 +686,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_contraindication_table),
+        cmocka_unit_test(test_hazard_in_every_form),
         cmocka_unit_test(test_every_rule_has_a_row),
         cmocka_unit_test(test_certifications),
         cmocka_unit_test(test_malformed_intake),

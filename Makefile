@@ -81,6 +81,22 @@ $(BUILD)/bench/%: bench/%.c $(LIBA)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIBA) $(LDLIBS)
 
+# The source offer of AGPL-3.0 section 13 (docs/licensing.md): where this build's source is
+# published, compiled into `poreclear --version` and the web app's about page, which also carry
+# LICENSE and THIRD-PARTY.md (embedded by web_about.c). Packagers set it:
+#   make SOURCE_URL=https://example.org/poreclear-0.1.0.tar.gz
+SOURCE_URL ?=
+ifneq ($(findstring ',$(SOURCE_URL))$(findstring ",$(SOURCE_URL))$(findstring \,$(SOURCE_URL)),)
+$(error SOURCE_URL must be a plain address, without quotes or backslashes)
+endif
+$(BUILD)/obj/src/web/web_about.o: LICENSE THIRD-PARTY.md $(BUILD)/source-url
+$(BUILD)/obj/src/web/web_about.o: ALL_CFLAGS += -DPC_SOURCE_URL='"$(SOURCE_URL)"'
+$(BUILD)/source-url: FORCE
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(SOURCE_URL)' | cmp -s - $@ || printf '%s\n' '$(SOURCE_URL)' >$@
+.PHONY: FORCE
+FORCE:
+
 # Everything the test runner needs, for one build folder.
 test-build: $(BUILD)/poreclear $(UNIT_BIN)
 

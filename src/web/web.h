@@ -186,6 +186,17 @@ char *web_assessment_text(const web_config *cfg, int64_t photo_id);
 /* Forget every cached plan text (web_clients.c; at server stop). */
 void web_plan_cache_clear(void);
 
+/* ---- what this build is (web_about.c; docs/licensing.md) ---- */
+#define WEB_LICENCE_ID "AGPL-3.0-or-later"
+#define WEB_LICENCE_NAME "GNU Affero General Public License v3.0 or later"
+extern const char web_license_text[]; /* LICENSE, compiled in */
+extern const char web_notices_text[]; /* THIRD-PARTY.md, compiled in */
+/* The address of this build's source (make SOURCE_URL=...), NULL when none was set. */
+const char *web_source_url(void);
+int web_h_about(web_req *r);
+int web_h_about_license(web_req *r);
+int web_h_about_notices(web_req *r);
+
 /* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear
  * (web_util.c). Creates the parent folders. False when neither variable is set. */
 bool web_default_data_dir(char *buf, size_t n);

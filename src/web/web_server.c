@@ -96,6 +96,9 @@ static const route routes[] = {
     {"POST", "/api/clients/{n}/products", RO_CLINIC, false, web_h_product_create},
     {"GET", "/api/clients/{n}/export", RO_ADMIN, false, web_h_client_export},
     {"DELETE", "/api/clients/{n}", RO_ADMIN, false, web_h_client_erase},
+    {"GET", "/api/about", RO_STAFF, false, web_h_about},
+    {"GET", "/api/about/license", RO_STAFF, false, web_h_about_license},
+    {"GET", "/api/about/notices", RO_STAFF, false, web_h_about_notices},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 

@@ -49,6 +49,9 @@ GET  /api/users                                      -                          
 POST /api/users                                      {"username":"Bad_Name!","role":"x"}   U F F A F
 PATCH /api/users/2                                   {}                                    U F F A F
 GET  /api/audit                                      -                                     U F F A F
+GET  /api/about                                      -                                     U A A A A
+GET  /api/about/license                              -                                     U A A A A
+GET  /api/about/notices                              -                                     U A A A A
 EOF
 }
 { echo "# whos: anon recep pract admin trainee"; matrix; } | $PY "$here/matrix.py" "$BASE" "$T" >"$T/matrix.out"

@@ -102,6 +102,14 @@ function drawTopbar(session, nav) {
             logout));
 }
 
+// Every page's footer: the licence, and the about page with the source offer (docs/licensing.md).
+function drawFooter() {
+    if (document.getElementById('sitefoot')) return;
+    document.body.appendChild(h('footer', { class: 'sitefoot', id: 'sitefoot' },
+        'poreclear is free software under the GNU AGPL v3 or later · ',
+        h('a', { href: '/about', id: 'about-link' }, 'About, licence and source')));
+}
+
 // Boot a signed-in page. `render(main, session)` draws the page; it may be async.
 export async function startPage({ nav, title, render, adminOnly }) {
     const main = document.getElementById('main');
@@ -121,6 +129,7 @@ export async function startPage({ nav, title, render, adminOnly }) {
     }
     setCsrfToken(session.csrf_token);
     drawTopbar(session, nav);
+    drawFooter();
     if (adminOnly && session.user.role !== 'admin') {
         main.replaceChildren(alertBox('error', 'Not allowed for your role', h('p', null, 'This page is for administrators.')));
         return;

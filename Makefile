@@ -31,8 +31,14 @@ Q = @echo '  CC  $<';
 endif
 WARN := -Wall -Wextra -Wshadow -Wundef -Wwrite-strings -Wmissing-prototypes \
         -Wstrict-prototypes -Wpointer-arith -Wformat=2 -Wno-unused-parameter
+# Read when make reads this file: on a machine still missing a package they are empty, so every
+# target that may install packages (check-deps) builds through a second make, which reads them
+# again after the install; a build started without that step stops with a clear message.
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_MISSING := $(shell pkg-config --exists $(PKGS) 2>/dev/null || echo yes)
+NEED_PKGS = $(if $(PKG_MISSING),$(error pkg-config cannot find some of: $(PKGS); \
+  run plain `make` (it installs them as root) or scripts/install-deps build))
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -pthread \
               -Iinclude -Ilib $(PKG_CFLAGS) -MMD -MP
@@ -53,16 +59,18 @@ LIBA := $(BUILD)/libporeclear.a
 .PHONY: all run demo test test-build check-deps check-test-deps bench fuzz eval format clean
 .DEFAULT_GOAL := all
 
-all: check-deps $(BUILD)/poreclear
+# Install what is missing first, then build in a second make that sees the new packages.
+all: check-deps
+	@$(MAKE) --no-print-directory $(BUILD)/poreclear
 
 check-deps:
 	@scripts/install-deps --check build
 
-check-test-deps:
+check-test-deps: check-deps
 	@scripts/install-deps --check test
 
 $(BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
+	$(NEED_PKGS)@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(LIBA): $(LIB_OBJ)
@@ -128,7 +136,7 @@ FUZZ_BIN := $(FUZZ_SRC:fuzz/%.c=$(FUZZ_BUILD)/%)
 FUZZ_SECONDS ?= 20
 
 $(FUZZ_BUILD)/obj/%.o: %.c
-	@mkdir -p $(dir $@)
+	$(NEED_PKGS)@mkdir -p $(dir $@)
 	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -pthread -Iinclude -Ilib $(PKG_CFLAGS) $(FUZZ_FLAGS) -c $< -o $@
 
 $(FUZZ_BUILD)/libporeclear.a: $(FUZZ_LIB_OBJ)

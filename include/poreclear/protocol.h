@@ -61,13 +61,27 @@ typedef enum pc_step_action {
     PC_ACTION_SKIP
 } pc_step_action;
 
-/* "ok", "modified", "needs_review", "blocked" / "do", "modify", "skip"; never NULL. */
+/* What the contraindications took away, for the weight of the warning a person sees (the
+ * status says whether to treat; the weight says how much of the facial is left). */
+typedef enum pc_plan_weight {
+    PC_WEIGHT_NONE = 0,  /* nothing changed (cautions only) */
+    PC_WEIGHT_ADAPTED,   /* parameters changed, every step still done */
+    PC_WEIGHT_REDUCED,   /* a step left out */
+    PC_WEIGHT_CORE_LOST, /* a core step left out (the protocol marks extraction core): what
+                            remains is not the treatment the client booked */
+    PC_WEIGHT_BLOCKED    /* nothing is done */
+} pc_plan_weight;
+
+/* "ok", "modified", "needs_review", "blocked" / "do", "modify", "skip" / "none", "adapted",
+ * "reduced", "core_lost", "blocked"; never NULL. */
 const char *pc_plan_status_name(pc_plan_status s);
 const char *pc_step_action_name(pc_step_action a);
+const char *pc_plan_weight_name(pc_plan_weight w);
 
 /* One reason shown to the practitioner. effect is "block", "skip", "modify", "caution",
- * "review" (unrecognised entry), "personalise", or "overridden" (a personalisation that a
- * contraindication later undid). */
+ * "review" (unrecognised entry) or "personalise". The reasons are true to the final plan: a
+ * skipped step carries only the reasons it is skipped for, a personalisation whose values were
+ * all undone is dropped, a caution whose if_params no longer hold is dropped. */
 typedef struct pc_reason {
     const char *code;   /* stable machine code, e.g. "isotretinoin_6_months" */
     const char *text;   /* one sentence for the practitioner */
@@ -83,6 +97,7 @@ typedef struct pc_plan_step {
                                   "high_frequency", "chemical_exfoliation"), NULL if none or
                                   skipped */
     const char *params_json;   /* the chosen parameters as a compact JSON object text */
+    int core;                  /* the protocol marks this step core (losing it weighs most) */
     size_t n_reasons;
     const pc_reason *reasons;
 } pc_plan_step;
@@ -99,6 +114,7 @@ int pc_plan_build(pc_ctx *ctx, const pc_protocol *proto, const char *intake, siz
 void pc_plan_free(pc_plan *plan); /* NULL is fine */
 
 pc_plan_status pc_plan_get_status(const pc_plan *plan);
+pc_plan_weight pc_plan_get_weight(const pc_plan *plan);
 /* Whole-treatment reasons (blocks, reviews, whole-treatment cautions) in rule order. */
 size_t pc_plan_reason_count(const pc_plan *plan);
 const pc_reason *pc_plan_reason(const pc_plan *plan, size_t i); /* NULL when out of range */

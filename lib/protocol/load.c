@@ -134,6 +134,18 @@ static long find_param(const pcp_step_def *s, const char *name)
     return -1;
 }
 
+/* A citation must name at least one key of $.sources (when the file has any), so that a reader
+ * can always look its full text up (a typo such as "TM aftercare" for "TM-after" is an error). */
+static int check_cites(loader *L, const char *text, const char *path, const char *key)
+{
+    const char *first;
+    if (!text || json_object_size(L->p->sources) == 0) return PC_OK;
+    if (pcp_cites(L->p->sources, text, &first, 1) > 0) return PC_OK;
+    char sub[700];
+    fmt_path(sub, sizeof sub, "%s.%s", path, key);
+    return lerr(L, PC_ERR_INVALID, sub, "\"%.60s\" cites no key of $.sources", text);
+}
+
 /* ---- steps ---- */
 
 static int load_param(loader *L, json_t *j, const char *path, pcp_param_def *pd)
@@ -143,6 +155,7 @@ static int load_param(loader *L, json_t *j, const char *path, pcp_param_def *pd)
     if (!json_is_object(j)) return lerr(L, PC_ERR_INVALID, path, "a parameter must be an object");
     if ((rc = check_keys(L, j, path, keys))) return rc;
     if ((rc = get_string(L, j, "source", path, true, &pd->source))) return rc;
+    if ((rc = check_cites(L, pd->source, path, "source"))) return rc;
     json_t *def = json_object_get(j, "default");
     char sub[512];
     fmt_path(sub, sizeof sub, "%s.default", path);
@@ -224,8 +237,8 @@ static int load_value(loader *L, json_t *v, const char *path, const pcp_param_de
 
 static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
 {
-    static const char *const keys[] = {"title", "certification", "certification_when", "notes",
-                                       "params", NULL};
+    static const char *const keys[] = {"title",  "certification", "certification_when", "notes",
+                                       "params", "core",          "core_source",        NULL};
     char path[512], sub[600];
     int rc;
     fmt_path(path, sizeof path, "$.steps.%s", name);
@@ -238,6 +251,13 @@ static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
         fmt_path(sub, sizeof sub, "%s.certification", path);
         return lerr(L, PC_ERR_INVALID, sub, "a certification must be a name of a-z, 0-9 and _");
     }
+    json_t *core = json_object_get(j, "core");
+    fmt_path(sub, sizeof sub, "%s.core", path);
+    if (core && !json_is_boolean(core))
+        return lerr(L, PC_ERR_INVALID, sub, "\"core\" must be true or false");
+    s->core = json_is_true(core);
+    if ((rc = get_string(L, j, "core_source", path, s->core, &s->core_source))) return rc;
+    if ((rc = check_cites(L, s->core_source, path, "core_source"))) return rc;
     json_t *params = json_object_get(j, "params");
     fmt_path(sub, sizeof sub, "%s.params", path);
     if (params && !json_is_object(params)) return lerr(L, PC_ERR_INVALID, sub, "\"params\" must be an object");
@@ -300,6 +320,11 @@ static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
             w->param = (size_t)pi;
             if ((rc = get_string(L, c, "equals", csub, true, &w->equals))) return rc;
             if ((rc = get_string(L, c, "certification", csub, true, &w->certification))) return rc;
+            char *src = NULL;
+            if ((rc = get_string(L, c, "source", csub, false, &src))) return rc;
+            rc = check_cites(L, src, csub, "source");
+            free(src);
+            if (rc) return rc;
             if (!is_code(w->certification))
                 return lerr(L, PC_ERR_INVALID, csub, "a certification must be a name of a-z, 0-9 and _");
         }
@@ -508,6 +533,7 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
         return lerr(L, PC_ERR_INVALID, sub, "a code must be a-z, 0-9 and _ (at most %d)", PCP_NAME_MAX - 1);
     if ((rc = get_string(L, j, "reason", path, true, &r->reason))) return rc;
     if ((rc = get_string(L, j, "source", path, true, &r->source))) return rc;
+    if ((rc = check_cites(L, r->source, path, "source"))) return rc;
     fmt_path(sub, sizeof sub, "%s.when", path);
     json_t *w = json_object_get(j, "when");
     if (!w) return lerr(L, PC_ERR_INVALID, path, "missing \"when\"");
@@ -555,9 +581,19 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
         rc = lerr(L, PC_ERR_INVALID, path, "effect \"%s\" needs \"set\"", pcp_effect_name(r->effect));
         goto out;
     }
-    if (!wants_set && (set || ifp)) {
-        fmt_path(sub, sizeof sub, "%s.%s", path, set ? "set" : "if_params");
-        rc = lerr(L, PC_ERR_INVALID, sub, "only \"modify\" rules and personalisation change parameters");
+    if (!wants_set && set) {
+        fmt_path(sub, sizeof sub, "%s.set", path);
+        rc = lerr(L, PC_ERR_INVALID, sub,
+                  "only \"modify\" rules and personalisation change parameters");
+        goto out;
+    }
+    /* a caution's if_params say when it is relevant: it is shown only while the final
+     * parameters hold them ("keep acids mild" means nothing for an enzyme exfoliation) */
+    if (ifp && r->effect != PCP_EFFECT_MODIFY &&
+        !(r->effect == PCP_EFFECT_CAUTION && r->step >= 0)) {
+        fmt_path(sub, sizeof sub, "%s.if_params", path);
+        rc = lerr(L, PC_ERR_INVALID, sub,
+                  "\"if_params\" belongs to a \"modify\" rule or a step's \"caution\"");
         goto out;
     }
     if (set) {
@@ -701,6 +737,7 @@ void pc_protocol_free(pc_protocol *p)
         free(s->name);
         free(s->title);
         free(s->certification);
+        free(s->core_source);
         for (size_t k = 0; k < s->n_cert_when; k++) {
             free(s->cert_when[k].equals);
             free(s->cert_when[k].certification);

@@ -24,6 +24,14 @@ void pcp_date_civil(long days, int *y, int *m, int *d);
  * '.' become one '_'. Writes at most n-1 bytes; false when it does not fit or is empty. */
 bool pcp_name_normalise(const char *in, char *out, size_t n);
 
+/* ---- citations ---- */
+
+/* The keys of `sources` (an object: key -> citation) that `text` cites, in order of first
+ * appearance: a key counts where it stands as a whole word (no letter, digit, '-' or '_' on
+ * either side). Writes at most max keys (borrowed from sources) and returns how many there are
+ * (which may exceed max). */
+size_t pcp_cites(const json_t *sources, const char *text, const char **keys, size_t max);
+
 /* ---- JSON positions ---- */
 
 /* Find the value at a JSON path ("$.rules[3].when.condition") in a text that jansson parsed:
@@ -50,6 +58,8 @@ typedef struct pcp_cert_when {
 
 typedef struct pcp_step_def {
     char *name, *title, *certification; /* certification may be NULL */
+    bool core;                          /* the step the treatment is for: losing it weighs most */
+    char *core_source;                  /* why it is core (a citation), when core */
     pcp_cert_when *cert_when;
     size_t n_cert_when;
     char **notes;

@@ -7,6 +7,45 @@
 #include <stdlib.h>
 #include <string.h>
 
+static bool key_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_';
+}
+
+size_t pcp_cites(const json_t *sources, const char *text, const char **keys, size_t max)
+{
+    const char *key;
+    json_t *v;
+    size_t n = 0;
+    struct {
+        const char *key;
+        size_t at;
+    } found[64];
+    if (!json_is_object(sources) || !text) return 0;
+    json_object_foreach((json_t *)sources, key, v)
+    {
+        size_t kl = strlen(key);
+        if (!kl) continue;
+        for (const char *p = strstr(text, key); p; p = strstr(p + 1, key)) {
+            if ((p > text && key_char(p[-1])) || key_char(p[kl])) continue;
+            if (n < sizeof found / sizeof found[0]) {
+                size_t i = n++;
+                while (i > 0 && found[i - 1].at > (size_t)(p - text)) {
+                    found[i] = found[i - 1];
+                    i--;
+                }
+                found[i].key = key;
+                found[i].at = (size_t)(p - text);
+            }
+            break;
+        }
+    }
+    for (size_t i = 0; i < n && i < max; i++)
+        keys[i] = found[i].key;
+    return n;
+}
+
 /* Days from civil date (Howard Hinnant's algorithm, public domain description). */
 static long days_from_civil(long y, int m, int d)
 {

@@ -22,7 +22,8 @@ steam = [s for s in p["steps"] if s["step"] == "steam"][0]
 assert steam["params"]["distance_cm"] == 90
 for s in p["steps"]:
     for r in s["reasons"]:
-        assert set(r) == {"code", "effect", "text", "source"} and r["source"], r
+        assert set(r) == {"code", "effect", "text", "source", "cites"} and r["source"] and r["cites"], r
+        assert all(k in p["sources"] for k in r["cites"]), r
 assert p["certifications"] == ["high_frequency"], p["certifications"]
 assert p["visit_date"] == "2026-11-29" and p["client"]["skin_type"] == "oily"
 PYEOF

@@ -93,24 +93,57 @@ static const row rows[] = {
     /* whole treatment: caution */
     {"pregnancy", "normal", 2, "\"pregnant\": true", NULL, PC_PLAN_MODIFIED, "dddddsd", "pregnancy_gentle hf_pregnancy"},
     /* chemical exfoliation (oily skin gets BHA by personalisation) */
-    {"isotretinoin 9 months ago", "oily", 2, "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2026-03-01\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "isotretinoin_no_chemical_exfoliation"},
-    {"isotretinoin 4 months ago", "oily", 2, "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2026-08-01\"}]", NULL, PC_PLAN_MODIFIED, "dmdsddd", "isotretinoin_no_chemical_exfoliation isotretinoin_6_months"},
-    {"isotretinoin 13 months ago", "oily", 2, "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2025-10-01\"}]", NULL, PC_PLAN_OK, "ddddddd", ""},
-    {"peel 19 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"chemical_peel\", \"date\": \"2026-11-10\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "peel_4_weeks"},
-    {"peel 59 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"chemical_peel\", \"date\": \"2026-10-01\"}]", NULL, PC_PLAN_OK, "ddddddd", ""},
-    {"sunburn 9 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"sunburn\", \"date\": \"2026-11-20\"}]", NULL, PC_PLAN_MODIFIED, "dmssddd", "sunburn_2_weeks_exfoliation steam_recent_sunburn extract_recent_sunburn hf_recent_sunburn"},
-    {"botox 14 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"Botox\", \"date\": \"2026-11-15\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "botox_4_weeks"},
-    {"laser 14 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"laser\", \"date\": \"2026-11-15\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "laser_4_weeks"},
-    {"waxing 4 days ago", "oily", 2, "\"recent_procedures\": [{\"kind\": \"waxing\", \"date\": \"2026-11-25\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "waxing_1_week"},
-    {"retinoid 2 days ago", "oily", 2, "\"medications\": [{\"name\": \"Retin-A\", \"last_taken\": \"2026-11-27\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "retinoid_5_days"},
-    {"retinoid 9 days ago", "oily", 2, "\"medications\": [{\"name\": \"adapalene\", \"last_taken\": \"2026-11-20\"}]", NULL, PC_PLAN_OK, "ddddddd", ""},
-    {"vitamin C 1 day ago", "oily", 2, "\"medications\": [{\"name\": \"Vitamin C\", \"last_taken\": \"2026-11-28\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "vitamin_c_5_days"},
-    {"topical acid now", "oily", 2, "\"medications\": [{\"name\": \"glycolic acid\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "topical_acid_5_days"},
-    {"antibiotic 19 days ago", "oily", 2, "\"medications\": [{\"name\": \"Doxycycline\", \"last_taken\": \"2026-11-10\"}]", NULL, PC_PLAN_MODIFIED, "dmddddd", "antibiotic_4_weeks"},
-    {"antibiotic 40 days ago", "oily", 2, "\"medications\": [{\"name\": \"minocycline\", \"last_taken\": \"2026-10-20\"}]", NULL, PC_PLAN_OK, "ddddddd", ""},
-    {"eczema", "oily", 2, "\"conditions\": [\"eczema\"]", NULL, PC_PLAN_MODIFIED, "dmmdddd", "eczema_no_chemical_exfoliation steam_eczema_short"},
-    {"rosacea", "oily", 2, "\"conditions\": [\"rosacea\"]", NULL, PC_PLAN_MODIFIED, "dmsdddd", "rosacea_no_chemical_exfoliation steam_rosacea extract_rosacea"},
-    {"fitzpatrick V", "normal", 5, "", NULL, PC_PLAN_OK, "ddddddd", "fitzpatrick_pih_exfoliation extract_fitzpatrick_pih"},
+    {"isotretinoin 9 months ago", "oily", 2,
+     "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2026-03-01\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "isotretinoin_no_chemical_exfoliation"},
+    {"isotretinoin 4 months ago", "oily", 2,
+     "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2026-08-01\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmdsddd", "isotretinoin_no_chemical_exfoliation isotretinoin_6_months"},
+    {"isotretinoin 13 months ago", "oily", 2,
+     "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2025-10-01\"}]", NULL,
+     PC_PLAN_OK, "ddddddd", ""},
+    {"peel 19 days ago", "oily", 2,
+     "\"recent_procedures\": [{\"kind\": \"chemical_peel\", \"date\": \"2026-11-10\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "peel_4_weeks"},
+    {"peel 59 days ago", "oily", 2,
+     "\"recent_procedures\": [{\"kind\": \"chemical_peel\", \"date\": \"2026-10-01\"}]", NULL,
+     PC_PLAN_OK, "ddddddd", ""},
+    {"sunburn 9 days ago", "oily", 2,
+     "\"recent_procedures\": [{\"kind\": \"sunburn\", \"date\": \"2026-11-20\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmssddd",
+     "sunburn_2_weeks_exfoliation steam_recent_sunburn extract_recent_sunburn hf_recent_sunburn"},
+    {"botox 14 days ago", "oily", 2,
+     "\"recent_procedures\": [{\"kind\": \"Botox\", \"date\": \"2026-11-15\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "botox_4_weeks"},
+    {"laser 14 days ago", "oily", 2,
+     "\"recent_procedures\": [{\"kind\": \"laser\", \"date\": \"2026-11-15\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "laser_4_weeks"},
+    {"waxing 4 days ago", "oily", 2,
+     "\"recent_procedures\": [{\"kind\": \"waxing\", \"date\": \"2026-11-25\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "waxing_1_week"},
+    {"retinoid 2 days ago", "oily", 2,
+     "\"medications\": [{\"name\": \"Retin-A\", \"last_taken\": \"2026-11-27\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "retinoid_5_days"},
+    {"retinoid 9 days ago", "oily", 2,
+     "\"medications\": [{\"name\": \"adapalene\", \"last_taken\": \"2026-11-20\"}]", NULL,
+     PC_PLAN_OK, "ddddddd", ""},
+    {"vitamin C 1 day ago", "oily", 2,
+     "\"medications\": [{\"name\": \"Vitamin C\", \"last_taken\": \"2026-11-28\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "vitamin_c_5_days"},
+    {"topical acid now", "oily", 2, "\"medications\": [{\"name\": \"glycolic acid\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "topical_acid_5_days"},
+    {"antibiotic 19 days ago", "oily", 2,
+     "\"medications\": [{\"name\": \"Doxycycline\", \"last_taken\": \"2026-11-10\"}]", NULL,
+     PC_PLAN_MODIFIED, "dmddddd", "antibiotic_4_weeks"},
+    {"antibiotic 40 days ago", "oily", 2,
+     "\"medications\": [{\"name\": \"minocycline\", \"last_taken\": \"2026-10-20\"}]", NULL,
+     PC_PLAN_OK, "ddddddd", ""},
+    {"eczema", "oily", 2, "\"conditions\": [\"eczema\"]", NULL, PC_PLAN_MODIFIED, "dmmdddd",
+     "eczema_no_chemical_exfoliation steam_eczema_short"},
+    {"rosacea", "oily", 2, "\"conditions\": [\"rosacea\"]", NULL, PC_PLAN_MODIFIED, "dmsdddd",
+     "rosacea_no_chemical_exfoliation steam_rosacea extract_rosacea"},
+    {"fitzpatrick V", "oily", 5, "", NULL, PC_PLAN_OK, "ddddddd",
+     "fitzpatrick_pih_exfoliation extract_fitzpatrick_pih"},
     /* salicylic acid */
     {"aspirin allergy", "oily", 2, "\"allergies\": [\"Aspirin\"]", NULL, PC_PLAN_MODIFIED, "dmddddd", "aspirin_allergy_no_salicylic aspirin_allergy_no_salicylic_mask"},
     {"pregnancy, oily", "oily", 2, "\"pregnant\": true", NULL, PC_PLAN_MODIFIED, "dmdddsd", "pregnancy_no_salicylic pregnancy_no_salicylic_mask hf_pregnancy"},
@@ -539,6 +572,12 @@ static void test_protocol_loader_errors(void **state)
         {"\"set\": { \"distance_cm\": 90 }", "\"set\": { \"distance_cm\": \"far\" }", PC_ERR_INVALID, "takes a number"},
         {"\"default\": 10,", "\"default\": \"x\",", PC_ERR_INVALID, "t.json:6:46: a choice parameter has no \"min\"/\"max\""},
         {"\"code\": \"a\"", "\"code\": \"A b\"", PC_ERR_INVALID, "t.json:12:15: a code must be"},
+        {"\"version\": \"1\",", "\"version\": \"1\", \"sources\": {\"S-1\": \"a book\"},",
+         PC_ERR_INVALID, "t.json:6:94: \"s\" cites no key of $.sources"},
+        {"\"effect\": \"modify\", \"scope\": \"steam\", \"set\": { \"distance_cm\": 90 }",
+         "\"effect\": \"caution\", \"scope\": \"treatment\", \"if_params\": { \"distance_cm\": 90 "
+         "}",
+         PC_ERR_INVALID, "\"if_params\" belongs to a \"modify\" rule or a step's \"caution\""},
     };
     char text[4096];
     int failures = 0;
@@ -624,27 +663,128 @@ static void test_plan_json_and_text(void **state)
     pc_plan_free(plan);
 }
 
-/* A personalisation undone by a contraindication is marked, not shown as current. */
-static void test_overridden_personalisation(void **state)
+/* The reasons are true to the final plan (issue 17.3): a personalisation none of whose values
+ * survived is not shown; a skipped step shows only why; a caution about acids is not shown
+ * when no acid is used; every reason cites a source key whose full citation is in the plan. */
+static pc_plan *plan_for(const char *skin, int fitz, const char *extra)
 {
-    (void)state;
     char intake[1024];
-    make_intake(intake, sizeof intake, "oily", 2, "\"allergies\": [\"aspirin\"]");
+    make_intake(intake, sizeof intake, skin, fitz, extra);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_plan *plan = NULL;
-    assert_int_equal(pc_plan_build(&ctx, proto, intake, strlen(intake), NULL, 0, &plan), PC_OK);
-    pc_plan_step st;
-    assert_true(pc_plan_get_step(plan, 1, &st));
-    assert_string_equal(st.step, "exfoliate");
-    assert_int_equal(st.n_reasons, 2);
-    assert_string_equal(st.reasons[0].code, "bha_for_oily_skin");
-    assert_string_equal(st.reasons[0].effect, "overridden");
-    assert_string_equal(st.reasons[1].effect, "modify");
-    assert_non_null(strstr(st.params_json, "\"method\":\"enzymatic\""));
-    assert_true(pc_plan_get_step(plan, 5, &st)); /* high frequency: personalisation stands */
-    assert_string_equal(st.reasons[0].effect, "personalise");
+    if (pc_plan_build(&ctx, proto, intake, strlen(intake), NULL, 0, &plan))
+        print_error("%s\n", pc_errmsg(&ctx));
+    assert_non_null(plan);
+    return plan;
+}
+
+static pc_plan_step step_of(const pc_plan *plan, const char *name)
+{
+    pc_plan_step st = {0};
+    for (size_t s = 0; s < pc_plan_step_count(plan); s++) {
+        assert_true(pc_plan_get_step(plan, s, &st));
+        if (strcmp(st.step, name) == 0) return st;
+    }
+    fail_msg("no step %s", name);
+    return st;
+}
+
+static void test_reasons_match_the_final_plan(void **state)
+{
+    (void)state;
+    /* isotretinoin, oily, Fitzpatrick IV (the demo client) */
+    pc_plan *plan =
+        plan_for("oily", 4,
+                 "\"medications\": [{\"name\": \"isotretinoin\", \"last_taken\": \"2026-09-30\"}]");
+    pc_plan_step ex = step_of(plan, "exfoliate");
+    assert_non_null(strstr(ex.params_json, "\"method\":\"enzymatic\""));
+    assert_null(find_reason(ex.n_reasons, ex.reasons, "bha_for_oily_skin"));           /* undone */
+    assert_null(find_reason(ex.n_reasons, ex.reasons, "fitzpatrick_pih_exfoliation")); /* no acid */
+    assert_non_null(find_reason(ex.n_reasons, ex.reasons, "isotretinoin_no_chemical_exfoliation"));
+    pc_plan_step xt = step_of(plan, "extract");
+    assert_int_equal(xt.action, PC_ACTION_SKIP);
+    assert_int_equal(xt.n_reasons, 1); /* only why: no "light pressure" on a step not done */
+    assert_string_equal(xt.reasons[0].code, "isotretinoin_6_months");
+    assert_true(xt.core);
+    assert_int_equal(pc_plan_get_weight(plan), PC_WEIGHT_CORE_LOST);
+    pc_plan_step hf = step_of(plan, "high_frequency"); /* a personalisation that stands is shown */
+    assert_string_equal(hf.reasons[0].code, "argon_for_oily_skin");
+    assert_string_equal(hf.reasons[0].effect, "personalise");
+    char *json = NULL;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    assert_int_equal(pc_plan_to_json(&ctx, plan, 0, &json), PC_OK);
+    assert_non_null(strstr(json, "\"weight\":\"core_lost\",\"lost\":[\"extract\"]"));
+    assert_non_null(strstr(json, "\"cites\":[\"TM-iso\"]"));
+    assert_null(strstr(json, "salicylic acid (BHA) 2 %"));
+    free(json);
+    char *text = NULL;
+    assert_int_equal(pc_plan_to_text(&ctx, plan, &text), PC_OK);
+    assert_non_null(strstr(text, "CORE STEP LEFT OUT"));
+    assert_non_null(strstr(text, "  TM-iso: ")); /* the sheet explains every code it uses */
+    assert_null(strstr(text, "light pressure"));
+    free(text);
     pc_plan_free(plan);
+
+    /* Fitzpatrick IV with a BHA exfoliation: the acid caution stands */
+    plan = plan_for("oily", 4, "");
+    ex = step_of(plan, "exfoliate");
+    assert_non_null(find_reason(ex.n_reasons, ex.reasons, "fitzpatrick_pih_exfoliation"));
+    assert_int_equal(pc_plan_get_weight(plan), PC_WEIGHT_NONE);
+    pc_plan_free(plan);
+
+    /* aspirin allergy: BHA undone, the steps all done: adapted */
+    plan = plan_for("oily", 2, "\"allergies\": [\"aspirin\"]");
+    ex = step_of(plan, "exfoliate");
+    assert_int_equal(ex.n_reasons, 1);
+    assert_string_equal(ex.reasons[0].code, "aspirin_allergy_no_salicylic");
+    assert_int_equal(pc_plan_get_weight(plan), PC_WEIGHT_ADAPTED);
+    pc_plan_free(plan);
+
+    /* asthma, dry skin: neon stays (its personalisation still decides the gas), method changed */
+    plan = plan_for("dry", 2, "\"conditions\": [\"asthma\"]");
+    hf = step_of(plan, "high_frequency");
+    assert_non_null(strstr(hf.params_json, "\"method\":\"indirect\",\"gas\":\"neon\""));
+    assert_non_null(find_reason(hf.n_reasons, hf.reasons, "neon_for_dry_skin"));
+    assert_non_null(find_reason(hf.n_reasons, hf.reasons, "hf_asthma_ozone"));
+    pc_plan_free(plan);
+
+    /* pacemaker: a step left out, not the core one */
+    plan = plan_for("combination", 2,
+                    "\"implants\": [\"pacemaker\"], \"conditions\": [\"heart_condition\"]");
+    assert_int_equal(pc_plan_get_weight(plan), PC_WEIGHT_REDUCED);
+    hf = step_of(plan, "high_frequency");
+    for (size_t i = 0; i < hf.n_reasons; i++)
+        assert_string_equal(hf.reasons[i].effect, "skip");
+    pc_plan_free(plan);
+
+    /* blocked: every step skipped, no step reasons (the why is the treatment's) */
+    plan = plan_for("oily", 5, "\"conditions\": [\"fever\", \"rosacea\"]");
+    assert_int_equal(pc_plan_get_weight(plan), PC_WEIGHT_BLOCKED);
+    for (size_t s = 0; s < pc_plan_step_count(plan); s++) {
+        pc_plan_step st;
+        pc_plan_get_step(plan, s, &st);
+        for (size_t i = 0; i < st.n_reasons; i++)
+            assert_string_equal(st.reasons[i].effect, "skip");
+    }
+    pc_plan_free(plan);
+
+    /* every reason of every table row cites a key of the plan's sources */
+    char intake[2048];
+    for (size_t r = 0; r < sizeof rows / sizeof rows[0]; r++) {
+        make_intake(intake, sizeof intake, rows[r].skin, rows[r].fitz, rows[r].extra);
+        plan = NULL;
+        assert_int_equal(pc_plan_build(&ctx, proto, intake, strlen(intake), rows[r].assessment,
+                                       rows[r].assessment ? strlen(rows[r].assessment) : 0, &plan),
+                         PC_OK);
+        assert_int_equal(pc_plan_to_json(&ctx, plan, 0, &json), PC_OK);
+        if (strstr(json, "\"cites\":[]"))
+            print_error("row \"%s\": a reason cites no source key: %s\n", rows[r].name, json);
+        assert_null(strstr(json, "\"cites\":[]"));
+        free(json);
+        pc_plan_free(plan);
+    }
 }
 
 /* Many threads build plans from one protocol at once (run under ASan/TSan to be useful). */
@@ -694,7 +834,7 @@ int main(void)
         cmocka_unit_test(test_protocol_loader_errors),
         cmocka_unit_test(test_order_is_a_setting),
         cmocka_unit_test(test_plan_json_and_text),
-        cmocka_unit_test(test_overridden_personalisation),
+        cmocka_unit_test(test_reasons_match_the_final_plan),
         cmocka_unit_test(test_threads_share_protocol),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

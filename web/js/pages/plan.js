@@ -6,7 +6,7 @@
 import { api, ApiError, queryId } from '../api.js';
 import { h, fill, fmtDate, fmtDateTime, alertBox, uid, humanize } from '../dom.js';
 import { startPage, pageHead, showError, busy, errorBox, certLabel } from '../app.js';
-import { verdict, stepCard, reasonsList } from '../plan-view.js';
+import { verdict, stepCard, reasonsList, sourcesList } from '../plan-view.js';
 
 function who(ref) {
     return ref ? (ref.display_name || ref.username) : '—';
@@ -154,7 +154,7 @@ startPage({
                     h('button', { type: 'button', id: 'print-plan', class: 'no-print' }, 'Print')),
                 h('p', { class: 'muted' }, `${fmtDate(data.date)} · from intake version ${data.intake_version}`,
                     data.assessment_photo_id ? [' and the ', h('a', { href: `/assessment?client=${client.id}&photo=${data.assessment_photo_id}`, id: 'plan-assessment' }, 'skin assessment of the latest photo')] : null),
-                verdict(plan.status),
+                verdict(plan.status, plan),
                 plan.unrecognised && plan.unrecognised.length
                     ? alertBox('warn', 'Not recognised by the protocol',
                         h('ul', { id: 'unrecognised' }, plan.unrecognised.map((u) => h('li', null,
@@ -162,11 +162,12 @@ startPage({
                         h('p', null, 'Check the spelling in the intake, or review it below and record your decision.'))
                     : null,
                 plan.reasons && plan.reasons.length
-                    ? h('section', { class: 'card', id: 'plan-reasons', 'aria-labelledby': 'pr-h' }, h('h2', { id: 'pr-h' }, 'For the whole treatment'), reasonsList(plan.reasons))
+                    ? h('section', { class: 'card', id: 'plan-reasons', 'aria-labelledby': 'pr-h' }, h('h2', { id: 'pr-h' }, 'For the whole treatment'), reasonsList(plan.reasons, false, plan.sources))
                     : null,
                 h('section', { 'aria-labelledby': 'steps-h' },
                     h('h2', { id: 'steps-h' }, `Steps (${steps.filter((s) => s.action !== 'skip').length} of ${steps.length} to do)`),
-                    h('ol', { class: 'steps', id: 'plan-steps' }, steps.map((s, i) => stepCard(s, i)))),
+                    h('ol', { class: 'steps', id: 'plan-steps' }, steps.map((s, i) => stepCard(s, i, null, { sources: plan.sources, blocked: plan.status === 'blocked' })))),
+                sourcesList(plan),
                 reviewBox(data, clientId, reload),
                 startBox(data, consents, clientId, session.user, wanted));
             main.querySelector('#print-plan').addEventListener('click', () => window.print());

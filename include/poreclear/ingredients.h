@@ -18,6 +18,7 @@
 #include <stddef.h>
 
 #include "poreclear/common.h"
+#include "poreclear/protocol.h" /* pc_allergy */
 
 /* ---- limits ---- */
 #define PC_LABEL_MAX_BYTES (64 * 1024)    /* a label longer than this is PC_ERR_LIMIT */
@@ -177,7 +178,22 @@ int pc_label_check(pc_ctx *ctx, const pc_kb *kb, const char *text, size_t len,
 void pc_label_report_free(pc_label_report *report);
 
 /* The report as one JSON object (schema in docs/ingredients.md), NUL-terminated, malloc'd:
- * the caller frees *json with free(). indent 0 = compact (one line). */
+ * the caller frees *json with free(). indent 0 = compact (one line). Its summary's "verdict" is
+ * "flagged" (an ingredient rated at the threshold or more), "incomplete" (nothing flagged, but
+ * part of the label was not recognised: never called clean) or "none_flagged". */
 int pc_label_json(pc_ctx *ctx, const pc_label_report *report, int indent, char **json);
+
+/* ---- 4. a client's allergies ---- */
+
+/* Cross a checked label with a client's recorded allergies (pc_intake_allergies, protocol.h):
+ * an ingredient conflicts with an allergy when it is, by the knowledge base's names (canonical,
+ * synonyms, spelling variants — never a fuzzy guess), one of the allergy's ingredients, or its
+ * name contains one of the allergy's fragments. Writes a compact JSON object (schema in
+ * docs/ingredients.md, "Allergies"): per allergy how it was checked ("class": the protocol's
+ * ingredient list; "ingredient": its own name, which the knowledge base knows; "name": its own
+ * name only, unknown to the knowledge base — a person must read the label; "none": the protocol
+ * knows no ingredient for it) and the conflicting ingredients. *json malloc'd, caller frees. */
+int pc_label_allergies_json(pc_ctx *ctx, const pc_kb *kb, const pc_label_report *report,
+                            const pc_allergy *allergies, size_t n, char **json);
 
 #endif

@@ -130,6 +130,29 @@ const char *pc_plan_client_id(const pc_plan *plan);
 const char *pc_plan_skin_type(const pc_plan *plan);   /* "oily", ... */
 int pc_plan_fitzpatrick(const pc_plan *plan);          /* 1..6, 0 when not given */
 
+/* ---- a client's allergies, for the ingredient checker ---- */
+
+/* One allergy an intake records, with the ingredient names it rules out on a product label
+ * (the protocol's $.allergens: "salicylate" -> Salicylic Acid and every name containing
+ * "salicyl"; an allergy the protocol does not know rules out an ingredient of its own name).
+ * pc_label_allergies_json (ingredients.h) crosses a checked label with these. */
+typedef struct pc_allergy {
+    const char *name;                /* as written in the intake (owned by the array) */
+    const char *allergy_class;       /* the protocol's class ("salicylate"), NULL if unknown */
+    const char *const *ingredients;  /* INCI names it rules out */
+    size_t n_ingredients;
+    const char *const *name_contains; /* lower-case fragments of ruled-out names */
+    size_t n_contains;
+    const char *reason, *source;     /* from $.allergens; NULL when the protocol has none */
+} pc_allergy;
+
+/* The allergies of an intake (JSON text, validated as pc_plan_build does; same errors), in
+ * intake order. *out (may be NULL when *n is 0) is freed with pc_allergies_free; apart from
+ * `name` its strings are borrowed from the protocol, which must outlive the array. */
+int pc_intake_allergies(pc_ctx *ctx, const pc_protocol *proto, const char *intake, size_t len,
+                        pc_allergy **out, size_t *n);
+void pc_allergies_free(pc_allergy *a, size_t n); /* NULL is fine */
+
 /* The plan as the JSON object documented in docs/protocol.md ("The plan"), pretty-printed
  * when `pretty`, NUL-terminated. *out malloc'd: caller free()s. */
 int pc_plan_to_json(pc_ctx *ctx, const pc_plan *plan, int pretty, char **out);

@@ -234,6 +234,10 @@ int pc_label_json(pc_ctx *ctx, const pc_label_report *rep, int indent, char **js
     set(sum, "max_ingredient", str_or_null(mx ? mx->item->label : NULL), &fail);
     set(sum, "max_match", str_or_null(mx ? mx->match.entry->inci : NULL), &fail);
     set(sum, "max_irritancy", grade(rep->max_irritancy), &fail);
+    /* never call a label clean while part of it is not recognised */
+    set(sum, "verdict",
+        json_string(rep->flagged ? "flagged" : rep->unrecognised ? "incomplete" : "none_flagged"), &fail);
+    set(sum, "complete", json_boolean(rep->unrecognised == 0), &fail);
     set(sum, "flagged", json_integer((json_int_t)rep->flagged), &fail);
     set(sum, "flagged_ingredients", flagged, &fail);
     set(sum, "threshold", json_integer(rep->threshold), &fail);

@@ -642,13 +642,75 @@ static int load_rules(loader *L, json_t *root, const char *key, bool personalisa
     return PC_OK;
 }
 
+/* ---- allergens: allergy class -> the ingredient names it rules out on a label ---- */
+
+static int load_strings(loader *L, json_t *a, const char *path, bool lower_code, char ***out, size_t *n)
+{
+    if (!json_is_array(a) || json_array_size(a) > MAX_LIST)
+        return lerr(L, PC_ERR_INVALID, path, "must be an array of strings");
+    if (json_array_size(a) == 0) return PC_OK;
+    if (!(*out = calloc(json_array_size(a), sizeof **out))) return nomem(L);
+    for (size_t i = 0; i < json_array_size(a); i++) {
+        json_t *e = json_array_get(a, i);
+        char sub[700];
+        fmt_path(sub, sizeof sub, "%s[%zu]", path, i);
+        if (!json_is_string(e) || json_string_length(e) == 0 || json_string_length(e) > 200 ||
+            strlen(json_string_value(e)) != json_string_length(e))
+            return lerr(L, PC_ERR_INVALID, sub, "must be a name of 1 to 200 characters");
+        if (lower_code) {
+            for (const char *c = json_string_value(e); *c; c++)
+                if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
+                    return lerr(L, PC_ERR_INVALID, sub, "a fragment is lower-case letters and digits");
+        }
+        if (!((*out)[(*n)++] = xstrdup(json_string_value(e)))) return nomem(L);
+    }
+    return PC_OK;
+}
+
+static int load_allergens(loader *L, json_t *root)
+{
+    static const char *const keys[] = {"ingredients", "name_contains", "reason", "source", NULL};
+    json_t *o = json_object_get(root, "allergens");
+    pc_protocol *p = L->p;
+    int rc;
+    if (!o) return PC_OK;
+    if (!json_is_object(o) || json_object_size(o) > MAX_LIST)
+        return lerr(L, PC_ERR_INVALID, "$.allergens", "must be an object: allergy -> ingredients");
+    if (json_object_size(o) == 0) return PC_OK;
+    if (!(p->allergens = calloc(json_object_size(o), sizeof *p->allergens))) return nomem(L);
+    const char *key;
+    json_t *v;
+    json_object_foreach(o, key, v) {
+        char path[300], sub[400];
+        fmt_path(path, sizeof path, "$.allergens.%s", key);
+        long c = pcp_vocab_find(&p->vocab[PCP_VOCAB_ALLERGY], key);
+        if (c < 0 || strcmp(p->vocab[PCP_VOCAB_ALLERGY].classes[c].name, key) != 0)
+            return lerr(L, PC_ERR_INVALID, path, "unknown allergy \"%s\" (not a name in $.vocabulary.allergies)", key);
+        if (!json_is_object(v)) return lerr(L, PC_ERR_INVALID, path, "must be an object");
+        if ((rc = check_keys(L, v, path, keys))) return rc;
+        pcp_allergen *a = &p->allergens[p->n_allergens++];
+        a->cls = (size_t)c;
+        if ((rc = get_string(L, v, "reason", path, true, &a->reason)) ||
+            (rc = get_string(L, v, "source", path, true, &a->source)) ||
+            (rc = check_cites(L, a->source, path, "source")))
+            return rc;
+        json_t *ing = json_object_get(v, "ingredients"), *con = json_object_get(v, "name_contains");
+        if (!ing && !con) return lerr(L, PC_ERR_INVALID, path, "needs \"ingredients\" or \"name_contains\"");
+        fmt_path(sub, sizeof sub, "%s.ingredients", path);
+        if (ing && (rc = load_strings(L, ing, sub, false, &a->ingredients, &a->n_ingredients))) return rc;
+        fmt_path(sub, sizeof sub, "%s.name_contains", path);
+        if (con && (rc = load_strings(L, con, sub, true, &a->contains, &a->n_contains))) return rc;
+    }
+    return PC_OK;
+}
+
 /* ---- the whole file ---- */
 
 static int load_root(loader *L, json_t *root)
 {
     static const char *const keys[] = {"format", "format_version", "name", "version", "sources",
                                        "order", "steps", "vocabulary", "personalisation",
-                                       "rules", NULL};
+                                       "rules", "allergens", NULL};
     pc_protocol *p = L->p;
     int rc;
     if (!json_is_object(root)) return lerr(L, PC_ERR_INVALID, "$", "the protocol must be a JSON object");
@@ -711,7 +773,8 @@ static int load_root(loader *L, json_t *root)
     if ((rc = load_vocab(L, root))) return rc;
     if ((rc = load_rules(L, root, "personalisation", true, &p->personalisation, &p->n_personalisation)))
         return rc;
-    return load_rules(L, root, "rules", false, &p->rules, &p->n_rules);
+    if ((rc = load_rules(L, root, "rules", false, &p->rules, &p->n_rules))) return rc;
+    return load_allergens(L, root);
 }
 
 static void free_rule(pcp_rule *r)
@@ -767,6 +830,16 @@ void pc_protocol_free(pc_protocol *p)
     free(p->personalisation);
     for (size_t i = 0; i < p->n_rules; i++) free_rule(&p->rules[i]);
     free(p->rules);
+    for (size_t i = 0; i < p->n_allergens; i++) {
+        pcp_allergen *a = &p->allergens[i];
+        for (size_t k = 0; k < a->n_ingredients; k++) free(a->ingredients[k]);
+        free(a->ingredients);
+        for (size_t k = 0; k < a->n_contains; k++) free(a->contains[k]);
+        free(a->contains);
+        free(a->reason);
+        free(a->source);
+    }
+    free(p->allergens);
     free(p);
 }
 

@@ -127,6 +127,16 @@ typedef struct pcp_rule {
     char *code, *reason, *source;
 } pcp_rule;
 
+/* The ingredients an allergy class rules out on a product label ($.allergens). */
+typedef struct pcp_allergen {
+    size_t cls;             /* index in vocab[PCP_VOCAB_ALLERGY] */
+    char **ingredients;     /* INCI names, as written */
+    size_t n_ingredients;
+    char **contains;        /* lower-case fragments of an ingredient's name ("salicyl") */
+    size_t n_contains;
+    char *reason, *source;
+} pcp_allergen;
+
 struct pc_protocol {
     char *name, *version;
     json_t *sources;        /* object key → citation text (read only after load) */
@@ -137,6 +147,8 @@ struct pc_protocol {
     size_t n_personalisation;
     pcp_rule *rules;
     size_t n_rules;
+    pcp_allergen *allergens;
+    size_t n_allergens;
 };
 
 /* ---- the intake (lib/protocol/intake.c) ---- */

@@ -115,6 +115,7 @@ int web_h_comparison_aligned(web_req *r);
 int web_h_comparison_chart(web_req *r);
 int web_h_progress(web_req *r);
 int web_h_ingredients_check(web_req *r);
+int web_h_client_ingredients_check(web_req *r);
 int web_h_products_list(web_req *r);
 int web_h_product_create(web_req *r);
 int web_h_client_export(web_req *r);

@@ -38,9 +38,60 @@ void web_media_stop(void)
     kb = NULL;
 }
 
-/* Check r->json's "label" (+ "rinse_off", "threshold"); *report_json malloc'd. Replies on
- * failure. */
-static bool check_label(web_req *r, pc_label_report **report, char **report_json)
+/* The label crossed with client_id's recorded allergies (latest intake), as the object
+ * "allergy_check" of the report (docs/api.md); the knowledge is the libraries' (the protocol's
+ * allergens, the knowledge base's names). Replies on failure. */
+static bool cross_allergies(web_req *r, int64_t client_id, const pc_label_report *rep,
+                            json_t *report)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake in;
+    json_t *check = NULL;
+    int rc = pc_store_intake_get(&ctx, r->cfg->store, client_id, 0, &in);
+    if (rc == PC_ERR_NOTFOUND) {
+        check = json_pack("{s:I, s:n, s:[], s:i, s:i}", "client_id", (json_int_t)client_id,
+                          "intake_version", "allergies", "conflicts", 0, "unchecked", 0);
+        if (!check || json_object_set_new(report, "allergy_check", check)) {
+            web_error(r, 500, "internal", "out of memory");
+            return false;
+        }
+        return true;
+    }
+    if (rc != PC_OK) {
+        web_fail(r, &ctx);
+        return false;
+    }
+    pc_allergy *al = NULL;
+    size_t n = 0;
+    char *text = NULL;
+    rc = pc_intake_allergies(&ctx, r->cfg->protocol, in.json, strlen(in.json), &al, &n);
+    if (rc != PC_OK) {
+        web_error(r, 409, "invalid_intake",
+                  "intake version %lld no longer fits the protocol: %s (record a new intake)",
+                  (long long)in.version, pc_errmsg(&ctx));
+        pc_store_intake_clear(&in);
+        return false;
+    }
+    rc = pc_label_allergies_json(&ctx, kb, rep, al, n, &text);
+    pc_allergies_free(al, n);
+    if (rc == PC_OK && (check = json_loads(text, 0, NULL))) {
+        json_object_set_new(check, "client_id", json_integer(client_id));
+        json_object_set_new(check, "intake_version", json_integer(in.version));
+    }
+    free(text);
+    pc_store_intake_clear(&in);
+    if (!check || json_object_set_new(report, "allergy_check", check)) {
+        web_error(r, 500, "internal", "out of memory");
+        return false;
+    }
+    pc_store_audit_view(&ctx, r->cfg->store, r->user.id, "allergy.check", client_id, "", r->now);
+    return true;
+}
+
+/* Check r->json's "label" (+ "rinse_off", "threshold"); *report_json malloc'd. With a
+ * client_id > 0 the report carries "allergy_check". Replies on failure. */
+static bool check_label(web_req *r, int64_t client_id, pc_label_report **report, char **report_json)
 {
     const char *label = NULL;
     if (!kb) {
@@ -77,14 +128,43 @@ static bool check_label(web_req *r, pc_label_report **report, char **report_json
         web_error(r, 500, "internal", "out of memory");
         return false;
     }
-    return true;
+    if (client_id <= 0) return true;
+    json_t *j = json_loads(*report_json, 0, NULL);
+    char *merged = NULL;
+    bool ok = j && cross_allergies(r, client_id, *report, j);
+    if (ok && !(merged = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER))) {
+        web_error(r, 500, "internal", "out of memory");
+        ok = false;
+    } else if (!j) {
+        web_error(r, 500, "internal", "out of memory");
+    }
+    json_decref(j);
+    free(*report_json);
+    *report_json = merged;
+    if (!ok) {
+        pc_label_report_free(*report);
+        *report = NULL;
+    }
+    return ok;
 }
 
 int web_h_ingredients_check(web_req *r)
 {
     pc_label_report *rep = NULL;
     char *text = NULL;
-    if (!check_label(r, &rep, &text)) return 0;
+    if (!check_label(r, 0, &rep, &text)) return 0;
+    pc_label_report_free(rep);
+    return web_reply_text(r, 200, "application/json", text);
+}
+
+/* The same check for one client: the label crossed with the allergies the client's latest
+ * intake records (clinical roles only: it reads the medical history). */
+int web_h_client_ingredients_check(web_req *r)
+{
+    if (!web_client_exists(r, r->ids[0])) return 0;
+    pc_label_report *rep = NULL;
+    char *text = NULL;
+    if (!check_label(r, r->ids[0], &rep, &text)) return 0;
     pc_label_report_free(rep);
     return web_reply_text(r, 200, "application/json", text);
 }
@@ -123,7 +203,7 @@ int web_h_product_create(web_req *r)
     if (!web_get_string(r, "reason", false, 0, 2000, &reason)) return 0;
     pc_label_report *rep = NULL;
     char *text = NULL;
-    if (!check_label(r, &rep, &text)) return 0;
+    if (!check_label(r, r->ids[0], &rep, &text)) return 0;
     const char *label = json_string_value(json_object_get(r->json, "label"));
     pc_product p;
     memset(&p, 0, sizeof p);

@@ -92,6 +92,7 @@ static const route routes[] = {
      web_h_comparison_aligned},
     {"GET", "/api/sessions/{n}/comparison/chart.svg", RO_CLINIC, false, web_h_comparison_chart},
     {"POST", "/api/ingredients/check", RO_STAFF, false, web_h_ingredients_check},
+    {"POST", "/api/clients/{n}/ingredients/check", RO_CLINIC, false, web_h_client_ingredients_check},
     {"GET", "/api/clients/{n}/products", RO_CLINIC, false, web_h_products_list},
     {"POST", "/api/clients/{n}/products", RO_CLINIC, false, web_h_product_create},
     {"GET", "/api/clients/{n}/export", RO_ADMIN, false, web_h_client_export},

@@ -173,6 +173,71 @@ test('ordinary client: the full facial, a calm banner, the BHA personalisation c
     await shot('plan-demo-ordinary');
 });
 
+
+// POST from the page's own session (the CSRF token from GET /api/session).
+async function apiPost(p, body) {
+    return page.evaluate(async ([u, b]) => {
+        const s = await (await fetch('/api/session', { headers: { Accept: 'application/json' } })).json();
+        const r = await fetch(u, { method: 'POST', headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRF-Token': s.csrf_token }, body: JSON.stringify(b) });
+        return { status: r.status, body: await r.json() };
+    }, [p, body]);
+}
+
+async function checkLabel(text) {
+    await page.fill('#label-text', text);
+    await page.click('#check-label');
+}
+
+test('ingredient checker: an empty box is refused and the old result goes away', async () => {
+    await goto('/ingredients');
+    await checkLabel('Aqua, Glycerin');
+    await page.waitForSelector('#report');
+    await checkLabel('   ');
+    await page.waitForSelector('#label-empty');
+    assert.equal(await page.locator('#report').count(), 0, 'the previous result is no longer shown');
+    assert.equal(await page.getAttribute('#label-text', 'aria-invalid'), 'true');
+    await checkLabel('');
+    await page.waitForSelector('#label-empty');
+    assert.equal(await page.locator('#report').count(), 0);
+});
+
+test('ingredient checker: gibberish is never called clean', async () => {
+    await goto('/ingredients');
+    await checkLabel('Xqzzy Blorp, Flumbo Wax');
+    const v = page.locator('#ingredients-verdict');
+    await v.waitFor();
+    assert.equal(await v.getAttribute('data-verdict'), 'incomplete');
+    assert.ok(!(await v.evaluate((el) => el.classList.contains('ok'))), 'not a green box');
+    assert.doesNotMatch(await v.textContent(), /No ingredient flagged/);
+    assert.match(await v.textContent(), /Nothing on this label was recognised/);
+    await checkLabel('Aqua, Glycerin, Xqzzy Blorp');
+    await page.waitForSelector('#ingredients-verdict[data-verdict="incomplete"]');
+    assert.match(await page.textContent('#ingredients-verdict'), /1 of 3 ingredients not recognised.*Xqzzy Blorp/s);
+});
+
+test('ingredient checker for a client with an aspirin allergy: salicylic acid is named, in words', async () => {
+    const c = await apiPost('/api/clients', { name: 'Asa Allergic', birth_date: '1985-02-03' });
+    assert.equal(c.status, 201);
+    const i = await apiPost(`/api/clients/${c.body.id}/intakes`, { client: { skin_type: 'oily', fitzpatrick: 2 }, allergies: ['Aspirin'] });
+    assert.equal(i.status, 201);
+    await goto(`/ingredients?client=${c.body.id}`);
+    await checkLabel('Aqua, Salicylic Acid, Glycerin, Niacinamide');
+    const box = page.locator('#allergy-check');
+    await box.waitFor();
+    assert.ok(await box.evaluate((el) => el.classList.contains('error')), 'an error box, not a footnote');
+    assert.match(await box.textContent(), /Not for Asa Allergic: Salicylic Acid/);
+    assert.match(await box.textContent(), /Recorded allergy: Aspirin/);
+    const row = page.locator('#ingredients-table tr', { hasText: 'Salicylic Acid' });
+    assert.match(await row.textContent(), /Allergy: Aspirin/);
+    assert.ok(await page.isChecked('#decision-replace'), 'the advice defaults to replace');
+    assert.match(await page.inputValue('#product-reason'), /Allergy \(Aspirin\): Salicylic Acid/);
+    await shot('ingredients-allergic-client');
+    // the same client, a label without salicylates: checked, and said so
+    await checkLabel('Aqua, Glycerin, Niacinamide');
+    await page.waitForSelector('#allergy-check.ok');
+    assert.match(await page.textContent('#allergy-check'), /No conflict with Asa Allergic's recorded allergies/);
+});
+
 test('no script errors or Content-Security-Policy violations', () => {
     assert.deepEqual(problems, []);
 });

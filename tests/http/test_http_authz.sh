@@ -27,6 +27,7 @@ POST /api/clients/$CID/intakes                       {"client":{"skin_type":"dry
 GET  /api/clients/$CID/intakes/latest                -                                     U A A A A
 GET  /api/clients/$CID/intakes/1                     -                                     U A A A A
 GET  /api/clients/$CID/plan                          -                                     U F A A A
+POST /api/clients/$CID/ingredients/check           {"label":"Aqua"}                      U F A A A
 GET  /api/clients/$CID/reviews                       -                                     U F A A A
 POST /api/clients/$CID/reviews                       {"intake_id":0}                       U F A A A
 GET  /api/clients/$CID/consents                      -                                     U F A A A

@@ -572,6 +572,7 @@ static void test_protocol_loader_errors(void **state)
         {"\"set\": { \"distance_cm\": 90 }", "\"set\": { \"distance_cm\": \"far\" }", PC_ERR_INVALID, "takes a number"},
         {"\"default\": 10,", "\"default\": \"x\",", PC_ERR_INVALID, "t.json:6:46: a choice parameter has no \"min\"/\"max\""},
         {"\"code\": \"a\"", "\"code\": \"A b\"", PC_ERR_INVALID, "t.json:12:15: a code must be"},
+        {"  \"rules\": [", "  \"allergens\": { \"pollen\": { \"ingredients\": [\"x\"], \"reason\": \"r\", \"source\": \"s\" } },\n  \"rules\": [", PC_ERR_INVALID, "unknown allergy \"pollen\""},
         {"\"version\": \"1\",", "\"version\": \"1\", \"sources\": {\"S-1\": \"a book\"},",
          PC_ERR_INVALID, "t.json:6:94: \"s\" cites no key of $.sources"},
         {"\"effect\": \"modify\", \"scope\": \"steam\", \"set\": { \"distance_cm\": 90 }",
@@ -787,6 +788,34 @@ static void test_reasons_match_the_final_plan(void **state)
     }
 }
 
+/* A client's allergies with what they rule out on a label: the protocol's class (aspirin ->
+ * salicylate -> Salicylic Acid, "salicyl"), or an unknown allergy's own name. */
+static void test_intake_allergies(void **state)
+{
+    (void)state;
+    char intake[1024];
+    make_intake(intake, sizeof intake, "oily", 2, "\"allergies\": [\"Aspirin\", \"lanolin\", \"pollen\"]");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_allergy *a = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_intake_allergies(&ctx, proto, intake, strlen(intake), &a, &n), PC_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(a[0].name, "Aspirin");
+    assert_string_equal(a[0].allergy_class, "salicylate");
+    assert_string_equal(a[0].ingredients[0], "Salicylic Acid");
+    assert_string_equal(a[0].name_contains[0], "salicyl");
+    assert_non_null(a[0].source);
+    assert_null(a[1].allergy_class); /* unknown to the protocol: its own name */
+    assert_int_equal(a[1].n_ingredients, 1);
+    assert_string_equal(a[1].ingredients[0], "lanolin");
+    assert_string_equal(a[2].allergy_class, "respiratory_allergy"); /* known, no ingredient list */
+    assert_int_equal(a[2].n_ingredients + a[2].n_contains, 0);
+    pc_allergies_free(a, n);
+    const char *bad = "{\"client\": {}}";
+    assert_int_not_equal(pc_intake_allergies(&ctx, proto, bad, strlen(bad), &a, &n), PC_OK);
+}
+
 /* Many threads build plans from one protocol at once (run under ASan/TSan to be useful). */
 static void *worker(void *arg)
 {
@@ -835,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_order_is_a_setting),
         cmocka_unit_test(test_plan_json_and_text),
         cmocka_unit_test(test_reasons_match_the_final_plan),
+        cmocka_unit_test(test_intake_allergies),
         cmocka_unit_test(test_threads_share_protocol),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

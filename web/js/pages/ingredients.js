@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Check a product's ingredients: paste the label, see every ingredient with its comedogenicity
 // and irritancy ratings, their sources and flags, and the summary with its caveat (the ingredient
-// checker's report, docs/ingredients.md). With `?client=N` the checked product can be saved to
-// the client's record as keep / replace with a reason; the aftercare handout lists them.
+// checker's report, docs/ingredients.md). With `?client=N` the label is also crossed with the
+// allergies the client's intake records (the server asks the protocol and ingredient libraries:
+// nothing here knows which ingredient an allergy rules out), and the checked product can be
+// saved to the client's record as keep / replace with a reason; the aftercare handout lists them.
 
 import { api, queryId, ApiError } from '../api.js';
 import { h, fill, fmtDateTime, alertBox, badge } from '../dom.js';
@@ -30,8 +32,9 @@ function sourceList(ing, refs) {
         src.dispute ? h('span', { class: 'dispute' }, ` ⚠ disputed: ${src.dispute}`) : null)));
 }
 
-function flagsOf(ing) {
+function flagsOf(ing, allergyHits) {
     const out = [];
+    for (const a of allergyHits.get(ing.position) || []) out.push(badge('blocked', `Allergy: ${a}`));
     if (ing.flagged) out.push(badge('blocked', 'Flagged: comedogenic'));
     if (ing.status === 'unrecognised') out.push(badge('caution', 'Not recognised'));
     if (ing.match_kind === 'fuzzy') out.push(badge('caution', 'Close spelling'));
@@ -43,18 +46,77 @@ function flagsOf(ing) {
     return out;
 }
 
-function reportView(r) {
+// The verdict never calls a label clean while part of it was not recognised (the library's
+// summary.verdict: flagged / incomplete / none_flagged).
+function verdictBox(r, allergic) {
+    const sum = r.summary || {};
+    const ings = r.ingredients || [];
+    const flagged = ings.filter((i) => i.flagged);
+    const unknown = ings.filter((i) => i.status === 'unrecognised');
+    const from = sum.effective_threshold ?? sum.threshold;
+    const unknownList = unknown.length
+        ? h('p', null, 'Not recognised: ', unknown.map((i) => (i.suggestion ? `${i.label} (did you mean ${i.suggestion}?)` : i.label)).join(', '), '.')
+        : null;
+    const verdict = sum.verdict || (flagged.length ? 'flagged' : unknown.length ? 'incomplete' : 'none_flagged');
+    let box;
+    if (verdict === 'flagged') {
+        box = alertBox('warn', `${flagged.length} ingredient${flagged.length === 1 ? '' : 's'} rated comedogenic at ${from} or more`,
+            h('p', null, flagged.map((i) => `${i.label} (${i.comedogenicity})`).join(', ')),
+            unknown.length ? h('p', null, `${unknown.length} more could not be checked.`) : null, unknownList);
+    } else if (verdict === 'incomplete' && unknown.length === ings.length) {
+        box = alertBox('error', 'Nothing on this label was recognised',
+            h('p', null, 'No ingredient could be checked: is this the ingredient list (INCI) from the pack? Check the spelling, or paste it again.'), unknownList);
+    } else if (verdict === 'incomplete') {
+        box = alertBox('warn', `Not fully checked: ${unknown.length} of ${ings.length} ingredients not recognised`,
+            h('p', null, `Nothing recognised is rated ${from} or more, but the label cannot be called clean while part of it is unknown.`), unknownList);
+    } else {
+        // beside an allergy conflict a green box would read as "fine": keep it neutral
+        box = alertBox(allergic ? 'info' : 'ok', 'No ingredient flagged as comedogenic',
+            h('p', null, `Every ingredient was recognised; nothing is rated ${from} or more.`));
+    }
+    box.id = 'ingredients-verdict';
+    box.dataset.verdict = verdict;
+    return box;
+}
+
+// The label crossed with the client's recorded allergies (allergy_check, from the server).
+function allergyBox(ac, clientName) {
+    if (!ac) return null;
+    const who = clientName || 'this client';
+    let box;
+    const allergies = ac.allergies || [];
+    if (ac.intake_version === null || ac.intake_version === undefined) {
+        box = alertBox('warn', 'Allergies not checked', h('p', null, `${who} has no intake recorded yet: record one to check labels against the client's allergies.`));
+    } else if (ac.conflicts > 0) {
+        const hits = allergies.filter((a) => (a.conflicts || []).length);
+        box = alertBox('error', `Not for ${who}: ${hits.map((a) => a.conflicts.map((c) => c.label).join(', ')).join('; ')}`,
+            hits.map((a) => h('p', { 'data-allergy': a.allergy },
+                h('strong', null, `Recorded allergy: ${a.allergy}. `),
+                a.reason ? `${a.reason} ` : '',
+                `On this label: ${a.conflicts.map((c) => c.label).join(', ')}.`,
+                a.source ? h('span', { class: 'source small' }, ' Source: ', h('cite', null, a.source)) : null)));
+    } else if (allergies.length) {
+        box = alertBox('ok', `No conflict with ${who}'s recorded allergies`,
+            h('p', null, `Checked against: ${allergies.map((a) => a.allergy).join(', ')} (intake version ${ac.intake_version}).`));
+    } else {
+        box = alertBox('info', `${who} has no allergy recorded`, h('p', null, `Intake version ${ac.intake_version} lists none.`));
+    }
+    const loose = allergies.filter((a) => a.how === 'name' || a.how === 'none');
+    box.id = 'allergy-check';
+    return [box, loose.length ? alertBox('warn', 'Not every allergy could be checked',
+        h('p', { id: 'allergy-unchecked' }, `${loose.map((a) => a.allergy).join(', ')}: no ingredient names are known for ${loose.length === 1 ? 'it' : 'them'} — read the label yourself.`)) : null];
+}
+
+function reportView(r, clientName) {
     const sum = r.summary || {};
     const refs = r.references || {};
-    const flagged = (r.ingredients || []).filter((i) => i.flagged);
-    const verdict = flagged.length
-        ? alertBox('warn', `${flagged.length} ingredient${flagged.length === 1 ? '' : 's'} rated comedogenic at ${sum.effective_threshold ?? sum.threshold} or more`,
-            h('p', null, flagged.map((i) => `${i.label} (${i.comedogenicity})`).join(', ')))
-        : alertBox('ok', 'No ingredient flagged as comedogenic',
-            h('p', null, `Nothing on the label is rated ${sum.effective_threshold ?? sum.threshold} or more.`));
-    verdict.id = 'ingredients-verdict';
+    const allergyHits = new Map();
+    for (const a of (r.allergy_check && r.allergy_check.allergies) || []) {
+        for (const c of a.conflicts || []) allergyHits.set(c.position, [...(allergyHits.get(c.position) || []), a.allergy]);
+    }
     return h('section', { id: 'report', class: 'card', 'aria-label': 'Ingredient check' },
-        verdict,
+        allergyBox(r.allergy_check, clientName),
+        verdictBox(r, allergyHits.size > 0),
         h('dl', { class: 'facts summary-facts', id: 'ingredients-summary' },
             h('dt', null, 'Ingredients'), h('dd', null, `${sum.count ?? (r.ingredients || []).length} (${sum.rated ?? 0} rated, ${sum.unrated ?? 0} known but unrated, ${sum.unrecognised ?? 0} not recognised)`),
             h('dt', null, 'Highest comedogenicity'), h('dd', null, sum.max_comedogenicity === null || sum.max_comedogenicity === undefined ? 'nothing rated' : `${sum.max_comedogenicity} of 5 — ${sum.max_ingredient}`),
@@ -72,7 +134,7 @@ function reportView(r) {
                 h('td', null, ratingCell(i.comedogenicity, i.flagged)),
                 h('td', null, ratingCell(i.irritancy, false)),
                 h('td', null, sourceList(i, refs)),
-                h('td', null, h('div', { class: 'flags' }, flagsOf(i)))))))),
+                h('td', null, h('div', { class: 'flags' }, flagsOf(i, allergyHits)))))))),
         Object.keys(refs).length ? h('details', { class: 'card' }, h('summary', null, 'References'),
             h('ul', { class: 'small' }, Object.entries(refs).map(([k, v]) => h('li', null, h('strong', null, k), ': ', v)))) : null);
 }
@@ -107,7 +169,8 @@ startPage({
         let lastLabel = '';
         let lastReport = null;
 
-        const form = h('form', { class: 'card', id: 'label-form', 'aria-labelledby': 'label-h' },
+        // novalidate: an empty box gets our message (and loses the old result), not a browser bubble
+        const form = h('form', { class: 'card', id: 'label-form', 'aria-labelledby': 'label-h', novalidate: true },
             h('h2', { id: 'label-h' }, 'Paste the ingredient list'),
             h('div', { class: 'field' },
                 h('label', { for: 'label-text' }, 'Ingredients (INCI), as printed on the label'),
@@ -118,17 +181,27 @@ startPage({
             h('div', { class: 'button-row' }, check));
         form.addEventListener('submit', (ev) => {
             ev.preventDefault();
-            if (!label.value.trim()) {
-                out.replaceChildren(alertBox('error', 'Paste the ingredient list first'));
+            // a new check replaces the old result whatever happens: never show a result for
+            // another label than the one in the box
+            lastReport = null;
+            saveBox.hidden = true;
+            out.replaceChildren();
+            label.removeAttribute('aria-invalid');
+            if (!label.value.replace(/[\s,;.]/g, '')) {
+                const box = alertBox('error', 'Paste the ingredient list first', h('p', null, 'The box is empty: there is nothing to check.'));
+                box.id = 'label-empty';
+                out.replaceChildren(box);
+                label.setAttribute('aria-invalid', 'true');
                 label.focus();
                 return;
             }
             busy(check, async () => {
                 try {
-                    const r = await api.post('/api/ingredients/check', { label: label.value, rinse_off: rinse.checked });
+                    const body = { label: label.value, rinse_off: rinse.checked };
+                    const r = await api.post(client && clinical ? `/api/clients/${cid}/ingredients/check` : '/api/ingredients/check', body);
                     lastLabel = label.value;
                     lastReport = r;
-                    out.replaceChildren(reportView(r));
+                    out.replaceChildren(reportView(r, client && client.name));
                     if (client && clinical) { prepareSave(r); saveBox.hidden = false; }
                 } catch (e) {
                     showError(out, e, e instanceof ApiError && e.status === 503 ? 'The ingredient checker is not available' : 'The label could not be checked');
@@ -146,10 +219,14 @@ startPage({
         const listBox = h('div', { id: 'products' });
         function prepareSave(r) {
             const flagged = (r.ingredients || []).filter((i) => i.flagged);
-            (flagged.length ? replace : keep).checked = true;
-            reason.value = flagged.length
-                ? `Comedogenic: ${flagged.map((i) => `${i.label} (${i.comedogenicity})`).join(', ')}`
-                : 'No comedogenic ingredient found';
+            const allergic = ((r.allergy_check && r.allergy_check.allergies) || []).filter((a) => (a.conflicts || []).length);
+            const unknown = (r.ingredients || []).filter((i) => i.status === 'unrecognised');
+            (flagged.length || allergic.length ? replace : keep).checked = true;
+            const parts = [];
+            if (allergic.length) parts.push(`Allergy (${allergic.map((a) => a.allergy).join(', ')}): ${allergic.map((a) => a.conflicts.map((c) => c.label).join(', ')).join('; ')}`);
+            if (flagged.length) parts.push(`Comedogenic: ${flagged.map((i) => `${i.label} (${i.comedogenicity})`).join(', ')}`);
+            if (!parts.length) parts.push(unknown.length ? `No comedogenic ingredient among those recognised (${unknown.length} not recognised)` : 'No comedogenic ingredient found');
+            reason.value = parts.join('. ');
             saveMsg.replaceChildren();
         }
         const saveForm = h('form', { class: 'card', id: 'product-form', 'aria-labelledby': 'save-h' },

@@ -27,6 +27,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (pc_plan_to_text(&ctx, plan, &out) == PC_OK) free(out);
         pc_plan_free(plan);
     }
+    pc_allergy *al = NULL; /* the protocol's allergens for the intake's allergies */
+    size_t nal = 0;
+    if (pc_intake_allergies(&ctx, p, intake, sizeof intake - 1, &al, &nal) == PC_OK) pc_allergies_free(al, nal);
     pc_protocol_free(p);
     return 0;
 }

@@ -34,7 +34,8 @@ static bool key_equal(const char *a, const char *b)
 }
 
 /* Does label ingredient `ing` fall under allergy `y`? *why gets the allergen name that matched. */
-static bool conflicts(const pc_kb *kb, const pc_ingredient *ing, const pc_allergy *y, const char **why)
+static bool conflicts(const pc_kb *kb, const pc_ingredient *ing, const pc_allergy *y,
+                      const char **why)
 {
     const pc_kb_entry *e = ing->match.entry;
     for (size_t k = 0; k < y->n_ingredients; k++) {
@@ -101,10 +102,10 @@ int pc_label_allergies_json(pc_ctx *ctx, const pc_kb *kb, const pc_label_report 
             const pc_ingredient *ing = &rep->ingredients[i];
             const char *why = NULL;
             if (!conflicts(kb, ing, y, &why)) continue;
-            json_t *c = json_pack("{s:I, s:s, s:o, s:s}", "position", (json_int_t)i + 1, "label",
-                                  ing->item->label, "match",
-                                  ing->match.entry ? json_string(ing->match.entry->inci) : json_null(),
-                                  "allergen", why);
+            json_t *c = json_pack(
+                "{s:I, s:s, s:o, s:s}", "position", (json_int_t)i + 1, "label", ing->item->label,
+                "match", ing->match.entry ? json_string(ing->match.entry->inci) : json_null(),
+                "allergen", why);
             if (!c || json_array_append_new(list, c)) fail = true;
             if (!hit[i]) total++;
             hit[i] = true;

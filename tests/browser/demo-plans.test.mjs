@@ -238,6 +238,27 @@ test('ingredient checker for a client with an aspirin allergy: salicylic acid is
     assert.match(await page.textContent('#allergy-check'), /No conflict with Asa Allergic's recorded allergies/);
 });
 
+test('blocked plan: each step says it is not done because the whole treatment is blocked, nothing more', async () => {
+    const c = await apiPost('/api/clients', { name: 'Fenna Fever', birth_date: '1979-05-20' });
+    assert.equal(c.status, 201);
+    const i = await apiPost(`/api/clients/${c.body.id}/intakes`, { client: { skin_type: 'oily', fitzpatrick: 5 }, conditions: ['fever', 'rosacea'] });
+    assert.equal(i.status, 201);
+    const plan = await checkPlanPage(c.body.id);
+    assert.equal(plan.weight, 'blocked');
+    assert.equal(await page.getAttribute('#plan-verdict', 'data-status'), 'blocked');
+    for (const s of plan.steps) {
+        const text = await page.locator(`#step-${s.step}`).textContent();
+        if (!s.reasons.length) assert.match(text, /Not done: the whole treatment is blocked/, `${s.step}: says why`);
+        assert.doesNotMatch(text, /keep acids mild|light pressure|Personalised/i, `${s.step}: only why`);
+    }
+    await page.setViewportSize({ width: 820, height: 1180 });
+    await goto(`/plan?client=${c.body.id}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `no horizontal overflow on a tablet (${overflow} px)`);
+    await shot('plan-blocked-tablet');
+    await page.setViewportSize({ width: 1024, height: 768 });
+});
+
 test('no script errors or Content-Security-Policy violations', () => {
     assert.deepEqual(problems, []);
 });

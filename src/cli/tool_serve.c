@@ -28,6 +28,10 @@ static void usage(FILE *f)
             "  --analysis-queue N    analyses waiting at most; beyond: 503 (default 16)\n"
             "  --session-idle S      log out after S idle seconds (default 1800)\n"
             "  --session-max S       log out S seconds after login (default 43200)\n"
+            "  --header-timeout S    close a connection whose request head is idle S seconds\n"
+            "                        (default 10)\n"
+            "  --body-timeout S      idle seconds allowed in a body or between requests\n"
+            "                        (default 30)\n"
             "  --secure-cookies      mark the session cookie Secure (behind a TLS proxy)\n"
             "  --demo                on an empty data folder, create the demo clinic and print\n"
             "                        its passwords (admin, demo, trainee, desk)\n"
@@ -114,6 +118,7 @@ int tool_serve(int argc, char **argv)
     const char *demo_pw = NULL, *port_file = NULL;
     bool demo = false, secure = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
+    long header_to = 10, body_to = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -153,6 +158,12 @@ int tool_serve(int argc, char **argv)
         } else if (!strcmp(a, "--session-idle")) {
             if (!tool_parse_int(argv[++i], 1, 30L * 86400, &idle)) {
                 tool_error("serve", "--session-idle: must be 1..2592000 seconds");
+                return TOOL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--header-timeout") || !strcmp(a, "--body-timeout")) {
+            bool h = !strcmp(a, "--header-timeout");
+            if (!tool_parse_int(argv[++i], 1, 3600, h ? &header_to : &body_to)) {
+                tool_error("serve", "%s: must be 1..3600 seconds", a);
                 return TOOL_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--session-max")) {
@@ -269,6 +280,8 @@ int tool_serve(int argc, char **argv)
         .session_idle_s = (int)idle,
         .session_max_s = (int)maxage,
         .secure_cookies = secure,
+        .header_timeout_s = (int)header_to,
+        .connection_timeout_s = (int)body_to,
         .data_dir = data,
         .analysis_workers = (int)aworkers,
         .analysis_queue = (int)aqueue,

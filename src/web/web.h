@@ -20,6 +20,7 @@
 #include "poreclear/store.h"
 
 #define WEB_BODY_MAX (1u << 20) /* JSON request bodies */
+#define WEB_URI_MAX 4096        /* request target (path and query) bytes; longer: 414 */
 
 typedef struct web_config {
     const char *listen_addr; /* "127.0.0.1" */
@@ -33,12 +34,14 @@ typedef struct web_config {
     int session_idle_s;        /* 0 → 1800 */
     int session_max_s;         /* 0 → 43200 */
     bool secure_cookies;       /* add Secure to the cookie (behind TLS) */
-    int connection_timeout_s;  /* 0 → 30 */
+    int connection_timeout_s;  /* the body and keep-alive idle timeout; 0 → 30 */
+    int header_timeout_s;      /* idle seconds allowed before the request head is complete;
+                                  0 → 10 (a slow client's slot is freed soon) */
     /* photos (issue 7, src/web/web_media.h) */
-    const char *data_dir;  /* photos under data_dir/photos/ */
-    const char *kb_dir;    /* the ingredient knowledge base, NULL when not found */
-    int analysis_workers;  /* 0 → the number of cores */
-    int analysis_queue;    /* 0 → 16 */
+    const char *data_dir; /* photos under data_dir/photos/ */
+    const char *kb_dir;   /* the ingredient knowledge base, NULL when not found */
+    int analysis_workers; /* 0 → the number of cores */
+    int analysis_queue;   /* 0 → 16 */
 } web_config;
 
 typedef struct web_server web_server;
@@ -95,10 +98,10 @@ typedef struct web_req {
     char disposition[96]; /* Content-Disposition, "" for none */
     char set_cookie[256];
     int retry_after;
-    const char *allow; /* Allow header on 405 */
-    bool relaxed_csp;  /* the aftercare handout may carry its own inline styles */
-    struct web_upload *upload;  /* a streamed photo body (web_photos.c), or NULL */
-    const char *cache_control;  /* NULL → "no-store" */
+    const char *allow;         /* Allow header on 405 */
+    bool relaxed_csp;          /* the aftercare handout may carry its own inline styles */
+    struct web_upload *upload; /* a streamed photo body (web_photos.c), or NULL */
+    const char *cache_control; /* NULL → "no-store" */
 } web_req;
 
 /* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */
@@ -145,7 +148,11 @@ int web_h_session(web_req *r);
 int web_h_password(web_req *r);
 /* Resolve the session cookie into r->user; false when there is none (no reply made). */
 bool web_auth_resolve(web_req *r, bool *expired);
+/* The X-CSRF-Token header matches the session's token, and the Origin (when sent) is ours. */
 bool web_csrf_ok(web_req *r);
+/* No Origin header, or one naming this server (the Host header): a cross-site request
+ * (Origin: http://evil.example, or "null") is refused on every change. */
+bool web_origin_ok(web_req *r);
 /* clients */
 int web_h_clients_list(web_req *r);
 int web_h_clients_create(web_req *r);

@@ -135,8 +135,25 @@ bool web_auth_resolve(web_req *r, bool *expired)
     return true;
 }
 
+bool web_origin_ok(web_req *r)
+{
+    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
+    if (!origin) return true;
+    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    if (!host) return false;
+    const char *o = origin;
+    if (!strncmp(o, "http://", 7))
+        o += 7;
+    else if (!strncmp(o, "https://", 8))
+        o += 8;
+    else
+        return false;
+    return !strcmp(o, host);
+}
+
 bool web_csrf_ok(web_req *r)
 {
+    if (!web_origin_ok(r)) return false;
     const char *tok = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "X-CSRF-Token");
     if (!tok || strlen(tok) != 64 || strlen(r->login.csrf) != 64) return false;
     return sodium_memcmp(tok, r->login.csrf, 64) == 0;

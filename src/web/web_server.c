@@ -1,24 +1,41 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The HTTP server: libmicrohttpd with an internal pool of worker threads (epoll), connection
  * timeouts and limits (a slow or malformed client holds one connection slot, never a worker:
- * MHD reads and writes without blocking, and idle connections are closed after
+ * MHD reads and writes without blocking; a connection whose request head is not complete
+ * within header_timeout_s idle seconds is closed, the body and keep-alive get
  * connection_timeout_s), request bodies capped at WEB_BODY_MAX, one routing table with the
- * roles allowed per route, security headers on every response, static pages from web/. */
+ * roles allowed per route, security headers on every response (libmicrohttpd's own error
+ * replies included), static pages from web/. */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "web.h"
 #include "web_media.h"
+
+/* Connections. Each costs a memory pool of CONN_MEMORY (request line, headers, the reply's
+ * headers: a longer head gets libmicrohttpd's 431/414), a descriptor and a few hundred bytes of
+ * state, so CONN_MAX x CONN_MEMORY = 128 MiB bounds the pools even if every client filled its
+ * own. CONN_PER_IP keeps one address (a slowloris host) to a sixty-fourth of that: 50 addresses
+ * hold at most 3,200 slots and leave the rest to everyone else, while a clinic behind one NAT
+ * address (browsers open about 6 connections each) still fits. A reverse proxy in front makes
+ * every client one address: docs/web.md says how to size it. */
+#define CONN_MEMORY ((size_t)32 * 1024)
+#define CONN_MAX 4096u
+#define CONN_PER_IP 64u
+#define LISTEN_BACKLOG 1024u
 
 struct web_server {
     struct MHD_Daemon *daemon;
@@ -88,8 +105,7 @@ static const route routes[] = {
     {"GET", "/api/sessions/{n}/comparison", RO_CLINIC, false, web_h_comparison_get},
     {"GET", "/api/sessions/{n}/comparison/sidebyside.png", RO_CLINIC, false,
      web_h_comparison_sidebyside},
-    {"GET", "/api/sessions/{n}/comparison/aligned.png", RO_CLINIC, false,
-     web_h_comparison_aligned},
+    {"GET", "/api/sessions/{n}/comparison/aligned.png", RO_CLINIC, false, web_h_comparison_aligned},
     {"GET", "/api/sessions/{n}/comparison/chart.svg", RO_CLINIC, false, web_h_comparison_chart},
     {"POST", "/api/ingredients/check", RO_STAFF, false, web_h_ingredients_check},
     {"POST", "/api/clients/{n}/ingredients/check", RO_CLINIC, false, web_h_client_ingredients_check},
@@ -120,11 +136,39 @@ static const char CSP_HANDOUT[] =
 
 static void security_headers(struct MHD_Response *resp, bool relaxed)
 {
+    if (MHD_get_response_header(resp, "X-Content-Type-Options")) return; /* already there */
     MHD_add_response_header(resp, "Content-Security-Policy", relaxed ? CSP_HANDOUT : CSP);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+}
+
+/* libmicrohttpd answers some requests itself (a malformed request line or header, a head too
+ * large for CONN_MEMORY, a bad Content-Length or chunk, an unsupported HTTP version) and offers
+ * no hook to add headers to those replies. It queues them through its exported
+ * MHD_queue_response (through its PLT: Debian's build), so this definition, which the
+ * executable exports, takes their place as it does ours: every reply passes here and gets the
+ * security headers when it lacks them. The library's own function is found with
+ * dlsym(RTLD_NEXT); web_server_start refuses to start without it. tests/http/test_http_hardening.sh
+ * checks the headers on libmicrohttpd's own 400 and 431/414 replies. */
+typedef enum MHD_Result (*queue_fn)(struct MHD_Connection *, unsigned int, struct MHD_Response *);
+static queue_fn real_queue;
+static pthread_once_t queue_once = PTHREAD_ONCE_INIT;
+
+static void queue_find(void)
+{
+    void *f = dlsym(RTLD_NEXT, "MHD_queue_response");
+    memcpy(&real_queue, &f, sizeof real_queue);
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned int status_code,
+                                   struct MHD_Response *response)
+{
+    pthread_once(&queue_once, queue_find);
+    if (!real_queue) return MHD_NO;
+    if (response) security_headers(response, false);
+    return real_queue(connection, status_code, response);
 }
 
 static enum MHD_Result send_reply(web_req *r)
@@ -236,23 +280,6 @@ static bool is_json_type(const char *ct)
     return !strncasecmp(ct, "application/json", n) && (ct[n] == 0 || ct[n] == ';' || ct[n] == ' ');
 }
 
-/* The Origin header, when present, must name this server (a cross-site form or fetch). */
-static bool origin_ok(web_req *r)
-{
-    const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Origin");
-    if (!origin) return true;
-    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
-    if (!host) return false;
-    const char *o = origin;
-    if (!strncmp(o, "http://", 7))
-        o += 7;
-    else if (!strncmp(o, "https://", 8))
-        o += 8;
-    else
-        return false;
-    return !strcmp(o, host);
-}
-
 static void dispatch(web_req *r)
 {
     if (!strcmp(r->path, "/healthz")) {
@@ -295,6 +322,10 @@ static void dispatch(web_req *r)
                 web_error(r, 401, "login_required", "log in first");
             return;
         }
+        if (changes && !web_origin_ok(r)) {
+            web_error(r, 403, "csrf", "cross-site request refused");
+            return;
+        }
         if (changes && !web_csrf_ok(r)) {
             web_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
             return;
@@ -308,7 +339,7 @@ static void dispatch(web_req *r)
                       pc_role_name(r->user.role));
             return;
         }
-    } else if (changes && !origin_ok(r)) {
+    } else if (changes && !web_origin_ok(r)) {
         web_error(r, 403, "csrf", "cross-site request refused");
         return;
     }
@@ -342,7 +373,10 @@ static void dispatch(web_req *r)
 typedef struct pending {
     char *body;
     size_t len, cap;
+    size_t uri_len; /* the request target with its query string (uri_seen) */
+    bool started;   /* the head is complete: on_request has been called once */
     bool too_large;
+    bool uri_too_long;
     web_upload *up; /* a photo body streamed to a file (web_photos.c) */
 } pending;
 
@@ -371,7 +405,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         p = calloc(1, sizeof *p);
         if (!p) return MHD_NO;
         *con_cls = p;
-        if (web_upload_route(method, url)) {
+    }
+    if (!p->started) {
+        p->started = true;
+        /* the head is in: from now on the body's (and keep-alive's) idle timeout applies */
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  (unsigned)srv->cfg.connection_timeout_s);
+        if (p->uri_len > WEB_URI_MAX) {
+            p->uri_too_long = true; /* answered at once, the body is not read */
+        } else if (web_upload_route(method, url)) {
             /* a photo: refuse early (auth, type, size, queue) or stream it to a file */
             web_req r;
             memset(&r, 0, sizeof r);
@@ -388,13 +430,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return ret;
         }
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-        if (cl) {
+        if (cl && !p->uri_too_long) {
             char *end;
             errno = 0;
             unsigned long long v = strtoull(cl, &end, 10);
             if (errno || *end || v > WEB_BODY_MAX) p->too_large = true;
         }
-        if (!p->too_large) return MHD_YES;
+        if (!p->too_large && !p->uri_too_long) return MHD_YES;
         /* refuse at once, without reading the body; MHD closes the connection after */
     } else if (*upload_size) {
         size_t n = *upload_size;
@@ -438,7 +480,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* the path without the query string (MHD passes it already separated) */
     r.path = url;
     enum MHD_Result ret;
-    if (p->too_large) {
+    if (p->uri_too_long) {
+        web_error(&r, 414, "uri_too_long", "the request address is over %d bytes", WEB_URI_MAX);
+        ret = send_reply(&r);
+    } else if (p->too_large) {
         web_error(&r, 413, "too_large", "the request body is over %u bytes", WEB_BODY_MAX);
         ret = send_reply(&r);
     } else if (!strncmp(url, "/api/", 5) || !strcmp(url, "/healthz") || !strcmp(url, "/api")) {
@@ -455,13 +500,26 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return ret;
 }
 
-static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
-                         enum MHD_RequestTerminationCode toe)
+/* Called by libmicrohttpd with the full request target as soon as the request line is read,
+ * before the headers: its result becomes the request's *con_cls. */
+static void *uri_seen(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     (void)cls;
     (void)conn;
-    (void)toe;
+    pending *p = calloc(1, sizeof *p);
+    if (p) p->uri_len = strlen(uri);
+    return p; /* NULL: on_request allocates it */
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    web_server *srv = cls;
     pending *p = *con_cls;
+    /* a kept-alive connection waits for its next request head: the short timeout again */
+    if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK && p && p->started)
+        MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
+                                  (unsigned)srv->cfg.header_timeout_s);
     if (!p) return;
     free(p->body);
     web_upload_free(p->up);
@@ -478,6 +536,19 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     if (s->cfg.session_idle_s <= 0) s->cfg.session_idle_s = 1800;
     if (s->cfg.session_max_s <= 0) s->cfg.session_max_s = 43200;
     if (s->cfg.connection_timeout_s <= 0) s->cfg.connection_timeout_s = 30;
+    if (s->cfg.header_timeout_s <= 0) s->cfg.header_timeout_s = 10;
+    pthread_once(&queue_once, queue_find);
+    if (!real_queue) {
+        free(s);
+        return pc_error(ctx, PC_ERR_INTERNAL, "libmicrohttpd's MHD_queue_response not found");
+    }
+    /* a descriptor per connection (CONN_MAX), plus the database, photos and the listener */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max &&
+        rl.rlim_cur < CONN_MAX + 512) {
+        rl.rlim_cur = rl.rlim_max < CONN_MAX + 512 ? rl.rlim_max : CONN_MAX + 512;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
     if (web_media_start(ctx, &s->cfg) != PC_OK) {
         free(s);
         return ctx->status;
@@ -507,10 +578,10 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->cfg.threads, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned)s->cfg.connection_timeout_s, MHD_OPTION_CONNECTION_LIMIT, (unsigned)1024,
-        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)256, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)(64 * 1024), MHD_OPTION_LISTEN_BACKLOG_SIZE, (unsigned)256,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        (unsigned)s->cfg.header_timeout_s, MHD_OPTION_CONNECTION_LIMIT, CONN_MAX,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, CONN_PER_IP, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, LISTEN_BACKLOG, MHD_OPTION_URI_LOG_CALLBACK,
+        uri_seen, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
         web_media_stop();
         free(s);

@@ -32,6 +32,8 @@ static void usage(FILE *f)
             "                        (default 10)\n"
             "  --body-timeout S      idle seconds allowed in a body or between requests\n"
             "                        (default 30)\n"
+            "  --lock-after N        lock an account after N failed logins since its last\n"
+            "                        success, until an admin unlocks it (default 100)\n"
             "  --secure-cookies      mark the session cookie Secure (behind a TLS proxy)\n"
             "  --demo                on an empty data folder, create the demo clinic and print\n"
             "                        its passwords (admin, demo, trainee, desk)\n"
@@ -118,7 +120,7 @@ int tool_serve(int argc, char **argv)
     const char *demo_pw = NULL, *port_file = NULL;
     bool demo = false, secure = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
-    long header_to = 10, body_to = 30;
+    long header_to = 10, body_to = 30, lock_after = 100;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -164,6 +166,11 @@ int tool_serve(int argc, char **argv)
             bool h = !strcmp(a, "--header-timeout");
             if (!tool_parse_int(argv[++i], 1, 3600, h ? &header_to : &body_to)) {
                 tool_error("serve", "%s: must be 1..3600 seconds", a);
+                return TOOL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--lock-after")) {
+            if (!tool_parse_int(argv[++i], 1, 1000000, &lock_after)) {
+                tool_error("serve", "--lock-after: must be 1..1000000");
                 return TOOL_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--session-max")) {
@@ -282,6 +289,7 @@ int tool_serve(int argc, char **argv)
         .secure_cookies = secure,
         .header_timeout_s = (int)header_to,
         .connection_timeout_s = (int)body_to,
+        .lock_after = (int)lock_after,
         .data_dir = data,
         .analysis_workers = (int)aworkers,
         .analysis_queue = (int)aqueue,

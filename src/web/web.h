@@ -37,6 +37,8 @@ typedef struct web_config {
     int connection_timeout_s;  /* the body and keep-alive idle timeout; 0 → 30 */
     int header_timeout_s;      /* idle seconds allowed before the request head is complete;
                                   0 → 10 (a slow client's slot is freed soon) */
+    int lock_after;            /* failed logins of one account (from anywhere, since its last
+                                  success) that lock it until an admin unlocks it; 0 → 100 */
     /* photos (issue 7, src/web/web_media.h) */
     const char *data_dir; /* photos under data_dir/photos/ */
     const char *kb_dir;   /* the ingredient knowledge base, NULL when not found */
@@ -150,6 +152,10 @@ int web_h_password(web_req *r);
 bool web_auth_resolve(web_req *r, bool *expired);
 /* The X-CSRF-Token header matches the session's token, and the Origin (when sent) is ours. */
 bool web_csrf_ok(web_req *r);
+/* True when the account is locked after cfg->lock_after failed logins (web_auth.c);
+ * *failures (may be NULL) gets the count. web_login_unlock clears it (an admin's act). */
+bool web_login_locked(const web_config *cfg, const char *username, int64_t *failures);
+int web_login_unlock(pc_ctx *ctx, const web_config *cfg, const char *username);
 /* No Origin header, or one naming this server (the Host header): a cross-site request
  * (Origin: http://evil.example, or "null") is refused on every change. */
 bool web_origin_ok(web_req *r);

@@ -45,6 +45,17 @@ static bool certs_from_json(web_req *r, json_t *a, unsigned *out)
     return true;
 }
 
+/* A user with "locked" (after too many failed logins: web_auth.c) and "failed_logins". */
+static json_t *user_json_locked(web_req *r, const pc_user *u)
+{
+    int64_t failures = 0;
+    json_t *o = web_user_json(u);
+    json_object_set_new(o, "locked",
+                        json_boolean(web_login_locked(r->cfg, u->username, &failures)));
+    json_object_set_new(o, "failed_logins", json_integer(failures));
+    return o;
+}
+
 int web_h_users_list(web_req *r)
 {
     pc_ctx ctx;
@@ -54,7 +65,7 @@ int web_h_users_list(web_req *r)
     if (pc_store_user_list(&ctx, r->cfg->store, &u, &n) != PC_OK) return web_fail(r, &ctx);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, web_user_json(&u[i]));
+        json_array_append_new(arr, user_json_locked(r, &u[i]));
     free(u);
     return web_reply_json(r, 200, json_pack("{s:o}", "users", arr));
 }
@@ -103,11 +114,12 @@ int web_h_user_update(web_req *r)
     pc_user u;
     if (pc_store_user_get(&ctx, r->cfg->store, r->ids[0], &u) != PC_OK) return web_fail(r, &ctx);
     const char *display, *role;
-    bool active = u.active, active_set, reset = false, reset_set;
+    bool active = u.active, active_set, reset = false, reset_set, unlock = false, unlock_set;
     if (!web_get_string(r, "display_name", false, 1, PC_NAME_MAX, &display) ||
         !web_get_string(r, "role", false, 1, 20, &role) ||
         !web_get_bool(r, "active", &active, &active_set) ||
-        !web_get_bool(r, "reset_password", &reset, &reset_set))
+        !web_get_bool(r, "reset_password", &reset, &reset_set) ||
+        !web_get_bool(r, "unlock", &unlock, &unlock_set))
         return 0;
     pc_user nu = u;
     if (display) snprintf(nu.display_name, sizeof nu.display_name, "%s", display);
@@ -120,6 +132,10 @@ int web_h_user_update(web_req *r)
         return web_error(r, 409, "invalid", "you cannot deactivate or demote yourself");
     if (pc_store_user_update(&ctx, r->cfg->store, r->user.id, &nu, r->now) != PC_OK)
         return web_fail(r, &ctx);
+    if (unlock) {
+        if (web_login_unlock(&ctx, r->cfg, u.username) != PC_OK) return web_fail(r, &ctx);
+        pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "user.unlock", 0, u.username, r->now);
+    }
     char otp[17] = "";
     if (reset) {
         char hash[crypto_pwhash_STRBYTES];
@@ -131,7 +147,7 @@ int web_h_user_update(web_req *r)
     }
     pc_user got;
     if (pc_store_user_get(&ctx, r->cfg->store, u.id, &got) != PC_OK) return web_fail(r, &ctx);
-    json_t *out = json_pack("{s:o}", "user", web_user_json(&got));
+    json_t *out = json_pack("{s:o}", "user", user_json_locked(r, &got));
     if (reset) json_object_set_new(out, "one_time_password", json_string(otp));
     return web_reply_json(r, 200, out);
 }

@@ -108,7 +108,8 @@ static const route routes[] = {
     {"GET", "/api/sessions/{n}/comparison/aligned.png", RO_CLINIC, false, web_h_comparison_aligned},
     {"GET", "/api/sessions/{n}/comparison/chart.svg", RO_CLINIC, false, web_h_comparison_chart},
     {"POST", "/api/ingredients/check", RO_STAFF, false, web_h_ingredients_check},
-    {"POST", "/api/clients/{n}/ingredients/check", RO_CLINIC, false, web_h_client_ingredients_check},
+    {"POST", "/api/clients/{n}/ingredients/check", RO_CLINIC, false,
+     web_h_client_ingredients_check},
     {"GET", "/api/clients/{n}/products", RO_CLINIC, false, web_h_products_list},
     {"POST", "/api/clients/{n}/products", RO_CLINIC, false, web_h_product_create},
     {"GET", "/api/clients/{n}/export", RO_ADMIN, false, web_h_client_export},
@@ -537,6 +538,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     if (s->cfg.session_max_s <= 0) s->cfg.session_max_s = 43200;
     if (s->cfg.connection_timeout_s <= 0) s->cfg.connection_timeout_s = 30;
     if (s->cfg.header_timeout_s <= 0) s->cfg.header_timeout_s = 10;
+    if (s->cfg.lock_after <= 0) s->cfg.lock_after = 100;
     pthread_once(&queue_once, queue_find);
     if (!real_queue) {
         free(s);

@@ -54,6 +54,7 @@ export function errorBox(err, title) {
             incomplete: 'Not complete yet',
             csrf: 'Security check failed — reload the page',
             throttled: 'Too many attempts',
+            account_locked: 'Account locked — ask an administrator',
             invalid: 'Please check the form',
             not_found: 'Not found',
             network: 'No connection',

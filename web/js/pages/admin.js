@@ -42,6 +42,7 @@ function userRow(u, me, onChanged, notices) {
         h('div', { class: 'button-row' },
             h('button', { type: 'submit', class: 'primary' }, 'Save changes'),
             h('button', { type: 'button', 'data-act': 'reset' }, 'Reset password'),
+            u.locked ? h('button', { type: 'button', 'data-act': 'unlock' }, 'Unlock') : null,
             u.id === me.id ? null : h('button', { type: 'button', class: 'danger', 'data-act': 'active' }, u.active ? 'Deactivate' : 'Reactivate')));
     async function patch(body, button) {
         try {
@@ -61,6 +62,8 @@ function userRow(u, me, onChanged, notices) {
         }, form.querySelector('button[type="submit"]'));
     });
     form.querySelector('[data-act="reset"]').addEventListener('click', (ev) => patch({ reset_password: true }, ev.currentTarget));
+    const unlock = form.querySelector('[data-act="unlock"]');
+    if (unlock) unlock.addEventListener('click', () => patch({ unlock: true }, unlock));
     const act = form.querySelector('[data-act="active"]');
     if (act) act.addEventListener('click', () => patch({ active: !u.active }, act));
 
@@ -74,7 +77,8 @@ function userRow(u, me, onChanged, notices) {
         h('td', null, h('strong', null, u.display_name || u.username), h('div', { class: 'small muted' }, u.username)),
         h('td', null, roleLabel(u.role)),
         h('td', null, (u.certifications || []).length ? (u.certifications || []).map(certLabel).join(', ') : h('span', { class: 'muted' }, 'none')),
-        h('td', null, u.active ? badge('ok', 'Active') : badge('skip', 'Inactive'), u.must_change_password ? h('div', { class: 'small muted' }, 'must change password') : null),
+        h('td', null, u.active ? badge('ok', 'Active') : badge('skip', 'Inactive'), u.must_change_password ? h('div', { class: 'small muted' }, 'must change password') : null,
+            u.locked ? h('div', null, badge('blocked', 'Locked'), h('span', { class: 'small muted' }, ` after ${u.failed_logins} failed logins: Edit → Unlock`)) : null),
         h('td', null, editBtn));
     return [row, editRow];
 }

@@ -409,6 +409,10 @@ static const char *const migrations[] = {
     "CREATE TRIGGER tsessions_kept BEFORE DELETE ON tsessions WHEN OLD.signed_at IS NOT NULL"
     " AND NOT EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id)"
     " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;",
+    /* 3: the audit log can't be deleted either (issue 16.8); erasure never deletes entries,
+     * it blanks their details through audit_immutable's one exception (client_erase) */
+    "CREATE TRIGGER audit_kept BEFORE DELETE ON audit"
+    " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -65,7 +65,7 @@ done
 # restart: the schema is not migrated twice, data kept
 check "server stops cleanly (exit 0, no sanitizer report)" stop_server TERM
 start_server "$DATA" || not_ok "restart"
-grep -q "schema v2" "$T/server.out" && ok "restart keeps schema v2" || not_ok "restart keeps schema v2"
+grep -q "schema v3" "$T/server.out" && ok "restart keeps schema v3" || not_ok "restart keeps schema v3"
 ! grep -q "one-time password" "$T/server.out" && ok "no second admin on restart" || not_ok "no second admin on restart"
 login admin admin "new admin password" && ok "accounts survive a restart" || not_ok "accounts survive a restart"
 check "server stops cleanly after restart" stop_server TERM

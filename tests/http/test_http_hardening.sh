@@ -109,5 +109,31 @@ expect_status 200 "a read with a foreign Origin is answered (the browser keeps i
 reqo admin POST /api/clients "$BASE" '{"name":"Same Origin Client","birth_date":"1990-01-01"}'
 expect_status 201 "a change from our own Origin is accepted"
 
+# ---- the audit log: neither UPDATE nor DELETE, even straight in the database (16.8) ----
+DB=$DATA/poreclear.db
+if command -v sqlite3 >/dev/null; then
+    before=$(sqlite3 "$DB" "SELECT count(*) FROM audit")
+    sqlite3 "$DB" "DELETE FROM audit" >"$T/sq" 2>&1
+    [ $? -ne 0 ] && grep -q "append-only" "$T/sq" && ok "DELETE FROM audit is refused (append-only)" ||
+        not_ok "DELETE FROM audit is refused: $(head -c 200 "$T/sq")"
+    sqlite3 "$DB" "UPDATE audit SET action = 'nothing'" >"$T/sq" 2>&1
+    [ $? -ne 0 ] && grep -q "append-only" "$T/sq" && ok "UPDATE audit is refused (append-only)" ||
+        not_ok "UPDATE audit is refused: $(head -c 200 "$T/sq")"
+    after=$(sqlite3 "$DB" "SELECT count(*) FROM audit")
+    [ "$before" -gt 0 ] && [ "$after" = "$before" ] && ok "every audit entry is still there ($after)" ||
+        not_ok "audit entries $before -> $after"
+    # erasure's own path still works: the client's entries stay, their details blanked
+    req admin POST /api/clients '{"name":"Erased Client","birth_date":"1970-02-02"}'
+    ECID=$(jid "$T/body")
+    req admin DELETE "/api/clients/$ECID" '{"confirm":"Erased Client"}'
+    expect_status 200 "a client is still erased through DELETE /api/clients/{id}"
+    n=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE client_id = $ECID")
+    d=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE client_id = $ECID AND detail <> ''")
+    [ "$n" -ge 2 ] && [ "$d" = 0 ] && ok "its audit entries are kept ($n), their details blanked" ||
+        not_ok "erased client's audit: $n entries, $d with details"
+else
+    skip "sqlite3 CLI missing (scripts/install-deps test)"
+fi
+
 stop_server && ok "server stops cleanly" || not_ok "server stops cleanly"
 done_testing

@@ -31,6 +31,26 @@ int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len,
                                 pc_aftercare **out);
 void pc_aftercare_free(pc_aftercare *ac); /* NULL is fine */
 
+/* Who the aftercare is for and who gives it; every member optional (NULL or "" = not shown).
+ * The handout names the client (instead of the plan's client id) and the clinic, and "call
+ * the clinic" gives its phone number; the calendar carries the clinic as the events' LOCATION
+ * and its phone in the descriptions, and the routine's reminders in the clinic's time zone.
+ * logo_data_uri: a "data:image/png;base64,..." (or jpeg / webp / svg+xml) URI drawn at the top
+ * of the handout. */
+typedef struct pc_aftercare_people {
+    const char *client_name;    /* at most 800 bytes (200 characters) */
+    const char *clinic_name;    /* at most 800 bytes */
+    const char *clinic_address; /* at most 1600 bytes */
+    const char *clinic_phone;   /* at most 256 bytes */
+    const char *time_zone;      /* an IANA name, "Europe/Madrid"; NULL = floating local times */
+    const char *logo_data_uri;  /* at most PC_AFTERCARE_LOGO_MAX bytes */
+} pc_aftercare_people;
+#define PC_AFTERCARE_LOGO_MAX (256u << 10)
+/* Copy `who` into the aftercare (before it is shared between threads); a control character in
+ * a text is written as a space. A text too long, an unknown time zone or a logo that is not a
+ * base64 image data URI → PC_ERR_INVALID naming the member; the aftercare is then unchanged. */
+int pc_aftercare_set_people(pc_ctx *ctx, pc_aftercare *ac, const pc_aftercare_people *who);
+
 const char *pc_aftercare_visit_date(const pc_aftercare *ac);  /* "YYYY-MM-DD" */
 const char *pc_aftercare_rebook_date(const pc_aftercare *ac); /* "YYYY-MM-DD" */
 

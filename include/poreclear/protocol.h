@@ -46,6 +46,13 @@ const char *pc_protocol_version(const pc_protocol *p); /* the file's "version" *
 size_t pc_protocol_step_count(const pc_protocol *p);
 const char *pc_protocol_step_name(const pc_protocol *p, size_t i);
 
+/* The protocol as loaded and validated — the model the engine uses, not the file's text
+ * (docs/protocol.md, "The protocol model"): steps with parameters (default, min / max or
+ * choices, source), certifications, every rule and personalisation with its predicate, effect,
+ * scope, changes, reason and source (and the source's citation), the vocabulary. Compact JSON
+ * (indented when `pretty`), NUL-terminated; *out malloc'd: caller free()s. */
+int pc_protocol_to_json(pc_ctx *ctx, const pc_protocol *p, int pretty, char **out);
+
 /* ---- the plan ---- */
 
 typedef enum pc_plan_status {

@@ -52,6 +52,9 @@ struct pc_aftercare {
     char rebook[11];
     int rebook_weeks;
     char rebook_text[160];
+    /* pc_aftercare_set_people: "" when not given */
+    char client_name[801], clinic_name[801], clinic_address[1601], clinic_phone[257], tz[64];
+    char *logo; /* a data URI, malloc'd, or NULL */
 };
 
 static const char *const lifestyle[] = {
@@ -63,7 +66,76 @@ static const char *const lifestyle[] = {
 
 void pc_aftercare_free(pc_aftercare *ac)
 {
+    if (ac) free(ac->logo);
     free(ac);
+}
+
+/* A text member of pc_aftercare_people: NULL → "", else at most n-1 bytes; a control character
+ * (a tab or line break typed into a name) is written as a space, so one line stays one line.
+ * False (and a message) when it does not fit. */
+static bool people_text(pc_ctx *ctx, const char *what, const char *s, char *dst, size_t n)
+{
+    size_t len = s ? strlen(s) : 0;
+    if (len >= n) {
+        pc_error(ctx, PC_ERR_INVALID, "%s: at most %zu bytes", what, n - 1);
+        return false;
+    }
+    for (size_t i = 0; i < len; i++)
+        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+    dst[len] = 0;
+    return true;
+}
+
+static bool logo_ok(const char *uri)
+{
+    static const char *const kinds[] = {"data:image/png;base64,", "data:image/jpeg;base64,",
+                                        "data:image/webp;base64,", "data:image/svg+xml;base64,"};
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+        size_t k = strlen(kinds[i]);
+        if (strncmp(uri, kinds[i], k) != 0) continue;
+        for (const char *c = uri + k; *c; c++)
+            if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
+                  *c == '+' || *c == '/' || *c == '='))
+                return false;
+        return uri[k] != 0;
+    }
+    return false;
+}
+
+static icaltimezone *zone_named(const char *name)
+{
+    return name && name[0] ? icaltimezone_get_builtin_timezone(name) : NULL;
+}
+
+int pc_aftercare_set_people(pc_ctx *ctx, pc_aftercare *ac, const pc_aftercare_people *who)
+{
+    if (!ac || !who) return pc_error(ctx, PC_ERR_INVALID, "no aftercare or no people");
+    char client[sizeof ac->client_name], name[sizeof ac->clinic_name];
+    char address[sizeof ac->clinic_address], phone[sizeof ac->clinic_phone], tz[sizeof ac->tz];
+    if (!people_text(ctx, "client name", who->client_name, client, sizeof client) ||
+        !people_text(ctx, "clinic name", who->clinic_name, name, sizeof name) ||
+        !people_text(ctx, "clinic address", who->clinic_address, address, sizeof address) ||
+        !people_text(ctx, "clinic phone", who->clinic_phone, phone, sizeof phone) ||
+        !people_text(ctx, "time zone", who->time_zone, tz, sizeof tz))
+        return ctx->status;
+    if (tz[0] && !zone_named(tz))
+        return pc_error(ctx, PC_ERR_INVALID, "time zone: \"%.63s\" is not an IANA time zone name", tz);
+    char *logo = NULL;
+    if (who->logo_data_uri && who->logo_data_uri[0]) {
+        if (strlen(who->logo_data_uri) > PC_AFTERCARE_LOGO_MAX)
+            return pc_error(ctx, PC_ERR_INVALID, "logo: larger than %u bytes", PC_AFTERCARE_LOGO_MAX);
+        if (!logo_ok(who->logo_data_uri))
+            return pc_error(ctx, PC_ERR_INVALID, "logo: not a base64 PNG, JPEG, WebP or SVG data URI");
+        if (!(logo = strdup(who->logo_data_uri))) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    memcpy(ac->client_name, client, sizeof client);
+    memcpy(ac->clinic_name, name, sizeof name);
+    memcpy(ac->clinic_address, address, sizeof address);
+    memcpy(ac->clinic_phone, phone, sizeof phone);
+    memcpy(ac->tz, tz, sizeof tz);
+    free(ac->logo);
+    ac->logo = logo;
+    return PC_OK;
 }
 
 const char *pc_aftercare_visit_date(const pc_aftercare *ac) { return ac->visit; }
@@ -281,6 +353,14 @@ int pc_aftercare_to_json(pc_ctx *ctx, const pc_aftercare *ac, int pretty, char *
                      "source", SRC_REBOOK);
     if (!root) goto out;
     if (json_object_set_new(root, "lifestyle_source", json_string(SRC_SEED))) goto out;
+    if (ac->client_name[0] &&
+        json_object_set_new(json_object_get(root, "client"), "name", json_string(ac->client_name)))
+        goto out;
+    if (ac->clinic_name[0] || ac->clinic_address[0] || ac->clinic_phone[0] || ac->tz[0]) {
+        json_t *clinic = json_pack("{s:s, s:s, s:s, s:s}", "name", ac->clinic_name, "address",
+                                   ac->clinic_address, "phone", ac->clinic_phone, "time_zone", ac->tz);
+        if (!clinic || json_object_set_new(root, "clinic", clinic)) goto out;
+    }
     if (!(text = json_dumps(root, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT)))) goto out;
     *out = text;
     rc = PC_OK;
@@ -321,8 +401,34 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
                "th { font-weight: 600; } .until { white-space: nowrap; } .next { border: 2px solid #111; padding: 3mm; margin-top: 5mm; font-size: 12pt; }\n"
                "ul { margin: 0; padding-left: 5mm; } .meta { color: #444; } footer { margin-top: 4mm; font-size: 8pt; color: #555; }\n"
                "@media screen { body { padding: 10mm 0; } }\n@media print { body { max-width: none; } }\n"
-               "</style>\n</head>\n<body>\n<h1>After your deep pore cleansing facial</h1>\n<p class=\"meta\">Client ");
-    pc_strbuf_html(&b, ac->client_id);
+               ".clinic { display: flex; gap: 4mm; align-items: center; margin-bottom: 3mm; } .clinic img { max-height: 16mm; max-width: 50mm; }\n"
+               "</style>\n</head>\n<body>\n");
+    if (ac->logo || ac->clinic_name[0] || ac->clinic_address[0] || ac->clinic_phone[0]) {
+        pc_strbuf_puts(&b, "<header class=\"clinic\">");
+        if (ac->logo) {
+            pc_strbuf_puts(&b, "<img alt=\"\" src=\"");
+            pc_strbuf_html(&b, ac->logo);
+            pc_strbuf_puts(&b, "\">");
+        }
+        pc_strbuf_puts(&b, "<div>");
+        if (ac->clinic_name[0]) {
+            pc_strbuf_puts(&b, "<strong>");
+            pc_strbuf_html(&b, ac->clinic_name);
+            pc_strbuf_puts(&b, "</strong><br>");
+        }
+        pc_strbuf_html(&b, ac->clinic_address);
+        if (ac->clinic_address[0] && ac->clinic_phone[0]) pc_strbuf_puts(&b, " &middot; ");
+        pc_strbuf_html(&b, ac->clinic_phone);
+        pc_strbuf_puts(&b, "</div></header>\n");
+    }
+    pc_strbuf_puts(&b, "<h1>After your deep pore cleansing facial</h1>\n<p class=\"meta\">");
+    if (ac->client_name[0]) {
+        pc_strbuf_puts(&b, "For ");
+        pc_strbuf_html(&b, ac->client_name);
+    } else {
+        pc_strbuf_puts(&b, "Client ");
+        pc_strbuf_html(&b, ac->client_id);
+    }
     long_date(ac->visit_days, date, sizeof date);
     pc_strbuf_puts(&b, " &middot; treated on ");
     pc_strbuf_html(&b, date);
@@ -365,7 +471,13 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
     snprintf(weeks, sizeof weeks, "%d weeks", ac->rebook_weeks);
     pc_strbuf_html(&b, weeks);
     pc_strbuf_puts(&b, "). Please book ahead.</p>\n<footer>Advice from your practitioner. If your skin becomes "
-               "painful, swollen or hot, call the clinic.</footer>\n</body>\n</html>\n");
+               "painful, swollen or hot, call ");
+    pc_strbuf_html(&b, ac->clinic_name[0] ? ac->clinic_name : "the clinic");
+    if (ac->clinic_phone[0]) {
+        pc_strbuf_puts(&b, " on ");
+        pc_strbuf_html(&b, ac->clinic_phone);
+    }
+    pc_strbuf_puts(&b, ".</footer>\n</body>\n</html>\n");
     char *html = pc_strbuf_finish(&b);
     if (!html) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     *out = html;
@@ -395,14 +507,17 @@ static struct icaltimetype ical_date(long days)
     return t;
 }
 
-static struct icaltimetype ical_local(long days, int hour, int min)
+/* A local time: in the clinic's time zone when one is set, else floating (the routine follows
+ * the client's own clock). */
+static struct icaltimetype ical_local(long days, int hour, int min, icaltimezone *zone)
 {
     struct icaltimetype t = ical_date(days);
     t.is_date = 0;
     t.hour = hour;
     t.minute = min;
     t.second = 0;
-    return t; /* floating local time: the routine follows the client's own clock */
+    if (zone) t = icaltime_set_timezone(&t, zone);
+    return t;
 }
 
 static icalcomponent *new_event(const pc_aftercare *ac, const char *code, struct icaltimetype dtstamp,
@@ -418,6 +533,12 @@ static icalcomponent *new_event(const pc_aftercare *ac, const char *code, struct
     icalcomponent_add_property(ev, icalproperty_new_summary(summary));
     icalcomponent_add_property(ev, icalproperty_new_description(description));
     icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
+    if (ac->clinic_name[0] || ac->clinic_address[0]) {
+        char where[2410];
+        snprintf(where, sizeof where, "%s%s%s", ac->clinic_name,
+                 ac->clinic_name[0] && ac->clinic_address[0] ? ", " : "", ac->clinic_address);
+        icalcomponent_add_property(ev, icalproperty_new_location(where));
+    }
     return ev;
 }
 
@@ -457,6 +578,12 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
                               icalproperty_new_calscale("GREGORIAN"),
                               icalproperty_new_method(ICAL_METHOD_PUBLISH), (void *)0);
     if (!cal) goto out;
+    icaltimezone *zone = zone_named(ac->tz);
+    if (zone) {
+        icalcomponent *vtz = icalcomponent_new_clone(icaltimezone_get_component(zone));
+        if (!vtz) goto out;
+        icalcomponent_add_component(cal, vtz);
+    }
     /* The avoid-list: one all-day event each, from the visit through the last day. */
     for (size_t i = 0; i < ac->n_avoid; i++) {
         const avoid_item *a = &ac->avoid[i];
@@ -477,7 +604,9 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
         const routine_item *r = &ac->routine[i];
         icalcomponent *ev = new_event(ac, r->code, stamp, r->summary, r->text);
         if (!ev) goto out;
-        icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_local(r->from, r->start_hour, r->start_min)));
+        icalproperty *start = icalproperty_new_dtstart(ical_local(r->from, r->start_hour, r->start_min, zone));
+        if (zone) icalproperty_add_parameter(start, icalparameter_new_tzid(icaltimezone_get_tzid(zone)));
+        icalcomponent_add_property(ev, start);
         struct icaldurationtype dur = icaldurationtype_null_duration();
         dur.minutes = 10;
         icalcomponent_add_property(ev, icalproperty_new_duration(dur));
@@ -489,7 +618,13 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
         icalcomponent_add_component(cal, ev);
     }
     /* The rebooking event, with reminders a week and a day before. */
-    icalcomponent *ev = new_event(ac, "rebook", stamp, "Deep pore cleansing facial due", ac->rebook_text);
+    char rebook_desc[1280];
+    if (ac->clinic_phone[0])
+        snprintf(rebook_desc, sizeof rebook_desc, "%s Call %s on %s.", ac->rebook_text,
+                 ac->clinic_name[0] ? ac->clinic_name : "the clinic", ac->clinic_phone);
+    else
+        snprintf(rebook_desc, sizeof rebook_desc, "%s", ac->rebook_text);
+    icalcomponent *ev = new_event(ac, "rebook", stamp, "Deep pore cleansing facial due", rebook_desc);
     if (!ev) goto out;
     icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_date(ac->rebook_days)));
     icalcomponent_add_property(ev, icalproperty_new_dtend(ical_date(ac->rebook_days + 1)));

@@ -187,6 +187,73 @@ static void test_html_escapes_everything(void **state)
     pc_aftercare_free(ac);
 }
 
+/* Issue 17 (7, 10): the handout names the client and the clinic, "call the clinic" gives its
+ * number, the calendar carries the clinic and its time zone. */
+static void test_people_and_clinic(void **state)
+{
+    (void)state;
+    pc_aftercare *ac = aftercare_for("c-3", "oily", "");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char *json = NULL, *html = NULL, *ics = NULL;
+    static const struct {
+        pc_aftercare_people who;
+        const char *why;
+    } bad[] = {
+        {{.time_zone = "Mars/Olympus_Mons"}, "time zone"},
+        {{.logo_data_uri = "https://example.org/logo.png"}, "logo"},
+        {{.logo_data_uri = "data:image/png;base64,<svg onload=x>"}, "logo"},
+        {{.clinic_phone = "0123456789012345678901234567890123456789012345678901234567890123456789"
+                          "0123456789012345678901234567890123456789012345678901234567890123456789"
+                          "0123456789012345678901234567890123456789012345678901234567890123456789"
+                          "0123456789012345678901234567890123456789012345678901234567890123456789"},
+         "clinic phone"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(pc_aftercare_set_people(&ctx, ac, &bad[i].who), PC_ERR_INVALID);
+        assert_non_null(strstr(pc_errmsg(&ctx), bad[i].why));
+    }
+    pc_aftercare_people who = {.client_name = "Sofia\tRossi", /* one line stays one line */
+                               .clinic_name = "Clinica Lumen",
+                               .clinic_address = "Via Roma 1, Milano",
+                               .clinic_phone = "+39 02 555 0100",
+                               .time_zone = "Europe/Rome",
+                               .logo_data_uri = "data:image/png;base64,iVBORw0KGgo="};
+    assert_int_equal(pc_aftercare_set_people(&ctx, ac, &who), PC_OK);
+
+    assert_int_equal(pc_aftercare_to_html(&ctx, ac, &html), PC_OK);
+    assert_non_null(strstr(html, "For Sofia Rossi"));
+    assert_null(strstr(html, "Client c-3"));
+    assert_non_null(strstr(html, "call Clinica Lumen on +39 02 555 0100."));
+    assert_non_null(strstr(html, "Via Roma 1, Milano"));
+    assert_non_null(strstr(html, "<img alt=\"\" src=\"data:image/png;base64,iVBORw0KGgo=\">"));
+
+    assert_int_equal(pc_aftercare_to_json(&ctx, ac, 0, &json), PC_OK);
+    assert_non_null(strstr(json, "\"name\":\"Sofia Rossi\""));
+    assert_non_null(strstr(json, "\"phone\":\"+39 02 555 0100\""));
+    assert_non_null(strstr(json, "\"time_zone\":\"Europe/Rome\""));
+
+    assert_int_equal(pc_aftercare_to_ics(&ctx, ac, 1796000000, &ics), PC_OK);
+    char *w = ics; /* unfold (RFC 5545 3.1): drop every CRLF followed by a blank */
+    for (const char *c = ics; *c; c++) {
+        if (c[0] == '\r' && c[1] == '\n' && c[2] == ' ') {
+            c += 2;
+            continue;
+        }
+        *w++ = *c;
+    }
+    *w = 0;
+    assert_non_null(strstr(ics, "BEGIN:VTIMEZONE"));
+    assert_non_null(strstr(ics, "DTSTART;TZID="));
+    assert_non_null(strstr(ics, "Europe/Rome"));
+    assert_non_null(strstr(ics, "LOCATION:Clinica Lumen\\, Via Roma 1\\, Milano"));
+    assert_non_null(strstr(ics, "+39 02 555 0100"));
+    free(json);
+    free(html);
+    free(ics);
+    pc_aftercare_free(ac);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -195,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_malformed_plan_json),
         cmocka_unit_test(test_ics_shape),
         cmocka_unit_test(test_html_escapes_everything),
+        cmocka_unit_test(test_people_and_clinic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -37,7 +37,7 @@ static void usage(FILE *f)
             "  --secure-cookies      mark the session cookie Secure (behind a TLS proxy)\n"
             "  --demo                on an empty data folder, create the demo clinic and print\n"
             "                        its passwords (admin, demo, trainee, desk)\n"
-            "  --demo-password PW    use PW for the three demo accounts instead of random ones\n"
+            "  --demo-password PW    use PW for the four demo accounts instead of random ones\n"
             "  --port-file FILE      write the port number to FILE once listening\n\n"
             "On first start (no accounts), creates the user 'admin' and prints a one-time\n"
             "password that must be changed at the first login. Stops on SIGINT/SIGTERM.\n");
@@ -75,24 +75,25 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
     if (pc_store_user_count(&ctx, store, &users) != PC_OK) return tool_fail(&ctx, "store");
     if (users > 0) return TOOL_EXIT_OK;
     if (demo) {
-        char pw[3][17];
-        for (int i = 0; i < 3; i++) {
+        /* each account its own password (one printed password must not open two accounts),
+         * unless the caller chose one for all (tests) */
+        char pw[WEB_DEMO_USERS][17];
+        const char *pws[WEB_DEMO_USERS];
+        for (int i = 0; i < WEB_DEMO_USERS; i++) {
             if (demo_pw)
                 snprintf(pw[i], sizeof pw[i], "%.16s", demo_pw);
             else
                 web_password_random(pw[i]);
+            pws[i] = demo_pw ? demo_pw : pw[i];
         }
-        if (web_demo_seed(&ctx, store, proto, demo_pw ? demo_pw : pw[0], demo_pw ? demo_pw : pw[1],
-                          demo_pw ? demo_pw : pw[2]) != PC_OK)
-            return tool_fail(&ctx, "demo clinic");
+        if (web_demo_seed(&ctx, store, proto, pws) != PC_OK) return tool_fail(&ctx, "demo clinic");
         printf("demo clinic created:\n"
-               "  admin         user admin  password %s\n"
-               "  practitioner  user demo   password %s  (every certification)\n"
+               "  admin         user admin   password %s\n"
+               "  practitioner  user demo    password %s  (every certification)\n"
                "  practitioner  user trainee password %s  (no certification)\n"
-               "  reception     user desk   password %s\n"
+               "  reception     user desk    password %s\n"
                "  clients: Margaret Hill (pacemaker), Jordan Lee (isotretinoin), Sofia Rossi\n",
-               demo_pw ? demo_pw : pw[0], demo_pw ? demo_pw : pw[1], demo_pw ? demo_pw : pw[1],
-               demo_pw ? demo_pw : pw[2]);
+               pws[0], pws[1], pws[2], pws[3]);
         return TOOL_EXIT_OK;
     }
     char otp[17], hash[crypto_pwhash_STRBYTES];
@@ -230,26 +231,9 @@ int tool_serve(int argc, char **argv)
     pc_protocol *proto = NULL;
     pc_store *store = NULL;
     web_server *srv = NULL;
-    uint8_t *proto_text = NULL;
-    size_t proto_len = 0;
-    if (pc_file_read(&ctx, protocol, PC_PROTOCOL_MAX_BYTES, &proto_text, &proto_len) != PC_OK) {
-        exit_code = tool_fail(&ctx, protocol);
-        goto out;
-    }
-    if (pc_protocol_load_text(&ctx, (const char *)proto_text, proto_len, protocol, &proto) !=
-        PC_OK) {
+    if (pc_protocol_load_file(&ctx, protocol, &proto) != PC_OK) {
         exit_code = tool_fail(&ctx, NULL);
         goto out;
-    }
-    {
-        /* the served copy must be NUL-terminated text */
-        uint8_t *t = realloc(proto_text, proto_len + 1);
-        if (!t) {
-            exit_code = TOOL_EXIT_FAIL;
-            goto out;
-        }
-        proto_text = t;
-        proto_text[proto_len] = 0;
     }
     /* a connection for each worker thread, the audit writer and the command line */
     pc_store_options sopts = {.pool_size = (int)threads + 2};
@@ -282,7 +266,6 @@ int tool_serve(int argc, char **argv)
         .protocol_path = protocol,
         .store = store,
         .protocol = proto,
-        .protocol_text = (const char *)proto_text,
         .threads = (int)threads,
         .session_idle_s = (int)idle,
         .session_max_s = (int)maxage,
@@ -320,6 +303,5 @@ out:
     web_server_stop(srv);
     pc_store_close(store);
     pc_protocol_free(proto);
-    free(proto_text);
     return exit_code;
 }

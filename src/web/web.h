@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "poreclear/aftercare.h"
 #include "poreclear/protocol.h"
 #include "poreclear/store.h"
 
@@ -29,7 +30,6 @@ typedef struct web_config {
     const char *protocol_path;
     pc_store *store;
     const pc_protocol *protocol;
-    const char *protocol_text; /* the protocol file, served by GET /api/protocol */
     int threads;               /* MHD worker threads; 0 → 4 */
     int session_idle_s;        /* 0 → 1800 */
     int session_max_s;         /* 0 → 43200 */
@@ -214,12 +214,20 @@ int web_h_about_notices(web_req *r);
  * (web_util.c). Creates the parent folders. False when neither variable is set. */
 bool web_default_data_dir(char *buf, size_t n);
 
+/* ---- the clinic's profile (web_admin.c) ---- */
+/* Put the client's name (and the clinic's details) on an aftercare before it is written out.
+ * False → replied (500). */
+bool web_aftercare_people(web_req *r, int64_t client_id, pc_aftercare *ac);
+
 /* ---- the demo clinic (web_demo.c) ---- */
-/* Seed a fresh store: an admin "admin", a practitioner "demo" holding every certification,
- * an uncertified practitioner "trainee" (the practitioner's password), a receptionist
- * "desk", and three clients (pacemaker, isotretinoin, ordinary) with an intake each. */
+/* The demo accounts, in this order: "admin", "demo" (practitioner, every certification),
+ * "trainee" (practitioner, no certification), "desk" (reception). */
+#define WEB_DEMO_USERS 4
+extern const char *const web_demo_usernames[WEB_DEMO_USERS];
+/* Seed a fresh store: the WEB_DEMO_USERS accounts, each with its own password
+ * (passwords[i] for web_demo_usernames[i]), and three clients (pacemaker, isotretinoin,
+ * ordinary) with an intake each. */
 int web_demo_seed(pc_ctx *ctx, pc_store *store, const pc_protocol *proto,
-                  const char *admin_password, const char *practitioner_password,
-                  const char *reception_password);
+                  const char *const passwords[WEB_DEMO_USERS]);
 
 #endif

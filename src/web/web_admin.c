@@ -152,11 +152,14 @@ int web_h_user_update(web_req *r)
     return web_reply_json(r, 200, out);
 }
 
+/* The protocol model the engine validated and uses (not the file's text). */
 int web_h_protocol(web_req *r)
 {
-    char *copy = strdup(r->cfg->protocol_text ? r->cfg->protocol_text : "{}");
-    if (!copy) return web_error(r, 500, "internal", "out of memory");
-    return web_reply_text(r, 200, "application/json", copy);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char *text = NULL;
+    if (pc_protocol_to_json(&ctx, r->cfg->protocol, 0, &text) != PC_OK) return web_fail(r, &ctx);
+    return web_reply_text(r, 200, "application/json", text);
 }
 
 static bool query_id(web_req *r, const char *key, int64_t max, int64_t *out)
@@ -202,4 +205,25 @@ int web_h_audit(web_req *r)
                            web_json_text(a[i].detail)));
     free(a);
     return web_reply_json(r, 200, json_pack("{s:o}", "entries", arr));
+}
+
+/* ---- the clinic's profile on the handout and calendar ---- */
+
+bool web_aftercare_people(web_req *r, int64_t client_id, pc_aftercare *ac)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    if (pc_store_client_get(&ctx, r->cfg->store, client_id, &c) != PC_OK) {
+        web_fail(r, &ctx);
+        return false;
+    }
+    pc_aftercare_people who = {.client_name = c.name};
+    int rc = pc_aftercare_set_people(&ctx, ac, &who);
+    pc_store_client_clear(&c);
+    if (rc != PC_OK) {
+        web_fail(r, &ctx);
+        return false;
+    }
+    return true;
 }

@@ -33,19 +33,27 @@ static void date_minus_days(int64_t now, int days, char out[11])
     web_today(now - (int64_t)days * 86400, out);
 }
 
-int web_demo_seed(pc_ctx *ctx, pc_store *s, const pc_protocol *proto, const char *admin_password,
-                  const char *practitioner_password, const char *reception_password)
+const char *const web_demo_usernames[WEB_DEMO_USERS] = {"admin", "demo", "trainee", "desk"};
+
+int web_demo_seed(pc_ctx *ctx, pc_store *s, const pc_protocol *proto,
+                  const char *const passwords[WEB_DEMO_USERS])
 {
+    static const struct {
+        const char *display;
+        int role;
+        unsigned certs;
+    } accounts[WEB_DEMO_USERS] = {
+        {"Clinic Admin", PC_ROLE_ADMIN, 0},
+        {"Dana Moreau", PC_ROLE_PRACTITIONER, PC_CERT_ALL},
+        {"Tom Trainee", PC_ROLE_PRACTITIONER, 0},
+        {"Front Desk", PC_ROLE_RECEPTION, 0},
+    };
     int64_t now = (int64_t)time(NULL);
     int rc;
-    if ((rc = add_user(ctx, s, "admin", "Clinic Admin", PC_ROLE_ADMIN, 0, admin_password, now)) ||
-        (rc = add_user(ctx, s, "demo", "Dana Moreau", PC_ROLE_PRACTITIONER, PC_CERT_ALL,
-                       practitioner_password, now)) ||
-        (rc = add_user(ctx, s, "trainee", "Tom Trainee", PC_ROLE_PRACTITIONER, 0,
-                       practitioner_password, now)) ||
-        (rc =
-             add_user(ctx, s, "desk", "Front Desk", PC_ROLE_RECEPTION, 0, reception_password, now)))
-        return rc;
+    for (size_t i = 0; i < WEB_DEMO_USERS; i++)
+        if ((rc = add_user(ctx, s, web_demo_usernames[i], accounts[i].display, accounts[i].role,
+                           accounts[i].certs, passwords[i], now)))
+            return rc;
     char today[11], iso_date[11];
     web_today(now, today);
     date_minus_days(now, 60, iso_date);

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/file.h"
 #include "web.h"
 #include "web_media.h"
 
@@ -218,6 +219,36 @@ static const struct {
     {".webmanifest", "application/manifest+json"},
 };
 
+/* An unknown page gets a page (web/404.html, status 404) when a browser asks for one: the path
+ * names no file type, or the request accepts HTML. Anything else (a script, a picture, curl)
+ * gets the JSON error. */
+static enum MHD_Result not_found(web_req *r)
+{
+    const char *last = strrchr(r->path, '/');
+    const char *accept = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Accept");
+    bool wants_page =
+        !strchr(last ? last : r->path, '.') || (accept && strstr(accept, "text/html"));
+    char full[4096];
+    int w = snprintf(full, sizeof full, "%s/404.html", r->cfg->web_dir);
+    uint8_t *page = NULL;
+    size_t len = 0;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    if (wants_page && w > 0 && (size_t)w < sizeof full &&
+        pc_file_read(&ctx, full, 64 * 1024, &page, &len) == PC_OK) {
+        char *text = realloc(page, len + 1);
+        if (text) {
+            text[len] = 0;
+            web_reply_text(r, 404, "text/html; charset=utf-8", text);
+            r->cache_control = "no-cache";
+            return send_reply(r);
+        }
+        free(page);
+    }
+    web_error(r, 404, "not_found", "no such page");
+    return send_reply(r);
+}
+
 static enum MHD_Result serve_static(web_req *r)
 {
     char name[256], full[4096];
@@ -227,20 +258,17 @@ static enum MHD_Result serve_static(web_req *r)
         return send_reply(r);
     }
     if (!web_static_name(r->path, name, sizeof name)) {
-        web_error(r, 404, "not_found", "no such page");
-        return send_reply(r);
+        return not_found(r);
     }
     int w = snprintf(full, sizeof full, "%s/%s", r->cfg->web_dir, name);
     if (w < 0 || (size_t)w >= sizeof full) {
-        web_error(r, 404, "not_found", "no such page");
-        return send_reply(r);
+        return not_found(r);
     }
     int fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     struct stat sb;
     if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         if (fd >= 0) close(fd);
-        web_error(r, 404, "not_found", "no such page");
-        return send_reply(r);
+        return not_found(r);
     }
     const char *type = "application/octet-stream";
     const char *dot = strrchr(name, '.');

@@ -466,7 +466,7 @@ int web_h_amendment_create(web_req *r)
 
 /* ---- aftercare ---- */
 
-static bool load_aftercare(web_req *r, pc_aftercare **ac, int64_t *client_id)
+static bool load_aftercare(web_req *r, pc_aftercare **ac, int64_t *client_id, int64_t *signed_at)
 {
     pc_tsession t;
     if (!load_session(r, &t)) return false;
@@ -475,9 +475,16 @@ static bool load_aftercare(web_req *r, pc_aftercare **ac, int64_t *client_id)
     int rc = pc_aftercare_from_plan_json(&ctx, t.plan_json ? t.plan_json : "",
                                          t.plan_json ? strlen(t.plan_json) : 0, ac);
     *client_id = t.client_id;
+    *signed_at = t.signed_at;
     pc_store_tsession_clear(&t);
     if (rc != PC_OK) {
         web_error(r, 409, "no_aftercare", "no aftercare for this session: %s", pc_errmsg(&ctx));
+        return false;
+    }
+    /* the client's name and the clinic's details on the handout and calendar */
+    if (!web_aftercare_people(r, *client_id, *ac)) {
+        pc_aftercare_free(*ac);
+        *ac = NULL;
         return false;
     }
     pc_store_audit_view(&ctx, r->cfg->store, r->user.id, "aftercare.view", *client_id, "", r->now);
@@ -487,8 +494,8 @@ static bool load_aftercare(web_req *r, pc_aftercare **ac, int64_t *client_id)
 int web_h_aftercare_json(web_req *r)
 {
     pc_aftercare *ac = NULL;
-    int64_t client_id;
-    if (!load_aftercare(r, &ac, &client_id)) return 0;
+    int64_t client_id, signed_at;
+    if (!load_aftercare(r, &ac, &client_id, &signed_at)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     char *text = NULL;
@@ -497,7 +504,11 @@ int web_h_aftercare_json(web_req *r)
     if (rc != PC_OK) return web_fail(r, &ctx);
     json_t *j = json_loads(text, 0, NULL);
     free(text);
-    if (json_is_object(j)) json_object_set_new(j, "session_id", json_integer(r->ids[0]));
+    if (json_is_object(j)) {
+        json_object_set_new(j, "session_id", json_integer(r->ids[0]));
+        json_object_set_new(j, "client_id", json_integer(client_id));
+        json_object_set_new(j, "signed_at", signed_at ? web_json_time(signed_at) : json_null());
+    }
     /* the client's checked products (keep / replace), issue 7 */
     if (json_is_object(j)) json_object_set_new(j, "products", web_products_summary(r->cfg, client_id));
     return web_reply_json(r, 200, j);
@@ -506,8 +517,8 @@ int web_h_aftercare_json(web_req *r)
 int web_h_aftercare_html(web_req *r)
 {
     pc_aftercare *ac = NULL;
-    int64_t client_id;
-    if (!load_aftercare(r, &ac, &client_id)) return 0;
+    int64_t client_id, signed_at;
+    if (!load_aftercare(r, &ac, &client_id, &signed_at)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     char *html = NULL;
@@ -522,8 +533,8 @@ int web_h_aftercare_html(web_req *r)
 int web_h_aftercare_ics(web_req *r)
 {
     pc_aftercare *ac = NULL;
-    int64_t client_id;
-    if (!load_aftercare(r, &ac, &client_id)) return 0;
+    int64_t client_id, signed_at;
+    if (!load_aftercare(r, &ac, &client_id, &signed_at)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     char *ics = NULL;

@@ -12,10 +12,10 @@ browser_prereqs() {
     [ "${PC_SAN:-0}" = 1 ] && finish_skip "$what run against the plain build only (too slow under ASan)"
     [ -x "$chromium" ] || finish_skip "$what: $chromium is missing (apt-get install chromium)"
     command -v node >/dev/null 2>&1 || finish_skip "$what: node is missing (apt-get install nodejs npm)"
-    if [ ! -f "$here/node_modules/playwright-core/package.json" ]; then
+    if [ ! -f "$here/node_modules/playwright-core/package.json" ] || [ ! -f "$here/node_modules/axe-core/axe.min.js" ]; then
         if ! (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$T/npm.log" 2>&1); then
             sed 's/^/# /' "$T/npm.log" | tail -5
-            finish_skip "$what: npm ci could not install playwright-core (no registry?)"
+            finish_skip "$what: npm ci could not install playwright-core and axe-core (no registry?)"
         fi
     fi
     if "$PORECLEAR" serve --help 2>&1 | grep -q "not implemented"; then

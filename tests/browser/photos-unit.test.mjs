@@ -71,7 +71,8 @@ test('chart scales: nice ticks cover the range; ordinal axis for photos of one v
 test('upload errors are explained in words; job states too', () => {
     assert.match(uploadErrorText(new ApiError(413, 'too_large', 'photo over 25 MiB')), /too large.*25 MB/);
     assert.match(uploadErrorText(new ApiError(415, 'type_mismatch', 'not a JPEG')), /not the image it claims/);
-    assert.match(uploadErrorText(new ApiError(503, 'busy', 'queue full')), /queue is full\. Queue full\./);
+    assert.match(uploadErrorText(new ApiError(503, 'busy', 'queue full')), /busy|Nothing was stored.*Queue full\./);
+    assert.doesNotMatch(uploadErrorText(new ApiError(415, 'type_mismatch', 'not a JPEG')), /415|type_mismatch/);
     assert.equal(uploadErrorTitle(new ApiError(400, 'empty', 'the photo is empty (0 bytes)')), 'The file is empty');
     assert.equal(uploadErrorTitle(new ApiError(400, 'whatever', 'x')), null);
     assert.equal(asSentence('the photo is empty (0 bytes)'), 'The photo is empty (0 bytes).');

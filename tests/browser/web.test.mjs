@@ -372,7 +372,8 @@ test('certification: an uncertified practitioner is refused extraction by the se
     await err.waitFor();
     const msg = await err.textContent();
     assert.match(msg, /certification/i, 'the refusal names the certification');
-    assert.match(msg, /403/, 'the refusal comes from the server');
+    assert.equal(await err.getAttribute('data-code'), 'certification_required', 'the refusal comes from the server');
+    assert.doesNotMatch(msg, /\b403\b|certification_required|Server answer/, 'in words, without status numbers or codes');
     assert.equal(await page.locator('#step-extract .record').count(), 0, 'nothing was recorded');
     await shot(page, '12-extraction-refused');
 });

@@ -5,6 +5,7 @@
 
 import { api, ApiError, setCsrfToken } from './api.js';
 import { h, fill, alertBox } from './dom.js';
+import { explain } from './messages.js';
 
 export const CERTIFICATIONS = [
     ['extraction', 'Extraction'],
@@ -41,29 +42,15 @@ export function redirectFor(err) {
     return null;
 }
 
-// A readable explanation of an API error for the person at the chair.
+// A readable explanation of an error for the person at the chair (the words: messages.js).
+// `title` says what did not happen ("The step was not recorded"); the box then says why.
 export function errorBox(err, title) {
-    if (err instanceof ApiError) {
-        const heads = {
-            certification_required: 'Refused: certification required',
-            forbidden: 'Not allowed for your role',
-            review_required: 'A review is required first',
-            consent_required: 'Consent is required first',
-            immutable: 'This record is signed and cannot be changed',
-            stale_review: 'The review is for an older intake',
-            incomplete: 'Not complete yet',
-            csrf: 'Security check failed — reload the page',
-            throttled: 'Too many attempts',
-            account_locked: 'Account locked — ask an administrator',
-            invalid: 'Please check the form',
-            not_found: 'Not found',
-            network: 'No connection',
-        };
-        return alertBox('error', title || heads[err.code] || 'Something went wrong',
-            h('p', null, err.message),
-            h('p', { class: 'small muted' }, `Server answer: ${err.status || '—'} ${err.code}`));
-    }
-    return alertBox('error', title || 'Something went wrong', h('p', null, String(err && err.message ? err.message : err)));
+    const e = explain(err);
+    const box = alertBox('error', title || e.title,
+        h('p', null, title && e.code !== 'error' ? `${e.title}. ` : null, e.text),
+        e.detail ? h('p', { class: 'small' }, e.detail) : null);
+    box.dataset.code = e.code;
+    return box;
 }
 
 // Handle an error: redirect for 401 / password change, else show the box in `where`.
@@ -111,8 +98,40 @@ function drawFooter() {
         h('a', { href: '/about', id: 'about-link' }, 'About, licence and source')));
 }
 
+// Which roles may use which page: the access table of docs/api.md seen from the pages (a page
+// whose API a role may not call is not drawn for it, so nobody fills in a form — or sends a
+// whole photo — only to be refused). Pages not listed are for every role.
+const CLINICAL = ['admin', 'practitioner'];
+export const PAGE_ROLES = {
+    '/plan': CLINICAL,
+    '/consent': CLINICAL,
+    '/session': CLINICAL,
+    '/photos': CLINICAL,
+    '/assessment': CLINICAL,
+    '/compare': CLINICAL,
+    '/progress': CLINICAL,
+    '/privacy': ['admin'],
+    '/admin': ['admin'],
+};
+export function mayOpen(role, pathname) {
+    const roles = PAGE_ROLES[pathname];
+    return !roles || roles.includes(role);
+}
+
+function refusedPage(main, role) {
+    const may = {
+        reception: 'At reception you can find and create clients, fill in their intake, read the aftercare handout of a session and check a product\'s ingredients.',
+        practitioner: 'This page is for administrators.',
+    }[role] || '';
+    const box = alertBox('warn', 'This page is not for your role',
+        h('p', null, `You are signed in as ${roleLabel(role).toLowerCase()}. ${may}`),
+        h('p', null, h('a', { href: '/' }, 'Back to the client list')));
+    box.id = 'role-refused';
+    main.replaceChildren(pageHead('Not available', null), box);
+}
+
 // Boot a signed-in page. `render(main, session)` draws the page; it may be async.
-export async function startPage({ nav, title, render, adminOnly }) {
+export async function startPage({ nav, title, render }) {
     const main = document.getElementById('main');
     if (title) document.title = `${title} · poreclear`;
     let session;
@@ -131,8 +150,8 @@ export async function startPage({ nav, title, render, adminOnly }) {
     setCsrfToken(session.csrf_token);
     drawTopbar(session, nav);
     drawFooter();
-    if (adminOnly && session.user.role !== 'admin') {
-        main.replaceChildren(alertBox('error', 'Not allowed for your role', h('p', null, 'This page is for administrators.')));
+    if (!mayOpen(session.user.role, window.location.pathname)) {
+        refusedPage(main, session.user.role);
         return;
     }
     try {

@@ -5,43 +5,23 @@
 
 import { ApiError, getCsrfToken, api } from './api.js';
 import { h } from './dom.js';
+import { explain, titleFor, asSentence } from './messages.js';
 
 export const UPLOAD_TYPES = ['image/jpeg', 'image/png', 'image/webp'];
 export const UPLOAD_MAX_BYTES = 25 * 1024 * 1024; // the server's cap (docs/api.md, Upload)
 
-// Explain an upload refusal in words for the person holding the tablet.
+// Explain an upload refusal in words for the person holding the tablet (messages.js).
 export function uploadErrorText(err) {
-    if (!(err instanceof ApiError)) return String(err && err.message ? err.message : err);
-    const lead = UPLOAD_LEADS[err.code];
-    if (!err.message) return lead || '';
-    return lead && lead !== err.message ? `${lead} ${asSentence(err.message)}` : err.message;
+    const e = explain(err);
+    return e.detail ? `${e.text} ${e.detail}` : e.text;
 }
 
-const UPLOAD_LEADS = {
-    too_large: 'The photo is too large (the limit is 25 MB).',
-    too_many_pixels: 'The photo has too many pixels (at most 16384 on a side and 40 megapixels).',
-    empty: 'The file is empty.',
-    bad_image: 'The photo is damaged or incomplete (a truncated or corrupt file).',
-    unsupported_media_type: 'This kind of file cannot be used: take the photo as JPEG, PNG or WebP.',
-    type_mismatch: 'The file is not the image it claims to be.',
-    busy: 'The analysis queue is full.',
-    network: 'The server cannot be reached.',
-};
-
-// The same as a title (the kind of refusal in a few words), or null when the code is unknown.
+// The kind of refusal in a few words, or null when the code has no words of its own.
 export function uploadErrorTitle(err) {
-    if (!(err instanceof ApiError)) return null;
-    const t = UPLOAD_LEADS[err.code];
-    return t ? t.replace(/\.\s*$/, '') : null;
+    return err instanceof ApiError ? titleFor(err.code) : null;
 }
 
-// A server sentence as a sentence: capital first letter, full stop at the end.
-export function asSentence(text) {
-    const t = String(text || '').trim();
-    if (!t) return '';
-    const c = t.charAt(0).toUpperCase() + t.slice(1);
-    return /[.!?]$/.test(c) ? c : `${c}.`;
-}
+export { asSentence };
 
 // POST the file as the raw body. onProgress(sentBytes, totalBytes). Resolves with the JSON
 // answer; rejects with ApiError (retryAfter set on 503).

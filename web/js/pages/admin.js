@@ -132,59 +132,73 @@ async function usersTab(box, me) {
     fill(box,
         notices,
         h('div', { class: 'table-wrap' }, h('table', { id: 'users-table' },
-            h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Role'), h('th', null, 'Certifications'), h('th', null, 'Status'), h('th', null, ''))),
+            h('thead', null, h('tr', null, h('th', null, 'Name'), h('th', null, 'Role'), h('th', null, 'Certifications'), h('th', null, 'Status'), h('th', null, h('span', { class: 'visually-hidden' }, 'Actions')))),
             tableBody)),
         h('section', { class: 'card', 'aria-labelledby': 'nu-h' }, h('h2', { id: 'nu-h' }, 'New user'), form));
     await load();
 }
 
-// ---- protocol (read-only view of the defaults) ----
-function protocolSteps(p) {
-    const steps = p.steps;
-    const order = Array.isArray(p.order) ? p.order : (steps && !Array.isArray(steps) ? Object.keys(steps) : []);
-    const list = Array.isArray(steps) ? steps : order.map((name) => ({ name, ...(steps[name] || {}) }));
-    return list.map((st) => {
-        const name = st.name || st.step;
-        const params = st.params || {};
-        return h('section', { class: 'card', 'data-step': name },
-            h('h3', null, st.title || stepName(name), st.certification ? [' ', h('span', { class: 'badge info' }, `needs ${certLabel(st.certification).toLowerCase()}`)] : null),
-            (st.notes || []).length ? h('p', { class: 'small muted' }, st.notes.join(' ')) : null,
-            Object.keys(params).length ? h('div', { class: 'table-wrap' }, h('table', null,
-                h('thead', null, h('tr', null, h('th', null, 'Parameter'), h('th', null, 'Default'), h('th', null, 'Allowed'), h('th', null, 'Source'))),
-                h('tbody', null, Object.entries(params).map(([k, d]) => {
-                    const { label, unit } = paramParts(k);
-                    const def = d && typeof d === 'object' ? d : { default: d };
-                    let allowed = '—';
-                    if (def.choices) allowed = def.choices.map((c) => String(c).replace(/_/g, ' ')).join(', ');
-                    else if (def.min !== undefined || def.max !== undefined) allowed = `${def.min ?? '…'}–${def.max ?? '…'}${unit ? ` ${unit}` : ''}`;
-                    return h('tr', null, h('td', null, label), h('td', null, h('strong', null, fmtValue(def.default, unit))), h('td', null, allowed), h('td', { class: 'small' }, def.source || ''));
-                })))) : h('p', { class: 'muted small' }, 'No parameters.'));
-    });
+// ---- protocol (read-only): the model the server validated (GET /api/protocol, docs/api.md) ----
+function allowedText(pd, unit) {
+    if (pd.type === 'choice') return (pd.choices || []).map((c) => String(c).replace(/_/g, ' ')).join(', ');
+    return `${pd.min}–${pd.max}${unit ? ` ${unit}` : ''}`;
 }
 
-function protocolRules(p) {
-    const rules = p.rules || [];
+function protocolSteps(model) {
+    return model.steps.map((st) => h('section', { class: 'card', 'data-step': st.step },
+        h('h3', null, st.title || stepName(st.step), st.certification ? [' ', h('span', { class: 'badge info' }, `needs ${certLabel(st.certification).toLowerCase()}`)] : null),
+        st.certification_when.length ? h('p', { class: 'small' }, st.certification_when.map((c) => `Needs ${certLabel(c.certification).toLowerCase()} when ${paramParts(c.param).label.toLowerCase()} is ${String(c.equals).replace(/_/g, ' ')}.`).join(' ')) : null,
+        st.notes.length ? h('p', { class: 'small muted' }, st.notes.join(' ')) : null,
+        st.params.length ? h('div', { class: 'table-wrap' }, h('table', null,
+            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Parameter'), h('th', { scope: 'col' }, 'Default'), h('th', { scope: 'col' }, 'Allowed'), h('th', { scope: 'col' }, 'Source'))),
+            h('tbody', null, st.params.map((pd) => {
+                const { label, unit } = paramParts(pd.name);
+                return h('tr', { 'data-param': pd.name }, h('td', null, label), h('td', null, h('strong', null, fmtValue(pd.default, unit))),
+                    h('td', { class: 'allowed' }, allowedText(pd, unit)), h('td', { class: 'small' }, pd.source));
+            })))) : h('p', { class: 'muted small' }, 'No parameters.')));
+}
+
+// "Condition: impetigo; medication: isotretinoin within 180 days"
+function whenText(w) {
+    const parts = [];
+    for (const k of ['condition', 'implant', 'allergy', 'medication', 'procedure']) {
+        if (w[k]) parts.push(`${humanize(k)}: ${w[k].map((v) => v.replace(/_/g, ' ')).join(' or ')}${(k === 'medication' || k === 'procedure') && w.within_days !== undefined ? ` within ${w.within_days} days` : ''}`);
+    }
+    if (w.pregnant !== undefined) parts.push(w.pregnant ? 'pregnant' : 'not pregnant');
+    if (w.breastfeeding !== undefined) parts.push(w.breastfeeding ? 'breastfeeding' : 'not breastfeeding');
+    if (w.skin_type) parts.push(`skin type ${w.skin_type.join(' or ')}`);
+    if (w.fitzpatrick_min) parts.push(`Fitzpatrick ${w.fitzpatrick_min} or darker`);
+    if (w.inflamed_min !== undefined) parts.push(`at least ${w.inflamed_min} inflamed lesions`);
+    if (w.comedones_min !== undefined) parts.push(`at least ${w.comedones_min} comedones`);
+    if (w.inflamed_share_min !== undefined) parts.push(`inflamed share at least ${Math.round(w.inflamed_share_min * 100)} %`);
+    return parts.join('; ');
+}
+
+function rulesTable(id, title, rules) {
     if (!rules.length) return null;
     return h('section', { class: 'card' },
-        h('h2', null, `Contraindication rules (${rules.length})`),
-        h('div', { class: 'table-wrap' }, h('table', { id: 'rules-table' },
-            h('thead', null, h('tr', null, h('th', null, 'When'), h('th', null, 'Effect'), h('th', null, 'Step'), h('th', null, 'Reason and source'))),
-            h('tbody', null, rules.map((r) => h('tr', null,
-                h('td', { class: 'small' }, Object.entries(r.when || {}).map(([k, v]) => `${humanize(k)}: ${String(v).replace(/_/g, ' ')}`).join('; ')),
-                h('td', null, badge({ block: 'blocked', skip: 'skip', modify: 'modify', caution: 'caution' }[r.effect] || 'info', humanize(r.effect))),
+        h('h2', null, `${title} (${rules.length})`),
+        h('div', { class: 'table-wrap' }, h('table', { id },
+            h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'Effect'), h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'Reason and source'))),
+            h('tbody', null, rules.map((r) => h('tr', { 'data-code': r.code },
+                h('td', { class: 'small' }, whenText(r.when)),
+                h('td', null, badge({ block: 'blocked', skip: 'skip', modify: 'modify', caution: 'caution', personalise: 'info' }[r.effect] || 'info', humanize(r.effect)),
+                    r.set ? h('div', { class: 'small' }, Object.entries(r.set).map(([k, v]) => `${paramParts(k).label}: ${fmtValue(v, paramParts(k).unit)}`).join(', ')) : null),
                 h('td', null, r.scope === 'treatment' ? 'whole treatment' : stepName(r.scope)),
-                h('td', { class: 'small' }, r.reason || r.text || '', r.source ? h('div', { class: 'muted' }, r.source) : null)))))));
+                h('td', { class: 'small' }, r.reason,
+                    h('div', { class: 'muted' }, r.source),
+                    r.source_text ? h('div', { class: 'muted source-text' }, r.source_text) : null)))))));
 }
 
 async function protocolTab(box) {
-    const p = await api.get('/api/protocol');
-    const proto = p.protocol || p;
+    const model = await api.get('/api/protocol');
     fill(box,
-        h('p', null, h('strong', null, proto.name || 'Protocol'), proto.version ? ` · version ${proto.version}` : '',
-            h('span', { class: 'muted' }, ' — read-only here; the file is edited by the clinic lead and loaded at start-up.')),
-        protocolSteps(proto),
-        protocolRules(proto),
-        h('details', { class: 'card' }, h('summary', null, 'Raw protocol JSON'), h('pre', { class: 'code' }, JSON.stringify(p, null, 2))));
+        h('p', null, h('strong', null, model.name || 'Protocol'), model.version ? ` · version ${model.version}` : '',
+            h('span', { class: 'muted' }, ' — read-only here: the protocol as the server checked and uses it. The file is edited by the clinic lead and loaded at start-up.')),
+        h('h2', null, 'Steps, their defaults and allowed ranges'),
+        protocolSteps(model),
+        rulesTable('rules-table', 'Contraindication rules', model.rules),
+        rulesTable('personalisation-table', 'Personalisation', model.personalisation));
 }
 
 // ---- audit log ----
@@ -236,7 +250,6 @@ async function auditTab(box) {
 startPage({
     nav: 'admin',
     title: 'Admin',
-    adminOnly: true,
     render: async (main, session) => {
         const box = h('div', { id: 'tab-panel', role: 'tabpanel' });
         const tabs = h('nav', { class: 'tabs', 'aria-label': 'Admin sections' }, TABS.map(([k, label]) => h('a', { href: `#${k}`, id: `tab-${k}` }, label)));

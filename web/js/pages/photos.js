@@ -8,7 +8,7 @@ import { api, queryId, ApiError } from '../api.js';
 import { h, fill, fmtDateTime, alertBox } from '../dom.js';
 import { startPage, pageHead, showError, errorBox } from '../app.js';
 import {
-    uploadPhoto, waitForJob, jobText, uploadErrorText, uploadErrorTitle, asSentence, clientTabs, analysisState, kindBadge,
+    uploadPhoto, waitForJob, jobText, uploadErrorText, uploadErrorTitle, clientTabs, analysisState, kindBadge,
     UPLOAD_MAX_BYTES,
 } from '../photo-api.js';
 import { fmtBytes } from '../skin.js';
@@ -161,9 +161,10 @@ startPage({
                 if (err instanceof ApiError && err.status === 401) { showError(result, err); return; }
                 const title = err instanceof ApiError && err.status === 503 ? 'The server is busy: nothing was stored'
                     : (uploadErrorTitle(err) || 'The photo was not accepted');
-                result.replaceChildren(alertBox('error', title,
-                    h('p', { id: 'upload-error' }, 'The photo was not accepted: ', err instanceof ApiError ? asSentence(err.message) : uploadErrorText(err)),
-                    err instanceof ApiError ? h('p', { class: 'small muted' }, `Server answer: ${err.status || '—'} ${err.code}`) : null));
+                const box = alertBox('error', title,
+                    h('p', { id: 'upload-error' }, 'The photo was not accepted. ', uploadErrorText(err)));
+                if (err instanceof ApiError) box.dataset.code = err.code;
+                result.replaceChildren(box);
                 upText.textContent = 'Not uploaded';
                 jobTextEl.textContent = '';
                 if (result.scrollIntoView) result.scrollIntoView({ block: 'nearest' });

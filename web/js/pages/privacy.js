@@ -10,7 +10,6 @@ import { startPage, pageHead, showError, busy } from '../app.js';
 startPage({
     nav: 'admin',
     title: 'Privacy',
-    adminOnly: true,
     render: async (main) => {
         const cid = queryId('client');
         if (!cid) throw new Error('No client chosen: open privacy from a client page.');

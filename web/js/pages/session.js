@@ -93,22 +93,36 @@ function readParams(form) {
 }
 
 // ---- a recorded step (read-only) ----
+// Done: a tick and the parameters as done. Not done: no tick and no parameters (nothing was
+// done with them), the note saying why.
 function recordView(rec) {
-    return h('div', { class: 'record' },
-        h('p', null, rec.outcome === 'done' ? badge('done', 'Done') : badge('skip', 'Not done'),
-            ` Signed by ${who(rec.by)} · ${fmtDateTime(rec.at)}`),
+    if (rec.outcome !== 'done') {
+        return h('div', { class: 'record not-done', 'data-outcome': rec.outcome },
+            h('p', null, badge('skip', 'Not done'), ` Recorded by ${who(rec.by)} · ${fmtDateTime(rec.at)}`),
+            rec.notes ? h('p', { class: 'small' }, 'Why: ', rec.notes) : null);
+    }
+    return h('div', { class: 'record', 'data-outcome': rec.outcome },
+        h('p', null, badge('done', 'Done'), ` Signed by ${who(rec.by)} · ${fmtDateTime(rec.at)}`),
         rec.params && Object.keys(rec.params).length ? h('p', { class: 'small muted' }, 'Parameters as done:') : null,
         paramsList(rec.params),
         rec.implement_batch ? h('p', { class: 'small' }, 'Implements / batch: ', h('strong', null, rec.implement_batch)) : null,
         rec.notes ? h('p', { class: 'small' }, 'Notes: ', rec.notes) : null);
 }
 
-// The consent item that covers a step, if the step has one of its own.
+// The consent item that covers a step, if the step has one of its own: the server's word when
+// the session says it (consent_item), else the consent page's items by step.
 function consentItem(st) {
+    if (Object.prototype.hasOwnProperty.call(st, 'consent_item')) return st.consent_item || null;
     if (st.step === 'extract' || st.step === 'extraction') return 'extraction';
     if (st.step === 'high_frequency') return 'high_frequency';
     if (st.certification === 'chemical_exfoliation') return 'chemical_exfoliation';
     return null;
+}
+
+// True when the client did not agree today to what this step needs.
+function lacksConsent(st, consent) {
+    const item = consentItem(st);
+    return Boolean(consent && item && !(consent.agreed || []).includes(item));
 }
 
 // ---- the controls for the step being done ----
@@ -116,16 +130,17 @@ function stepControls(s, st, user, refresh, consent, reload) {
     const errors = h('div', { hidden: true, class: 'step-errors', id: `errors-${st.step}` });
     const parts = [errors];
     const item = consentItem(st);
-    if (consent && item && !(consent.agreed || []).includes(item)) {
+    const noConsent = lacksConsent(st, consent);
+    if (noConsent) {
         parts.push(alertBox('error', `No consent to ${item.replace(/_/g, ' ')}`,
             h('p', null, `${consent.client_name} did not agree to this today. Do not do it: record it as not done, with a note.`)));
     }
     const lacks = st.certification && !(user.certifications || []).includes(st.certification);
-    if (lacks) {
+    if (lacks && !noConsent) {
         parts.push(alertBox('warn', `Needs ${certLabel(st.certification).toLowerCase()} certification`,
             h('p', null, 'You do not hold it, so the server will refuse to record this step for you. A certified colleague must sign it.')));
     }
-    if (st.duration_s) {
+    if (st.duration_s && !noConsent) {
         if (st.started_at && st.ends_at) {
             parts.push(timerBox(st));
         } else {
@@ -133,7 +148,7 @@ function stepControls(s, st, user, refresh, consent, reload) {
             start.addEventListener('click', async () => {
                 try {
                     const next = await busy(start, () => api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/start`));
-                    refresh(next);
+                    refresh(next, null, true);
                 } catch (e) {
                     showError(errors, e, e instanceof ApiError && e.code === 'certification_required' ? 'Refused by the server: certification required' : 'The timer did not start');
                 }
@@ -144,18 +159,18 @@ function stepControls(s, st, user, refresh, consent, reload) {
     const batchId = uid('batch');
     const notesId = uid('notes');
     const form = h('form', { class: 'record-form', id: `record-${st.step}`, novalidate: true },
-        h('h4', null, 'Record what was done'),
-        h('div', { class: 'grid-2' }, paramInputs(st.params)),
+        h('h4', null, noConsent ? 'Record that it was not done' : 'Record what was done'),
+        noConsent ? null : h('div', { class: 'grid-2' }, paramInputs(st.params)),
         h('div', { class: 'grid-2' },
             h('div', { class: 'field' },
                 h('label', { for: batchId }, 'Implement / batch used ', h('span', { class: 'muted small' }, '(optional)')),
                 h('input', { type: 'text', id: batchId, name: 'implement_batch', maxlength: 200, autocomplete: 'off' })),
             h('div', { class: 'field' },
                 h('label', { for: notesId }, 'Notes ', h('span', { class: 'muted small' }, '(required if not done)')),
-                h('textarea', { id: notesId, name: 'notes', rows: 2, maxlength: 4000 }))),
+                h('textarea', { id: notesId, name: 'notes', rows: 2, maxlength: 4000 }, noConsent ? 'No consent from the client today.' : null))),
         h('div', { class: 'button-row' },
-            h('button', { type: 'submit', class: 'primary big', id: `sign-${st.step}`, value: 'done' }, '✓ Sign step as done'),
-            h('button', { type: 'button', class: 'danger', id: `notdone-${st.step}` }, 'Not done…')));
+            noConsent ? null : h('button', { type: 'submit', class: 'primary big', id: `sign-${st.step}`, value: 'done' }, '✓ Sign step as done'),
+            h('button', { type: 'button', class: noConsent ? 'primary big' : 'danger', id: `notdone-${st.step}` }, noConsent ? 'Record as not done' : 'Not done…')));
 
     async function record(outcome, button) {
         const notes = form.notes.value.trim();
@@ -165,7 +180,8 @@ function stepControls(s, st, user, refresh, consent, reload) {
             form.notes.focus();
             return;
         }
-        const body = { outcome, params: readParams(form), notes };
+        // a step not done has no parameters as done
+        const body = { outcome, params: outcome === 'done' ? readParams(form) : {}, notes };
         const batch = form.implement_batch.value.trim();
         if (batch) body.implement_batch = batch;
         try {
@@ -173,7 +189,7 @@ function stepControls(s, st, user, refresh, consent, reload) {
                 if (!st.started_at) await api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/start`);
                 return api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/record`, body);
             });
-            refresh(next);
+            refresh(next, null, true);
         } catch (e) {
             if (e instanceof ApiError && e.status === 409) {
                 // recorded meanwhile (another tablet) or signed: show the record as it now is
@@ -185,7 +201,11 @@ function stepControls(s, st, user, refresh, consent, reload) {
                 : 'The step was not recorded');
         }
     }
-    form.addEventListener('submit', (ev) => { ev.preventDefault(); record('done', form.querySelector(`#sign-${st.step}`)); });
+    form.addEventListener('submit', (ev) => {
+        ev.preventDefault();
+        if (noConsent) record('not_done', form.querySelector(`#notdone-${st.step}`));
+        else record('done', form.querySelector(`#sign-${st.step}`));
+    });
     form.querySelector(`#notdone-${st.step}`).addEventListener('click', (ev) => record('not_done', ev.currentTarget));
     parts.push(form);
     return h('div', { class: 'step-controls' }, parts);
@@ -196,9 +216,11 @@ function progressChips(s, cur) {
         let cls = '';
         let state = 'to do';
         if (st.action === 'skip') { cls = 'skipped'; state = 'skipped'; }
+        else if (st.record && st.record.outcome !== 'done') { cls = 'not-done'; state = 'not done'; }
         else if (st.record) { cls = 'done'; state = 'done'; }
         else if (cur && st.step === cur.step) { cls = 'current'; state = 'now'; }
-        return h('li', { class: cls }, `${cls === 'done' ? '✓ ' : ''}${stepName(st.step)}`, h('span', { class: 'visually-hidden' }, ` (${state})`));
+        const mark = { done: '✓ ', 'not-done': '⊘ ' }[cls] || '';
+        return h('li', { class: cls }, `${mark}${stepName(st.step)}`, h('span', { class: 'visually-hidden' }, ` (${state})`));
     }));
 }
 
@@ -261,7 +283,22 @@ startPage({
             if (!typed) reload();
         });
 
-        function draw(fresh, notice) {
+        // The step card's badge says what happened or may happen: "✓ Done" / "⊘ Not done" once
+        // recorded, "✖ No consent" on a step the client did not agree to; else the plan's.
+        function stepBadgeNow(card, st) {
+            let b = null;
+            if (st.record) b = st.record.outcome === 'done' ? badge('done', 'Done') : badge('skip', 'Not done');
+            else if (st.action !== 'skip' && lacksConsent(st, consent)) b = badge('blocked', 'No consent — do not do');
+            if (!b) return;
+            const old = card.querySelector(':scope > .step-head > .badge:last-child');
+            if (old) old.replaceWith(b);
+            card.classList.remove('do', 'modify');
+            card.classList.add(st.record ? (st.record.outcome === 'done' ? 'done' : 'not-done') : 'no-consent');
+        }
+
+        // moveFocus: after Start or Sign, the keyboard lands on the step to work on next (or the
+        // signing section), not at the top of the page.
+        function draw(fresh, notice, moveFocus) {
             const s = withReasons(fresh);
             lastSigned = isSigned(s);
             const signed = isSigned(s);
@@ -279,6 +316,7 @@ startPage({
                 else extra = h('p', { class: 'muted small' }, 'Waiting for the steps before it.');
                 const card = stepCard(st, i, extra);
                 if (st.record) { const planned = card.querySelector(':scope > .params'); if (planned) planned.remove(); }
+                stepBadgeNow(card, st);
                 if (cur && st.step === cur.step) card.classList.add('current');
                 if (st.record) card.append(h('span', { class: 'visually-hidden' }, 'recorded'));
                 return card;
@@ -303,8 +341,8 @@ startPage({
                         showError(errors, e, 'The session was not signed');
                     }
                 });
-                footer = h('section', { class: 'card', id: 'finish' },
-                    h('h2', null, 'All steps recorded'),
+                footer = h('section', { class: 'card', id: 'finish', 'aria-labelledby': 'finish-h' },
+                    h('h2', { id: 'finish-h', tabindex: '-1' }, 'All steps recorded'),
                     h('p', null, 'Signing completes the record: after this it cannot be changed, only amended.'),
                     errors,
                     sign);
@@ -330,11 +368,20 @@ startPage({
                     h('p', null, '“', review.reason, '”')) : null,
                 s.plan && s.plan.reasons && s.plan.reasons.length ? h('details', { class: 'card' }, h('summary', null, 'Reasons for the whole treatment'), reasonsList(s.plan.reasons)) : null,
                 progressChips(s, cur),
+                h('h2', { id: 'steps-h' }, 'Steps'),
                 steps,
                 footer);
+            steps.setAttribute('aria-labelledby', 'steps-h');
             if (main.querySelector('.timer[data-ends]')) ensureTicker();
             const curCard = cur && main.querySelector(`#step-${cur.step}`);
-            if (curCard && document.activeElement === document.body) curCard.scrollIntoView({ block: 'start' });
+            if (moveFocus) {
+                const target = curCard ? curCard.querySelector('.step-head h3') : main.querySelector('#finish-h');
+                if (target) {
+                    target.setAttribute('tabindex', '-1');
+                    target.focus({ preventScroll: true });
+                    (curCard || target).scrollIntoView({ block: 'start' });
+                }
+            } else if (curCard && document.activeElement === document.body) curCard.scrollIntoView({ block: 'start' });
         }
 
         function refreshButton() {

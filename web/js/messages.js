@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Every refusal of the server said in words, in one place: the error codes of docs/api.md →
+// a title and a sentence for the person at the chair. Pages never show a status number or a
+// machine code (the code stays on the box as data-code, for tests and support); the server's
+// own sentence follows when it adds something (the field it names, the step it means).
+
+import { ApiError } from './api.js';
+
+// code → [title, what it means and what to do]
+const MESSAGES = {
+    bad_json: ['The page sent something the server could not read', 'Reload the page and try again.'],
+    invalid: ['Please check what was entered', 'Something in the form is missing or not allowed.'],
+    empty: ['The file is empty', 'Choose the photo again.'],
+    bad_image: ['The photo is damaged or incomplete', 'The file is truncated or corrupt: take or choose the photo again.'],
+    login_required: ['Please sign in', 'Your sign-in is needed for this.'],
+    session_expired: ['You were signed out', 'For safety you are signed out after a while without use. Sign in again.'],
+    bad_credentials: ['Wrong user name or password', 'Check both and try again.'],
+    csrf: ['Security check failed', 'The page is out of date: reload it and try again.'],
+    forbidden: ['Not allowed for your role', 'Your account may not do this. Ask a practitioner or an administrator.'],
+    certification_required: ['Certification required', 'Only a colleague certified for this step may record it as done.'],
+    password_change_required: ['Choose your own password first', 'Your password was set by an administrator: choose your own before going on.'],
+    not_found: ['Not found', 'It may have been removed, or the link is wrong.'],
+    method_not_allowed: ['Not possible here', 'The page asked the server for something it does not offer: reload the page.'],
+    review_required: ['A review is required first', 'The plan needs a practitioner\'s review, recorded with a reason, before a session can start.'],
+    consent_required: ['Consent is required first', 'Record today\'s consent from the client, then try again.'],
+    immutable: ['This record is signed and cannot be changed', 'Corrections are added as amendments.'],
+    step_order: ['Not possible at this point', 'This step is skipped, or the session is not at this stage yet.'],
+    incomplete: ['Not complete yet', 'Something needed for this is missing.'],
+    stale_review: ['The review is for an older intake', 'The intake changed after the review: review the plan again.'],
+    exists: ['That name is taken', 'Choose another one.'],
+    invalid_intake: ['The saved intake no longer fits the protocol', 'Fill in the intake again.'],
+    no_aftercare: ['No aftercare for this session', 'The plan blocked the treatment, so there is no aftercare.'],
+    conflict: ['Changed meanwhile', 'Someone else changed this at the same time: reload the page.'],
+    not_ready: ['Not ready yet', 'The analysis is still running: wait a moment.'],
+    photos_missing: ['Both photos are needed', 'An analysed before and after photo of this session are needed.'],
+    too_large: ['Too large', 'The photo is too large (the limit is 25 MB).'],
+    too_many_pixels: ['Too many pixels', 'The photo has too many pixels (at most 16384 on a side and 40 megapixels).'],
+    unsupported_media_type: ['This kind of file cannot be used', 'Take the photo as JPEG, PNG or WebP.'],
+    type_mismatch: ['Not the image it claims to be', 'The file is not the image it claims to be: choose a real JPEG, PNG or WebP photo.'],
+    throttled: ['Too many attempts', 'Wait a moment before trying again.'],
+    account_locked: ['Account locked — ask an administrator', 'After too many failed sign-ins this account is locked until an administrator unlocks it.'],
+    internal: ['Something went wrong on the server', 'Nothing was changed. Try again; if it happens again, tell the administrator.'],
+    busy: ['The server is busy', 'Nothing was stored. Try again in a few seconds.'],
+    unavailable: ['Not available right now', 'The server is missing what this needs: tell the administrator.'],
+    network: ['No connection', 'The server cannot be reached. Check the connection and try again.'],
+    aborted: ['Cancelled', 'Nothing was stored.'],
+};
+
+// A server sentence as a sentence: capital first letter, full stop at the end.
+export function asSentence(text) {
+    const t = String(text || '').trim();
+    if (!t) return '';
+    const c = t.charAt(0).toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(c) ? c : `${c}.`;
+}
+
+// { code, title, text, detail } for any error: an ApiError by its code (by its status when the
+// code is unknown), anything else by its message. `detail` is the server's own sentence when
+// it says more than `text`, else ''.
+export function explain(err) {
+    if (!(err instanceof ApiError)) {
+        return { code: 'error', title: 'Something went wrong', text: asSentence(err && err.message ? err.message : err), detail: '' };
+    }
+    let m = MESSAGES[err.code];
+    if (!m) {
+        const byStatus = { 400: 'invalid', 401: 'login_required', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'throttled', 503: 'busy' };
+        m = MESSAGES[byStatus[err.status]] || MESSAGES.internal;
+    }
+    const detail = asSentence(err.message);
+    const generic = /^The server answered \d+/.test(detail) || /^Request failed/.test(detail);
+    return { code: err.code, title: m[0], text: m[1], detail: generic || detail === m[1] ? '' : detail };
+}
+
+// The title alone, or null when the code has no sentence of its own.
+export function titleFor(code) {
+    return MESSAGES[code] ? MESSAGES[code][0] : null;
+}

@@ -9,6 +9,7 @@
 
 #include "compare_internal.h"
 #include "core/file.h"
+#include "core/strbuf.h"
 
 #define OVERLAY_MAX_PANEL 1600 /* each panel is drawn at most this wide (px) */
 #define SVG_MAX_BYTES (4u << 20)
@@ -286,6 +287,39 @@ void pc_compare_chart_draw(cairo_t *cr, const pc_comparison *c)
     }
 }
 
+/* Cairo draws the chart's words as glyph outlines: a reader (a screen reader, a search, a test)
+ * finds none. The chart therefore names itself and every benefit in words: a <title> and a
+ * <desc> right after the opening <svg> tag ("pores: before 103, after 79.8, improved; ..."). */
+static uint8_t *with_words(const pc_comparison *c, const uint8_t *svg, size_t len, size_t *out_len)
+{
+    const char *open = memmem(svg, len, "<svg", 4);
+    const char *end = open ? memchr(open, '>', len - (size_t)((const uint8_t *)open - svg)) : NULL;
+    if (!end) return NULL;
+    size_t head = (size_t)((const uint8_t *)end - svg) + 1;
+    pc_strbuf b = {.max = SVG_MAX_BYTES + 4096};
+    pc_strbuf_put(&b, (const char *)svg, head);
+    pc_strbuf_puts(&b, "\n<title>Deep pore cleansing: before / after</title>\n<desc>");
+    for (int i = 0; i < PC_BENEFIT_N; i++) {
+        const pc_benefit *x = &c->benefits[i];
+        char vb[32], va[32], noise[32];
+        fmt_value(vb, sizeof vb, x->before);
+        fmt_value(va, sizeof va, x->after);
+        fmt_value(noise, sizeof noise, x->noise);
+        pc_strbuf_html(&b, x->name);
+        const char *verdict = x->verdict == PC_VERDICT_IMPROVED ? "improved"
+                              : x->verdict == PC_VERDICT_WORSE  ? "worse"
+                                                                : "no significant change";
+        pc_strbuf_printf(&b, "%s: before %s, after %s %s (noise %s), %s%s", x->proxy ? " (proxy)" : "",
+                         vb, va, x->unit, noise, verdict, i + 1 < PC_BENEFIT_N ? "; " : ".");
+    }
+    pc_strbuf_puts(&b, "</desc>");
+    pc_strbuf_put(&b, (const char *)svg + head, len - head);
+    size_t n = b.n;
+    char *text = pc_strbuf_finish(&b);
+    if (text) *out_len = n;
+    return (uint8_t *)text;
+}
+
 int pc_compare_chart_svg_mem(pc_ctx *ctx, const pc_comparison *c, uint8_t **buf, size_t *len)
 {
     membuf mb = {0};
@@ -303,8 +337,12 @@ int pc_compare_chart_svg_mem(pc_ctx *ctx, const pc_comparison *c, uint8_t **buf,
                         "drawing the chart failed: %s",
                         mb.overflow ? "too large" : cairo_status_to_string(st));
     }
-    *buf = mb.p;
-    *len = mb.len;
+    size_t n = 0;
+    uint8_t *named = with_words(c, mb.p, mb.len, &n);
+    free(mb.p);
+    if (!named) return pc_error(ctx, PC_ERR_NOMEM, "drawing the chart failed: out of memory");
+    *buf = named;
+    *len = n;
     return PC_OK;
 }
 

@@ -234,6 +234,10 @@ test('before/after: the comparison shows the improvement; slider, lesions, chart
     assert.match(await page.textContent('#compare-summary'), /Improved/);
     assert.match(await page.textContent('#benefits'), /on its own/, 'the noise is explained');
     assert.equal(await page.locator('#benefits li.benefit').count(), 4, 'the four benefits');
+    // one photo, one number (issue 17, 8): the comparison measures only the shared skin and
+    // says so beside its numbers, since its "before" differs from the photo's own assessment
+    const clarity = page.locator('#benefits li[data-benefit="clarity"]');
+    assert.match(await clarity.locator('.shared-note').textContent(), /only on the skin both photos show \(\d+ % of the before photo\)/);
     const gone = Number(await page.textContent('#changes [data-count="disappeared"]'));
     assert.ok(gone > 5, `lesions disappeared (${gone})`);
     // the slider moves the edge of the after photo

@@ -45,7 +45,27 @@ import struct
 d = open('$T/overlay.png', 'rb').read(24)
 assert d[:8] == b'\x89PNG\r\n\x1a\n'
 w, h = struct.unpack('>II', d[16:24]); assert w > 1280 and h > 480, (w, h)"
-check "the chart is SVG naming the four benefits" sh -c "grep -q '<svg' '$T/chart.svg'"
+check "the chart is SVG naming the four benefits with their verdicts; its bars follow them" $PY -c "
+import json, re, xml.etree.ElementTree as ET
+r = json.load(open('$T/result.json'))['benefits']
+root = ET.parse('$T/chart.svg').getroot()
+ns = '{http://www.w3.org/2000/svg}'
+assert root.tag == ns + 'svg', root.tag
+assert 'before / after' in root.find(ns + 'title').text
+desc = root.find(ns + 'desc').text
+for b in ('pores', 'comedones', 'clarity', 'absorption'):
+    m = re.search(b + r'( \(proxy\))?: before ([0-9.]+), after ([0-9.]+) .*?, (improved|worse|no significant change)[;.]', desc)
+    assert m, (b, desc)
+    assert m.group(4) == r[b]['verdict'].replace('_', ' '), (b, m.group(4), r[b]['verdict'])
+    assert abs(float(m.group(2)) - r[b]['before']) <= 0.01 * abs(r[b]['before']) + 0.01, (b, m.group(2))
+# the bars: four grey 'before' bars, the 'after' bars coloured by their verdicts
+svg = open('$T/chart.svg').read()
+colour = {'improved': 'rgb(15%,65%,30%)', 'worse': 'rgb(85%,20%,20%)', 'no_significant_change': 'rgb(35%,50%,75%)'}
+assert svg.count('fill:rgb(60%,60%,60%)') == 4, 'four before bars'
+for v, c in colour.items():
+    want = sum(1 for b in r.values() if b['verdict'] == v)
+    assert svg.count('fill:' + c) == want, (v, svg.count('fill:' + c), want)
+"
 
 expect_exit 0 "the readable summary" "$PORECLEAR" compare "$T/before.png" "$T/after.png"
 check "summary lists the benefits, the proxy note and the lesions" sh -c \

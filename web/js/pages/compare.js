@@ -25,13 +25,15 @@ function verdictBadge(v) {
     return h('span', { class: `badge ${info.cls} verdict-badge`, 'data-verdict': v }, h('span', { class: 'icon', 'aria-hidden': 'true' }, info.icon), info.words);
 }
 
-function benefitsOf(c) {
-    const b = c.benefits || {};
-    if (Array.isArray(b)) return Object.fromEntries(b.map((x) => [x.key || x.name, x]));
-    return b;
+// "on the skin both photos show (86 % of the before photo)": the comparison measures only the
+// shared skin, so its before number can differ from the before photo's own assessment, which
+// measures all of that photo's skin (issue 17: one photo, two numbers — now said where shown).
+function sharedNote(c) {
+    const pct = typeof c.shared_fraction === 'number' ? ` (${Math.round(c.shared_fraction * 100)} % of the before photo)` : '';
+    return `Measured only on the skin both photos show${pct}, so the before number can differ from the before photo's own assessment, which measures all of its skin.`;
 }
 
-function benefitCard(def, b, k) {
+function benefitCard(def, b, k, c) {
     if (!b) return null;
     const unit = b.unit && b.unit !== 'count' ? ` ${b.unit}` : '';
     const rel = typeof b.relative_change === 'number' ? ` (${fmtSigned(b.relative_change * 100, 0)} %)` : '';
@@ -47,6 +49,7 @@ function benefitCard(def, b, k) {
             h('span', { class: 'small' }, unit),
             h('br'),
             h('span', { class: 'small' }, `Change ${fmtSigned(b.change)}${unit}${rel} · ${dir}`)),
+        h('p', { class: 'small shared-note' }, sharedNote(c)),
         h('p', { class: 'small' }, def.what.charAt(0).toUpperCase(), def.what.slice(1), '.'),
         h('p', { class: 'small muted noise' }, noiseSentence(b, k)));
 }
@@ -102,8 +105,8 @@ function slider(beforeUrl, alignedUrl, W, H, findings) {
 }
 
 function changesBox(c) {
-    const f = c.findings || c.lesions || {};
-    const counts = f.counts || {};
+    const f = c.findings;
+    const counts = f.counts;
     const byType = (list) => {
         const m = new Map();
         for (const x of list || []) m.set(x.type, (m.get(x.type) || 0) + 1);
@@ -112,7 +115,7 @@ function changesBox(c) {
     return h('section', { class: 'card', id: 'changes', 'aria-labelledby': 'changes-h' },
         h('h2', { id: 'changes-h' }, 'Lesions: what changed'),
         h('ul', { class: 'change-list' }, CHANGE_KINDS.map((k) => {
-            const n = typeof counts[k.key] === 'number' ? counts[k.key] : (f[k.key] || []).length;
+            const n = counts[k.key];
             const detail = byType(f[k.key]);
             return h('li', { class: `change change-${k.key}`, 'data-change': k.key },
                 h('span', { class: 'change-icon', 'aria-hidden': 'true' }, k.icon),
@@ -195,15 +198,14 @@ startPage({
                 }
                 throw e;
             }
-            const c = data.comparison || {};
-            const b = benefitsOf(c);
-            const k = typeof c.significance_k === 'number' ? c.significance_k : 3;
+            const c = data.comparison; // docs/compare.md, "JSON"
+            const b = c.benefits; // an object: pores, comedones, clarity, absorption
+            const k = c.significance_k;
             const improved = BENEFITS.filter((d) => b[d.key] && b[d.key].verdict === 'improved');
             const worse = BENEFITS.filter((d) => b[d.key] && b[d.key].verdict === 'worse');
             const beforeUrl = `/api/clients/${cid}/photos/${data.before_photo_id}/image`;
-            const bp = await api.get(`/api/clients/${cid}/photos/${data.before_photo_id}`).catch(() => null);
-            const W = (bp && bp.width) || c.width || 1024;
-            const H = (bp && bp.height) || c.height || 768;
+            const W = c.width; // the before photo's size: the aligned after photo has it too
+            const H = c.height;
             const again = h('button', { type: 'button', id: 'compare-again' }, 'Compare again');
             again.addEventListener('click', () => makeBtn.click());
             const banner = improved.length
@@ -220,14 +222,14 @@ startPage({
                 banner,
                 h('section', { class: 'card', id: 'benefits', 'aria-labelledby': 'benefits-h' },
                     h('h2', { id: 'benefits-h' }, 'The four benefits'),
-                    h('ul', { class: 'benefits' }, BENEFITS.map((d) => benefitCard(d, b[d.key], k))),
+                    h('ul', { class: 'benefits' }, BENEFITS.map((d) => benefitCard(d, b[d.key], k, c))),
                     h('details', { class: 'noise-explained' },
                         h('summary', null, 'What “no significant change” means'),
                         h('p', null, `Two photos of the same skin never give exactly the same numbers: the camera moves a little, the light changes, the file is compressed differently. The server measures how much that alone changes each number, by disturbing the before photo the way a second photo differs and analysing it again. A change is called improved or worse only when it is more than ${fmtNum(k)} times that amount; smaller changes are “no significant change” — they may be real, but the photos cannot show it.`),
                         h('p', null, '* Absorption readiness is a proxy: the share of skin covered by clogged or open pores and comedones, not a measurement of how well a product is absorbed.'))),
                 h('section', { class: 'card', id: 'slider', 'aria-labelledby': 'slider-h' },
                     h('h2', { id: 'slider-h' }, 'Slide between before and after'),
-                    slider(beforeUrl, `/api/sessions/${sid}/comparison/aligned.png`, W, H, c.findings || c.lesions)),
+                    slider(beforeUrl, `/api/sessions/${sid}/comparison/aligned.png`, W, H, c.findings)),
                 changesBox(c),
                 h('section', { class: 'card', id: 'side-by-side', 'aria-labelledby': 'sbs-h' },
                     h('h2', { id: 'sbs-h' }, 'Side by side, aligned'),

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Fuzz the server's parsers of request paths: route matching against every pattern shape
  * and the static file name mapping (no traversal may ever come out). The input is a URL path
- * as libmicrohttpd hands it over (already %-decoded, so any byte may appear). */
+ * as libmicrohttpd hands it over (already %-decoded, so any byte may appear); the same bytes
+ * go through the e-mail and phone checks of a new client. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 if (ids[k] <= 0) abort();
         }
     }
+    /* contact checks: any bytes, no crash; what passes has the documented shape */
+    if (web_valid_email(path) && (!strchr(path, '@') || strlen(path) > 254)) abort();
+    if (web_valid_phone(path) && strlen(path) > 32) abort();
     char name[256];
     if (web_static_name(path, name, sizeof name)) {
         /* no segment may start with a dot: that excludes "..", "." and hidden files */

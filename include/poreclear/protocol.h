@@ -53,6 +53,14 @@ const char *pc_protocol_step_name(const pc_protocol *p, size_t i);
  * (indented when `pretty`), NUL-terminated; *out malloc'd: caller free()s. */
 int pc_protocol_to_json(pc_ctx *ctx, const pc_protocol *p, int pretty, char **out);
 
+/* An intake's medical alerts, for the client list and the top of the client page: every entry
+ * a contraindication rule of this protocol tests for (pacemaker, isotretinoin, ...), every entry
+ * the protocol does not recognise, and pregnancy / breastfeeding when true — as a compact JSON
+ * array [{"kind": "implant", "name": as written, "class": the vocabulary class or null,
+ * "date": last taken / procedure date or null, "recognised": bool}] in intake order (docs/intake.md,
+ * "Medical alerts"). A malformed intake: as pc_plan_build. *out malloc'd: caller free()s. */
+int pc_intake_alerts(pc_ctx *ctx, const pc_protocol *p, const char *intake, size_t len, char **out);
+
 /* ---- the plan ---- */
 
 typedef enum pc_plan_status {

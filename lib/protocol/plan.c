@@ -223,9 +223,11 @@ static int add_unrecognised(pc_plan *plan, const pcp_intake_entry *e, int kind)
                                                       "medication", "procedure"};
     char code[64], text[400];
     snprintf(code, sizeof code, "unrecognised_%s", what[kind]);
+    /* a sentence for a person: the entry as written, no JSON path (that is in "unrecognised") */
     snprintf(text, sizeof text,
-             "Unrecognised %s \"%.200s\" (%s): a practitioner must review it before treating.",
-             what[kind], e->name, e->path);
+             "Unrecognised %s \"%.200s\": the protocol does not know it, so a practitioner must "
+             "review it before treating.",
+             what[kind], e->name);
     if (reason_add(&plan->reasons, NULL, code, text,
                    INTAKE_POLICY_KEY ": nothing unknown in an intake is ignored (docs/intake.md)",
                    PCP_EFFECT_REVIEW))

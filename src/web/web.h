@@ -126,6 +126,12 @@ void web_iso_time(int64_t t, char out[32]);       /* "2026-11-29T15:48:22Z" */
 json_t *web_json_time(int64_t t);                 /* the ISO string, or null for 0 */
 void web_today(int64_t now, char out[11]);        /* local date "YYYY-MM-DD" */
 bool web_valid_date(const char *s);               /* a real calendar date YYYY-MM-DD */
+/* Contact details as a clinic writes them down (web_parse.c, fuzzed): an e-mail address
+ * local@domain.tld (one '@', 1-64 bytes before it with no space or special character, at least
+ * two domain labels of letters, digits and '-'), at most 254 bytes; a phone number of 5 to 20
+ * digits with spaces, '-', '.', '/', '(', ')' and a leading '+' allowed, at most 32 bytes. */
+bool web_valid_email(const char *s);
+bool web_valid_phone(const char *s);
 json_t *web_userref(web_req *r, int64_t user_id); /* {"id","username","display_name"} or null */
 json_t *web_user_json(const pc_user *u);
 json_t *web_cert_list(unsigned certs);
@@ -213,6 +219,10 @@ int web_h_about_notices(web_req *r);
 /* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear
  * (web_util.c). Creates the parent folders. False when neither variable is set. */
 bool web_default_data_dir(char *buf, size_t n);
+
+/* A client's medical alerts from the latest intake (web_alerts.c): a JSON array, empty when
+ * there is no intake or none to say. Never NULL unless out of memory. */
+json_t *web_client_alerts(const web_config *cfg, int64_t client_id);
 
 /* ---- the clinic's profile (web_admin.c) ---- */
 /* Put the client's name (and the clinic's details) on an aftercare before it is written out.

@@ -41,18 +41,21 @@ static void audit_view(web_req *r, const char *action, int64_t client_id, const 
     pc_store_audit_view(&ctx, r->cfg->store, r->user.id, action, client_id, detail, r->now);
 }
 
-static json_t *client_json(const pc_client *c)
+/* A client, with the medical alerts of the latest intake (web_alerts.c). */
+static json_t *client_json(web_req *r, const pc_client *c)
 {
     json_t *latest = json_null();
     if (c->latest_intake_id)
         latest = json_pack("{s:I,s:I,s:o}", "id", (json_int_t)c->latest_intake_id, "version",
                            (json_int_t)c->latest_intake_version, "created_at",
                            web_json_time(c->latest_intake_at));
-    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:o,s:o}", "id", (json_int_t)c->id, "name",
-                     c->name, "birth_date", c->birth_date, "phone", c->phone, "email", c->email,
-                     "notes", c->notes ? c->notes : "", "created_at", web_json_time(c->created_at),
-                     "created_by", (json_int_t)c->created_by, "latest_intake", latest,
-                     "rebook_date", c->rebook_date[0] ? json_string(c->rebook_date) : json_null());
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:s,s:o,s:I,s:o,s:o,s:o}", "id", (json_int_t)c->id,
+                     "name", c->name, "birth_date", c->birth_date, "phone", c->phone, "email",
+                     c->email, "notes", c->notes ? c->notes : "", "created_at",
+                     web_json_time(c->created_at), "created_by", (json_int_t)c->created_by,
+                     "latest_intake", latest, "rebook_date",
+                     c->rebook_date[0] ? json_string(c->rebook_date) : json_null(), "alerts",
+                     c->latest_intake_id ? web_client_alerts(r->cfg, c->id) : json_array());
 }
 
 int web_h_clients_list(web_req *r)
@@ -72,7 +75,7 @@ int web_h_clients_list(web_req *r)
         return web_fail(r, &ctx);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, client_json(&cl[i]));
+        json_array_append_new(arr, client_json(r, &cl[i]));
     pc_store_clients_free(cl, n);
     audit_view(r, "client.list", 0, q ? q : "");
     return web_reply_json(r, 200,
@@ -92,6 +95,12 @@ int web_h_clients_create(web_req *r)
     web_today(r->now, today);
     if (!web_valid_date(birth) || strcmp(birth, today) > 0)
         return web_error(r, 400, "invalid", "birth_date: must be a past date YYYY-MM-DD");
+    if (phone && phone[0] && !web_valid_phone(phone))
+        return web_error(r, 400, "invalid",
+                         "phone: not a phone number (5 to 20 digits; spaces, - . / ( ) and a "
+                         "leading + allowed)");
+    if (email && email[0] && !web_valid_email(email))
+        return web_error(r, 400, "invalid", "email: not an e-mail address (name@clinic.example)");
     pc_client c;
     memset(&c, 0, sizeof c);
     snprintf(c.name, sizeof c.name, "%s", name);
@@ -106,7 +115,7 @@ int web_h_clients_create(web_req *r)
         return web_fail(r, &ctx);
     pc_client got;
     if (pc_store_client_get(&ctx, r->cfg->store, id, &got) != PC_OK) return web_fail(r, &ctx);
-    web_reply_json(r, 201, client_json(&got));
+    web_reply_json(r, 201, client_json(r, &got));
     pc_store_client_clear(&got);
     return 0;
 }
@@ -128,7 +137,7 @@ int web_h_client_get(web_req *r)
     pc_client c;
     if (!load_client(r, &c)) return 0;
     audit_view(r, "client.view", c.id, "");
-    web_reply_json(r, 200, client_json(&c));
+    web_reply_json(r, 200, client_json(r, &c));
     pc_store_client_clear(&c);
     return 0;
 }

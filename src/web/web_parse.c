@@ -68,3 +68,59 @@ bool web_static_name(const char *path, char *out, size_t n)
     int w = snprintf(out, n, "%s%s", p, has_dot ? "" : ".html");
     return w > 0 && (size_t)w < n;
 }
+
+/* One label of a domain: 1..63 letters, digits, '-' (or UTF-8 bytes of an international
+ * name), neither starting nor ending with '-'. */
+static bool domain_label_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > 63 || s[0] == '-' || s[n - 1] == '-') return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c >= 0x80))
+            return false;
+    }
+    return true;
+}
+
+bool web_valid_email(const char *s)
+{
+    size_t n = strlen(s);
+    const char *at = strchr(s, '@');
+    if (n < 5 || n > 254 || !at || strchr(at + 1, '@')) return false;
+    size_t local = (size_t)(at - s);
+    if (local < 1 || local > 64 || s[0] == '.' || at[-1] == '.') return false;
+    for (const char *c = s; c < at; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u <= ' ' || u == 0x7f || strchr("()<>,;:\\\"[]", u)) return false;
+        if (c[0] == '.' && c[1] == '.') return false;
+    }
+    /* the domain: at least two labels ("clinic.example") */
+    const char *d = at + 1;
+    size_t labels = 0;
+    for (;;) {
+        const char *dot = strchr(d, '.');
+        size_t len = dot ? (size_t)(dot - d) : strlen(d);
+        if (!domain_label_ok(d, len)) return false;
+        labels++;
+        if (!dot) break;
+        d = dot + 1;
+    }
+    return labels >= 2;
+}
+
+bool web_valid_phone(const char *s)
+{
+    size_t n = strlen(s), digits = 0;
+    if (n < 1 || n > 32) return false;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= '0' && c <= '9')
+            digits++;
+        else if (c == '+') {
+            if (i != 0) return false; /* only as the international prefix */
+        } else if (!strchr(" -./()", c))
+            return false;
+    }
+    return digits >= 5 && digits <= 20;
+}

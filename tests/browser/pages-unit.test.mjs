@@ -56,3 +56,19 @@ test('what a person reads holds no status number, no code and no "Server answer"
     const inv = explain(new ApiError(400, 'invalid', 'email: not an e-mail address'));
     assert.equal(inv.detail, 'Email: not an e-mail address.');
 });
+
+test('the page checks phone and e-mail as the server does (one table, contact-cases.json)', async () => {
+    const { phoneOk, emailOk } = await import('../../web/js/contact.js');
+    const cases = JSON.parse(fs.readFileSync(path.join(top, 'tests/browser/contact-cases.json'), 'utf8'));
+    for (const [s, want] of cases.phone) assert.equal(phoneOk(s), want, `phone ${JSON.stringify(s)}`);
+    for (const [s, want] of cases.email) assert.equal(emailOk(s), want, `e-mail ${JSON.stringify(s)}`);
+});
+
+test('medical alerts in words: recognised by their label, unknown ones flagged for review', async () => {
+    const { alertText } = await import('../../web/js/alerts.js').catch(() => ({}));
+    assert.ok(alertText, 'web/js/alerts.js loads without a browser');
+    assert.equal(alertText({ kind: 'implant', name: 'pacemaker', class: 'pacemaker', date: null, recognised: true }), 'Pacemaker');
+    assert.match(alertText({ kind: 'medication', name: 'Accutane', class: 'isotretinoin', date: '2026-10-05', recognised: true }), /^Isotretinoin.*\(last taken .*2026\)$/);
+    assert.equal(alertText({ kind: 'medication', name: 'Zorblax', class: null, date: null, recognised: false }), 'Unrecognised medication “Zorblax” — review');
+    assert.equal(alertText({ kind: 'pregnant', name: 'pregnant', class: null, date: null, recognised: true }), 'Pregnant');
+});

@@ -12,8 +12,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import { launchChromium, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -33,23 +33,15 @@ let who = '';
 const problems = [];
 
 function need(t, ...keys) {
-    for (const k of keys) {
-        if (!state[k]) {
-            t.skip(`needs an earlier step first (${k})`);
-            return false;
-        }
-    }
-    return true;
+    return needs(state, t, keys);
 }
 
 async function shot(name, opts) {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, ...(opts || {}) });
+    await screenshot(page, SHOTS, name, opts);
 }
 
 async function goto(p) {
-    await page.goto(URL0 + p);
-    await page.waitForSelector('main:not(:has(> .loading))');
+    await gotoDrawn(page, URL0 + p);
     await page.waitForLoadState('networkidle');
 }
 
@@ -66,16 +58,8 @@ async function signIn(username) {
 }
 
 // A JSON API call from inside the page (same cookies, the CSRF token from /api/session).
-async function call(method, p, body) {
-    return page.evaluate(async ({ method, p, body }) => {
-        const s = await (await fetch('/api/session', { credentials: 'same-origin' })).json();
-        const init = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': s.csrf_token || '' } };
-        if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
-        const r = await fetch(p, init);
-        let data = null;
-        try { data = await r.json(); } catch (e) { data = null; }
-        return { status: r.status, data };
-    }, { method, p, body });
+function call(method, p, body) {
+    return apiCall(page, method, p, body);
 }
 
 async function clientNamed(name) {
@@ -132,12 +116,7 @@ async function axe() {
 
 before(async () => {
     assert.ok(URL0, 'PC_URL must name the server');
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium(chromium, CHROMIUM);
     const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
     page = await ctx.newPage();
     page.setDefaultTimeout(TIMEOUT);
@@ -333,4 +312,70 @@ test('aftercare: reception opens the handout; it names the client, dates in one 
     const html = await page.evaluate(async (sid) => (await fetch(`/api/sessions/${sid}/aftercare.html`)).text(), state.sid);
     assert.match(html, /For Sofia Rossi/, 'the one-page handout names the client');
     assert.doesNotMatch(html, /Client c-\d+/);
+});
+
+test('medical alerts: on the client list and at the top of the client page (reception too)', async (t) => {
+    if (!need(t, 'setup')) return;
+    await signIn('desk');
+    await goto('/');
+    await page.waitForSelector('#client-results li');
+    const row = async (name) => page.locator('#client-results li', { hasText: name }).textContent();
+    assert.match(await row('Margaret Hill'), /Pacemaker/, 'the pacemaker is flagged in the list');
+    assert.match(await row('Jordan Lee'), /Isotretinoin/, 'isotretinoin is flagged in the list');
+    assert.doesNotMatch(await row('Sofia Rossi'), /⚠/, 'an ordinary client has no alert');
+    await shot('q5-client-list-alerts');
+    await goto(`/client?id=${state.margaret}`);
+    const box = page.locator('#medical-alerts');
+    assert.match(await box.textContent(), /Pacemaker/);
+    const order = await page.evaluate(() => {
+        const els = [...document.querySelectorAll('main h1, #medical-alerts, #intake-history')];
+        return els.map((e) => e.id || e.tagName);
+    });
+    assert.deepEqual(order.slice(0, 2), ['H1', 'medical-alerts'], 'the alerts come first, under the name');
+});
+
+test('new client: a wrong phone or e-mail is pointed at on the page, before anything is sent', async (t) => {
+    if (!need(t, 'setup')) return;
+    await signIn('desk');
+    await goto('/');
+    let posts = 0;
+    const count = (req) => { if (req.method() === 'POST' && req.url().endsWith('/api/clients')) posts++; };
+    page.on('request', count);
+    try {
+        await page.click('#new-client-btn');
+        await page.fill('#nc-name', 'Eva Example');
+        await page.fill('#nc-birth', '1985-02-03');
+        await page.fill('#nc-phone', 'call me');
+        await page.click('#nc-save');
+        await page.waitForSelector('#new-client .alert.error');
+        assert.match(await page.textContent('#new-client .alert.error'), /not a phone number/);
+        assert.equal(await page.getAttribute('#nc-phone', 'aria-invalid'), 'true');
+        await page.fill('#nc-phone', '+39 02 555 0100');
+        await page.fill('#nc-email', 'eva@clinic');
+        await page.click('#nc-save');
+        await page.waitForFunction(() => /not an e-mail address/.test(document.querySelector('#new-client .alert.error')?.textContent || ''));
+        assert.equal(posts, 0, 'nothing was sent');
+        await page.fill('#nc-email', 'eva@clinic.example');
+        await page.click('#nc-save');
+        await page.waitForURL(/\/client\?id=\d+/);
+        assert.equal(posts, 1);
+    } finally {
+        page.off('request', count);
+    }
+});
+
+test('reasons are sentences for people: no internal paths like ($.allergies[0])', async (t) => {
+    if (!need(t, 'setup')) return;
+    await signIn('demo');
+    const c = await call('POST', '/api/clients', { name: 'Lara Latex', birth_date: '1992-06-07' });
+    assert.equal(c.status, 201);
+    const intake = await call('POST', `/api/clients/${c.data.id}/intakes`, { client: { skin_type: 'normal', fitzpatrick: 2 }, allergies: ['latex'] });
+    assert.equal(intake.status, 201, JSON.stringify(intake.data));
+    await goto(`/plan?client=${c.data.id}`);
+    await page.waitForSelector('#plan-verdict');
+    const text = await page.textContent('main');
+    assert.match(text, /latex/i, 'the unknown allergy is named');
+    assert.doesNotMatch(text, /\$\.|\[\d+\]/, 'no JSON path in what the practitioner reads');
+    const client = await call('GET', `/api/clients/${c.data.id}`);
+    assert.deepEqual(client.data.alerts.map((a) => [a.kind, a.name, a.recognised]), [['allergy', 'latex', false]], 'an unknown allergy is a medical alert');
 });

@@ -10,8 +10,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import path from 'node:path';
 import { createRequire } from 'node:module';
+import { launchChromium, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -30,23 +30,15 @@ let who = '';
 const problems = [];
 
 function need(t, ...keys) {
-    for (const k of keys) {
-        if (!state[k]) {
-            t.skip(`needs an earlier step first (${k})`);
-            return false;
-        }
-    }
-    return true;
+    return needs(state, t, keys);
 }
 
 async function shot(name, opts) {
-    fs.mkdirSync(SHOTS, { recursive: true });
-    await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true, ...(opts || {}) });
+    await screenshot(page, SHOTS, name, opts);
 }
 
 async function goto(p) {
-    await page.goto(URL0 + p);
-    await page.waitForSelector('main:not(:has(> .loading))');
+    await gotoDrawn(page, URL0 + p);
 }
 
 async function signIn(username) {
@@ -62,16 +54,8 @@ async function signIn(username) {
 }
 
 // A JSON API call from inside the page (same cookies, the CSRF token from /api/session).
-async function call(method, p, body) {
-    return page.evaluate(async ({ method, p, body }) => {
-        const s = await (await fetch('/api/session', { credentials: 'same-origin' })).json();
-        const init = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': s.csrf_token || '' } };
-        if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
-        const r = await fetch(p, init);
-        let data = null;
-        try { data = await r.json(); } catch (e) { data = null; }
-        return { status: r.status, data };
-    }, { method, p, body });
+function call(method, p, body) {
+    return apiCall(page, method, p, body);
 }
 
 async function uploadViaPage(file, kind) {
@@ -85,12 +69,7 @@ async function uploadViaPage(file, kind) {
 
 before(async () => {
     assert.ok(URL0, 'PC_URL must name the server');
-    browser = await chromium.launch({
-        executablePath: CHROMIUM,
-        headless: true,
-        args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-            '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium(chromium, CHROMIUM);
     const ctx = await browser.newContext({ viewport: { width: 1024, height: 768 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
     page = await ctx.newPage();
     page.setDefaultTimeout(TIMEOUT);

@@ -4,6 +4,7 @@
 import { api, queryId } from '../api.js';
 import { h, fill, fmtDate, fmtDateTime, alertBox, badge } from '../dom.js';
 import { startPage, pageHead, errorBox } from '../app.js';
+import { alertsBox } from '../alerts.js';
 import {
     summarize, fromIntake, labelFor, SKIN_TYPES, FITZPATRICK, CONDITIONS, IMPLANTS, ALLERGIES,
     MEDICATIONS, PROCEDURES,
@@ -114,6 +115,7 @@ startPage({
 
         fill(main,
             pageHead(client.name, [{ href: '/', label: 'Clients' }, { label: client.name }], ...actions),
+            alertsBox(client.alerts),
             notice,
             h('div', { class: 'grid-2' }, facts, rebook),
             sessionsBox,

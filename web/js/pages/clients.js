@@ -4,14 +4,26 @@
 import { api, withQuery } from '../api.js';
 import { h, fill, fmtDate, alertBox, formValues, todayIso } from '../dom.js';
 import { startPage, pageHead, showError, busy } from '../app.js';
+import { alertBadges } from '../alerts.js';
+import { phoneOk, emailOk } from '../contact.js';
 
 function resultItem(c) {
     return h('li', null, h('a', { href: `/client?id=${c.id}` },
         h('span', null,
             h('span', { class: 'name' }, c.name),
-            h('span', { class: 'muted small' }, ` · born ${fmtDate(c.birth_date)}`)),
+            h('span', { class: 'muted small' }, ` · born ${fmtDate(c.birth_date)}`),
+            alertBadges(c.alerts)),
         h('span', { class: 'small muted' },
             c.rebook_date ? `Rebook ${fmtDate(c.rebook_date)}` : (c.latest_intake ? `Intake v${c.latest_intake.version}` : 'No intake yet'))));
+}
+
+function contactProblem(form) {
+    for (const el of [form.phone, form.email]) el.removeAttribute('aria-invalid');
+    const phone = form.phone.value.trim();
+    const email = form.email.value.trim();
+    if (phone && !phoneOk(phone)) return { input: form.phone, text: `“${phone}” is not a phone number: 5 to 20 digits; spaces, - . / ( ) and a leading + are fine.` };
+    if (email && !emailOk(email)) return { input: form.email, text: `“${email}” is not an e-mail address (like name@example.com).` };
+    return null;
 }
 
 function newClientForm(onCreated) {
@@ -27,10 +39,10 @@ function newClientForm(onCreated) {
                 h('input', { type: 'date', id: 'nc-birth', name: 'birth_date', required: true, max: todayIso() })),
             h('div', { class: 'field' },
                 h('label', { for: 'nc-phone' }, 'Phone ', h('span', { class: 'muted small' }, '(optional)')),
-                h('input', { type: 'tel', id: 'nc-phone', name: 'phone', autocomplete: 'off' })),
+                h('input', { type: 'tel', id: 'nc-phone', name: 'phone', autocomplete: 'off', maxlength: 32, inputmode: 'tel' })),
             h('div', { class: 'field' },
                 h('label', { for: 'nc-email' }, 'E-mail ', h('span', { class: 'muted small' }, '(optional)')),
-                h('input', { type: 'email', id: 'nc-email', name: 'email', autocomplete: 'off' }))),
+                h('input', { type: 'email', id: 'nc-email', name: 'email', autocomplete: 'off', maxlength: 254 }))),
         h('div', { class: 'field' },
             h('label', { for: 'nc-notes' }, 'Notes ', h('span', { class: 'muted small' }, '(optional)')),
             h('textarea', { id: 'nc-notes', name: 'notes', rows: 2 })),
@@ -44,6 +56,14 @@ function newClientForm(onCreated) {
             fill(err, alertBox('error', 'Name and date of birth are needed.'));
             err.hidden = false;
             (v.name ? form.birth_date : form.name).focus();
+            return;
+        }
+        const bad = contactProblem(form);
+        if (bad) {
+            fill(err, alertBox('error', 'Please check the contact details', h('p', null, bad.text)));
+            err.hidden = false;
+            bad.input.setAttribute('aria-invalid', 'true');
+            bad.input.focus();
             return;
         }
         const body = { name: v.name, birth_date: v.birth_date };

@@ -1,0 +1,48 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Helpers shared by the browser tests: Debian's Chromium as every suite starts it, screenshots,
+// waiting for a page to be drawn, and a JSON API call made from inside the page (its cookies,
+// the CSRF token from /api/session).
+
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+
+export function launchChromium(chromium, executablePath) {
+    return chromium.launch({ executablePath, headless: true, args: CHROMIUM_ARGS });
+}
+
+export async function screenshot(page, dir, name, opts) {
+    fs.mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true, ...(opts || {}) });
+}
+
+// Open a page and wait until its module has replaced the "Loading…" placeholder.
+export async function gotoDrawn(page, url) {
+    await page.goto(url);
+    await page.waitForSelector('main:not(:has(> .loading))');
+}
+
+export async function apiCall(page, method, p, body) {
+    return page.evaluate(async ({ method, p, body }) => {
+        const s = await (await fetch('/api/session', { credentials: 'same-origin' })).json();
+        const init = { method, credentials: 'same-origin', headers: { 'X-CSRF-Token': s.csrf_token || '' } };
+        if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+        const r = await fetch(p, init);
+        let data = null;
+        try { data = await r.json(); } catch (e) { data = null; }
+        return { status: r.status, data };
+    }, { method, p, body });
+}
+
+// A test's prerequisites from earlier tests: skip (with the reason) when one is missing.
+export function needs(state, t, keys, what) {
+    for (const k of keys) {
+        if (!state[k]) {
+            t.skip(`needs ${what || 'an earlier step'} first (${k})`);
+            return false;
+        }
+    }
+    return true;
+}

@@ -165,6 +165,7 @@ function pages() {
         ['/admin#protocol', 'admin', '[data-step]'],
         ['/admin#audit', 'admin', '#audit-table'],
         [`/privacy?client=${state.jordan}`, 'admin', 'main h1'],
+        ['/about', 'desk', 'main h1'],
         ['/no-such-page', 'admin', '#not-found'],
     ];
 }
@@ -378,4 +379,50 @@ test('reasons are sentences for people: no internal paths like ($.allergies[0])'
     assert.doesNotMatch(text, /\$\.|\[\d+\]/, 'no JSON path in what the practitioner reads');
     const client = await call('GET', `/api/clients/${c.data.id}`);
     assert.deepEqual(client.data.alerts.map((a) => [a.kind, a.name, a.recognised]), [['allergy', 'latex', false]], 'an unknown allergy is a medical alert');
+});
+
+test('admin: the protocol view shows the validated model the server uses, not the file text', async (t) => {
+    if (!need(t, 'setup')) return;
+    await signIn('admin');
+    const model = await call('GET', '/api/protocol');
+    assert.equal(model.status, 200);
+    assert.equal(model.data.format, 'poreclear-protocol-model', 'the model, not the protocol file');
+    const cleanse = model.data.steps.find((s) => s.step === 'cleanse');
+    const dur = cleanse.params.find((p) => p.name === 'duration_min');
+    assert.ok(dur.type === 'number' && dur.min < dur.default && dur.default < dur.max, JSON.stringify(dur));
+    assert.ok(model.data.rules.every((r) => r.when && r.reason && r.source), 'every rule with its test, reason and source');
+    await goto('/admin#protocol');
+    await page.waitForSelector('[data-step="cleanse"] tr[data-param="duration_min"]');
+    assert.equal((await page.textContent('[data-step="cleanse"] tr[data-param="duration_min"] .allowed')).trim(), `${dur.min}–${dur.max} min`);
+    const pace = page.locator('#rules-table tr', { hasText: /pacemaker/i }).first();
+    assert.match(await pace.textContent(), /High frequency/, 'a rule names the step it rules out');
+    assert.ok(await page.locator('#rules-table .source-text').count() > 0, 'sources are cited in full');
+    await shot('q6-admin-protocol');
+});
+
+test('roles: a page a role may not use is not drawn for it — no upload form for reception', async (t) => {
+    if (!need(t, 'setup')) return;
+    const refused = [
+        ['desk', `/photos?client=${state.sofia}`], ['desk', `/session?id=${state.sid}`], ['desk', `/plan?client=${state.sofia}`],
+        ['desk', `/consent?client=${state.sofia}`], ['desk', `/compare?session=${state.sid}`], ['desk', `/progress?client=${state.sofia}`],
+        ['desk', '/admin#users'], ['demo', '/admin#users'], ['demo', `/privacy?client=${state.sofia}`],
+    ];
+    for (const [role, p] of refused) {
+        await signIn(role);
+        const apiCalls = [];
+        const seen = (req) => { if (/\/api\/(clients|sessions|users|protocol|audit)/.test(req.url())) apiCalls.push(req.url()); };
+        page.on('request', seen);
+        await goto(p);
+        page.off('request', seen);
+        assert.equal(await page.locator('#role-refused').count(), 1, `${role} on ${p}: told the page is not for the role`);
+        assert.match(await page.textContent('#role-refused'), /not for your role/);
+        assert.equal(await page.locator('main form, main input[type="file"]').count(), 0, `${role} on ${p}: no form to fill in`);
+        assert.deepEqual(apiCalls, [], `${role} on ${p}: nothing asked of the API only to be refused`);
+        if (p.startsWith('/photos')) await shot('q7-photos-reception');
+    }
+    // and what reception may use is drawn for it
+    await signIn('desk');
+    await goto(`/client?id=${state.sofia}`);
+    assert.equal(await page.locator('#act-photos, #act-plan, #act-consent, #act-privacy').count(), 0, 'no buttons to pages reception may not use');
+    assert.equal(await page.locator('#act-intake').count(), 1);
 });

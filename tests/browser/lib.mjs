@@ -46,3 +46,17 @@ export function needs(state, t, keys, what) {
     }
     return true;
 }
+
+// One page in a fresh context (British English, UTC), its page errors and console errors (other
+// than the 4xx / 503 answers a test provokes) collected into `problems`, each named with
+// `label()` (who is signed in) and the address.
+export async function openPage(browser, { width, height, timeout, problems, label }) {
+    const ctx = await browser.newContext({ viewport: { width, height }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
+    const page = await ctx.newPage();
+    page.setDefaultTimeout(timeout);
+    page.on('pageerror', (e) => problems.push(`${label()} ${page.url()}: page error: ${e.message}`));
+    page.on('console', (m) => {
+        if (m.type() === 'error' && !/status of (4\d\d|503)/.test(m.text())) problems.push(`${label()} ${page.url()}: console: ${m.text()}`);
+    });
+    return page;
+}

@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { launchChromium, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
+import { launchChromium, openPage, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -117,13 +117,7 @@ async function axe() {
 before(async () => {
     assert.ok(URL0, 'PC_URL must name the server');
     browser = await launchChromium(chromium, CHROMIUM);
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('pageerror', (e) => problems.push(`${who} ${page.url()}: page error: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' && !/status of (4\d\d|503)/.test(m.text())) problems.push(`${who} ${page.url()}: console: ${m.text()}`);
-    });
+    page = await openPage(browser, { width: 1280, height: 800, timeout: TIMEOUT, problems, label: () => who });
 });
 
 after(async () => {
@@ -425,4 +419,8 @@ test('roles: a page a role may not use is not drawn for it — no upload form fo
     await goto(`/client?id=${state.sofia}`);
     assert.equal(await page.locator('#act-photos, #act-plan, #act-consent, #act-privacy').count(), 0, 'no buttons to pages reception may not use');
     assert.equal(await page.locator('#act-intake').count(), 1);
+});
+
+test('no page error and no Content-Security-Policy violation on any page', () => {
+    assert.deepEqual(problems, []);
 });

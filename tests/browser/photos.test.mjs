@@ -11,7 +11,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { launchChromium, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
+import { launchChromium, openPage, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -70,13 +70,7 @@ async function uploadViaPage(file, kind) {
 before(async () => {
     assert.ok(URL0, 'PC_URL must name the server');
     browser = await launchChromium(chromium, CHROMIUM);
-    const ctx = await browser.newContext({ viewport: { width: 1024, height: 768 }, acceptDownloads: true, locale: 'en-GB', timezoneId: 'UTC' });
-    page = await ctx.newPage();
-    page.setDefaultTimeout(TIMEOUT);
-    page.on('pageerror', (e) => problems.push(`${who} ${page.url()}: page error: ${e.message}`));
-    page.on('console', (m) => {
-        if (m.type() === 'error' && !/status of (4\d\d|503)/.test(m.text())) problems.push(`${who} ${page.url()}: console: ${m.text()}`);
-    });
+    page = await openPage(browser, { width: 1024, height: 768, timeout: TIMEOUT, problems, label: () => who });
 });
 
 after(async () => {

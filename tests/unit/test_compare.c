@@ -64,6 +64,26 @@ static void free_pair(pair *p)
     pc_synth_pair_truth_free(p->pair);
 }
 
+/* The pair of a seed (random parameters) compared with 2 noise samples; `reversed` compares
+ * the after photo as the before one. Fails the test when the comparison fails. */
+static pc_comparison *compare_seed(uint64_t seed, int reversed, int keep_images, pair *p)
+{
+    pc_synth_pair_params pp;
+    pc_synth_pair_params_random(&pp, seed, W, H);
+    make_pair(seed, &pp, p);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_compare_opts o;
+    pc_compare_opts_default(&o);
+    o.keep_images = keep_images;
+    o.noise_samples = 2;
+    pc_comparison *c = NULL;
+    if (pc_compare(&ctx, reversed ? p->after : p->before, reversed ? p->before : p->after, &o, &c) !=
+        PC_OK)
+        fail_msg("seed %llu: %s", (unsigned long long)seed, pc_errmsg(&ctx));
+    return c;
+}
+
 /* Largest displacement error over the before photo's corners. */
 static double corner_error(const pc_transform *a, const pc_transform *b)
 {
@@ -258,17 +278,8 @@ static void test_same_skin_no_change(void **state)
 static void test_worse_verdict(void **state)
 {
     (void)state;
-    pc_synth_pair_params pp;
-    pc_synth_pair_params_random(&pp, 1, W, H);
     pair p = {0};
-    make_pair(1, &pp, &p);
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_compare_opts o;
-    pc_compare_opts_default(&o);
-    o.noise_samples = 2;
-    pc_comparison *c = NULL;
-    if (pc_compare(&ctx, p.after, p.before, &o, &c) != PC_OK) fail_msg("%s", pc_errmsg(&ctx));
+    pc_comparison *c = compare_seed(1, 1, 0, &p);
     const pc_benefit *com = &c->benefits[PC_BENEFIT_COMEDONES];
     print_message("# reversed: comedones %.0f -> %.0f (noise %.2f, %s)\n", com->before, com->after,
                   com->noise, pc_verdict_name(com->verdict));
@@ -369,18 +380,10 @@ static void test_threads(void **state)
 static void test_json_and_pictures(void **state)
 {
     (void)state;
-    pc_synth_pair_params pp;
-    pc_synth_pair_params_random(&pp, 4, W, H);
     pair p = {0};
-    make_pair(4, &pp, &p);
+    pc_comparison *c = compare_seed(4, 0, 1, &p);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_compare_opts o;
-    pc_compare_opts_default(&o);
-    o.keep_images = 1;
-    o.noise_samples = 2;
-    pc_comparison *c = NULL;
-    assert_int_equal(pc_compare(&ctx, p.before, p.after, &o, &c), PC_OK);
     json_t *j = pc_comparison_json(c, "b.png", "a.png");
     assert_non_null(j);
     static const char *const transform_keys[] = {"dx", "dy", "rotation_deg", "scale", "quality"};
@@ -430,7 +433,8 @@ static void test_json_and_pictures(void **state)
     rmdir(dir);
     /* Without keep_images there is nothing to draw. */
     pc_comparison *c2 = NULL;
-    o.keep_images = 0;
+    pc_compare_opts o;
+    pc_compare_opts_default(&o);
     o.noise_samples = 1;
     assert_int_equal(pc_compare(&ctx, p.before, p.after, &o, &c2), PC_OK);
     assert_int_equal(pc_compare_overlay(&ctx, c2, p.before, &ov), PC_ERR_INVALID);
@@ -441,6 +445,8 @@ static void test_json_and_pictures(void **state)
     /* The pair truth survives a JSON round trip. */
     pc_synth_params sp;
     pc_synth_params_default(&sp);
+    pc_synth_pair_params pp;
+    pc_synth_pair_params_random(&pp, 4, W, H);
     pair q = {0};
     make_pair(4, &pp, &q);
     json_t *tj = pc_synth_pair_truth_json(q.pair, &sp);

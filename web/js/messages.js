@@ -34,6 +34,7 @@ const MESSAGES = {
     not_ready: ['Not ready yet', 'The analysis is still running: wait a moment.'],
     photos_missing: ['Both photos are needed', 'An analysed before and after photo of this session are needed.'],
     too_large: ['Too large', 'The photo is too large (the limit is 25 MB).'],
+    uri_too_long: ['The address is too long', 'The link is damaged or far too long: go back and open the page again.'],
     too_many_pixels: ['Too many pixels', 'The photo has too many pixels (at most 16384 on a side and 40 megapixels).'],
     unsupported_media_type: ['This kind of file cannot be used', 'Take the photo as JPEG, PNG or WebP.'],
     type_mismatch: ['Not the image it claims to be', 'The file is not the image it claims to be: choose a real JPEG, PNG or WebP photo.'],
@@ -63,7 +64,7 @@ export function explain(err) {
     }
     let m = MESSAGES[err.code];
     if (!m) {
-        const byStatus = { 400: 'invalid', 401: 'login_required', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 415: 'unsupported_media_type', 429: 'throttled', 503: 'busy' };
+        const byStatus = { 400: 'invalid', 401: 'login_required', 403: 'forbidden', 404: 'not_found', 409: 'conflict', 413: 'too_large', 414: 'uri_too_long', 415: 'unsupported_media_type', 429: 'throttled', 503: 'busy' };
         m = MESSAGES[byStatus[err.status]] || MESSAGES.internal;
     }
     const detail = asSentence(err.message);

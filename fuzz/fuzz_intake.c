@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* libFuzzer target: the intake reader (and the rule engine behind it), the assessment reader
- * the aftercare plan reader and the allergies of an intake. The shipped protocol is loaded once (run from the repository
+ * the aftercare plan reader, the allergies and the medical alerts of an intake. The shipped protocol is loaded once (run from the repository
  * root, as fuzz/run does; PORECLEAR_PROTOCOL overrides the path). */
 #include <stdint.h>
 #include <stdio.h>
@@ -43,6 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     pc_allergy *al = NULL;
     size_t nal = 0;
     if (pc_intake_allergies(&ctx, proto, text, size, &al, &nal) == PC_OK) pc_allergies_free(al, nal);
+    /* the intake's medical alerts, for the client list */
+    if (pc_intake_alerts(&ctx, proto, text, size, &out) == PC_OK) free(out);
     /* the same bytes as an assessment next to a fixed intake */
     static const char intake[] = "{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"f\", \"skin_type\": \"oily\"}}";
     plan = NULL;

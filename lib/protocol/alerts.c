@@ -21,7 +21,7 @@ static bool ruled(const pc_protocol *p, int kind, long cls)
 int pc_intake_alerts(pc_ctx *ctx, const pc_protocol *p, const char *intake, size_t len, char **out)
 {
     static const char *const kind_name[PCP_VOCAB_NKINDS] = {"condition", "implant", "allergy",
-                                                           "medication", "procedure"};
+                                                            "medication", "procedure"};
     pcp_intake in;
     int rc = pcp_intake_parse(ctx, p, intake, len, &in);
     if (rc) return rc;
@@ -34,18 +34,21 @@ int pc_intake_alerts(pc_ctx *ctx, const pc_protocol *p, const char *intake, size
             if (known && !ruled(p, k, e->cls)) continue;
             char date[11] = "";
             if (e->date != PCP_NO_DATE) pcp_date_format(e->date, date, sizeof date);
-            json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:b}", "kind", kind_name[k], "name", e->name,
-                                  "class", known ? json_string(p->vocab[k].classes[e->cls].name) : json_null(),
-                                  "date", date[0] ? json_string(date) : json_null(), "recognised", known);
+            json_t *o = json_pack(
+                "{s:s, s:s, s:o, s:o, s:b}", "kind", kind_name[k], "name", e->name, "class",
+                known ? json_string(p->vocab[k].classes[e->cls].name) : json_null(), "date",
+                date[0] ? json_string(date) : json_null(), "recognised", known);
             bad = !o || json_array_append_new(a, o);
         }
     }
     if (!bad && in.pregnant > 0)
-        bad = json_array_append_new(a, json_pack("{s:s, s:s, s:n, s:n, s:b}", "kind", "pregnant", "name", "pregnant",
-                                                 "class", "date", "recognised", 1));
+        bad = json_array_append_new(a, json_pack("{s:s, s:s, s:n, s:n, s:b}", "kind", "pregnant",
+                                                 "name", "pregnant", "class", "date", "recognised",
+                                                 1));
     if (!bad && in.breastfeeding > 0)
-        bad = json_array_append_new(a, json_pack("{s:s, s:s, s:n, s:n, s:b}", "kind", "breastfeeding", "name",
-                                                 "breastfeeding", "class", "date", "recognised", 1));
+        bad = json_array_append_new(a, json_pack("{s:s, s:s, s:n, s:n, s:b}", "kind",
+                                                 "breastfeeding", "name", "breastfeeding", "class",
+                                                 "date", "recognised", 1));
     pcp_intake_clear(&in);
     char *text = bad ? NULL : json_dumps(a, JSON_COMPACT);
     json_decref(a);

@@ -32,7 +32,8 @@ static json_t *strings(char *const *s, size_t n)
 
 static json_t *param_json(const pcp_param_def *pd)
 {
-    json_t *o = json_pack("{s:s, s:s}", "name", pd->name, "type", pd->is_number ? "number" : "choice");
+    json_t *o =
+        json_pack("{s:s, s:s}", "name", pd->name, "type", pd->is_number ? "number" : "choice");
     if (!o) return NULL;
     int bad = 0;
     if (pd->is_number) {
@@ -54,18 +55,21 @@ static json_t *param_json(const pcp_param_def *pd)
 static json_t *step_json(const pcp_step_def *s)
 {
     json_t *params = json_array(), *cw = json_array();
-    json_t *o = json_pack("{s:s, s:s, s:o}", "step", s->name, "title", s->title ? s->title : s->name,
-                          "certification", s->certification ? json_string(s->certification) : json_null());
+    json_t *o =
+        json_pack("{s:s, s:s, s:o}", "step", s->name, "title", s->title ? s->title : s->name,
+                  "certification", s->certification ? json_string(s->certification) : json_null());
     if (!o || !params || !cw) goto fail;
     for (size_t i = 0; i < s->n_params; i++)
         if (json_array_append_new(params, param_json(&s->params[i]))) goto fail;
     for (size_t i = 0; i < s->n_cert_when; i++) {
         const pcp_cert_when *c = &s->cert_when[i];
-        if (json_array_append_new(cw, json_pack("{s:s, s:s, s:s}", "param", s->params[c->param].name,
-                                                "equals", c->equals, "certification", c->certification)))
+        if (json_array_append_new(cw, json_pack("{s:s, s:s, s:s}", "param",
+                                                s->params[c->param].name, "equals", c->equals,
+                                                "certification", c->certification)))
             goto fail;
     }
-    if (json_object_set_new(o, "certification_when", cw) || json_object_set_new(o, "params", params) ||
+    if (json_object_set_new(o, "certification_when", cw) ||
+        json_object_set_new(o, "params", params) ||
         json_object_set_new(o, "notes", strings(s->notes, s->n_notes))) {
         cw = params = NULL;
         goto fail;
@@ -106,15 +110,18 @@ static json_t *when_json(const pc_protocol *p, const pcp_rule *r)
             }
         bad |= !a || json_object_set_new(w, kind_key[k], a);
     }
-    if (!bad && r->within_days >= 0) bad |= json_object_set_new(w, "within_days", json_integer(r->within_days));
-    if (!bad && r->pregnant >= 0) bad |= json_object_set_new(w, "pregnant", json_boolean(r->pregnant));
+    if (!bad && r->within_days >= 0)
+        bad |= json_object_set_new(w, "within_days", json_integer(r->within_days));
+    if (!bad && r->pregnant >= 0)
+        bad |= json_object_set_new(w, "pregnant", json_boolean(r->pregnant));
     if (!bad && r->breastfeeding >= 0)
         bad |= json_object_set_new(w, "breastfeeding", json_boolean(r->breastfeeding));
     if (!bad && r->n_skin_types)
         bad |= json_object_set_new(w, "skin_type", strings(r->skin_types, r->n_skin_types));
     if (!bad && r->fitzpatrick_min)
         bad |= json_object_set_new(w, "fitzpatrick_min", json_integer(r->fitzpatrick_min));
-    if (!bad && r->inflamed_min >= 0) bad |= json_object_set_new(w, "inflamed_min", json_integer(r->inflamed_min));
+    if (!bad && r->inflamed_min >= 0)
+        bad |= json_object_set_new(w, "inflamed_min", json_integer(r->inflamed_min));
     if (!bad && r->comedones_min >= 0)
         bad |= json_object_set_new(w, "comedones_min", json_integer(r->comedones_min));
     if (!bad && r->inflamed_share_min >= 0)
@@ -142,12 +149,14 @@ static json_t *rule_json(const pc_protocol *p, const pcp_rule *r)
 {
     json_t *src = citation(p, r->source);
     json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:o}", "code", r->code, "effect",
-                          pcp_effect_name(r->effect), "scope", r->step < 0 ? "treatment" : p->steps[r->step].name,
-                          "when", when_json(p, r), "reason", r->reason, "source", r->source,
-                          "source_text", json_is_string(src) ? json_incref(src) : json_null());
+                          pcp_effect_name(r->effect), "scope",
+                          r->step < 0 ? "treatment" : p->steps[r->step].name, "when",
+                          when_json(p, r), "reason", r->reason, "source", r->source, "source_text",
+                          json_is_string(src) ? json_incref(src) : json_null());
     if (!o) return NULL;
     if (r->n_set && json_object_set_new(o, "set", assigns(p, r, r->set, r->n_set))) goto fail;
-    if (r->n_if && json_object_set_new(o, "if_params", assigns(p, r, r->if_params, r->n_if))) goto fail;
+    if (r->n_if && json_object_set_new(o, "if_params", assigns(p, r, r->if_params, r->n_if)))
+        goto fail;
     return o;
 fail:
     json_decref(o);
@@ -176,10 +185,11 @@ int pc_protocol_to_json(pc_ctx *ctx, const pc_protocol *p, int pretty, char **ou
                 goto nomem;
         }
     }
-    root = json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:O}", "format", "poreclear-protocol-model",
-                     "format_version", 1, "name", p->name ? p->name : "", "version", p->version ? p->version : "",
-                     "steps", steps, "rules", rules, "personalisation", pers, "vocabulary", vocab, "sources",
-                     p->sources);
+    root =
+        json_pack("{s:s, s:i, s:s, s:s, s:o, s:o, s:o, s:o, s:O}", "format",
+                  "poreclear-protocol-model", "format_version", 1, "name", p->name ? p->name : "",
+                  "version", p->version ? p->version : "", "steps", steps, "rules", rules,
+                  "personalisation", pers, "vocabulary", vocab, "sources", p->sources);
     steps = rules = pers = vocab = NULL;
     if (!root) goto nomem;
     text = json_dumps(root, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT));

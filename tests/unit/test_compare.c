@@ -78,8 +78,8 @@ static pc_comparison *compare_seed(uint64_t seed, int reversed, int keep_images,
     o.keep_images = keep_images;
     o.noise_samples = 2;
     pc_comparison *c = NULL;
-    if (pc_compare(&ctx, reversed ? p->after : p->before, reversed ? p->before : p->after, &o, &c) !=
-        PC_OK)
+    if (pc_compare(&ctx, reversed ? p->after : p->before, reversed ? p->before : p->after, &o,
+                   &c) != PC_OK)
         fail_msg("seed %llu: %s", (unsigned long long)seed, pc_errmsg(&ctx));
     return c;
 }
@@ -264,8 +264,8 @@ static void test_same_skin_no_change(void **state)
             /* "no change" must come from a small noise, not a huge one that hides everything:
              * measured 1-3 % of the value on these pairs (docs/compare.md, noise floors) */
             if (!(x->noise > 0) || x->noise > NOISE_MAX_SHARE * fabs(x->before))
-                fail_msg("row %zu: %s noise %.3f outside (0, %.0f %% of %.2f]", i, x->name, x->noise,
-                         100 * NOISE_MAX_SHARE, x->before);
+                fail_msg("row %zu: %s noise %.3f outside (0, %.0f %% of %.2f]", i, x->name,
+                         x->noise, 100 * NOISE_MAX_SHARE, x->before);
         }
         pc_comparison_free(c);
         free_pair(&p);

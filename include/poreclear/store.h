@@ -3,9 +3,10 @@
  * reviews, consents, treatment sessions with their signed steps, amendments, the audit log.
  *
  * All SQL lives behind this interface (lib/store/). The interface speaks only plain C types:
- * no database handle, statement or SQL text ever crosses it, so a second backend (PostgreSQL
- * through libpq for clinic chains) is a new lib/store/store_<backend>.c implementing the
- * operation table in lib/store/store_backend.h, not a rewrite of the callers.
+ * no database handle, statement or SQL text ever crosses it. Entity code is written once over
+ * a small driver (lib/store/db.h: prepare, bind, step, column, transaction), so a second
+ * engine (PostgreSQL through libpq for clinic chains) is a driver plus its schema. The store
+ * keeps records and checks nothing a clinic decides: the rules are lib/clinic/'s.
  *
  * Threads: one pc_store may be used from any number of threads at once (the backend keeps a
  * pool of connections); each thread passes its own pc_ctx.
@@ -63,6 +64,9 @@ typedef struct pc_store_options {
 /* Open (creating if needed) the store in directory `dir` (file dir/poreclear.db), run the
  * schema migrations, start the audit writer. opts may be NULL. *out: pc_store_close. */
 int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc_store **out);
+/* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear.
+ * Creates the parent folders. False when neither variable is set or buf is too small. */
+bool pc_store_default_dir(char *buf, size_t n);
 /* Flush pending audit entries and close everything. NULL is fine. */
 void pc_store_close(pc_store *s);
 /* The schema version after migrations (for `serve` logs and tests). */
@@ -229,31 +233,13 @@ typedef struct pc_tsession {
 void pc_store_tsession_clear(pc_tsession *t);
 void pc_store_tsessions_free(pc_tsession *t, size_t n);
 
-/* Start a session: t (client_id, intake_id, consent_id, review_id, implement_set, plan_json,
- * plan_status, started_by, started_at) and its steps (step, action, certification,
- * params_json, duration_s). In one transaction the consent is checked (same client, unused)
- * and marked used: PC_ERR_CONFLICT ("consent") otherwise. *id receives the new id. */
-int pc_store_tsession_start(pc_ctx *ctx, pc_store *s, const pc_tsession *t, int64_t *id);
+/* Starting, running, signing and amending a session are the clinic's workflow, with its rules:
+ * include/poreclear/clinic.h (lib/clinic/session.c). */
 /* With steps and amendments. */
 int pc_store_tsession_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_tsession *out);
 /* Summaries (no steps, no plan text) of a client's sessions, newest first. */
 int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_tsession **out,
                            size_t *n);
-/* Store a step's start time once (a second call keeps the first time). PC_ERR_CONFLICT when
- * the session is signed; PC_ERR_NOTFOUND for no such step. */
-int pc_store_tstep_start(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx, int64_t by,
-                         int64_t now);
-/* Sign one step: rec->outcome, actual_json, notes, implement_batch, recorded_by, recorded_at.
- * PC_ERR_CONFLICT when the session is signed or the step already recorded. */
-int pc_store_tstep_record(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx,
-                          const pc_tstep *rec);
-/* Sign the session. PC_ERR_CONFLICT when already signed; PC_ERR_INVALID (message names the
- * step) when a step that isn't skipped has no record. */
-int pc_store_tsession_sign(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
-                           const char *rebook_date, int64_t now);
-/* Add an amendment to a signed session (PC_ERR_CONFLICT when not signed). */
-int pc_store_amendment_add(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
-                           const char *text, int64_t now, pc_amendment *out);
 void pc_store_amendment_clear(pc_amendment *a);
 
 /* ---- audit log ---- */

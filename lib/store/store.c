@@ -6,9 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
-#include "store/store_backend.h"
+#include "store/store_sqlite_internal.h"
+#include "store/store_tx.h"
 
 /* Queued view entries beyond this make pc_store_audit_view wait for the writer (bounded
  * memory under any load). */
@@ -17,6 +19,7 @@
 struct pc_store {
     const pc_store_backend *ops;
     void *b;
+    pc_db db; /* the driver over the same engine state */
     pthread_mutex_t mu;
     pthread_cond_t wake; /* to the writer: entries queued / stop */
     pthread_cond_t done; /* from the writer: a batch was written */
@@ -133,6 +136,8 @@ int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc
         pc_store_close(s);
         return rc;
     }
+    s->db.drv = &pc_db_sqlite;
+    s->db.state = s->b;
     if (pthread_create(&s->writer, NULL, audit_writer, s) != 0) {
         pc_store_close(s);
         return pc_error(ctx, PC_ERR_INTERNAL, "cannot start the audit writer thread");
@@ -212,6 +217,43 @@ int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t use
                         int64_t before_id, int64_t limit, pc_audit **out, size_t *n)
 {
     return s->ops->audit_list(ctx, s->b, client_id, user_id, before_id, limit, out, n);
+}
+
+pc_db *pc_store_db(pc_store *s)
+{
+    return &s->db;
+}
+
+static void mkdir_p(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(tmp, 0700);
+        *p = '/';
+    }
+    mkdir(tmp, 0700);
+}
+
+bool pc_store_default_dir(char *buf, size_t n)
+{
+    const char *xdg = getenv("XDG_DATA_HOME");
+    const char *home = getenv("HOME");
+    int w;
+    if (xdg && xdg[0] == '/') {
+        mkdir_p(xdg);
+        w = snprintf(buf, n, "%s/poreclear", xdg);
+    } else if (home && home[0]) {
+        char base[4096];
+        snprintf(base, sizeof base, "%s/.local/share", home);
+        mkdir_p(base);
+        w = snprintf(buf, n, "%s/poreclear", base);
+    } else {
+        return false;
+    }
+    return w > 0 && (size_t)w < n;
 }
 
 /* ---- plain dispatch ---- */
@@ -329,70 +371,6 @@ int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake 
     return s->ops->intake_list(ctx, s->b, client_id, out, n);
 }
 
-int pc_store_review_add(pc_ctx *ctx, pc_store *s, const pc_review *r, pc_review *out)
-{
-    return s->ops->review_add(ctx, s->b, r, out);
-}
-int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out)
-{
-    return s->ops->review_get(ctx, s->b, id, out);
-}
-int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_review *out)
-{
-    return s->ops->review_latest(ctx, s->b, intake_id, out);
-}
-int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out, size_t *n)
-{
-    return s->ops->review_list(ctx, s->b, client_id, out, n);
-}
-
-int pc_store_consent_add(pc_ctx *ctx, pc_store *s, const pc_consent *c, pc_consent *out)
-{
-    return s->ops->consent_add(ctx, s->b, c, out);
-}
-int pc_store_consent_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_consent *out)
-{
-    return s->ops->consent_get(ctx, s->b, id, out);
-}
-int pc_store_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_consent **out, size_t *n)
-{
-    return s->ops->consent_list(ctx, s->b, client_id, out, n);
-}
-
-int pc_store_tsession_start(pc_ctx *ctx, pc_store *s, const pc_tsession *t, int64_t *id)
-{
-    return s->ops->tsession_start(ctx, s->b, t, id);
-}
-int pc_store_tsession_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_tsession *out)
-{
-    return s->ops->tsession_get(ctx, s->b, id, out);
-}
-int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_tsession **out,
-                           size_t *n)
-{
-    return s->ops->tsession_list(ctx, s->b, client_id, out, n);
-}
-int pc_store_tstep_start(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx, int64_t by,
-                         int64_t now)
-{
-    return s->ops->tstep_start(ctx, s->b, session_id, idx, by, now);
-}
-int pc_store_tstep_record(pc_ctx *ctx, pc_store *s, int64_t session_id, int idx,
-                          const pc_tstep *rec)
-{
-    return s->ops->tstep_record(ctx, s->b, session_id, idx, rec);
-}
-int pc_store_tsession_sign(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
-                           const char *rebook_date, int64_t now)
-{
-    return s->ops->tsession_sign(ctx, s->b, session_id, by, rebook_date, now);
-}
-int pc_store_amendment_add(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t by,
-                           const char *text, int64_t now, pc_amendment *out)
-{
-    return s->ops->amendment_add(ctx, s->b, session_id, by, text, now, out);
-}
-
 /* ---- freeing ---- */
 
 /* An array of n records: each cleared with clear, then the array freed (NULL is fine). */
@@ -403,7 +381,6 @@ int pc_store_amendment_add(pc_ctx *ctx, pc_store *s, int64_t session_id, int64_t
             clear(&a[i]);                                                                          \
         free(a);                                                                                   \
     }
-
 
 void pc_store_client_clear(pc_client *c)
 {
@@ -510,13 +487,12 @@ int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c
 {
     return s->ops->comparison_add(ctx, s->b, c, id);
 }
-int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id,
-                               pc_comparison_rec *out)
+int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id, pc_comparison_rec *out)
 {
     return s->ops->comparison_latest(ctx, s->b, session_id, out);
 }
-int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id,
-                             pc_comparison_rec **out, size_t *n)
+int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_comparison_rec **out,
+                             size_t *n)
 {
     return s->ops->comparison_list(ctx, s->b, client_id, out, n);
 }
@@ -533,13 +509,11 @@ int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t 
 {
     return s->ops->product_add(ctx, s->b, p, id);
 }
-int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out,
-                          size_t *n)
+int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out, size_t *n)
 {
     return s->ops->product_list(ctx, s->b, client_id, out, n);
 }
-int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
-                          int64_t now)
+int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now)
 {
     /* queued view entries of this client must be written before their details are emptied */
     int rc = pc_store_audit_flush(ctx, s);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The store's backend interface (internal to lib/store/).
+/* The store's entity operations not yet moved onto the driver (internal to lib/store/).
  *
- * A backend implements every operation of include/poreclear/store.h on its own connection
- * type; store.c holds the public functions, the role/certification names and the batching of
- * view audit entries, and dispatches to the backend. The first argument `b` is the backend's
- * own state. Adding PostgreSQL = store_pg.c with a `pc_store_backend` filled in, and a branch
- * in pc_store_open() choosing it (e.g. by a "postgres://" data location). */
+ * The seam is moving down: entity code written once over the driver (lib/store/db.h,
+ * store_tx.h: consents.c, sessions.c, tx.c) needs nothing per engine; the operations still in
+ * this table are SQLite code in store_sqlite.c / store_sqlite_media.c and move onto the driver
+ * one area at a time. store.c holds the public functions, the role/certification names and the
+ * batching of view audit entries, and dispatches. The first argument `b` is the backend's own
+ * state. */
 #ifndef PC_STORE_BACKEND_H
 #define PC_STORE_BACKEND_H
 
@@ -50,75 +51,26 @@ typedef struct pc_store_backend {
     int (*intake_get)(pc_ctx *, void *b, int64_t client_id, int64_t version, pc_intake *);
     int (*intake_list)(pc_ctx *, void *b, int64_t client_id, pc_intake **, size_t *);
 
-    int (*review_add)(pc_ctx *, void *b, const pc_review *, pc_review *);
-    int (*review_get)(pc_ctx *, void *b, int64_t id, pc_review *);
-    int (*review_latest)(pc_ctx *, void *b, int64_t intake_id, pc_review *);
-    int (*review_list)(pc_ctx *, void *b, int64_t client_id, pc_review **, size_t *);
-
-    int (*consent_add)(pc_ctx *, void *b, const pc_consent *, pc_consent *);
-    int (*consent_get)(pc_ctx *, void *b, int64_t id, pc_consent *);
-    int (*consent_list)(pc_ctx *, void *b, int64_t client_id, pc_consent **, size_t *);
-
-    int (*tsession_start)(pc_ctx *, void *b, const pc_tsession *, int64_t *id);
-    int (*tsession_get)(pc_ctx *, void *b, int64_t id, pc_tsession *);
-    int (*tsession_list)(pc_ctx *, void *b, int64_t client_id, pc_tsession **, size_t *);
-    int (*tstep_start)(pc_ctx *, void *b, int64_t sid, int idx, int64_t by, int64_t now);
-    int (*tstep_record)(pc_ctx *, void *b, int64_t sid, int idx, const pc_tstep *);
-    int (*tsession_sign)(pc_ctx *, void *b, int64_t sid, int64_t by, const char *rebook,
-                         int64_t now);
-    int (*amendment_add)(pc_ctx *, void *b, int64_t sid, int64_t by, const char *text, int64_t now,
-                         pc_amendment *);
-
     /* Write n audit entries in one transaction (the view batch, or one event). */
     int (*audit_write)(pc_ctx *, void *b, const pc_audit *entries, size_t n);
     int (*audit_list)(pc_ctx *, void *b, int64_t client_id, int64_t user_id, int64_t before,
                       int64_t limit, pc_audit **, size_t *);
 
     /* photos, comparisons, products, erasure (issue 7) */
-    int (*photo_add)(pc_ctx *, void *b, int64_t actor, const pc_photo *, int64_t now,
-                     int64_t *id);
+    int (*photo_add)(pc_ctx *, void *b, int64_t actor, const pc_photo *, int64_t now, int64_t *id);
     int (*photo_get)(pc_ctx *, void *b, int64_t id, pc_photo *);
     int (*photo_list)(pc_ctx *, void *b, int64_t client_id, int64_t session_id, pc_photo **,
                       size_t *);
     int (*photo_set_state)(pc_ctx *, void *b, int64_t id, const char *state, const char *err);
     int (*photo_assessment)(pc_ctx *, void *b, int64_t client_id, int64_t *id);
-    int (*photo_set_analysis)(pc_ctx *, void *b, int64_t id, const char *json,
-                              const char *overlay, int64_t now);
+    int (*photo_set_analysis)(pc_ctx *, void *b, int64_t id, const char *json, const char *overlay,
+                              int64_t now);
     int (*comparison_add)(pc_ctx *, void *b, const pc_comparison_rec *, int64_t *id);
     int (*comparison_latest)(pc_ctx *, void *b, int64_t session_id, pc_comparison_rec *);
-    int (*comparison_list)(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **,
-                           size_t *);
+    int (*comparison_list)(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **, size_t *);
     int (*product_add)(pc_ctx *, void *b, const pc_product *, int64_t *id);
     int (*product_list)(pc_ctx *, void *b, int64_t client_id, pc_product **, size_t *);
     int (*client_erase)(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now);
 } pc_store_backend;
-
-/* The SQLite backend: opens dir/poreclear.db. *state for the ops above. */
-extern const pc_store_backend pc_store_sqlite;
-int pc_store_sqlite_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, void **state);
-
-/* For the SQLite backend's other files (store_sqlite_media.c): a pooled connection's handle
- * (pass it back to pc_sq_release; an open transaction is rolled back) and its error mapping. */
-struct sqlite3;
-int pc_sq_acquire(pc_ctx *ctx, void *b, struct sqlite3 **db, void **conn);
-void pc_sq_release(void *b, void *conn);
-int pc_sq_error(pc_ctx *ctx, struct sqlite3 *db, int rc, const char *what);
-/* the SQLite implementations of the photo / comparison / product / erase operations */
-int pc_sq_photo_add(pc_ctx *, void *b, int64_t actor, const pc_photo *, int64_t now,
-                    int64_t *id);
-int pc_sq_photo_get(pc_ctx *, void *b, int64_t id, pc_photo *);
-int pc_sq_photo_list(pc_ctx *, void *b, int64_t client_id, int64_t session_id, pc_photo **,
-                     size_t *);
-int pc_sq_photo_set_state(pc_ctx *, void *b, int64_t id, const char *state, const char *err);
-int pc_sq_photo_assessment(pc_ctx *, void *b, int64_t client_id, int64_t *id);
-int pc_sq_photo_set_analysis(pc_ctx *, void *b, int64_t id, const char *json,
-                             const char *overlay, int64_t now);
-int pc_sq_comparison_add(pc_ctx *, void *b, const pc_comparison_rec *, int64_t *id);
-int pc_sq_comparison_latest(pc_ctx *, void *b, int64_t session_id, pc_comparison_rec *);
-int pc_sq_comparison_list(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **,
-                          size_t *);
-int pc_sq_product_add(pc_ctx *, void *b, const pc_product *, int64_t *id);
-int pc_sq_product_list(pc_ctx *, void *b, int64_t client_id, pc_product **, size_t *);
-int pc_sq_client_erase(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now);
 
 #endif

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "store/store_backend.h"
+#include "store/store_sqlite_internal.h"
 #include "store/store_sqlite_rows.h"
 
 #define STMT_CACHE 64
@@ -1193,606 +1193,6 @@ static int sq_intake_list(pc_ctx *ctx, void *b, int64_t client_id, pc_intake **o
                     free_intakes, "intakes");
 }
 
-/* ---- reviews ---- */
-
-static const char SQL_REVIEW_INSERT[] =
-    "INSERT INTO reviews(client_id, intake_id, proceed, plan_status, reason, by_user, at)"
-    " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS"
-    " (SELECT 1 FROM intakes WHERE id = ?2 AND client_id = ?1)";
-#define REVIEW_SELECT                                                                              \
-    "SELECT id, client_id, intake_id, proceed, plan_status, reason, by_user, at FROM reviews"
-static const char SQL_REVIEW_GET[] = REVIEW_SELECT " WHERE id = ?1";
-static const char SQL_REVIEW_LATEST[] =
-    REVIEW_SELECT " WHERE intake_id = ?1 ORDER BY id DESC LIMIT 1";
-static const char SQL_REVIEW_LIST[] = REVIEW_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
-
-static int rd_review(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    pc_review *r = o;
-    bool oom = false;
-    memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
-    r->client_id = sqlite3_column_int64(st, 1);
-    r->intake_id = sqlite3_column_int64(st, 2);
-    r->proceed = sqlite3_column_int(st, 3) != 0;
-    col_copy(st, 4, r->plan_status, sizeof r->plan_status);
-    r->reason = col_dup(st, 5, &oom);
-    r->by = sqlite3_column_int64(st, 6);
-    r->at = sqlite3_column_int64(st, 7);
-    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
-}
-
-SQ_RECORD_FREE(review, reviews)
-
-static int sq_review_add(pc_ctx *ctx, void *b, const pc_review *r, pc_review *out)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    char *reason = NULL;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = prep(ctx, c, SQL_REVIEW_INSERT, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, r->client_id);
-    sqlite3_bind_int64(st, 2, r->intake_id);
-    sqlite3_bind_int(st, 3, r->proceed);
-    sqlite3_bind_text(st, 4, r->plan_status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 6, r->by);
-    sqlite3_bind_int64(st, 7, r->at);
-    if ((rc = step_done(ctx, c, st, "review")) != PC_OK) goto out;
-    if (sqlite3_changes(c->db) == 0) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "intake_id: no such intake for this client");
-        goto out;
-    }
-    int64_t nid = sqlite3_last_insert_rowid(c->db);
-    char detail[64];
-    snprintf(detail, sizeof detail, "review %lld: %s", (long long)nid,
-             r->proceed ? "proceed" : "decline");
-    if ((rc = audit_in_tx(ctx, c, r->by, "review.create", r->client_id, detail, r->at)) != PC_OK)
-        goto out;
-    if (!(reason = strdup(r->reason))) {
-        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = commit(ctx, c)) != PC_OK) goto out;
-    *out = *r;
-    out->id = nid;
-    out->reason = reason;
-    reason = NULL;
-out:
-    free(reason);
-    release(q, c);
-    return rc;
-}
-
-static int sq_review_get(pc_ctx *ctx, void *b, int64_t id, pc_review *out)
-{
-    return get_one(ctx, b, SQL_REVIEW_GET, id, rd_review, out, sizeof *out, clr_review, "review");
-}
-static int sq_review_latest(pc_ctx *ctx, void *b, int64_t intake_id, pc_review *out)
-{
-    return get_one(ctx, b, SQL_REVIEW_LATEST, intake_id, rd_review, out, sizeof *out, clr_review,
-                   "review");
-}
-static int sq_review_list(pc_ctx *ctx, void *b, int64_t client_id, pc_review **out, size_t *n)
-{
-    return get_many(ctx, b, SQL_REVIEW_LIST, client_id, rd_review, (void **)out, n, sizeof **out,
-                    free_reviews, "reviews");
-}
-
-/* ---- consents ---- */
-
-static const char SQL_CONSENT_INSERT[] =
-    "INSERT INTO consents(client_id, day, client_name, agreed, text, recorded_by, at)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-#define CONSENT_SELECT                                                                             \
-    "SELECT c.id, c.client_id, c.day, c.client_name, c.agreed, c.text, c.recorded_by, c.at,"       \
-    " coalesce((SELECT t.id FROM tsessions t WHERE t.consent_id = c.id), 0) FROM consents c"
-static const char SQL_CONSENT_GET[] = CONSENT_SELECT " WHERE c.id = ?1";
-static const char SQL_CONSENT_LIST[] = CONSENT_SELECT " WHERE c.client_id = ?1 ORDER BY c.id DESC";
-
-static int rd_consent(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    pc_consent *c = o;
-    bool oom = false;
-    memset(c, 0, sizeof *c);
-    c->id = sqlite3_column_int64(st, 0);
-    c->client_id = sqlite3_column_int64(st, 1);
-    col_copy(st, 2, c->day, sizeof c->day);
-    col_copy(st, 3, c->client_name, sizeof c->client_name);
-    c->agreed_json = col_dup(st, 4, &oom);
-    c->text = col_dup(st, 5, &oom);
-    c->recorded_by = sqlite3_column_int64(st, 6);
-    c->at = sqlite3_column_int64(st, 7);
-    c->session_id = sqlite3_column_int64(st, 8);
-    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
-}
-SQ_RECORD_FREE(consent, consents)
-
-static int sq_consent_add(pc_ctx *ctx, void *b, const pc_consent *in, pc_consent *out)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = prep(ctx, c, SQL_CONSENT_INSERT, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, in->client_id);
-    sqlite3_bind_text(st, 2, in->day, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, in->client_name, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, in->agreed_json, -1, SQLITE_TRANSIENT);
-    bind_text(st, 5, in->text);
-    sqlite3_bind_int64(st, 6, in->recorded_by);
-    sqlite3_bind_int64(st, 7, in->at);
-    rc = step_done(ctx, c, st, "consent");
-    if (rc == PC_ERR_CONFLICT) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
-    if (rc != PC_OK) goto out;
-    int64_t nid = sqlite3_last_insert_rowid(c->db);
-    char detail[48];
-    snprintf(detail, sizeof detail, "consent %lld", (long long)nid);
-    if ((rc = audit_in_tx(ctx, c, in->recorded_by, "consent.create", in->client_id, detail,
-                          in->at)) != PC_OK)
-        goto out;
-    pc_consent o = *in;
-    o.id = nid;
-    o.session_id = 0;
-    o.agreed_json = strdup(in->agreed_json);
-    o.text = in->text ? strdup(in->text) : NULL;
-    if (!o.agreed_json || (in->text && !o.text)) {
-        pc_store_consent_clear(&o);
-        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = commit(ctx, c)) != PC_OK) {
-        pc_store_consent_clear(&o);
-        goto out;
-    }
-    *out = o;
-out:
-    release(q, c);
-    return rc;
-}
-
-static int sq_consent_get(pc_ctx *ctx, void *b, int64_t id, pc_consent *out)
-{
-    return get_one(ctx, b, SQL_CONSENT_GET, id, rd_consent, out, sizeof *out, clr_consent,
-                   "consent");
-}
-static int sq_consent_list(pc_ctx *ctx, void *b, int64_t client_id, pc_consent **out, size_t *n)
-{
-    return get_many(ctx, b, SQL_CONSENT_LIST, client_id, rd_consent, (void **)out, n, sizeof **out,
-                    free_consents, "consents");
-}
-
-/* ---- treatment sessions ---- */
-
-static const char SQL_TS_CONSENT_CHECK[] =
-    "SELECT c.client_id, (SELECT count(*) FROM tsessions t WHERE t.consent_id = c.id)"
-    " FROM consents c WHERE c.id = ?1";
-static const char SQL_TS_INSERT[] =
-    "INSERT INTO tsessions(client_id, intake_id, consent_id, review_id, implement_set, plan,"
-    " plan_status, started_at, started_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
-static const char SQL_TSTEP_INSERT[] =
-    "INSERT INTO tsteps(session_id, idx, step, action, certification, params, duration_s)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-#define TS_SELECT                                                                                  \
-    "SELECT id, client_id, intake_id, consent_id, coalesce(review_id, 0), implement_set,"          \
-    " plan_status, started_at, started_by, coalesce(signed_at, 0), coalesce(signed_by, 0),"        \
-    " coalesce(rebook_date, ''), plan FROM tsessions"
-static const char SQL_TS_GET[] = TS_SELECT " WHERE id = ?1";
-static const char SQL_TS_LIST[] = TS_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
-static const char SQL_TSTEP_LIST[] =
-    "SELECT idx, step, action, certification, params, duration_s, coalesce(started_at, 0),"
-    " coalesce(started_by, 0), coalesce(outcome, ''), actual, notes,"
-    " coalesce(implement_batch, ''), coalesce(recorded_by, 0), coalesce(recorded_at, 0)"
-    " FROM tsteps WHERE session_id = ?1 ORDER BY idx";
-static const char SQL_AMEND_LIST[] =
-    "SELECT id, session_id, by_user, at, text FROM amendments WHERE session_id = ?1 ORDER BY id";
-static const char SQL_TS_STATE[] =
-    "SELECT t.client_id, t.signed_at IS NOT NULL, s.action, s.started_at IS NOT NULL,"
-    " s.recorded_by IS NOT NULL, s.step FROM tsessions t LEFT JOIN tsteps s"
-    " ON s.session_id = t.id AND s.idx = ?2 WHERE t.id = ?1";
-static const char SQL_TSTEP_START[] =
-    "UPDATE tsteps SET started_at = ?3, started_by = ?4 WHERE session_id = ?1 AND idx = ?2"
-    " AND started_at IS NULL";
-static const char SQL_TSTEP_RECORD[] =
-    "UPDATE tsteps SET outcome = ?3, actual = ?4, notes = ?5, implement_batch = ?6,"
-    " recorded_by = ?7, recorded_at = ?8 WHERE session_id = ?1 AND idx = ?2"
-    " AND recorded_by IS NULL";
-static const char SQL_TS_MISSING[] =
-    "SELECT step FROM tsteps WHERE session_id = ?1 AND action <> 'skip' AND recorded_by IS NULL"
-    " ORDER BY idx LIMIT 1";
-static const char SQL_TS_SIGN[] =
-    "UPDATE tsessions SET signed_at = ?2, signed_by = ?3, rebook_date = ?4 WHERE id = ?1"
-    " AND signed_at IS NULL";
-static const char SQL_AMEND_INSERT[] =
-    "INSERT INTO amendments(session_id, text, by_user, at) VALUES(?1, ?2, ?3, ?4)";
-
-static int rd_tsession(pc_ctx *ctx, sqlite3_stmt *st, void *o, bool with_plan)
-{
-    pc_tsession *t = o;
-    bool oom = false;
-    memset(t, 0, sizeof *t);
-    t->id = sqlite3_column_int64(st, 0);
-    t->client_id = sqlite3_column_int64(st, 1);
-    t->intake_id = sqlite3_column_int64(st, 2);
-    t->consent_id = sqlite3_column_int64(st, 3);
-    t->review_id = sqlite3_column_int64(st, 4);
-    col_copy(st, 5, t->implement_set, sizeof t->implement_set);
-    col_copy(st, 6, t->plan_status, sizeof t->plan_status);
-    t->started_at = sqlite3_column_int64(st, 7);
-    t->started_by = sqlite3_column_int64(st, 8);
-    t->signed_at = sqlite3_column_int64(st, 9);
-    t->signed_by = sqlite3_column_int64(st, 10);
-    t->signed_ = t->signed_at != 0;
-    col_copy(st, 11, t->rebook_date, sizeof t->rebook_date);
-    if (with_plan) t->plan_json = col_dup(st, 12, &oom);
-    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
-}
-static int rd_tsession_summary(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    return rd_tsession(ctx, st, o, false);
-}
-static void free_tsessions(void *a, size_t n)
-{
-    pc_store_tsessions_free(a, n);
-}
-
-static int sq_tsession_start(pc_ctx *ctx, void *b, const pc_tsession *t, int64_t *id)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = prep(ctx, c, SQL_TS_CONSENT_CHECK, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, t->consent_id);
-    int r = sqlite3_step(st);
-    int64_t consent_client = r == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    int64_t used = r == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0;
-    sqlite3_reset(st);
-    if (r != SQLITE_ROW && r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "consent");
-        goto out;
-    }
-    if (r == SQLITE_DONE || consent_client != t->client_id) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT, "consent_id: no such consent for this client");
-        goto out;
-    }
-    if (used) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT, "consent_id: this consent was used by another session");
-        goto out;
-    }
-    if ((rc = prep(ctx, c, SQL_TS_INSERT, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, t->client_id);
-    sqlite3_bind_int64(st, 2, t->intake_id);
-    sqlite3_bind_int64(st, 3, t->consent_id);
-    bind_id(st, 4, t->review_id);
-    sqlite3_bind_text(st, 5, t->implement_set, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 6, t->plan_json, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 7, t->plan_status, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 8, t->started_at);
-    sqlite3_bind_int64(st, 9, t->started_by);
-    if ((rc = step_done(ctx, c, st, "session")) != PC_OK) goto out;
-    int64_t sid = sqlite3_last_insert_rowid(c->db);
-    for (size_t i = 0; i < t->n_steps; i++) {
-        const pc_tstep *s = &t->steps[i];
-        if ((rc = prep(ctx, c, SQL_TSTEP_INSERT, &st)) != PC_OK) goto out;
-        sqlite3_bind_int64(st, 1, sid);
-        sqlite3_bind_int(st, 2, (int)i);
-        sqlite3_bind_text(st, 3, s->step, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, s->action, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(st, 5, (int)s->certification);
-        sqlite3_bind_text(st, 6, s->params_json ? s->params_json : "{}", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 7, s->duration_s);
-        if ((rc = step_done(ctx, c, st, "session step")) != PC_OK) goto out;
-    }
-    char detail[64];
-    snprintf(detail, sizeof detail, "session %lld (plan %s)", (long long)sid, t->plan_status);
-    if ((rc = audit_in_tx(ctx, c, t->started_by, "session.start", t->client_id, detail,
-                          t->started_at)) != PC_OK)
-        goto out;
-    if ((rc = commit(ctx, c)) != PC_OK) goto out;
-    *id = sid;
-out:
-    release(q, c);
-    return rc;
-}
-
-static int rd_tstep(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    pc_tstep *s = o;
-    bool oom = false;
-    s->idx = sqlite3_column_int(st, 0);
-    col_copy(st, 1, s->step, sizeof s->step);
-    col_copy(st, 2, s->action, sizeof s->action);
-    s->certification = (unsigned)sqlite3_column_int(st, 3);
-    s->params_json = col_dup(st, 4, &oom);
-    s->duration_s = sqlite3_column_int64(st, 5);
-    s->started_at = sqlite3_column_int64(st, 6);
-    s->started_by = sqlite3_column_int64(st, 7);
-    col_copy(st, 8, s->outcome, sizeof s->outcome);
-    s->actual_json = col_dup(st, 9, &oom);
-    s->notes = col_dup(st, 10, &oom);
-    col_copy(st, 11, s->implement_batch, sizeof s->implement_batch);
-    s->recorded_by = sqlite3_column_int64(st, 12);
-    s->recorded_at = sqlite3_column_int64(st, 13);
-    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
-}
-static void free_tsteps(void *a, size_t n)
-{
-    pc_tsession t = {.steps = a, .n_steps = n};
-    pc_store_tsession_clear(&t);
-}
-static int rd_amendment(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    pc_amendment *a = o;
-    bool oom = false;
-    a->id = sqlite3_column_int64(st, 0);
-    a->session_id = sqlite3_column_int64(st, 1);
-    a->by = sqlite3_column_int64(st, 2);
-    a->at = sqlite3_column_int64(st, 3);
-    a->text = col_dup(st, 4, &oom);
-    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
-}
-static void free_amendments(void *a, size_t n)
-{
-    pc_tsession t = {.amendments = a, .n_amendments = n};
-    pc_store_tsession_clear(&t);
-}
-
-static int sq_tsession_get(pc_ctx *ctx, void *b, int64_t id, pc_tsession *out)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st = NULL;
-    pc_tsession t;
-    memset(&t, 0, sizeof t);
-    /* one read transaction: the session, its steps and amendments are a consistent snapshot */
-    int rc = exec(ctx, c->db, "BEGIN");
-    if (rc != PC_OK) goto out;
-    if ((rc = prep(ctx, c, SQL_TS_GET, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_DONE) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such session");
-        goto out;
-    }
-    if (r != SQLITE_ROW) {
-        rc = db_error(ctx, c->db, r, "session");
-        goto out;
-    }
-    if ((rc = rd_tsession(ctx, st, &t, true)) != PC_OK) goto out;
-    sqlite3_reset(st);
-    if ((rc = prep(ctx, c, SQL_TSTEP_LIST, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = sq_rows(ctx, c->db, st, rd_tstep, sizeof *t.steps, free_tsteps, "session steps",
-                      (void **)&t.steps, &t.n_steps)) != PC_OK)
-        goto out;
-    sqlite3_reset(st);
-    if ((rc = prep(ctx, c, SQL_AMEND_LIST, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, id);
-    if ((rc = sq_rows(ctx, c->db, st, rd_amendment, sizeof *t.amendments, free_amendments,
-                      "amendments", (void **)&t.amendments, &t.n_amendments)) != PC_OK)
-        goto out;
-    *out = t;
-    memset(&t, 0, sizeof t);
-out:
-    if (st) sqlite3_reset(st);
-    pc_store_tsession_clear(&t);
-    release(q, c); /* ends the read transaction */
-    return rc;
-}
-
-static int sq_tsession_list(pc_ctx *ctx, void *b, int64_t client_id, pc_tsession **out, size_t *n)
-{
-    return get_many(ctx, b, SQL_TS_LIST, client_id, rd_tsession_summary, (void **)out, n,
-                    sizeof **out, free_tsessions, "sessions");
-}
-
-/* Inside a write transaction: the state of session sid and its step idx. */
-typedef struct ts_state {
-    int64_t client_id;
-    bool signed_, has_step, started, recorded;
-    char action[8];
-    char step[33];
-} ts_state;
-
-static int rd_ts_state(pc_ctx *ctx, sqlite3_stmt *st, void *o)
-{
-    ts_state *s = o;
-    (void)ctx;
-    memset(s, 0, sizeof *s);
-    s->client_id = sqlite3_column_int64(st, 0);
-    s->signed_ = sqlite3_column_int(st, 1) != 0;
-    s->has_step = sqlite3_column_type(st, 2) != SQLITE_NULL;
-    col_copy(st, 2, s->action, sizeof s->action);
-    s->started = sqlite3_column_int(st, 3) != 0;
-    s->recorded = sqlite3_column_int(st, 4) != 0;
-    col_copy(st, 5, s->step, sizeof s->step);
-    return PC_OK;
-}
-
-static int ts_state_get(pc_ctx *ctx, conn *c, int64_t sid, int idx, ts_state *s)
-{
-    sqlite3_stmt *st;
-    int rc = prep(ctx, c, SQL_TS_STATE, &st);
-    if (rc != PC_OK) return rc;
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_int(st, 2, idx);
-    rc = sq_row(ctx, c->db, st, rd_ts_state, s, NULL, "session");
-    sqlite3_reset(st);
-    return rc;
-}
-
-static int sq_tstep_start(pc_ctx *ctx, void *b, int64_t sid, int idx, int64_t by, int64_t now)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    ts_state s;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = ts_state_get(ctx, c, sid, idx, &s)) != PC_OK) goto out;
-    if (!s.has_step) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such step in this session");
-        goto out;
-    }
-    if (s.signed_) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT, "the session is signed and cannot change");
-        goto out;
-    }
-    if (s.started) { /* keep the first start time: the countdown must not restart */
-        rc = PC_OK;
-        goto out;
-    }
-    if ((rc = prep(ctx, c, SQL_TSTEP_START, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_int(st, 2, idx);
-    sqlite3_bind_int64(st, 3, now);
-    sqlite3_bind_int64(st, 4, by);
-    if ((rc = step_done(ctx, c, st, "step")) != PC_OK) goto out;
-    char detail[80];
-    snprintf(detail, sizeof detail, "session %lld step %s", (long long)sid, s.step);
-    if ((rc = audit_in_tx(ctx, c, by, "step.start", s.client_id, detail, now)) != PC_OK) goto out;
-    rc = commit(ctx, c);
-out:
-    release(q, c);
-    return rc;
-}
-
-static int sq_tstep_record(pc_ctx *ctx, void *b, int64_t sid, int idx, const pc_tstep *rec)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    ts_state s;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = ts_state_get(ctx, c, sid, idx, &s)) != PC_OK) goto out;
-    if (!s.has_step) {
-        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such step in this session");
-        goto out;
-    }
-    if (s.signed_) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT, "the session is signed and cannot change");
-        goto out;
-    }
-    if (s.recorded) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT,
-                      "step %s is already recorded; correct it with an amendment", s.step);
-        goto out;
-    }
-    if ((rc = prep(ctx, c, SQL_TSTEP_RECORD, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_int(st, 2, idx);
-    sqlite3_bind_text(st, 3, rec->outcome, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 4, rec->actual_json ? rec->actual_json : "{}", -1, SQLITE_TRANSIENT);
-    bind_text(st, 5, rec->notes);
-    sqlite3_bind_text(st, 6, rec->implement_batch, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 7, rec->recorded_by);
-    sqlite3_bind_int64(st, 8, rec->recorded_at);
-    if ((rc = step_done(ctx, c, st, "step")) != PC_OK) goto out;
-    char detail[80];
-    snprintf(detail, sizeof detail, "session %lld step %s: %s", (long long)sid, s.step,
-             rec->outcome);
-    if ((rc = audit_in_tx(ctx, c, rec->recorded_by, "step.record", s.client_id, detail,
-                          rec->recorded_at)) != PC_OK)
-        goto out;
-    rc = commit(ctx, c);
-out:
-    release(q, c);
-    return rc;
-}
-
-static int sq_tsession_sign(pc_ctx *ctx, void *b, int64_t sid, int64_t by, const char *rebook,
-                            int64_t now)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    ts_state s;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = ts_state_get(ctx, c, sid, 0, &s)) != PC_OK) goto out;
-    if (s.signed_) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT, "the session is already signed");
-        goto out;
-    }
-    if ((rc = prep(ctx, c, SQL_TS_MISSING, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, sid);
-    int r = sqlite3_step(st);
-    if (r == SQLITE_ROW) {
-        rc = pc_error(ctx, PC_ERR_INVALID, "step %s is not recorded yet",
-                      (const char *)sqlite3_column_text(st, 0));
-        sqlite3_reset(st);
-        goto out;
-    }
-    sqlite3_reset(st);
-    if (r != SQLITE_DONE) {
-        rc = db_error(ctx, c->db, r, "session");
-        goto out;
-    }
-    if ((rc = prep(ctx, c, SQL_TS_SIGN, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int64(st, 3, by);
-    bind_text(st, 4, rebook && *rebook ? rebook : NULL);
-    if ((rc = step_done(ctx, c, st, "session")) != PC_OK) goto out;
-    char detail[48];
-    snprintf(detail, sizeof detail, "session %lld", (long long)sid);
-    if ((rc = audit_in_tx(ctx, c, by, "session.sign", s.client_id, detail, now)) != PC_OK) goto out;
-    rc = commit(ctx, c);
-out:
-    release(q, c);
-    return rc;
-}
-
-static int sq_amendment_add(pc_ctx *ctx, void *b, int64_t sid, int64_t by, const char *text,
-                            int64_t now, pc_amendment *out)
-{
-    sq *q = b;
-    WITH_CONN(q, c);
-    sqlite3_stmt *st;
-    ts_state s;
-    char *copy = NULL;
-    int rc = begin(ctx, c);
-    if (rc != PC_OK) goto out;
-    if ((rc = ts_state_get(ctx, c, sid, 0, &s)) != PC_OK) goto out;
-    if (!s.signed_) {
-        rc = pc_error(ctx, PC_ERR_CONFLICT,
-                      "the session is still open: amendments are for signed sessions");
-        goto out;
-    }
-    if ((rc = prep(ctx, c, SQL_AMEND_INSERT, &st)) != PC_OK) goto out;
-    sqlite3_bind_int64(st, 1, sid);
-    sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 3, by);
-    sqlite3_bind_int64(st, 4, now);
-    if ((rc = step_done(ctx, c, st, "amendment")) != PC_OK) goto out;
-    int64_t nid = sqlite3_last_insert_rowid(c->db);
-    char detail[64];
-    snprintf(detail, sizeof detail, "session %lld amendment %lld", (long long)sid, (long long)nid);
-    if ((rc = audit_in_tx(ctx, c, by, "amendment.create", s.client_id, detail, now)) != PC_OK)
-        goto out;
-    if (!(copy = strdup(text))) {
-        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = commit(ctx, c)) != PC_OK) goto out;
-    out->id = nid;
-    out->session_id = sid;
-    out->by = by;
-    out->at = now;
-    out->text = copy;
-    copy = NULL;
-out:
-    free(copy);
-    release(q, c);
-    return rc;
-}
-
 /* ---- audit ---- */
 
 static const char SQL_AUDIT_LIST[] =
@@ -1872,20 +1272,6 @@ const pc_store_backend pc_store_sqlite = {
     .intake_add = sq_intake_add,
     .intake_get = sq_intake_get,
     .intake_list = sq_intake_list,
-    .review_add = sq_review_add,
-    .review_get = sq_review_get,
-    .review_latest = sq_review_latest,
-    .review_list = sq_review_list,
-    .consent_add = sq_consent_add,
-    .consent_get = sq_consent_get,
-    .consent_list = sq_consent_list,
-    .tsession_start = sq_tsession_start,
-    .tsession_get = sq_tsession_get,
-    .tsession_list = sq_tsession_list,
-    .tstep_start = sq_tstep_start,
-    .tstep_record = sq_tstep_record,
-    .tsession_sign = sq_tsession_sign,
-    .amendment_add = sq_amendment_add,
     .audit_write = sq_audit_write,
     .audit_list = sq_audit_list,
     .photo_add = pc_sq_photo_add,
@@ -1919,4 +1305,115 @@ void pc_sq_release(void *b, void *handle)
 int pc_sq_error(pc_ctx *ctx, struct sqlite3 *db, int rc, const char *what)
 {
     return db_error(ctx, db, rc, what);
+}
+
+/* ---- the driver (lib/store/db.h) over the same pool and statement cache ---- */
+
+static int drv_acquire(pc_ctx *ctx, void *db, pc_db_conn **out)
+{
+    conn *c = NULL;
+    int rc = acquire(ctx, db, &c);
+    if (rc == PC_OK) *out = (pc_db_conn *)c;
+    return rc;
+}
+static void drv_release(void *db, pc_db_conn *c)
+{
+    release(db, (conn *)c);
+}
+static int drv_begin(pc_ctx *ctx, pc_db_conn *c, bool write)
+{
+    return exec(ctx, ((conn *)c)->db, write ? "BEGIN IMMEDIATE" : "BEGIN");
+}
+static int drv_commit(pc_ctx *ctx, pc_db_conn *c)
+{
+    return commit(ctx, (conn *)c);
+}
+static int drv_prepare(pc_ctx *ctx, pc_db_conn *c, const char *sql, pc_db_stmt **out)
+{
+    sqlite3_stmt *st;
+    int rc = prep(ctx, (conn *)c, sql, &st);
+    if (rc == PC_OK) *out = (pc_db_stmt *)st;
+    return rc;
+}
+static void drv_bind_int64(pc_db_stmt *st, int i, int64_t v)
+{
+    sqlite3_bind_int64((sqlite3_stmt *)st, i, v);
+}
+static void drv_bind_text(pc_db_stmt *st, int i, const char *s)
+{
+    bind_text((sqlite3_stmt *)st, i, s);
+}
+static void drv_bind_blob(pc_db_stmt *st, int i, const void *p, size_t n)
+{
+    sqlite3_bind_blob64((sqlite3_stmt *)st, i, p, n, SQLITE_TRANSIENT);
+}
+static void drv_bind_null(pc_db_stmt *st, int i)
+{
+    sqlite3_bind_null((sqlite3_stmt *)st, i);
+}
+static int drv_step(pc_ctx *ctx, pc_db_stmt *st, const char *what)
+{
+    sqlite3_stmt *s = (sqlite3_stmt *)st;
+    int r = sqlite3_step(s);
+    if (r == SQLITE_ROW) return PC_DB_ROW;
+    if (r == SQLITE_DONE) return PC_DB_DONE;
+    return db_error(ctx, sqlite3_db_handle(s), r, what);
+}
+static int64_t drv_col_int64(pc_db_stmt *st, int i)
+{
+    return sqlite3_column_int64((sqlite3_stmt *)st, i);
+}
+static const char *drv_col_text(pc_db_stmt *st, int i)
+{
+    return (const char *)sqlite3_column_text((sqlite3_stmt *)st, i);
+}
+static bool drv_col_null(pc_db_stmt *st, int i)
+{
+    return sqlite3_column_type((sqlite3_stmt *)st, i) == SQLITE_NULL;
+}
+static void drv_reset(pc_db_stmt *st)
+{
+    sqlite3_reset((sqlite3_stmt *)st);
+}
+static int64_t drv_changes(pc_db_conn *c)
+{
+    return sqlite3_changes64(((conn *)c)->db);
+}
+
+const pc_db_driver pc_db_sqlite = {
+    .name = "sqlite",
+    .acquire = drv_acquire,
+    .release = drv_release,
+    .begin = drv_begin,
+    .commit = drv_commit,
+    .prepare = drv_prepare,
+    .bind_int64 = drv_bind_int64,
+    .bind_text = drv_bind_text,
+    .bind_blob = drv_bind_blob,
+    .bind_null = drv_bind_null,
+    .step = drv_step,
+    .col_int64 = drv_col_int64,
+    .col_text = drv_col_text,
+    .col_null = drv_col_null,
+    .reset = drv_reset,
+    .changes = drv_changes,
+};
+
+int pc_sq_pragma_int(pc_ctx *ctx, void *b, const char *pragma, int64_t *value)
+{
+    conn *c = NULL;
+    int rc = acquire(ctx, b, &c);
+    if (rc != PC_OK) return rc;
+    char sql[64];
+    snprintf(sql, sizeof sql, "PRAGMA %s", pragma);
+    sqlite3_stmt *st = NULL;
+    int r = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+    if (r == SQLITE_OK) r = sqlite3_step(st);
+    if (r == SQLITE_ROW)
+        *value = sqlite3_column_int64(st, 0);
+    else
+        rc = db_error(ctx, c->db, r, pragma);
+    sqlite3_finalize(st);
+    release(b, c);
+    return rc;
 }

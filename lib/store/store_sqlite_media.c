@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_backend.h"
+#include "store/store_sqlite_internal.h"
 #include "store/store_sqlite_rows.h"
 
 /* A connection and one statement; closed by done(). */

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store/store_backend.h"
+#include "store/store_sqlite_internal.h"
 
 /* Bind helpers: 0 ids and NULL strings become SQL NULL. */
 static inline void bind_id(sqlite3_stmt *st, int i, int64_t v)

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "../web/web.h"
+#include "poreclear/clinic.h"
 #include "core/file.h"
 #include "tool_cmds.h"
 #include "tool_util.h"
@@ -82,8 +83,8 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
         for (int i = 0; i < WEB_DEMO_USERS; i++) {
             if (demo_pw)
                 snprintf(pw[i], sizeof pw[i], "%.16s", demo_pw);
-            else
-                web_password_random(pw[i]);
+            else if (pc_password_random(&ctx, pw[i]) != PC_OK)
+                return tool_fail(&ctx, "demo clinic");
             pws[i] = demo_pw ? demo_pw : pw[i];
         }
         if (web_demo_seed(&ctx, store, proto, pws) != PC_OK) return tool_fail(&ctx, "demo clinic");
@@ -96,8 +97,8 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
                pws[0], pws[1], pws[2], pws[3]);
         return TOOL_EXIT_OK;
     }
-    char otp[17], hash[crypto_pwhash_STRBYTES];
-    web_password_random(otp);
+    char otp[17], hash[PC_PASSWORD_HASH_BYTES];
+    if (pc_password_random(&ctx, otp) != PC_OK) return tool_fail(&ctx, "first admin");
     pc_user u;
     memset(&u, 0, sizeof u);
     snprintf(u.username, sizeof u.username, "admin");
@@ -106,7 +107,7 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
     u.active = true;
     u.must_change_password = true;
     int64_t id;
-    if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK ||
+    if (pc_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK ||
         pc_store_user_create(&ctx, store, 0, &u, hash, (int64_t)time(NULL), &id) != PC_OK)
         return tool_fail(&ctx, "first admin");
     printf("first start: created user 'admin' with one-time password %s\n"
@@ -184,8 +185,8 @@ int tool_serve(int argc, char **argv)
             return TOOL_EXIT_USAGE;
         }
     }
-    if (demo_pw && web_password_weak(demo_pw)) {
-        tool_error("serve", "--demo-password: %s", web_password_weak(demo_pw));
+    if (demo_pw && pc_password_weak(demo_pw)) {
+        tool_error("serve", "--demo-password: %s", pc_password_weak(demo_pw));
         return TOOL_EXIT_USAGE;
     }
     char addr[64];
@@ -196,7 +197,7 @@ int tool_serve(int argc, char **argv)
     }
     char data_buf[4096], web_buf[4096], proto_buf[4096];
     if (!data) {
-        if (!web_default_data_dir(data_buf, sizeof data_buf)) {
+        if (!pc_store_default_dir(data_buf, sizeof data_buf)) {
             tool_error("serve", "no --data and neither XDG_DATA_HOME nor HOME is set");
             return TOOL_EXIT_USAGE;
         }

@@ -7,7 +7,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "../web/web.h"
+#include "poreclear/clinic.h"
+#include "poreclear/store.h"
 #include "tool_cmds.h"
 #include "tool_util.h"
 
@@ -127,7 +128,7 @@ int tool_user(int argc, char **argv)
         }
     char data_buf[4096];
     if (!data) {
-        if (!web_default_data_dir(data_buf, sizeof data_buf)) {
+        if (!pc_store_default_dir(data_buf, sizeof data_buf)) {
             tool_error("user", "no --data and neither XDG_DATA_HOME nor HOME is set");
             return TOOL_EXIT_USAGE;
         }
@@ -142,7 +143,7 @@ int tool_user(int argc, char **argv)
     pc_store *s = NULL;
     int code = TOOL_EXIT_OK;
     int64_t now = (int64_t)time(NULL);
-    char pw[1100] = "", hash[crypto_pwhash_STRBYTES];
+    char pw[1100] = "", hash[PC_PASSWORD_HASH_BYTES];
     if (pc_store_open(&ctx, data, NULL, &s) != PC_OK) return tool_fail(&ctx, data);
 
     if (is_list) {
@@ -164,16 +165,17 @@ int tool_user(int argc, char **argv)
                 code = TOOL_EXIT_INPUT;
                 goto out;
             }
-            const char *weak = web_password_weak(pw);
+            const char *weak = pc_password_weak(pw);
             if (weak) {
                 tool_error("user", "password: %s", weak);
                 code = TOOL_EXIT_INPUT;
                 goto out;
             }
-        } else {
-            web_password_random(pw);
+        } else if (pc_password_random(&ctx, pw) != PC_OK) {
+            code = tool_fail(&ctx, "password");
+            goto out;
         }
-        if (web_password_hash(&ctx, pw, hash, sizeof hash) != PC_OK) {
+        if (pc_password_hash(&ctx, pw, hash, sizeof hash) != PC_OK) {
             code = tool_fail(&ctx, "password");
             goto out;
         }
@@ -182,12 +184,7 @@ int tool_user(int argc, char **argv)
         pc_user u;
         memset(&u, 0, sizeof u);
         const char *name = pos[0];
-        size_t len = strlen(name);
-        bool ok = len >= 1 && len <= PC_USERNAME_MAX;
-        for (size_t i = 0; ok && i < len; i++)
-            ok = (name[i] >= 'a' && name[i] <= 'z') || (name[i] >= '0' && name[i] <= '9') ||
-                 name[i] == '.' || name[i] == '_' || name[i] == '-';
-        if (!ok) {
+        if (!pc_username_valid(name)) {
             tool_error("user", "'%s': a user name is 1-64 of a-z 0-9 . _ -", name);
             code = TOOL_EXIT_USAGE;
             goto out;

@@ -2,7 +2,7 @@
 /* The clinic web server (poreclear serve): internal interface between the server's files.
  *
  *   web_server.c   libmicrohttpd set-up, request bodies, routing, security headers, static files
- *   web_auth.c     passwords (argon2id), login sessions, CSRF, throttling
+ *   web_auth.c     login sessions, CSRF, throttling (passwords: lib/clinic)
  *   web_clients.c  clients, intake versions, plan, reviews, consents
  *   web_sessions.c treatment sessions, steps, signing, amendments, aftercare
  *   web_admin.c    users, protocol, audit log
@@ -53,13 +53,6 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out);
 int web_server_port(const web_server *s);
 void web_server_stop(web_server *s); /* NULL is fine */
 
-/* ---- password hashing (web_auth.c), also used by `poreclear user` ---- */
-/* argon2id via crypto_pwhash_str; out must hold crypto_pwhash_STRBYTES (128). */
-int web_password_hash(pc_ctx *ctx, const char *password, char *out, size_t out_size);
-/* A random one-time password of 16 characters from an unambiguous alphabet. */
-void web_password_random(char out[17]);
-/* Check a new password's rules (10..256 bytes). NULL when fine, else the reason. */
-const char *web_password_weak(const char *password);
 
 /* ---- pure parsers of request parts (web_parse.c; fuzzed by fuzz/fuzz_http_route.c) ---- */
 /* Match a URL path against a route pattern: "{n}" matches a positive decimal id (at most 15
@@ -215,10 +208,6 @@ const char *web_source_url(void);
 int web_h_about(web_req *r);
 int web_h_about_license(web_req *r);
 int web_h_about_notices(web_req *r);
-
-/* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear
- * (web_util.c). Creates the parent folders. False when neither variable is set. */
-bool web_default_data_dir(char *buf, size_t n);
 
 /* A client's medical alerts from the latest intake (web_alerts.c): a JSON array, empty when
  * there is no intake or none to say. Never NULL unless out of memory. */

@@ -6,18 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "poreclear/clinic.h"
 #include "web.h"
-
-static bool username_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n < 1 || n > PC_USERNAME_MAX) return false;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '.' ||
-              s[i] == '_' || s[i] == '-'))
-            return false;
-    return true;
-}
 
 /* certifications: a list of known names → bits; false → replied. */
 static bool certs_from_json(web_req *r, json_t *a, unsigned *out)
@@ -77,7 +67,7 @@ int web_h_user_create(web_req *r)
         !web_get_string(r, "display_name", false, 1, PC_NAME_MAX, &display) ||
         !web_get_string(r, "role", true, 1, 20, &role))
         return 0;
-    if (!username_ok(username))
+    if (!pc_username_valid(username))
         return web_error(r, 400, "invalid", "username: 1-64 of a-z 0-9 . _ -");
     pc_user u;
     memset(&u, 0, sizeof u);
@@ -90,12 +80,13 @@ int web_h_user_create(web_req *r)
     snprintf(u.display_name, sizeof u.display_name, "%s", display ? display : username);
     u.active = true;
     u.must_change_password = true;
-    char otp[17], hash[crypto_pwhash_STRBYTES];
-    web_password_random(otp);
+    char otp[17], hash[PC_PASSWORD_HASH_BYTES];
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     int64_t id;
-    if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK) return web_fail(r, &ctx);
+    if (pc_password_random(&ctx, otp) != PC_OK ||
+        pc_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK)
+        return web_fail(r, &ctx);
     if (pc_store_user_create(&ctx, r->cfg->store, r->user.id, &u, hash, r->now, &id) != PC_OK) {
         if (ctx.status == PC_ERR_CONFLICT)
             return web_error(r, 409, "exists", "%s", pc_errmsg(&ctx));
@@ -138,9 +129,9 @@ int web_h_user_update(web_req *r)
     }
     char otp[17] = "";
     if (reset) {
-        char hash[crypto_pwhash_STRBYTES];
-        web_password_random(otp);
-        if (web_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK ||
+        char hash[PC_PASSWORD_HASH_BYTES];
+        if (pc_password_random(&ctx, otp) != PC_OK ||
+            pc_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK ||
             pc_store_user_set_password(&ctx, r->cfg->store, r->user.id, u.id, hash, true, NULL,
                                        r->now) != PC_OK)
             return web_fail(r, &ctx);

@@ -1,11 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Accounts on the server: argon2id passwords, login sessions (random 256-bit ids, stored
  * hashed), CSRF tokens, expiry, login throttling.
- *
- * Password hashing cost: argon2id with opslimit 2 and memlimit 19 MiB (the OWASP password
- * storage cheat sheet's minimum argon2id setting, m=19 MiB t=2 p=1), about 30-60 ms on one
- * core here; at most PW_CONCURRENT hashes run at once, so a flood of logins costs at most
- * PW_CONCURRENT x 19 MiB and cannot starve the other requests of every worker. */
+ * Passwords are hashed, verified and judged by the library (lib/clinic/accounts.c). */
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,13 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "poreclear/clinic.h"
 #include "web.h"
 
-#define PW_OPSLIMIT 2ull
-#define PW_MEMLIMIT ((size_t)19 << 20)
-#define PW_CONCURRENT 2
-#define PW_MIN 10
-#define PW_MAX 256
 /* Throttling (issue 16.4). Failed logins are counted under three keys in the database:
  *   "ua:NAME@ADDR"  this account from this address: from the UA_LIMIT-th failure on, each
  *                   further attempt waits THROTTLE_BASE_S x 2^(failures - limit) seconds after
@@ -40,56 +32,6 @@
 #define THROTTLE_IP_LIMIT 20
 #define THROTTLE_MAX_S 900
 #define COOKIE "pc_session"
-
-static sem_t pw_sem;
-static pthread_once_t pw_once = PTHREAD_ONCE_INIT;
-static char dummy_hash[crypto_pwhash_STRBYTES];
-
-static void pw_init(void)
-{
-    if (sodium_init() < 0) abort();
-    sem_init(&pw_sem, 0, PW_CONCURRENT);
-    /* verified against when the user doesn't exist, so both answers take the same time */
-    if (crypto_pwhash_str(dummy_hash, "not a password of anyone", 24, PW_OPSLIMIT, PW_MEMLIMIT))
-        dummy_hash[0] = 0; /* verify then fails, as it should */
-}
-
-int web_password_hash(pc_ctx *ctx, const char *password, char *out, size_t out_size)
-{
-    pthread_once(&pw_once, pw_init);
-    if (out_size < crypto_pwhash_STRBYTES) return pc_error(ctx, PC_ERR_INTERNAL, "hash buffer");
-    sem_wait(&pw_sem);
-    int rc = crypto_pwhash_str(out, password, strlen(password), PW_OPSLIMIT, PW_MEMLIMIT);
-    sem_post(&pw_sem);
-    if (rc != 0) return pc_error(ctx, PC_ERR_NOMEM, "cannot hash the password (out of memory)");
-    return PC_OK;
-}
-
-static bool password_verify(const char *hash, const char *password)
-{
-    pthread_once(&pw_once, pw_init);
-    sem_wait(&pw_sem);
-    int rc = crypto_pwhash_str_verify(hash, password, strlen(password));
-    sem_post(&pw_sem);
-    return rc == 0;
-}
-
-void web_password_random(char out[17])
-{
-    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzACDEFGHJKLMNPQRSTUVWXYZ23456789";
-    pthread_once(&pw_once, pw_init);
-    for (int i = 0; i < 16; i++)
-        out[i] = alphabet[randombytes_uniform((uint32_t)(sizeof alphabet - 1))];
-    out[16] = 0;
-}
-
-const char *web_password_weak(const char *password)
-{
-    size_t n = strlen(password);
-    if (n < PW_MIN) return "must be at least 10 characters";
-    if (n > PW_MAX) return "must be at most 256 bytes";
-    return NULL;
-}
 
 /* ---- sessions ---- */
 
@@ -260,8 +202,7 @@ int web_h_login(web_req *r)
     int rc = plausible ? pc_store_user_get_by_name(&ctx, st, username, &u, &hash)
                        : pc_error(&ctx, PC_ERR_NOTFOUND, "no such user");
     if (rc != PC_OK && rc != PC_ERR_NOTFOUND) return web_fail(r, &ctx);
-    bool ok = rc == PC_OK ? password_verify(hash, password)
-                          : (password_verify(dummy_hash, password), false);
+    bool ok = pc_password_verify(rc == PC_OK ? hash : NULL, password);
     free(hash);
     if (!ok || !u.active) {
         pc_store_throttle_fail(&ctx, st, uakey, r->now);
@@ -323,7 +264,7 @@ int web_h_password(web_req *r)
     if (!web_get_string(r, "current_password", true, 1, 1024, &cur) ||
         !web_get_string(r, "new_password", true, 0, 100000, &neu))
         return 0;
-    const char *weak = web_password_weak(neu);
+    const char *weak = pc_password_weak(neu);
     if (weak) return web_error(r, 400, "invalid", "new_password: %s", weak);
     if (!strcmp(cur, neu))
         return web_error(r, 400, "invalid", "new_password: must differ from the current one");
@@ -341,14 +282,14 @@ int web_h_password(web_req *r)
     pc_user u;
     if (pc_store_user_get_by_name(&ctx, r->cfg->store, r->user.username, &u, &hash) != PC_OK)
         return web_fail(r, &ctx);
-    bool ok = password_verify(hash, cur);
+    bool ok = pc_password_verify(hash, cur);
     free(hash);
     if (!ok) {
         pc_store_throttle_fail(&ctx, r->cfg->store, ukey, r->now);
         return web_error(r, 403, "bad_credentials", "current_password: wrong password");
     }
-    char nh[crypto_pwhash_STRBYTES];
-    if (web_password_hash(&ctx, neu, nh, sizeof nh) != PC_OK ||
+    char nh[PC_PASSWORD_HASH_BYTES];
+    if (pc_password_hash(&ctx, neu, nh, sizeof nh) != PC_OK ||
         pc_store_user_set_password(&ctx, r->cfg->store, r->user.id, r->user.id, nh, false,
                                    r->login_hash, r->now) != PC_OK)
         return web_fail(r, &ctx);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "poreclear/clinic.h"
 #include "web.h"
 
 #define NOTES_MAX 4000
@@ -166,8 +167,7 @@ static char *intake_for_date(const char *stored, const char *date)
 }
 
 /* Build a plan for one stored intake version, for today. Replies on failure. */
-static bool plan_from_intake(web_req *r, const pc_intake *in, int64_t assessment_id,
-                             pc_plan **plan)
+static bool plan_from_intake(web_req *r, const pc_intake *in, int64_t assessment_id, pc_plan **plan)
 {
     char today[11];
     web_today(r->now, today);
@@ -180,8 +180,8 @@ static bool plan_from_intake(web_req *r, const pc_intake *in, int64_t assessment
     pc_ctx_init(&ctx);
     /* the latest assessment (photo analysis), when there is one */
     char *as = web_assessment_text(r->cfg, assessment_id);
-    int rc = pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), as, as ? strlen(as) : 0,
-                           plan);
+    int rc =
+        pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), as, as ? strlen(as) : 0, plan);
     free(as);
     free(text);
     if (rc != PC_OK) {
@@ -323,11 +323,6 @@ static json_t *review_json(web_req *r, const pc_review *rv)
                      rv->plan_status);
 }
 
-static bool needs_review(pc_plan_status s)
-{
-    return s == PC_PLAN_BLOCKED || s == PC_PLAN_NEEDS_REVIEW;
-}
-
 /* Plans are a pure function of (intake version, date) while the server runs (the protocol is
  * loaded once), so the plan API keeps the latest PLAN_CACHE plan texts: a hit skips the
  * protocol engine and the JSON round trip. */
@@ -343,8 +338,7 @@ static uint64_t plan_clock;
 static pthread_mutex_t plan_mu = PTHREAD_MUTEX_INITIALIZER;
 
 /* A malloc'd copy of the cached plan text, or NULL. */
-static char *plan_cache_get(int64_t intake_id, int64_t assessment_id, const char *date,
-                            int *status)
+static char *plan_cache_get(int64_t intake_id, int64_t assessment_id, const char *date, int *status)
 {
     char *out = NULL;
     pthread_mutex_lock(&plan_mu);
@@ -362,8 +356,8 @@ static char *plan_cache_get(int64_t intake_id, int64_t assessment_id, const char
     return out;
 }
 
-static void plan_cache_put(int64_t intake_id, int64_t assessment_id, const char *date,
-                           int status, const char *json)
+static void plan_cache_put(int64_t intake_id, int64_t assessment_id, const char *date, int status,
+                           const char *json)
 {
     char *copy = strdup(json);
     if (!copy) return;
@@ -432,13 +426,15 @@ int web_h_plan(web_req *r)
     }
     pc_review rv;
     bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
-    bool can_start = !needs_review((pc_plan_status)status) || (have_review && rv.proceed);
+    /* the review gate of lib/clinic, on the latest review of this intake */
+    bool can_start = pc_clinic_review_gate(&ctx, (pc_plan_status)status, have_review ? &rv : NULL,
+                                           r->ids[0], in.id, NULL) == PC_OK;
     json_t *out =
         json_pack("{s:o,s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "assessment_photo_id",
-                  aid ? json_integer(aid) : json_null(), "client_id", (json_int_t)r->ids[0], "intake_id",
-                  (json_int_t)in.id, "intake_version", (json_int_t)in.version, "date", today,
-                  "review", have_review ? review_json(r, &rv) : json_null(), "can_start", can_start,
-                  "server_time", web_json_time(r->now));
+                  aid ? json_integer(aid) : json_null(), "client_id", (json_int_t)r->ids[0],
+                  "intake_id", (json_int_t)in.id, "intake_version", (json_int_t)in.version, "date",
+                  today, "review", have_review ? review_json(r, &rv) : json_null(), "can_start",
+                  can_start, "server_time", web_json_time(r->now));
     if (have_review) pc_store_review_clear(&rv);
     audit_view(r, "plan.view", r->ids[0], pc_plan_status_name((pc_plan_status)status));
     pc_store_intake_clear(&in);

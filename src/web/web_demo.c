@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "poreclear/clinic.h"
 #include "web.h"
 
 static int add_user(pc_ctx *ctx, pc_store *s, const char *name, const char *display, int role,
@@ -21,9 +22,9 @@ static int add_user(pc_ctx *ctx, pc_store *s, const char *name, const char *disp
     u.certs = certs;
     u.active = true;
     u.must_change_password = false; /* a demo: the printed passwords are meant to be used */
-    char hash[crypto_pwhash_STRBYTES];
+    char hash[PC_PASSWORD_HASH_BYTES];
     int64_t id;
-    int rc = web_password_hash(ctx, password, hash, sizeof hash);
+    int rc = pc_password_hash(ctx, password, hash, sizeof hash);
     if (rc == PC_OK) rc = pc_store_user_create(ctx, s, 0, &u, hash, now, &id);
     return rc;
 }

@@ -3,9 +3,9 @@
  * timeouts and limits (a slow or malformed client holds one connection slot, never a worker:
  * MHD reads and writes without blocking; a connection whose request head is not complete
  * within header_timeout_s idle seconds is closed, the body and keep-alive get
- * connection_timeout_s), request bodies capped at WEB_BODY_MAX, one routing table with the
- * roles allowed per route, security headers on every response (libmicrohttpd's own error
- * replies included), static pages from web/. */
+ * connection_timeout_s), request bodies capped at WEB_BODY_MAX, one routing table naming the
+ * action of each route (who may do it is lib/clinic's table), security headers on every
+ * response (libmicrohttpd's own error replies included), static pages from web/. */
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <errno.h>
@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "poreclear/clinic.h"
 #include "web.h"
 #include "web_media.h"
 
@@ -45,16 +46,11 @@ struct web_server {
 };
 
 /* Roles allowed on a route (bits of 1 << pc_role). */
-#define RO_ADMIN (1u << PC_ROLE_ADMIN)
-#define RO_PRACT (1u << PC_ROLE_PRACTITIONER)
-#define RO_RECEP (1u << PC_ROLE_RECEPTION)
-#define RO_STAFF (RO_ADMIN | RO_PRACT | RO_RECEP)
-#define RO_CLINIC (RO_ADMIN | RO_PRACT)
 
 typedef struct route {
     const char *method;
     const char *pattern;  /* {n} = a positive id, {s} = a name [a-z0-9_.]{1,39} */
-    unsigned roles;       /* 0 = public */
+    int action;           /* pc_clinic_action: who may is lib/clinic's table; 0 = public */
     bool while_pw_change; /* allowed while the password must be changed */
     int (*fn)(web_req *);
 } route;
@@ -62,62 +58,63 @@ typedef struct route {
 /* The whole API (docs/api.md keeps the same table for people). */
 static const route routes[] = {
     {"POST", "/api/login", 0, true, web_h_login},
-    {"POST", "/api/logout", RO_STAFF, true, web_h_logout},
-    {"GET", "/api/session", RO_STAFF, true, web_h_session},
-    {"POST", "/api/password", RO_STAFF, true, web_h_password},
-    {"GET", "/api/clients", RO_STAFF, false, web_h_clients_list},
-    {"POST", "/api/clients", RO_STAFF, false, web_h_clients_create},
-    {"GET", "/api/clients/{n}", RO_STAFF, false, web_h_client_get},
-    {"GET", "/api/clients/{n}/intakes", RO_STAFF, false, web_h_intakes_list},
-    {"POST", "/api/clients/{n}/intakes", RO_STAFF, false, web_h_intake_create},
-    {"GET", "/api/clients/{n}/intakes/{s}", RO_STAFF, false, web_h_intake_get},
-    {"GET", "/api/clients/{n}/plan", RO_CLINIC, false, web_h_plan},
-    {"GET", "/api/clients/{n}/reviews", RO_CLINIC, false, web_h_reviews_list},
-    {"POST", "/api/clients/{n}/reviews", RO_CLINIC, false, web_h_review_create},
-    {"GET", "/api/clients/{n}/consents", RO_CLINIC, false, web_h_consents_list},
-    {"POST", "/api/clients/{n}/consents", RO_CLINIC, false, web_h_consent_create},
-    {"GET", "/api/clients/{n}/sessions", RO_CLINIC, false, web_h_tsessions_list},
-    {"POST", "/api/clients/{n}/sessions", RO_CLINIC, false, web_h_tsession_start},
-    {"GET", "/api/sessions/{n}", RO_CLINIC, false, web_h_tsession_get},
-    {"POST", "/api/sessions/{n}/steps/{s}/start", RO_CLINIC, false, web_h_step_start},
-    {"POST", "/api/sessions/{n}/steps/{s}/record", RO_CLINIC, false, web_h_step_record},
-    {"POST", "/api/sessions/{n}/sign", RO_CLINIC, false, web_h_tsession_sign},
-    {"POST", "/api/sessions/{n}/amendments", RO_CLINIC, false, web_h_amendment_create},
-    {"GET", "/api/sessions/{n}/aftercare", RO_STAFF, false, web_h_aftercare_json},
-    {"GET", "/api/sessions/{n}/aftercare.html", RO_STAFF, false, web_h_aftercare_html},
-    {"GET", "/api/sessions/{n}/aftercare.ics", RO_STAFF, false, web_h_aftercare_ics},
-    {"GET", "/api/protocol", RO_ADMIN, false, web_h_protocol},
-    {"GET", "/api/users", RO_ADMIN, false, web_h_users_list},
-    {"POST", "/api/users", RO_ADMIN, false, web_h_user_create},
-    {"PATCH", "/api/users/{n}", RO_ADMIN, false, web_h_user_update},
-    {"GET", "/api/audit", RO_ADMIN, false, web_h_audit},
+    {"POST", "/api/logout", PC_DO_OWN_ACCOUNT, true, web_h_logout},
+    {"GET", "/api/session", PC_DO_OWN_ACCOUNT, true, web_h_session},
+    {"POST", "/api/password", PC_DO_OWN_ACCOUNT, true, web_h_password},
+    {"GET", "/api/clients", PC_DO_CLIENT_READ, false, web_h_clients_list},
+    {"POST", "/api/clients", PC_DO_CLIENT_WRITE, false, web_h_clients_create},
+    {"GET", "/api/clients/{n}", PC_DO_CLIENT_READ, false, web_h_client_get},
+    {"GET", "/api/clients/{n}/intakes", PC_DO_INTAKE_READ, false, web_h_intakes_list},
+    {"POST", "/api/clients/{n}/intakes", PC_DO_INTAKE_WRITE, false, web_h_intake_create},
+    {"GET", "/api/clients/{n}/intakes/{s}", PC_DO_INTAKE_READ, false, web_h_intake_get},
+    {"GET", "/api/clients/{n}/plan", PC_DO_PLAN, false, web_h_plan},
+    {"GET", "/api/clients/{n}/reviews", PC_DO_PLAN, false, web_h_reviews_list},
+    {"POST", "/api/clients/{n}/reviews", PC_DO_PLAN, false, web_h_review_create},
+    {"GET", "/api/clients/{n}/consents", PC_DO_CONSENT, false, web_h_consents_list},
+    {"POST", "/api/clients/{n}/consents", PC_DO_CONSENT, false, web_h_consent_create},
+    {"GET", "/api/clients/{n}/sessions", PC_DO_SESSION, false, web_h_tsessions_list},
+    {"POST", "/api/clients/{n}/sessions", PC_DO_SESSION, false, web_h_tsession_start},
+    {"GET", "/api/sessions/{n}", PC_DO_SESSION, false, web_h_tsession_get},
+    {"POST", "/api/sessions/{n}/steps/{s}/start", PC_DO_SESSION, false, web_h_step_start},
+    {"POST", "/api/sessions/{n}/steps/{s}/record", PC_DO_SESSION, false, web_h_step_record},
+    {"POST", "/api/sessions/{n}/sign", PC_DO_SESSION, false, web_h_tsession_sign},
+    {"POST", "/api/sessions/{n}/amendments", PC_DO_SESSION, false, web_h_amendment_create},
+    {"GET", "/api/sessions/{n}/aftercare", PC_DO_AFTERCARE_READ, false, web_h_aftercare_json},
+    {"GET", "/api/sessions/{n}/aftercare.html", PC_DO_AFTERCARE_READ, false, web_h_aftercare_html},
+    {"GET", "/api/sessions/{n}/aftercare.ics", PC_DO_AFTERCARE_READ, false, web_h_aftercare_ics},
+    {"GET", "/api/protocol", PC_DO_ADMIN, false, web_h_protocol},
+    {"GET", "/api/users", PC_DO_ADMIN, false, web_h_users_list},
+    {"POST", "/api/users", PC_DO_ADMIN, false, web_h_user_create},
+    {"PATCH", "/api/users/{n}", PC_DO_ADMIN, false, web_h_user_update},
+    {"GET", "/api/audit", PC_DO_ADMIN, false, web_h_audit},
     /* photos, analysis, comparison, progress, products, privacy (web_media.h) */
-    {"POST", "/api/clients/{n}/photos", RO_CLINIC, false, web_h_photo_upload},
-    {"GET", "/api/clients/{n}/photos", RO_CLINIC, false, web_h_photos_list},
-    {"GET", "/api/clients/{n}/photos/{n}", RO_CLINIC, false, web_h_photo_get},
-    {"GET", "/api/clients/{n}/photos/{n}/image", RO_CLINIC, false, web_h_photo_image},
-    {"GET", "/api/clients/{n}/photos/{n}/overlay.png", RO_CLINIC, false, web_h_photo_overlay},
-    {"GET", "/api/clients/{n}/photos/{n}/analysis", RO_CLINIC, false, web_h_photo_analysis},
-    {"POST", "/api/clients/{n}/photos/{n}/analysis", RO_CLINIC, false, web_h_photo_reanalyse},
-    {"GET", "/api/clients/{n}/assessment", RO_CLINIC, false, web_h_assessment},
-    {"GET", "/api/clients/{n}/progress", RO_CLINIC, false, web_h_progress},
-    {"GET", "/api/jobs/{n}", RO_CLINIC, false, web_h_job},
-    {"POST", "/api/sessions/{n}/comparison", RO_CLINIC, false, web_h_comparison_create},
-    {"GET", "/api/sessions/{n}/comparison", RO_CLINIC, false, web_h_comparison_get},
-    {"GET", "/api/sessions/{n}/comparison/sidebyside.png", RO_CLINIC, false,
+    {"POST", "/api/clients/{n}/photos", PC_DO_PHOTO, false, web_h_photo_upload},
+    {"GET", "/api/clients/{n}/photos", PC_DO_PHOTO, false, web_h_photos_list},
+    {"GET", "/api/clients/{n}/photos/{n}", PC_DO_PHOTO, false, web_h_photo_get},
+    {"GET", "/api/clients/{n}/photos/{n}/image", PC_DO_PHOTO, false, web_h_photo_image},
+    {"GET", "/api/clients/{n}/photos/{n}/overlay.png", PC_DO_PHOTO, false, web_h_photo_overlay},
+    {"GET", "/api/clients/{n}/photos/{n}/analysis", PC_DO_PHOTO, false, web_h_photo_analysis},
+    {"POST", "/api/clients/{n}/photos/{n}/analysis", PC_DO_PHOTO, false, web_h_photo_reanalyse},
+    {"GET", "/api/clients/{n}/assessment", PC_DO_PHOTO, false, web_h_assessment},
+    {"GET", "/api/clients/{n}/progress", PC_DO_PHOTO, false, web_h_progress},
+    {"GET", "/api/jobs/{n}", PC_DO_PHOTO, false, web_h_job},
+    {"POST", "/api/sessions/{n}/comparison", PC_DO_PHOTO, false, web_h_comparison_create},
+    {"GET", "/api/sessions/{n}/comparison", PC_DO_PHOTO, false, web_h_comparison_get},
+    {"GET", "/api/sessions/{n}/comparison/sidebyside.png", PC_DO_PHOTO, false,
      web_h_comparison_sidebyside},
-    {"GET", "/api/sessions/{n}/comparison/aligned.png", RO_CLINIC, false, web_h_comparison_aligned},
-    {"GET", "/api/sessions/{n}/comparison/chart.svg", RO_CLINIC, false, web_h_comparison_chart},
-    {"POST", "/api/ingredients/check", RO_STAFF, false, web_h_ingredients_check},
-    {"POST", "/api/clients/{n}/ingredients/check", RO_CLINIC, false,
+    {"GET", "/api/sessions/{n}/comparison/aligned.png", PC_DO_PHOTO, false,
+     web_h_comparison_aligned},
+    {"GET", "/api/sessions/{n}/comparison/chart.svg", PC_DO_PHOTO, false, web_h_comparison_chart},
+    {"POST", "/api/ingredients/check", PC_DO_INGREDIENT_CHECK, false, web_h_ingredients_check},
+    {"POST", "/api/clients/{n}/ingredients/check", PC_DO_PRODUCT, false,
      web_h_client_ingredients_check},
-    {"GET", "/api/clients/{n}/products", RO_CLINIC, false, web_h_products_list},
-    {"POST", "/api/clients/{n}/products", RO_CLINIC, false, web_h_product_create},
-    {"GET", "/api/clients/{n}/export", RO_ADMIN, false, web_h_client_export},
-    {"DELETE", "/api/clients/{n}", RO_ADMIN, false, web_h_client_erase},
-    {"GET", "/api/about", RO_STAFF, false, web_h_about},
-    {"GET", "/api/about/license", RO_STAFF, false, web_h_about_license},
-    {"GET", "/api/about/notices", RO_STAFF, false, web_h_about_notices},
+    {"GET", "/api/clients/{n}/products", PC_DO_PRODUCT, false, web_h_products_list},
+    {"POST", "/api/clients/{n}/products", PC_DO_PRODUCT, false, web_h_product_create},
+    {"GET", "/api/clients/{n}/export", PC_DO_EXPORT, false, web_h_client_export},
+    {"DELETE", "/api/clients/{n}", PC_DO_ERASE, false, web_h_client_erase},
+    {"GET", "/api/about", PC_DO_ABOUT, false, web_h_about},
+    {"GET", "/api/about/license", PC_DO_ABOUT, false, web_h_about_license},
+    {"GET", "/api/about/notices", PC_DO_ABOUT, false, web_h_about_notices},
 };
 #define NROUTES (sizeof routes / sizeof routes[0])
 
@@ -342,7 +339,7 @@ static void dispatch(web_req *r)
     }
     match(rt->pattern, r->path, r); /* ids of the chosen route */
     bool changes = strcmp(method, "GET") != 0;
-    if (rt->roles) {
+    if (rt->action) {
         bool expired = false;
         if (!web_auth_resolve(r, &expired)) {
             if (expired)
@@ -363,7 +360,7 @@ static void dispatch(web_req *r)
             web_error(r, 403, "password_change_required", "change your one-time password first");
             return;
         }
-        if (!(rt->roles & (1u << r->user.role))) {
+        if (!pc_clinic_allows(r->user.role, (pc_clinic_action)rt->action)) {
             web_error(r, 403, "forbidden", "your role (%s) may not do this",
                       pc_role_name(r->user.role));
             return;

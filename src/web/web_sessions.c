@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Treatment sessions: start from today's plan (frozen into the record), run step by step with
- * server-side start times, each step signed by the practitioner who did it (certification
- * checked here, on the server), sign the session (immutable afterwards), amendments, and the
- * aftercare from the aftercare library. */
+/* Treatment sessions over HTTP: start from today's plan, run step by step, sign, amend — each
+ * a call of the clinic's rules (lib/clinic, include/poreclear/clinic.h), which this file only
+ * parses input for and replies from — and the aftercare from the aftercare library. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "poreclear/aftercare.h"
+#include "poreclear/clinic.h"
 #include "web_media.h"
 #include "web.h"
 
@@ -118,15 +118,13 @@ static int reply_session(web_req *r, int status, int64_t id)
     return 0;
 }
 
-/* duration in seconds from a step's params ("duration_min", minutes), 0 when untimed. */
-static int64_t step_duration_s(const char *params_json)
+/* A refusal of the clinic's rules (lib/clinic) as an HTTP reply: the rule's code, 403 when the
+ * actor may not, 404 for a missing record, else 409; other failures as usual. */
+static int clinic_fail(web_req *r, const pc_ctx *ctx, const char *why)
 {
-    json_t *p = params_json ? json_loads(params_json, 0, NULL) : NULL;
-    json_t *d = json_object_get(p, "duration_min");
-    double m = json_is_number(d) ? json_number_value(d) : 0;
-    json_decref(p);
-    if (!(m > 0) || m > 24 * 60) return 0;
-    return (int64_t)(m * 60 + 0.5);
+    if (!why) return web_fail(r, ctx);
+    int status = ctx->status == PC_ERR_DENIED ? 403 : ctx->status == PC_ERR_NOTFOUND ? 404 : 409;
+    return web_error(r, status, why, "%s", pc_errmsg(ctx));
 }
 
 int web_h_tsession_start(web_req *r)
@@ -137,122 +135,26 @@ int web_h_tsession_start(web_req *r)
         !web_get_int(r, "review_id", false, &review_id) ||
         !web_get_string(r, "implement_set", false, 0, PC_SHORT_MAX, &implement_set))
         return 0;
-    int64_t client_id = r->ids[0];
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
     pc_plan *plan = NULL;
     pc_intake in = {0};
-    pc_tsession t;
-    memset(&t, 0, sizeof t);
-    if (!web_build_plan(r, client_id, &plan, &in)) return 0;
-    pc_plan_status status = pc_plan_get_status(plan);
-    /* the review: required for blocked / needs_review plans, bound to this intake version */
-    if (review_id || status == PC_PLAN_BLOCKED || status == PC_PLAN_NEEDS_REVIEW) {
-        pc_review rv;
-        if (!review_id) {
-            web_error(r, 409, "review_required",
-                      "the plan is %s: an admin or practitioner must record a review first",
-                      pc_plan_status_name(status));
-            goto out;
-        }
-        int rc = pc_store_review_get(&ctx, r->cfg->store, review_id, &rv);
-        if (rc == PC_ERR_NOTFOUND) {
-            web_error(r, 409, "review_required", "review_id: no such review");
-            goto out;
-        }
-        if (rc != PC_OK) {
-            web_fail(r, &ctx);
-            goto out;
-        }
-        bool foreign = rv.client_id != client_id;
-        bool stale = rv.intake_id != in.id, declined = !rv.proceed;
-        pc_store_review_clear(&rv);
-        if (foreign) {
-            web_error(r, 409, "review_required", "review_id: the review is another client's");
-            goto out;
-        }
-        if (stale) {
-            web_error(r, 409, "stale_review",
-                      "review_id: the review is of an older intake; review the latest one");
-            goto out;
-        }
-        if (declined) {
-            web_error(r, 409, "review_required", "review_id: the review declined the treatment");
-            goto out;
-        }
-    }
-    /* the consent: this client's, today's, unused (the store re-checks atomically) */
-    pc_consent c;
-    if (pc_store_consent_get(&ctx, r->cfg->store, consent_id, &c) != PC_OK) {
-        if (ctx.status == PC_ERR_NOTFOUND)
-            web_error(r, 409, "consent_required", "consent_id: no such consent");
-        else
-            web_fail(r, &ctx);
-        goto out;
-    }
+    if (!web_build_plan(r, r->ids[0], &plan, &in)) return 0;
     char today[11];
     web_today(r->now, today);
-    bool wrong_client = c.client_id != client_id, other_day = strcmp(c.day, today) != 0,
-         used = c.session_id != 0;
-    pc_store_consent_clear(&c);
-    if (wrong_client || other_day || used) {
-        web_error(r, 409, "consent_required", "consent_id: %s",
-                  wrong_client ? "the consent is another client's"
-                  : other_day  ? "the consent is from another day; record today's"
-                               : "the consent was used by another session");
-        goto out;
-    }
-    /* freeze the plan into the session */
-    size_t n = pc_plan_step_count(plan);
-    t.steps = calloc(n ? n : 1, sizeof *t.steps);
-    if (!t.steps || pc_plan_to_json(&ctx, plan, 0, &t.plan_json) != PC_OK) {
-        web_error(r, 500, "internal", "out of memory");
-        goto out;
-    }
-    for (size_t i = 0; i < n; i++) {
-        pc_plan_step ps;
-        memset(&ps, 0, sizeof ps);
-        pc_plan_get_step(plan, i, &ps); /* i is in range; ps.step stays NULL if not */
-        if (!ps.step) {
-            web_error(r, 500, "internal", "plan step %zu unreadable", i);
-            goto out;
-        }
-        pc_tstep *s = &t.steps[t.n_steps++];
-        s->idx = (int)i;
-        snprintf(s->step, sizeof s->step, "%s", ps.step);
-        snprintf(s->action, sizeof s->action, "%s", pc_step_action_name(ps.action));
-        if (ps.certification && ps.action != PC_ACTION_SKIP) {
-            s->certification = pc_cert_parse(ps.certification);
-            if (!s->certification) { /* never drop a requirement silently */
-                web_error(r, 500, "internal", "the plan names an unknown certification '%s'",
-                          ps.certification);
-                goto out;
-            }
-        }
-        s->params_json = (char *)ps.params_json; /* borrowed until pc_plan_free */
-        s->duration_s = ps.action == PC_ACTION_SKIP ? 0 : step_duration_s(ps.params_json);
-    }
-    t.client_id = client_id;
-    t.intake_id = in.id;
-    t.consent_id = consent_id;
-    t.review_id = review_id;
-    snprintf(t.implement_set, sizeof t.implement_set, "%s", implement_set ? implement_set : "");
-    snprintf(t.plan_status, sizeof t.plan_status, "%s", pc_plan_status_name(status));
-    t.started_at = r->now;
-    t.started_by = r->user.id;
+    pc_clinic_start req = {.client_id = r->ids[0],
+                           .intake_id = in.id,
+                           .consent_id = consent_id,
+                           .review_id = review_id,
+                           .implement_set = implement_set,
+                           .today = today,
+                           .plan = plan};
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
     int64_t sid;
-    if (pc_store_tsession_start(&ctx, r->cfg->store, &t, &sid) != PC_OK) {
-        if (ctx.status == PC_ERR_CONFLICT)
-            web_error(r, 409, "consent_required", "%s", pc_errmsg(&ctx));
-        else
-            web_fail(r, &ctx);
-        goto out;
-    }
-    reply_session(r, 201, sid);
-out:
-    for (size_t i = 0; i < t.n_steps; i++)
-        t.steps[i].params_json = NULL; /* borrowed */
-    pc_store_tsession_clear(&t);
+    if (pc_clinic_session_start(&ctx, r->cfg->store, &r->user, &req, r->now, &sid, &why) != PC_OK)
+        clinic_fail(r, &ctx, why);
+    else
+        reply_session(r, 201, sid);
     pc_plan_free(plan);
     pc_store_intake_clear(&in);
     return 0;
@@ -300,52 +202,15 @@ int web_h_tsession_get(web_req *r)
     return 0;
 }
 
-/* Find the step named r->seg and check that the user may act on it; replies on refusal. */
-static const pc_tstep *step_for_user(web_req *r, const pc_tsession *t, bool needs_cert)
-{
-    if (t->signed_) {
-        web_error(r, 409, "immutable", "the session is signed; correct it with an amendment");
-        return NULL;
-    }
-    const pc_tstep *s = NULL;
-    for (size_t i = 0; i < t->n_steps; i++)
-        if (!strcmp(t->steps[i].step, r->seg)) s = &t->steps[i];
-    if (!s) {
-        web_error(r, 404, "not_found", "no step '%s' in this session", r->seg);
-        return NULL;
-    }
-    if (!strcmp(s->action, "skip")) {
-        web_error(r, 409, "step_order", "step %s is skipped in the plan", s->step);
-        return NULL;
-    }
-    if (needs_cert && s->certification && !(r->user.certs & s->certification)) {
-        web_error(r, 403, "certification_required",
-                  "step %s needs the %s certification, which %s does not hold", s->step,
-                  pc_cert_name(s->certification), r->user.username);
-        return NULL;
-    }
-    return s;
-}
-
 int web_h_step_start(web_req *r)
 {
-    pc_tsession t;
-    if (!load_session(r, &t)) return 0;
-    const pc_tstep *s = step_for_user(r, &t, true);
-    if (s) {
-        pc_ctx ctx;
-        pc_ctx_init(&ctx);
-        if (pc_store_tstep_start(&ctx, r->cfg->store, t.id, s->idx, r->user.id, r->now) != PC_OK) {
-            if (ctx.status == PC_ERR_CONFLICT)
-                web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
-            else
-                web_fail(r, &ctx);
-        } else {
-            reply_session(r, 200, t.id);
-        }
-    }
-    pc_store_tsession_clear(&t);
-    return 0;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    if (pc_clinic_step_start(&ctx, r->cfg->store, &r->user, r->ids[0], r->seg, r->now, &why) !=
+        PC_OK)
+        return clinic_fail(r, &ctx, why);
+    return reply_session(r, 200, r->ids[0]);
 }
 
 /* Validate the actual parameters: an object of at most PARAMS_MAX scalar members. */
@@ -377,71 +242,30 @@ int web_h_step_record(web_req *r)
         !web_get_string(r, "notes", false, 0, NOTES_MAX, &notes) ||
         !web_get_string(r, "implement_batch", false, 0, PC_SHORT_MAX, &batch))
         return 0;
-    if (strcmp(outcome, "done") && strcmp(outcome, "not_done"))
-        return web_error(r, 400, "invalid", "outcome: must be \"done\" or \"not_done\"");
-    if (!strcmp(outcome, "not_done") && (!notes || strlen(notes) < 3))
-        return web_error(r, 400, "invalid", "notes: say why the step was not done");
     json_t *params = json_object_get(r->json, "params");
     if (!params_ok(r, params)) return 0;
-    pc_tsession t;
-    if (!load_session(r, &t)) return 0;
-    /* doing a step needs its certification; recording that it was not done does not */
-    const pc_tstep *s = step_for_user(r, &t, !strcmp(outcome, "done"));
-    if (s) {
-        pc_tstep rec;
-        memset(&rec, 0, sizeof rec);
-        snprintf(rec.outcome, sizeof rec.outcome, "%s", outcome);
-        rec.actual_json = params ? json_dumps(params, JSON_COMPACT) : NULL;
-        rec.notes = (char *)notes;
-        snprintf(rec.implement_batch, sizeof rec.implement_batch, "%s", batch ? batch : "");
-        rec.recorded_by = r->user.id;
-        rec.recorded_at = r->now;
-        pc_ctx ctx;
-        pc_ctx_init(&ctx);
-        if (pc_store_tstep_record(&ctx, r->cfg->store, t.id, s->idx, &rec) != PC_OK) {
-            if (ctx.status == PC_ERR_CONFLICT)
-                web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
-            else
-                web_fail(r, &ctx);
-        } else {
-            reply_session(r, 200, t.id);
-        }
-        free(rec.actual_json);
-    }
-    pc_store_tsession_clear(&t);
-    return 0;
+    pc_clinic_record rec = {.outcome = outcome,
+                            .actual_json = params ? json_dumps(params, JSON_COMPACT) : NULL,
+                            .notes = notes,
+                            .implement_batch = batch};
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    int rc =
+        pc_clinic_step_record(&ctx, r->cfg->store, &r->user, r->ids[0], r->seg, &rec, r->now, &why);
+    free((char *)rec.actual_json);
+    if (rc != PC_OK) return clinic_fail(r, &ctx, why);
+    return reply_session(r, 200, r->ids[0]);
 }
 
 int web_h_tsession_sign(web_req *r)
 {
-    pc_tsession t;
-    if (!load_session(r, &t)) return 0;
-    if (t.signed_) {
-        pc_store_tsession_clear(&t);
-        return web_error(r, 409, "immutable", "the session is already signed");
-    }
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    /* the rebooking date from the aftercare library (none for a blocked plan) */
-    char rebook[11] = "";
-    pc_aftercare *ac = NULL;
-    if (t.plan_json &&
-        pc_aftercare_from_plan_json(&ctx, t.plan_json, strlen(t.plan_json), &ac) == PC_OK) {
-        const char *d = pc_aftercare_rebook_date(ac);
-        if (d) snprintf(rebook, sizeof rebook, "%s", d);
-    }
-    pc_aftercare_free(ac);
-    pc_ctx_init(&ctx);
-    int64_t id = t.id;
-    pc_store_tsession_clear(&t);
-    if (pc_store_tsession_sign(&ctx, r->cfg->store, id, r->user.id, rebook, r->now) != PC_OK) {
-        if (ctx.status == PC_ERR_INVALID)
-            return web_error(r, 409, "incomplete", "%s", pc_errmsg(&ctx));
-        if (ctx.status == PC_ERR_CONFLICT)
-            return web_error(r, 409, "immutable", "%s", pc_errmsg(&ctx));
-        return web_fail(r, &ctx);
-    }
-    return reply_session(r, 200, id);
+    const char *why = NULL;
+    if (pc_clinic_session_sign(&ctx, r->cfg->store, &r->user, r->ids[0], r->now, &why) != PC_OK)
+        return clinic_fail(r, &ctx, why);
+    return reply_session(r, 200, r->ids[0]);
 }
 
 int web_h_amendment_create(web_req *r)
@@ -451,12 +275,9 @@ int web_h_amendment_create(web_req *r)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_amendment a = {0};
-    if (pc_store_amendment_add(&ctx, r->cfg->store, r->ids[0], r->user.id, text, r->now, &a) !=
-        PC_OK) {
-        if (ctx.status == PC_ERR_CONFLICT)
-            return web_error(r, 409, "step_order", "%s", pc_errmsg(&ctx));
-        return web_fail(r, &ctx);
-    }
+    const char *why = NULL;
+    if (pc_clinic_amend(&ctx, r->cfg->store, &r->user, r->ids[0], text, r->now, &a, &why) != PC_OK)
+        return clinic_fail(r, &ctx, why);
     web_reply_json(r, 201,
                    json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)a.id, "text", a.text, "by",
                              web_userref(r, a.by), "at", web_json_time(a.at)));
@@ -510,7 +331,8 @@ int web_h_aftercare_json(web_req *r)
         json_object_set_new(j, "signed_at", signed_at ? web_json_time(signed_at) : json_null());
     }
     /* the client's checked products (keep / replace), issue 7 */
-    if (json_is_object(j)) json_object_set_new(j, "products", web_products_summary(r->cfg, client_id));
+    if (json_is_object(j))
+        json_object_set_new(j, "products", web_products_summary(r->cfg, client_id));
     return web_reply_json(r, 200, j);
 }
 

@@ -302,35 +302,3 @@ const char *web_query(web_req *r, const char *key)
     const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
     return v && web_utf8_valid(v) ? v : NULL; /* invalid UTF-8 is treated as absent */
 }
-
-static void mkdir_p(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        mkdir(tmp, 0700);
-        *p = '/';
-    }
-    mkdir(tmp, 0700);
-}
-
-bool web_default_data_dir(char *buf, size_t n)
-{
-    const char *xdg = getenv("XDG_DATA_HOME");
-    const char *home = getenv("HOME");
-    int w;
-    if (xdg && xdg[0] == '/') {
-        mkdir_p(xdg);
-        w = snprintf(buf, n, "%s/poreclear", xdg);
-    } else if (home && home[0]) {
-        char base[4096];
-        snprintf(base, sizeof base, "%s/.local/share", home);
-        mkdir_p(base);
-        w = snprintf(buf, n, "%s/poreclear", base);
-    } else {
-        return false;
-    }
-    return w > 0 && (size_t)w < n;
-}

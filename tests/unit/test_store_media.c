@@ -69,18 +69,10 @@ static int64_t signed_session(fixture *f, int64_t cid)
     step.params_json = (char *)"{}";
     pc_tsession t = session_to_start(f, cid, in.id, consent, &step, 1, 13);
     int64_t sid = 0;
-    assert_int_equal(pc_store_tsession_start(&ctx, f->s, &t, &sid), PC_OK);
-    pc_tstep rec;
-    memset(&rec, 0, sizeof rec);
-    snprintf(rec.outcome, sizeof rec.outcome, "done");
-    rec.actual_json = (char *)"{}";
-    rec.recorded_by = f->pract;
-    rec.recorded_at = 14;
-    assert_int_equal(pc_store_tstep_record(&ctx, f->s, sid, 0, &rec), PC_OK);
-    assert_int_equal(pc_store_tsession_sign(&ctx, f->s, sid, f->pract, "2026-12-27", 15), PC_OK);
-    pc_amendment a = {0};
-    assert_int_equal(pc_store_amendment_add(&ctx, f->s, sid, f->pract, "note", 16, &a), PC_OK);
-    pc_store_amendment_clear(&a);
+    assert_int_equal(insert_session(f, &t, &sid), PC_OK);
+    assert_int_equal(record_step(f, sid, 0, "done", 14), PC_OK);
+    assert_int_equal(sign_session(f, sid, "2026-12-27", 15), PC_OK);
+    assert_int_equal(add_amendment(f, sid, "note", 16), PC_OK);
     pc_store_intake_clear(&in);
     return sid;
 }
@@ -215,7 +207,7 @@ static void test_erase(void **state)
     pc_store_tsession_clear(&t);
     assert_int_equal(pc_store_photo_get(&ctx, f->s, kp, &ph), PC_OK);
     pc_store_photo_clear(&ph);
-    assert_int_equal(pc_store_tstep_start(&ctx, f->s, ksid, 0, f->pract, 60), PC_ERR_CONFLICT);
+    assert_int_equal(record_step(f, ksid, 0, "not_done", 60), PC_ERR_CONFLICT); /* trigger */
     /* erasing again, or an unknown client */
     assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, gone, 61), PC_ERR_NOTFOUND);
     assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, 777777, 61), PC_ERR_NOTFOUND);

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* poreclear — the clinic's rules (lib/clinic/): who may do what (permissions by role), the
+ * treatment session's workflow (the review gate, the consent — this client's, today's, used
+ * once —, certification per step, skipped steps, one record per step, signing only when every
+ * step is recorded, amendments only to signed sessions), account rules (user names,
+ * passwords) and the audit entries of each change.
+ *
+ * The command and the web server call these and keep no rule of their own; the store
+ * (store.h) keeps records and checks nothing a clinic decides. Each change runs in one store
+ * transaction: the rows a rule judges, the change it allows and its audit entry are read and
+ * written together.
+ *
+ * Refusals: a function refusing an action returns PC_ERR_DENIED (the actor may not: a role or
+ * a certification) or PC_ERR_CONFLICT (the record's state does not allow it now), or
+ * PC_ERR_NOTFOUND, with the reason in ctx and, when why is not NULL, *why set to a stable
+ * machine code (a static string): "review_required", "stale_review", "consent_required",
+ * "certification_required", "step_order", "immutable", "incomplete", "forbidden",
+ * "not_found". Other failures (PC_ERR_INVALID for bad values, store errors) leave *why NULL. */
+#ifndef PORECLEAR_CLINIC_H
+#define PORECLEAR_CLINIC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "protocol.h"
+#include "store.h"
+
+/* ---- permissions by role ---- */
+typedef enum pc_clinic_action {
+    PC_DO_OWN_ACCOUNT = 1, /* one's own login session and password */
+    PC_DO_CLIENT_READ,     /* the client list and a client's details */
+    PC_DO_CLIENT_WRITE,    /* add a client */
+    PC_DO_INTAKE_READ,     /* intake versions */
+    PC_DO_INTAKE_WRITE,    /* record an intake */
+    PC_DO_PLAN,            /* today's plan, reviews */
+    PC_DO_CONSENT,         /* record and read consents */
+    PC_DO_SESSION,         /* start, run, sign and amend sessions, and read them */
+    PC_DO_AFTERCARE_READ,  /* a session's aftercare handout and calendar */
+    PC_DO_PHOTO,           /* photos, analyses, comparisons, progress */
+    PC_DO_PRODUCT,         /* a client's checked products, a label checked for a client */
+    PC_DO_INGREDIENT_CHECK,
+    PC_DO_ADMIN,  /* users, the protocol in use, the audit log */
+    PC_DO_EXPORT, /* a client's whole record */
+    PC_DO_ERASE,  /* erase a client */
+    PC_DO_ABOUT,  /* what this build is: its licence and notices */
+    PC_DO_ACTION_COUNT
+} pc_clinic_action;
+
+/* May a user of this role (pc_role) do this? False for unknown roles and actions. */
+bool pc_clinic_allows(int role, pc_clinic_action action);
+
+/* ---- accounts ---- */
+#define PC_PASSWORD_MIN 10  /* characters (bytes); NIST SP 800-63B asks for at least 8 */
+#define PC_PASSWORD_MAX 256 /* bytes */
+/* NULL when the new password meets the rules, else the reason ("must be at least ..."). */
+const char *pc_password_weak(const char *password);
+/* True for 1..PC_USERNAME_MAX of a-z 0-9 . _ - */
+bool pc_username_valid(const char *name);
+#define PC_PASSWORD_HASH_BYTES 128 /* crypto_pwhash_STRBYTES */
+/* argon2id hash of password into out (at least PC_PASSWORD_HASH_BYTES). */
+int pc_password_hash(pc_ctx *ctx, const char *password, char *out, size_t out_size);
+/* Does password match hash? hash NULL (no such user): verified against a dummy hash so that
+ * the answer takes as long, and false. */
+bool pc_password_verify(const char *hash, const char *password);
+/* A random one-time password of 16 characters from an unambiguous alphabet. */
+int pc_password_random(pc_ctx *ctx, char out[17]);
+
+/* ---- treatment sessions ---- */
+
+/* May a session start on a plan of this status with review rv (NULL: none)? A blocked or
+ * needs_review plan needs a review that proceeds, of this client's intake intake_id; a review
+ * given for any plan must be such a review. PC_OK, or a refusal ("review_required",
+ * "stale_review"). */
+int pc_clinic_review_gate(pc_ctx *ctx, pc_plan_status status, const pc_review *rv,
+                          int64_t client_id, int64_t intake_id, const char **why);
+
+typedef struct pc_clinic_start {
+    int64_t client_id;
+    int64_t intake_id;         /* the intake version the plan was built from */
+    int64_t consent_id;        /* today's consent of this client, not used by another session */
+    int64_t review_id;         /* 0 when none */
+    const char *implement_set; /* NULL or "" when not given */
+    const char *today;         /* the clinic's date, "YYYY-MM-DD" */
+    const pc_plan *plan;       /* today's plan, frozen into the session */
+} pc_clinic_start;
+
+/* Start a session: the review gate, the consent, the plan frozen step by step (each step's
+ * action, certification and timer), audited "session.start". *id the new session. */
+int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
+                            const pc_clinic_start *req, int64_t now, int64_t *id, const char **why);
+
+/* Start the timer of the step named step (a second start keeps the first time). Needs the
+ * step's certification; refused on a skipped step or a signed session. */
+int pc_clinic_step_start(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                         const char *step, int64_t now, const char **why);
+
+typedef struct pc_clinic_record {
+    const char *outcome;         /* "done" or "not_done" */
+    const char *actual_json;     /* the parameters as done (a JSON object text), NULL: {} */
+    const char *notes;           /* NULL when none */
+    const char *implement_batch; /* NULL when none */
+} pc_clinic_record;
+
+/* Sign one step's record. "done" needs the step's certification ("not_done" does not, but
+ * needs notes saying why, PC_ERR_INVALID without);
+ * refused on a skipped step, a step already recorded, a signed session. */
+int pc_clinic_step_record(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                          const char *step, const pc_clinic_record *rec, int64_t now,
+                          const char **why);
+
+/* Sign the session: every step not skipped must be recorded ("incomplete" names the first that
+ * is not); the rebooking date comes from the aftercare of the frozen plan. Immutable after. */
+int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                           int64_t now, const char **why);
+
+/* Add an amendment to a signed session (an open session is corrected by recording its steps).
+ * *out: pc_store_amendment_clear. */
+int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                    const char *text, int64_t now, pc_amendment *out, const char **why);
+
+#endif

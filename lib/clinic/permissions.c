@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Who may do what: one row per action, the roles allowed (include/poreclear/clinic.h). The
+ * server's routes name an action each; the access tests (tests/http/matrix.py) check the
+ * table through the API. */
+#include "poreclear/clinic.h"
+
+#define ADMIN (1u << PC_ROLE_ADMIN)
+#define PRACT (1u << PC_ROLE_PRACTITIONER)
+#define RECEP (1u << PC_ROLE_RECEPTION)
+#define STAFF (ADMIN | PRACT | RECEP)
+#define CLINICAL (ADMIN | PRACT) /* the people who treat, and the clinic's admin */
+
+/* clang-format off */
+static const unsigned allowed[PC_DO_ACTION_COUNT] = {
+    [PC_DO_OWN_ACCOUNT]      = STAFF,
+    [PC_DO_CLIENT_READ]      = STAFF,
+    [PC_DO_CLIENT_WRITE]     = STAFF,
+    [PC_DO_INTAKE_READ]      = STAFF,
+    [PC_DO_INTAKE_WRITE]     = STAFF,
+    [PC_DO_PLAN]             = CLINICAL,
+    [PC_DO_CONSENT]          = CLINICAL,
+    [PC_DO_SESSION]          = CLINICAL,
+    [PC_DO_AFTERCARE_READ]   = STAFF,
+    [PC_DO_PHOTO]            = CLINICAL,
+    [PC_DO_PRODUCT]          = CLINICAL,
+    [PC_DO_INGREDIENT_CHECK] = STAFF,
+    [PC_DO_ADMIN]            = ADMIN,
+    [PC_DO_EXPORT]           = ADMIN,
+    [PC_DO_ERASE]            = ADMIN,
+    [PC_DO_ABOUT]            = STAFF,
+};
+/* clang-format on */
+
+bool pc_clinic_allows(int role, pc_clinic_action action)
+{
+    if (role < PC_ROLE_ADMIN || role > PC_ROLE_RECEPTION) return false;
+    if ((int)action <= 0 || action >= PC_DO_ACTION_COUNT) return false;
+    return (allowed[action] & (1u << role)) != 0;
+}

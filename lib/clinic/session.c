@@ -1,0 +1,374 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The treatment session's workflow and its rules (include/poreclear/clinic.h): each change reads
+ * the rows it judges, writes the change and its audit entry in one store transaction. */
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poreclear/aftercare.h"
+#include "poreclear/clinic.h"
+#include "store/store_tx.h"
+
+/* A refusal: status with the message in ctx and the code in *why (when why is not NULL). */
+#if defined(__GNUC__)
+__attribute__((format(printf, 5, 6)))
+#endif
+static int
+refuse(pc_ctx *ctx, const char **why, int status, const char *code, const char *fmt, ...)
+{
+    char msg[PC_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (why) *why = code;
+    return pc_error(ctx, status, "%s", msg);
+}
+
+static int may_run_sessions(pc_ctx *ctx, const pc_user *who, const char **why)
+{
+    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_SESSION))
+        return refuse(ctx, why, PC_ERR_DENIED, "forbidden", "your role (%s) may not do this",
+                      who ? (pc_role_name(who->role) ? pc_role_name(who->role) : "?") : "none");
+    return PC_OK;
+}
+
+static bool needs_review(pc_plan_status s)
+{
+    return s == PC_PLAN_BLOCKED || s == PC_PLAN_NEEDS_REVIEW;
+}
+
+int pc_clinic_review_gate(pc_ctx *ctx, pc_plan_status status, const pc_review *rv,
+                          int64_t client_id, int64_t intake_id, const char **why)
+{
+    if (!rv) {
+        if (!needs_review(status)) return PC_OK;
+        return refuse(ctx, why, PC_ERR_CONFLICT, "review_required",
+                      "the plan is %s: an admin or practitioner must record a review first",
+                      pc_plan_status_name(status));
+    }
+    if (rv->client_id != client_id)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "review_required",
+                      "review_id: the review is another client's");
+    if (rv->intake_id != intake_id)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "stale_review",
+                      "review_id: the review is of an older intake; review the latest one");
+    if (!rv->proceed)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "review_required",
+                      "review_id: the review declined the treatment");
+    return PC_OK;
+}
+
+/* The consent may start this session: this client's, today's, not used by another session. */
+static int consent_gate(pc_ctx *ctx, const pc_consent *c, int64_t client_id, const char *today,
+                        const char **why)
+{
+    const char *m = c->client_id != client_id              ? "the consent is another client's"
+                    : !today || strcmp(c->day, today) != 0 ? "the consent is from another day; "
+                                                             "record today's"
+                    : c->session_id != 0                   ? "the consent was used by another "
+                                                             "session"
+                                                           : NULL;
+    if (!m) return PC_OK;
+    return refuse(ctx, why, PC_ERR_CONFLICT, "consent_required", "consent_id: %s", m);
+}
+
+/* A step's timer in seconds from its params ("duration_min", minutes), 0 when untimed. */
+static int64_t step_duration_s(const char *params_json)
+{
+    json_t *p = params_json ? json_loads(params_json, 0, NULL) : NULL;
+    json_t *d = json_object_get(p, "duration_min");
+    double m = json_is_number(d) ? json_number_value(d) : 0;
+    json_decref(p);
+    if (!(m > 0) || m > 24 * 60) return 0;
+    return (int64_t)(m * 60 + 0.5);
+}
+
+/* The plan's steps as session steps (params borrowed from the plan). */
+static int freeze_plan(pc_ctx *ctx, const pc_plan *plan, pc_tsession *t)
+{
+    size_t n = pc_plan_step_count(plan);
+    t->steps = calloc(n ? n : 1, sizeof *t->steps);
+    if (!t->steps) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        pc_plan_step ps;
+        memset(&ps, 0, sizeof ps);
+        pc_plan_get_step(plan, i, &ps);
+        if (!ps.step) return pc_error(ctx, PC_ERR_INTERNAL, "plan step %zu unreadable", i);
+        pc_tstep *s = &t->steps[t->n_steps++];
+        s->idx = (int)i;
+        snprintf(s->step, sizeof s->step, "%s", ps.step);
+        snprintf(s->action, sizeof s->action, "%s", pc_step_action_name(ps.action));
+        if (ps.certification && ps.action != PC_ACTION_SKIP) {
+            s->certification = pc_cert_parse(ps.certification);
+            if (!s->certification) /* never drop a requirement silently */
+                return pc_error(ctx, PC_ERR_INTERNAL,
+                                "the plan names an unknown certification '%s'", ps.certification);
+        }
+        s->params_json = (char *)ps.params_json;
+        s->duration_s = ps.action == PC_ACTION_SKIP ? 0 : step_duration_s(ps.params_json);
+    }
+    return PC_OK;
+}
+
+int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
+                            const pc_clinic_start *req, int64_t now, int64_t *id, const char **why)
+{
+    if (why) *why = NULL;
+    int rc = may_run_sessions(ctx, who, why);
+    if (rc != PC_OK) return rc;
+    pc_plan_status status = pc_plan_get_status(req->plan);
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    pc_review rv;
+    memset(&rv, 0, sizeof rv);
+    pc_consent c;
+    memset(&c, 0, sizeof c);
+    pc_tx tx;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    /* the review gate, on the review as stored */
+    if (req->review_id) {
+        rc = pc_tx_review_get(ctx, &tx, req->review_id, &rv);
+        if (rc == PC_ERR_NOTFOUND)
+            rc = refuse(ctx, why, PC_ERR_CONFLICT, "review_required", "review_id: no such review");
+        if (rc != PC_OK) goto out;
+    }
+    if ((rc = pc_clinic_review_gate(ctx, status, req->review_id ? &rv : NULL, req->client_id,
+                                    req->intake_id, why)) != PC_OK)
+        goto out;
+    /* the consent: read and marked used (the session row names it) in this transaction */
+    rc = pc_tx_consent_get(ctx, &tx, req->consent_id, &c);
+    if (rc == PC_ERR_NOTFOUND)
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "consent_required", "consent_id: no such consent");
+    if (rc != PC_OK) goto out;
+    if ((rc = consent_gate(ctx, &c, req->client_id, req->today, why)) != PC_OK) goto out;
+    if ((rc = freeze_plan(ctx, req->plan, &t)) != PC_OK) goto out;
+    if ((rc = pc_plan_to_json(ctx, req->plan, 0, &t.plan_json)) != PC_OK) goto out;
+    t.client_id = req->client_id;
+    t.intake_id = req->intake_id;
+    t.consent_id = req->consent_id;
+    t.review_id = req->review_id;
+    snprintf(t.implement_set, sizeof t.implement_set, "%s",
+             req->implement_set ? req->implement_set : "");
+    snprintf(t.plan_status, sizeof t.plan_status, "%s", pc_plan_status_name(status));
+    t.started_at = now;
+    t.started_by = who->id;
+    int64_t sid = 0;
+    if ((rc = pc_tx_tsession_insert(ctx, &tx, &t, &sid)) != PC_OK) goto out;
+    char detail[64];
+    snprintf(detail, sizeof detail, "session %lld (plan %s)", (long long)sid, t.plan_status);
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.start", t.client_id, detail, now)) != PC_OK)
+        goto out;
+    if ((rc = pc_tx_commit(ctx, &tx)) != PC_OK) goto out;
+    *id = sid;
+out:
+    pc_tx_end(&tx);
+    for (size_t i = 0; i < t.n_steps; i++)
+        t.steps[i].params_json = NULL; /* borrowed from the plan */
+    pc_store_tsession_clear(&t);
+    pc_store_review_clear(&rv);
+    pc_store_consent_clear(&c);
+    return rc;
+}
+
+/* Inside tx: the open session sid read into *t, and its step named step (not skipped) that who
+ * may act on (needs_cert: the step's certification is required). */
+static int open_step(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t sid, const char *step,
+                     bool needs_cert, pc_tsession *t, const pc_tstep **out, const char **why)
+{
+    int rc = pc_tx_tsession_get(ctx, tx, sid, t);
+    if (rc == PC_ERR_NOTFOUND) return refuse(ctx, why, rc, "not_found", "no such session");
+    if (rc != PC_OK) return rc;
+    if (t->signed_)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
+                      "the session is signed; correct it with an amendment");
+    const pc_tstep *s = NULL;
+    for (size_t i = 0; i < t->n_steps; i++)
+        if (step && !strcmp(t->steps[i].step, step)) s = &t->steps[i];
+    if (!s)
+        return refuse(ctx, why, PC_ERR_NOTFOUND, "not_found", "no step '%s' in this session",
+                      step ? step : "");
+    if (!strcmp(s->action, "skip"))
+        return refuse(ctx, why, PC_ERR_CONFLICT, "step_order", "step %s is skipped in the plan",
+                      s->step);
+    if (needs_cert && s->certification && !(who->certs & s->certification))
+        return refuse(ctx, why, PC_ERR_DENIED, "certification_required",
+                      "step %s needs the %s certification, which %s does not hold", s->step,
+                      pc_cert_name(s->certification), who->username);
+    *out = s;
+    return PC_OK;
+}
+
+int pc_clinic_step_start(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                         const char *step, int64_t now, const char **why)
+{
+    if (why) *why = NULL;
+    int rc = may_run_sessions(ctx, who, why);
+    if (rc != PC_OK) return rc;
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    const pc_tstep *st = NULL;
+    pc_tx tx;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    if ((rc = open_step(ctx, &tx, who, session_id, step, true, &t, &st, why)) != PC_OK) goto out;
+    if (st->started_at) goto out; /* keep the first start time: the countdown must not restart */
+    if ((rc = pc_tx_tstep_set_started(ctx, &tx, session_id, st->idx, who->id, now)) != PC_OK)
+        goto out;
+    char detail[80];
+    snprintf(detail, sizeof detail, "session %lld step %s", (long long)session_id, st->step);
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "step.start", t.client_id, detail, now)) != PC_OK)
+        goto out;
+    rc = pc_tx_commit(ctx, &tx);
+out:
+    pc_tx_end(&tx);
+    pc_store_tsession_clear(&t);
+    return rc;
+}
+
+int pc_clinic_step_record(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                          const char *step, const pc_clinic_record *rec, int64_t now,
+                          const char **why)
+{
+    if (why) *why = NULL;
+    int rc = may_run_sessions(ctx, who, why);
+    if (rc != PC_OK) return rc;
+    bool done = rec->outcome && !strcmp(rec->outcome, "done");
+    if (!done && !(rec->outcome && !strcmp(rec->outcome, "not_done")))
+        return pc_error(ctx, PC_ERR_INVALID, "outcome: must be \"done\" or \"not_done\"");
+    if (!done && (!rec->notes || strlen(rec->notes) < 3)) /* an honest record says why */
+        return pc_error(ctx, PC_ERR_INVALID, "notes: say why the step was not done");
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    const pc_tstep *st = NULL;
+    pc_tx tx;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    /* doing a step needs its certification; recording that it was not done does not */
+    if ((rc = open_step(ctx, &tx, who, session_id, step, done, &t, &st, why)) != PC_OK) goto out;
+    if (st->recorded_by) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
+                    "step %s is already recorded; correct it with an amendment", st->step);
+        goto out;
+    }
+    pc_tstep r;
+    memset(&r, 0, sizeof r);
+    snprintf(r.outcome, sizeof r.outcome, "%s", rec->outcome);
+    r.actual_json = (char *)rec->actual_json;
+    r.notes = (char *)rec->notes;
+    snprintf(r.implement_batch, sizeof r.implement_batch, "%s",
+             rec->implement_batch ? rec->implement_batch : "");
+    r.recorded_by = who->id;
+    r.recorded_at = now;
+    if ((rc = pc_tx_tstep_set_record(ctx, &tx, session_id, st->idx, &r)) != PC_OK) goto out;
+    char detail[80];
+    snprintf(detail, sizeof detail, "session %lld step %s: %s", (long long)session_id, st->step,
+             r.outcome);
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "step.record", t.client_id, detail, now)) != PC_OK)
+        goto out;
+    rc = pc_tx_commit(ctx, &tx);
+out:
+    pc_tx_end(&tx);
+    pc_store_tsession_clear(&t);
+    return rc;
+}
+
+/* The rebooking date of a frozen plan ("" for none, e.g. a blocked plan). */
+static void rebook_date(const char *plan_json, char out[11])
+{
+    out[0] = 0;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_aftercare *ac = NULL;
+    if (plan_json &&
+        pc_aftercare_from_plan_json(&ctx, plan_json, strlen(plan_json), &ac) == PC_OK) {
+        const char *d = pc_aftercare_rebook_date(ac);
+        if (d) snprintf(out, 11, "%s", d);
+    }
+    pc_aftercare_free(ac);
+}
+
+int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                           int64_t now, const char **why)
+{
+    if (why) *why = NULL;
+    int rc = may_run_sessions(ctx, who, why);
+    if (rc != PC_OK) return rc;
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    pc_tx tx;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
+    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
+    if (rc != PC_OK) goto out;
+    if (t.signed_) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable", "the session is already signed");
+        goto out;
+    }
+    for (size_t i = 0; i < t.n_steps; i++)
+        if (strcmp(t.steps[i].action, "skip") && !t.steps[i].recorded_by) {
+            rc = refuse(ctx, why, PC_ERR_CONFLICT, "incomplete", "step %s is not recorded yet",
+                        t.steps[i].step);
+            goto out;
+        }
+    char rebook[11];
+    rebook_date(t.plan_json, rebook);
+    if ((rc = pc_tx_tsession_set_signed(ctx, &tx, session_id, who->id, rebook, now)) != PC_OK)
+        goto out;
+    char detail[48];
+    snprintf(detail, sizeof detail, "session %lld", (long long)session_id);
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.sign", t.client_id, detail, now)) != PC_OK)
+        goto out;
+    rc = pc_tx_commit(ctx, &tx);
+out:
+    pc_tx_end(&tx);
+    pc_store_tsession_clear(&t);
+    return rc;
+}
+
+int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                    const char *text, int64_t now, pc_amendment *out, const char **why)
+{
+    if (why) *why = NULL;
+    int rc = may_run_sessions(ctx, who, why);
+    if (rc != PC_OK) return rc;
+    if (!text || !*text) return pc_error(ctx, PC_ERR_INVALID, "text: an amendment says something");
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    char *copy = NULL;
+    pc_tx tx;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
+    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
+    if (rc != PC_OK) goto out;
+    if (!t.signed_) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "step_order",
+                    "the session is still open: amendments are for signed sessions");
+        goto out;
+    }
+    int64_t nid = 0;
+    if ((rc = pc_tx_amendment_insert(ctx, &tx, session_id, who->id, text, now, &nid)) != PC_OK)
+        goto out;
+    char detail[64];
+    snprintf(detail, sizeof detail, "session %lld amendment %lld", (long long)session_id,
+             (long long)nid);
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "amendment.create", t.client_id, detail, now)) !=
+        PC_OK)
+        goto out;
+    if (!(copy = strdup(text))) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = pc_tx_commit(ctx, &tx)) != PC_OK) goto out;
+    out->id = nid;
+    out->session_id = session_id;
+    out->by = who->id;
+    out->at = now;
+    out->text = copy;
+    copy = NULL;
+out:
+    free(copy);
+    pc_tx_end(&tx);
+    pc_store_tsession_clear(&t);
+    return rc;
+}

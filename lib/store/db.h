@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The store's database driver: the small seam between entity code (written once, in plain SQL
+ * that SQLite and PostgreSQL both speak) and one database engine. Internal to lib/.
+ *
+ * A driver gives pooled connections, transactions, prepared statements (cached per connection,
+ * keyed by the address of a static SQL text), typed binds and typed columns. SQL uses numbered
+ * placeholders ?1, ?2 ... (a libpq driver rewrites them to $1, $2 when preparing) and
+ * `RETURNING id` for new rows. Only the schema, its migrations and the few real dialect
+ * differences live in a driver's own file (store_sqlite.c for SQLite).
+ *
+ * Entity code reaches the driver through a pc_tx: one connection holding one transaction
+ * (lib/store/store_tx.h). Statements are valid until the next prepare of the same SQL on the
+ * same connection or the release of the connection. */
+#ifndef PC_STORE_DB_H
+#define PC_STORE_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "poreclear/common.h"
+
+typedef struct pc_db_conn pc_db_conn; /* a driver's connection */
+typedef struct pc_db_stmt pc_db_stmt; /* a driver's prepared statement */
+
+enum { PC_DB_DONE = 0, PC_DB_ROW = 1 };
+
+typedef struct pc_db_driver {
+    const char *name;
+    /* a connection from the pool (waits when all are busy); release rolls back an open
+     * transaction and returns it to the pool */
+    int (*acquire)(pc_ctx *ctx, void *db, pc_db_conn **out);
+    void (*release)(void *db, pc_db_conn *c);
+    /* write: a transaction that takes the write lock at once (SQLite BEGIN IMMEDIATE);
+     * otherwise a read snapshot */
+    int (*begin)(pc_ctx *ctx, pc_db_conn *c, bool write);
+    int (*commit)(pc_ctx *ctx, pc_db_conn *c);
+    /* sql must be a static text (its address is the cache key); returned reset, unbound */
+    int (*prepare)(pc_ctx *ctx, pc_db_conn *c, const char *sql, pc_db_stmt **out);
+    void (*bind_int64)(pc_db_stmt *st, int i, int64_t v);
+    void (*bind_text)(pc_db_stmt *st, int i, const char *s); /* NULL → SQL NULL; copied */
+    void (*bind_blob)(pc_db_stmt *st, int i, const void *p, size_t n);
+    void (*bind_null)(pc_db_stmt *st, int i);
+    /* PC_DB_ROW, PC_DB_DONE, or a negative status (constraint → PC_ERR_CONFLICT, lock →
+     * PC_ERR_BUSY) with "what: reason" in ctx */
+    int (*step)(pc_ctx *ctx, pc_db_stmt *st, const char *what);
+    int64_t (*col_int64)(pc_db_stmt *st, int i);    /* NULL → 0 */
+    const char *(*col_text)(pc_db_stmt *st, int i); /* NULL → NULL; valid until next step */
+    bool (*col_null)(pc_db_stmt *st, int i);
+    void (*reset)(pc_db_stmt *st);
+    /* rows changed by the last statement on this connection */
+    int64_t (*changes)(pc_db_conn *c);
+} pc_db_driver;
+
+/* A driver and its state (the pool). */
+typedef struct pc_db {
+    const pc_db_driver *drv;
+    void *state;
+} pc_db;
+
+#endif

@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The store's transactional interface (internal to lib/): begin / commit, and typed row
+ * operations that run inside one transaction. The clinic's rules (lib/clinic/) read the rows
+ * they judge and write the change and its audit entry in the same transaction, so a rule and
+ * the write it allows can never be separated by another request.
+ *
+ * Row operations check nothing but the database's own constraints: every rule is the
+ * caller's. They are written once over the driver (lib/store/db.h) in SQL both engines speak. */
+#ifndef PC_STORE_TX_H
+#define PC_STORE_TX_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poreclear/store.h"
+#include "store/db.h"
+
+/* One connection holding (at most) one transaction. */
+typedef struct pc_tx {
+    pc_db *db;
+    pc_db_conn *c;
+} pc_tx;
+
+/* Take a connection and begin a transaction (write: the write lock at once). On failure
+ * nothing is held. Every successful begin is paired with pc_tx_end. */
+int pc_tx_begin(pc_ctx *ctx, pc_store *s, bool write, pc_tx *tx);
+/* Commit: PC_OK means durable (store.h). The connection stays held until pc_tx_end. */
+int pc_tx_commit(pc_ctx *ctx, pc_tx *tx);
+/* Roll back what was not committed and give the connection back. Safe after a failed begin
+ * (tx zeroed) and twice. */
+void pc_tx_end(pc_tx *tx);
+
+/* ---- statements (entity code) ---- */
+int pc_tx_prep(pc_ctx *ctx, pc_tx *tx, const char *sql, pc_db_stmt **st);
+static inline void tx_int(pc_tx *tx, pc_db_stmt *st, int i, int64_t v)
+{
+    tx->db->drv->bind_int64(st, i, v);
+}
+/* 0 → SQL NULL (optional references) */
+static inline void tx_id(pc_tx *tx, pc_db_stmt *st, int i, int64_t v)
+{
+    if (v)
+        tx->db->drv->bind_int64(st, i, v);
+    else
+        tx->db->drv->bind_null(st, i);
+}
+static inline void tx_text(pc_tx *tx, pc_db_stmt *st, int i, const char *s)
+{
+    tx->db->drv->bind_text(st, i, s);
+}
+static inline void tx_blob(pc_tx *tx, pc_db_stmt *st, int i, const void *p, size_t n)
+{
+    tx->db->drv->bind_blob(st, i, p, n);
+}
+/* PC_DB_ROW, PC_DB_DONE or an error status. */
+static inline int tx_step(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what)
+{
+    return tx->db->drv->step(ctx, st, what);
+}
+/* Step a statement that returns no row (PC_OK or an error); resets it. */
+int pc_tx_run(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what);
+/* Step an INSERT ... RETURNING id: *id on success. */
+int pc_tx_insert(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what, int64_t *id);
+int64_t pc_tx_changes(pc_tx *tx);
+
+/* The current row of a statement, for readers. */
+typedef struct pc_row {
+    const pc_db_driver *d;
+    pc_db_stmt *st;
+} pc_row;
+static inline int64_t row_int(const pc_row *r, int i)
+{
+    return r->d->col_int64(r->st, i);
+}
+static inline bool row_null(const pc_row *r, int i)
+{
+    return r->d->col_null(r->st, i);
+}
+/* Column i into a fixed buffer (NULL becomes ""; truncated to n - 1 bytes). */
+static inline void row_copy(const pc_row *r, int i, char *dst, size_t n)
+{
+    const char *t = r->d->col_text(r->st, i);
+    snprintf(dst, n, "%s", t ? t : "");
+}
+/* malloc'd copy of a column (NULL stays NULL); *oom set on allocation failure. */
+static inline char *row_dup(const pc_row *r, int i, bool *oom)
+{
+    const char *t = r->d->col_text(r->st, i);
+    if (!t) return NULL;
+    char *d = strdup(t);
+    if (!d) *oom = true;
+    return d;
+}
+
+/* Reads the current row into a record (on failure the caller clears the record). */
+typedef int (*pc_row_reader)(pc_ctx *ctx, const pc_row *r, void *rec);
+/* Steps st (parameters bound) to its first row and reads it into rec. No row:
+ * PC_ERR_NOTFOUND "no such <what>"; when rd fails rec is cleared with clear (may be NULL).
+ * Resets st. */
+int pc_tx_row(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, void *rec,
+              void (*clear)(void *), const char *what);
+/* Every row into a malloc'd array of elem-sized records (*out, *n; untouched on failure, when
+ * the partial array is freed with free_arr). At most 100000 rows (PC_ERR_LIMIT). Resets st. */
+int pc_tx_rows(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, size_t elem,
+               void (*free_arr)(void *, size_t), const char *what, void **out, size_t *n);
+
+/* One row by the int64 key ?1 (rd into out, cleared with clear on failure), or every row of
+ * it, each in its own read transaction. */
+int pc_tx_get_one(pc_ctx *ctx, pc_store *s, const char *sql, int64_t key, pc_row_reader rd,
+                  void *out, void (*clear)(void *), const char *what);
+int pc_tx_get_many(pc_ctx *ctx, pc_store *s, const char *sql, int64_t key, pc_row_reader rd,
+                   size_t elem, void (*free_arr)(void *, size_t), const char *what, void **out,
+                   size_t *n);
+
+/* ---- typed row operations ---- */
+
+/* An audit entry, in the transaction of the change it records. */
+int pc_tx_audit(pc_ctx *ctx, pc_tx *tx, int64_t user, const char *action, int64_t client,
+                const char *detail, int64_t now);
+
+/* reviews and consents (lib/store/consents.c) */
+int pc_tx_review_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_review *out);
+int pc_tx_consent_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_consent *out);
+
+/* treatment sessions (lib/store/sessions.c) */
+/* The session with its steps and amendments. */
+int pc_tx_tsession_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_tsession *out);
+/* Insert the session t and its steps (idx = position); *id the new session's id. */
+int pc_tx_tsession_insert(pc_ctx *ctx, pc_tx *tx, const pc_tsession *t, int64_t *id);
+int pc_tx_tstep_set_started(pc_ctx *ctx, pc_tx *tx, int64_t sid, int idx, int64_t by, int64_t now);
+/* rec: outcome, actual_json, notes, implement_batch, recorded_by, recorded_at */
+int pc_tx_tstep_set_record(pc_ctx *ctx, pc_tx *tx, int64_t sid, int idx, const pc_tstep *rec);
+int pc_tx_tsession_set_signed(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,
+                              const char *rebook_date, int64_t now);
+int pc_tx_amendment_insert(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by, const char *text,
+                           int64_t now, int64_t *id);
+
+/* The store's database (store.c). */
+pc_db *pc_store_db(pc_store *s);
+
+/* An array of records that own no memory, in the shape pc_tx_rows takes. */
+void pc_tx_free_plain(void *a, size_t n);
+
+#endif

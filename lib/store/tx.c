@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Transactions over the store's driver, the generic row readers and the audit insert
+ * (lib/store/store_tx.h). Engine-neutral: nothing here names SQLite. */
+#include "store/store_tx.h"
+
+int pc_tx_begin(pc_ctx *ctx, pc_store *s, bool write, pc_tx *tx)
+{
+    memset(tx, 0, sizeof *tx);
+    pc_db *db = pc_store_db(s);
+    pc_db_conn *c = NULL;
+    int rc = db->drv->acquire(ctx, db->state, &c);
+    if (rc != PC_OK) return rc;
+    rc = db->drv->begin(ctx, c, write);
+    if (rc != PC_OK) {
+        db->drv->release(db->state, c);
+        return rc;
+    }
+    tx->db = db;
+    tx->c = c;
+    return PC_OK;
+}
+
+int pc_tx_commit(pc_ctx *ctx, pc_tx *tx)
+{
+    return tx->db->drv->commit(ctx, tx->c);
+}
+
+void pc_tx_end(pc_tx *tx)
+{
+    if (tx->c) tx->db->drv->release(tx->db->state, tx->c);
+    tx->c = NULL;
+}
+
+int pc_tx_prep(pc_ctx *ctx, pc_tx *tx, const char *sql, pc_db_stmt **st)
+{
+    return tx->db->drv->prepare(ctx, tx->c, sql, st);
+}
+
+int pc_tx_run(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what)
+{
+    int r = tx_step(ctx, tx, st, what);
+    tx->db->drv->reset(st);
+    return r < 0 ? r : PC_OK;
+}
+
+int pc_tx_insert(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what, int64_t *id)
+{
+    int r = tx_step(ctx, tx, st, what);
+    if (r == PC_DB_ROW) *id = tx->db->drv->col_int64(st, 0);
+    tx->db->drv->reset(st);
+    if (r == PC_DB_DONE) return pc_error(ctx, PC_ERR_NOTFOUND, "%s: no row inserted", what);
+    return r < 0 ? r : PC_OK;
+}
+
+int64_t pc_tx_changes(pc_tx *tx)
+{
+    return tx->db->drv->changes(tx->c);
+}
+
+int pc_tx_row(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, void *rec,
+              void (*clear)(void *), const char *what)
+{
+    int r = tx_step(ctx, tx, st, what), rc;
+    if (r == PC_DB_DONE)
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such %s", what);
+    else if (r < 0)
+        rc = r;
+    else {
+        pc_row row = {tx->db->drv, st};
+        rc = rd(ctx, &row, rec);
+        if (rc != PC_OK && clear) clear(rec);
+    }
+    tx->db->drv->reset(st);
+    return rc;
+}
+
+int pc_tx_rows(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, size_t elem,
+               void (*free_arr)(void *, size_t), const char *what, void **out, size_t *n)
+{
+    char *arr = NULL;
+    size_t cnt = 0, cap = 0;
+    int rc = PC_OK, r;
+    pc_row row = {tx->db->drv, st};
+    while ((r = tx_step(ctx, tx, st, what)) == PC_DB_ROW) {
+        if (cnt == cap) {
+            size_t nc = cap ? cap * 2 : 16;
+            if (nc > 100000) {
+                rc = pc_error(ctx, PC_ERR_LIMIT, "too many %s", what);
+                goto out;
+            }
+            char *p = realloc(arr, nc * elem);
+            if (!p) {
+                rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+                goto out;
+            }
+            memset(p + cap * elem, 0, (nc - cap) * elem);
+            arr = p;
+            cap = nc;
+        }
+        rc = rd(ctx, &row, arr + cnt * elem);
+        cnt++;
+        if (rc != PC_OK) goto out;
+    }
+    if (r < 0) {
+        rc = r;
+        goto out;
+    }
+    *out = arr;
+    *n = cnt;
+    arr = NULL;
+out:
+    tx->db->drv->reset(st);
+    if (arr) free_arr(arr, cnt);
+    return rc;
+}
+
+/* One row by an id ?1, in its own read transaction. */
+int pc_tx_get_one(pc_ctx *ctx, pc_store *s, const char *sql, int64_t id, pc_row_reader rd,
+                  void *out, void (*clear)(void *), const char *what)
+{
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, false, &tx);
+    if (rc != PC_OK) return rc;
+    pc_db_stmt *st;
+    if ((rc = pc_tx_prep(ctx, &tx, sql, &st)) == PC_OK) {
+        tx_int(&tx, st, 1, id);
+        rc = pc_tx_row(ctx, &tx, st, rd, out, clear, what);
+    }
+    pc_tx_end(&tx);
+    return rc;
+}
+
+/* Every row of a key ?1, in its own read transaction. */
+int pc_tx_get_many(pc_ctx *ctx, pc_store *s, const char *sql, int64_t id, pc_row_reader rd,
+                   size_t elem, void (*free_arr)(void *, size_t), const char *what, void **out,
+                   size_t *n)
+{
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, false, &tx);
+    if (rc != PC_OK) return rc;
+    pc_db_stmt *st;
+    if ((rc = pc_tx_prep(ctx, &tx, sql, &st)) == PC_OK) {
+        tx_int(&tx, st, 1, id);
+        rc = pc_tx_rows(ctx, &tx, st, rd, elem, free_arr, what, out, n);
+    }
+    pc_tx_end(&tx);
+    return rc;
+}
+
+void pc_tx_free_plain(void *a, size_t n)
+{
+    (void)n;
+    free(a);
+}
+
+static const char SQL_AUDIT_INSERT[] =
+    "INSERT INTO audit(at, user_id, action, client_id, detail) VALUES(?1, ?2, ?3, ?4, ?5)";
+
+int pc_tx_audit(pc_ctx *ctx, pc_tx *tx, int64_t user, const char *action, int64_t client,
+                const char *detail, int64_t now)
+{
+    pc_db_stmt *st;
+    int rc = pc_tx_prep(ctx, tx, SQL_AUDIT_INSERT, &st);
+    if (rc != PC_OK) return rc;
+    tx_int(tx, st, 1, now);
+    tx_id(tx, st, 2, user);
+    tx_text(tx, st, 3, action);
+    tx_id(tx, st, 4, client);
+    tx_text(tx, st, 5, detail ? detail : "");
+    return pc_tx_run(ctx, tx, st, "audit");
+}

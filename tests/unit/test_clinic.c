@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The clinic's rules (lib/clinic): permissions by role, account rules, the review gate, and the
+ * session workflow on a real store with a plan from the real protocol file — consent used
+ * once and only on its day, certification per step, skipped steps, one record per step,
+ * signing only when every step is recorded, amendments only when signed — with the audit
+ * entry of each change. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poreclear/clinic.h"
+#include "store_fixture.h"
+
+static void test_permissions(void **state)
+{
+    (void)state;
+    static const struct {
+        pc_clinic_action a;
+        bool admin, pract, recep;
+    } rows[] = {
+        {PC_DO_OWN_ACCOUNT, true, true, true},    {PC_DO_CLIENT_READ, true, true, true},
+        {PC_DO_INTAKE_WRITE, true, true, true},   {PC_DO_PLAN, true, true, false},
+        {PC_DO_CONSENT, true, true, false},       {PC_DO_SESSION, true, true, false},
+        {PC_DO_AFTERCARE_READ, true, true, true}, {PC_DO_PHOTO, true, true, false},
+        {PC_DO_ADMIN, true, false, false},        {PC_DO_EXPORT, true, false, false},
+        {PC_DO_ERASE, true, false, false},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(pc_clinic_allows(PC_ROLE_ADMIN, rows[i].a), rows[i].admin);
+        assert_int_equal(pc_clinic_allows(PC_ROLE_PRACTITIONER, rows[i].a), rows[i].pract);
+        assert_int_equal(pc_clinic_allows(PC_ROLE_RECEPTION, rows[i].a), rows[i].recep);
+    }
+    assert_false(pc_clinic_allows(0, PC_DO_OWN_ACCOUNT));
+    assert_false(pc_clinic_allows(PC_ROLE_ADMIN, PC_DO_ACTION_COUNT));
+    assert_false(pc_clinic_allows(PC_ROLE_ADMIN, (pc_clinic_action)0));
+}
+
+static void test_accounts(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *pw;
+        bool weak;
+    } pw[] = {{"", true}, {"123456789", true}, {"1234567890", false}};
+    for (size_t i = 0; i < sizeof pw / sizeof pw[0]; i++)
+        assert_int_equal(pc_password_weak(pw[i].pw) != NULL, pw[i].weak);
+    char longpw[300];
+    memset(longpw, 'a', sizeof longpw - 1);
+    longpw[sizeof longpw - 1] = 0;
+    assert_non_null(pc_password_weak(longpw));
+    static const struct {
+        const char *name;
+        bool ok;
+    } names[] = {{"ana", true}, {"a.b-c_9", true}, {"", false}, {"Ana", false}, {"a b", false}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        assert_int_equal(pc_username_valid(names[i].name), names[i].ok);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char otp[17], hash[PC_PASSWORD_HASH_BYTES];
+    assert_int_equal(pc_password_random(&ctx, otp), PC_OK);
+    assert_int_equal(strlen(otp), 16);
+    assert_int_equal(pc_password_hash(&ctx, otp, hash, sizeof hash), PC_OK);
+    assert_true(pc_password_verify(hash, otp));
+    assert_false(pc_password_verify(hash, "something else"));
+    assert_false(pc_password_verify(NULL, otp));
+}
+
+static void test_review_gate(void **state)
+{
+    (void)state;
+    pc_review good = {.client_id = 1, .intake_id = 10, .proceed = true};
+    pc_review declined = {.client_id = 1, .intake_id = 10, .proceed = false};
+    pc_review stale = {.client_id = 1, .intake_id = 9, .proceed = true};
+    pc_review foreign = {.client_id = 2, .intake_id = 10, .proceed = true};
+    static const char *const none = NULL;
+    const struct {
+        pc_plan_status status;
+        const pc_review *rv;
+        int rc;
+        const char *why;
+    } rows[] = {
+        {PC_PLAN_OK, NULL, PC_OK, none},
+        {PC_PLAN_MODIFIED, NULL, PC_OK, none},
+        {PC_PLAN_BLOCKED, NULL, PC_ERR_CONFLICT, "review_required"},
+        {PC_PLAN_NEEDS_REVIEW, NULL, PC_ERR_CONFLICT, "review_required"},
+        {PC_PLAN_BLOCKED, &good, PC_OK, none},
+        {PC_PLAN_BLOCKED, &declined, PC_ERR_CONFLICT, "review_required"},
+        {PC_PLAN_NEEDS_REVIEW, &stale, PC_ERR_CONFLICT, "stale_review"},
+        {PC_PLAN_OK, &foreign, PC_ERR_CONFLICT, "review_required"},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        const char *why = NULL;
+        assert_int_equal(pc_clinic_review_gate(&ctx, rows[i].status, rows[i].rv, 1, 10, &why),
+                         rows[i].rc);
+        if (rows[i].why)
+            assert_string_equal(why, rows[i].why);
+        else
+            assert_null(why);
+    }
+}
+
+/* ---- the session workflow ---- */
+
+typedef struct world {
+    fixture *f;
+    pc_protocol *proto;
+    pc_plan *plan;
+    int64_t cid, intake;
+    pc_user pract, trainee, recep;
+} world;
+
+static int64_t client_with_intake(fixture *f, const char *name, int64_t *intake)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
+    int64_t id = 0;
+    assert_int_equal(pc_store_client_create(&ctx, f->s, 0, &c, 1, &id), PC_OK);
+    pc_intake in;
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, id, "{}", 2, &in), PC_OK);
+    *intake = in.id;
+    pc_store_intake_clear(&in);
+    return id;
+}
+
+static int setup(void **state)
+{
+    world *w = calloc(1, sizeof *w);
+    assert_non_null(w);
+    void *fs = NULL;
+    fixture_open(&fs, 2, PC_CERT_ALL);
+    w->f = fs;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    assert_int_equal(pc_protocol_load_file(&ctx, "data/protocol.json", &w->proto), PC_OK);
+    static const char intake[] =
+        "{\"visit_date\":\"2026-11-29\",\"client\":{\"id\":\"a\",\"skin_type\":\"oily\","
+        "\"fitzpatrick\":3}}";
+    assert_int_equal(pc_plan_build(&ctx, w->proto, intake, strlen(intake), NULL, 0, &w->plan),
+                     PC_OK);
+    assert_int_equal(pc_plan_get_status(w->plan), PC_PLAN_OK);
+    w->cid = client_with_intake(w->f, "Rules Client", &w->intake);
+    assert_int_equal(pc_store_user_get(&ctx, w->f->s, w->f->pract, &w->pract), PC_OK);
+    w->trainee = w->pract;
+    w->trainee.certs = 0;
+    w->recep = w->pract;
+    w->recep.role = PC_ROLE_RECEPTION;
+    *state = w;
+    return 0;
+}
+
+static int world_teardown(void **state)
+{
+    world *w = *state;
+    pc_plan_free(w->plan);
+    pc_protocol_free(w->proto);
+    void *fs = w->f;
+    teardown(&fs);
+    free(w);
+    return 0;
+}
+
+static int64_t start(world *w, const pc_user *who, int64_t consent, const char *today, int want,
+                     const char *want_why)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_clinic_start req = {.client_id = w->cid,
+                           .intake_id = w->intake,
+                           .consent_id = consent,
+                           .today = today,
+                           .plan = w->plan};
+    int64_t sid = 0;
+    const char *why = NULL;
+    assert_int_equal(pc_clinic_session_start(&ctx, w->f->s, who, &req, 100, &sid, &why), want);
+    if (want_why)
+        assert_string_equal(why, want_why);
+    else
+        assert_null(why);
+    return sid;
+}
+
+static void test_session_start(void **state)
+{
+    world *w = *state;
+    int64_t consent = add_consent(w->f, w->cid, "Rules Client", "[\"treatment\"]", 50);
+    start(w, &w->recep, consent, "2026-11-29", PC_ERR_DENIED, "forbidden");
+    start(w, &w->pract, consent, "2026-11-30", PC_ERR_CONFLICT, "consent_required");
+    start(w, &w->pract, 999999, "2026-11-29", PC_ERR_CONFLICT, "consent_required");
+    int64_t other_intake;
+    int64_t other = client_with_intake(w->f, "Someone Else", &other_intake);
+    int64_t foreign = add_consent(w->f, other, "Someone Else", "[\"treatment\"]", 51);
+    start(w, &w->pract, foreign, "2026-11-29", PC_ERR_CONFLICT, "consent_required");
+    int64_t sid = start(w, &w->pract, consent, "2026-11-29", PC_OK, NULL);
+    assert_true(sid > 0);
+    /* a consent is used once */
+    start(w, &w->pract, consent, "2026-11-29", PC_ERR_CONFLICT, "consent_required");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_tsession t;
+    assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, sid, &t), PC_OK);
+    assert_int_equal(t.n_steps, 7);
+    assert_string_equal(t.steps[3].step, "extract");
+    assert_int_equal(t.steps[3].certification, PC_CERT_EXTRACTION);
+    assert_int_equal(t.steps[0].duration_s, 600);
+    pc_store_tsession_clear(&t);
+}
+
+static int step_record(world *w, const pc_user *who, int64_t sid, const char *step,
+                       const char *outcome, const char *notes, const char **why)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_clinic_record rec = {.outcome = outcome, .notes = notes};
+    return pc_clinic_step_record(&ctx, w->f->s, who, sid, step, &rec, 200, why);
+}
+
+static void test_session_steps_sign_amend(void **state)
+{
+    world *w = *state;
+    int64_t consent = add_consent(w->f, w->cid, "Rules Client", "[\"treatment\"]", 50);
+    int64_t sid = start(w, &w->pract, consent, "2026-11-29", PC_OK, NULL);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    /* certification per step: starting or doing extraction needs it, not doing it does not */
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->trainee, sid, "extract", 110, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "certification_required");
+    assert_int_equal(step_record(w, &w->trainee, sid, "extract", "done", NULL, &why),
+                     PC_ERR_DENIED);
+    assert_int_equal(step_record(w, &w->trainee, sid, "extract", "not_done", NULL, &why),
+                     PC_ERR_INVALID); /* says why */
+    assert_int_equal(
+        step_record(w, &w->trainee, sid, "extract", "not_done", "client declined", &why), PC_OK);
+    assert_int_equal(step_record(w, &w->pract, sid, "extract", "done", NULL, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable");
+    assert_int_equal(step_record(w, &w->pract, sid, "nose", "done", NULL, &why), PC_ERR_NOTFOUND);
+    assert_string_equal(why, "not_found");
+    assert_int_equal(step_record(w, &w->pract, sid, "cleanse", "maybe", NULL, &why),
+                     PC_ERR_INVALID);
+    /* a start time is kept */
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "cleanse", 120, &why),
+                     PC_OK);
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "cleanse", 130, &why),
+                     PC_OK);
+    /* amendments only to signed sessions; signing only when every step is recorded */
+    pc_amendment a = {0};
+    assert_int_equal(pc_clinic_amend(&ctx, w->f->s, &w->pract, sid, "early", 140, &a, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "step_order");
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 150, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "incomplete");
+    assert_non_null(strstr(pc_errmsg(&ctx), "cleanse"));
+    static const char *const rest[] = {"cleanse", "exfoliate",      "steam",
+                                       "mask",    "high_frequency", "finish"};
+    for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
+        assert_int_equal(step_record(w, &w->pract, sid, rest[i], "done", NULL, &why), PC_OK);
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 160, &why), PC_OK);
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 161, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable");
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "mask", 162, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable");
+    assert_int_equal(pc_clinic_amend(&ctx, w->f->s, &w->pract, sid, "mask 12 min", 170, &a, &why),
+                     PC_OK);
+    pc_store_amendment_clear(&a);
+    pc_tsession t;
+    assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, sid, &t), PC_OK);
+    assert_true(t.signed_);
+    assert_int_equal(t.steps[0].started_at, 120);
+    assert_string_equal(t.steps[3].outcome, "not_done");
+    assert_true(t.rebook_date[0] != 0); /* from the aftercare of the frozen plan */
+    assert_int_equal(t.n_amendments, 1);
+    pc_store_tsession_clear(&t);
+    /* each change was audited with the session */
+    assert_int_equal(pc_store_audit_flush(&ctx, w->f->s), PC_OK);
+    pc_audit *au = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_audit_list(&ctx, w->f->s, w->cid, 0, 0, 100, &au, &n), PC_OK);
+    static const char *const want[] = {"amendment.create", "session.sign"};
+    for (size_t i = 0; i < 2; i++)
+        assert_string_equal(au[i].action, want[i]);
+    size_t records = 0, starts = 0;
+    for (size_t i = 0; i < n; i++) {
+        records += !strcmp(au[i].action, "step.record");
+        starts += !strcmp(au[i].action, "session.start") + !strcmp(au[i].action, "step.start");
+    }
+    assert_int_equal(records, 7);
+    assert_int_equal(starts, 2); /* the session and one step (the second start changes nothing) */
+    free(au);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_permissions),
+        cmocka_unit_test(test_accounts),
+        cmocka_unit_test(test_review_gate),
+        cmocka_unit_test_setup_teardown(test_session_start, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_session_steps_sign_amend, setup, world_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -75,6 +75,19 @@ int pc_password_random(pc_ctx *ctx, char out[17]);
 int pc_clinic_review_gate(pc_ctx *ctx, pc_plan_status status, const pc_review *rv,
                           int64_t client_id, int64_t intake_id, const char **why);
 
+/* Record a review of the plan of the client's latest intake: r (client_id, intake_id, proceed,
+ * plan_status: that of the plan built from intake_id, reason) by who at now; audited
+ * "review.create". A review of an older intake is refused ("stale_review"). *out:
+ * pc_store_review_clear. */
+int pc_clinic_review_add(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_review *r,
+                         int64_t now, pc_review *out, const char **why);
+
+/* Record a consent: c (client_id, day, client_name, agreed_json: a JSON array of 1 to 16 item
+ * names [a-z0-9_]{1,40} that includes "treatment", text) by who at now; audited
+ * "consent.create". Bad items: PC_ERR_INVALID naming the item. *out: pc_store_consent_clear. */
+int pc_clinic_consent_add(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_consent *c,
+                          int64_t now, pc_consent *out, const char **why);
+
 typedef struct pc_clinic_start {
     int64_t client_id;
     int64_t intake_id;         /* the intake version the plan was built from */

@@ -175,7 +175,7 @@ typedef struct pc_review {
 } pc_review;
 void pc_store_review_clear(pc_review *r);
 void pc_store_reviews_free(pc_review *r, size_t n);
-int pc_store_review_add(pc_ctx *ctx, pc_store *s, const pc_review *r, pc_review *out);
+/* Recording a review is the clinic's: pc_clinic_review_add (clinic.h). */
 int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out);
 /* The latest review of one intake version; PC_ERR_NOTFOUND when none. */
 int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_review *out);

@@ -61,6 +61,95 @@ int pc_clinic_review_gate(pc_ctx *ctx, pc_plan_status status, const pc_review *r
     return PC_OK;
 }
 
+int pc_clinic_review_add(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_review *r,
+                         int64_t now, pc_review *out, const char **why)
+{
+    if (why) *why = NULL;
+    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_PLAN))
+        return refuse(ctx, why, PC_ERR_DENIED, "forbidden", "your role may not review plans");
+    pc_review rv = *r;
+    rv.by = who->id;
+    rv.at = now;
+    char *reason = NULL;
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, true, &tx);
+    if (rc != PC_OK) return rc;
+    int64_t latest = 0, nid = 0;
+    if ((rc = pc_tx_intake_latest_id(ctx, &tx, r->client_id, &latest)) != PC_OK) goto out;
+    if (latest != r->intake_id) {
+        rc = latest ? refuse(ctx, why, PC_ERR_CONFLICT, "stale_review",
+                             "intake_id: only the latest intake (id %lld) can be reviewed",
+                             (long long)latest)
+                    : pc_error(ctx, PC_ERR_NOTFOUND, "this client has no intake");
+        goto out;
+    }
+    if ((rc = pc_tx_review_insert(ctx, &tx, &rv, &nid)) != PC_OK) goto out;
+    char detail[64];
+    snprintf(detail, sizeof detail, "review %lld: %s", (long long)nid,
+             rv.proceed ? "proceed" : "decline");
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "review.create", rv.client_id, detail, now)) != PC_OK)
+        goto out;
+    if (!(reason = strdup(rv.reason ? rv.reason : ""))) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
+    if ((rc = pc_tx_commit(ctx, &tx)) != PC_OK) goto out;
+    *out = rv;
+    out->id = nid;
+    out->reason = reason;
+    reason = NULL;
+out:
+    free(reason);
+    pc_tx_end(&tx);
+    return rc;
+}
+
+/* The items of a consent: a JSON array of 1 to 16 names [a-z0-9_]{1,40} with "treatment". */
+static int consent_items_ok(pc_ctx *ctx, const char *agreed_json)
+{
+    json_t *a = agreed_json ? json_loads(agreed_json, 0, NULL) : NULL;
+    int rc = PC_OK;
+    if (!json_is_array(a) || json_array_size(a) == 0 || json_array_size(a) > 16) {
+        rc = pc_error(ctx, PC_ERR_INVALID, "agreed: must be a list of 1 to 16 items");
+        goto out;
+    }
+    bool has_treatment = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        const char *t = json_string_value(v);
+        size_t n = t ? strlen(t) : 0;
+        bool ok = t && n >= 1 && n <= 40;
+        for (size_t k = 0; ok && k < n; k++)
+            ok = (t[k] >= 'a' && t[k] <= 'z') || t[k] == '_' || (t[k] >= '0' && t[k] <= '9');
+        if (!ok) {
+            rc =
+                pc_error(ctx, PC_ERR_INVALID, "agreed[%zu]: must be a name like \"extraction\"", i);
+            goto out;
+        }
+        if (!strcmp(t, "treatment")) has_treatment = true;
+    }
+    if (!has_treatment) rc = pc_error(ctx, PC_ERR_INVALID, "agreed: must include \"treatment\"");
+out:
+    json_decref(a);
+    return rc;
+}
+
+int pc_clinic_consent_add(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_consent *c,
+                          int64_t now, pc_consent *out, const char **why)
+{
+    if (why) *why = NULL;
+    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_CONSENT))
+        return refuse(ctx, why, PC_ERR_DENIED, "forbidden", "your role may not record consents");
+    int rc = consent_items_ok(ctx, c->agreed_json);
+    if (rc != PC_OK) return rc;
+    pc_consent in = *c;
+    in.recorded_by = who->id;
+    in.at = now;
+    return pc_store_consent_add(ctx, s, &in, out);
+}
+
 /* The consent may start this session: this client's, today's, not used by another session. */
 static int consent_gate(pc_ctx *ctx, const pc_consent *c, int64_t client_id, const char *today,
                         const char **why)

@@ -40,44 +40,38 @@ static void free_reviews(void *a, size_t n)
     pc_store_reviews_free(a, n);
 }
 
-int pc_store_review_add(pc_ctx *ctx, pc_store *s, const pc_review *r, pc_review *out)
+int pc_tx_review_insert(pc_ctx *ctx, pc_tx *tx, const pc_review *r, int64_t *id)
 {
-    pc_tx tx;
-    char *reason = NULL;
-    int rc = pc_tx_begin(ctx, s, true, &tx);
-    if (rc != PC_OK) return rc;
     pc_db_stmt *st;
-    if ((rc = pc_tx_prep(ctx, &tx, SQL_REVIEW_INSERT, &st)) != PC_OK) goto out;
-    tx_int(&tx, st, 1, r->client_id);
-    tx_int(&tx, st, 2, r->intake_id);
-    tx_int(&tx, st, 3, r->proceed);
-    tx_text(&tx, st, 4, r->plan_status);
-    tx_text(&tx, st, 5, r->reason ? r->reason : "");
-    tx_int(&tx, st, 6, r->by);
-    tx_int(&tx, st, 7, r->at);
-    int64_t nid = 0;
-    rc = pc_tx_insert(ctx, &tx, st, "review", &nid);
+    int rc = pc_tx_prep(ctx, tx, SQL_REVIEW_INSERT, &st);
+    if (rc != PC_OK) return rc;
+    tx_int(tx, st, 1, r->client_id);
+    tx_int(tx, st, 2, r->intake_id);
+    tx_int(tx, st, 3, r->proceed);
+    tx_text(tx, st, 4, r->plan_status);
+    tx_text(tx, st, 5, r->reason ? r->reason : "");
+    tx_int(tx, st, 6, r->by);
+    tx_int(tx, st, 7, r->at);
+    rc = pc_tx_insert(ctx, tx, st, "review", id);
     if (rc == PC_ERR_NOTFOUND) /* no row: the intake is not this client's */
         rc = pc_error(ctx, PC_ERR_NOTFOUND, "intake_id: no such intake for this client");
-    if (rc != PC_OK) goto out;
-    char detail[64];
-    snprintf(detail, sizeof detail, "review %lld: %s", (long long)nid,
-             r->proceed ? "proceed" : "decline");
-    if ((rc = pc_tx_audit(ctx, &tx, r->by, "review.create", r->client_id, detail, r->at)) != PC_OK)
-        goto out;
-    if (!(reason = strdup(r->reason ? r->reason : ""))) {
-        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        goto out;
-    }
-    if ((rc = pc_tx_commit(ctx, &tx)) != PC_OK) goto out;
-    *out = *r;
-    out->id = nid;
-    out->reason = reason;
-    reason = NULL;
-out:
-    free(reason);
-    pc_tx_end(&tx);
     return rc;
+}
+
+static const char SQL_INTAKE_LATEST[] =
+    "SELECT coalesce(max(id), 0) FROM intakes WHERE client_id = ?1"
+    " AND version = (SELECT max(version) FROM intakes WHERE client_id = ?1)";
+
+int pc_tx_intake_latest_id(pc_ctx *ctx, pc_tx *tx, int64_t client_id, int64_t *id)
+{
+    pc_db_stmt *st;
+    int rc = pc_tx_prep(ctx, tx, SQL_INTAKE_LATEST, &st);
+    if (rc != PC_OK) return rc;
+    tx_int(tx, st, 1, client_id);
+    int r = tx_step(ctx, tx, st, "intake");
+    if (r == PC_DB_ROW) *id = tx->db->drv->col_int64(st, 0);
+    tx->db->drv->reset(st);
+    return r < 0 ? r : PC_OK;
 }
 
 int pc_tx_review_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_review *out)

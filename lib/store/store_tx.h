@@ -121,6 +121,11 @@ int pc_tx_audit(pc_ctx *ctx, pc_tx *tx, int64_t user, const char *action, int64_
                 const char *detail, int64_t now);
 
 /* reviews and consents (lib/store/consents.c) */
+/* Insert review r (client_id, intake_id, proceed, plan_status, reason, by, at): PC_ERR_NOTFOUND
+ * when the intake is not the client's. */
+int pc_tx_review_insert(pc_ctx *ctx, pc_tx *tx, const pc_review *r, int64_t *id);
+/* The id of the client's latest intake version (0 when none). */
+int pc_tx_intake_latest_id(pc_ctx *ctx, pc_tx *tx, int64_t client_id, int64_t *id);
 int pc_tx_review_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_review *out);
 int pc_tx_consent_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_consent *out);
 

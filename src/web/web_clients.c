@@ -460,12 +460,6 @@ int web_h_review_create(web_req *r)
     pc_intake in;
     int rc = pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], 0, &in);
     if (rc != PC_OK) return web_fail(r, &ctx);
-    if (in.id != intake_id) {
-        pc_store_intake_clear(&in);
-        return web_error(r, 409, "stale_review",
-                         "intake_id: only the latest intake (id %lld) can be reviewed",
-                         (long long)in.id);
-    }
     pc_plan *plan = NULL;
     bool ok = plan_from_intake(r, &in, web_assessment_id(r->cfg, r->ids[0]), &plan);
     pc_store_intake_clear(&in);
@@ -479,10 +473,12 @@ int web_h_review_create(web_req *r)
              pc_plan_status_name(pc_plan_get_status(plan)));
     pc_plan_free(plan);
     rv.reason = (char *)reason;
-    rv.by = r->user.id;
-    rv.at = r->now;
     pc_review saved;
-    if (pc_store_review_add(&ctx, r->cfg->store, &rv, &saved) != PC_OK) return web_fail(r, &ctx);
+    const char *why = NULL; /* a review of an older intake is refused by the library */
+    if (pc_clinic_review_add(&ctx, r->cfg->store, &r->user, &rv, r->now, &saved, &why) != PC_OK)
+        return why ? web_error(r, ctx.status == PC_ERR_DENIED ? 403 : 409, why, "%s",
+                               pc_errmsg(&ctx))
+                   : web_fail(r, &ctx);
     web_reply_json(r, 201, review_json(r, &saved));
     pc_store_review_clear(&saved);
     return 0;
@@ -526,24 +522,8 @@ int web_h_consent_create(web_req *r)
         !web_get_string(r, "text", false, 0, NOTES_MAX, &text))
         return 0;
     json_t *agreed = json_object_get(r->json, "agreed");
-    if (!json_is_array(agreed) || json_array_size(agreed) == 0 || json_array_size(agreed) > 16)
+    if (!json_is_array(agreed)) /* the items are judged by the library */
         return web_error(r, 400, "invalid", "agreed: must be a list of 1 to 16 items");
-    bool has_treatment = false;
-    size_t i;
-    json_t *v;
-    json_array_foreach(agreed, i, v)
-    {
-        const char *s = json_string_value(v);
-        size_t n = s ? strlen(s) : 0;
-        bool ok = s && n >= 1 && n <= 40;
-        for (size_t k = 0; ok && k < n; k++)
-            ok = (s[k] >= 'a' && s[k] <= 'z') || s[k] == '_' || (s[k] >= '0' && s[k] <= '9');
-        if (!ok)
-            return web_error(r, 400, "invalid", "agreed[%zu]: must be a name like \"extraction\"",
-                             i);
-        if (!strcmp(s, "treatment")) has_treatment = true;
-    }
-    if (!has_treatment) return web_error(r, 400, "invalid", "agreed: must include \"treatment\"");
     pc_client cl;
     if (!load_client(r, &cl)) return 0;
     pc_store_client_clear(&cl);
@@ -554,13 +534,12 @@ int web_h_consent_create(web_req *r)
     snprintf(c.client_name, sizeof c.client_name, "%s", client_name);
     c.agreed_json = json_dumps(agreed, JSON_COMPACT);
     c.text = (char *)text;
-    c.recorded_by = r->user.id;
-    c.at = r->now;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_consent saved;
-    int rc = c.agreed_json ? pc_store_consent_add(&ctx, r->cfg->store, &c, &saved)
-                           : pc_error(&ctx, PC_ERR_NOMEM, "out of memory");
+    int rc = c.agreed_json
+                 ? pc_clinic_consent_add(&ctx, r->cfg->store, &r->user, &c, r->now, &saved, NULL)
+                 : pc_error(&ctx, PC_ERR_NOMEM, "out of memory");
     free(c.agreed_json);
     if (rc != PC_OK) return web_fail(r, &ctx);
     web_reply_json(r, 201, consent_json(r, &saved));

@@ -216,6 +216,55 @@ static void test_session_start(void **state)
     pc_store_tsession_clear(&t);
 }
 
+static void test_reviews_and_consents(void **state)
+{
+    world *w = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    /* a review is of the latest intake; a newer intake makes the old one stale */
+    pc_review rv = {.client_id = w->cid, .intake_id = w->intake, .proceed = true};
+    rv.reason = (char *)"checked with the GP";
+    pc_review saved;
+    const char *why = NULL;
+    assert_int_equal(pc_clinic_review_add(&ctx, w->f->s, &w->recep, &rv, 60, &saved, &why),
+                     PC_ERR_DENIED);
+    assert_int_equal(pc_clinic_review_add(&ctx, w->f->s, &w->pract, &rv, 60, &saved, &why), PC_OK);
+    assert_int_equal(saved.by, w->pract.id);
+    pc_store_review_clear(&saved);
+    pc_intake in;
+    assert_int_equal(pc_store_intake_add(&ctx, w->f->s, w->f->pract, w->cid, "{}", 61, &in), PC_OK);
+    pc_store_intake_clear(&in);
+    assert_int_equal(pc_clinic_review_add(&ctx, w->f->s, &w->pract, &rv, 62, &saved, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "stale_review");
+    /* a consent's items: names, at most 16, the treatment among them */
+    static const struct {
+        const char *agreed;
+        int rc;
+    } rows[] = {
+        {"[\"treatment\"]", PC_OK},
+        {"[\"treatment\",\"extraction\",\"photos\"]", PC_OK},
+        {"[\"extraction\"]", PC_ERR_INVALID},
+        {"[]", PC_ERR_INVALID},
+        {"[\"treatment\",\"Extraction!\"]", PC_ERR_INVALID},
+        {"{\"treatment\":1}", PC_ERR_INVALID},
+        {"[\"treatment\",1]", PC_ERR_INVALID},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pc_consent c = {.client_id = w->cid};
+        snprintf(c.day, sizeof c.day, "2026-11-29");
+        snprintf(c.client_name, sizeof c.client_name, "Rules Client");
+        c.agreed_json = (char *)rows[i].agreed;
+        pc_consent out;
+        int rc = pc_clinic_consent_add(&ctx, w->f->s, &w->pract, &c, 63, &out, NULL);
+        assert_int_equal(rc, rows[i].rc);
+        if (rc == PC_OK) {
+            assert_int_equal(out.recorded_by, w->pract.id);
+            pc_store_consent_clear(&out);
+        }
+    }
+}
+
 static int step_record(world *w, const pc_user *who, int64_t sid, const char *step,
                        const char *outcome, const char *notes, const char **why)
 {
@@ -311,6 +360,7 @@ int main(void)
         cmocka_unit_test(test_accounts),
         cmocka_unit_test(test_review_gate),
         cmocka_unit_test_setup_teardown(test_session_start, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_reviews_and_consents, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_session_steps_sign_amend, setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -308,13 +308,16 @@ static void test_session_lifecycle(void **state)
     pc_store_client_clear(&cl);
 
     /* reviews are bound to the client's own intake */
-    pc_review rv, saved;
+    pc_review rv;
     memset(&rv, 0, sizeof rv);
     rv.client_id = cid + 1000;
     rv.intake_id = 1;
     rv.reason = (char *)"reason";
     rv.by = f->pract;
-    assert_int_equal(pc_store_review_add(&ctx, f->s, &rv, &saved), PC_ERR_NOTFOUND);
+    int64_t rid = 0;
+    assert_int_equal(pc_tx_begin(&ctx, f->s, true, &tx), PC_OK);
+    assert_int_equal(pc_tx_review_insert(&ctx, &tx, &rv, &rid), PC_ERR_NOTFOUND);
+    pc_tx_end(&tx);
 }
 
 static void test_audit(void **state)

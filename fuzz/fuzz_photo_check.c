@@ -19,8 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char msg[256];
         int st = web_photo_check(data, size, declared[i], &w, &h, &code, msg, sizeof msg);
         if (st == 0) {
-            if (w == 0 || h == 0 || w > WEB_PHOTO_MAX_SIDE || h > WEB_PHOTO_MAX_SIDE ||
-                w * h > WEB_PHOTO_MAX_PIXELS)
+            if (w == 0 || h == 0 || w > PC_IMAGE_MAX_SIDE || h > PC_IMAGE_MAX_SIDE ||
+                w * h > PC_IMAGE_MAX_PIXELS)
                 abort();
         } else if (!(st == 400 || st == 413 || st == 415) || !code || !msg[0]) {
             abort();

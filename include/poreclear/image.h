@@ -36,6 +36,20 @@ int pc_image_clone(pc_ctx *ctx, const pc_image *src, pc_image **out);
 pc_image_format pc_image_sniff(const void *buf, size_t len);
 const char *pc_image_format_name(pc_image_format fmt);
 
+/* What a file's header says, before any decoding. */
+typedef struct pc_image_info {
+    pc_image_format format;
+    uint64_t width, height; /* as stored (before an EXIF rotation, which keeps the product) */
+    uint64_t decode_bytes;  /* peak memory pc_image_decode takes for its pixels: the RGB8 result
+                               and any full-size intermediate buffer */
+} pc_image_info;
+/* Read format and dimensions from the header (the codec libraries' header functions) and
+ * check them against the library's limits (PC_IMAGE_MAX_SIDE, PC_IMAGE_MAX_PIXELS), without
+ * decoding: PC_ERR_FORMAT for an unsupported type or an unreadable header, PC_ERR_LIMIT past
+ * the limits (the message names the size). A server budgets decoding memory from
+ * decode_bytes before it calls pc_image_decode. */
+int pc_image_probe(pc_ctx *ctx, const void *buf, size_t len, pc_image_info *out);
+
 /* Decode from memory by sniffing the format. */
 int pc_image_decode(pc_ctx *ctx, const void *buf, size_t len, pc_image **out);
 int pc_image_decode_png(pc_ctx *ctx, const void *buf, size_t len, pc_image **out);

@@ -62,7 +62,10 @@ typedef struct pc_store_options {
 } pc_store_options;
 
 /* Open (creating if needed) the store in directory `dir` (file dir/poreclear.db), run the
- * schema migrations, start the audit writer. opts may be NULL. *out: pc_store_close. */
+ * schema migrations, start the audit writer. The store owns dir/photos/: opening removes the
+ * files there that no row names and that are over an hour old (what a crash left between a
+ * commit and its files; younger ones may be another process's, about to be named). opts may
+ * be NULL. *out: pc_store_close. */
 int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc_store **out);
 /* The default data folder: $XDG_DATA_HOME/poreclear, else $HOME/.local/share/poreclear.
  * Creates the parent folders. False when neither variable is set or buf is too small. */
@@ -257,7 +260,9 @@ int pc_store_audit_view(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *a
 /* Record a non-change event (login, logout, login.failed) durably, now. */
 int pc_store_audit_event(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *action,
                          int64_t client_id, const char *detail, int64_t now);
-/* Wait until every queued view entry is written. */
+/* Wait until every queued view entry is written. When a batch could not be written since the
+ * last flush (its entries are lost), returns that failure's status with the count lost in
+ * ctx, once. */
 int pc_store_audit_flush(pc_ctx *ctx, pc_store *s);
 /* Newest first; filters 0 = any; before_id 0 = from the newest. *out: free(). */
 int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t user_id,
@@ -335,7 +340,8 @@ int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_produc
 /* Erase a client: the client row and every intake, review, consent, session, step,
  * amendment, photo, comparison and product row, in one transaction; the client's audit
  * entries keep action, time, user and client id (detail emptied) and an entry
- * "client.erase" is added. The caller removes the files (list them first). */
+ * "client.erase" is added. The client's files under dir/photos/ — exactly those of the rows
+ * deleted, named in the same transaction — are removed after the commit. */
 int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
                           int64_t now);
 

@@ -6,7 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "store/store_sqlite_internal.h"
@@ -19,7 +22,8 @@
 struct pc_store {
     const pc_store_backend *ops;
     void *b;
-    pc_db db; /* the driver over the same engine state */
+    pc_db db;         /* the driver over the same engine state */
+    char *photos_dir; /* DIR/photos: the files the rows name */
     pthread_mutex_t mu;
     pthread_cond_t wake; /* to the writer: entries queued / stop */
     pthread_cond_t done; /* from the writer: a batch was written */
@@ -27,6 +31,10 @@ struct pc_store {
     size_t nqueue;
     uint64_t queued_seq, written_seq; /* entries ever queued / ever written */
     bool stop, writing;
+    /* the first failure to write a batch since the last pc_store_audit_flush (sticky until
+     * that flush reports it): entries were lost and the caller must hear of it */
+    int audit_error;
+    char audit_msg[PC_MSG_MAX];
     int flush_ms;
     pthread_t writer;
     bool writer_started;
@@ -67,6 +75,80 @@ const char *pc_cert_name(unsigned bit)
     return NULL;
 }
 
+/* ---- file names, the photo folder ---- */
+
+int pc_names_add(pc_ctx *ctx, pc_names *l, const char *name)
+{
+    if (!name || !*name) return PC_OK;
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 16;
+        char **v = realloc(l->v, nc * sizeof *v);
+        if (!v) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        l->v = v;
+        l->cap = nc;
+    }
+    if (!(l->v[l->n] = strdup(name))) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    l->n++;
+    return PC_OK;
+}
+
+void pc_names_free(pc_names *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
+    memset(l, 0, sizeof *l);
+}
+
+/* Remove DIR/photos/NAME for a name of ours (no '/', not "." or ".."); a missing file is
+ * fine. */
+static void unlink_photo(const pc_store *s, const char *name)
+{
+    char path[4096];
+    if (!s->photos_dir || !*name || strchr(name, '/') || !strcmp(name, ".") || !strcmp(name, ".."))
+        return;
+    int w = snprintf(path, sizeof path, "%s/%s", s->photos_dir, name);
+    if (w > 0 && (size_t)w < sizeof path) unlink(path);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Files of DIR/photos/ younger than this are left to their writer: another process (a running
+ * server, while `poreclear user` opens the store) may be between writing a file and
+ * committing the row that names it. An upload or an analysis takes minutes at most. */
+#define SWEEP_MIN_AGE_S 3600
+
+/* Remove the files of DIR/photos/ that no row names and that are older than SWEEP_MIN_AGE_S:
+ * what a crash left between a commit and its files (an erasure's files, an upload or an
+ * overlay whose row was never written). Run at opening. */
+static int sweep_photos(pc_ctx *ctx, pc_store *s)
+{
+    DIR *d = opendir(s->photos_dir);
+    if (!d) return PC_OK; /* no photos yet */
+    pc_names known = {0};
+    int64_t now = (int64_t)time(NULL);
+    int rc = s->ops->file_names(ctx, s->b, &known);
+    if (rc == PC_OK) {
+        if (known.n) qsort(known.v, known.n, sizeof *known.v, cmp_str);
+        struct dirent *e;
+        while ((e = readdir(d))) {
+            if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+            const char *key = e->d_name;
+            if (known.n && bsearch(&key, known.v, known.n, sizeof *known.v, cmp_str)) continue;
+            struct stat sb;
+            if (fstatat(dirfd(d), e->d_name, &sb, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISREG(sb.st_mode) && sb.st_mtime < now - SWEEP_MIN_AGE_S)
+                unlinkat(dirfd(d), e->d_name, 0);
+        }
+    }
+    closedir(d);
+    pc_names_free(&known);
+    return rc;
+}
+
 /* ---- the audit writer ---- */
 
 static void *audit_writer(void *arg)
@@ -94,15 +176,19 @@ static void *audit_writer(void *arg)
         s->nqueue = 0;
         s->writing = true;
         pthread_mutex_unlock(&s->mu);
-        if (batch) {
-            pc_ctx ctx;
-            pc_ctx_init(&ctx);
-            /* retry a busy database; an entry is dropped only on a persistent error */
-            for (int attempt = 0; attempt < 5; attempt++) {
-                if (s->ops->audit_write(&ctx, s->b, batch, n) != PC_ERR_BUSY) break;
-            }
-        }
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        int rc = batch ? PC_ERR_BUSY : pc_error(&ctx, PC_ERR_NOMEM, "audit batch: out of memory");
+        /* retry a busy database; entries are dropped only on a persistent error, which the
+         * next flush reports */
+        for (int attempt = 0; batch && rc == PC_ERR_BUSY && attempt < 5; attempt++)
+            rc = s->ops->audit_write(&ctx, s->b, batch, n);
         pthread_mutex_lock(&s->mu);
+        if (rc != PC_OK && !s->audit_error) {
+            s->audit_error = rc;
+            snprintf(s->audit_msg, sizeof s->audit_msg, "%zu view audit entries lost: %s", n,
+                     pc_errmsg(&ctx));
+        }
         s->writing = false;
         s->written_seq += n;
         pthread_cond_broadcast(&s->done);
@@ -138,6 +224,16 @@ int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc
     }
     s->db.drv = &pc_db_sqlite;
     s->db.state = s->b;
+    size_t plen = strlen(dir) + sizeof "/photos";
+    if (!(s->photos_dir = malloc(plen))) {
+        pc_store_close(s);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    snprintf(s->photos_dir, plen, "%s/photos", dir);
+    if ((rc = sweep_photos(ctx, s)) != PC_OK) {
+        pc_store_close(s);
+        return rc;
+    }
     if (pthread_create(&s->writer, NULL, audit_writer, s) != 0) {
         pc_store_close(s);
         return pc_error(ctx, PC_ERR_INTERNAL, "cannot start the audit writer thread");
@@ -162,6 +258,7 @@ void pc_store_close(pc_store *s)
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
     free(s->queue);
+    free(s->photos_dir);
     free(s);
 }
 
@@ -192,17 +289,25 @@ int pc_store_audit_view(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *a
     return PC_OK;
 }
 
-int pc_store_audit_flush(pc_ctx *ctx, pc_store *s)
+/* Wait (s->mu held) until every entry queued so far has been written or dropped. */
+static void audit_wait(pc_store *s)
 {
-    (void)ctx;
-    pthread_mutex_lock(&s->mu);
     uint64_t want = s->queued_seq;
     while (s->written_seq < want) {
         pthread_cond_broadcast(&s->wake);
         pthread_cond_wait(&s->done, &s->mu);
     }
+}
+
+int pc_store_audit_flush(pc_ctx *ctx, pc_store *s)
+{
+    pthread_mutex_lock(&s->mu);
+    audit_wait(s);
+    int rc = s->audit_error;
+    if (rc != PC_OK) pc_error(ctx, rc, "%s", s->audit_msg);
+    s->audit_error = PC_OK; /* reported */
     pthread_mutex_unlock(&s->mu);
-    return PC_OK;
+    return rc;
 }
 
 int pc_store_audit_event(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *action,
@@ -515,8 +620,17 @@ int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_produc
 }
 int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now)
 {
-    /* queued view entries of this client must be written before their details are emptied */
-    int rc = pc_store_audit_flush(ctx, s);
-    if (rc != PC_OK) return rc;
-    return s->ops->client_erase(ctx, s->b, actor, client_id, now);
+    /* queued view entries of this client must be written before their details are emptied
+     * (a lost batch stays for pc_store_audit_flush to report) */
+    pthread_mutex_lock(&s->mu);
+    audit_wait(s);
+    pthread_mutex_unlock(&s->mu);
+    pc_names files = {0};
+    int rc = s->ops->client_erase(ctx, s->b, actor, client_id, now, &files);
+    /* committed: now the files (a crash before this point leaves orphans that the next
+     * opening removes) */
+    for (size_t i = 0; rc == PC_OK && i < files.n; i++)
+        unlink_photo(s, files.v[i]);
+    pc_names_free(&files);
+    return rc;
 }

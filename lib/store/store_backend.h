@@ -12,6 +12,14 @@
 
 #include "poreclear/store.h"
 
+/* A list of file names (each malloc'd). */
+typedef struct pc_names {
+    char **v;
+    size_t n, cap;
+} pc_names;
+int pc_names_add(pc_ctx *ctx, pc_names *l, const char *name); /* "" and NULL are skipped */
+void pc_names_free(pc_names *l);
+
 typedef struct pc_store_backend {
     const char *name;
     void (*close)(void *b);
@@ -70,7 +78,12 @@ typedef struct pc_store_backend {
     int (*comparison_list)(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **, size_t *);
     int (*product_add)(pc_ctx *, void *b, const pc_product *, int64_t *id);
     int (*product_list)(pc_ctx *, void *b, int64_t client_id, pc_product **, size_t *);
-    int (*client_erase)(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now);
+    /* erase, and the names of the client's files (photos, overlays, comparison pictures)
+     * read in the same transaction: files->v, for store.c to remove after the commit */
+    int (*client_erase)(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now,
+                        pc_names *files);
+    /* every file name a row points to (for the sweep at opening) */
+    int (*file_names)(pc_ctx *, void *b, pc_names *files);
 } pc_store_backend;
 
 #endif

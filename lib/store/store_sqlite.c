@@ -1286,6 +1286,7 @@ const pc_store_backend pc_store_sqlite = {
     .product_add = pc_sq_product_add,
     .product_list = pc_sq_product_list,
     .client_erase = pc_sq_client_erase,
+    .file_names = pc_sq_file_names,
 };
 
 /* Pooled connections for store_sqlite_media.c. */

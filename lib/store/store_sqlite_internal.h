@@ -35,7 +35,9 @@ int pc_sq_comparison_latest(pc_ctx *, void *b, int64_t session_id, pc_comparison
 int pc_sq_comparison_list(pc_ctx *, void *b, int64_t client_id, pc_comparison_rec **, size_t *);
 int pc_sq_product_add(pc_ctx *, void *b, const pc_product *, int64_t *id);
 int pc_sq_product_list(pc_ctx *, void *b, int64_t client_id, pc_product **, size_t *);
-int pc_sq_client_erase(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now);
+int pc_sq_client_erase(pc_ctx *, void *b, int64_t actor, int64_t client_id, int64_t now,
+                       pc_names *files);
+int pc_sq_file_names(pc_ctx *, void *b, pc_names *files);
 
 /* The value of an integer PRAGMA (e.g. "synchronous") on a pooled connection, for the tests
  * of the durability promise. */

@@ -400,7 +400,39 @@ out:
 
 /* ---- erasure ---- */
 
-int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, int64_t now)
+/* The file names of sql's rows (?1 bound to key when key is not 0) into files. */
+static int collect_files(pc_ctx *ctx, call *c, const char *sql, int64_t key, pc_names *files)
+{
+    int rc = prep(ctx, c, sql);
+    if (rc != PC_OK) return rc;
+    if (key) sqlite3_bind_int64(c->st, 1, key);
+    int s;
+    while ((s = sqlite3_step(c->st)) == SQLITE_ROW)
+        for (int i = 0; i < sqlite3_column_count(c->st); i++)
+            if ((rc = pc_names_add(ctx, files, (const char *)sqlite3_column_text(c->st, i))) !=
+                PC_OK)
+                return rc;
+    return s == SQLITE_DONE ? PC_OK : pc_sq_error(ctx, c->db, s, "files");
+}
+
+#define PHOTO_FILES "SELECT file, overlay_file FROM photos"
+#define COMPARISON_FILES "SELECT sidebyside_file, aligned_file, chart_file FROM comparisons"
+
+int pc_sq_file_names(pc_ctx *ctx, void *b, pc_names *files)
+{
+    call c;
+    int rc = open_call(ctx, b, &c);
+    if (rc != PC_OK) return rc;
+    /* one snapshot for both tables */
+    if ((rc = exec(ctx, &c, "BEGIN")) == PC_OK &&
+        (rc = collect_files(ctx, &c, PHOTO_FILES, 0, files)) == PC_OK)
+        rc = collect_files(ctx, &c, COMPARISON_FILES, 0, files);
+    done(&c);
+    return rc;
+}
+
+int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, int64_t now,
+                       pc_names *files)
 {
     /* children first (foreign keys); `erasing` lifts the immutability triggers for this
      * client only, inside this transaction */
@@ -437,6 +469,13 @@ int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, i
         rc = pc_sq_error(ctx, c.db, s, "client");
         goto out;
     }
+    /* the files of exactly the rows deleted below (an upload committed before this
+     * transaction is among them; one after it fails on the missing client) */
+    if ((rc = collect_files(ctx, &c, PHOTO_FILES " WHERE client_id = ?1", client_id, files)) !=
+            PC_OK ||
+        (rc = collect_files(ctx, &c, COMPARISON_FILES " WHERE client_id = ?1", client_id, files)) !=
+            PC_OK)
+        goto out;
     for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         if ((rc = prep(ctx, &c, steps[i])) != PC_OK) goto out;
         sqlite3_bind_int64(c.st, 1, client_id);

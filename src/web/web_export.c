@@ -322,36 +322,20 @@ int web_h_client_erase(web_req *r)
     pc_client c;
     if (pc_store_client_get(&ctx, r->cfg->store, r->ids[0], &c) != PC_OK) return web_fail(r, &ctx);
     const char *confirm = NULL;
-    pc_photo *ps = NULL;
-    size_t np = 0, nc = 0;
-    pc_comparison_rec *cs = NULL;
     if (!web_get_string(r, "confirm", true, 1, PC_NAME_MAX, &confirm)) goto out;
     if (strcmp(confirm, c.name)) {
         web_error(r, 400, "invalid", "confirm: must be the client's exact name");
         goto out;
     }
     web_pool_cancel_client(c.id);
-    if (pc_store_photo_list(&ctx, r->cfg->store, c.id, 0, &ps, &np) != PC_OK ||
-        pc_store_comparison_list(&ctx, r->cfg->store, c.id, &cs, &nc) != PC_OK ||
-        pc_store_client_erase(&ctx, r->cfg->store, r->user.id, c.id, r->now) != PC_OK) {
+    /* the store erases the rows and then the files they named, read in its transaction */
+    if (pc_store_client_erase(&ctx, r->cfg->store, r->user.id, c.id, r->now) != PC_OK) {
         web_fail(r, &ctx);
         goto out;
-    }
-    /* the rows are gone (committed); now the files */
-    for (size_t i = 0; i < np; i++) {
-        web_photo_unlink(r->cfg, ps[i].file);
-        web_photo_unlink(r->cfg, ps[i].overlay_file);
-    }
-    for (size_t i = 0; i < nc; i++) {
-        web_photo_unlink(r->cfg, cs[i].sidebyside_file);
-        web_photo_unlink(r->cfg, cs[i].aligned_file);
-        web_photo_unlink(r->cfg, cs[i].chart_file);
     }
     web_plan_cache_clear();
     web_reply_json(r, 200, json_pack("{s:b,s:I}", "erased", 1, "client_id", (json_int_t)c.id));
 out:
-    pc_store_photos_free(ps, np);
-    pc_store_comparisons_free(cs, nc);
     pc_store_client_clear(&c);
     return 0;
 }

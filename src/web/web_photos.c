@@ -8,7 +8,7 @@
  * body then streams into an unnamed file (O_TMPFILE) in DATA/photos/ — never into memory past
  * 25 MiB. The handler checks: not empty, the bytes sniff as the declared format, the header's
  * dimensions (read by the codec libraries' header functions: turbojpeg, spng, libwebp) within
- * WEB_PHOTO_MAX_SIDE / WEB_PHOTO_MAX_PIXELS, then one full decode (pc_image_decode). Only then
+ * the library's limits (pc_image_probe), then one full decode (pc_image_decode). Only then
  * is the file fsynced and linked under a random 128-bit name, and the row added; a failure
  * anywhere leaves neither file nor row (the unnamed file vanishes when closed). */
 #include <errno.h>

@@ -35,8 +35,14 @@ nsigned=$(jget "$T/acked.json" 'len(d["signed"])')
 [ "${nsigned:-0}" -ge 1 ] && ok "sessions were signed before the kill ($nsigned)" || not_ok "sessions were signed before the kill ($(cat "$T/load.out"))"
 
 [ "$(sqlite3 "$DATA/poreclear.db" 'PRAGMA integrity_check')" = ok ] && ok "after the crash: PRAGMA integrity_check ok" || not_ok "integrity_check"
-start_server "$DATA" || not_ok "restart after the crash"
-ok "the server restarts on the crashed database"
+# (issue 15: this was an `ok` printed whether or not the restart worked)
+if start_server "$DATA"; then
+    ok "the server restarts on the crashed database"
+else
+    not_ok "the server restarts on the crashed database"
+    done_testing
+    exit 1
+fi
 [ "$(sqlite3 "$DATA/poreclear.db" 'PRAGMA integrity_check')" = ok ] && ok "after restart: PRAGMA integrity_check ok" || not_ok "integrity_check after restart"
 [ "$(sqlite3 "$DATA/poreclear.db" 'PRAGMA foreign_key_check' | wc -l)" = 0 ] && ok "foreign_key_check clean" || not_ok "foreign_key_check"
 

@@ -130,6 +130,11 @@ def chunk(k, d): return struct.pack('>I', len(d)) + k + d + struct.pack('>I', zl
 png = (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 100000, 100000, 8, 2, 0, 0, 0))
        + chunk(b'IDAT', zlib.compress(b'\0' * 1000)) + chunk(b'IEND', b''))
 open(t + '/huge.png', 'wb').write(png)
+# 6500 x 6500 = 42 MP: over the server's old 40 MP cap, within the library's 100 MP; its pixel
+# data is broken, so the decode (not the header check) refuses it
+mid = (b'\x89PNG\r\n\x1a\n' + chunk(b'IHDR', struct.pack('>IIBBBBB', 6500, 6500, 8, 2, 0, 0, 0))
+       + chunk(b'IDAT', zlib.compress(b'\0' * 1000)) + chunk(b'IEND', b''))
+open(t + '/mid.png', 'wb').write(mid)
 open(t + '/notimage.jpg', 'wb').write(b'<html>this is not a photo</html>\n' * 40)
 from PIL import Image
 im = Image.open(t + '/before.png').convert('RGB')
@@ -148,6 +153,7 @@ empty.png image/png 400 empty a zero-byte file
 trunc.jpg image/jpeg 400 bad_image a truncated JPEG
 trunc.png image/png 400 bad_image a truncated PNG
 huge.png image/png 413 too_many_pixels a PNG claiming 100000 x 100000 pixels
+mid.png image/png 400 bad_image a 42 MP PNG header passes the one (library) limit, its data does not
 notimage.jpg image/jpeg 415 type_mismatch a non-image with an image extension
 photo.jpg image/png 415 type_mismatch a JPEG declared as PNG
 photo.jpg text/plain 415 unsupported_media_type a photo sent as text/plain

@@ -251,6 +251,105 @@ static void test_roundtrip(void **state)
     pc_image_free(img);
 }
 
+/* CRC-32 (ISO-HDLC, as PNG chunks use), bit by bit. */
+static uint32_t crc32_png(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1u)));
+    }
+    return c ^ 0xffffffffu;
+}
+
+/* A PNG of only a signature and an IHDR chunk declaring w x h (the probe reads no further). */
+static size_t png_header(uint8_t *out, uint32_t w, uint32_t h)
+{
+    static const uint8_t sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    uint8_t *p = out;
+    memcpy(p, sig, 8);
+    p += 8;
+    const uint8_t ihdr[] = {0,
+                            0,
+                            0,
+                            13,
+                            'I',
+                            'H',
+                            'D',
+                            'R',
+                            (uint8_t)(w >> 24),
+                            (uint8_t)(w >> 16),
+                            (uint8_t)(w >> 8),
+                            (uint8_t)w,
+                            (uint8_t)(h >> 24),
+                            (uint8_t)(h >> 16),
+                            (uint8_t)(h >> 8),
+                            (uint8_t)h,
+                            8,
+                            2,
+                            0,
+                            0,
+                            0};
+    memcpy(p, ihdr, sizeof ihdr);
+    p += sizeof ihdr;
+    uint32_t crc = crc32_png(ihdr + 4, sizeof ihdr - 4);
+    for (int i = 3; i >= 0; i--)
+        *p++ = (uint8_t)(crc >> (8 * i));
+    return (size_t)(p - out);
+}
+
+/* The probe: the header's size against the library's one limit, and the decoding memory. */
+static void test_probe(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t w, h;
+        int rc;
+    } rows[] = {
+        {640, 480, PC_OK},
+        {8000, 6000, PC_OK},          /* 48 MP: within the 100 MP limit */
+        {10000, 10000, PC_OK},        /* exactly 100 MP */
+        {10000, 10001, PC_ERR_LIMIT}, /* over 100 MP */
+        {16385, 10, PC_ERR_LIMIT},    /* over the side limit */
+        {0, 10, PC_ERR_FORMAT},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        uint8_t buf[64];
+        size_t len = png_header(buf, rows[i].w, rows[i].h);
+        pc_image_info info = {0};
+        int rc = pc_image_probe(&ctx, buf, len, &info);
+        if (rc != rows[i].rc)
+            fail_msg("%u x %u: %d (%s)", rows[i].w, rows[i].h, rc, pc_errmsg(&ctx));
+        if (rc == PC_OK) {
+            assert_int_equal(info.format, PC_FORMAT_PNG);
+            assert_int_equal(info.width, rows[i].w);
+            assert_int_equal(info.height, rows[i].h);
+            /* a PNG decodes through a full-size RGBA buffer: 4 + 3 bytes a pixel */
+            assert_int_equal(info.decode_bytes, (uint64_t)rows[i].w * rows[i].h * 7);
+        }
+    }
+    /* a real JPEG (3 bytes a pixel), and things that are not images */
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_image *img = pattern(40, 30);
+    uint8_t *jpg = NULL;
+    size_t len = 0;
+    assert_int_equal(pc_image_encode_jpeg(&ctx, img, 90, &jpg, &len), PC_OK);
+    pc_image_info info;
+    assert_int_equal(pc_image_probe(&ctx, jpg, len, &info), PC_OK);
+    assert_int_equal(info.format, PC_FORMAT_JPEG);
+    assert_int_equal(info.width, 40);
+    assert_int_equal(info.decode_bytes, 40 * 30 * 3);
+    assert_int_equal(pc_image_probe(&ctx, jpg, 20, &info), PC_ERR_FORMAT); /* header cut */
+    free(jpg);
+    pc_image_free(img);
+    assert_int_equal(pc_image_probe(&ctx, "<html>", 6, &info), PC_ERR_FORMAT);
+    assert_int_equal(pc_image_probe(&ctx, "", 0, &info), PC_ERR_FORMAT);
+}
+
 static void test_new_and_clone(void **state)
 {
     (void)state;
@@ -273,9 +372,13 @@ static void test_new_and_clone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_exif_orientations), cmocka_unit_test(test_bad_files),
-        cmocka_unit_test(test_colour_types),      cmocka_unit_test(test_sniff),
-        cmocka_unit_test(test_roundtrip),         cmocka_unit_test(test_new_and_clone),
+        cmocka_unit_test(test_exif_orientations),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_colour_types),
+        cmocka_unit_test(test_sniff),
+        cmocka_unit_test(test_roundtrip),
+        cmocka_unit_test(test_new_and_clone),
+        cmocka_unit_test(test_probe),
     };
     cmocka_set_message_output(CM_OUTPUT_TAP);
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "poreclear/store.h"
@@ -75,6 +78,31 @@ static int64_t signed_session(fixture *f, int64_t cid)
     assert_int_equal(add_amendment(f, sid, "note", 16), PC_OK);
     pc_store_intake_clear(&in);
     return sid;
+}
+
+/* A file under DIR/photos/, its mtime age_s seconds ago. */
+static void put_file(fixture *f, const char *name, int64_t age_s)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/photos", f->dir);
+    mkdir(path, 0700);
+    snprintf(path, sizeof path, "%s/photos/%s", f->dir, name);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs("x", fp);
+    fclose(fp);
+    struct timespec t[2];
+    clock_gettime(CLOCK_REALTIME, &t[0]);
+    t[0].tv_sec -= age_s;
+    t[1] = t[0];
+    assert_int_equal(utimensat(AT_FDCWD, path, t, 0), 0);
+}
+
+static bool has_file(fixture *f, const char *name)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/photos/%s", f->dir, name);
+    return access(path, F_OK) == 0;
 }
 
 static void test_photo_states_and_assessment(void **state)
@@ -145,6 +173,9 @@ static void test_erase(void **state)
     int64_t b = new_photo(f, gone, sid, "before", "gb.png");
     int64_t a = new_photo(f, gone, sid, "after", "ga.png");
     int64_t kp = new_photo(f, kept, ksid, "before", "kb.png");
+    static const char *const files[] = {"gb.png", "ga.png", "kb.png", "s.png", "l.png", "c.svg"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        put_file(f, files[i], 0);
     pc_comparison_rec c;
     memset(&c, 0, sizeof c);
     c.session_id = sid;
@@ -178,6 +209,10 @@ static void test_erase(void **state)
     pc_store_audit_view(&ctx, f->s, f->pract, "client.view", gone, "Erase Me", 42);
 
     assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, gone, 50), PC_OK);
+    /* the store removed exactly the erased rows' files (issue 15: the caller used to, from a
+     * list made before the transaction) */
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        assert_int_equal(has_file(f, files[i]), !strcmp(files[i], "kb.png"));
     pc_client cl;
     assert_int_equal(pc_store_client_get(&ctx, f->s, gone, &cl), PC_ERR_NOTFOUND);
     pc_tsession t;
@@ -214,11 +249,34 @@ static void test_erase(void **state)
     assert_int_equal(pc_store_check(&ctx, f->s), PC_OK);
 }
 
+/* Opening removes the files no row names once they are old enough not to be another
+ * process's upload in progress (issue 15: a crash between an erasure's commit and its unlinks
+ * left photos on disk for good). */
+static void test_open_sweeps_orphans(void **state)
+{
+    fixture *f = *state;
+    int64_t cid = new_client(f, "Sweep");
+    new_photo(f, cid, 0, "before", "named.png");
+    put_file(f, "named.png", 7200);
+    put_file(f, "orphan.png", 7200);
+    put_file(f, ".upload-abc123", 7200); /* a crashed upload's temporary file */
+    put_file(f, "young.png", 10);
+    pc_store_close(f->s);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    assert_int_equal(pc_store_open(&ctx, f->dir, NULL, &f->s), PC_OK);
+    assert_true(has_file(f, "named.png"));
+    assert_false(has_file(f, "orphan.png"));
+    assert_false(has_file(f, ".upload-abc123"));
+    assert_true(has_file(f, "young.png"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_photo_states_and_assessment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_sweeps_orphans, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,11 +16,20 @@
 
 /* ---- thread driver (parallel.c) ---- */
 
-/* Calls fn(arg, begin, end) on disjoint contiguous sub-ranges covering [0, n), on up to
- * `threads` threads (the caller's thread included). Falls back to one thread when threads
- * cannot be started. */
-typedef void (*pca_range_fn)(void *arg, int begin, int end);
-void pca_parallel(int threads, int n, pca_range_fn fn, void *arg);
+/* Calls fn(arg, begin, end, scratch) on disjoint contiguous sub-ranges covering [0, n), on up
+ * to `threads` threads (the caller's thread included), each part with its own scratch buffer
+ * of scratch_bytes (NULL when 0), allocated up front by the driver: kernels allocate nothing.
+ * A kernel returns 0 or -1; pca_parallel returns 0, or -1 when a scratch buffer could not be
+ * allocated (then nothing ran) or a part failed. Falls back to one thread when threads cannot
+ * be started. */
+typedef int (*pca_range_fn)(void *arg, int begin, int end, void *scratch);
+int pca_parallel(int threads, int n, size_t scratch_bytes, pca_range_fn fn, void *arg);
+/* Scratch memory of the pixel kernels (malloc). Test hook: after pca_test_fail_scratch(k) the
+ * k-th scratch allocation from then on fails (k <= 0: none); pca_test_fail_scratch_left() is 0
+ * once it has. */
+void *pca_scratch_alloc(size_t bytes);
+void pca_test_fail_scratch(long k);
+long pca_test_fail_scratch_left(void);
 
 /* ---- colour (colour.c) ---- */
 
@@ -33,12 +42,13 @@ void pca_lab_pixel_ref(uint8_t r, uint8_t g, uint8_t b, float *L, float *A, floa
 /* ---- blurs (blur.c) ---- */
 
 /* Gaussian blur of a w x h float plane (zero outside the plane), in place; scratch must hold
- * w*h floats. Small sigmas use a sampled kernel, larger ones three box passes. */
-void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads);
+ * w*h floats. Small sigmas use a sampled kernel, larger ones three box passes. 0, or -1 when
+ * out of memory (the plane is then unspecified). */
+int pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads);
 /* The same from src into dst (src is left as it was unless it is dst; scratch is neither):
  * saves the copy when a blurred plane is wanted beside its input. */
-void pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
-                  int threads);
+int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
+                 int threads);
 
 /* A block of float planes of `bytes` (huge-page aligned when large); NULL when out of
  * memory. Free with free(). */

@@ -29,20 +29,21 @@ typedef struct lab_job {
     pca_work *w;
 } lab_job;
 
+/* Scratch of lab_rows: a row of summed RGB + roi (4 unsigned a pixel), then its bytes. */
+static size_t lab_scratch(int ww)
+{
+    return (size_t)ww * (4 * sizeof(unsigned) + 3);
+}
+
 /* Row kernel: average f x f blocks of the photo (sRGB bytes), convert to Lab; roi by
  * majority. */
-static void lab_rows(void *arg, int y0, int y1)
+static int lab_rows(void *arg, int y0, int y1, void *scratch)
 {
     lab_job *j = arg;
     pca_work *w = j->w;
     int f = w->scale, W = j->img->width;
-    uint8_t *row = malloc((size_t)w->w * 3);
-    unsigned *acc = malloc((size_t)w->w * 4 * sizeof *acc);
-    if (!row || !acc) {
-        free(row);
-        free(acc);
-        return;
-    }
+    unsigned *acc = scratch;
+    uint8_t *row = (uint8_t *)(acc + (size_t)w->w * 4);
     for (int y = y0; y < y1; y++) {
         memset(acc, 0, (size_t)w->w * 4 * sizeof *acc);
         for (int dy = 0; dy < f; dy++) {
@@ -67,8 +68,7 @@ static void lab_rows(void *arg, int y0, int y1)
         size_t o = (size_t)y * w->w;
         pca_lab_row(row, w->w, w->L + o, w->a + o, w->b + o);
     }
-    free(row);
-    free(acc);
+    return 0;
 }
 
 static void work_free(pca_work *w)
@@ -118,7 +118,7 @@ int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, p
     w.roi = malloc(n);
     if (!w.L || !w.skin || !w.roi) goto nomem;
     lab_job lj = {img, opts->roi, &w};
-    pca_parallel(w.threads, w.h, lab_rows, &lj);
+    if (pca_parallel(w.threads, w.h, lab_scratch(w.w), lab_rows, &lj)) goto nomem;
 
     long nskin = pca_skin_mask(&w);
     if (nskin < 0) goto nomem;

@@ -53,12 +53,12 @@ static void kernel_line(const float *in, float *out, int n, int s, const float *
     }
 }
 
-/* Horizontal pass: rows of src -> the same rows of dst (src is not written). */
-static void rows_pass(void *arg, int y0, int y1)
+/* Horizontal pass: rows of src -> the same rows of dst (src is not written); scratch holds
+ * two rows. */
+static int rows_pass(void *arg, int y0, int y1, void *scratch)
 {
     blur_job *j = arg;
-    float *tmp = malloc(2 * (size_t)j->w * sizeof *tmp);
-    if (!tmp) return; /* leaves the rows unblurred; callers' memory is far larger */
+    float *tmp = scratch;
     for (int y = y0; y < y1; y++) {
         const float *row = j->src + (size_t)y * j->w;
         float *orow = j->tmp + (size_t)y * j->w;
@@ -70,7 +70,7 @@ static void rows_pass(void *arg, int y0, int y1)
             box_line(tmp + j->w, orow, j->w, 1, j->radius[2]);
         }
     }
-    free(tmp);
+    return 0;
 }
 
 /* Vertical box pass over columns [x0, x1): rows outer, columns inner (contiguous). */
@@ -127,8 +127,9 @@ static void kernel_cols(const float *in, float *out, int w, int h, int x0, int x
 /* Vertical pass over column strips [s0, s1) of STRIP columns: tmp -> dst (for box passes
  * tmp -> dst -> tmp -> dst, so tmp is clobbered). Each column is processed independently of
  * the split. */
-static void cols_pass(void *arg, int s0, int s1)
+static int cols_pass(void *arg, int s0, int s1, void *scratch)
 {
+    (void)scratch;
     blur_job *j = arg;
     double sum[STRIP];
     for (int s = s0; s < s1; s++) {
@@ -141,20 +142,21 @@ static void cols_pass(void *arg, int s0, int s1)
             box_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->radius[2], sum);
         }
     }
+    return 0;
 }
 
-void pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads)
+int pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threads)
 {
-    pca_gauss_to(plane, plane, scratch, w, h, sigma, threads);
+    return pca_gauss_to(plane, plane, scratch, w, h, sigma, threads);
 }
 
-void pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
-                  int threads)
+int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
+                 int threads)
 {
-    if (w <= 0 || h <= 0) return;
+    if (w <= 0 || h <= 0) return 0;
     if (sigma <= 0.0f) {
         if (dst != src) memcpy(dst, src, (size_t)w * h * sizeof *dst);
-        return;
+        return 0;
     }
     blur_job j;
     memset(&j, 0, sizeof j);
@@ -187,8 +189,8 @@ void pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, fl
         for (int i = 0; i < n; i++)
             j.radius[i] = ((i < m ? wl : wu) - 1) / 2;
     }
-    pca_parallel(threads, h, rows_pass, &j);
-    pca_parallel(threads, (w + STRIP - 1) / STRIP, cols_pass, &j);
+    if (pca_parallel(threads, h, 2 * (size_t)w * sizeof(float), rows_pass, &j)) return -1;
+    return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
 }
 
 /* Large blocks on 2 MB boundaries, marked for transparent huge pages: one fault then zeroes

@@ -451,15 +451,16 @@ int pca_detect(const pca_work *w, pca_findings *out)
         level_planes *prv = &lev[(li > 0 ? li - 1 : 0) % 3];
         float sigma = SIGMA0 * fs * powf(1.41421356f, (float)li);
         float inc = sqrtf(sigma * sigma - prev_sigma * prev_sigma);
-        if (need_L) pca_gauss_to(prv->Lm, cur->Lm, scratch, W, H, inc, w->threads);
+        if (need_L && pca_gauss_to(prv->Lm, cur->Lm, scratch, W, H, inc, w->threads)) goto out;
         if (need_a) {
-            pca_gauss_to(prv->am, cur->am, scratch, W, H,
-                         sqrtf(sigma * sigma - prev_sigma_a * prev_sigma_a), w->threads);
+            if (pca_gauss_to(prv->am, cur->am, scratch, W, H,
+                             sqrtf(sigma * sigma - prev_sigma_a * prev_sigma_a), w->threads))
+                goto out;
             prev_sigma_a = sigma;
         } else if (cur != prv) {
             memcpy(cur->am, prv->am, n * sizeof(float));
         }
-        pca_gauss_to(prv->m, cur->m, scratch, W, H, inc, w->threads);
+        if (pca_gauss_to(prv->m, cur->m, scratch, W, H, inc, w->threads)) goto out;
         prev_sigma = sigma;
         if (li < 2) continue;
         int ci = li - 2; /* centre level */

@@ -339,8 +339,7 @@ int pca_flatten_light(pca_work *wk)
        reach that size) */
     float sigma = (float)(w > h ? w : h) / 16.0f / (float)f;
     if (sigma < 1.0f) sigma = 1.0f;
-    pca_gauss(bl, scr, sw, sh, sigma, 1);
-    pca_gauss(bm, scr, sw, sh, sigma, 1);
+    if (pca_gauss(bl, scr, sw, sh, sigma, 1) || pca_gauss(bm, scr, sw, sh, sigma, 1)) goto out;
     for (int y = 0; y < h; y++) {
         /* bilinear upsampling of the background */
         float fy = ((float)y + 0.5f) / f - 0.5f;

@@ -262,13 +262,51 @@ static void test_bad_arguments(void **state)
     pc_analysis_free(NULL);
 }
 
+/* A failed scratch allocation in any pixel kernel (the Lab conversion, the blurs' row passes)
+ * makes the analysis fail with PC_ERR_NOMEM: never PC_OK on planes the kernel skipped. Every
+ * scratch allocation of an analysis is made to fail in turn, with 1 and 2 threads. */
+static void test_kernel_scratch_failure(void **state)
+{
+    (void)state;
+    pc_image *img = make_image(320, 240);
+    skin_on_backdrop(img);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    for (int threads = 1; threads <= 2; threads++) {
+        pc_analysis_opts o;
+        pc_analysis_opts_default(&o);
+        o.threads = threads;
+        o.skip_capture_gate = 1;
+        int failed = 0;
+        for (long k = 1; k < 200; k++) {
+            pca_test_fail_scratch(k);
+            pc_analysis *a = NULL;
+            int rc = pc_analyze(&ctx, img, &o, &a);
+            int fired = pca_test_fail_scratch_left() == 0;
+            pca_test_fail_scratch(0);
+            if (!fired) { /* k beyond the analysis' allocations: it ran clean */
+                assert_int_equal(rc, PC_OK);
+                pc_analysis_free(a);
+                break;
+            }
+            if (rc != PC_ERR_NOMEM)
+                fail_msg("threads %d: scratch allocation %ld failed, pc_analyze returned %d",
+                         threads, k, rc);
+            assert_null(a);
+            failed++;
+        }
+        assert_true(failed > 0);
+    }
+    pc_image_free(img);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lab_known_values), cmocka_unit_test(test_skin_mask_ellipse),
         cmocka_unit_test(test_capture_gate),     cmocka_unit_test(test_thread_invariance),
         cmocka_unit_test(test_roi_restricts),    cmocka_unit_test(test_hayashi_bands),
-        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_bad_arguments),    cmocka_unit_test(test_kernel_scratch_failure),
     };
     return cmocka_run_group_tests_name("analysis", tests, NULL, NULL);
 }

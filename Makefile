@@ -6,6 +6,7 @@
 #   make bench      benchmarks with same-run baselines
 #   make fuzz       libFuzzer targets, time-bounded (FUZZ_SECONDS, default 20 each)
 #   make eval       detection quality on ../shared/data/acne04-dev
+#   make train      retrain the learned detector (data/model/) from ../shared/data/acne04-train
 #   make format     clang-format the tree
 # BUILD=dir picks the output folder (default build); SAN=1 builds with ASan+UBSan in build/asan.
 
@@ -42,7 +43,9 @@ NEED_PKGS = $(if $(PKG_MISSING),$(error pkg-config cannot find some of: $(PKGS);
 CFLAGS ?= $(OPT) -g
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) $(SANFLAGS) -pthread \
               -Iinclude -Ilib $(PKG_CFLAGS) -MMD -MP
-LDLIBS := $(PKG_LIBS) -lm -pthread
+# oneDNN (libdnnl-dev) ships no pkg-config file: the learned detector (lib/model/) links it,
+# and libgomp, its OpenMP runtime, whose thread count it sets per call.
+LDLIBS := $(PKG_LIBS) -ldnnl -lgomp -lm -pthread
 
 LIB_SRC := $(sort $(wildcard lib/*/*.c))
 CLI_SRC := $(sort $(wildcard src/cli/*.c) $(wildcard src/web/*.c))
@@ -56,7 +59,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 LIBA := $(BUILD)/libporeclear.a
 
-.PHONY: all run demo test test-build check-deps check-test-deps bench fuzz eval format clean
+.PHONY: all run demo test test-build check-deps check-test-deps bench fuzz eval train format clean
 .DEFAULT_GOAL := all
 
 # Install what is missing first, then build in a second make that sees the new packages.
@@ -155,6 +158,14 @@ fuzz: check-deps check-test-deps
 eval: check-deps
 	@$(MAKE) --no-print-directory -j$$(nproc) BUILD=build build/poreclear
 	@scripts/eval-acne04 build
+
+# The learned detector: Debian's python3-torch on the CPU (scripts/install-deps train), fixed
+# seeds, a checkpoint per epoch in build/train (a stopped run resumes), the weights, model card
+# and parity fixture into data/model/. TRAIN_EPOCHS as shipped (see data/model/MODEL.md).
+TRAIN_EPOCHS ?= 8
+train:
+	@scripts/install-deps --check train
+	@/usr/bin/python3 train/train.py --epochs $(TRAIN_EPOCHS)
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

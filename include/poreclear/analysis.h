@@ -11,6 +11,7 @@
 
 #include "common.h"
 #include "image.h"
+#include "model.h"
 
 typedef enum pc_finding_type {
     PC_FIND_PORE = 0,
@@ -42,6 +43,8 @@ typedef struct pc_analysis_opts {
                              measured on skin AND roi only (compare uses the shared area).
                              Borrowed; must outlive the pc_analyze call. */
     int skip_capture_gate;/* nonzero: do not refuse photos with little skin (compare, tests) */
+    pc_model *model;      /* the learned lesion detector (borrowed, may be shared by threads);
+                             NULL: the classic detector finds the lesions */
 } pc_analysis_opts;
 
 void pc_analysis_opts_default(pc_analysis_opts *opts);
@@ -75,6 +78,9 @@ typedef struct pc_analysis {
     int grade;              /* acne grade 0..3 from the lesion count, Hayashi bands */
     const char *grade_name; /* static: "mild", "moderate", "severe", "very severe" */
     uint8_t *skin_mask;     /* width*height, nonzero = skin; NULL unless opts.keep_mask */
+    const char *detector;   /* static: "learned" or "classic", which found the lesions */
+    char model_version[128];/* the learned model's version, "" for the classic detector */
+    double model_scale;     /* model pixels per photo pixel (learned detector), 0 for classic */
 } pc_analysis;
 
 /* Analyse one photo. PC_ERR_CAPTURE when the photo is unusable (too little skin, too small),

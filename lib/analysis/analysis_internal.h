@@ -86,6 +86,20 @@ typedef struct pca_findings {
 /* Multi-scale blob detection on the work planes; findings in work pixels. 0 or -1 (no memory). */
 int pca_detect(const pca_work *w, pca_findings *out);
 
+/* Type a lesion found elsewhere (the learned detector) at (x, y), radius r, work pixels, by
+ * the classic detector's colour measurement: red against its surround -> papule (pustule with
+ * a yellow-white centre), a dark plug -> blackhead, a pale yellowish dome -> whitehead; no
+ * clear colour sign (or too little skin around it) -> papule, ACNE04's commonest lesion.
+ * Returns 1 when measured, 0 when it fell back to papule. */
+int pca_type_lesion(const pca_work *w, float x, float y, float r, pc_finding_type *type);
+
+/* ---- the learned detector (learned.c) ---- */
+
+/* Replace the lesion findings of out (work pixels) by the learned detector's (opts->model),
+ * typed by colour; pores and enlarged pores stay. PC_OK or a pc_status with ctx set. */
+int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_analysis_opts *opts,
+                pca_findings *out, double *scale);
+
 /* ---- measures (measure.c) ---- */
 
 typedef struct pca_measures {

@@ -6,6 +6,7 @@
  *   -> blob detection (detect.c) -> measures and scores (measure.c)
  * Findings are mapped back to the photo's pixels. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,6 +147,13 @@ int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, p
     if (nskin > 0) {
         if (pca_flatten_light(&w)) goto nomem;
         if (pca_detect(&w, &fl)) goto nomem;
+    }
+    a->detector = "classic";
+    if (opts->model) {
+        status = pca_learned(ctx, &w, img, opts, &fl, &a->model_scale);
+        if (status) goto out;
+        a->detector = "learned";
+        snprintf(a->model_version, sizeof a->model_version, "%s", pc_model_version(opts->model));
     }
     /* back to the photo's pixels: centre of the f x f block */
     float f = (float)w.scale;

@@ -402,6 +402,35 @@ out:
     return rc;
 }
 
+int pca_type_lesion(const pca_work *w, float x, float y, float r, pc_finding_type *type)
+{
+    float Lc, ac, bc, Ls, as, bs;
+    float rin = r * 0.7f > 1.0f ? r * 0.7f : 1.0f;
+    if (x < 0 || y < 0 || x > (float)(w->w - 1) || y > (float)(w->h - 1) ||
+        !ring_mean(w, x, y, 0.0f, rin, &Lc, &ac, &bc) ||
+        !ring_mean(w, x, y, 1.5f * r, 2.5f * r + 1.0f, &Ls, &as, &bs)) {
+        *type = PC_FIND_PAPULE;
+        return 0;
+    }
+    float dL = Ls - Lc, da = ac - as;
+    float rk = r * 0.5f > 1.0f ? r * 0.5f : 1.0f;
+    if (da >= T_RED_PRE) {
+        /* pustule: a yellow-white centre (lighter and yellower than the red rim) */
+        float Lp, ap, bp;
+        float rp = r * 0.35f > 1.0f ? r * 0.35f : 1.0f;
+        *type = ring_mean(w, x, y, 0.0f, rp, &Lp, &ap, &bp) && Lp - Lc >= T_LIGHT && bp >= bc
+                    ? PC_FIND_PUSTULE
+                    : PC_FIND_PAPULE;
+    } else if (dL >= T_DARK && core_min(w, x, y, rk) <= BLACK_RATIO * Ls) {
+        *type = PC_FIND_BLACKHEAD;
+    } else if (-dL >= T_LIGHT && bc - bs >= WHITE_MIN_DB) {
+        *type = PC_FIND_WHITEHEAD;
+    } else {
+        *type = PC_FIND_PAPULE;
+    }
+    return 1;
+}
+
 int pca_detect(const pca_work *w, pca_findings *out)
 {
     int W = w->w, H = w->h;

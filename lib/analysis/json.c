@@ -102,6 +102,11 @@ json_t *pc_analysis_json(const pc_analysis *a, const char *file, unsigned flags)
     bad |= put(o, "grade_name", json_string(a->grade_name ? a->grade_name : ""));
     bad |= put(o, "grade_scale", json_string("Hayashi"));
 
+    bad |= put(o, "detector", json_string(a->detector ? a->detector : "classic"));
+    if (a->model_version[0]) {
+        bad |= put(o, "model", json_string(a->model_version));
+        bad |= put(o, "model_scale", num(a->model_scale, 4));
+    }
     bad |= put(o, "findings_include_pores", json_boolean(all));
     json_t *list = json_array();
     bad |= list == NULL;

@@ -17,6 +17,7 @@
 
 #include "core/strbuf.h"
 #include "poreclear/analysis.h"
+#include "poreclear/model.h"
 #include "poreclear/render.h"
 #include "tool_cmds.h"
 #include "tool_util.h"
@@ -39,13 +40,20 @@ static void usage(FILE *f)
             "  -o, --overlay OUT      write the findings overlay (PNG); with several photos OUT\n"
             "                         is a folder (created if needed) receiving NAME.overlay.png\n"
             "      --px-per-mm X      calibration: sizes in mm, densities per cm²\n"
+            "      --detector NAME    learned (default: the model trained on ACNE04, academic\n"
+            "                         use only, data/model/MODEL.md) or classic (the colour\n"
+            "                         blob detector; also used, with a warning, when the model\n"
+            "                         file is missing)\n"
+            "      --model FILE       the learned detector's weights (default: the shipped\n"
+            "                         data/model/pcnet-v1.safetensors)\n"
             "  -J, --jobs N           analyse N photos at a time (default: number of CPUs)\n"
             "      --no-capture-gate  analyse even photos with too little skin\n"
             "  -h, --help             this help\n\n"
             "A photo that cannot be analysed gets 'poreclear: FILE: reason' on stderr and the\n"
             "others are still analysed. Exit codes: 0 ok; 1 at least one of several photos\n"
             "failed; for a single photo: 3 unreadable, 4 corrupt/not an image, 5 too large,\n"
-            "6 refused by the capture gate; 2 bad command line (docs/cli.md).\n");
+            "6 refused by the capture gate; 2 bad command line; 10 the model file is\n"
+            "unreadable or refused (docs/cli.md).\n");
 }
 
 typedef struct item {
@@ -63,6 +71,7 @@ typedef struct batch {
     int json, all, threads_per;
     double px_per_mm;
     int skip_gate;
+    pc_model *model; /* NULL: classic detector */
     pthread_mutex_t lock;
     pthread_cond_t cond;
 } batch;
@@ -131,6 +140,7 @@ static void analyse_one(batch *B, item *it)
     opts.px_per_mm = B->px_per_mm;
     opts.threads = B->threads_per;
     opts.skip_capture_gate = B->skip_gate;
+    opts.model = B->model;
     int rc = pc_image_read_file(&ctx, it->path, &img);
     if (rc == PC_OK) rc = pc_analyze(&ctx, img, &opts, &a);
     if (rc == PC_OK && it->overlay) {
@@ -298,10 +308,12 @@ int tool_analyze(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},          {"all", no_argument, NULL, 'a'},
         {"overlay", required_argument, NULL, 'o'}, {"px-per-mm", required_argument, NULL, 'p'},
         {"jobs", required_argument, NULL, 'J'},    {"no-capture-gate", no_argument, NULL, 'G'},
+        {"detector", required_argument, NULL, 'D'}, {"model", required_argument, NULL, 'M'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int json = 0, all = 0, skip_gate = 0, c;
-    const char *overlay = NULL;
+    const char *overlay = NULL, *model_path = NULL;
+    int classic = 0;
     double px_per_mm = 0;
     long jobs = 0;
     optind = 1;
@@ -333,6 +345,16 @@ int tool_analyze(int argc, char **argv)
         case 'G':
             skip_gate = 1;
             break;
+        case 'D':
+            if (strcmp(optarg, "learned") && strcmp(optarg, "classic")) {
+                tool_error("analyze", "invalid --detector '%s' (learned or classic)", optarg);
+                return TOOL_EXIT_USAGE;
+            }
+            classic = !strcmp(optarg, "classic");
+            break;
+        case 'M':
+            model_path = optarg;
+            break;
         case 'h':
             usage(stdout);
             return TOOL_EXIT_OK;
@@ -350,6 +372,31 @@ int tool_analyze(int argc, char **argv)
         return TOOL_EXIT_USAGE;
     }
     if (jobs == 0) jobs = default_jobs();
+    if (classic && model_path) {
+        tool_error("analyze", "--model is for the learned detector, not --detector classic");
+        return TOOL_EXIT_USAGE;
+    }
+    pc_model *model = NULL;
+    if (!classic) {
+        char shipped[4096];
+        int found = model_path != NULL;
+        if (!model_path && (found = tool_find_shipped("data", "model/pcnet-v1.safetensors",
+                                                      shipped, sizeof shipped)))
+            model_path = shipped;
+        if (!found) {
+            tool_error("analyze",
+                       "warning: the learned detector's model file is missing (%s): "
+                       "using the classic detector",
+                       shipped);
+        } else {
+            pc_ctx mctx;
+            pc_ctx_init(&mctx);
+            if (pc_model_load(&mctx, model_path, &model) != PC_OK) {
+                tool_error("analyze", "model: %s", pc_errmsg(&mctx));
+                return TOOL_EXIT_MODEL;
+            }
+        }
+    }
 
     list L = {0};
     int ret = TOOL_EXIT_OK, listing_failed = 0, any_dir = 0;
@@ -401,6 +448,7 @@ int tool_analyze(int argc, char **argv)
     B.all = all;
     B.px_per_mm = px_per_mm;
     B.skip_gate = skip_gate;
+    B.model = model;
     long workers = jobs < (long)L.n ? jobs : (long)L.n;
     if (workers < 1) workers = 1;
     /* cores left over when there are fewer photos than jobs go to each photo's kernels */
@@ -468,5 +516,6 @@ out:
         free(L.v[i].text);
     }
     free(L.v);
+    pc_model_free(model);
     return ret;
 }

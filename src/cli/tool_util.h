@@ -19,7 +19,8 @@ enum {
     TOOL_EXIT_CAPTURE = 6,  /* photo refused by the capture gate (too little skin, too small) */
     TOOL_EXIT_ALIGN = 7,    /* before/after photos cannot be aligned */
     TOOL_EXIT_REVIEW = 8,   /* plan: needs_review */
-    TOOL_EXIT_BLOCKED = 9   /* plan: treatment blocked */
+    TOOL_EXIT_BLOCKED = 9,  /* plan: treatment blocked */
+    TOOL_EXIT_MODEL = 10    /* analyze: the learned detector's model file is unreadable or refused */
 };
 
 /* Map a library status to the command's exit code. */

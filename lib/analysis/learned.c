@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The learned detector in the analysis: the model (lib/model/) finds the lesions at the scale
+ * it was trained at, the classic colour measurement types them, pores stay the classic
+ * detector's.
+ *
+ * Scale. ACNE04's photos show about half a face across 640 px (the model's train_px_per_face_width);
+ * on them this engine's skin mask spans a median 603 px (the larger side of its bounding box;
+ * 10th-90th percentile 556-640, measured on every third acne04-dev photo). A photo is
+ * resampled so that its skin's extent matches that: scale = ACNE04_SKIN_SHARE * face_px /
+ * extent, left at 1 when within 25 % of it (the ACNE04 photos themselves, so the model sees
+ * them as it was trained). With --px-per-mm the scale is TRAIN_PX_PER_MM / px_per_mm. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis_internal.h"
+
+/* With --px-per-mm: the engine's own convention for 640 px photos, a 140 mm face breadth
+ * across 640 px, 4.57 px/mm (docs/analysis.md, "Feature scale"; PC_SYNTH_FACE_MM). */
+#define TRAIN_PX_PER_MM (640.0 / 140.0)
+#define SCALE_DEADBAND 1.25
+#define ACNE04_SKIN_SHARE (603.0 / 640.0)
+/* A peak is kept only on (or next to) skin: the share of skin in the disc of its radius. */
+#define MIN_SKIN_SHARE 0.5f
+
+static double skin_extent(const pca_work *w)
+{
+    int x0 = w->w, y0 = w->h, x1 = -1, y1 = -1;
+    for (int y = 0; y < w->h; y++)
+        for (int x = 0; x < w->w; x++)
+            if (w->skin[(size_t)y * w->w + x]) {
+                if (x < x0) x0 = x;
+                if (x > x1) x1 = x;
+                if (y < y0) y0 = y;
+                if (y > y1) y1 = y;
+            }
+    if (x1 < 0) return 0;
+    int e = x1 - x0 + 1 > y1 - y0 + 1 ? x1 - x0 + 1 : y1 - y0 + 1;
+    return (double)e * w->scale;
+}
+
+static float skin_share(const pca_work *w, float cx, float cy, float r)
+{
+    long n = 0, k = 0;
+    for (int y = (int)floorf(cy - r); y <= (int)ceilf(cy + r); y++)
+        for (int x = (int)floorf(cx - r); x <= (int)ceilf(cx + r); x++) {
+            float dx = (float)x - cx, dy = (float)y - cy;
+            if (dx * dx + dy * dy > r * r) continue;
+            n++;
+            if (x >= 0 && y >= 0 && x < w->w && y < w->h && w->skin[(size_t)y * w->w + x]) k++;
+        }
+    return n ? (float)k / (float)n : 0.0f;
+}
+
+int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img,
+                const pc_analysis_opts *opts, pca_findings *out, double *scale_out)
+{
+    double face = pc_model_train_face_px(opts->model), scale = 1.0;
+    if (opts->px_per_mm > 0) {
+        scale = TRAIN_PX_PER_MM / opts->px_per_mm;
+    } else {
+        double e = skin_extent(w);
+        if (e > 0) scale = ACNE04_SKIN_SHARE * face / e;
+        if (scale > 1.0 / SCALE_DEADBAND && scale < SCALE_DEADBAND) scale = 1.0;
+    }
+    if (scale > 4.0) scale = 4.0;
+    pc_model_peak *pk = NULL;
+    size_t np = 0;
+    int rc = pc_model_detect_scaled(ctx, opts->model, img, scale, w->threads, 0.0f, &pk, &np);
+    if (rc) return rc;
+    /* keep the pores, drop the classic lesions */
+    size_t k = 0;
+    for (size_t i = 0; i < out->n; i++)
+        if (out->v[i].type == PC_FIND_PORE || out->v[i].type == PC_FIND_ENLARGED_PORE)
+            out->v[k++] = out->v[i];
+    out->n = k;
+    float f = (float)w->scale;
+    for (size_t i = 0; i < np; i++) {
+        /* the photo's pixels -> work pixels (centre of the f x f block) */
+        float x = (pk[i].x + 0.5f) / f - 0.5f, y = (pk[i].y + 0.5f) / f - 0.5f;
+        float r = 0.5f * sqrtf(pk[i].w * pk[i].h) / f;
+        if (r < 1.0f) r = 1.0f;
+        int xi = (int)lroundf(x), yi = (int)lroundf(y);
+        if (xi < 0 || yi < 0 || xi >= w->w || yi >= w->h) continue;
+        if (!w->roi[(size_t)yi * w->w + xi]) continue;
+        if (skin_share(w, x, y, r) < MIN_SKIN_SHARE) continue;
+        pc_finding_type t;
+        pca_type_lesion(w, x, y, r, &t);
+        if (out->n == out->cap) {
+            size_t nc = out->cap ? out->cap * 2 : 256;
+            pc_finding *nv = realloc(out->v, nc * sizeof *nv);
+            if (!nv) {
+                free(pk);
+                return pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
+            }
+            out->v = nv;
+            out->cap = nc;
+        }
+        pc_finding fd = {x, y, r, t, pk[i].score};
+        out->v[out->n++] = fd;
+    }
+    free(pk);
+    *scale_out = scale;
+    return PC_OK;
+}

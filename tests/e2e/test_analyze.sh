@@ -105,4 +105,29 @@ expect_exit 1 "an empty folder fails" "$PORECLEAR" analyze "$T/emptydir"
 check "empty folder message" contains "$T/err" "no .png"
 expect_exit 0 "no progress bar when stderr is not a terminal" "$PORECLEAR" analyze "$T/a.png" "$T/b.png"
 check "stderr stays empty" test ! -s "$T/err"
+
+# The detectors (docs/analysis.md): learned by default, classic on request or when the model
+# file is missing (with a warning); a bad model file exits 10 and names the problem.
+expect_exit 0 "default detector" "$PORECLEAR" analyze --json "$T/a.png"
+check "the JSON says learned and the model version" $PY -c "
+import json; o = json.load(open('$T/out'))
+assert o['detector'] == 'learned' and o['model'].startswith('pcnet-v1-') and o['model_scale'] > 0, o
+"
+expect_exit 0 "--detector classic" "$PORECLEAR" analyze --json --detector classic "$T/a.png"
+check "the JSON says classic, no model" $PY -c "
+import json; o = json.load(open('$T/out'))
+assert o['detector'] == 'classic' and 'model' not in o, o
+"
+expect_exit 2 "unknown detector" "$PORECLEAR" analyze --detector yolo "$T/a.png"
+head -c 5000 "$(dirname "$PORECLEAR")/../data/model/pcnet-v1.safetensors" >"$T/cut.safetensors" 2>/dev/null ||
+    head -c 5000 data/model/pcnet-v1.safetensors >"$T/cut.safetensors"
+expect_exit 10 "a truncated model file exits 10" "$PORECLEAR" analyze --model "$T/cut.safetensors" "$T/a.png"
+check "the message names the tensor beyond the data" grep -q "data_offsets outside the data" "$T/err"
+expect_exit 10 "a missing --model exits 10" "$PORECLEAR" analyze --model "$T/nope.safetensors" "$T/a.png"
+mkdir -p "$T/nodata"
+PORECLEAR_DATA="$T/nodata" expect_exit 0 "no shipped model: classic" "$PORECLEAR" analyze --json "$T/a.png"
+check "with a warning" contains "$T/err" "using the classic detector"
+check "and the JSON says classic" $PY -c "
+import json; assert json.load(open('$T/out'))['detector'] == 'classic'
+"
 done_testing

@@ -15,7 +15,11 @@
 #include <string.h>
 
 #include "poreclear/analysis.h"
+#include "poreclear/model.h"
 #include "poreclear/synth.h"
+
+/* The detector under test: NULL (classic) or the shipped learned model. */
+static pc_model *g_model;
 
 enum { K_BLACKHEAD, K_WHITEHEAD, K_INFLAMED, NK };
 
@@ -49,6 +53,7 @@ static void score_seed(uint64_t seed, int w, int h, long tp[NK], long npred[NK],
     pc_analysis_opts o;
     pc_analysis_opts_default(&o);
     o.threads = 2;
+    o.model = g_model;
     pc_analysis *a = NULL;
     assert_int_equal(pc_analyze(&ctx, img, &o, &a), PC_OK);
     char *used = calloc(t->n_findings + 1, 1);
@@ -79,9 +84,8 @@ static void score_seed(uint64_t seed, int w, int h, long tp[NK], long npred[NK],
     pc_synth_truth_free(t);
 }
 
-static void test_synthetic_f1(void **state)
+static void synthetic_f1(void)
 {
-    (void)state;
     const char *san = getenv("PC_SAN");
     int sanitized = san && strcmp(san, "1") == 0;
     int seeds = sanitized ? 3 : 4;
@@ -99,10 +103,31 @@ static void test_synthetic_f1(void **state)
     }
 }
 
+static void test_synthetic_f1(void **state)
+{
+    (void)state;
+    synthetic_f1();
+}
+
+/* The learned detector (the default of `analyze`): its lesions typed by colour, the classic
+ * comedones it does not resolve kept (docs/analysis.md). */
+static void test_synthetic_f1_learned(void **state)
+{
+    (void)state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    if (pc_model_load(&ctx, "data/model/pcnet-v1.safetensors", &g_model) != PC_OK)
+        fail_msg("%s", pc_errmsg(&ctx));
+    synthetic_f1();
+    pc_model_free(g_model);
+    g_model = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_synthetic_f1),
+        cmocka_unit_test(test_synthetic_f1_learned),
     };
     return cmocka_run_group_tests_name("analysis_synth", tests, NULL, NULL);
 }

@@ -372,17 +372,28 @@ def main():
     wpath = os.path.join(args.out, pcnet.ARCH + ".safetensors")
     write_safetensors(wpath, tensors, meta)
 
-    # Parity fixture: a 64x48 crop of the first dev photo and the float model's outputs.
-    im = load_rgb(os.path.join(args.dev, rows[0]["name"]))
-    crop = torch.from_numpy(np.ascontiguousarray(im[200:248, 240:304]))[None]
-    with torch.no_grad():
-        hm, wh = model(pcnet.normalise(crop))
-    write_safetensors(os.path.join(args.out, "parity.safetensors"),
-                      dict(input=crop[0].contiguous(), heatmap=torch.sigmoid(hm)[0].contiguous(),
-                           size=wh[0].contiguous()), dict(model=version))
+    write_parity(os.path.join(args.out, "parity.safetensors"), model, version)
     write_card(args, names, data_hash, state, thr, fig_odd, fig_even, version, wpath, model)
     log("wrote %s" % wpath)
     return 0
+
+
+def write_parity(path, model, version):
+    """Parity fixture: a synthetic 64x48 RGB input (skin tone, a slow gradient, a few dark and
+    red dots; no third-party pixels) and the float model's outputs for it."""
+    rng = np.random.RandomState(7)
+    yy, xx = np.mgrid[0:48, 0:64].astype(np.float32)
+    img = np.stack([200 - 0.3 * yy, 150 - 0.2 * xx, 130 + 0.1 * xx], -1)
+    for cx, cy, col in ((16, 12, (90, 60, 50)), (40, 30, (210, 90, 90)), (52, 10, (230, 200, 170))):
+        d = (xx - cx) ** 2 + (yy - cy) ** 2 < 9
+        img[d] = col
+    img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    crop = torch.from_numpy(img)[None]
+    model.eval()
+    with torch.no_grad():
+        hm, wh = model(pcnet.normalise(crop))
+    write_safetensors(path, dict(input=crop[0].contiguous(), heatmap=torch.sigmoid(hm)[0].contiguous(),
+                                 size=wh[0].contiguous()), dict(model=version))
 
 
 def write_card(args, names, data_hash, state, thr, fig_odd, fig_even, version, wpath, model):
@@ -405,7 +416,9 @@ def write_card(args, names, data_hash, state, thr, fig_odd, fig_even, version, w
         "one class (acne lesion), CenterNet-style centre heatmap + box size" % (pcnet.ARCH, nparam, pcnet.STRIDE),
         "- weights `%s` (safetensors, float32, batch norm folded), sha256 `%s`" % (os.path.basename(wpath), sha),
         "- input RGB `(v/255 - %.2f) / %.2f`, at the scale of ACNE04 (about 640 px across a half face)" % (pcnet.MEAN, pcnet.STD),
-        "- score threshold %.2f (picked on the odd dev photos: F1 + grade accuracy)" % thr, "",
+        "- score threshold %.2f (picked on the odd dev photos: F1 + grade accuracy)" % thr,
+        "- `parity.safetensors`: the parity fixture of tests/unit/test_model.c, a synthetic 64x48 "
+        "input (made by train.py, no photo pixels) and this model's float outputs for it", "",
         "## Data",
         "- training: `%s`: %d photos (%d source photos x 3 augmented copies), sha256 of the sorted "
         "file-name list `%s`" % (os.path.basename(os.path.normpath(args.data)), len(names),

@@ -97,6 +97,7 @@ typedef struct web_req {
     bool relaxed_csp;          /* the aftercare handout may carry its own inline styles */
     struct web_upload *upload; /* a streamed photo body (web_photos.c), or NULL */
     const char *cache_control; /* NULL → "no-store" */
+    const char *err_code;      /* the code of an error reply (web_error), else NULL */
 } web_req;
 
 /* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */

@@ -170,9 +170,26 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
     return real_queue(connection, status_code, response);
 }
 
+/* A logged-in user refused by role or certification leaves an audit entry (issue 16.9):
+ * "access.denied", the client when the address names one, and "CODE METHOD PATH". */
+static void audit_refusal(web_req *r)
+{
+    if (!r->authed || r->status != 403 || !r->err_code) return;
+    if (strcmp(r->err_code, "forbidden") && strcmp(r->err_code, "certification_required")) return;
+    int64_t client_id = 0;
+    if (!strncmp(r->path, "/api/clients/", 13) && r->nids > 0) client_id = r->ids[0];
+    char detail[256];
+    snprintf(detail, sizeof detail, "%s %s %.200s", r->err_code, r->method, r->path);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "access.denied", client_id, detail,
+                         r->now);
+}
+
 static enum MHD_Result send_reply(web_req *r)
 {
     if (!r->reply) web_error(r, 500, "internal", "no reply");
+    audit_refusal(r);
     struct MHD_Response *resp =
         MHD_create_response_from_buffer(r->reply_len, r->reply, MHD_RESPMEM_MUST_FREE);
     if (!resp) return MHD_NO;

@@ -72,6 +72,7 @@ int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
     /* an error reply is never an attachment nor the handout */
     r->disposition[0] = 0;
     r->relaxed_csp = false;
+    r->err_code = code;
     /* web_json_text: a message quoting input cut by %.40s stays a valid reply */
     return web_reply_json(r, status,
                           json_pack("{s:o,s:s}", "error", web_json_text(msg), "code", code));

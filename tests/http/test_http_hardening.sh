@@ -109,6 +109,20 @@ expect_status 200 "a read with a foreign Origin is answered (the browser keeps i
 reqo admin POST /api/clients "$BASE" '{"name":"Same Origin Client","birth_date":"1990-01-01"}'
 expect_status 201 "a change from our own Origin is accepted"
 
+# ---- refused attempts leave an audit entry (16.9) ----
+req recep GET "/api/clients/$CID/plan"
+expect_status 403 "reception may not read the plan"
+req trainee POST "/api/sessions/$SID/steps/extract/record" '{"outcome":"done"}'
+expect_status 403 "an uncertified practitioner may not record an extraction"
+[ "$(err_code)" = certification_required ] && ok "... certification_required" || not_ok "... code $(err_code)"
+req admin GET "/api/audit?limit=500"
+jget "$T/body" '[e["detail"] for e in d["entries"] if e["action"]=="access.denied" and e["user"]["username"]=="desk" and e["client_id"]=='"$CID"']' >"$T/denied_desk"
+jget "$T/body" '[e["detail"] for e in d["entries"] if e["action"]=="access.denied" and e["user"]["username"]=="trainee"]' >"$T/denied_trainee"
+contains "$T/denied_desk" "forbidden GET /api/clients/$CID/plan" && ok "the role refusal is audited with the client" ||
+    not_ok "the role refusal is audited: $(cat "$T/denied_desk")"
+contains "$T/denied_trainee" "certification_required POST /api/sessions/$SID/steps/extract/record" &&
+    ok "the certification refusal is audited" || not_ok "the certification refusal is audited: $(cat "$T/denied_trainee")"
+
 # ---- the audit log: neither UPDATE nor DELETE, even straight in the database (16.8) ----
 DB=$DATA/poreclear.db
 if command -v sqlite3 >/dev/null; then

@@ -26,7 +26,8 @@ typedef enum pc_status {
     PC_ERR_DENIED = -9,   /* the actor is not allowed to do this */
     PC_ERR_CONFLICT = -10,/* the record changed or is immutable */
     PC_ERR_BUSY = -11,    /* resource busy / queue full; try again later */
-    PC_ERR_INTERNAL = -12 /* a bug or an unexpected library failure */
+    PC_ERR_INTERNAL = -12,/* a bug or an unexpected library failure */
+    PC_ERR_NOSPACE = -13  /* the disk (or the quota) is full: nothing was written */
 } pc_status;
 
 /* Called with fraction in [0,1] and a short label; may be called from worker threads only

@@ -69,6 +69,7 @@ const char *pc_strerror(int status)
     case PC_ERR_CONFLICT: return "conflict";
     case PC_ERR_BUSY: return "busy, try again later";
     case PC_ERR_INTERNAL: return "internal error";
+    case PC_ERR_NOSPACE: return "no space left on the disk";
     default: return "unknown error";
     }
 }

@@ -74,6 +74,14 @@ out:
     return rc;
 }
 
+/* A failed write: PC_ERR_NOSPACE when the disk or the quota is full, else PC_ERR_IO. */
+static int write_error(pc_ctx *ctx, int err)
+{
+    if (err == ENOSPC || err == EDQUOT)
+        return pc_error(ctx, PC_ERR_NOSPACE, "write error: %s", strerror(err));
+    return pc_error(ctx, PC_ERR_IO, "write error: %s", strerror(err));
+}
+
 int pc_file_write_atomic(pc_ctx *ctx, const char *path, const void *buf, size_t len)
 {
     size_t plen = strlen(path);
@@ -88,16 +96,16 @@ int pc_file_write_atomic(pc_ctx *ctx, const char *path, const void *buf, size_t 
         goto out;
     }
     if (len && fwrite(buf, 1, len, f) != len) {
-        rc = pc_error(ctx, PC_ERR_IO, "write error: %s", strerror(errno));
+        rc = write_error(ctx, errno);
         goto out;
     }
     if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
-        rc = pc_error(ctx, PC_ERR_IO, "write error: %s", strerror(errno));
+        rc = write_error(ctx, errno);
         goto out;
     }
     if (fclose(f) != 0) {
         f = NULL;
-        rc = pc_error(ctx, PC_ERR_IO, "write error: %s", strerror(errno));
+        rc = write_error(ctx, errno);
         goto out;
     }
     f = NULL;

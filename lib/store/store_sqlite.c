@@ -53,8 +53,9 @@ static int db_error(pc_ctx *ctx, sqlite3 *db, int rc, const char *what)
         return pc_error(ctx, PC_ERR_CONFLICT, "%s: %s", what, m);
     case SQLITE_NOMEM:
         return pc_error(ctx, PC_ERR_NOMEM, "%s: out of memory", what);
-    case SQLITE_IOERR:
     case SQLITE_FULL:
+        return pc_error(ctx, PC_ERR_NOSPACE, "%s: the disk is full", what);
+    case SQLITE_IOERR:
     case SQLITE_CANTOPEN:
     case SQLITE_READONLY:
     case SQLITE_CORRUPT:

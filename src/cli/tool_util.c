@@ -15,7 +15,8 @@ int tool_exit_code(int status)
 {
     switch (status) {
     case PC_OK: return TOOL_EXIT_OK;
-    case PC_ERR_IO: return TOOL_EXIT_IO;
+    case PC_ERR_IO:
+    case PC_ERR_NOSPACE: return TOOL_EXIT_IO;
     case PC_ERR_FORMAT:
     case PC_ERR_INVALID: return TOOL_EXIT_INPUT;
     case PC_ERR_LIMIT: return TOOL_EXIT_LIMIT;

@@ -174,7 +174,7 @@ struct web_upload {
     int fd;         /* the unnamed (or temporary) file of the body */
     char tmp[4096]; /* the temporary file's path when O_TMPFILE is not available, else "" */
     size_t len;
-    bool too_large, io_error;
+    bool too_large, io_error, no_space;
     char format[8]; /* declared: "jpeg", "png", "webp" */
 };
 
@@ -293,6 +293,7 @@ void web_upload_write(web_upload *u, const char *data, size_t n)
         if (k < 0 && errno == EINTR) continue;
         if (k <= 0) {
             u->io_error = true;
+            u->no_space = k < 0 && (errno == ENOSPC || errno == EDQUOT);
             return;
         }
         off += (size_t)k;
@@ -380,7 +381,12 @@ int web_h_photo_upload(web_req *r)
         goto out;
     }
     if (u->io_error) {
-        web_error(r, 500, "internal", "cannot store the upload");
+        if (u->no_space)
+            web_error(r, 507, "insufficient_storage",
+                      "the server's disk is full: the photo was not saved; tell the "
+                      "administrator");
+        else
+            web_error(r, 500, "internal", "cannot store the upload");
         goto out;
     }
     if (u->len == 0) {

@@ -96,6 +96,11 @@ int web_fail(web_req *r, const pc_ctx *ctx)
     case PC_ERR_BUSY:
         r->retry_after = 1;
         return web_error(r, 503, "busy", "the server is busy; try again");
+    case PC_ERR_NOSPACE:
+        fprintf(stderr, "poreclear serve: %s %s: %s\n", r->method, r->path, m);
+        return web_error(r, 507, "insufficient_storage",
+                         "the server's disk is full: nothing was saved; tell the administrator "
+                         "(reading still works)");
     default:
         fprintf(stderr, "poreclear serve: %s %s: %s\n", r->method, r->path, m);
         return web_error(r, 500, "internal", "internal error");

@@ -34,7 +34,7 @@ static void test_error_message(void **state)
 static void test_strerror_table(void **state)
 {
     (void)state;
-    for (int s = PC_OK; s >= PC_ERR_INTERNAL; s--) {
+    for (int s = PC_OK; s >= PC_ERR_NOSPACE; s--) {
         assert_non_null(pc_strerror(s));
         assert_string_not_equal(pc_strerror(s), "unknown error");
     }

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -75,6 +77,9 @@ static web_job *next_locked(void)
 static void *worker(void *arg)
 {
     (void)arg;
+    /* analyses are background work: on a busy machine the HTTP threads go first (Linux: the
+     * nice value of this thread only) */
+    setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
     pthread_mutex_lock(&pool.mu);
     for (;;) {
         web_job *j;

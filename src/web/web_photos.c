@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,6 +280,53 @@ bool web_upload_open(web_req *r, web_upload **out)
     return true;
 }
 
+/* Image memory (issue 16.9). A 6000 x 6000 PNG takes about 7 bytes a pixel to decode (the
+ * codec's RGBA rows and our RGB image: 260 MB here) and its analysis about 11 (370 MB); eight
+ * such uploads at once took the server to 930 MB, and the check decodes held every HTTP
+ * thread, so /healthz waited seconds. Both now draw on one budget, IMAGE_MEM_BUDGET of
+ * estimated bytes: the upload's check decode takes its share at once or is answered 503 with
+ * Retry-After (an HTTP thread never waits, and at most half of them decode), an analysis job
+ * waits on its worker thread until its share is free. One holder is always let in, whatever
+ * its size (at most WEB_PHOTO_MAX_PIXELS), so nothing waits forever. */
+#define IMAGE_MEM_BUDGET ((uint64_t)512 << 20)
+#define DECODE_BYTES_PER_PIXEL 7
+#define ANALYSIS_BYTES_PER_PIXEL 11
+static pthread_mutex_t mem_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t mem_cv = PTHREAD_COND_INITIALIZER;
+static uint64_t mem_used;
+static int mem_holders, mem_decoders;
+
+/* Take cost bytes of the budget: at once or never (max_decoders > 0: an upload's check,
+ * at most that many at once), or waiting (max_decoders == 0: an analysis job). */
+static bool mem_take(uint64_t cost, int max_decoders)
+{
+    pthread_mutex_lock(&mem_mu);
+    bool ok;
+    for (;;) {
+        ok = mem_holders == 0 || (mem_used + cost <= IMAGE_MEM_BUDGET &&
+                                  (max_decoders == 0 || mem_decoders < max_decoders));
+        if (ok || max_decoders > 0) break;
+        pthread_cond_wait(&mem_cv, &mem_mu);
+    }
+    if (ok) {
+        mem_used += cost;
+        mem_holders++;
+        if (max_decoders > 0) mem_decoders++;
+    }
+    pthread_mutex_unlock(&mem_mu);
+    return ok;
+}
+
+static void mem_give(uint64_t cost, bool decoder)
+{
+    pthread_mutex_lock(&mem_mu);
+    mem_used -= cost;
+    mem_holders--;
+    if (decoder) mem_decoders--;
+    pthread_cond_broadcast(&mem_cv);
+    pthread_mutex_unlock(&mem_mu);
+}
+
 void web_upload_write(web_upload *u, const char *data, size_t n)
 {
     if (u->too_large || u->io_error) return;
@@ -417,7 +465,21 @@ int web_h_photo_upload(web_req *r)
         web_error(r, st, code, "%s", msg);
         goto out;
     }
+    uint64_t cost = w * h * DECODE_BYTES_PER_PIXEL;
+    if (!mem_take(cost, r->cfg->threads / 2 > 1 ? r->cfg->threads / 2 : 1)) {
+        r->retry_after = 2;
+        web_error(r, 503, "busy",
+                  "too many large photos are being checked at once; try again in 2 seconds");
+        goto out;
+    }
     int rc = pc_image_decode(&ctx, buf, u->len, &img);
+    if (rc == PC_OK) {
+        p.width = img->width; /* after EXIF orientation */
+        p.height = img->height;
+    }
+    pc_image_free(img);
+    img = NULL;
+    mem_give(cost, true);
     if (rc == PC_ERR_LIMIT) {
         web_error(r, 413, "too_many_pixels", "the photo is too large: %s", pc_errmsg(&ctx));
         goto out;
@@ -427,10 +489,6 @@ int web_h_photo_upload(web_req *r)
                   "the photo cannot be decoded: %s", pc_errmsg(&ctx));
         goto out;
     }
-    p.width = img->width; /* after EXIF orientation */
-    p.height = img->height;
-    pc_image_free(img);
-    img = NULL;
     free(buf);
     buf = NULL;
     if (!web_pool_reserve()) {
@@ -680,6 +738,8 @@ void web_job_analysis(web_job *j, const web_config *cfg)
     char *text = NULL;
     char overlay[64] = "", path[4096];
     const char *why = NULL;
+    uint64_t mem_cost = 0; /* held from the budget while decoding and analysing */
+    bool mem_held = false;
     if (pc_store_photo_get(&ctx, cfg->store, web_job_photo(j), &p) != PC_OK) {
         web_job_fail(j, "the photo is gone");
         goto out;
@@ -693,6 +753,12 @@ void web_job_analysis(web_job *j, const web_config *cfg)
         why = "the stored photo cannot be read";
         goto fail;
     }
+    web_job_progress(j, 0.04, "waiting for memory");
+    uint64_t pixels = p.width > 0 && p.height > 0 ? (uint64_t)p.width * (uint64_t)p.height : 0;
+    if (pixels > WEB_PHOTO_MAX_PIXELS) pixels = WEB_PHOTO_MAX_PIXELS;
+    mem_cost = pixels * ANALYSIS_BYTES_PER_PIXEL;
+    mem_take(mem_cost, 0);
+    mem_held = true;
     web_job_progress(j, 0.05, "decoding");
     if (pc_image_decode(&ctx, buf, len, &img) != PC_OK) goto fail;
     free(buf);
@@ -735,4 +801,5 @@ out:
     pc_image_free(img);
     pc_image_free(ov);
     pc_analysis_free(a);
+    if (mem_held) mem_give(mem_cost, false);
 }

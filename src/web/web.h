@@ -166,6 +166,12 @@ int web_h_client_get(web_req *r);
 int web_h_intakes_list(web_req *r);
 int web_h_intake_create(web_req *r);
 int web_h_intake_get(web_req *r);
+/* INTERIM, for lib/clinic (web_intake_access.c): reception's status view of a client's intake
+ * and consent, without their contents; and the entries a new intake drops from the previous
+ * one (prev_text: the stored JSON, NULL when none) that confirm (an array of "LIST:item"
+ * strings, may be NULL) does not name: a new array of {"list","item"}, empty when none. */
+int web_h_client_status(web_req *r);
+json_t *web_intake_removals(const char *prev_text, json_t *next, json_t *confirm);
 int web_h_plan(web_req *r);
 int web_h_reviews_list(web_req *r);
 int web_h_review_create(web_req *r);

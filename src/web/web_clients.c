@@ -236,6 +236,17 @@ int web_h_intake_create(web_req *r)
         client = json_object();
         json_object_set_new(in, "client", client);
     }
+    /* INTERIM (web_intake_access.c, for lib/clinic): dropping an entry of the previous
+     * intake needs the practitioner's confirmation of each, named in "confirm_removals" */
+    json_t *confirm = json_incref(json_object_get(in, "confirm_removals"));
+    json_object_del(in, "confirm_removals");
+    pc_intake prev;
+    pc_ctx pctx;
+    pc_ctx_init(&pctx);
+    bool has_prev = pc_store_intake_get(&pctx, r->cfg->store, c.id, 0, &prev) == PC_OK;
+    json_t *removed = web_intake_removals(has_prev ? prev.json : NULL, in, confirm);
+    if (has_prev) pc_store_intake_clear(&prev);
+    json_decref(confirm);
     char cid[32], today[11];
     snprintf(cid, sizeof cid, "c-%lld", (long long)c.id);
     json_object_set_new(client, "id", json_string(cid));
@@ -246,9 +257,13 @@ int web_h_intake_create(web_req *r)
     pc_store_client_clear(&c);
     char *text = json_dumps(in, JSON_COMPACT);
     json_decref(in);
-    if (!text) return web_error(r, 500, "internal", "out of memory");
+    if (!text) {
+        json_decref(removed);
+        return web_error(r, 500, "internal", "out of memory");
+    }
     if (strlen(text) > PC_INTAKE_MAX_BYTES) {
         free(text);
+        json_decref(removed);
         return web_error(r, 413, "too_large", "the intake is over %u bytes", PC_INTAKE_MAX_BYTES);
     }
     /* validate with the protocol library: a malformed intake is refused, nothing stored */
@@ -257,9 +272,20 @@ int web_h_intake_create(web_req *r)
     pc_plan *plan = NULL;
     if (pc_plan_build(&ctx, r->cfg->protocol, text, strlen(text), NULL, 0, &plan) != PC_OK) {
         free(text);
+        json_decref(removed);
         return web_error(r, 400, "invalid", "intake %s", pc_errmsg(&ctx));
     }
     pc_plan_free(plan);
+    if (!removed || json_array_size(removed) > 0) {
+        free(text);
+        return web_reply_json(
+            r, 409,
+            json_pack("{s:s,s:s,s:o}", "error",
+                      "this intake drops entries of the previous one: confirm each removal "
+                      "(confirm_removals: [\"LIST:item\", ...]) or keep them",
+                      "code", "confirm_removals", "removals", removed ? removed : json_array()));
+    }
+    json_decref(removed);
     pc_intake saved;
     int rc = pc_store_intake_add(&ctx, r->cfg->store, r->user.id, r->ids[0], text, r->now, &saved);
     free(text);

@@ -64,6 +64,8 @@ static const route routes[] = {
     {"GET", "/api/clients", PC_DO_CLIENT_READ, false, web_h_clients_list},
     {"POST", "/api/clients", PC_DO_CLIENT_WRITE, false, web_h_clients_create},
     {"GET", "/api/clients/{n}", PC_DO_CLIENT_READ, false, web_h_client_get},
+    /* reception reads the intake and consent status, not their contents (issue 16.5) */
+    {"GET", "/api/clients/{n}/status", PC_DO_CLIENT_READ, false, web_h_client_status},
     {"GET", "/api/clients/{n}/intakes", PC_DO_INTAKE_READ, false, web_h_intakes_list},
     {"POST", "/api/clients/{n}/intakes", PC_DO_INTAKE_WRITE, false, web_h_intake_create},
     {"GET", "/api/clients/{n}/intakes/{s}", PC_DO_INTAKE_READ, false, web_h_intake_get},

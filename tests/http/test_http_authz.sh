@@ -22,10 +22,11 @@ GET  /api/clients                                    -                          
 GET  /api/clients?q=matrix                           -                                     U A A A A
 POST /api/clients                                    {"name":"M","birth_date":"1990-01-01"} U A A A A
 GET  /api/clients/$CID                               -                                     U A A A A
-GET  /api/clients/$CID/intakes                       -                                     U A A A A
-POST /api/clients/$CID/intakes                       {"client":{"skin_type":"dry"}}        U A A A A
-GET  /api/clients/$CID/intakes/latest                -                                     U A A A A
-GET  /api/clients/$CID/intakes/1                     -                                     U A A A A
+GET  /api/clients/$CID/status                        -                                     U A A A A
+GET  /api/clients/$CID/intakes                       -                                     U F A A A
+POST /api/clients/$CID/intakes                       {"client":{"skin_type":"dry"}}        U F A F A
+GET  /api/clients/$CID/intakes/latest                -                                     U F A A A
+GET  /api/clients/$CID/intakes/1                     -                                     U F A A A
 GET  /api/clients/$CID/plan                          -                                     U F A A A
 POST /api/clients/$CID/ingredients/check           {"label":"Aqua"}                      U F A A A
 GET  /api/clients/$CID/reviews                       -                                     U F A A A

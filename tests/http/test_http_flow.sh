@@ -15,7 +15,9 @@ count_clients() { req admin GET "/api/clients?limit=1"; jget "$T/body" 'd["total
 
 # ---- clinical flow ----
 req recep POST "/api/clients/$CID/intakes" '{"client":{"skin_type":"dry"},"conditions":["rosacea"]}'
-expect_status 201 "reception records a changed intake"
+expect_status 403 "reception may not record an intake (issue 16.7)"
+req pract POST "/api/clients/$CID/intakes" '{"client":{"skin_type":"dry"},"conditions":["rosacea"]}'
+expect_status 201 "the practitioner records a changed intake"
 [ "$(jget "$T/body" 'd["version"]')" = 2 ] && ok "it is version 2" || not_ok "it is version 2"
 req pract GET "/api/clients/$CID/intakes"
 [ "$(jget "$T/body" 'len(d["intakes"])')" -ge 2 ] && ok "intake changes are new versions" || not_ok "intake changes are new versions"

@@ -55,6 +55,7 @@ async function request(method, path, body) {
     if (!resp.ok) {
         const message = data && data.error ? data.error : `The server answered ${resp.status} ${resp.statusText}.`;
         const err = new ApiError(resp.status, data && data.code, message);
+        err.data = data; // the whole reply, e.g. the removals of 409 confirm_removals
         if (resp.status === 429 || resp.status === 503) err.retryAfter = Number(resp.headers.get('Retry-After')) || 0;
         throw err;
     }

@@ -44,8 +44,9 @@ startPage({
         const clinical = session.user.role !== 'reception';
         const client = await api.get(`/api/clients/${id}`);
         document.title = `${client.name} · poreclear`;
+        // reception sees whether the intake and consent are current, not what they say
         const [intakes, sessions] = await Promise.all([
-            api.get(`/api/clients/${id}/intakes`),
+            clinical ? api.get(`/api/clients/${id}/intakes`) : api.get(`/api/clients/${id}/status`),
             clinical ? api.get(`/api/clients/${id}/sessions`).catch((e) => ({ error: e })) : Promise.resolve(null),
         ]);
 
@@ -54,9 +55,8 @@ startPage({
             ? alertBox('ok', `Intake saved${params.get('v') ? ` as version ${params.get('v')}` : ''}.`, h('p', null, 'Open today\'s plan to see what it changes.'))
             : null;
 
-        const actions = [
-            h('a', { class: 'button', href: `/intake?client=${id}`, id: 'act-intake' }, client.latest_intake ? 'Update intake' : 'Fill in intake'),
-        ];
+        const actions = [];
+        if (session.user.role === 'practitioner') actions.push(h('a', { class: 'button', href: `/intake?client=${id}`, id: 'act-intake' }, client.latest_intake ? 'Update intake' : 'Fill in intake'));
         if (clinical) {
             actions.push(h('a', { class: 'button', href: `/consent?client=${id}`, id: 'act-consent' }, 'Record consent'));
             actions.push(h('a', { class: 'button primary', href: `/plan?client=${id}`, id: 'act-plan' }, 'Today\'s plan'));
@@ -100,7 +100,17 @@ startPage({
             sessionsBox = h('section', { class: 'card', 'aria-labelledby': 'sessions-h' }, h('h2', { id: 'sessions-h' }, 'Sessions'), body);
         }
 
-        const history = h('section', { class: 'card', 'aria-labelledby': 'intakes-h', id: 'intake-history' },
+        const statusBox = clinical ? null : h('section', { class: 'card', 'aria-labelledby': 'status-h', id: 'intake-status' },
+            h('h2', { id: 'status-h' }, 'Intake and consent'),
+            h('dl', { class: 'facts' },
+                h('dt', null, 'Intake'),
+                h('dd', null, intakes.intake.on_file
+                    ? [intakes.intake.current ? badge('ok', 'Updated today') : badge('warn', 'Not updated today'), ` last updated ${fmtDateTime(intakes.intake.recorded_at)}`]
+                    : badge('warn', 'None on file')),
+                h('dt', null, 'Consent for today'),
+                h('dd', null, intakes.consent.current ? badge('ok', 'Recorded') : badge('warn', 'Not yet recorded'))),
+            h('p', { class: 'hint' }, 'A practitioner records the intake and consent; their contents are not shown to reception.'));
+        const history = !clinical ? null : h('section', { class: 'card', 'aria-labelledby': 'intakes-h', id: 'intake-history' },
             h('h2', { id: 'intakes-h' }, 'Intake history'),
             intakes.intakes.length
                 ? h('ol', { class: 'results', reversed: true }, intakes.intakes.map((v, i) => h('li', null,
@@ -119,6 +129,7 @@ startPage({
             notice,
             h('div', { class: 'grid-2' }, facts, rebook),
             sessionsBox,
+            statusBox,
             history);
     },
 });

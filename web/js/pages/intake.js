@@ -184,12 +184,35 @@ startPage({
                 errors.scrollIntoView({ block: 'nearest' });
                 return;
             }
-            try {
-                const saved = await busy(form.querySelector('#intake-save'), () => api.post(`/api/clients/${clientId}/intakes`, toIntake(model)));
-                window.location.assign(`/client?id=${clientId}&saved=intake&v=${saved.version}`);
-            } catch (e) {
-                showError(errors, e, 'The intake was not saved');
-            }
+            const save = async (button, confirm) => {
+                const body = toIntake(model);
+                if (confirm) body.confirm_removals = confirm;
+                try {
+                    const saved = await busy(button, () => api.post(`/api/clients/${clientId}/intakes`, body));
+                    window.location.assign(`/client?id=${clientId}&saved=intake&v=${saved.version}`);
+                } catch (e) {
+                    if (e.code === 'confirm_removals' && e.data && Array.isArray(e.data.removals)) {
+                        // each entry dropped from the previous intake is confirmed one by one
+                        const boxes = e.data.removals.map((x) => h('label', { class: 'choice' },
+                            h('input', { type: 'checkbox', name: 'confirm-removal', value: `${x.list}:${x.item}` }),
+                            h('span', null, x.item === 'true' ? `No longer ${x.list}` : `Remove “${x.item}” from ${x.list.replace('_', ' ')}`)));
+                        const go = h('button', { type: 'button', class: 'primary', id: 'confirm-removals' }, 'Confirm the removals and save');
+                        go.addEventListener('click', () => {
+                            const all = [...errors.querySelectorAll('input[name="confirm-removal"]')];
+                            if (all.some((i) => !i.checked)) return;
+                            save(go, all.map((i) => i.value));
+                        });
+                        fill(errors, alertBox('warn', 'This intake drops entries of the previous one',
+                            h('p', null, 'Confirm each removal (tick every box), or add the entries back to the form.'),
+                            h('div', { class: 'choices', id: 'removals' }, boxes), go));
+                        errors.hidden = false;
+                        errors.scrollIntoView({ block: 'nearest' });
+                        return;
+                    }
+                    showError(errors, e, 'The intake was not saved');
+                }
+            };
+            await save(form.querySelector('#intake-save'), null);
         });
 
         fill(main,

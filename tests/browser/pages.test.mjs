@@ -139,8 +139,7 @@ test('setup: the demo practitioner starts sessions (consent to the treatment and
 function pages() {
     return [
         ['/', 'desk', '#client-results'],
-        [`/client?id=${state.margaret}`, 'desk', '#intake-history'],
-        [`/intake?client=${state.sofia}`, 'desk', '#intake-save'],
+        [`/client?id=${state.margaret}`, 'desk', '#intake-status'],
         ['/ingredients', 'desk', 'main h1'],
         [`/aftercare?session=${state.sid}`, 'desk', '#handout'],
         ['/', 'demo', '#client-results'],
@@ -400,6 +399,7 @@ test('roles: a page a role may not use is not drawn for it — no upload form fo
         ['desk', `/photos?client=${state.sofia}`], ['desk', `/session?id=${state.sid}`], ['desk', `/plan?client=${state.sofia}`],
         ['desk', `/consent?client=${state.sofia}`], ['desk', `/compare?session=${state.sid}`], ['desk', `/progress?client=${state.sofia}`],
         ['desk', '/admin#users'], ['demo', '/admin#users'], ['demo', `/privacy?client=${state.sofia}`],
+        ['desk', `/intake?client=${state.sofia}`], ['admin', `/intake?client=${state.sofia}`],
     ];
     for (const [role, p] of refused) {
         await signIn(role);
@@ -417,8 +417,10 @@ test('roles: a page a role may not use is not drawn for it — no upload form fo
     // and what reception may use is drawn for it
     await signIn('desk');
     await goto(`/client?id=${state.sofia}`);
-    assert.equal(await page.locator('#act-photos, #act-plan, #act-consent, #act-privacy').count(), 0, 'no buttons to pages reception may not use');
-    assert.equal(await page.locator('#act-intake').count(), 1);
+    assert.equal(await page.locator('#act-photos, #act-plan, #act-consent, #act-privacy, #act-intake').count(), 0, 'no buttons to pages reception may not use');
+    // the intake and consent status, not their contents (issue 16.5)
+    assert.equal(await page.locator('#intake-status').count(), 1);
+    assert.equal(await page.locator('#intake-history').count(), 0);
 });
 
 test('no page error and no Content-Security-Policy violation on any page', () => {

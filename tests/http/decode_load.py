@@ -12,16 +12,9 @@ import http.client
 import json
 import sys
 import threading
-import time
 import urllib.parse
 
-
-def cookie_from_jar(path):
-    for line in open(path):
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) == 7 and parts[5] == "pc_session":
-            return parts[6]
-    raise SystemExit("no pc_session in " + path)
+from loadlib import cookie_from_jar, start_probes
 
 
 def vmhwm(pid):
@@ -40,8 +33,6 @@ def main():
     barrier = threading.Barrier(n + 1)
     lock = threading.Lock()
     statuses, errors = {}, [0]
-    done = threading.Event()
-    probes = []
 
     def upload():
         try:
@@ -60,28 +51,11 @@ def main():
             with lock:
                 errors[0] += 1
 
-    def health():
-        while not done.is_set():
-            t0 = time.monotonic()
-            good = False
-            try:
-                c = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
-                c.request("GET", "/healthz")
-                r = c.getresponse()
-                r.read()
-                good = r.status == 200
-                c.close()
-            except (OSError, http.client.HTTPException):
-                pass
-            probes.append((time.monotonic() - t0, good))
-            time.sleep(0.02)
-
     threads = [threading.Thread(target=upload) for _ in range(n)]
     for t in threads:
         t.start()
-    hp = threading.Thread(target=health)
     barrier.wait()
-    hp.start()
+    done, probes, hp = start_probes(url.hostname, url.port, 0.02, 10)
     for t in threads:
         t.join()
     done.set()

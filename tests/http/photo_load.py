@@ -12,13 +12,7 @@ import sys
 import threading
 import urllib.parse
 
-
-def cookie_from_jar(path):
-    for line in open(path):
-        parts = line.rstrip("\n").split("\t")
-        if len(parts) == 7 and parts[5] == "pc_session":
-            return parts[6]
-    raise SystemExit("no pc_session in " + path)
+from loadlib import cookie_from_jar
 
 
 def main():

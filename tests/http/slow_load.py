@@ -11,14 +11,14 @@ or its header timeout) is opened again half a second later, as an attacker would
 /healthz is asked every 100 ms, on a new connection each time, from 127.0.0.200. Prints one JSON
 line: probes, failed (no 200 within 5 s), worst_ms, held_max (connections open at once, the
 server's accepted and not yet closed), reopened, rss_max_kb (the server's)."""
-import http.client
 import json
 import resource
 import selectors
 import socket
 import sys
-import threading
 import time
+
+from loadlib import start_probes
 
 HALF = b"GET /api/clients HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: slow\r\nX-Wait: "
 
@@ -39,25 +39,6 @@ def main():
     want = n + 256
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(want, hard), hard))
-    stop = threading.Event()
-    probes = []  # (seconds, ok)
-
-    def probe():
-        while not stop.is_set():
-            t0 = time.monotonic()
-            good = False
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=5,
-                                               source_address=("127.0.0.200", 0))
-                c.request("GET", "/healthz")
-                r = c.getresponse()
-                r.read()
-                good = r.status == 200
-                c.close()
-            except (OSError, http.client.HTTPException):
-                good = False
-            probes.append((time.monotonic() - t0, good))
-            time.sleep(0.1)
 
     sel = selectors.DefaultSelector()
     state = {}  # fd -> [sock, slot, connected]
@@ -85,8 +66,7 @@ def main():
         s.close()
         retry.append((time.monotonic() + 0.5, slot))
 
-    th = threading.Thread(target=probe)
-    th.start()
+    stop, probes, th = start_probes("127.0.0.1", port, 0.1, 5, source="127.0.0.200")
     t_end = time.monotonic() + seconds
     next_slot = 0
     try:

@@ -110,6 +110,7 @@ export const PAGE_ROLES = {
     '/assessment': CLINICAL,
     '/compare': CLINICAL,
     '/progress': CLINICAL,
+    '/intake': ['practitioner'], // only practitioners record intakes (issue 16.7)
     '/privacy': ['admin'],
     '/admin': ['admin'],
 };

@@ -39,6 +39,8 @@ const MESSAGES = {
     unsupported_media_type: ['This kind of file cannot be used', 'Take the photo as JPEG, PNG or WebP.'],
     type_mismatch: ['Not the image it claims to be', 'The file is not the image it claims to be: choose a real JPEG, PNG or WebP photo.'],
     throttled: ['Too many attempts', 'Wait a moment before trying again.'],
+    insufficient_storage: ['The server\'s disk is full', 'Nothing was saved. Tell the administrator; what is already saved can still be read.'],
+    confirm_removals: ['Confirm what the new intake removes', 'Tick each entry that no longer applies, or add it back to the form.'],
     account_locked: ['Account locked — ask an administrator', 'After too many failed sign-ins this account is locked until an administrator unlocks it.'],
     internal: ['Something went wrong on the server', 'Nothing was changed. Try again; if it happens again, tell the administrator.'],
     busy: ['The server is busy', 'Nothing was stored. Try again in a few seconds.'],

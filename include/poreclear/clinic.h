@@ -50,6 +50,12 @@ typedef enum pc_clinic_action {
 /* May a user of this role (pc_role) do this? False for unknown roles and actions. */
 bool pc_clinic_allows(int role, pc_clinic_action action);
 
+/* Reception's status view (lib/clinic/status.c, issue 16.5): an intake is current when it was
+ * recorded on the visit day (both "YYYY-MM-DD", local); a consent is current when it is for
+ * today and no session has used it yet. NULL arguments: false. */
+bool pc_clinic_intake_current(const char *recorded_day, const char *today);
+bool pc_clinic_consent_current(const pc_consent *c, const char *today);
+
 /* ---- accounts ---- */
 #define PC_PASSWORD_MIN 10  /* characters (bytes); NIST SP 800-63B asks for at least 8 */
 #define PC_PASSWORD_MAX 256 /* bytes */

@@ -1,12 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Who sees and changes a client's medical history (issue 16.5, 16.7).
  *
- * INTERIM: these are clinic rules, meant for lib/clinic (the clinic engineer's library of
- * clinic rules, not on main when this was written). Until it lands they live here, next to the
- * route table's roles (web_server.c): reception reads only the status view below, never an
- * intake's contents; only practitioners record intakes; and an intake that drops an entry of
- * the previous one must name each dropped entry in "confirm_removals". Move them into
- * lib/clinic when it lands.
+ * Who may read and record intakes is lib/clinic's permission table (PC_DO_INTAKE_READ: admin
+ * and practitioners; PC_DO_INTAKE_WRITE: practitioners only). This file holds what was
+ * written before lib/clinic landed and still belongs there (TO MOVE): reception's status
+ * view, and the rule that an intake dropping an entry of the previous one must name each
+ * dropped entry in "confirm_removals".
  *
  * The status view answers what the front desk needs (data minimisation, GDPR art. 5(1)(c);
  * HIPAA's minimum necessary standard, 45 CFR 164.502(b)): whether an intake is on file and
@@ -16,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "poreclear/clinic.h"
 #include "web.h"
 
 /* The lists an intake can drop an entry of, and the yes/no facts it can turn off. */
@@ -111,10 +111,10 @@ int web_h_client_status(web_req *r)
     int rc = pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], 0, &in);
     if (rc == PC_OK) {
         web_today(in.created_at, day);
-        intake =
-            json_pack("{s:b,s:b,s:I,s:o,s:o}", "on_file", 1, "current", !strcmp(day, today),
-                      "version", (json_int_t)in.version, "recorded_at",
-                      web_json_time(in.created_at), "recorded_by", web_userref(r, in.created_by));
+        intake = json_pack("{s:b,s:b,s:I,s:o,s:o}", "on_file", 1, "current",
+                           pc_clinic_intake_current(day, today), "version", (json_int_t)in.version,
+                           "recorded_at", web_json_time(in.created_at), "recorded_by",
+                           web_userref(r, in.created_by));
         pc_store_intake_clear(&in);
     } else if (rc == PC_ERR_NOTFOUND) {
         intake = json_pack("{s:b,s:b,s:n,s:n,s:n}", "on_file", 0, "current", 0, "version",
@@ -132,7 +132,7 @@ int web_h_client_status(web_req *r)
     bool today_unused = false;
     for (size_t i = 0; i < n; i++) {
         if (cs[i].at > last) last = cs[i].at;
-        if (!strcmp(cs[i].day, today) && cs[i].session_id == 0) today_unused = true;
+        if (pc_clinic_consent_current(&cs[i], today)) today_unused = true;
     }
     pc_store_consents_free(cs, n);
     json_t *consent =

@@ -287,7 +287,7 @@ bool web_upload_open(web_req *r, web_upload **out)
  * estimated bytes: the upload's check decode takes its share at once or is answered 503 with
  * Retry-After (an HTTP thread never waits, and at most half of them decode), an analysis job
  * waits on its worker thread until its share is free. One holder is always let in, whatever
- * its size (at most WEB_PHOTO_MAX_PIXELS), so nothing waits forever. */
+ * its size (at most PC_IMAGE_MAX_PIXELS), so nothing waits forever. */
 #define IMAGE_MEM_BUDGET ((uint64_t)512 << 20)
 #define DECODE_BYTES_PER_PIXEL 7
 #define ANALYSIS_BYTES_PER_PIXEL 11
@@ -755,7 +755,7 @@ void web_job_analysis(web_job *j, const web_config *cfg)
     }
     web_job_progress(j, 0.04, "waiting for memory");
     uint64_t pixels = p.width > 0 && p.height > 0 ? (uint64_t)p.width * (uint64_t)p.height : 0;
-    if (pixels > WEB_PHOTO_MAX_PIXELS) pixels = WEB_PHOTO_MAX_PIXELS;
+    if (pixels > PC_IMAGE_MAX_PIXELS) pixels = PC_IMAGE_MAX_PIXELS;
     mem_cost = pixels * ANALYSIS_BYTES_PER_PIXEL;
     mem_take(mem_cost, 0);
     mem_held = true;

@@ -177,7 +177,10 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *connection, unsigned i
 static void audit_refusal(web_req *r)
 {
     if (!r->authed || r->status != 403 || !r->err_code) return;
-    if (strcmp(r->err_code, "forbidden") && strcmp(r->err_code, "certification_required")) return;
+    /* a refusal by role or certification; not a missing token or a one-time password */
+    if (!strcmp(r->err_code, "csrf") || !strcmp(r->err_code, "password_change_required") ||
+        !strcmp(r->err_code, "bad_credentials"))
+        return;
     int64_t client_id = 0;
     if (!strncmp(r->path, "/api/clients/", 13) && r->nids > 0) client_id = r->ids[0];
     char detail[256];

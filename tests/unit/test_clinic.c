@@ -23,12 +23,12 @@ static void test_permissions(void **state)
         pc_clinic_action a;
         bool admin, pract, recep;
     } rows[] = {
-        {PC_DO_OWN_ACCOUNT, true, true, true},    {PC_DO_CLIENT_READ, true, true, true},
-        {PC_DO_INTAKE_WRITE, true, true, true},   {PC_DO_PLAN, true, true, false},
-        {PC_DO_CONSENT, true, true, false},       {PC_DO_SESSION, true, true, false},
-        {PC_DO_AFTERCARE_READ, true, true, true}, {PC_DO_PHOTO, true, true, false},
-        {PC_DO_ADMIN, true, false, false},        {PC_DO_EXPORT, true, false, false},
-        {PC_DO_ERASE, true, false, false},
+        {PC_DO_OWN_ACCOUNT, true, true, true},  {PC_DO_CLIENT_READ, true, true, true},
+        {PC_DO_INTAKE_READ, true, true, false}, {PC_DO_INTAKE_WRITE, false, true, false},
+        {PC_DO_PLAN, true, true, false},        {PC_DO_CONSENT, true, true, false},
+        {PC_DO_SESSION, true, true, false},     {PC_DO_AFTERCARE_READ, true, true, true},
+        {PC_DO_PHOTO, true, true, false},       {PC_DO_ADMIN, true, false, false},
+        {PC_DO_EXPORT, true, false, false},     {PC_DO_ERASE, true, false, false},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         assert_int_equal(pc_clinic_allows(PC_ROLE_ADMIN, rows[i].a), rows[i].admin);

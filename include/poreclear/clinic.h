@@ -114,6 +114,10 @@ int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
 int pc_clinic_step_start(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
                          const char *step, int64_t now, const char **why);
 
+/* The consent item that a session's frozen plan (plan_json) names for its step, into item (""
+ * when the treatment consent covers it). */
+void pc_clinic_consent_item(const char *plan_json, const char *step, char item[41]);
+
 typedef struct pc_clinic_record {
     const char *outcome;         /* "done" or "not_done" */
     const char *actual_json;     /* the parameters as done (a JSON object text), NULL: {} */
@@ -137,5 +141,14 @@ int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t
  * *out: pc_store_amendment_clear. */
 int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
                     const char *text, int64_t now, pc_amendment *out, const char **why);
+
+/* ---- photos ---- */
+
+/* May who add a photo of client_id, of session session_id (0: none), on the clinic's date
+ * today? A photo needs the "photos" consent item: the session's consent, or without a session a
+ * consent of the client recorded today ("consent_missing"); a signed session takes nothing more
+ * ("immutable": correct it with an amendment); another client's session is PC_ERR_INVALID. */
+int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
+                            int64_t session_id, const char *today, const char **why);
 
 #endif

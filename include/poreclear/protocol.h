@@ -112,6 +112,9 @@ typedef struct pc_plan_step {
                                   "high_frequency", "chemical_exfoliation"), NULL if none or
                                   skipped */
     const char *params_json;   /* the chosen parameters as a compact JSON object text */
+    const char *consent;       /* the consent item that must be agreed to do this step as
+                                  planned (the protocol's data, with its source), NULL when the
+                                  treatment consent covers it */
     int core;                  /* the protocol marks this step core (losing it weighs most) */
     size_t n_reasons;
     const pc_reason *reasons;

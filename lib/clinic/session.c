@@ -262,10 +262,65 @@ out:
     return rc;
 }
 
+/* Does a consent's agreed list (a JSON array text) hold item? */
+static bool agreed_has(const char *agreed_json, const char *item)
+{
+    json_t *a = agreed_json ? json_loads(agreed_json, 0, NULL) : NULL;
+    bool has = false;
+    size_t i;
+    json_t *v;
+    json_array_foreach(a, i, v)
+    {
+        if (json_is_string(v) && !strcmp(json_string_value(v), item)) has = true;
+    }
+    json_decref(a);
+    return has;
+}
+
+/* The consent item the frozen plan names for step (the protocol's data, docs/protocol.md),
+ * copied into item ("" when the treatment consent covers it). */
+void pc_clinic_consent_item(const char *plan_json, const char *step, char item[41])
+{
+    item[0] = 0;
+    json_t *plan = plan_json ? json_loads(plan_json, 0, NULL) : NULL;
+    size_t i;
+    json_t *st;
+    json_array_foreach(json_object_get(plan, "steps"), i, st)
+    {
+        const char *name = json_string_value(json_object_get(st, "step"));
+        const char *c = json_string_value(json_object_get(st, "consent"));
+        if (name && c && !strcmp(name, step)) snprintf(item, 41, "%s", c);
+    }
+    json_decref(plan);
+}
+
+/* Inside tx: doing step s of session t needs its consent item agreed in the session's
+ * consent (issue 17.1); recording it not done needs none. */
+static int consent_covers(pc_ctx *ctx, pc_tx *tx, const pc_tsession *t, const pc_tstep *s,
+                          const char **why)
+{
+    char item[41];
+    pc_clinic_consent_item(t->plan_json, s->step, item);
+    if (!item[0]) return PC_OK;
+    pc_consent c;
+    int rc = pc_tx_consent_get(ctx, tx, t->consent_id, &c);
+    if (rc != PC_OK) return rc;
+    bool has = agreed_has(c.agreed_json, item);
+    char who[sizeof c.client_name];
+    snprintf(who, sizeof who, "%s", c.client_name);
+    pc_store_consent_clear(&c);
+    if (has) return PC_OK;
+    return refuse(ctx, why, PC_ERR_CONFLICT, "consent_missing",
+                  "%s did not agree to %s today: step %s cannot be done; record it as not done, "
+                  "with a note",
+                  who, item, s->step);
+}
+
 /* Inside tx: the open session sid read into *t, and its step named step (not skipped) that who
- * may act on (needs_cert: the step's certification is required). */
+ * may act on (doing: starting it or recording it done, which needs the step's certification
+ * and consent item). */
 static int open_step(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t sid, const char *step,
-                     bool needs_cert, pc_tsession *t, const pc_tstep **out, const char **why)
+                     bool doing, pc_tsession *t, const pc_tstep **out, const char **why)
 {
     int rc = pc_tx_tsession_get(ctx, tx, sid, t);
     if (rc == PC_ERR_NOTFOUND) return refuse(ctx, why, rc, "not_found", "no such session");
@@ -282,10 +337,11 @@ static int open_step(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t sid, co
     if (!strcmp(s->action, "skip"))
         return refuse(ctx, why, PC_ERR_CONFLICT, "step_order", "step %s is skipped in the plan",
                       s->step);
-    if (needs_cert && s->certification && !(who->certs & s->certification))
+    if (doing && s->certification && !(who->certs & s->certification))
         return refuse(ctx, why, PC_ERR_DENIED, "certification_required",
                       "step %s needs the %s certification, which %s does not hold", s->step,
                       pc_cert_name(s->certification), who->username);
+    if (doing && (rc = consent_covers(ctx, tx, t, s, why)) != PC_OK) return rc;
     *out = s;
     return PC_OK;
 }
@@ -460,4 +516,55 @@ out:
     pc_tx_end(&tx);
     pc_store_tsession_clear(&t);
     return rc;
+}
+
+int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
+                            int64_t session_id, const char *today, const char **why)
+{
+    if (why) *why = NULL;
+    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_PHOTO))
+        return refuse(ctx, why, PC_ERR_DENIED, "forbidden", "your role may not add photos");
+    if (session_id) {
+        pc_tsession t;
+        pc_consent c;
+        memset(&c, 0, sizeof c);
+        pc_tx tx;
+        int rc = pc_tx_begin(ctx, s, false, &tx);
+        if (rc != PC_OK) return rc;
+        rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
+        if (rc == PC_ERR_NOTFOUND)
+            rc =
+                pc_error(ctx, PC_ERR_INVALID, "session_id: no session %lld", (long long)session_id);
+        if (rc != PC_OK) {
+            pc_tx_end(&tx);
+            return rc;
+        }
+        if (t.client_id != client_id)
+            rc = pc_error(ctx, PC_ERR_INVALID, "session_id: session %lld is another client's",
+                          (long long)session_id);
+        else if (t.signed_)
+            rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
+                        "session %lld is signed: nothing more attaches to it; add an amendment",
+                        (long long)session_id);
+        else if ((rc = pc_tx_consent_get(ctx, &tx, t.consent_id, &c)) == PC_OK &&
+                 !agreed_has(c.agreed_json, "photos"))
+            rc = refuse(ctx, why, PC_ERR_CONFLICT, "consent_missing",
+                        "%s did not agree to photos in this session's consent", c.client_name);
+        pc_store_consent_clear(&c);
+        pc_store_tsession_clear(&t);
+        pc_tx_end(&tx);
+        return rc;
+    }
+    pc_consent *cs = NULL;
+    size_t n = 0;
+    int rc = pc_store_consent_list(ctx, s, client_id, &cs, &n);
+    if (rc != PC_OK) return rc;
+    bool ok = false;
+    for (size_t i = 0; i < n; i++)
+        if (today && !strcmp(cs[i].day, today) && agreed_has(cs[i].agreed_json, "photos"))
+            ok = true;
+    pc_store_consents_free(cs, n);
+    if (ok) return PC_OK;
+    return refuse(ctx, why, PC_ERR_CONFLICT, "consent_missing",
+                  "no consent of today includes photos: record the client's consent first");
 }

@@ -65,8 +65,21 @@ static json_t *step_json(const pcp_step_def *s)
         const pcp_cert_when *c = &s->cert_when[i];
         if (json_array_append_new(cw, json_pack("{s:s, s:s, s:s}", "param",
                                                 s->params[c->param].name, "equals", c->equals,
-                                                "certification", c->certification)))
+                                                "certification", c->value)))
             goto fail;
+    }
+    json_t *consent_when = json_array();
+    for (size_t i = 0; consent_when && i < s->n_consent_when; i++) {
+        const pcp_cert_when *c = &s->consent_when[i];
+        json_array_append_new(consent_when,
+                              json_pack("{s:s, s:s, s:s}", "param", s->params[c->param].name,
+                                        "equals", c->equals, "consent", c->value));
+    }
+    if (!consent_when ||
+        json_object_set_new(o, "consent", s->consent ? json_string(s->consent) : json_null()) ||
+        json_object_set_new(o, "consent_when", consent_when)) {
+        json_decref(consent_when);
+        goto fail;
     }
     if (json_object_set_new(o, "certification_when", cw) ||
         json_object_set_new(o, "params", params) ||

@@ -235,10 +235,57 @@ static int load_value(loader *L, json_t *v, const char *path, const pcp_param_de
                 pd->name);
 }
 
+/* A step's list `key` of {"param", "equals", value_key, "source"}: value_key (a name) applies
+ * when the choice parameter param has the value equals (certification_when, consent_when). */
+static int load_step_when(loader *L, const char *name, json_t *j, pcp_step_def *s,
+                          const char *key, const char *value_key, bool need_source,
+                          pcp_cert_when **out, size_t *n)
+{
+    char path[512], sub[600];
+    int rc;
+    fmt_path(path, sizeof path, "$.steps.%s", name);
+    json_t *cw = json_object_get(j, key);
+    fmt_path(sub, sizeof sub, "%s.%s", path, key);
+    if (cw && (!json_is_array(cw) || json_array_size(cw) > MAX_LIST))
+        return lerr(L, PC_ERR_INVALID, sub, "\"%s\" must be an array", key);
+    if (!cw || json_array_size(cw) == 0) return PC_OK;
+    if (!(*out = calloc(json_array_size(cw), sizeof **out))) return nomem(L);
+    for (size_t i = 0; i < json_array_size(cw); i++) {
+        const char *const wkeys[] = {"param", "equals", value_key, "source", NULL};
+        json_t *c = json_array_get(cw, i);
+        char csub[700], *param = NULL;
+        fmt_path(csub, sizeof csub, "%s[%zu]", sub, i);
+        if (!json_is_object(c)) return lerr(L, PC_ERR_INVALID, csub, "must be an object");
+        if ((rc = check_keys(L, c, csub, wkeys))) return rc;
+        pcp_cert_when *w = &(*out)[(*n)++];
+        if ((rc = get_string(L, c, "param", csub, true, &param))) return rc;
+        long pi = find_param(s, param);
+        free(param);
+        if (pi < 0 || s->params[pi].is_number) {
+            char psub[720];
+            fmt_path(psub, sizeof psub, "%s.param", csub);
+            return lerr(L, PC_ERR_INVALID, psub, "not a choice parameter of step \"%s\"", name);
+        }
+        w->param = (size_t)pi;
+        if ((rc = get_string(L, c, "equals", csub, true, &w->equals))) return rc;
+        if ((rc = get_string(L, c, value_key, csub, true, &w->value))) return rc;
+        char *src = NULL;
+        if ((rc = get_string(L, c, "source", csub, need_source, &src))) return rc;
+        rc = check_cites(L, src, csub, "source");
+        free(src);
+        if (rc) return rc;
+        if (!is_code(w->value))
+            return lerr(L, PC_ERR_INVALID, csub, "a %s must be a name of a-z, 0-9 and _",
+                        value_key);
+    }
+    return PC_OK;
+}
+
 static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
 {
     static const char *const keys[] = {"title",  "certification", "certification_when", "notes",
-                                       "params", "core",          "core_source",        NULL};
+                                       "params", "core",          "core_source",        "consent",
+                                       "consent_source", "consent_when", NULL};
     char path[512], sub[600];
     int rc;
     fmt_path(path, sizeof path, "$.steps.%s", name);
@@ -294,41 +341,20 @@ static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
             if (!(s->notes[s->n_notes++] = xstrdup(json_string_value(n)))) return nomem(L);
         }
     }
-    json_t *cw = json_object_get(j, "certification_when");
-    fmt_path(sub, sizeof sub, "%s.certification_when", path);
-    if (cw && (!json_is_array(cw) || json_array_size(cw) > MAX_LIST))
-        return lerr(L, PC_ERR_INVALID, sub, "\"certification_when\" must be an array");
-    if (cw && json_array_size(cw) > 0) {
-        s->cert_when = calloc(json_array_size(cw), sizeof *s->cert_when);
-        if (!s->cert_when) return nomem(L);
-        for (size_t i = 0; i < json_array_size(cw); i++) {
-            static const char *const cwkeys[] = {"param", "equals", "certification", "source", NULL};
-            json_t *c = json_array_get(cw, i);
-            char csub[700], *param = NULL;
-            fmt_path(csub, sizeof csub, "%s[%zu]", sub, i);
-            if (!json_is_object(c)) return lerr(L, PC_ERR_INVALID, csub, "must be an object");
-            if ((rc = check_keys(L, c, csub, cwkeys))) return rc;
-            pcp_cert_when *w = &s->cert_when[s->n_cert_when++];
-            if ((rc = get_string(L, c, "param", csub, true, &param))) return rc;
-            long pi = find_param(s, param);
-            free(param);
-            if (pi < 0 || s->params[pi].is_number) {
-                char psub[720];
-                fmt_path(psub, sizeof psub, "%s.param", csub);
-                return lerr(L, PC_ERR_INVALID, psub, "not a choice parameter of step \"%s\"", name);
-            }
-            w->param = (size_t)pi;
-            if ((rc = get_string(L, c, "equals", csub, true, &w->equals))) return rc;
-            if ((rc = get_string(L, c, "certification", csub, true, &w->certification))) return rc;
-            char *src = NULL;
-            if ((rc = get_string(L, c, "source", csub, false, &src))) return rc;
-            rc = check_cites(L, src, csub, "source");
-            free(src);
-            if (rc) return rc;
-            if (!is_code(w->certification))
-                return lerr(L, PC_ERR_INVALID, csub, "a certification must be a name of a-z, 0-9 and _");
-        }
+    if ((rc = load_step_when(L, name, j, s, "certification_when", "certification", false,
+                             &s->cert_when, &s->n_cert_when)))
+        return rc;
+    if ((rc = get_string(L, j, "consent", path, false, &s->consent))) return rc;
+    if (s->consent && !is_code(s->consent)) {
+        fmt_path(sub, sizeof sub, "%s.consent", path);
+        return lerr(L, PC_ERR_INVALID, sub, "a consent item must be a name of a-z, 0-9 and _");
     }
+    if ((rc = get_string(L, j, "consent_source", path, s->consent != NULL, &s->consent_source)))
+        return rc;
+    if ((rc = check_cites(L, s->consent_source, path, "consent_source"))) return rc;
+    if ((rc = load_step_when(L, name, j, s, "consent_when", "consent", true, &s->consent_when,
+                             &s->n_consent_when)))
+        return rc;
     return PC_OK;
 }
 
@@ -803,9 +829,16 @@ void pc_protocol_free(pc_protocol *p)
         free(s->core_source);
         for (size_t k = 0; k < s->n_cert_when; k++) {
             free(s->cert_when[k].equals);
-            free(s->cert_when[k].certification);
+            free(s->cert_when[k].value);
         }
         free(s->cert_when);
+        for (size_t k = 0; k < s->n_consent_when; k++) {
+            free(s->consent_when[k].equals);
+            free(s->consent_when[k].value);
+        }
+        free(s->consent_when);
+        free(s->consent);
+        free(s->consent_source);
         for (size_t k = 0; k < s->n_notes; k++) free(s->notes[k]);
         free(s->notes);
         for (size_t k = 0; k < s->n_params; k++) {

@@ -29,6 +29,7 @@ typedef struct plan_step {
     char *name, *title;
     pc_step_action action;
     char *certification;
+    char *consent;          /* the consent item that covers doing it, NULL: the treatment's */
     json_t *params;         /* object */
     char *params_json;
     char **notes;
@@ -137,6 +138,7 @@ void pc_plan_free(pc_plan *plan)
         free(s->name);
         free(s->title);
         free(s->certification);
+        free(s->consent);
         json_decref(s->params);
         free(s->params_json);
         for (size_t k = 0; k < s->n_notes; k++) free(s->notes[k]);
@@ -393,7 +395,7 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pcp_intake *in, pc_pla
             for (size_t k = 0; k < d->n_cert_when; k++) {
                 const pcp_value *v = &vals[offs[s] + d->cert_when[k].param];
                 if (!v->is_number && strcmp(v->str, d->cert_when[k].equals) == 0)
-                    cert = d->cert_when[k].certification;
+                    cert = d->cert_when[k].value;
             }
             if (cert) {
                 if (!(ps->certification = xstrdup(cert))) goto out;
@@ -406,6 +408,15 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pcp_intake *in, pc_pla
                 }
             }
         }
+        /* the consent item, skipped steps included: a step not done needs none, but the
+         * record still says what it would have needed */
+        const char *consent = d->consent;
+        for (size_t k = 0; k < d->n_consent_when; k++) {
+            const pcp_value *v = &vals[offs[s] + d->consent_when[k].param];
+            if (!v->is_number && strcmp(v->str, d->consent_when[k].equals) == 0)
+                consent = d->consent_when[k].value;
+        }
+        if (consent && !(ps->consent = xstrdup(consent))) goto out;
         if (!(ps->params_json = json_dumps(ps->params, JSON_COMPACT | JSON_PRESERVE_ORDER))) goto out;
     }
     plan->status = blocked ? PC_PLAN_BLOCKED
@@ -527,6 +538,7 @@ int pc_plan_get_step(const pc_plan *plan, size_t i, pc_plan_step *out)
     out->step = s->name;
     out->action = s->action;
     out->certification = s->certification;
+    out->consent = s->consent;
     out->params_json = s->params_json;
     out->core = plan->core[i];
     out->n_reasons = s->reasons.n;
@@ -587,9 +599,9 @@ int pc_plan_to_json(pc_ctx *ctx, const pc_plan *plan, int pretty, char **out)
         if (json_array_append_new(certs, json_string(plan->certs[i]))) goto out;
     for (size_t i = 0; i < plan->n_steps; i++) {
         const plan_step *s = &plan->steps[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:O, s:s?, s:o}", "step", s->name, "title",
+        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:O, s:s?, s:s?, s:o}", "step", s->name, "title",
                               s->title, "action", pc_step_action_name(s->action), "core",
-                              plan->core[i], "params", s->params, "certification", s->certification,
+                              plan->core[i], "params", s->params, "certification", s->certification, "consent", s->consent,
                               "reasons", reasons_json(&s->reasons, plan->sources));
         if (!o || json_array_append_new(steps, o)) goto out;
         if (s->action == PC_ACTION_SKIP && json_array_append_new(lost, json_string(s->name)))

@@ -50,10 +50,11 @@ typedef struct pcp_param_def {
     char *source;
 } pcp_param_def;
 
+/* A step's certification or consent item when a choice parameter has a value. */
 typedef struct pcp_cert_when {
     size_t param;           /* index in the step's params */
     char *equals;
-    char *certification;
+    char *value;            /* the certification / consent item then */
 } pcp_cert_when;
 
 typedef struct pcp_step_def {
@@ -62,6 +63,11 @@ typedef struct pcp_step_def {
     char *core_source;                  /* why it is core (a citation), when core */
     pcp_cert_when *cert_when;
     size_t n_cert_when;
+    /* the consent item that covers doing the step (NULL: the treatment consent covers it),
+     * with its source; consent_when changes it by a parameter's value */
+    char *consent, *consent_source;
+    pcp_cert_when *consent_when;
+    size_t n_consent_when;
     char **notes;
     size_t n_notes;
     pcp_param_def *params;

@@ -27,6 +27,7 @@
 #include "poreclear/analysis.h"
 #include "poreclear/image.h"
 #include "poreclear/render.h"
+#include "poreclear/clinic.h"
 #include "web_media.h"
 
 /* ---- files ---- */
@@ -411,18 +412,19 @@ int web_h_photo_upload(web_req *r)
             web_error(r, 400, "invalid", "session_id: must be a session id");
             goto out;
         }
-        pc_tsession t;
-        if (pc_store_tsession_get(&ctx, r->cfg->store, v, &t) != PC_OK) {
-            web_error(r, 400, "invalid", "session_id: no session %lld", v);
-            goto out;
-        }
-        bool mine = t.client_id == r->ids[0];
-        pc_store_tsession_clear(&t);
-        if (!mine) {
-            web_error(r, 400, "invalid", "session_id: session %lld is another client's", v);
-            goto out;
-        }
         sid = v;
+    }
+    /* the clinic's rules: the photo consent, nothing attached to a signed session */
+    char today[11];
+    web_today(r->now, today);
+    const char *why = NULL;
+    if (pc_clinic_photo_allowed(&ctx, r->cfg->store, &r->user, r->ids[0], sid, today, &why) !=
+        PC_OK) {
+        if (why)
+            web_error(r, ctx.status == PC_ERR_DENIED ? 403 : 409, why, "%s", pc_errmsg(&ctx));
+        else
+            web_fail(r, &ctx);
+        goto out;
     }
     if (u->too_large) {
         web_error(r, 413, "too_large", "the photo is over %u bytes (25 MiB)", WEB_PHOTO_MAX_BYTES);

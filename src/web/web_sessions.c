@@ -59,18 +59,26 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
                             parse_or_empty(s->actual_json), "notes", s->notes ? s->notes : "",
                             "implement_batch", s->implement_batch, "by",
                             uref(r, &cache, s->recorded_by), "at", web_json_time(s->recorded_at));
+        /* server-measured: from the step's start to its record (issue 17.2), null when the
+         * step was recorded without being started */
+        if (s->recorded_by)
+            json_object_set_new(rec, "elapsed_s",
+                                s->started_at ? json_integer(s->recorded_at - s->started_at)
+                                              : json_null());
         const char *cert = s->certification ? pc_cert_name(s->certification) : NULL;
-        json_array_append_new(
-            steps,
-            json_pack("{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "step", s->step, "action", s->action,
-                      "certification", cert ? json_string(cert) : json_null(), "params",
-                      parse_or_empty(s->params_json), "duration_s",
-                      s->duration_s ? json_integer(s->duration_s) : json_null(), "started_at",
-                      web_json_time(s->started_at), "started_by", uref(r, &cache, s->started_by),
-                      "ends_at",
-                      s->started_at && s->duration_s ? web_json_time(s->started_at + s->duration_s)
-                                                     : json_null(),
-                      "record", rec));
+        char item[41]; /* the consent item doing the step needs (lib/clinic reads the plan) */
+        pc_clinic_consent_item(t->plan_json, s->step, item);
+        json_t *o = json_pack(
+            "{s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "step", s->step, "action", s->action,
+            "certification", cert ? json_string(cert) : json_null(), "params",
+            parse_or_empty(s->params_json), "duration_s",
+            s->duration_s ? json_integer(s->duration_s) : json_null(), "started_at",
+            web_json_time(s->started_at), "started_by", uref(r, &cache, s->started_by), "ends_at",
+            s->started_at && s->duration_s ? web_json_time(s->started_at + s->duration_s)
+                                           : json_null(),
+            "record", rec);
+        json_object_set_new(o, "consent_item", item[0] ? json_string(item) : json_null());
+        json_array_append_new(steps, o);
     }
     json_t *amends = json_array();
     for (size_t i = 0; i < t->n_amendments; i++) {

@@ -231,7 +231,7 @@ test('before/after: the comparison shows the improvement; slider, lesions, chart
 test('progress: scores and counts over time as inline SVG charts with the treatment date', async (t) => {
     if (!need(t, 'photos')) return;
     // a later visit: another before photo in a second session, with fewer lesions
-    const consent = await call('POST', `/api/clients/${state.cid}/consents`, { agreed: ['treatment'], client_name: 'Sofia Rossi' });
+    const consent = await call('POST', `/api/clients/${state.cid}/consents`, { agreed: ['treatment', 'photos'], client_name: 'Sofia Rossi' });
     const plan = await call('GET', `/api/clients/${state.cid}/plan`);
     const body = { consent_id: consent.data.id };
     if (!plan.data.can_start) {

@@ -51,7 +51,9 @@ def worker(n):
     try:
         while not stop.is_set():
             st, c = call(conn, "POST", f"/api/clients/{client_id}/consents",
-                         {"agreed": ["treatment"], "client_name": f"load {n}"})
+                         {"agreed": ["treatment", "extraction", "high_frequency",
+                                                    "chemical_exfoliation"],
+                                         "client_name": f"load {n}"})
             if st != 201:
                 raise RuntimeError(f"consent {st} {c}")
             st, s = call(conn, "POST", f"/api/clients/{client_id}/sessions",

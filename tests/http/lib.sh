@@ -107,7 +107,7 @@ demo_clinic() {
     CID=$(jid "$T/body")
     req pract POST "/api/clients/$CID/intakes" "$INTAKE_OILY"
     expect_status 201 "practitioner records an intake"
-    req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction"],"client_name":"Matrix Client"}'
+    req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction","high_frequency","chemical_exfoliation"],"client_name":"Matrix Client"}'
     expect_status 201 "practitioner records a consent"
     CONSENT=$(jid "$T/body")
     req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 1\"}"

@@ -56,6 +56,35 @@ req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\
 expect_status 201 "blocked plan starts with a recorded review"
 req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"
 [ "$STATUS" = 409 ] && [ "$(err_code)" = consent_required ] && ok "a consent serves one session only" || not_ok "a consent serves one session only ($STATUS)"
+# consent per step (issue 17.1): a step whose consent item was not agreed is neither started nor
+# recorded done; recorded not done, with a note, it still is
+req pract POST /api/clients '{"name":"Consent Case","birth_date":"1982-03-04"}'
+KCID=$(jid "$T/body")
+req pract POST "/api/clients/$KCID/intakes" "$INTAKE_OILY"
+req pract POST "/api/clients/$KCID/consents" '{"agreed":["treatment"],"client_name":"Consent Case"}'
+KCON=$(jid "$T/body")
+req pract POST "/api/clients/$KCID/sessions" "{\"consent_id\":$KCON}"
+expect_status 201 "a session starts on a consent to the treatment only"
+KSID=$(jid "$T/body")
+req pract POST "/api/sessions/$KSID/steps/extract/start" '{}'
+[ "$STATUS/$(err_code)" = 409/consent_missing ] && ok "extraction without its consent cannot be started: 409 consent_missing" || not_ok "extraction start without consent: $STATUS $(err_code)"
+req pract POST "/api/sessions/$KSID/steps/extract/record" '{"outcome":"done"}'
+[ "$STATUS/$(err_code)" = 409/consent_missing ] && ok "extraction without its consent cannot be recorded done" || not_ok "extraction done without consent: $STATUS $(err_code)"
+req pract POST "/api/sessions/$KSID/steps/high_frequency/record" '{"outcome":"done"}'
+[ "$STATUS/$(err_code)" = 409/consent_missing ] && ok "high frequency without its consent cannot be recorded done" || not_ok "high frequency done without consent: $STATUS $(err_code)"
+req pract POST "/api/sessions/$KSID/steps/extract/record" '{"outcome":"not_done","notes":"no consent to extraction today"}'
+expect_status 200 "extraction recorded not done, with a note"
+req pract POST "/api/sessions/$KSID/steps/cleanse/record" '{"outcome":"done"}'
+expect_status 200 "a step the treatment consent covers is recorded done"
+# the record carries the server-measured elapsed_s (issue 17.2): null when never started
+[ "$(jget "$T/body" '[x for x in d["steps"] if x["step"]=="cleanse"][0]["record"]["elapsed_s"] is None')" = true ] &&
+    ok "a step recorded without a start has elapsed_s null" || not_ok "elapsed_s of an unstarted step: $(head -c 300 "$T/body")"
+[ "$(jget "$T/body" '[x for x in d["steps"] if x["step"]=="extract"][0]["consent_item"]')" = extraction ] &&
+    ok "each step names its consent item (extract: extraction)" || not_ok "consent_item of extract"
+req pract POST "/api/sessions/$KSID/steps/steam/start" '{}'
+req pract POST "/api/sessions/$KSID/steps/steam/record" '{"outcome":"done"}'
+[ "$(jget "$T/body" '[isinstance(r["elapsed_s"], int) and r["elapsed_s"] >= 0 for r in [x["record"] for x in d["steps"] if x["step"]=="steam"]][0]')" = true ] &&
+    ok "a started step's record carries elapsed_s in seconds" || not_ok "elapsed_s of a started step: $(head -c 300 "$T/body")"
 # needs_review: an unknown condition
 req pract POST /api/clients '{"name":"Unknown Thing","birth_date":"1980-01-01"}'
 UCID=$(jid "$T/body")

@@ -57,6 +57,25 @@ req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$CONSENT}"
 expect_status 201 "set-up: a treatment session"
 SID=$(jget "$T/body" 'd["id"]')
 
+# ---- a photo needs the photo consent; nothing attaches to a signed session (issue 17) ----
+req pract POST "/api/clients/$OCID/intakes" '{"client":{"skin_type":"oily","fitzpatrick":3}}'
+req pract POST "/api/clients/$OCID/consents" '{"agreed":["treatment"],"client_name":"Other Client"}'
+OCON=$(jget "$T/body" 'd["id"]')
+req pract POST "/api/clients/$OCID/sessions" "{\"consent_id\":$OCON}"
+OSID=$(jget "$T/body" 'd["id"]')
+upload pract "$OCID" "kind=before&session_id=$OSID" "$T/before.png" image/png
+[ "$STATUS/$(err_code)" = 409/consent_missing ] && ok "a photo in a session whose consent has no photos: 409 consent_missing" || not_ok "photo without photo consent: $STATUS $(err_code)"
+upload pract "$OCID" "kind=before" "$T/before.png" image/png
+[ "$STATUS/$(err_code)" = 409/consent_missing ] && ok "a photo without a session and no photo consent today: 409 consent_missing" || not_ok "photo without any photo consent: $STATUS $(err_code)"
+for st in cleanse exfoliate steam extract mask high_frequency finish; do
+    req pract POST "/api/sessions/$OSID/steps/$st/record" '{"outcome":"not_done","notes":"a short visit"}'
+done
+req pract POST "/api/sessions/$OSID/sign" '{}'
+expect_status 200 "set-up: the other client's session is signed"
+req pract POST "/api/clients/$OCID/consents" '{"agreed":["treatment","photos"],"client_name":"Other Client"}'
+upload pract "$OCID" "kind=after&session_id=$OSID" "$T/before.png" image/png
+[ "$STATUS/$(err_code)" = 409/immutable ] && ok "nothing attaches to a signed session: 409 immutable" || not_ok "photo to a signed session: $STATUS $(err_code)"
+
 # ---- upload, job, analysis, assessment ----
 upload pract "$CID" "kind=before&session_id=$SID" "$T/before.png" image/png
 expect_status 202 "practitioner uploads a before photo"

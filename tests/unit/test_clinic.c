@@ -277,11 +277,24 @@ static int step_record(world *w, const pc_user *who, int64_t sid, const char *st
 static void test_session_steps_sign_amend(void **state)
 {
     world *w = *state;
-    int64_t consent = add_consent(w->f, w->cid, "Rules Client", "[\"treatment\"]", 50);
+    /* no chemical exfoliation agreed: the plan's exfoliation is chemical (issue 17.1) */
+    int64_t consent = add_consent(w->f, w->cid, "Rules Client",
+                                  "[\"treatment\",\"extraction\",\"high_frequency\"]", 50);
     int64_t sid = start(w, &w->pract, consent, "2026-11-29", PC_OK, NULL);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
+    /* consent per step: a step whose consent item was not agreed is neither started nor done;
+     * recording it not done, with a note, stays possible */
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "exfoliate", 105, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "consent_missing");
+    assert_int_equal(step_record(w, &w->pract, sid, "exfoliate", "done", NULL, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "consent_missing");
+    assert_non_null(strstr(pc_errmsg(&ctx), "chemical_exfoliation"));
+    assert_int_equal(step_record(w, &w->pract, sid, "exfoliate", "not_done", "no consent", &why),
+                     PC_OK);
     /* certification per step: starting or doing extraction needs it, not doing it does not */
     assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->trainee, sid, "extract", 110, &why),
                      PC_ERR_DENIED);
@@ -313,8 +326,7 @@ static void test_session_steps_sign_amend(void **state)
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "incomplete");
     assert_non_null(strstr(pc_errmsg(&ctx), "cleanse"));
-    static const char *const rest[] = {"cleanse", "exfoliate",      "steam",
-                                       "mask",    "high_frequency", "finish"};
+    static const char *const rest[] = {"cleanse", "steam", "mask", "high_frequency", "finish"};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         assert_int_equal(step_record(w, &w->pract, sid, rest[i], "done", NULL, &why), PC_OK);
     assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 160, &why), PC_OK);

@@ -23,6 +23,7 @@ const MESSAGES = {
     method_not_allowed: ['Not possible here', 'The page asked the server for something it does not offer: reload the page.'],
     review_required: ['A review is required first', 'The plan needs a practitioner\'s review, recorded with a reason, before a session can start.'],
     consent_required: ['Consent is required first', 'Record today\'s consent from the client, then try again.'],
+    consent_missing: ['No consent to this', 'The client did not agree to this today: it cannot be done. Record the step as not done, with a note.'],
     immutable: ['This record is signed and cannot be changed', 'Corrections are added as amendments.'],
     step_order: ['Not possible at this point', 'This step is skipped, or the session is not at this stage yet.'],
     incomplete: ['Not complete yet', 'Something needed for this is missing.'],

@@ -186,7 +186,8 @@ function stepControls(s, st, user, refresh, consent, reload) {
         if (batch) body.implement_batch = batch;
         try {
             const next = await busy(button, async () => {
-                if (!st.started_at) await api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/start`);
+                // a step not done is not started (one without its consent cannot be)
+                if (!st.started_at && outcome === 'done') await api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/start`);
                 return api.post(`/api/sessions/${s.id}/steps/${encodeURIComponent(st.step)}/record`, body);
             });
             refresh(next, null, true);

@@ -29,6 +29,9 @@ ok "server starts on $BASE"
 login pract demo "$DEMO_PW" || not_ok "practitioner logs in"
 req pract POST /api/clients '{"name":"Big Photo Client","birth_date":"1980-04-04"}'
 CID=$(jid "$T/body")
+# a photo needs today's consent to photos (issue 17.1, lib/clinic)
+req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","photos"],"client_name":"Big Photo Client"}'
+expect_status 201 "the client consents to photos"
 
 OUT=$(/usr/bin/python3 -S "$here/decode_load.py" "$BASE" "$T/jar_pract" "$(<"$T/csrf_pract")" "$CID" "$T/big.png" 8 "$SERVER_PID")
 echo "# decode_load: $OUT"

@@ -24,6 +24,9 @@ check "admin and practitioner log in" test -s "$T/csrf_pract"
 req admin POST /api/clients '{"name":"Before Full","birth_date":"1980-03-03"}'
 expect_status 201 "a client is created while there is room"
 CID=$(jid "$T/body")
+# a photo needs today's consent to photos (issue 17.1, lib/clinic)
+req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","photos"],"client_name":"Before Full"}'
+expect_status 201 "the client consents to photos while there is room"
 "$PORECLEAR" synth -o "$T/photo.png" -W 320 -H 240 -s 5 >/dev/null 2>&1
 
 # fill the disk: a file takes every free block

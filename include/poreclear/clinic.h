@@ -19,6 +19,7 @@
 #ifndef PORECLEAR_CLINIC_H
 #define PORECLEAR_CLINIC_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -55,6 +56,14 @@ bool pc_clinic_allows(int role, pc_clinic_action action);
  * today and no session has used it yet. NULL arguments: false. */
 bool pc_clinic_intake_current(const char *recorded_day, const char *today);
 bool pc_clinic_consent_current(const pc_consent *c, const char *today);
+
+/* The entries a new intake (next) drops from the previous one (prev_text: its stored JSON,
+ * NULL when there is none) that confirm (an array of "LIST:item" strings, compared without
+ * case; may be NULL) does not name: lists conditions, implants, allergies, medications, and
+ * the flags pregnant / breastfeeding ("pregnant:true"). Returns a new array of
+ * {"list","item"} (the caller decrefs), empty when nothing is dropped unconfirmed; NULL only
+ * when out of memory. Issue 16.7: history is never lost by an omission on a form. */
+json_t *pc_clinic_intake_removals(const char *prev_text, json_t *next, json_t *confirm);
 
 /* ---- accounts ---- */
 #define PC_PASSWORD_MIN 10  /* characters (bytes); NIST SP 800-63B asks for at least 8 */

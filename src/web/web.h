@@ -30,15 +30,15 @@ typedef struct web_config {
     const char *protocol_path;
     pc_store *store;
     const pc_protocol *protocol;
-    int threads;               /* MHD worker threads; 0 → 4 */
-    int session_idle_s;        /* 0 → 1800 */
-    int session_max_s;         /* 0 → 43200 */
-    bool secure_cookies;       /* add Secure to the cookie (behind TLS) */
-    int connection_timeout_s;  /* the body and keep-alive idle timeout; 0 → 30 */
-    int header_timeout_s;      /* idle seconds allowed before the request head is complete;
-                                  0 → 10 (a slow client's slot is freed soon) */
-    int lock_after;            /* failed logins of one account (from anywhere, since its last
-                                  success) that lock it until an admin unlocks it; 0 → 100 */
+    int threads;              /* MHD worker threads; 0 → 4 */
+    int session_idle_s;       /* 0 → 1800 */
+    int session_max_s;        /* 0 → 43200 */
+    bool secure_cookies;      /* add Secure to the cookie (behind TLS) */
+    int connection_timeout_s; /* the body and keep-alive idle timeout; 0 → 30 */
+    int header_timeout_s;     /* idle seconds allowed before the request head is complete;
+                                 0 → 10 (a slow client's slot is freed soon) */
+    int lock_after;           /* failed logins of one account (from anywhere, since its last
+                                 success) that lock it until an admin unlocks it; 0 → 100 */
     /* photos (issue 7, src/web/web_media.h) */
     const char *data_dir; /* photos under data_dir/photos/ */
     const char *kb_dir;   /* the ingredient knowledge base, NULL when not found */
@@ -52,7 +52,6 @@ typedef struct web_server web_server;
 int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out);
 int web_server_port(const web_server *s);
 void web_server_stop(web_server *s); /* NULL is fine */
-
 
 /* ---- pure parsers of request parts (web_parse.c; fuzzed by fuzz/fuzz_http_route.c) ---- */
 /* Match a URL path against a route pattern: "{n}" matches a positive decimal id (at most 15
@@ -116,10 +115,10 @@ int web_error(web_req *r, int status, const char *code, const char *fmt, ...)
 int web_fail(web_req *r, const pc_ctx *ctx);
 
 /* Times and dates. */
-void web_iso_time(int64_t t, char out[32]);       /* "2026-11-29T15:48:22Z" */
-json_t *web_json_time(int64_t t);                 /* the ISO string, or null for 0 */
-void web_today(int64_t now, char out[11]);        /* local date "YYYY-MM-DD" */
-bool web_valid_date(const char *s);               /* a real calendar date YYYY-MM-DD */
+void web_iso_time(int64_t t, char out[32]); /* "2026-11-29T15:48:22Z" */
+json_t *web_json_time(int64_t t);           /* the ISO string, or null for 0 */
+void web_today(int64_t now, char out[11]);  /* local date "YYYY-MM-DD" */
+bool web_valid_date(const char *s);         /* a real calendar date YYYY-MM-DD */
 /* Contact details as a clinic writes them down (web_parse.c, fuzzed): an e-mail address
  * local@domain.tld (one '@', 1-64 bytes before it with no space or special character, at least
  * two domain labels of letters, digits and '-'), at most 254 bytes; a phone number of 5 to 20
@@ -166,12 +165,9 @@ int web_h_client_get(web_req *r);
 int web_h_intakes_list(web_req *r);
 int web_h_intake_create(web_req *r);
 int web_h_intake_get(web_req *r);
-/* INTERIM, for lib/clinic (web_intake_access.c): reception's status view of a client's intake
- * and consent, without their contents; and the entries a new intake drops from the previous
- * one (prev_text: the stored JSON, NULL when none) that confirm (an array of "LIST:item"
- * strings, may be NULL) does not name: a new array of {"list","item"}, empty when none. */
+/* Reception's status view of a client's intake and consent, without their contents
+ * (web_intake_access.c; the rules are lib/clinic's). */
 int web_h_client_status(web_req *r);
-json_t *web_intake_removals(const char *prev_text, json_t *next, json_t *confirm);
 int web_h_plan(web_req *r);
 int web_h_reviews_list(web_req *r);
 int web_h_review_create(web_req *r);

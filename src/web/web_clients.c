@@ -236,15 +236,15 @@ int web_h_intake_create(web_req *r)
         client = json_object();
         json_object_set_new(in, "client", client);
     }
-    /* INTERIM (web_intake_access.c, for lib/clinic): dropping an entry of the previous
-     * intake needs the practitioner's confirmation of each, named in "confirm_removals" */
+    /* dropping an entry of the previous intake needs the practitioner's confirmation of
+     * each, named in "confirm_removals" (lib/clinic/intake_removals.c) */
     json_t *confirm = json_incref(json_object_get(in, "confirm_removals"));
     json_object_del(in, "confirm_removals");
     pc_intake prev;
     pc_ctx pctx;
     pc_ctx_init(&pctx);
     bool has_prev = pc_store_intake_get(&pctx, r->cfg->store, c.id, 0, &prev) == PC_OK;
-    json_t *removed = web_intake_removals(has_prev ? prev.json : NULL, in, confirm);
+    json_t *removed = pc_clinic_intake_removals(has_prev ? prev.json : NULL, in, confirm);
     if (has_prev) pc_store_intake_clear(&prev);
     json_decref(confirm);
     char cid[32], today[11];

@@ -18,6 +18,7 @@ rules=(
     'password rules|PW_MIN|PW_MAX|must be at least 10|crypto_pwhash_str(_verify)? *\(|password_weak\(const'
     'user name rule|username_ok|name\[i\] *>= *.a.'
     'permissions by role|RO_ADMIN|RO_CLINIC|RO_STAFF|1u *<< *PC_ROLE_'
+    'dropped intake entries need confirming|"breastfeeding" *}|confirmed\\(confirm'
 )
 for row in "${rules[@]}"; do
     name=${row%%|*}
@@ -42,4 +43,5 @@ fi
 check "lib/clinic holds the review gate" grep -q 'pc_clinic_review_gate' lib/clinic/session.c
 check "lib/clinic holds the permissions table" grep -q 'pc_clinic_allows' lib/clinic/permissions.c
 check "lib/clinic holds the password rules" grep -q 'pc_password_weak' lib/clinic/accounts.c
+check "lib/clinic holds the dropped-entry rule" grep -q 'pc_clinic_intake_removals' lib/clinic/intake_removals.c
 done_testing

@@ -27,8 +27,7 @@ typedef struct pc_aftercare pc_aftercare;
 int pc_aftercare_from_plan(pc_ctx *ctx, const pc_plan *plan, pc_aftercare **out);
 /* Build aftercare from the JSON text of `poreclear plan --json`. Malformed → PC_ERR_FORMAT /
  * PC_ERR_INVALID with "$.json.path: reason" in ctx. */
-int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len,
-                                pc_aftercare **out);
+int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len, pc_aftercare **out);
 void pc_aftercare_free(pc_aftercare *ac); /* NULL is fine */
 
 /* Who the aftercare is for and who gives it; every member optional (NULL or "" = not shown).

@@ -15,19 +15,19 @@
 
 typedef enum pc_status {
     PC_OK = 0,
-    PC_ERR_NOMEM = -1,    /* out of memory */
-    PC_ERR_IO = -2,       /* a file could not be read or written */
-    PC_ERR_FORMAT = -3,   /* input is not in a supported format, or is corrupt / truncated */
-    PC_ERR_LIMIT = -4,    /* input exceeds a documented size limit */
-    PC_ERR_INVALID = -5,  /* input is well-formed but its values are invalid */
-    PC_ERR_CAPTURE = -6,  /* a photo is unusable for analysis (too little skin, too small) */
-    PC_ERR_ALIGN = -7,    /* two photos cannot be aligned (different person/region) */
-    PC_ERR_NOTFOUND = -8, /* a named record does not exist */
-    PC_ERR_DENIED = -9,   /* the actor is not allowed to do this */
-    PC_ERR_CONFLICT = -10,/* the record changed or is immutable */
-    PC_ERR_BUSY = -11,    /* resource busy / queue full; try again later */
-    PC_ERR_INTERNAL = -12,/* a bug or an unexpected library failure */
-    PC_ERR_NOSPACE = -13  /* the disk (or the quota) is full: nothing was written */
+    PC_ERR_NOMEM = -1,     /* out of memory */
+    PC_ERR_IO = -2,        /* a file could not be read or written */
+    PC_ERR_FORMAT = -3,    /* input is not in a supported format, or is corrupt / truncated */
+    PC_ERR_LIMIT = -4,     /* input exceeds a documented size limit */
+    PC_ERR_INVALID = -5,   /* input is well-formed but its values are invalid */
+    PC_ERR_CAPTURE = -6,   /* a photo is unusable for analysis (too little skin, too small) */
+    PC_ERR_ALIGN = -7,     /* two photos cannot be aligned (different person/region) */
+    PC_ERR_NOTFOUND = -8,  /* a named record does not exist */
+    PC_ERR_DENIED = -9,    /* the actor is not allowed to do this */
+    PC_ERR_CONFLICT = -10, /* the record changed or is immutable */
+    PC_ERR_BUSY = -11,     /* resource busy / queue full; try again later */
+    PC_ERR_INTERNAL = -12, /* a bug or an unexpected library failure */
+    PC_ERR_NOSPACE = -13   /* the disk (or the quota) is full: nothing was written */
 } pc_status;
 
 /* Called with fraction in [0,1] and a short label; may be called from worker threads only

@@ -61,7 +61,7 @@ int pc_model_detect(pc_ctx *ctx, pc_model *m, const uint8_t *rgb, int w, int h, 
 /* The same on a photo resampled by scale (0 < scale <= 4: the model's pixels per photo pixel),
  * peaks mapped back to the photo's pixels. PC_ERR_CAPTURE when the resampled photo would be
  * under 32 px a side. */
-int pc_model_detect_scaled(pc_ctx *ctx, pc_model *m, const pc_image *img, double scale,
-                           int threads, float threshold, pc_model_peak **out, size_t *n);
+int pc_model_detect_scaled(pc_ctx *ctx, pc_model *m, const pc_image *img, double scale, int threads,
+                           float threshold, pc_model_peak **out, size_t *n);
 
 #endif

@@ -21,10 +21,10 @@
 #include "common.h"
 
 /* Caps on untrusted input (PC_ERR_LIMIT beyond them). */
-#define PC_PROTOCOL_MAX_BYTES (1u << 20) /* protocol file */
-#define PC_INTAKE_MAX_BYTES (256u << 10) /* intake JSON */
+#define PC_PROTOCOL_MAX_BYTES (1u << 20)    /* protocol file */
+#define PC_INTAKE_MAX_BYTES (256u << 10)    /* intake JSON */
 #define PC_ASSESSMENT_MAX_BYTES (64u << 20) /* analyze --json output (findings can be many) */
-#define PC_INTAKE_MAX_ENTRIES 256        /* entries in any one intake list */
+#define PC_INTAKE_MAX_ENTRIES 256           /* entries in any one intake list */
 
 typedef struct pc_protocol pc_protocol;
 typedef struct pc_plan pc_plan;
@@ -57,8 +57,9 @@ int pc_protocol_to_json(pc_ctx *ctx, const pc_protocol *p, int pretty, char **ou
  * a contraindication rule of this protocol tests for (pacemaker, isotretinoin, ...), every entry
  * the protocol does not recognise, and pregnancy / breastfeeding when true — as a compact JSON
  * array [{"kind": "implant", "name": as written, "class": the vocabulary class or null,
- * "date": last taken / procedure date or null, "recognised": bool}] in intake order (docs/intake.md,
- * "Medical alerts"). A malformed intake: as pc_plan_build. *out malloc'd: caller free()s. */
+ * "date": last taken / procedure date or null, "recognised": bool}] in intake order
+ * (docs/intake.md, "Medical alerts"). A malformed intake: as pc_plan_build. *out malloc'd: caller
+ * free()s. */
 int pc_intake_alerts(pc_ctx *ctx, const pc_protocol *p, const char *intake, size_t len, char **out);
 
 /* ---- the plan ---- */
@@ -106,7 +107,7 @@ typedef struct pc_reason {
 
 /* One step of the plan (borrowed view, valid until pc_plan_free). */
 typedef struct pc_plan_step {
-    const char *step;          /* "cleanse", "exfoliate", ... */
+    const char *step; /* "cleanse", "exfoliate", ... */
     pc_step_action action;
     const char *certification; /* certification this step requires as planned ("extraction",
                                   "high_frequency", "chemical_exfoliation"), NULL if none or
@@ -145,8 +146,8 @@ const char *pc_plan_certification(const pc_plan *plan, size_t i);
 /* Client facts echoed into the plan (aftercare needs them). */
 const char *pc_plan_visit_date(const pc_plan *plan); /* "YYYY-MM-DD" */
 const char *pc_plan_client_id(const pc_plan *plan);
-const char *pc_plan_skin_type(const pc_plan *plan);   /* "oily", ... */
-int pc_plan_fitzpatrick(const pc_plan *plan);          /* 1..6, 0 when not given */
+const char *pc_plan_skin_type(const pc_plan *plan); /* "oily", ... */
+int pc_plan_fitzpatrick(const pc_plan *plan);       /* 1..6, 0 when not given */
 
 /* ---- a client's allergies, for the ingredient checker ---- */
 
@@ -155,13 +156,13 @@ int pc_plan_fitzpatrick(const pc_plan *plan);          /* 1..6, 0 when not given
  * "salicyl"; an allergy the protocol does not know rules out an ingredient of its own name).
  * pc_label_allergies_json (ingredients.h) crosses a checked label with these. */
 typedef struct pc_allergy {
-    const char *name;                /* as written in the intake (owned by the array) */
-    const char *allergy_class;       /* the protocol's class ("salicylate"), NULL if unknown */
-    const char *const *ingredients;  /* INCI names it rules out */
+    const char *name;               /* as written in the intake (owned by the array) */
+    const char *allergy_class;      /* the protocol's class ("salicylate"), NULL if unknown */
+    const char *const *ingredients; /* INCI names it rules out */
     size_t n_ingredients;
     const char *const *name_contains; /* lower-case fragments of ruled-out names */
     size_t n_contains;
-    const char *reason, *source;     /* from $.allergens; NULL when the protocol has none */
+    const char *reason, *source; /* from $.allergens; NULL when the protocol has none */
 } pc_allergy;
 
 /* The allergies of an intake (JSON text, validated as pc_plan_build does; same errors), in

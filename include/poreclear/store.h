@@ -276,12 +276,12 @@ typedef struct pc_photo {
     char format[8];                    /* "jpeg", "png", "webp" */
     int width, height;
     int64_t bytes;
-    char file[64];                     /* name under DATA/photos/ */
+    char file[64]; /* name under DATA/photos/ */
     int64_t uploaded_by, uploaded_at;
-    char state[10];                    /* "queued", "running", "done", "failed" */
-    char *error;                       /* owned, NULL unless failed */
-    char overlay_file[64];             /* "" until done */
-    char *analysis_json;               /* owned, NULL until done */
+    char state[10];        /* "queued", "running", "done", "failed" */
+    char *error;           /* owned, NULL unless failed */
+    char overlay_file[64]; /* "" until done */
+    char *analysis_json;   /* owned, NULL until done */
     int64_t analysed_at;
 } pc_photo;
 void pc_store_photo_clear(pc_photo *p);
@@ -305,8 +305,8 @@ int pc_store_photo_set_analysis(pc_ctx *ctx, pc_store *s, int64_t id, const char
 
 typedef struct pc_comparison_rec {
     int64_t id, session_id, client_id, before_photo_id, after_photo_id, created_by, created_at;
-    char *json;                 /* owned */
-    char sidebyside_file[64];   /* names under DATA/photos/ */
+    char *json;               /* owned */
+    char sidebyside_file[64]; /* names under DATA/photos/ */
     char aligned_file[64];
     char chart_file[64];
 } pc_comparison_rec;
@@ -316,8 +316,8 @@ int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c
 /* The latest of a session; PC_ERR_NOTFOUND when none. */
 int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id,
                                pc_comparison_rec *out);
-int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id,
-                             pc_comparison_rec **out, size_t *n);
+int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_comparison_rec **out,
+                             size_t *n);
 
 typedef struct pc_product {
     int64_t id, client_id, by, at;
@@ -334,15 +334,13 @@ void pc_store_products_free(pc_product *p, size_t n);
 /* Audited product.create. */
 int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t *id);
 /* Newest first. */
-int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out,
-                          size_t *n);
+int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out, size_t *n);
 
 /* Erase a client: the client row and every intake, review, consent, session, step,
  * amendment, photo, comparison and product row, in one transaction; the client's audit
  * entries keep action, time, user and client id (detail emptied) and an entry
  * "client.erase" is added. The client's files under dir/photos/ — exactly those of the rows
  * deleted, named in the same transaction — are removed after the commit. */
-int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
-                          int64_t now);
+int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now);
 
 #endif

@@ -20,22 +20,23 @@
 
 #define SRC_AC "domain/treatment.md, 'Aftercare (what clients are told)'"
 #define SRC_SEED "seed/deep-pore-cleansing.txt, 'post-treatment care'"
-#define SRC_REBOOK "domain/treatment.md, 'How often': oily, combination or congested skin every 4 weeks " \
-                   "(epidermal turnover about 28 days); normal or dry skin every 6-8 weeks"
+#define SRC_REBOOK                                                                                 \
+    "domain/treatment.md, 'How often': oily, combination or congested skin every 4 weeks "         \
+    "(epidermal turnover about 28 days); normal or dry skin every 6-8 weeks"
 #define MAX_ITEMS 16
 
 typedef struct avoid_item {
     const char *code, *text, *source;
-    int days;               /* avoid through visit + days (inclusive) */
-    int hours;              /* the source's figure in hours, 0 when given in days */
+    int days;  /* avoid through visit + days (inclusive) */
+    int hours; /* the source's figure in hours, 0 when given in days */
 } avoid_item;
 
 typedef struct routine_item {
     const char *code, *summary, *text, *source;
-    const char *rrule;      /* without UNTIL */
-    const char *frequency;  /* for people: "every morning", ... */
+    const char *rrule;     /* without UNTIL */
+    const char *frequency; /* for people: "every morning", ... */
     int start_hour, start_min;
-    long from;              /* first day (days since epoch) */
+    long from; /* first day (days since epoch) */
 } routine_item;
 
 struct pc_aftercare {
@@ -94,8 +95,8 @@ static bool logo_ok(const char *uri)
         size_t k = strlen(kinds[i]);
         if (strncmp(uri, kinds[i], k) != 0) continue;
         for (const char *c = uri + k; *c; c++)
-            if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') ||
-                  *c == '+' || *c == '/' || *c == '='))
+            if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                  (*c >= '0' && *c <= '9') || *c == '+' || *c == '/' || *c == '='))
                 return false;
         return uri[k] != 0;
     }
@@ -119,14 +120,18 @@ int pc_aftercare_set_people(pc_ctx *ctx, pc_aftercare *ac, const pc_aftercare_pe
         !people_text(ctx, "time zone", who->time_zone, tz, sizeof tz))
         return ctx->status;
     if (tz[0] && !zone_named(tz))
-        return pc_error(ctx, PC_ERR_INVALID, "time zone: \"%.63s\" is not an IANA time zone name", tz);
+        return pc_error(ctx, PC_ERR_INVALID, "time zone: \"%.63s\" is not an IANA time zone name",
+                        tz);
     char *logo = NULL;
     if (who->logo_data_uri && who->logo_data_uri[0]) {
         if (strlen(who->logo_data_uri) > PC_AFTERCARE_LOGO_MAX)
-            return pc_error(ctx, PC_ERR_INVALID, "logo: larger than %u bytes", PC_AFTERCARE_LOGO_MAX);
+            return pc_error(ctx, PC_ERR_INVALID, "logo: larger than %u bytes",
+                            PC_AFTERCARE_LOGO_MAX);
         if (!logo_ok(who->logo_data_uri))
-            return pc_error(ctx, PC_ERR_INVALID, "logo: not a base64 PNG, JPEG, WebP or SVG data URI");
-        if (!(logo = strdup(who->logo_data_uri))) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+            return pc_error(ctx, PC_ERR_INVALID,
+                            "logo: not a base64 PNG, JPEG, WebP or SVG data URI");
+        if (!(logo = strdup(who->logo_data_uri)))
+            return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     }
     memcpy(ac->client_name, client, sizeof client);
     memcpy(ac->clinic_name, name, sizeof name);
@@ -138,8 +143,14 @@ int pc_aftercare_set_people(pc_ctx *ctx, pc_aftercare *ac, const pc_aftercare_pe
     return PC_OK;
 }
 
-const char *pc_aftercare_visit_date(const pc_aftercare *ac) { return ac->visit; }
-const char *pc_aftercare_rebook_date(const pc_aftercare *ac) { return ac->rebook; }
+const char *pc_aftercare_visit_date(const pc_aftercare *ac)
+{
+    return ac->visit;
+}
+const char *pc_aftercare_rebook_date(const pc_aftercare *ac)
+{
+    return ac->rebook;
+}
 
 static void add_avoid(pc_aftercare *ac, const char *code, const char *text, int hours, int days,
                       const char *source)
@@ -162,53 +173,90 @@ static void compose(pc_aftercare *ac)
     /* Source: SRC_AC. Ranges take the conservative (longer) end. */
     add_avoid(ac, "no_makeup", "No make-up.", 24, 0, SRC_AC ": no make-up for 24 h");
     add_avoid(ac, "no_heavy_makeup", "No heavy make-up.", 48, 0, SRC_AC ": heavy make-up 48 h");
-    add_avoid(ac, "gentle_cleanser_only", "Gentle cleanser only; no AHA/BHA, scrubs or astringent toners.", 72, 0,
+    add_avoid(ac, "gentle_cleanser_only",
+              "Gentle cleanser only; no AHA/BHA, scrubs or astringent toners.", 72, 0,
               SRC_AC ": 48-72 h (72, conservative)");
-    add_avoid(ac, "no_heat_sweat", "No sauna, steam room, pool, hard workout or heavy sweating.", 24, 0,
-              SRC_AC ": 24 h");
-    add_avoid(ac, "no_tanning", "No tanning; SPF 30+ every day.", 0, 3, SRC_AC ": no tanning for 3 days");
+    add_avoid(ac, "no_heat_sweat", "No sauna, steam room, pool, hard workout or heavy sweating.",
+              24, 0, SRC_AC ": 24 h");
+    add_avoid(ac, "no_tanning", "No tanning; SPF 30+ every day.", 0, 3,
+              SRC_AC ": no tanning for 3 days");
     add_avoid(ac, "no_retinoids", "No retinoids (tretinoin, adapalene, retinol).", 0, 7,
               SRC_AC ": retinoids 5-7 days (7, conservative)");
-    add_avoid(ac, "no_facial_waxing", "No facial waxing.", 0, 7, SRC_AC ": no facial waxing for a week");
+    add_avoid(ac, "no_facial_waxing", "No facial waxing.", 0, 7,
+              SRC_AC ": no facial waxing for a week");
     if (ac->chemical_exfoliation)
-        add_avoid(ac, "no_home_exfoliation", "No exfoliation at home (a chemical exfoliant was used today).", 0, 7,
-                  SRC_AC ": acids and retinoids up to 5-7 days after; a week after a chemical exfoliation");
-    add_avoid(ac, "no_picking",
-              ac->extracted ? "Do not pick or squeeze: a lesion left unextracted was too deep to extract safely."
-                            : "Do not pick or squeeze blemishes.",
-              0, (int)(ac->rebook_days - ac->visit_days), SRC_AC ": do not pick");
+        add_avoid(
+            ac, "no_home_exfoliation",
+            "No exfoliation at home (a chemical exfoliant was used today).", 0, 7,
+            SRC_AC
+            ": acids and retinoids up to 5-7 days after; a week after a chemical exfoliation");
+    add_avoid(
+        ac, "no_picking",
+        ac->extracted
+            ? "Do not pick or squeeze: a lesion left unextracted was too deep to extract safely."
+            : "Do not pick or squeeze blemishes.",
+        0, (int)(ac->rebook_days - ac->visit_days), SRC_AC ": do not pick");
 
     long exfoliate_from = ac->visit_days + (ac->chemical_exfoliation ? 8 : 4);
     routine_item *r = &ac->routine[ac->n_routine++];
-    *r = (routine_item){"morning", "Morning skin care",
-                        "Cleanse with a mild cleanser, apply a non-comedogenic moisturizer, then broad-spectrum SPF 30+.",
-                        SRC_SEED "; " SRC_AC ": SPF 30+ every day", "FREQ=DAILY", "every morning", 8, 0,
+    *r = (routine_item){"morning",
+                        "Morning skin care",
+                        "Cleanse with a mild cleanser, apply a non-comedogenic moisturizer, then "
+                        "broad-spectrum SPF 30+.",
+                        SRC_SEED "; " SRC_AC ": SPF 30+ every day",
+                        "FREQ=DAILY",
+                        "every morning",
+                        8,
+                        0,
                         ac->visit_days + 1};
     r = &ac->routine[ac->n_routine++];
-    *r = (routine_item){"evening", "Evening skin care",
-                        "Remove make-up, cleanse with a mild cleanser, apply a non-comedogenic moisturizer.",
-                        SRC_SEED ": gentle cleansing twice a day", "FREQ=DAILY", "every evening", 21, 0,
-                        ac->visit_days};
+    *r = (routine_item){
+        "evening",
+        "Evening skin care",
+        "Remove make-up, cleanse with a mild cleanser, apply a non-comedogenic moisturizer.",
+        SRC_SEED ": gentle cleansing twice a day",
+        "FREQ=DAILY",
+        "every evening",
+        21,
+        0,
+        ac->visit_days};
     r = &ac->routine[ac->n_routine++];
     if (oily) {
         /* the first occurrence must match BYDAY=MO,TH (RFC 5545 3.8.5.3): days % 7 is 0 on a
          * Thursday (1970-01-01) and 4 on a Monday */
-        while (((exfoliate_from % 7) + 7) % 7 != 0 && ((exfoliate_from % 7) + 7) % 7 != 4) exfoliate_from++;
+        while (((exfoliate_from % 7) + 7) % 7 != 0 && ((exfoliate_from % 7) + 7) % 7 != 4)
+            exfoliate_from++;
     }
     if (oily)
-        *r = (routine_item){"exfoliate", "Gentle exfoliation",
+        *r = (routine_item){"exfoliate",
+                            "Gentle exfoliation",
                             "Exfoliate gently (oily or combination skin: twice a week).",
-                            SRC_AC ": 1-2 times a week for oily skin", "FREQ=WEEKLY;BYDAY=MO,TH",
-                            "twice a week", 20, 30, exfoliate_from};
+                            SRC_AC ": 1-2 times a week for oily skin",
+                            "FREQ=WEEKLY;BYDAY=MO,TH",
+                            "twice a week",
+                            20,
+                            30,
+                            exfoliate_from};
     else if (dry)
-        *r = (routine_item){"exfoliate", "Gentle exfoliation",
+        *r = (routine_item){"exfoliate",
+                            "Gentle exfoliation",
                             "Exfoliate gently (dry or sensitive skin: every other week).",
                             SRC_AC ": less than 1-2 times a week for dry or sensitive skin",
-                            "FREQ=WEEKLY;INTERVAL=2", "every other week", 20, 30, exfoliate_from};
+                            "FREQ=WEEKLY;INTERVAL=2",
+                            "every other week",
+                            20,
+                            30,
+                            exfoliate_from};
     else
-        *r = (routine_item){"exfoliate", "Gentle exfoliation", "Exfoliate gently (normal skin: once a week).",
-                            SRC_AC ": 1-2 times a week for oily skin, less for others", "FREQ=WEEKLY",
-                            "once a week", 20, 30, exfoliate_from};
+        *r = (routine_item){"exfoliate",
+                            "Gentle exfoliation",
+                            "Exfoliate gently (normal skin: once a week).",
+                            SRC_AC ": 1-2 times a week for oily skin, less for others",
+                            "FREQ=WEEKLY",
+                            "once a week",
+                            20,
+                            30,
+                            exfoliate_from};
 }
 
 static int finish(pc_ctx *ctx, pc_aftercare *ac, const char *visit, const char *client_id,
@@ -224,7 +272,8 @@ static int finish(pc_ctx *ctx, pc_aftercare *ac, const char *visit, const char *
     bool known = oily || strcmp(skin_type, "dry") == 0 || strcmp(skin_type, "normal") == 0 ||
                  strcmp(skin_type, "sensitive") == 0;
     if (!known)
-        return pc_error(ctx, PC_ERR_INVALID, "$.client.skin_type: not oily, dry, combination, normal or sensitive");
+        return pc_error(ctx, PC_ERR_INVALID,
+                        "$.client.skin_type: not oily, dry, combination, normal or sensitive");
     snprintf(ac->skin_type, sizeof ac->skin_type, "%s", skin_type);
     /* Source: SRC_REBOOK. Normal, dry (and sensitive, not named by the source) rebook at the
      * short end of 6-8 weeks so that a visit is not missed; the clinic may extend it. */
@@ -249,12 +298,14 @@ int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len, 
         return pc_error(ctx, PC_ERR_LIMIT, "plan larger than %u bytes", PC_PLAN_JSON_MAX_BYTES);
     root = json_loadb(plan_json, len, 0, &jerr);
     if (!root) {
-        rc = pc_error(ctx, PC_ERR_FORMAT, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        rc = pc_error(ctx, PC_ERR_FORMAT, "line %d, column %d: %s", jerr.line, jerr.column,
+                      jerr.text);
         goto out;
     }
     json_t *fmt = json_object_get(root, "format");
     if (!json_is_string(fmt) || strcmp(json_string_value(fmt), "poreclear-plan") != 0) {
-        rc = pc_error(ctx, PC_ERR_FORMAT, "$.format: not a plan (want the output of poreclear plan --json)");
+        rc = pc_error(ctx, PC_ERR_FORMAT,
+                      "$.format: not a plan (want the output of poreclear plan --json)");
         goto out;
     }
     json_t *status = json_object_get(root, "status"), *visit = json_object_get(root, "visit_date");
@@ -265,7 +316,8 @@ int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len, 
         goto out;
     }
     if (strcmp(json_string_value(status), "blocked") == 0) {
-        rc = pc_error(ctx, PC_ERR_INVALID, "$.status: the plan is blocked: no treatment, no aftercare");
+        rc = pc_error(ctx, PC_ERR_INVALID,
+                      "$.status: the plan is blocked: no treatment, no aftercare");
         goto out;
     }
     if (!json_is_string(visit)) {
@@ -288,7 +340,8 @@ int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len, 
         json_t *s = json_array_get(steps, i);
         json_t *name = json_object_get(s, "step"), *action = json_object_get(s, "action");
         if (!json_is_string(name) || !json_is_string(action)) {
-            rc = pc_error(ctx, PC_ERR_INVALID, "$.steps[%zu]: needs \"step\" and \"action\" strings", i);
+            rc = pc_error(ctx, PC_ERR_INVALID,
+                          "$.steps[%zu]: needs \"step\" and \"action\" strings", i);
             goto out;
         }
         if (strcmp(json_string_value(action), "skip") == 0) continue;
@@ -298,7 +351,8 @@ int pc_aftercare_from_plan_json(pc_ctx *ctx, const char *plan_json, size_t len, 
             strcmp(json_string_value(method), "chemical") == 0)
             ac->chemical_exfoliation = true;
     }
-    if ((rc = finish(ctx, ac, json_string_value(visit), json_string_value(id), json_string_value(skin))))
+    if ((rc = finish(ctx, ac, json_string_value(visit), json_string_value(id),
+                     json_string_value(skin))))
         goto out;
     *out = ac;
     ac = NULL;
@@ -331,8 +385,9 @@ int pc_aftercare_to_json(pc_ctx *ctx, const pc_aftercare *ac, int pretty, char *
     for (size_t i = 0; i < ac->n_avoid; i++) {
         const avoid_item *a = &ac->avoid[i];
         pcp_date_format(ac->visit_days + a->days, date, sizeof date);
-        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "code", a->code, "text", a->text, "until", date,
-                              a->hours ? "hours" : "days", a->hours ? a->hours : a->days, "source", a->source);
+        json_t *o = json_pack("{s:s, s:s, s:s, s:i, s:s}", "code", a->code, "text", a->text,
+                              "until", date, a->hours ? "hours" : "days",
+                              a->hours ? a->hours : a->days, "source", a->source);
         if (!o || json_array_append_new(avoid, o)) goto out;
     }
     for (size_t i = 0; i < ac->n_routine; i++) {
@@ -347,21 +402,22 @@ int pc_aftercare_to_json(pc_ctx *ctx, const pc_aftercare *ac, int pretty, char *
         if (json_array_append_new(life, json_string(lifestyle[i]))) goto out;
     root = json_pack("{s:s, s:i, s:s, s:{s:s, s:s}, s:O, s:O, s:O, s:{s:s, s:i, s:s, s:s}}",
                      "format", "poreclear-aftercare", "format_version", 1, "visit_date", ac->visit,
-                     "client", "id", ac->client_id, "skin_type", ac->skin_type,
-                     "avoid", avoid, "routine", routine, "lifestyle", life,
-                     "rebook", "date", ac->rebook, "weeks", ac->rebook_weeks, "text", ac->rebook_text,
-                     "source", SRC_REBOOK);
+                     "client", "id", ac->client_id, "skin_type", ac->skin_type, "avoid", avoid,
+                     "routine", routine, "lifestyle", life, "rebook", "date", ac->rebook, "weeks",
+                     ac->rebook_weeks, "text", ac->rebook_text, "source", SRC_REBOOK);
     if (!root) goto out;
     if (json_object_set_new(root, "lifestyle_source", json_string(SRC_SEED))) goto out;
     if (ac->client_name[0] &&
         json_object_set_new(json_object_get(root, "client"), "name", json_string(ac->client_name)))
         goto out;
     if (ac->clinic_name[0] || ac->clinic_address[0] || ac->clinic_phone[0] || ac->tz[0]) {
-        json_t *clinic = json_pack("{s:s, s:s, s:s, s:s}", "name", ac->clinic_name, "address",
-                                   ac->clinic_address, "phone", ac->clinic_phone, "time_zone", ac->tz);
+        json_t *clinic =
+            json_pack("{s:s, s:s, s:s, s:s}", "name", ac->clinic_name, "address",
+                      ac->clinic_address, "phone", ac->clinic_phone, "time_zone", ac->tz);
         if (!clinic || json_object_set_new(root, "clinic", clinic)) goto out;
     }
-    if (!(text = json_dumps(root, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT)))) goto out;
+    if (!(text = json_dumps(root, JSON_PRESERVE_ORDER | (pretty ? JSON_INDENT(2) : JSON_COMPACT))))
+        goto out;
     *out = text;
     rc = PC_OK;
 out:
@@ -378,9 +434,11 @@ out:
 /* "Monday 30 November 2026" */
 static void long_date(long days, char *buf, size_t n)
 {
-    static const char *const wd[7] = {"Thursday", "Friday", "Saturday", "Sunday", "Monday", "Tuesday", "Wednesday"};
-    static const char *const mo[12] = {"January", "February", "March", "April", "May", "June", "July",
-                                       "August", "September", "October", "November", "December"};
+    static const char *const wd[7] = {"Thursday", "Friday",  "Saturday", "Sunday",
+                                      "Monday",   "Tuesday", "Wednesday"};
+    static const char *const mo[12] = {"January",   "February", "March",    "April",
+                                       "May",       "June",     "July",     "August",
+                                       "September", "October",  "November", "December"};
     int y, m, d;
     pcp_date_civil(days, &y, &m, &d);
     long w = days % 7;
@@ -392,17 +450,24 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
 {
     pc_strbuf b = {0};
     char date[64];
-    pc_strbuf_puts(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-               "<title>Aftercare: deep pore cleansing facial</title>\n<style>\n"
-               "@page { size: A4; margin: 14mm; }\n"
-               "body { font: 10.5pt/1.35 system-ui, sans-serif; color: #111; max-width: 180mm; margin: 0 auto; }\n"
-               "h1 { font-size: 16pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1.5mm; }\n"
-               "table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #ccc; padding: 1mm 2mm; text-align: left; vertical-align: top; }\n"
-               "th { font-weight: 600; } .until { white-space: nowrap; } .next { border: 2px solid #111; padding: 3mm; margin-top: 5mm; font-size: 12pt; }\n"
-               "ul { margin: 0; padding-left: 5mm; } .meta { color: #444; } footer { margin-top: 4mm; font-size: 8pt; color: #555; }\n"
-               "@media screen { body { padding: 10mm 0; } }\n@media print { body { max-width: none; } }\n"
-               ".clinic { display: flex; gap: 4mm; align-items: center; margin-bottom: 3mm; } .clinic img { max-height: 16mm; max-width: 50mm; }\n"
-               "</style>\n</head>\n<body>\n");
+    pc_strbuf_puts(
+        &b,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        "<title>Aftercare: deep pore cleansing facial</title>\n<style>\n"
+        "@page { size: A4; margin: 14mm; }\n"
+        "body { font: 10.5pt/1.35 system-ui, sans-serif; color: #111; max-width: 180mm; margin: 0 "
+        "auto; }\n"
+        "h1 { font-size: 16pt; margin: 0 0 2mm; } h2 { font-size: 12pt; margin: 5mm 0 1.5mm; }\n"
+        "table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #ccc; "
+        "padding: 1mm 2mm; text-align: left; vertical-align: top; }\n"
+        "th { font-weight: 600; } .until { white-space: nowrap; } .next { border: 2px solid #111; "
+        "padding: 3mm; margin-top: 5mm; font-size: 12pt; }\n"
+        "ul { margin: 0; padding-left: 5mm; } .meta { color: #444; } footer { margin-top: 4mm; "
+        "font-size: 8pt; color: #555; }\n"
+        "@media screen { body { padding: 10mm 0; } }\n@media print { body { max-width: none; } }\n"
+        ".clinic { display: flex; gap: 4mm; align-items: center; margin-bottom: 3mm; } .clinic img "
+        "{ max-height: 16mm; max-width: 50mm; }\n"
+        "</style>\n</head>\n<body>\n");
     if (ac->logo || ac->clinic_name[0] || ac->clinic_address[0] || ac->clinic_phone[0]) {
         pc_strbuf_puts(&b, "<header class=\"clinic\">");
         if (ac->logo) {
@@ -434,7 +499,8 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
     pc_strbuf_html(&b, date);
     pc_strbuf_puts(&b, " &middot; skin type ");
     pc_strbuf_html(&b, ac->skin_type);
-    pc_strbuf_puts(&b, "</p>\n<h2>The first days: please avoid</h2>\n<table>\n<tr><th>What</th><th>Until (inclusive)</th></tr>\n");
+    pc_strbuf_puts(&b, "</p>\n<h2>The first days: please "
+                       "avoid</h2>\n<table>\n<tr><th>What</th><th>Until (inclusive)</th></tr>\n");
     for (size_t i = 0; i < ac->n_avoid; i++) {
         long_date(ac->visit_days + ac->avoid[i].days, date, sizeof date);
         pc_strbuf_puts(&b, "<tr><td>");
@@ -470,8 +536,10 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
     char weeks[32];
     snprintf(weeks, sizeof weeks, "%d weeks", ac->rebook_weeks);
     pc_strbuf_html(&b, weeks);
-    pc_strbuf_puts(&b, "). Please book ahead.</p>\n<footer>Advice from your practitioner. If your skin becomes "
-               "painful, swollen or hot, call ");
+    pc_strbuf_puts(
+        &b,
+        "). Please book ahead.</p>\n<footer>Advice from your practitioner. If your skin becomes "
+        "painful, swollen or hot, call ");
     pc_strbuf_html(&b, ac->clinic_name[0] ? ac->clinic_name : "the clinic");
     if (ac->clinic_phone[0]) {
         pc_strbuf_puts(&b, " on ");
@@ -520,8 +588,9 @@ static struct icaltimetype ical_local(long days, int hour, int min, icaltimezone
     return t;
 }
 
-static icalcomponent *new_event(const pc_aftercare *ac, const char *code, struct icaltimetype dtstamp,
-                                const char *summary, const char *description)
+static icalcomponent *new_event(const pc_aftercare *ac, const char *code,
+                                struct icaltimetype dtstamp, const char *summary,
+                                const char *description)
 {
     char uid[128];
     uint64_t h = fnv1a(ac->visit, fnv1a(ac->client_id, 1469598103934665603ULL));
@@ -591,7 +660,8 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
         icalcomponent *ev = new_event(ac, a->code, stamp, summary, a->text);
         if (!ev) goto out;
         icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_date(ac->visit_days)));
-        icalcomponent_add_property(ev, icalproperty_new_dtend(ical_date(ac->visit_days + a->days + 1)));
+        icalcomponent_add_property(ev,
+                                   icalproperty_new_dtend(ical_date(ac->visit_days + a->days + 1)));
         icalcomponent_add_component(cal, ev);
     }
     /* The routine: recurring until the rebooking date, with a reminder. */
@@ -604,8 +674,10 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
         const routine_item *r = &ac->routine[i];
         icalcomponent *ev = new_event(ac, r->code, stamp, r->summary, r->text);
         if (!ev) goto out;
-        icalproperty *start = icalproperty_new_dtstart(ical_local(r->from, r->start_hour, r->start_min, zone));
-        if (zone) icalproperty_add_parameter(start, icalparameter_new_tzid(icaltimezone_get_tzid(zone)));
+        icalproperty *start =
+            icalproperty_new_dtstart(ical_local(r->from, r->start_hour, r->start_min, zone));
+        if (zone)
+            icalproperty_add_parameter(start, icalparameter_new_tzid(icaltimezone_get_tzid(zone)));
         icalcomponent_add_property(ev, start);
         struct icaldurationtype dur = icaldurationtype_null_duration();
         dur.minutes = 10;
@@ -624,7 +696,8 @@ int pc_aftercare_to_ics(pc_ctx *ctx, const pc_aftercare *ac, int64_t dtstamp, ch
                  ac->clinic_name[0] ? ac->clinic_name : "the clinic", ac->clinic_phone);
     else
         snprintf(rebook_desc, sizeof rebook_desc, "%s", ac->rebook_text);
-    icalcomponent *ev = new_event(ac, "rebook", stamp, "Deep pore cleansing facial due", rebook_desc);
+    icalcomponent *ev =
+        new_event(ac, "rebook", stamp, "Deep pore cleansing facial due", rebook_desc);
     if (!ev) goto out;
     icalcomponent_add_property(ev, icalproperty_new_dtstart(ical_date(ac->rebook_days)));
     icalcomponent_add_property(ev, icalproperty_new_dtend(ical_date(ac->rebook_days + 1)));
@@ -647,6 +720,8 @@ out:
     if (ics) icalmemory_free_buffer(ics);
     if (cal) icalcomponent_free(cal);
     if (rc == PC_ERR_NOMEM) return pc_error(ctx, rc, "out of memory");
-    if (rc) return pc_error(ctx, rc, "libical could not build the calendar: %s", icalerror_strerror(icalerrno));
+    if (rc)
+        return pc_error(ctx, rc, "libical could not build the calendar: %s",
+                        icalerror_strerror(icalerrno));
     return PC_OK;
 }

@@ -6,10 +6,10 @@
  * 2-6 px comedones; keeping them costs 0.01 F1 on the ACNE04 dev photos, see
  * docs/analysis.md).
  *
- * Scale. ACNE04's photos show about half a face across 640 px (the model's train_px_per_face_width);
- * on them this engine's skin mask spans a median 603 px (the larger side of its bounding box;
- * 10th-90th percentile 556-640, measured on every third acne04-dev photo). A photo is
- * resampled so that its skin's extent matches that: scale = ACNE04_SKIN_SHARE * face_px /
+ * Scale. ACNE04's photos show about half a face across 640 px (the model's
+ * train_px_per_face_width); on them this engine's skin mask spans a median 603 px (the larger side
+ * of its bounding box; 10th-90th percentile 556-640, measured on every third acne04-dev photo). A
+ * photo is resampled so that its skin's extent matches that: scale = ACNE04_SKIN_SHARE * face_px /
  * extent, left at 1 when within 25 % of it (the ACNE04 photos themselves, so the model sees
  * them as it was trained). With --px-per-mm the scale is TRAIN_PX_PER_MM / px_per_mm. */
 #include <math.h>
@@ -55,8 +55,8 @@ static float skin_share(const pca_work *w, float cx, float cy, float r)
     return n ? (float)k / (float)n : 0.0f;
 }
 
-int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img,
-                const pc_analysis_opts *opts, pca_findings *out, double *scale_out)
+int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_analysis_opts *opts,
+                pca_findings *out, double *scale_out)
 {
     double face = pc_model_train_face_px(opts->model), scale = 1.0;
     if (opts->px_per_mm > 0) {

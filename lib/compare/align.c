@@ -213,7 +213,8 @@ static int plane_down(pc_ctx *ctx, const pc_plane *src, int max_side, pc_plane *
         for (int x = 0; x < w; x++) {
             double s = 0;
             for (int yy = y * k; yy < y * k + k; yy++)
-                for (int xx = x * k; xx < x * k + k; xx++) s += src->v[(size_t)yy * src->w + xx];
+                for (int xx = x * k; xx < x * k + k; xx++)
+                    s += src->v[(size_t)yy * src->w + xx];
             v[(size_t)y * w + x] = (float)(s / ((double)k * k));
         }
     out->w = w;
@@ -241,8 +242,7 @@ static int global_estimate(pc_ctx *ctx, const pc_image *before, const pc_image *
 
     if ((rc = ref_b ? plane_down(ctx, ref_b, n, &pb) : pc_plane_luma(ctx, before, n, &pb)) !=
             PC_OK ||
-        (rc = ref_a ? plane_down(ctx, ref_a, n, &pa) : pc_plane_luma(ctx, after, n, &pa)) !=
-            PC_OK)
+        (rc = ref_a ? plane_down(ctx, ref_a, n, &pa) : pc_plane_luma(ctx, after, n, &pa)) != PC_OK)
         goto out;
     cb = malloc((size_t)n * n * sizeof *cb);
     ca = malloc((size_t)n * n * sizeof *ca);
@@ -378,8 +378,8 @@ static int fit_similarity(const corr_pair *p, const int *use, int n, int bw, int
 
 typedef struct refine_state {
     const pc_plane *pb, *pa;
-    int bw, bh; /* full-resolution before size */
-    int P;      /* patch size */
+    int bw, bh;       /* full-resolution before size */
+    int P;            /* patch size */
     pc_pcorr pc, pc2; /* one per refinement thread */
     int have_pc2;
 } refine_state;
@@ -642,8 +642,8 @@ int pc_align(pc_ctx *ctx, const pc_image *before, const pc_image *after, pc_alig
         rc = pc_error(ctx, lj.status, "%s", pc_errmsg(&lj.ctx));
         goto out;
     }
-    if ((rc = global_estimate(ctx, before, after, pb.f >= 2 ? &pb : NULL,
-                              pa.f >= 2 ? &pa : NULL, &t)) != PC_OK)
+    if ((rc = global_estimate(ctx, before, after, pb.f >= 2 ? &pb : NULL, pa.f >= 2 ? &pa : NULL,
+                              &t)) != PC_OK)
         goto out;
     pc_progress(ctx, 0.1, "aligning");
     st.pb = &pb;

@@ -257,9 +257,9 @@ static void confirmed_changes(const pc_match *m, size_t n, const tile_rect *t, r
 /* Perturbation of one tile, the part that needs no analysis (crop, known warp, exposure,
  * JPEG, warp back): it runs while the before photo is analysed. */
 typedef struct tile_prep {
-    int x0, y0, cw, ch;      /* the padded crop in the photo */
-    pc_image *crop, *back;   /* the crop, and the perturbed crop warped back */
-    uint8_t *valid;          /* back's pixels that came from inside the perturbed crop */
+    int x0, y0, cw, ch;    /* the padded crop in the photo */
+    pc_image *crop, *back; /* the crop, and the perturbed crop warped back */
+    uint8_t *valid;        /* back's pixels that came from inside the perturbed crop */
 } tile_prep;
 
 typedef struct noise_prep {
@@ -278,8 +278,8 @@ static void noise_prep_free(noise_prep *np)
     memset(np, 0, sizeof *np);
 }
 
-static int perturb_prepare(pc_ctx *ctx, const pc_image *before, int k, const tile_rect *t,
-                           int pad, tile_prep *tp)
+static int perturb_prepare(pc_ctx *ctx, const pc_image *before, int k, const tile_rect *t, int pad,
+                           tile_prep *tp)
 {
     const int W = before->width, H = before->height;
     int x0 = t->x0 - pad < 0 ? 0 : t->x0 - pad, y0 = t->y0 - pad < 0 ? 0 : t->y0 - pad;

@@ -309,8 +309,9 @@ static uint8_t *with_words(const pc_comparison *c, const uint8_t *svg, size_t le
         const char *verdict = x->verdict == PC_VERDICT_IMPROVED ? "improved"
                               : x->verdict == PC_VERDICT_WORSE  ? "worse"
                                                                 : "no significant change";
-        pc_strbuf_printf(&b, "%s: before %s, after %s %s (noise %s), %s%s", x->proxy ? " (proxy)" : "",
-                         vb, va, x->unit, noise, verdict, i + 1 < PC_BENEFIT_N ? "; " : ".");
+        pc_strbuf_printf(&b, "%s: before %s, after %s %s (noise %s), %s%s",
+                         x->proxy ? " (proxy)" : "", vb, va, x->unit, noise, verdict,
+                         i + 1 < PC_BENEFIT_N ? "; " : ".");
     }
     pc_strbuf_puts(&b, "</desc>");
     pc_strbuf_put(&b, (const char *)svg + head, len - head);
@@ -323,8 +324,8 @@ static uint8_t *with_words(const pc_comparison *c, const uint8_t *svg, size_t le
 int pc_compare_chart_svg_mem(pc_ctx *ctx, const pc_comparison *c, uint8_t **buf, size_t *len)
 {
     membuf mb = {0};
-    cairo_surface_t *s = cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH,
-                                                             PC_CHART_HEIGHT);
+    cairo_surface_t *s =
+        cairo_svg_surface_create_for_stream(membuf_write, &mb, PC_CHART_WIDTH, PC_CHART_HEIGHT);
     cairo_t *cr = cairo_create(s);
     pc_compare_chart_draw(cr, c);
     cairo_destroy(cr);

@@ -54,8 +54,8 @@ static int sample_rgb_cubic(const pc_image *img, double x, double y, uint8_t out
 
 /* The same sum as sample_rgb_cubic (same weights, same order: bit-identical results) for a
  * point whose 4 x 4 neighbourhood lies inside the image: no clamping. */
-static inline void sample_rgb_cubic_inner(const pc_image *img, int x0, int y0, double fx,
-                                          double fy, uint8_t out[3])
+static inline void sample_rgb_cubic_inner(const pc_image *img, int x0, int y0, double fx, double fy,
+                                          uint8_t out[3])
 {
     /* cr_weight(t, 0..3) written out (same expressions, so the same values) */
     const double wx[4] = {((-0.5 * fx + 1.0) * fx - 0.5) * fx, (1.5 * fx - 2.5) * fx * fx + 1.0,
@@ -196,8 +196,8 @@ int pc_warp_from_before(pc_ctx *ctx, const pc_image *scene, const pc_transform *
     pc_transform_invert_point(t, bw, bh, 0, 0, &x00, &y00);
     pc_transform_invert_point(t, bw, bh, 1, 0, &x10, &y10);
     pc_transform_invert_point(t, bw, bh, 0, 1, &x01, &y01);
-    warp_job j = {scene, img, NULL, fill, x00, y00, x10 - x00, y10 - y00, x01 - x00, y01 - y00,
-                  0, 0};
+    warp_job j = {scene,     img,       NULL,      fill,      x00, y00,
+                  x10 - x00, y10 - y00, x01 - x00, y01 - y00, 0,   0};
     warp_run(&j);
     *out = img;
     return PC_OK;

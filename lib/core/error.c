@@ -56,21 +56,36 @@ const char *pc_errmsg(const pc_ctx *ctx)
 const char *pc_strerror(int status)
 {
     switch (status) {
-    case PC_OK: return "success";
-    case PC_ERR_NOMEM: return "out of memory";
-    case PC_ERR_IO: return "cannot read or write the file";
-    case PC_ERR_FORMAT: return "not a supported format, or corrupt";
-    case PC_ERR_LIMIT: return "exceeds a size limit";
-    case PC_ERR_INVALID: return "invalid input";
-    case PC_ERR_CAPTURE: return "photo unusable for analysis";
-    case PC_ERR_ALIGN: return "photos cannot be aligned";
-    case PC_ERR_NOTFOUND: return "not found";
-    case PC_ERR_DENIED: return "not allowed";
-    case PC_ERR_CONFLICT: return "conflict";
-    case PC_ERR_BUSY: return "busy, try again later";
-    case PC_ERR_INTERNAL: return "internal error";
-    case PC_ERR_NOSPACE: return "no space left on the disk";
-    default: return "unknown error";
+    case PC_OK:
+        return "success";
+    case PC_ERR_NOMEM:
+        return "out of memory";
+    case PC_ERR_IO:
+        return "cannot read or write the file";
+    case PC_ERR_FORMAT:
+        return "not a supported format, or corrupt";
+    case PC_ERR_LIMIT:
+        return "exceeds a size limit";
+    case PC_ERR_INVALID:
+        return "invalid input";
+    case PC_ERR_CAPTURE:
+        return "photo unusable for analysis";
+    case PC_ERR_ALIGN:
+        return "photos cannot be aligned";
+    case PC_ERR_NOTFOUND:
+        return "not found";
+    case PC_ERR_DENIED:
+        return "not allowed";
+    case PC_ERR_CONFLICT:
+        return "conflict";
+    case PC_ERR_BUSY:
+        return "busy, try again later";
+    case PC_ERR_INTERNAL:
+        return "internal error";
+    case PC_ERR_NOSPACE:
+        return "no space left on the disk";
+    default:
+        return "unknown error";
     }
 }
 

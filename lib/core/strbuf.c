@@ -19,7 +19,8 @@ static bool reserve(pc_strbuf *b, size_t extra)
     size_t need = b->n + extra + 1;
     if (need <= b->cap) return true;
     size_t cap = b->cap ? b->cap : 1024;
-    while (cap < need) cap = cap > max / 2 ? max : cap * 2;
+    while (cap < need)
+        cap = cap > max / 2 ? max : cap * 2;
     char *p = realloc(b->s, cap);
     if (!p) {
         b->oom = true;
@@ -64,12 +65,23 @@ void pc_strbuf_html(pc_strbuf *b, const char *s)
 {
     for (; *s; s++) {
         switch (*s) {
-        case '&': pc_strbuf_puts(b, "&amp;"); break;
-        case '<': pc_strbuf_puts(b, "&lt;"); break;
-        case '>': pc_strbuf_puts(b, "&gt;"); break;
-        case '"': pc_strbuf_puts(b, "&quot;"); break;
-        case '\'': pc_strbuf_puts(b, "&#39;"); break;
-        default: pc_strbuf_put(b, s, 1);
+        case '&':
+            pc_strbuf_puts(b, "&amp;");
+            break;
+        case '<':
+            pc_strbuf_puts(b, "&lt;");
+            break;
+        case '>':
+            pc_strbuf_puts(b, "&gt;");
+            break;
+        case '"':
+            pc_strbuf_puts(b, "&quot;");
+            break;
+        case '\'':
+            pc_strbuf_puts(b, "&#39;");
+            break;
+        default:
+            pc_strbuf_put(b, s, 1);
         }
     }
 }

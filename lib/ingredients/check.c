@@ -236,7 +236,10 @@ int pc_label_json(pc_ctx *ctx, const pc_label_report *rep, int indent, char **js
     set(sum, "max_irritancy", grade(rep->max_irritancy), &fail);
     /* never call a label clean while part of it is not recognised */
     set(sum, "verdict",
-        json_string(rep->flagged ? "flagged" : rep->unrecognised ? "incomplete" : "none_flagged"), &fail);
+        json_string(rep->flagged        ? "flagged"
+                    : rep->unrecognised ? "incomplete"
+                                        : "none_flagged"),
+        &fail);
     set(sum, "complete", json_boolean(rep->unrecognised == 0), &fail);
     set(sum, "flagged", json_integer((json_int_t)rep->flagged), &fail);
     set(sum, "flagged_ingredients", flagged, &fail);

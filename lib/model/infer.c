@@ -23,8 +23,26 @@ void omp_set_num_threads(int n);
 
 #define PCM_MAX_SIDE 8192 /* padded input side limit (the caller resamples photos far below) */
 
-enum { B_X, B_A1, B_A2, B_C3, B_A4, B_C5, B_A6, B_C7, B_T7, B_U8, B_C8, B_T8, B_U4, B_C9, B_HM,
-       B_WH, B_HP, NBUF };
+enum {
+    B_X,
+    B_A1,
+    B_A2,
+    B_C3,
+    B_A4,
+    B_C5,
+    B_A6,
+    B_C7,
+    B_T7,
+    B_U8,
+    B_C8,
+    B_T8,
+    B_U4,
+    B_C9,
+    B_HM,
+    B_WH,
+    B_HP,
+    NBUF
+};
 
 #define MAX_OPS 24
 #define MAX_ARGS 4
@@ -72,7 +90,8 @@ static int act(pcm_net *n, int b, int c, int h, int w)
     dnnl_memory_desc_t md;
     dnnl_dims_t d = {1, c, h, w};
     if (dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, dnnl_nhwc) != dnnl_success) return -1;
-    return dnnl_memory_create(&n->buf[b], &md, n->eng, DNNL_MEMORY_ALLOCATE) == dnnl_success ? 0 : -1;
+    return dnnl_memory_create(&n->buf[b], &md, n->eng, DNNL_MEMORY_ALLOCATE) == dnnl_success ? 0
+                                                                                             : -1;
 }
 
 static const dnnl_memory_desc_t *md_of(dnnl_memory_t m)
@@ -115,8 +134,8 @@ static int conv(pcm_net *n, const pc_model *m, int l, int src, int dst)
         dnnl_memory_desc_init_by_tag(&wuser, 4, wd, dnnl_f32, dnnl_oihw) ||
         dnnl_memory_desc_init_by_tag(&bmd, 1, bd, dnnl_f32, dnnl_a) ||
         dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
-                                           md_of(n->buf[src]), &wany, &bmd, md_of(n->buf[dst]),
-                                           st, pad, pad) ||
+                                           md_of(n->buf[src]), &wany, &bmd, md_of(n->buf[dst]), st,
+                                           pad, pad) ||
         dnnl_primitive_attr_create(&attr) || dnnl_post_ops_create(&po))
         goto out;
     if (L->relu && dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f)) goto out;
@@ -360,7 +379,8 @@ int pc_model_detect(pc_ctx *ctx, pc_model *m, const uint8_t *rgb, int w, int h, 
                 v = nv;
                 cap = nc;
             }
-            float lw = wh[2 * i] < 6.0f ? wh[2 * i] : 6.0f, lh = wh[2 * i + 1] < 6.0f ? wh[2 * i + 1] : 6.0f;
+            float lw = wh[2 * i] < 6.0f ? wh[2 * i] : 6.0f,
+                  lh = wh[2 * i + 1] < 6.0f ? wh[2 * i + 1] : 6.0f;
             pc_model_peak pk = {px, py, PCM_STRIDE * expf(lw), PCM_STRIDE * expf(lh),
                                 sigmoid(hm[i])};
             v[cnt++] = pk;

@@ -12,12 +12,12 @@
 #define ARCH "pcnet-v1"
 
 const pcm_layer pcm_layers[PCM_NLAYERS] = {
-    [L_C1] = {"c1", 3, 16, 3, 2, 1},   [L_C2] = {"c2", 16, 24, 3, 2, 1},
-    [L_C3] = {"c3", 24, 24, 3, 1, 1},  [L_C4] = {"c4", 24, 48, 3, 2, 1},
-    [L_C5] = {"c5", 48, 48, 3, 1, 1},  [L_C6] = {"c6", 48, 64, 3, 2, 1},
-    [L_C7] = {"c7", 64, 64, 3, 1, 1},  [L_L7] = {"l7", 64, 48, 1, 1, 0},
-    [L_C8] = {"c8", 48, 48, 3, 1, 1},  [L_L8] = {"l8", 48, 24, 1, 1, 0},
-    [L_C9] = {"c9", 24, 24, 3, 1, 1},  [L_HM] = {"hm", 24, 1, 1, 1, 0},
+    [L_C1] = {"c1", 3, 16, 3, 2, 1},  [L_C2] = {"c2", 16, 24, 3, 2, 1},
+    [L_C3] = {"c3", 24, 24, 3, 1, 1}, [L_C4] = {"c4", 24, 48, 3, 2, 1},
+    [L_C5] = {"c5", 48, 48, 3, 1, 1}, [L_C6] = {"c6", 48, 64, 3, 2, 1},
+    [L_C7] = {"c7", 64, 64, 3, 1, 1}, [L_L7] = {"l7", 64, 48, 1, 1, 0},
+    [L_C8] = {"c8", 48, 48, 3, 1, 1}, [L_L8] = {"l8", 48, 24, 1, 1, 0},
+    [L_C9] = {"c9", 24, 24, 3, 1, 1}, [L_HM] = {"hm", 24, 1, 1, 1, 0},
     [L_WH] = {"wh", 24, 2, 1, 1, 0},
 };
 
@@ -40,7 +40,8 @@ static int check_tensor(pc_ctx *ctx, const pcm_st *st, const char *layer, const 
     snprintf(name, sizeof name, "%s.%s", layer, part);
     const pcm_tensor *t = pcm_st_find(st, name);
     if (!t) return pc_error(ctx, PC_ERR_FORMAT, "tensor %s missing", name);
-    if (t->dtype != PCM_F32) return pc_error(ctx, PC_ERR_FORMAT, "tensor %s: dtype is not F32", name);
+    if (t->dtype != PCM_F32)
+        return pc_error(ctx, PC_ERR_FORMAT, "tensor %s: dtype is not F32", name);
     int same = t->ndim == ndim;
     for (int i = 0; same && i < ndim; i++)
         same = t->shape[i] == shape[i];
@@ -53,7 +54,8 @@ static int check_tensor(pc_ctx *ctx, const pcm_st *st, const char *layer, const 
         for (int i = 0; i < t->ndim && gn < sizeof got - 24; i++)
             gn += (size_t)snprintf(got + gn, sizeof got - gn, "%s%lld", i ? "," : "",
                                    (long long)t->shape[i]);
-        return pc_error(ctx, PC_ERR_FORMAT, "tensor %s: shape [%s], expected [%s]", name, got, want);
+        return pc_error(ctx, PC_ERR_FORMAT, "tensor %s: shape [%s], expected [%s]", name, got,
+                        want);
     }
     *out = t;
     return PC_OK;
@@ -73,7 +75,8 @@ static int from_st(pc_ctx *ctx, const pcm_st *st, pc_model *m)
             return pc_error(ctx, PC_ERR_FORMAT, "metadata: version is not printable ASCII");
     double thr, mean, sd, stride, face = 640;
     if (meta_float(st, "threshold", 0.01, 0.99, &thr) || meta_float(st, "mean", -10, 10, &mean) ||
-        meta_float(st, "std", 1e-3, 10, &sd) || meta_float(st, "stride", PCM_STRIDE, PCM_STRIDE, &stride))
+        meta_float(st, "std", 1e-3, 10, &sd) ||
+        meta_float(st, "stride", PCM_STRIDE, PCM_STRIDE, &stride))
         return pc_error(ctx, PC_ERR_FORMAT,
                         "metadata: threshold (0.01-0.99), mean, std and stride (4) are required");
     if (pcm_st_meta(st, "train_px_per_face_width") &&
@@ -167,7 +170,19 @@ void pc_model_free(pc_model *m)
     free(m);
 }
 
-const char *pc_model_version(const pc_model *m) { return m->version; }
-const char *pc_model_arch(const pc_model *m) { return m->arch; }
-float pc_model_threshold(const pc_model *m) { return m->threshold; }
-double pc_model_train_face_px(const pc_model *m) { return m->face_px; }
+const char *pc_model_version(const pc_model *m)
+{
+    return m->version;
+}
+const char *pc_model_arch(const pc_model *m)
+{
+    return m->arch;
+}
+float pc_model_threshold(const pc_model *m)
+{
+    return m->threshold;
+}
+double pc_model_train_face_px(const pc_model *m)
+{
+    return m->face_px;
+}

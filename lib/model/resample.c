@@ -56,10 +56,13 @@ static uint8_t *bilinear(const uint8_t *src, int w, int h, int W, int H)
             if (fx < 0) fx = 0;
             int x0 = (int)fx, x1 = x0 + 1 < w ? x0 + 1 : w - 1;
             float tx = (float)(fx - x0);
-            const uint8_t *a = src + ((size_t)y0 * w + x0) * 3, *b = src + ((size_t)y0 * w + x1) * 3;
-            const uint8_t *c = src + ((size_t)y1 * w + x0) * 3, *d = src + ((size_t)y1 * w + x1) * 3;
+            const uint8_t *a = src + ((size_t)y0 * w + x0) * 3,
+                          *b = src + ((size_t)y0 * w + x1) * 3;
+            const uint8_t *c = src + ((size_t)y1 * w + x0) * 3,
+                          *d = src + ((size_t)y1 * w + x1) * 3;
             for (int k = 0; k < 3; k++) {
-                float v = (1 - ty) * ((1 - tx) * a[k] + tx * b[k]) + ty * ((1 - tx) * c[k] + tx * d[k]);
+                float v =
+                    (1 - ty) * ((1 - tx) * a[k] + tx * b[k]) + ty * ((1 - tx) * c[k] + tx * d[k]);
                 out[((size_t)y * W + x) * 3 + k] = (uint8_t)(v + 0.5f);
             }
         }
@@ -67,8 +70,8 @@ static uint8_t *bilinear(const uint8_t *src, int w, int h, int W, int H)
     return out;
 }
 
-int pc_model_detect_scaled(pc_ctx *ctx, pc_model *m, const pc_image *img, double scale,
-                           int threads, float threshold, pc_model_peak **out, size_t *n)
+int pc_model_detect_scaled(pc_ctx *ctx, pc_model *m, const pc_image *img, double scale, int threads,
+                           float threshold, pc_model_peak **out, size_t *n)
 {
     if (!img || !img->rgb || img->width <= 0 || img->height <= 0 || !out || !n)
         return pc_error(ctx, PC_ERR_INVALID, "model: no image");

@@ -33,7 +33,8 @@ static int cmp_offset(const void *p, const void *q)
 static int one_tensor(pc_ctx *ctx, const char *key, json_t *v, size_t data_len, pcm_tensor *t)
 {
     if (strlen(key) >= PCM_ST_MAX_NAME)
-        return pc_error(ctx, PC_ERR_FORMAT, "tensor name longer than %d bytes", PCM_ST_MAX_NAME - 1);
+        return pc_error(ctx, PC_ERR_FORMAT, "tensor name longer than %d bytes",
+                        PCM_ST_MAX_NAME - 1);
     memcpy(t->name, key, strlen(key) + 1);
     json_t *jd = json_object_get(v, "dtype"), *js = json_object_get(v, "shape");
     json_t *jo = json_object_get(v, "data_offsets");
@@ -97,7 +98,8 @@ int pcm_st_parse(pc_ctx *ctx, const uint8_t *buf, size_t len, pcm_st *st)
         rc = pc_error(ctx, PC_ERR_FORMAT, "safetensors header is not a JSON object");
         goto out;
     }
-    json_object_foreach(root, key, v) {
+    json_object_foreach(root, key, v)
+    {
         if (!strcmp(key, "__metadata__")) {
             const char *mk;
             json_t *mv;
@@ -105,7 +107,8 @@ int pcm_st_parse(pc_ctx *ctx, const uint8_t *buf, size_t len, pcm_st *st)
                 rc = pc_error(ctx, PC_ERR_FORMAT, "__metadata__ is not an object");
                 goto out;
             }
-            json_object_foreach(v, mk, mv) {
+            json_object_foreach(v, mk, mv)
+            {
                 if (!json_is_string(mv) || st->n_meta >= PCM_ST_MAX_META ||
                     strlen(mk) >= sizeof st->meta_key[0] ||
                     json_string_length(mv) >= sizeof st->meta_val[0] ||

@@ -63,9 +63,9 @@ static json_t *step_json(const pcp_step_def *s)
         if (json_array_append_new(params, param_json(&s->params[i]))) goto fail;
     for (size_t i = 0; i < s->n_cert_when; i++) {
         const pcp_cert_when *c = &s->cert_when[i];
-        if (json_array_append_new(cw, json_pack("{s:s, s:s, s:s}", "param",
-                                                s->params[c->param].name, "equals", c->equals,
-                                                "certification", c->value)))
+        if (json_array_append_new(cw,
+                                  json_pack("{s:s, s:s, s:s}", "param", s->params[c->param].name,
+                                            "equals", c->equals, "certification", c->value)))
             goto fail;
     }
     json_t *consent_when = json_array();

@@ -10,7 +10,7 @@
 #include <string.h>
 
 static const char *const list_names[PCP_VOCAB_NKINDS] = {"conditions", "implants", "allergies",
-                                                        "medications", "recent_procedures"};
+                                                         "medications", "recent_procedures"};
 static const char *const skin_types[] = {"oily", "dry", "combination", "normal", "sensitive"};
 
 const char *pcp_intake_list_name(int kind)
@@ -39,7 +39,8 @@ static int check_keys(pc_ctx *ctx, json_t *obj, const char *path, const char *co
 {
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         bool ok = false;
         for (size_t i = 0; allowed[i]; i++)
             if (strcmp(key, allowed[i]) == 0) ok = true;
@@ -58,7 +59,8 @@ static int get_str(pc_ctx *ctx, json_t *obj, const char *key, const char *path, 
         *out = NULL;
         return PC_OK;
     }
-    if (!json_is_string(v)) return pc_error(ctx, PC_ERR_INVALID, "%s.%s: must be a string", path, key);
+    if (!json_is_string(v))
+        return pc_error(ctx, PC_ERR_INVALID, "%s.%s: must be a string", path, key);
     if (json_string_length(v) == 0 || json_string_length(v) > 200)
         return pc_error(ctx, PC_ERR_INVALID, "%s.%s: must be 1 to 200 characters", path, key);
     if (has_control(json_string_value(v)))
@@ -78,8 +80,8 @@ static int get_date(pc_ctx *ctx, json_t *obj, const char *key, const char *path,
         return PC_OK;
     }
     if (!pcp_date_parse(s, out))
-        return pc_error(ctx, PC_ERR_INVALID, "%s.%s: bad date \"%.20s\" (want YYYY-MM-DD, a real day)",
-                        path, key, s);
+        return pc_error(ctx, PC_ERR_INVALID,
+                        "%s.%s: bad date \"%.20s\" (want YYYY-MM-DD, a real day)", path, key, s);
     return PC_OK;
 }
 
@@ -90,7 +92,8 @@ static int get_bool(pc_ctx *ctx, json_t *root, const char *key, int *out)
         *out = 0;
         return PC_OK;
     }
-    if (!json_is_boolean(v)) return pc_error(ctx, PC_ERR_INVALID, "$.%s: must be true or false", key);
+    if (!json_is_boolean(v))
+        return pc_error(ctx, PC_ERR_INVALID, "$.%s: must be true or false", key);
     *out = json_is_true(v);
     return PC_OK;
 }
@@ -102,7 +105,8 @@ static int add_entry(pc_ctx *ctx, const pc_protocol *p, pcp_intake *in, int kind
     char norm[PCP_NAME_MAX];
     if (!(e->name = xstrdup(name))) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     in->n[kind]++;
-    e->cls = pcp_name_normalise(name, norm, sizeof norm) ? pcp_vocab_find(&p->vocab[kind], norm) : -1;
+    e->cls =
+        pcp_name_normalise(name, norm, sizeof norm) ? pcp_vocab_find(&p->vocab[kind], norm) : -1;
     e->date = date;
     snprintf(e->path, sizeof e->path, "%s", path);
     return PC_OK;
@@ -116,7 +120,8 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
     if (!json_is_array(a)) return pc_error(ctx, PC_ERR_INVALID, "$.%s: must be an array", lname);
     size_t n = json_array_size(a);
     if (n > PC_INTAKE_MAX_ENTRIES)
-        return pc_error(ctx, PC_ERR_LIMIT, "$.%s: more than %d entries", lname, PC_INTAKE_MAX_ENTRIES);
+        return pc_error(ctx, PC_ERR_LIMIT, "$.%s: more than %d entries", lname,
+                        PC_INTAKE_MAX_ENTRIES);
     if (n == 0) return PC_OK;
     if (!(in->list[kind] = calloc(n, sizeof *in->list[kind])))
         return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
@@ -145,7 +150,8 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
                                 med ? "last_taken" : "date");
             snprintf(npath, sizeof npath, "%s.%s", path, med ? "name" : "kind");
         } else {
-            if (!json_is_string(e)) return pc_error(ctx, PC_ERR_INVALID, "%s: must be a string", path);
+            if (!json_is_string(e))
+                return pc_error(ctx, PC_ERR_INVALID, "%s: must be a string", path);
             if (json_string_length(e) == 0 || json_string_length(e) > 200)
                 return pc_error(ctx, PC_ERR_INVALID, "%s: must be 1 to 200 characters", path);
             name = json_string_value(e);
@@ -160,13 +166,15 @@ static int read_list(pc_ctx *ctx, const pc_protocol *p, json_t *root, int kind, 
 
 static int read_intake(pc_ctx *ctx, const pc_protocol *p, json_t *root, pcp_intake *in)
 {
-    static const char *const keys[] = {"visit_date", "client", "conditions", "pregnant",
-                                       "breastfeeding", "implants", "allergies", "medications",
-                                       "recent_procedures", "notes", NULL};
-    static const char *const ckeys[] = {"id", "name", "birth_date", "skin_type", "fitzpatrick", NULL};
+    static const char *const keys[] = {"visit_date",        "client",   "conditions", "pregnant",
+                                       "breastfeeding",     "implants", "allergies",  "medications",
+                                       "recent_procedures", "notes",    NULL};
+    static const char *const ckeys[] = {"id",        "name",        "birth_date",
+                                        "skin_type", "fitzpatrick", NULL};
     int rc;
     const char *s;
-    if (!json_is_object(root)) return pc_error(ctx, PC_ERR_INVALID, "$: the intake must be a JSON object");
+    if (!json_is_object(root))
+        return pc_error(ctx, PC_ERR_INVALID, "$: the intake must be a JSON object");
     if ((rc = check_keys(ctx, root, "$", keys))) return rc;
     if ((rc = get_date(ctx, root, "visit_date", "$", true, &in->visit))) return rc;
     if ((rc = get_str(ctx, root, "notes", "$", false, &s))) return rc;
@@ -185,8 +193,9 @@ static int read_intake(pc_ctx *ctx, const pc_protocol *p, json_t *root, pcp_inta
     for (size_t i = 0; i < sizeof skin_types / sizeof skin_types[0]; i++)
         if (strcmp(s, skin_types[i]) == 0) in->skin_type = skin_types[i];
     if (!in->skin_type)
-        return pc_error(ctx, PC_ERR_INVALID,
-                        "$.client.skin_type: \"%.40s\" is not oily, dry, combination, normal or sensitive", s);
+        return pc_error(
+            ctx, PC_ERR_INVALID,
+            "$.client.skin_type: \"%.40s\" is not oily, dry, combination, normal or sensitive", s);
     json_t *f = json_object_get(c, "fitzpatrick");
     if (f && !json_is_null(f)) {
         if (!json_is_integer(f) || json_integer_value(f) < 1 || json_integer_value(f) > 6)
@@ -205,13 +214,15 @@ void pcp_intake_clear(pcp_intake *in)
     if (!in) return;
     free(in->client_id);
     for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
-        for (size_t i = 0; i < in->n[k]; i++) free(in->list[k][i].name);
+        for (size_t i = 0; i < in->n[k]; i++)
+            free(in->list[k][i].name);
         free(in->list[k]);
     }
     memset(in, 0, sizeof *in);
 }
 
-int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len, pcp_intake *out)
+int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len,
+                     pcp_intake *out)
 {
     pcp_intake in;
     json_t *root = NULL;
@@ -223,7 +234,8 @@ int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t
         return pc_error(ctx, PC_ERR_LIMIT, "intake larger than %u bytes", PC_INTAKE_MAX_BYTES);
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        rc = pc_error(ctx, PC_ERR_FORMAT, "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
+        rc = pc_error(ctx, PC_ERR_FORMAT, "line %d, column %d: %s", jerr.line, jerr.column,
+                      jerr.text);
         goto out;
     }
     if ((rc = read_intake(ctx, p, root, &in))) goto out;
@@ -238,14 +250,15 @@ out:
 
 int pcp_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pcp_intake *in)
 {
-    static const char *const names[PCP_COUNT_N] = {"pore", "enlarged_pore", "blackhead",
-                                                  "whitehead", "papule", "pustule"};
+    static const char *const names[PCP_COUNT_N] = {"pore",      "enlarged_pore", "blackhead",
+                                                   "whitehead", "papule",        "pustule"};
     long counts[PCP_COUNT_N] = {0};
     json_t *root = NULL;
     json_error_t jerr;
     int rc = PC_OK;
     if (len > PC_ASSESSMENT_MAX_BYTES)
-        return pc_error(ctx, PC_ERR_LIMIT, "assessment: larger than %u bytes", PC_ASSESSMENT_MAX_BYTES);
+        return pc_error(ctx, PC_ERR_LIMIT, "assessment: larger than %u bytes",
+                        PC_ASSESSMENT_MAX_BYTES);
     root = json_loadb(text, len, 0, &jerr);
     if (!root) {
         rc = pc_error(ctx, PC_ERR_FORMAT, "assessment: line %d, column %d: %s", jerr.line,
@@ -254,16 +267,17 @@ int pcp_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pcp_intake *
     }
     json_t *c = json_is_object(root) ? json_object_get(root, "counts") : NULL;
     if (!json_is_object(c)) {
-        rc = pc_error(ctx, PC_ERR_INVALID, "assessment: $.counts: missing or not an object "
-                                           "(want the output of poreclear analyze --json)");
+        rc = pc_error(ctx, PC_ERR_INVALID,
+                      "assessment: $.counts: missing or not an object "
+                      "(want the output of poreclear analyze --json)");
         goto out;
     }
     for (int i = 0; i < PCP_COUNT_N; i++) {
         json_t *v = json_object_get(c, names[i]);
         if (!v) continue;
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 100000000) {
-            rc = pc_error(ctx, PC_ERR_INVALID, "assessment: $.counts.%s: must be a count (integer >= 0)",
-                          names[i]);
+            rc = pc_error(ctx, PC_ERR_INVALID,
+                          "assessment: $.counts.%s: must be a count (integer >= 0)", names[i]);
             goto out;
         }
         counts[i] = (long)json_integer_value(v);

@@ -27,9 +27,9 @@ typedef struct loader {
 
 static const char *const skin_types[] = {"oily", "dry", "combination", "normal", "sensitive"};
 static const char *const vocab_keys[PCP_VOCAB_NKINDS] = {"conditions", "implants", "allergies",
-                                                        "medications", "procedures"};
+                                                         "medications", "procedures"};
 static const char *const when_kind_keys[PCP_VOCAB_NKINDS] = {"condition", "implant", "allergy",
-                                                            "medication", "procedure"};
+                                                             "medication", "procedure"};
 
 static int lerr(loader *L, int status, const char *path, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -80,7 +80,8 @@ static int check_keys(loader *L, json_t *obj, const char *path, const char *cons
 {
     const char *key;
     json_t *v;
-    json_object_foreach(obj, key, v) {
+    json_object_foreach(obj, key, v)
+    {
         bool ok = false;
         for (size_t i = 0; allowed[i]; i++)
             if (strcmp(key, allowed[i]) == 0) ok = true;
@@ -164,7 +165,8 @@ static int load_param(loader *L, json_t *j, const char *path, pcp_param_def *pd)
         pd->is_number = true;
         pd->def = json_number_value(def);
         if (!json_is_number(mn) || !json_is_number(mx))
-            return lerr(L, PC_ERR_INVALID, path, "a numeric parameter needs numeric \"min\" and \"max\"");
+            return lerr(L, PC_ERR_INVALID, path,
+                        "a numeric parameter needs numeric \"min\" and \"max\"");
         if (json_object_get(j, "choices"))
             return lerr(L, PC_ERR_INVALID, path, "a numeric parameter has no \"choices\"");
         pd->min = json_number_value(mn);
@@ -179,13 +181,15 @@ static int load_param(loader *L, json_t *j, const char *path, pcp_param_def *pd)
         return PC_OK;
     }
     if (!json_is_string(def))
-        return lerr(L, PC_ERR_INVALID, def ? sub : path, "\"default\" must be a number or a string");
+        return lerr(L, PC_ERR_INVALID, def ? sub : path,
+                    "\"default\" must be a number or a string");
     if (json_object_get(j, "min") || json_object_get(j, "max"))
         return lerr(L, PC_ERR_INVALID, path, "a choice parameter has no \"min\"/\"max\"");
     json_t *ch = json_object_get(j, "choices");
     fmt_path(sub, sizeof sub, "%s.choices", path);
     if (!json_is_array(ch) || json_array_size(ch) == 0 || json_array_size(ch) > MAX_LIST)
-        return lerr(L, PC_ERR_INVALID, ch ? sub : path, "\"choices\" must be a non-empty array of strings");
+        return lerr(L, PC_ERR_INVALID, ch ? sub : path,
+                    "\"choices\" must be a non-empty array of strings");
     pd->choices = calloc(json_array_size(ch), sizeof *pd->choices);
     if (!pd->choices) return nomem(L);
     for (size_t i = 0; i < json_array_size(ch); i++) {
@@ -209,10 +213,12 @@ static int load_param(loader *L, json_t *j, const char *path, pcp_param_def *pd)
 }
 
 /* Parse a value for parameter pd (from "set" / "if_params"). */
-static int load_value(loader *L, json_t *v, const char *path, const pcp_param_def *pd, pcp_value *out)
+static int load_value(loader *L, json_t *v, const char *path, const pcp_param_def *pd,
+                      pcp_value *out)
 {
     if (pd->is_number) {
-        if (!json_is_number(v)) return lerr(L, PC_ERR_INVALID, path, "\"%s\" takes a number", pd->name);
+        if (!json_is_number(v))
+            return lerr(L, PC_ERR_INVALID, path, "\"%s\" takes a number", pd->name);
         double x = json_number_value(v);
         if (x < pd->min || x > pd->max)
             return lerr(L, PC_ERR_INVALID, path, "%g outside the allowed range %g..%g of \"%s\"", x,
@@ -222,7 +228,8 @@ static int load_value(loader *L, json_t *v, const char *path, const pcp_param_de
         out->str = NULL;
         return PC_OK;
     }
-    if (!json_is_string(v)) return lerr(L, PC_ERR_INVALID, path, "\"%s\" takes one of its choices", pd->name);
+    if (!json_is_string(v))
+        return lerr(L, PC_ERR_INVALID, path, "\"%s\" takes one of its choices", pd->name);
     for (size_t i = 0; i < pd->n_choices; i++) {
         if (strcmp(pd->choices[i], json_string_value(v)) == 0) {
             out->is_number = false;
@@ -237,9 +244,8 @@ static int load_value(loader *L, json_t *v, const char *path, const pcp_param_de
 
 /* A step's list `key` of {"param", "equals", value_key, "source"}: value_key (a name) applies
  * when the choice parameter param has the value equals (certification_when, consent_when). */
-static int load_step_when(loader *L, const char *name, json_t *j, pcp_step_def *s,
-                          const char *key, const char *value_key, bool need_source,
-                          pcp_cert_when **out, size_t *n)
+static int load_step_when(loader *L, const char *name, json_t *j, pcp_step_def *s, const char *key,
+                          const char *value_key, bool need_source, pcp_cert_when **out, size_t *n)
 {
     char path[512], sub[600];
     int rc;
@@ -283,9 +289,9 @@ static int load_step_when(loader *L, const char *name, json_t *j, pcp_step_def *
 
 static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
 {
-    static const char *const keys[] = {"title",  "certification", "certification_when", "notes",
-                                       "params", "core",          "core_source",        "consent",
-                                       "consent_source", "consent_when", NULL};
+    static const char *const keys[] = {
+        "title",       "certification", "certification_when", "notes",        "params", "core",
+        "core_source", "consent",       "consent_source",     "consent_when", NULL};
     char path[512], sub[600];
     int rc;
     fmt_path(path, sizeof path, "$.steps.%s", name);
@@ -307,7 +313,8 @@ static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
     if ((rc = check_cites(L, s->core_source, path, "core_source"))) return rc;
     json_t *params = json_object_get(j, "params");
     fmt_path(sub, sizeof sub, "%s.params", path);
-    if (params && !json_is_object(params)) return lerr(L, PC_ERR_INVALID, sub, "\"params\" must be an object");
+    if (params && !json_is_object(params))
+        return lerr(L, PC_ERR_INVALID, sub, "\"params\" must be an object");
     if (params && json_object_size(params) > MAX_PARAMS)
         return lerr(L, PC_ERR_LIMIT, sub, "more than %d parameters", MAX_PARAMS);
     if (params && json_object_size(params) > 0) {
@@ -315,7 +322,8 @@ static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
         if (!s->params) return nomem(L);
         const char *key;
         json_t *v;
-        json_object_foreach(params, key, v) {
+        json_object_foreach(params, key, v)
+        {
             char psub[700];
             fmt_path(psub, sizeof psub, "%s.%s", sub, key);
             if (!is_code(key) || strlen(key) >= PCP_NAME_MAX)
@@ -362,11 +370,13 @@ static int load_step(loader *L, const char *name, json_t *j, pcp_step_def *s)
 
 static int load_vocab(loader *L, json_t *root)
 {
-    static const char *const keys[] = {"conditions", "implants", "allergies", "medications",
-                                       "procedures", NULL};
+    static const char *const keys[] = {"conditions",  "implants",   "allergies",
+                                       "medications", "procedures", NULL};
     json_t *voc = json_object_get(root, "vocabulary");
     int rc;
-    if (!json_is_object(voc)) return lerr(L, PC_ERR_INVALID, voc ? "$.vocabulary" : "$", "\"vocabulary\" must be an object");
+    if (!json_is_object(voc))
+        return lerr(L, PC_ERR_INVALID, voc ? "$.vocabulary" : "$",
+                    "\"vocabulary\" must be an object");
     if ((rc = check_keys(L, voc, "$.vocabulary", keys))) return rc;
     for (int k = 0; k < PCP_VOCAB_NKINDS; k++) {
         char path[128];
@@ -381,19 +391,23 @@ static int load_vocab(loader *L, json_t *root)
         if (!v->classes) return nomem(L);
         const char *key;
         json_t *al;
-        json_object_foreach(o, key, al) {
+        json_object_foreach(o, key, al)
+        {
             char sub[300], norm[PCP_NAME_MAX];
             fmt_path(sub, sizeof sub, "%s.%s", path, key);
             if (!is_code(key) || strlen(key) >= PCP_NAME_MAX)
-                return lerr(L, PC_ERR_INVALID, sub, "a name must be a-z, 0-9 and _ (at most %d)", PCP_NAME_MAX - 1);
+                return lerr(L, PC_ERR_INVALID, sub, "a name must be a-z, 0-9 and _ (at most %d)",
+                            PCP_NAME_MAX - 1);
             if (pcp_vocab_find(v, key) >= 0)
-                return lerr(L, PC_ERR_INVALID, sub, "\"%s\" is already a name in %s", key, vocab_keys[k]);
+                return lerr(L, PC_ERR_INVALID, sub, "\"%s\" is already a name in %s", key,
+                            vocab_keys[k]);
             if (!json_is_array(al) || json_array_size(al) > MAX_LIST)
                 return lerr(L, PC_ERR_INVALID, sub, "must be an array of other names");
             pcp_vocab_class *c = &v->classes[v->n];
             if (!(c->name = xstrdup(key))) return nomem(L);
             v->n++;
-            if (json_array_size(al) > 0 && !(c->aliases = calloc(json_array_size(al), sizeof *c->aliases)))
+            if (json_array_size(al) > 0 &&
+                !(c->aliases = calloc(json_array_size(al), sizeof *c->aliases)))
                 return nomem(L);
             for (size_t i = 0; i < json_array_size(al); i++) {
                 json_t *a = json_array_get(al, i);
@@ -401,9 +415,11 @@ static int load_vocab(loader *L, json_t *root)
                 fmt_path(asub, sizeof asub, "%s[%zu]", sub, i);
                 if (!json_is_string(a) || strlen(json_string_value(a)) != json_string_length(a) ||
                     !pcp_name_normalise(json_string_value(a), norm, sizeof norm))
-                    return lerr(L, PC_ERR_INVALID, asub, "must be a name (at most %d characters)", PCP_NAME_MAX - 1);
+                    return lerr(L, PC_ERR_INVALID, asub, "must be a name (at most %d characters)",
+                                PCP_NAME_MAX - 1);
                 if (pcp_vocab_find(v, norm) >= 0)
-                    return lerr(L, PC_ERR_INVALID, asub, "\"%s\" is already a name in %s", norm, vocab_keys[k]);
+                    return lerr(L, PC_ERR_INVALID, asub, "\"%s\" is already a name in %s", norm,
+                                vocab_keys[k]);
                 if (!(c->aliases[c->n_aliases] = xstrdup(norm))) return nomem(L);
                 c->n_aliases++;
             }
@@ -424,8 +440,10 @@ static int load_names(loader *L, json_t *v, const char *path, int kind, pcp_rule
     for (size_t i = 0; i < n; i++) {
         json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
         char sub[600];
-        if (json_is_array(v)) fmt_path(sub, sizeof sub, "%s[%zu]", path, i);
-        else fmt_path(sub, sizeof sub, "%s", path);
+        if (json_is_array(v))
+            fmt_path(sub, sizeof sub, "%s[%zu]", path, i);
+        else
+            fmt_path(sub, sizeof sub, "%s", path);
         if (!json_is_string(e)) return lerr(L, PC_ERR_INVALID, sub, "must be a name");
         long c = pcp_vocab_find(&L->p->vocab[kind], json_string_value(e));
         if (c < 0 || strcmp(L->p->vocab[kind].classes[c].name, json_string_value(e)) != 0)
@@ -446,10 +464,20 @@ static int load_int(loader *L, json_t *v, const char *path, long lo, long hi, lo
 
 static int load_when(loader *L, json_t *w, const char *path, pcp_rule *r)
 {
-    static const char *const keys[] = {"condition", "implant", "allergy", "medication", "procedure",
-                                       "within_days", "pregnant", "breastfeeding", "skin_type",
-                                       "fitzpatrick_min", "inflamed_min", "comedones_min",
-                                       "inflamed_share_min", NULL};
+    static const char *const keys[] = {"condition",
+                                       "implant",
+                                       "allergy",
+                                       "medication",
+                                       "procedure",
+                                       "within_days",
+                                       "pregnant",
+                                       "breastfeeding",
+                                       "skin_type",
+                                       "fitzpatrick_min",
+                                       "inflamed_min",
+                                       "comedones_min",
+                                       "inflamed_share_min",
+                                       NULL};
     int rc;
     char sub[600];
     if (!json_is_object(w) || json_object_size(w) == 0)
@@ -465,7 +493,8 @@ static int load_when(loader *L, json_t *w, const char *path, pcp_rule *r)
         fmt_path(sub, sizeof sub, "%s.within_days", path);
         if ((rc = load_int(L, v, sub, 0, 36500, &r->within_days))) return rc;
         if (!r->n_of[PCP_VOCAB_MEDICATION] && !r->n_of[PCP_VOCAB_PROCEDURE])
-            return lerr(L, PC_ERR_INVALID, sub, "\"within_days\" needs a \"medication\" or \"procedure\"");
+            return lerr(L, PC_ERR_INVALID, sub,
+                        "\"within_days\" needs a \"medication\" or \"procedure\"");
     }
     const char *bools[2] = {"pregnant", "breastfeeding"};
     int *bdst[2] = {&r->pregnant, &r->breastfeeding};
@@ -484,13 +513,16 @@ static int load_when(loader *L, json_t *w, const char *path, pcp_rule *r)
         for (size_t i = 0; i < n; i++) {
             json_t *e = json_is_array(v) ? json_array_get(v, i) : v;
             char esub[620];
-            if (json_is_array(v)) fmt_path(esub, sizeof esub, "%s[%zu]", sub, i);
-            else fmt_path(esub, sizeof esub, "%s", sub);
+            if (json_is_array(v))
+                fmt_path(esub, sizeof esub, "%s[%zu]", sub, i);
+            else
+                fmt_path(esub, sizeof esub, "%s", sub);
             const char *found = NULL;
             for (size_t t = 0; t < 5 && json_is_string(e); t++)
                 if (strcmp(skin_types[t], json_string_value(e)) == 0) found = skin_types[t];
             if (!found)
-                return lerr(L, PC_ERR_INVALID, esub, "not a skin type (oily, dry, combination, normal, sensitive)");
+                return lerr(L, PC_ERR_INVALID, esub,
+                            "not a skin type (oily, dry, combination, normal, sensitive)");
             if (!(r->skin_types[r->n_skin_types++] = xstrdup(found))) return nomem(L);
         }
     }
@@ -527,11 +559,14 @@ static int load_assigns(loader *L, json_t *o, const char *path, const pcp_step_d
     *out = a;
     const char *key;
     json_t *v;
-    json_object_foreach(o, key, v) {
+    json_object_foreach(o, key, v)
+    {
         char sub[700];
         fmt_path(sub, sizeof sub, "%s.%s", path, key);
         long pi = find_param(s, key);
-        if (pi < 0) return lerr(L, PC_ERR_INVALID, sub, "step \"%s\" has no parameter \"%s\"", s->name, key);
+        if (pi < 0)
+            return lerr(L, PC_ERR_INVALID, sub, "step \"%s\" has no parameter \"%s\"", s->name,
+                        key);
         a[*n_out].param = (size_t)pi;
         int rc = load_value(L, v, sub, &s->params[pi], &a[*n_out].value);
         if (rc) return rc;
@@ -542,8 +577,8 @@ static int load_assigns(loader *L, json_t *o, const char *path, const pcp_step_d
 
 static int load_rule(loader *L, json_t *j, const char *path, bool personalisation, pcp_rule *r)
 {
-    static const char *const keys[] = {"when", "effect", "scope", "set", "if_params", "code",
-                                       "reason", "source", NULL};
+    static const char *const keys[] = {"when", "effect", "scope",  "set", "if_params",
+                                       "code", "reason", "source", NULL};
     int rc;
     char sub[600], *effect = NULL, *scope = NULL;
     r->within_days = -1;
@@ -556,7 +591,8 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     if ((rc = get_string(L, j, "code", path, true, &r->code))) return rc;
     fmt_path(sub, sizeof sub, "%s.code", path);
     if (!is_code(r->code) || strlen(r->code) >= PCP_NAME_MAX)
-        return lerr(L, PC_ERR_INVALID, sub, "a code must be a-z, 0-9 and _ (at most %d)", PCP_NAME_MAX - 1);
+        return lerr(L, PC_ERR_INVALID, sub, "a code must be a-z, 0-9 and _ (at most %d)",
+                    PCP_NAME_MAX - 1);
     if ((rc = get_string(L, j, "reason", path, true, &r->reason))) return rc;
     if ((rc = get_string(L, j, "source", path, true, &r->source))) return rc;
     if ((rc = check_cites(L, r->source, path, "source"))) return rc;
@@ -569,7 +605,8 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     if (personalisation) {
         r->effect = PCP_EFFECT_PERSONALISE;
         if (effect && strcmp(effect, "personalise") != 0) {
-            rc = lerr(L, PC_ERR_INVALID, sub, "a personalisation rule has no effect (or \"personalise\")");
+            rc = lerr(L, PC_ERR_INVALID, sub,
+                      "a personalisation rule has no effect (or \"personalise\")");
             goto out;
         }
     } else if (strcmp(effect, "block") == 0) {
@@ -581,7 +618,8 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     } else if (strcmp(effect, "caution") == 0) {
         r->effect = PCP_EFFECT_CAUTION;
     } else {
-        rc = lerr(L, PC_ERR_INVALID, sub, "unknown effect \"%s\" (block, skip, modify, caution)", effect);
+        rc = lerr(L, PC_ERR_INVALID, sub, "unknown effect \"%s\" (block, skip, modify, caution)",
+                  effect);
         goto out;
     }
     if ((rc = get_string(L, j, "scope", path, true, &scope))) goto out;
@@ -589,22 +627,29 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     if (strcmp(scope, "treatment") != 0) {
         r->step = find_step(L->p, scope);
         if (r->step < 0) {
-            rc = lerr(L, PC_ERR_INVALID, sub, "unknown step \"%s\" (a step of $.order or \"treatment\")", scope);
+            rc = lerr(L, PC_ERR_INVALID, sub,
+                      "unknown step \"%s\" (a step of $.order or \"treatment\")", scope);
             goto out;
         }
     }
     if (r->effect == PCP_EFFECT_BLOCK && r->step >= 0) {
-        rc = lerr(L, PC_ERR_INVALID, sub, "\"block\" stops the whole treatment: its scope is \"treatment\" (use \"skip\" for a step)");
+        rc = lerr(L, PC_ERR_INVALID, sub,
+                  "\"block\" stops the whole treatment: its scope is \"treatment\" (use \"skip\" "
+                  "for a step)");
         goto out;
     }
-    if ((r->effect == PCP_EFFECT_SKIP || r->effect == PCP_EFFECT_MODIFY || r->effect == PCP_EFFECT_PERSONALISE) && r->step < 0) {
-        rc = lerr(L, PC_ERR_INVALID, sub, "effect \"%s\" needs a step as scope", pcp_effect_name(r->effect));
+    if ((r->effect == PCP_EFFECT_SKIP || r->effect == PCP_EFFECT_MODIFY ||
+         r->effect == PCP_EFFECT_PERSONALISE) &&
+        r->step < 0) {
+        rc = lerr(L, PC_ERR_INVALID, sub, "effect \"%s\" needs a step as scope",
+                  pcp_effect_name(r->effect));
         goto out;
     }
     json_t *set = json_object_get(j, "set"), *ifp = json_object_get(j, "if_params");
     bool wants_set = r->effect == PCP_EFFECT_MODIFY || r->effect == PCP_EFFECT_PERSONALISE;
     if (wants_set && !set) {
-        rc = lerr(L, PC_ERR_INVALID, path, "effect \"%s\" needs \"set\"", pcp_effect_name(r->effect));
+        rc = lerr(L, PC_ERR_INVALID, path, "effect \"%s\" needs \"set\"",
+                  pcp_effect_name(r->effect));
         goto out;
     }
     if (!wants_set && set) {
@@ -628,7 +673,8 @@ static int load_rule(loader *L, json_t *j, const char *path, bool personalisatio
     }
     if (ifp) {
         fmt_path(sub, sizeof sub, "%s.if_params", path);
-        if ((rc = load_assigns(L, ifp, sub, &L->p->steps[r->step], &r->if_params, &r->n_if))) goto out;
+        if ((rc = load_assigns(L, ifp, sub, &L->p->steps[r->step], &r->if_params, &r->n_if)))
+            goto out;
     }
     rc = PC_OK;
 out:
@@ -648,7 +694,8 @@ static int load_rules(loader *L, json_t *root, const char *key, bool personalisa
         return lerr(L, PC_ERR_INVALID, "$", "missing \"%s\"", key);
     }
     if (!json_is_array(a)) return lerr(L, PC_ERR_INVALID, path, "must be an array of rules");
-    if (json_array_size(a) > MAX_RULES) return lerr(L, PC_ERR_LIMIT, path, "more than %d rules", MAX_RULES);
+    if (json_array_size(a) > MAX_RULES)
+        return lerr(L, PC_ERR_LIMIT, path, "more than %d rules", MAX_RULES);
     if (json_array_size(a) == 0) return PC_OK;
     *out = calloc(json_array_size(a), sizeof **out);
     if (!*out) return nomem(L);
@@ -670,7 +717,8 @@ static int load_rules(loader *L, json_t *root, const char *key, bool personalisa
 
 /* ---- allergens: allergy class -> the ingredient names it rules out on a label ---- */
 
-static int load_strings(loader *L, json_t *a, const char *path, bool lower_code, char ***out, size_t *n)
+static int load_strings(loader *L, json_t *a, const char *path, bool lower_code, char ***out,
+                        size_t *n)
 {
     if (!json_is_array(a) || json_array_size(a) > MAX_LIST)
         return lerr(L, PC_ERR_INVALID, path, "must be an array of strings");
@@ -686,7 +734,8 @@ static int load_strings(loader *L, json_t *a, const char *path, bool lower_code,
         if (lower_code) {
             for (const char *c = json_string_value(e); *c; c++)
                 if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9')))
-                    return lerr(L, PC_ERR_INVALID, sub, "a fragment is lower-case letters and digits");
+                    return lerr(L, PC_ERR_INVALID, sub,
+                                "a fragment is lower-case letters and digits");
         }
         if (!((*out)[(*n)++] = xstrdup(json_string_value(e)))) return nomem(L);
     }
@@ -706,12 +755,14 @@ static int load_allergens(loader *L, json_t *root)
     if (!(p->allergens = calloc(json_object_size(o), sizeof *p->allergens))) return nomem(L);
     const char *key;
     json_t *v;
-    json_object_foreach(o, key, v) {
+    json_object_foreach(o, key, v)
+    {
         char path[300], sub[400];
         fmt_path(path, sizeof path, "$.allergens.%s", key);
         long c = pcp_vocab_find(&p->vocab[PCP_VOCAB_ALLERGY], key);
         if (c < 0 || strcmp(p->vocab[PCP_VOCAB_ALLERGY].classes[c].name, key) != 0)
-            return lerr(L, PC_ERR_INVALID, path, "unknown allergy \"%s\" (not a name in $.vocabulary.allergies)", key);
+            return lerr(L, PC_ERR_INVALID, path,
+                        "unknown allergy \"%s\" (not a name in $.vocabulary.allergies)", key);
         if (!json_is_object(v)) return lerr(L, PC_ERR_INVALID, path, "must be an object");
         if ((rc = check_keys(L, v, path, keys))) return rc;
         pcp_allergen *a = &p->allergens[p->n_allergens++];
@@ -721,9 +772,11 @@ static int load_allergens(loader *L, json_t *root)
             (rc = check_cites(L, a->source, path, "source")))
             return rc;
         json_t *ing = json_object_get(v, "ingredients"), *con = json_object_get(v, "name_contains");
-        if (!ing && !con) return lerr(L, PC_ERR_INVALID, path, "needs \"ingredients\" or \"name_contains\"");
+        if (!ing && !con)
+            return lerr(L, PC_ERR_INVALID, path, "needs \"ingredients\" or \"name_contains\"");
         fmt_path(sub, sizeof sub, "%s.ingredients", path);
-        if (ing && (rc = load_strings(L, ing, sub, false, &a->ingredients, &a->n_ingredients))) return rc;
+        if (ing && (rc = load_strings(L, ing, sub, false, &a->ingredients, &a->n_ingredients)))
+            return rc;
         fmt_path(sub, sizeof sub, "%s.name_contains", path);
         if (con && (rc = load_strings(L, con, sub, true, &a->contains, &a->n_contains))) return rc;
     }
@@ -734,19 +787,22 @@ static int load_allergens(loader *L, json_t *root)
 
 static int load_root(loader *L, json_t *root)
 {
-    static const char *const keys[] = {"format", "format_version", "name", "version", "sources",
-                                       "order", "steps", "vocabulary", "personalisation",
-                                       "rules", "allergens", NULL};
+    static const char *const keys[] = {
+        "format",     "format_version",  "name",  "version",   "sources", "order", "steps",
+        "vocabulary", "personalisation", "rules", "allergens", NULL};
     pc_protocol *p = L->p;
     int rc;
-    if (!json_is_object(root)) return lerr(L, PC_ERR_INVALID, "$", "the protocol must be a JSON object");
+    if (!json_is_object(root))
+        return lerr(L, PC_ERR_INVALID, "$", "the protocol must be a JSON object");
     if ((rc = check_keys(L, root, "$", keys))) return rc;
     json_t *fmt = json_object_get(root, "format");
     if (!json_is_string(fmt) || strcmp(json_string_value(fmt), "poreclear-protocol") != 0)
-        return lerr(L, PC_ERR_FORMAT, fmt ? "$.format" : "$", "\"format\" must be \"poreclear-protocol\"");
+        return lerr(L, PC_ERR_FORMAT, fmt ? "$.format" : "$",
+                    "\"format\" must be \"poreclear-protocol\"");
     json_t *fv = json_object_get(root, "format_version");
     if (!json_is_integer(fv) || json_integer_value(fv) != 1)
-        return lerr(L, PC_ERR_FORMAT, fv ? "$.format_version" : "$", "\"format_version\" must be 1");
+        return lerr(L, PC_ERR_FORMAT, fv ? "$.format_version" : "$",
+                    "\"format_version\" must be 1");
     if ((rc = get_string(L, root, "name", "$", true, &p->name))) return rc;
     if ((rc = get_string(L, root, "version", "$", true, &p->version))) return rc;
     json_t *src = json_object_get(root, "sources");
@@ -754,10 +810,12 @@ static int load_root(loader *L, json_t *root)
         if (!json_is_object(src)) return lerr(L, PC_ERR_INVALID, "$.sources", "must be an object");
         const char *key;
         json_t *v;
-        json_object_foreach(src, key, v) {
+        json_object_foreach(src, key, v)
+        {
             char sub[300];
             fmt_path(sub, sizeof sub, "$.sources.%s", key);
-            if (!json_is_string(v)) return lerr(L, PC_ERR_INVALID, sub, "a source must be a string");
+            if (!json_is_string(v))
+                return lerr(L, PC_ERR_INVALID, sub, "a source must be a string");
         }
         p->sources = json_deep_copy(src);
     } else {
@@ -767,20 +825,24 @@ static int load_root(loader *L, json_t *root)
 
     json_t *order = json_object_get(root, "order"), *steps = json_object_get(root, "steps");
     if (!json_is_array(order) || json_array_size(order) == 0)
-        return lerr(L, PC_ERR_INVALID, order ? "$.order" : "$", "\"order\" must be a non-empty array of step names");
+        return lerr(L, PC_ERR_INVALID, order ? "$.order" : "$",
+                    "\"order\" must be a non-empty array of step names");
     if (json_array_size(order) > MAX_STEPS)
         return lerr(L, PC_ERR_LIMIT, "$.order", "more than %d steps", MAX_STEPS);
-    if (!json_is_object(steps)) return lerr(L, PC_ERR_INVALID, steps ? "$.steps" : "$", "\"steps\" must be an object");
+    if (!json_is_object(steps))
+        return lerr(L, PC_ERR_INVALID, steps ? "$.steps" : "$", "\"steps\" must be an object");
     p->steps = calloc(json_array_size(order), sizeof *p->steps);
     if (!p->steps) return nomem(L);
     for (size_t i = 0; i < json_array_size(order); i++) {
         json_t *n = json_array_get(order, i);
         char sub[64];
         fmt_path(sub, sizeof sub, "$.order[%zu]", i);
-        if (!json_is_string(n) || !is_code(json_string_value(n)) || json_string_length(n) >= PCP_NAME_MAX)
+        if (!json_is_string(n) || !is_code(json_string_value(n)) ||
+            json_string_length(n) >= PCP_NAME_MAX)
             return lerr(L, PC_ERR_INVALID, sub, "a step name must be a-z, 0-9 and _");
         const char *name = json_string_value(n);
-        if (find_step(p, name) >= 0) return lerr(L, PC_ERR_INVALID, sub, "step \"%s\" is listed twice", name);
+        if (find_step(p, name) >= 0)
+            return lerr(L, PC_ERR_INVALID, sub, "step \"%s\" is listed twice", name);
         json_t *def = json_object_get(steps, name);
         if (!def) return lerr(L, PC_ERR_INVALID, sub, "unknown step \"%s\" (not in $.steps)", name);
         pcp_step_def *s = &p->steps[p->n_steps++];
@@ -789,7 +851,8 @@ static int load_root(loader *L, json_t *root)
     }
     const char *key;
     json_t *v;
-    json_object_foreach(steps, key, v) {
+    json_object_foreach(steps, key, v)
+    {
         if (find_step(p, key) < 0) {
             char sub[300];
             fmt_path(sub, sizeof sub, "$.steps.%s", key);
@@ -797,7 +860,8 @@ static int load_root(loader *L, json_t *root)
         }
     }
     if ((rc = load_vocab(L, root))) return rc;
-    if ((rc = load_rules(L, root, "personalisation", true, &p->personalisation, &p->n_personalisation)))
+    if ((rc = load_rules(L, root, "personalisation", true, &p->personalisation,
+                         &p->n_personalisation)))
         return rc;
     if ((rc = load_rules(L, root, "rules", false, &p->rules, &p->n_rules))) return rc;
     return load_allergens(L, root);
@@ -805,8 +869,10 @@ static int load_root(loader *L, json_t *root)
 
 static void free_rule(pcp_rule *r)
 {
-    for (int k = 0; k < PCP_VOCAB_NKINDS; k++) free(r->of[k]);
-    for (size_t i = 0; i < r->n_skin_types; i++) free(r->skin_types[i]);
+    for (int k = 0; k < PCP_VOCAB_NKINDS; k++)
+        free(r->of[k]);
+    for (size_t i = 0; i < r->n_skin_types; i++)
+        free(r->skin_types[i]);
     free(r->skin_types);
     free(r->set);
     free(r->if_params);
@@ -839,12 +905,14 @@ void pc_protocol_free(pc_protocol *p)
         free(s->consent_when);
         free(s->consent);
         free(s->consent_source);
-        for (size_t k = 0; k < s->n_notes; k++) free(s->notes[k]);
+        for (size_t k = 0; k < s->n_notes; k++)
+            free(s->notes[k]);
         free(s->notes);
         for (size_t k = 0; k < s->n_params; k++) {
             free(s->params[k].name);
             free(s->params[k].source);
-            for (size_t c = 0; c < s->params[k].n_choices; c++) free(s->params[k].choices[c]);
+            for (size_t c = 0; c < s->params[k].n_choices; c++)
+                free(s->params[k].choices[c]);
             free(s->params[k].choices);
         }
         free(s->params);
@@ -859,15 +927,19 @@ void pc_protocol_free(pc_protocol *p)
         }
         free(p->vocab[k].classes);
     }
-    for (size_t i = 0; i < p->n_personalisation; i++) free_rule(&p->personalisation[i]);
+    for (size_t i = 0; i < p->n_personalisation; i++)
+        free_rule(&p->personalisation[i]);
     free(p->personalisation);
-    for (size_t i = 0; i < p->n_rules; i++) free_rule(&p->rules[i]);
+    for (size_t i = 0; i < p->n_rules; i++)
+        free_rule(&p->rules[i]);
     free(p->rules);
     for (size_t i = 0; i < p->n_allergens; i++) {
         pcp_allergen *a = &p->allergens[i];
-        for (size_t k = 0; k < a->n_ingredients; k++) free(a->ingredients[k]);
+        for (size_t k = 0; k < a->n_ingredients; k++)
+            free(a->ingredients[k]);
         free(a->ingredients);
-        for (size_t k = 0; k < a->n_contains; k++) free(a->contains[k]);
+        for (size_t k = 0; k < a->n_contains; k++)
+            free(a->contains[k]);
         free(a->contains);
         free(a->reason);
         free(a->source);
@@ -884,11 +956,13 @@ int pc_protocol_load_text(pc_ctx *ctx, const char *text, size_t len, const char 
     int rc;
     if (!text) return pc_error(ctx, PC_ERR_INVALID, "%s: no text", L.name);
     if (len > PC_PROTOCOL_MAX_BYTES)
-        return pc_error(ctx, PC_ERR_LIMIT, "%s: larger than %u bytes", L.name, PC_PROTOCOL_MAX_BYTES);
+        return pc_error(ctx, PC_ERR_LIMIT, "%s: larger than %u bytes", L.name,
+                        PC_PROTOCOL_MAX_BYTES);
     json_error_t jerr;
     root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
     if (!root) {
-        rc = pc_error(ctx, PC_ERR_FORMAT, "%s:%d:%d: %s", L.name, jerr.line, jerr.column, jerr.text);
+        rc =
+            pc_error(ctx, PC_ERR_FORMAT, "%s:%d:%d: %s", L.name, jerr.line, jerr.column, jerr.text);
         goto out;
     }
     if (!(L.p = calloc(1, sizeof *L.p))) {
@@ -919,9 +993,18 @@ int pc_protocol_load_file(pc_ctx *ctx, const char *path, pc_protocol **out)
     return rc;
 }
 
-const char *pc_protocol_name(const pc_protocol *p) { return p ? p->name : NULL; }
-const char *pc_protocol_version(const pc_protocol *p) { return p ? p->version : NULL; }
-size_t pc_protocol_step_count(const pc_protocol *p) { return p ? p->n_steps : 0; }
+const char *pc_protocol_name(const pc_protocol *p)
+{
+    return p ? p->name : NULL;
+}
+const char *pc_protocol_version(const pc_protocol *p)
+{
+    return p ? p->version : NULL;
+}
+size_t pc_protocol_step_count(const pc_protocol *p)
+{
+    return p ? p->n_steps : 0;
+}
 const char *pc_protocol_step_name(const pc_protocol *p, size_t i)
 {
     return p && i < p->n_steps ? p->steps[i].name : NULL;

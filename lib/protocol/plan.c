@@ -29,8 +29,8 @@ typedef struct plan_step {
     char *name, *title;
     pc_step_action action;
     char *certification;
-    char *consent;          /* the consent item that covers doing it, NULL: the treatment's */
-    json_t *params;         /* object */
+    char *consent;  /* the consent item that covers doing it, NULL: the treatment's */
+    json_t *params; /* object */
     char *params_json;
     char **notes;
     size_t n_notes;
@@ -46,7 +46,7 @@ struct pc_plan {
     size_t n_certs;
     char visit[11];
     char *client_id;
-    const char *skin_type;  /* static */
+    const char *skin_type; /* static */
     int fitzpatrick;
     char *protocol_name, *protocol_version;
     json_t *unrecognised; /* array of {list, field, value} */
@@ -141,12 +141,14 @@ void pc_plan_free(pc_plan *plan)
         free(s->consent);
         json_decref(s->params);
         free(s->params_json);
-        for (size_t k = 0; k < s->n_notes; k++) free(s->notes[k]);
+        for (size_t k = 0; k < s->n_notes; k++)
+            free(s->notes[k]);
         free(s->notes);
         reason_free(&s->reasons);
     }
     free(plan->steps);
-    for (size_t i = 0; i < plan->n_certs; i++) free(plan->certs[i]);
+    for (size_t i = 0; i < plan->n_certs; i++)
+        free(plan->certs[i]);
     free(plan->certs);
     free(plan->client_id);
     free(plan->protocol_name);
@@ -196,7 +198,8 @@ static bool rule_matches(const pcp_intake *in, const pcp_rule *r)
         if (r->inflamed_min >= 0 && inflamed < r->inflamed_min) return false;
         if (r->comedones_min >= 0 && comedones < r->comedones_min) return false;
         if (r->inflamed_share_min >= 0) {
-            double share = inflamed + comedones > 0 ? (double)inflamed / (double)(inflamed + comedones) : 0;
+            double share =
+                inflamed + comedones > 0 ? (double)inflamed / (double)(inflamed + comedones) : 0;
             if (share < r->inflamed_share_min) return false;
         }
     }
@@ -222,7 +225,7 @@ static json_t *value_json(const pcp_value *v)
 static int add_unrecognised(pc_plan *plan, const pcp_intake_entry *e, int kind)
 {
     static const char *const what[PCP_VOCAB_NKINDS] = {"condition", "implant", "allergy",
-                                                      "medication", "procedure"};
+                                                       "medication", "procedure"};
     char code[64], text[400];
     snprintf(code, sizeof code, "unrecognised_%s", what[kind]);
     /* a sentence for a person: the entry as written, no JSON path (that is in "unrecognised") */
@@ -354,8 +357,10 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pcp_intake *in, pc_pla
                     who[offs[r->step] + r->set[k].param] = (long)into->n;
                 }
             }
-            if (changed) modified[r->step] = true;
-            else eff = PCP_EFFECT_CAUTION;
+            if (changed)
+                modified[r->step] = true;
+            else
+                eff = PCP_EFFECT_CAUTION;
         }
         if (reason_add(into, r, r->code, r->reason, r->source, eff)) goto out;
     }
@@ -417,10 +422,11 @@ static int build(pc_ctx *ctx, const pc_protocol *p, const pcp_intake *in, pc_pla
                 consent = d->consent_when[k].value;
         }
         if (consent && !(ps->consent = xstrdup(consent))) goto out;
-        if (!(ps->params_json = json_dumps(ps->params, JSON_COMPACT | JSON_PRESERVE_ORDER))) goto out;
+        if (!(ps->params_json = json_dumps(ps->params, JSON_COMPACT | JSON_PRESERVE_ORDER)))
+            goto out;
     }
-    plan->status = blocked ? PC_PLAN_BLOCKED
-                   : review ? PC_PLAN_NEEDS_REVIEW
+    plan->status = blocked      ? PC_PLAN_BLOCKED
+                   : review     ? PC_PLAN_NEEDS_REVIEW
                    : any_change ? PC_PLAN_MODIFIED
                                 : PC_PLAN_OK;
     plan->weight = blocked      ? PC_WEIGHT_BLOCKED
@@ -454,7 +460,8 @@ int pc_plan_build(pc_ctx *ctx, const pc_protocol *proto, const char *intake, siz
     pcp_date_format(in.visit, plan->visit, sizeof plan->visit);
     plan->skin_type = in.skin_type;
     plan->fitzpatrick = in.fitzpatrick;
-    if (!(plan->client_id = xstrdup(in.client_id)) || !(plan->protocol_name = xstrdup(proto->name)) ||
+    if (!(plan->client_id = xstrdup(in.client_id)) ||
+        !(plan->protocol_name = xstrdup(proto->name)) ||
         !(plan->protocol_version = xstrdup(proto->version)) ||
         !(plan->unrecognised = json_array()) || !(plan->sources = json_deep_copy(proto->sources)))
         goto nomem;
@@ -479,10 +486,14 @@ out:
 const char *pc_plan_status_name(pc_plan_status s)
 {
     switch (s) {
-    case PC_PLAN_OK: return "ok";
-    case PC_PLAN_MODIFIED: return "modified";
-    case PC_PLAN_NEEDS_REVIEW: return "needs_review";
-    case PC_PLAN_BLOCKED: return "blocked";
+    case PC_PLAN_OK:
+        return "ok";
+    case PC_PLAN_MODIFIED:
+        return "modified";
+    case PC_PLAN_NEEDS_REVIEW:
+        return "needs_review";
+    case PC_PLAN_BLOCKED:
+        return "blocked";
     }
     return "blocked";
 }
@@ -507,9 +518,12 @@ const char *pc_plan_weight_name(pc_plan_weight w)
 const char *pc_step_action_name(pc_step_action a)
 {
     switch (a) {
-    case PC_ACTION_DO: return "do";
-    case PC_ACTION_MODIFY: return "modify";
-    case PC_ACTION_SKIP: return "skip";
+    case PC_ACTION_DO:
+        return "do";
+    case PC_ACTION_MODIFY:
+        return "modify";
+    case PC_ACTION_SKIP:
+        return "skip";
     }
     return "skip";
 }
@@ -530,7 +544,10 @@ const pc_reason *pc_plan_reason(const pc_plan *plan, size_t i)
 {
     return i < plan->reasons.n ? &plan->reasons.v[i] : NULL;
 }
-size_t pc_plan_step_count(const pc_plan *plan) { return plan->n_steps; }
+size_t pc_plan_step_count(const pc_plan *plan)
+{
+    return plan->n_steps;
+}
 int pc_plan_get_step(const pc_plan *plan, size_t i, pc_plan_step *out)
 {
     if (!plan || i >= plan->n_steps) return 0;
@@ -545,15 +562,30 @@ int pc_plan_get_step(const pc_plan *plan, size_t i, pc_plan_step *out)
     out->reasons = s->reasons.v;
     return 1;
 }
-size_t pc_plan_certification_count(const pc_plan *plan) { return plan->n_certs; }
+size_t pc_plan_certification_count(const pc_plan *plan)
+{
+    return plan->n_certs;
+}
 const char *pc_plan_certification(const pc_plan *plan, size_t i)
 {
     return i < plan->n_certs ? plan->certs[i] : NULL;
 }
-const char *pc_plan_visit_date(const pc_plan *plan) { return plan->visit; }
-const char *pc_plan_client_id(const pc_plan *plan) { return plan->client_id; }
-const char *pc_plan_skin_type(const pc_plan *plan) { return plan->skin_type; }
-int pc_plan_fitzpatrick(const pc_plan *plan) { return plan->fitzpatrick; }
+const char *pc_plan_visit_date(const pc_plan *plan)
+{
+    return plan->visit;
+}
+const char *pc_plan_client_id(const pc_plan *plan)
+{
+    return plan->client_id;
+}
+const char *pc_plan_skin_type(const pc_plan *plan)
+{
+    return plan->skin_type;
+}
+int pc_plan_fitzpatrick(const pc_plan *plan)
+{
+    return plan->fitzpatrick;
+}
 
 /* ---- JSON ---- */
 
@@ -599,10 +631,11 @@ int pc_plan_to_json(pc_ctx *ctx, const pc_plan *plan, int pretty, char **out)
         if (json_array_append_new(certs, json_string(plan->certs[i]))) goto out;
     for (size_t i = 0; i < plan->n_steps; i++) {
         const plan_step *s = &plan->steps[i];
-        json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:O, s:s?, s:s?, s:o}", "step", s->name, "title",
-                              s->title, "action", pc_step_action_name(s->action), "core",
-                              plan->core[i], "params", s->params, "certification", s->certification, "consent", s->consent,
-                              "reasons", reasons_json(&s->reasons, plan->sources));
+        json_t *o =
+            json_pack("{s:s, s:s, s:s, s:b, s:O, s:s?, s:s?, s:o}", "step", s->name, "title",
+                      s->title, "action", pc_step_action_name(s->action), "core", plan->core[i],
+                      "params", s->params, "certification", s->certification, "consent", s->consent,
+                      "reasons", reasons_json(&s->reasons, plan->sources));
         if (!o || json_array_append_new(steps, o)) goto out;
         if (s->action == PC_ACTION_SKIP && json_array_append_new(lost, json_string(s->name)))
             goto out;
@@ -640,10 +673,14 @@ out:
 static const char *status_line(pc_plan_status s)
 {
     switch (s) {
-    case PC_PLAN_OK: return "OK - go ahead as planned";
-    case PC_PLAN_MODIFIED: return "MODIFIED - a contraindication changed the plan; follow the steps below";
-    case PC_PLAN_NEEDS_REVIEW: return "NEEDS REVIEW - do not start until a practitioner has reviewed the entries below";
-    case PC_PLAN_BLOCKED: return "BLOCKED - do NOT treat today";
+    case PC_PLAN_OK:
+        return "OK - go ahead as planned";
+    case PC_PLAN_MODIFIED:
+        return "MODIFIED - a contraindication changed the plan; follow the steps below";
+    case PC_PLAN_NEEDS_REVIEW:
+        return "NEEDS REVIEW - do not start until a practitioner has reviewed the entries below";
+    case PC_PLAN_BLOCKED:
+        return "BLOCKED - do NOT treat today";
     }
     return "";
 }
@@ -653,8 +690,10 @@ int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
     pc_strbuf b = {0};
     static const char *const roman[7] = {"not recorded", "I", "II", "III", "IV", "V", "VI"};
     pc_strbuf_printf(&b, "%s (protocol %s)\n", plan->protocol_name, plan->protocol_version);
-    pc_strbuf_printf(&b, "Client %s   visit %s   skin %s   Fitzpatrick %s\n", plan->client_id, plan->visit,
-           plan->skin_type, roman[plan->fitzpatrick >= 0 && plan->fitzpatrick <= 6 ? plan->fitzpatrick : 0]);
+    pc_strbuf_printf(
+        &b, "Client %s   visit %s   skin %s   Fitzpatrick %s\n", plan->client_id, plan->visit,
+        plan->skin_type,
+        roman[plan->fitzpatrick >= 0 && plan->fitzpatrick <= 6 ? plan->fitzpatrick : 0]);
     pc_strbuf_printf(&b, "\nSTATUS: %s\n", status_line(plan->status));
     if (plan->weight == PC_WEIGHT_CORE_LOST || plan->weight == PC_WEIGHT_REDUCED) {
         pc_strbuf_printf(&b, "%s",
@@ -674,17 +713,24 @@ int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
     pc_strbuf_printf(&b, "\n");
     for (size_t i = 0; i < plan->n_steps; i++) {
         const plan_step *s = &plan->steps[i];
-        const char *act = s->action == PC_ACTION_DO ? "DO" : s->action == PC_ACTION_MODIFY ? "MODIFY" : "SKIP";
+        const char *act = s->action == PC_ACTION_DO       ? "DO"
+                          : s->action == PC_ACTION_MODIFY ? "MODIFY"
+                                                          : "SKIP";
         pc_strbuf_printf(&b, "%2zu. %-16s %-6s", i + 1, s->title, act);
         const char *key;
         json_t *v;
-        json_object_foreach(s->params, key, v) {
-            if (json_is_string(v)) pc_strbuf_printf(&b, " %s=%s", key, json_string_value(v));
-            else if (json_is_integer(v)) pc_strbuf_printf(&b, " %s=%lld", key, (long long)json_integer_value(v));
-            else pc_strbuf_printf(&b, " %s=%g", key, json_number_value(v));
+        json_object_foreach(s->params, key, v)
+        {
+            if (json_is_string(v))
+                pc_strbuf_printf(&b, " %s=%s", key, json_string_value(v));
+            else if (json_is_integer(v))
+                pc_strbuf_printf(&b, " %s=%lld", key, (long long)json_integer_value(v));
+            else
+                pc_strbuf_printf(&b, " %s=%g", key, json_number_value(v));
         }
         if (s->certification) pc_strbuf_printf(&b, "  [certified: %s]", s->certification);
-        while (!b.oom && b.n > 0 && b.s[b.n - 1] == ' ') b.n--; /* no trailing blanks */
+        while (!b.oom && b.n > 0 && b.s[b.n - 1] == ' ')
+            b.n--; /* no trailing blanks */
         pc_strbuf_printf(&b, "\n");
         for (size_t k = 0; k < s->reasons.n; k++) {
             const pc_reason *r = &s->reasons.v[k];
@@ -692,7 +738,8 @@ int pc_plan_to_text(pc_ctx *ctx, const pc_plan *plan, char **out)
                              r->effect, r->code);
         }
         if (s->action != PC_ACTION_SKIP)
-            for (size_t k = 0; k < s->n_notes; k++) pc_strbuf_printf(&b, "      . %s\n", s->notes[k]);
+            for (size_t k = 0; k < s->n_notes; k++)
+                pc_strbuf_printf(&b, "      . %s\n", s->notes[k]);
     }
     pc_strbuf_printf(&b, "\nCertifications required: ");
     if (!plan->n_certs) pc_strbuf_printf(&b, "none");

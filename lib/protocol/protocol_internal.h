@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Internal structures of the protocol engine (lib/protocol, lib/aftercare). Internal names use
- * the pcp_ / PCP_ prefix so that they never meet the public pc_ API (e.g. the store's pc_intake). */
+ * the pcp_ / PCP_ prefix so that they never meet the public pc_ API (e.g. the store's pc_intake).
+ */
 #ifndef PC_PROTOCOL_INTERNAL_H
 #define PC_PROTOCOL_INTERNAL_H
 
@@ -43,8 +44,8 @@ void pcp_json_locate(const char *text, size_t len, const char *path, int *line, 
 typedef struct pcp_param_def {
     char *name;
     bool is_number;
-    double def, min, max;   /* numbers */
-    char *def_s;            /* choices */
+    double def, min, max; /* numbers */
+    char *def_s;          /* choices */
     char **choices;
     size_t n_choices;
     char *source;
@@ -52,9 +53,9 @@ typedef struct pcp_param_def {
 
 /* A step's certification or consent item when a choice parameter has a value. */
 typedef struct pcp_cert_when {
-    size_t param;           /* index in the step's params */
+    size_t param; /* index in the step's params */
     char *equals;
-    char *value;            /* the certification / consent item then */
+    char *value; /* the certification / consent item then */
 } pcp_cert_when;
 
 typedef struct pcp_step_def {
@@ -76,12 +77,18 @@ typedef struct pcp_step_def {
 
 typedef struct pcp_vocab_class {
     char *name;
-    char **aliases;         /* normalised */
+    char **aliases; /* normalised */
     size_t n_aliases;
 } pcp_vocab_class;
 
-enum { PCP_VOCAB_CONDITION, PCP_VOCAB_IMPLANT, PCP_VOCAB_ALLERGY, PCP_VOCAB_MEDICATION,
-       PCP_VOCAB_PROCEDURE, PCP_VOCAB_NKINDS };
+enum {
+    PCP_VOCAB_CONDITION,
+    PCP_VOCAB_IMPLANT,
+    PCP_VOCAB_ALLERGY,
+    PCP_VOCAB_MEDICATION,
+    PCP_VOCAB_PROCEDURE,
+    PCP_VOCAB_NKINDS
+};
 
 typedef struct pcp_vocab {
     pcp_vocab_class *classes;
@@ -107,7 +114,7 @@ typedef struct pcp_value {
 } pcp_value;
 
 typedef struct pcp_assign {
-    size_t param;           /* index in the step's params */
+    size_t param; /* index in the step's params */
     pcp_value value;
 } pcp_assign;
 
@@ -116,16 +123,16 @@ typedef struct pcp_rule {
     /* predicate: lists are "any of" (vocabulary class indices); n == 0 means "not tested" */
     size_t *of[PCP_VOCAB_NKINDS];
     size_t n_of[PCP_VOCAB_NKINDS];
-    long within_days;       /* medication / procedure window, -1 = any time */
+    long within_days;            /* medication / procedure window, -1 = any time */
     int pregnant, breastfeeding; /* -1 not tested, else must equal */
     char **skin_types;
     size_t n_skin_types;
-    int fitzpatrick_min;    /* 0 = not tested */
+    int fitzpatrick_min;              /* 0 = not tested */
     long inflamed_min, comedones_min; /* -1 = not tested (need an assessment) */
     double inflamed_share_min;        /* < 0 = not tested */
     /* effect */
     pcp_effect effect;
-    long step;              /* -1 = whole treatment */
+    long step; /* -1 = whole treatment */
     pcp_assign *set;
     size_t n_set;
     pcp_assign *if_params;
@@ -135,18 +142,18 @@ typedef struct pcp_rule {
 
 /* The ingredients an allergy class rules out on a product label ($.allergens). */
 typedef struct pcp_allergen {
-    size_t cls;             /* index in vocab[PCP_VOCAB_ALLERGY] */
-    char **ingredients;     /* INCI names, as written */
+    size_t cls;         /* index in vocab[PCP_VOCAB_ALLERGY] */
+    char **ingredients; /* INCI names, as written */
     size_t n_ingredients;
-    char **contains;        /* lower-case fragments of an ingredient's name ("salicyl") */
+    char **contains; /* lower-case fragments of an ingredient's name ("salicyl") */
     size_t n_contains;
     char *reason, *source;
 } pcp_allergen;
 
 struct pc_protocol {
     char *name, *version;
-    json_t *sources;        /* object key → citation text (read only after load) */
-    pcp_step_def *steps;     /* in protocol order */
+    json_t *sources;     /* object key → citation text (read only after load) */
+    pcp_step_def *steps; /* in protocol order */
     size_t n_steps;
     pcp_vocab vocab[PCP_VOCAB_NKINDS];
     pcp_rule *personalisation;
@@ -162,20 +169,27 @@ struct pc_protocol {
 #define PCP_NO_DATE (-2147483647L - 1)
 
 typedef struct pcp_intake_entry {
-    char *name;             /* as written in the intake */
-    long cls;               /* vocabulary class index, -1 = unrecognised */
-    long date;              /* last_taken / procedure date in days, PCP_NO_DATE if none */
-    char path[64];          /* JSON path of the name, e.g. "$.medications[2].name" */
+    char *name;    /* as written in the intake */
+    long cls;      /* vocabulary class index, -1 = unrecognised */
+    long date;     /* last_taken / procedure date in days, PCP_NO_DATE if none */
+    char path[64]; /* JSON path of the name, e.g. "$.medications[2].name" */
 } pcp_intake_entry;
 
-enum { PCP_COUNT_PORE, PCP_COUNT_ENLARGED_PORE, PCP_COUNT_BLACKHEAD, PCP_COUNT_WHITEHEAD,
-       PCP_COUNT_PAPULE, PCP_COUNT_PUSTULE, PCP_COUNT_N };
+enum {
+    PCP_COUNT_PORE,
+    PCP_COUNT_ENLARGED_PORE,
+    PCP_COUNT_BLACKHEAD,
+    PCP_COUNT_WHITEHEAD,
+    PCP_COUNT_PAPULE,
+    PCP_COUNT_PUSTULE,
+    PCP_COUNT_N
+};
 
 typedef struct pcp_intake {
-    long visit;             /* days */
+    long visit; /* days */
     char *client_id;
-    const char *skin_type;  /* static string */
-    int fitzpatrick;        /* 1..6, 0 = not given */
+    const char *skin_type; /* static string */
+    int fitzpatrick;       /* 1..6, 0 = not given */
     int pregnant, breastfeeding;
     pcp_intake_entry *list[PCP_VOCAB_NKINDS];
     size_t n[PCP_VOCAB_NKINDS];
@@ -184,7 +198,8 @@ typedef struct pcp_intake {
 } pcp_intake;
 
 /* Parse and validate an intake against the protocol's vocabulary. Errors: "$.path: reason". */
-int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len, pcp_intake *out);
+int pcp_intake_parse(pc_ctx *ctx, const pc_protocol *p, const char *text, size_t len,
+                     pcp_intake *out);
 /* Read counts from an `analyze --json` text into in. Errors: "assessment: $.path: reason". */
 int pcp_assessment_parse(pc_ctx *ctx, const char *text, size_t len, pcp_intake *in);
 void pcp_intake_clear(pcp_intake *in);

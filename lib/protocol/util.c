@@ -105,7 +105,8 @@ bool pcp_name_normalise(const char *in, char *out, size_t n)
     size_t o = 0;
     bool sep = false;
     if (n == 0) return false;
-    while (*in && isspace((unsigned char)*in)) in++;
+    while (*in && isspace((unsigned char)*in))
+        in++;
     for (; *in; in++) {
         unsigned char c = (unsigned char)*in;
         if (isspace(c) || c == '-' || c == '/' || c == '.' || c == '_') {
@@ -127,12 +128,18 @@ bool pcp_name_normalise(const char *in, char *out, size_t n)
 const char *pcp_effect_name(pcp_effect e)
 {
     switch (e) {
-    case PCP_EFFECT_BLOCK: return "block";
-    case PCP_EFFECT_SKIP: return "skip";
-    case PCP_EFFECT_MODIFY: return "modify";
-    case PCP_EFFECT_CAUTION: return "caution";
-    case PCP_EFFECT_PERSONALISE: return "personalise";
-    case PCP_EFFECT_REVIEW: return "review";
+    case PCP_EFFECT_BLOCK:
+        return "block";
+    case PCP_EFFECT_SKIP:
+        return "skip";
+    case PCP_EFFECT_MODIFY:
+        return "modify";
+    case PCP_EFFECT_CAUTION:
+        return "caution";
+    case PCP_EFFECT_PERSONALISE:
+        return "personalise";
+    case PCP_EFFECT_REVIEW:
+        return "review";
     }
     return "caution";
 }
@@ -156,8 +163,8 @@ typedef struct scan {
 
 static void ws(scan *sc)
 {
-    while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' ||
-                             sc->s[sc->i] == '\n' || sc->s[sc->i] == '\r'))
+    while (sc->i < sc->n && (sc->s[sc->i] == ' ' || sc->s[sc->i] == '\t' || sc->s[sc->i] == '\n' ||
+                             sc->s[sc->i] == '\r'))
         sc->i++;
 }
 

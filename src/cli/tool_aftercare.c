@@ -48,9 +48,11 @@ static void print_text(const char *json)
     printf("\nRoutine:\n");
     json_array_foreach(json_object_get(root, "routine"), i, v)
         printf("  %-17s %s (from %s)\n", json_string_value(json_object_get(v, "frequency")),
-               json_string_value(json_object_get(v, "text")), json_string_value(json_object_get(v, "from")));
+               json_string_value(json_object_get(v, "text")),
+               json_string_value(json_object_get(v, "from")));
     printf("\nHabits:\n");
-    json_array_foreach(json_object_get(root, "lifestyle"), i, v) printf("  %s\n", json_string_value(v));
+    json_array_foreach(json_object_get(root, "lifestyle"), i, v)
+        printf("  %s\n", json_string_value(v));
     printf("\n%s\n", json_string_value(json_object_get(json_object_get(root, "rebook"), "text")));
     json_decref(root);
 }
@@ -58,12 +60,9 @@ static void print_text(const char *json)
 int tool_aftercare(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"plan", required_argument, NULL, 'p'},
-        {"ics", required_argument, NULL, 'i'},
-        {"html", required_argument, NULL, 'w'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"plan", required_argument, NULL, 'p'}, {"ics", required_argument, NULL, 'i'},
+        {"html", required_argument, NULL, 'w'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     const char *plan_path = NULL, *ics_path = NULL, *html_path = NULL;
     int json = 0, c, rc;
@@ -77,17 +76,31 @@ int tool_aftercare(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': plan_path = optarg; break;
-        case 'i': ics_path = optarg; break;
-        case 'w': html_path = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return TOOL_EXIT_OK;
-        default: usage(stderr); return TOOL_EXIT_USAGE;
+        case 'p':
+            plan_path = optarg;
+            break;
+        case 'i':
+            ics_path = optarg;
+            break;
+        case 'w':
+            html_path = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return TOOL_EXIT_OK;
+        default:
+            usage(stderr);
+            return TOOL_EXIT_USAGE;
         }
     }
     if (!plan_path || optind != argc) {
-        if (!plan_path) tool_error("aftercare", "--plan PLAN.json is required");
-        else tool_error("aftercare", "unexpected argument \"%s\"", argv[optind]);
+        if (!plan_path)
+            tool_error("aftercare", "--plan PLAN.json is required");
+        else
+            tool_error("aftercare", "unexpected argument \"%s\"", argv[optind]);
         usage(stderr);
         return TOOL_EXIT_USAGE;
     }
@@ -103,10 +116,13 @@ int tool_aftercare(int argc, char **argv)
         goto out;
     }
     /* Both files are prepared before either is written: nothing half-done on bad input. */
-    if ((ics_path && (rc = write_out(ics_path, ics))) || (html_path && (rc = write_out(html_path, html))))
+    if ((ics_path && (rc = write_out(ics_path, ics))) ||
+        (html_path && (rc = write_out(html_path, html))))
         goto out;
-    if (json) printf("%s\n", text);
-    else print_text(text);
+    if (json)
+        printf("%s\n", text);
+    else
+        print_text(text);
     rc = fflush(stdout) == 0 ? TOOL_EXIT_OK : TOOL_EXIT_IO;
 out:
     free(buf);

@@ -91,12 +91,13 @@ static char *summary_text(const pc_analysis *a, const char *file, const char *ov
     pc_strbuf b = {.max = (size_t)1 << 20}; /* a summary is never this large */
     const size_t *c = a->counts;
     pc_strbuf_printf(&b, "%s: %d x %d px, skin %.0f%% of the photo\n", file, a->width, a->height,
-              100 * a->skin_fraction);
+                     100 * a->skin_fraction);
     pc_strbuf_printf(&b, "  blackheads %zu, whiteheads %zu, papules %zu, pustules %zu\n",
-              c[PC_FIND_BLACKHEAD], c[PC_FIND_WHITEHEAD], c[PC_FIND_PAPULE], c[PC_FIND_PUSTULE]);
+                     c[PC_FIND_BLACKHEAD], c[PC_FIND_WHITEHEAD], c[PC_FIND_PAPULE],
+                     c[PC_FIND_PUSTULE]);
     pc_strbuf_printf(&b, "  pores %zu (%zu enlarged), density %.1f per %s of skin\n",
-              c[PC_FIND_PORE] + c[PC_FIND_ENLARGED_PORE], c[PC_FIND_ENLARGED_PORE], a->pore_density,
-              a->px_per_mm > 0 ? "cm²" : "megapixel");
+                     c[PC_FIND_PORE] + c[PC_FIND_ENLARGED_PORE], c[PC_FIND_ENLARGED_PORE],
+                     a->pore_density, a->px_per_mm > 0 ? "cm²" : "megapixel");
     const pc_scores *s = &a->scores;
     const struct {
         const char *name;
@@ -108,7 +109,7 @@ static char *summary_text(const pc_analysis *a, const char *file, const char *ov
     for (size_t i = 0; i < sizeof sc / sizeof sc[0]; i++)
         pc_strbuf_printf(&b, "    %-10s %3.0f  %s\n", sc[i].name, sc[i].v, score_word(sc[i].v));
     pc_strbuf_printf(&b, "  acne grade: %d, %s (Hayashi)\n", a->grade,
-              a->grade_name ? a->grade_name : "?");
+                     a->grade_name ? a->grade_name : "?");
     if (overlay) pc_strbuf_printf(&b, "  overlay: %s\n", overlay);
     return pc_strbuf_finish(&b);
 }
@@ -305,11 +306,11 @@ static long default_jobs(void)
 int tool_analyze(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"json", no_argument, NULL, 'j'},          {"all", no_argument, NULL, 'a'},
-        {"overlay", required_argument, NULL, 'o'}, {"px-per-mm", required_argument, NULL, 'p'},
-        {"jobs", required_argument, NULL, 'J'},    {"no-capture-gate", no_argument, NULL, 'G'},
+        {"json", no_argument, NULL, 'j'},           {"all", no_argument, NULL, 'a'},
+        {"overlay", required_argument, NULL, 'o'},  {"px-per-mm", required_argument, NULL, 'p'},
+        {"jobs", required_argument, NULL, 'J'},     {"no-capture-gate", no_argument, NULL, 'G'},
         {"detector", required_argument, NULL, 'D'}, {"model", required_argument, NULL, 'M'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     int json = 0, all = 0, skip_gate = 0, c;
     const char *overlay = NULL, *model_path = NULL;
@@ -380,8 +381,8 @@ int tool_analyze(int argc, char **argv)
     if (!classic) {
         char shipped[4096];
         int found = model_path != NULL;
-        if (!model_path && (found = tool_find_shipped("data", "model/pcnet-v1.safetensors",
-                                                      shipped, sizeof shipped)))
+        if (!model_path && (found = tool_find_shipped("data", "model/pcnet-v1.safetensors", shipped,
+                                                      sizeof shipped)))
             model_path = shipped;
         if (!found) {
             tool_error("analyze",

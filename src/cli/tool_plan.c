@@ -57,12 +57,9 @@ static int read_file(const char *path, size_t cap, uint8_t **buf, size_t *len)
 int tool_plan(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"intake", required_argument, NULL, 'i'},
-        {"assessment", required_argument, NULL, 'a'},
-        {"protocol", required_argument, NULL, 'p'},
-        {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"intake", required_argument, NULL, 'i'},   {"assessment", required_argument, NULL, 'a'},
+        {"protocol", required_argument, NULL, 'p'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0},
     };
     const char *intake_path = NULL, *assess_path = NULL, *proto_path = NULL;
     int json = 0, c, rc;
@@ -77,17 +74,31 @@ int tool_plan(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'i': intake_path = optarg; break;
-        case 'a': assess_path = optarg; break;
-        case 'p': proto_path = optarg; break;
-        case 'j': json = 1; break;
-        case 'h': usage(stdout); return TOOL_EXIT_OK;
-        default: usage(stderr); return TOOL_EXIT_USAGE;
+        case 'i':
+            intake_path = optarg;
+            break;
+        case 'a':
+            assess_path = optarg;
+            break;
+        case 'p':
+            proto_path = optarg;
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return TOOL_EXIT_OK;
+        default:
+            usage(stderr);
+            return TOOL_EXIT_USAGE;
         }
     }
     if (!intake_path || optind != argc) {
-        if (!intake_path) tool_error("plan", "--intake FILE.json is required");
-        else tool_error("plan", "unexpected argument \"%s\"", argv[optind]);
+        if (!intake_path)
+            tool_error("plan", "--intake FILE.json is required");
+        else
+            tool_error("plan", "unexpected argument \"%s\"", argv[optind]);
         usage(stderr);
         return TOOL_EXIT_USAGE;
     }
@@ -99,8 +110,10 @@ int tool_plan(int argc, char **argv)
                       assess_len, &plan)) {
         /* assessment errors carry their own "assessment: " prefix */
         const char *msg = pc_errmsg(&ctx);
-        if (assess_path && strncmp(msg, "assessment: ", 12) == 0) tool_error(assess_path, "%s", msg + 12);
-        else tool_error(intake_path, "%s", msg);
+        if (assess_path && strncmp(msg, "assessment: ", 12) == 0)
+            tool_error(assess_path, "%s", msg + 12);
+        else
+            tool_error(intake_path, "%s", msg);
         rc = tool_exit_code(ctx.status);
         goto out;
     }
@@ -116,9 +129,15 @@ int tool_plan(int argc, char **argv)
         goto out;
     }
     switch (pc_plan_get_status(plan)) {
-    case PC_PLAN_NEEDS_REVIEW: rc = TOOL_EXIT_REVIEW; break;
-    case PC_PLAN_BLOCKED: rc = TOOL_EXIT_BLOCKED; break;
-    default: rc = TOOL_EXIT_OK; break;
+    case PC_PLAN_NEEDS_REVIEW:
+        rc = TOOL_EXIT_REVIEW;
+        break;
+    case PC_PLAN_BLOCKED:
+        rc = TOOL_EXIT_BLOCKED;
+        break;
+    default:
+        rc = TOOL_EXIT_OK;
+        break;
     }
 out:
     free(text);

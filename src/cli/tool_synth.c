@@ -67,8 +67,8 @@ static int write_truth_overlay(pc_ctx *ctx, const pc_image *img, const pc_synth_
     pc_overlay_opts o;
     pc_overlay_opts_default(&o);
     char line[96];
-    snprintf(line, sizeof line, "synthetic: seed %llu, Fitzpatrick %d",
-             (unsigned long long)p->seed, p->fitzpatrick);
+    snprintf(line, sizeof line, "synthetic: seed %llu, Fitzpatrick %d", (unsigned long long)p->seed,
+             p->fitzpatrick);
     o.title = "Ground truth";
     o.caption[0] = line;
     pc_image *ov = NULL;
@@ -197,7 +197,9 @@ int tool_synth(int argc, char **argv)
             if (!tool_parse_double(optarg, 0, 1, &d)) return bad_value(name, optarg);
             p.uneven_light = d;
             break;
-        case OPT_TRUTH_OVERLAY: truth_overlay = optarg; break;
+        case OPT_TRUTH_OVERLAY:
+            truth_overlay = optarg;
+            break;
         case OPT_BORDER:
             if (!tool_parse_double(optarg, 0, 0.4, &d)) return bad_value(name, optarg);
             p.border = d;

@@ -14,15 +14,22 @@
 int tool_exit_code(int status)
 {
     switch (status) {
-    case PC_OK: return TOOL_EXIT_OK;
+    case PC_OK:
+        return TOOL_EXIT_OK;
     case PC_ERR_IO:
-    case PC_ERR_NOSPACE: return TOOL_EXIT_IO;
+    case PC_ERR_NOSPACE:
+        return TOOL_EXIT_IO;
     case PC_ERR_FORMAT:
-    case PC_ERR_INVALID: return TOOL_EXIT_INPUT;
-    case PC_ERR_LIMIT: return TOOL_EXIT_LIMIT;
-    case PC_ERR_CAPTURE: return TOOL_EXIT_CAPTURE;
-    case PC_ERR_ALIGN: return TOOL_EXIT_ALIGN;
-    default: return TOOL_EXIT_FAIL;
+    case PC_ERR_INVALID:
+        return TOOL_EXIT_INPUT;
+    case PC_ERR_LIMIT:
+        return TOOL_EXIT_LIMIT;
+    case PC_ERR_CAPTURE:
+        return TOOL_EXIT_CAPTURE;
+    case PC_ERR_ALIGN:
+        return TOOL_EXIT_ALIGN;
+    default:
+        return TOOL_EXIT_FAIL;
     }
 }
 
@@ -80,7 +87,8 @@ void tool_progress_bar(const char *label, size_t done, size_t total)
     int width = 30, fill = (int)((double)done / (double)total * width);
     if (fill > width) fill = width;
     fprintf(stderr, "\r%-12.12s [", label ? label : "");
-    for (int i = 0; i < width; i++) fputc(i < fill ? '#' : ' ', stderr);
+    for (int i = 0; i < width; i++)
+        fputc(i < fill ? '#' : ' ', stderr);
     fprintf(stderr, "] %zu/%zu", done, total);
     fflush(stderr);
     progress_drawn = 1;

@@ -11,16 +11,16 @@
 /* Exit codes of the poreclear command (documented in docs/cli.md). */
 enum {
     TOOL_EXIT_OK = 0,
-    TOOL_EXIT_FAIL = 1,     /* an operation failed (or, in a batch, at least one input did) */
-    TOOL_EXIT_USAGE = 2,    /* bad command line */
-    TOOL_EXIT_IO = 3,       /* a file could not be read or written */
-    TOOL_EXIT_INPUT = 4,    /* input is corrupt, not a supported format, or has invalid values */
-    TOOL_EXIT_LIMIT = 5,    /* input exceeds a size limit */
-    TOOL_EXIT_CAPTURE = 6,  /* photo refused by the capture gate (too little skin, too small) */
-    TOOL_EXIT_ALIGN = 7,    /* before/after photos cannot be aligned */
-    TOOL_EXIT_REVIEW = 8,   /* plan: needs_review */
-    TOOL_EXIT_BLOCKED = 9,  /* plan: treatment blocked */
-    TOOL_EXIT_MODEL = 10    /* analyze: the learned detector's model file is unreadable or refused */
+    TOOL_EXIT_FAIL = 1,    /* an operation failed (or, in a batch, at least one input did) */
+    TOOL_EXIT_USAGE = 2,   /* bad command line */
+    TOOL_EXIT_IO = 3,      /* a file could not be read or written */
+    TOOL_EXIT_INPUT = 4,   /* input is corrupt, not a supported format, or has invalid values */
+    TOOL_EXIT_LIMIT = 5,   /* input exceeds a size limit */
+    TOOL_EXIT_CAPTURE = 6, /* photo refused by the capture gate (too little skin, too small) */
+    TOOL_EXIT_ALIGN = 7,   /* before/after photos cannot be aligned */
+    TOOL_EXIT_REVIEW = 8,  /* plan: needs_review */
+    TOOL_EXIT_BLOCKED = 9, /* plan: treatment blocked */
+    TOOL_EXIT_MODEL = 10   /* analyze: the learned detector's model file is unreadable or refused */
 };
 
 /* Map a library status to the command's exit code. */

@@ -17,7 +17,7 @@
 
 #include "web.h"
 
-#define WEB_PHOTO_MAX_BYTES (25u << 20)  /* 25 MiB */
+#define WEB_PHOTO_MAX_BYTES (25u << 20) /* 25 MiB */
 #define WEB_QUEUE_DEFAULT 16
 #define WEB_RETRY_AFTER_S 5
 
@@ -81,8 +81,9 @@ void web_job_analysis(web_job *j, const web_config *cfg);
 
 /* ---- the checks before decoding (web_photo_check.c; pure, fuzzed) ---- */
 /* 0 when buf (len bytes) is a declared ("jpeg", "png", "webp") photo whose header gives *w x *h
- * within the library's limits (pc_image_probe: PC_IMAGE_MAX_SIDE, PC_IMAGE_MAX_PIXELS); else the HTTP status with *code and a one-sentence msg: 400 empty,
- * 415 type_mismatch, 400 bad_image (unreadable header), 413 too_many_pixels. */
+ * within the library's limits (pc_image_probe: PC_IMAGE_MAX_SIDE, PC_IMAGE_MAX_PIXELS); else the
+ * HTTP status with *code and a one-sentence msg: 400 empty, 415 type_mismatch, 400 bad_image
+ * (unreadable header), 413 too_many_pixels. */
 int web_photo_check(const uint8_t *buf, size_t len, const char *declared, uint64_t *w, uint64_t *h,
                     const char **code, char *msg, size_t msg_size);
 

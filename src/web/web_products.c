@@ -132,7 +132,8 @@ static bool check_label(web_req *r, int64_t client_id, pc_label_report **report,
     json_t *j = json_loads(*report_json, 0, NULL);
     char *merged = NULL;
     bool ok = j && cross_allergies(r, client_id, *report, j);
-    size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4); /* as pc_label_json */
+    size_t flags =
+        JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(4); /* as pc_label_json */
     if (ok && !(merged = json_dumps(j, flags))) {
         web_error(r, 500, "internal", "out of memory");
         ok = false;

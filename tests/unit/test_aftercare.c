@@ -36,9 +36,10 @@ static int teardown(void **state)
 static pc_aftercare *aftercare_for(const char *id, const char *skin, const char *extra)
 {
     char intake[1024];
-    snprintf(intake, sizeof intake,
-             "{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"%s\", \"skin_type\": \"%s\"}%s%s}",
-             id, skin, extra[0] ? ", " : "", extra);
+    snprintf(
+        intake, sizeof intake,
+        "{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"%s\", \"skin_type\": \"%s\"}%s%s}",
+        id, skin, extra[0] ? ", " : "", extra);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_plan *plan = NULL;
@@ -57,9 +58,11 @@ static void test_rebooking_and_adaptation(void **state)
         bool home_exfoliation_ban; /* chemical exfoliation done → a week without */
         const char *exfoliate_from;
     } rows[] = {
-        {"oily", "", "2026-12-27", true, "2026-12-07"},        /* 4 weeks; BHA done; next MO/TH after a week */
-        {"combination", "\"allergies\": [\"aspirin\"]", "2026-12-27", false, "2026-12-03"}, /* no BHA */
-        {"normal", "", "2027-01-10", false, "2026-12-03"},     /* 6 weeks */
+        {"oily", "", "2026-12-27", true,
+         "2026-12-07"}, /* 4 weeks; BHA done; next MO/TH after a week */
+        {"combination", "\"allergies\": [\"aspirin\"]", "2026-12-27", false,
+         "2026-12-03"},                                    /* no BHA */
+        {"normal", "", "2027-01-10", false, "2026-12-03"}, /* 6 weeks */
         {"dry", "", "2027-01-10", false, "2026-12-03"},
         {"sensitive", "", "2027-01-10", false, "2026-12-03"},
     };
@@ -73,7 +76,8 @@ static void test_rebooking_and_adaptation(void **state)
         assert_int_equal(pc_aftercare_to_json(&ctx, ac, 0, &json), PC_OK);
         assert_int_equal(strstr(json, "no_home_exfoliation") != NULL, rows[r].home_exfoliation_ban);
         /* make-up 24 h → through the next day; retinoids 7 days; tanning 3 days */
-        assert_non_null(strstr(json, "\"code\":\"no_makeup\",\"text\":\"No make-up.\",\"until\":\"2026-11-30\",\"hours\":24"));
+        assert_non_null(strstr(json, "\"code\":\"no_makeup\",\"text\":\"No "
+                                     "make-up.\",\"until\":\"2026-11-30\",\"hours\":24"));
         assert_non_null(strstr(json, "\"code\":\"no_retinoids\""));
         assert_non_null(strstr(json, "\"until\":\"2026-12-06\",\"days\":7"));
         assert_non_null(strstr(json, "\"until\":\"2026-12-02\",\"days\":3"));
@@ -88,8 +92,9 @@ static void test_rebooking_and_adaptation(void **state)
 static void test_blocked_plan_has_no_aftercare(void **state)
 {
     (void)state;
-    const char *intake = "{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, "
-                         "\"conditions\": [\"fever\"]}";
+    const char *intake =
+        "{\"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, "
+        "\"conditions\": [\"fever\"]}";
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_plan *plan = NULL;
@@ -110,16 +115,25 @@ static void test_malformed_plan_json(void **state)
         {"{", "line 1"},
         {"{\"format\": \"x\"}", "$.format: not a plan"},
         {"{\"format\": \"poreclear-plan\"}", "$.status: missing"},
-        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-13-01\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"steps\": []}", "$.visit_date: bad date"},
-        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\"}, \"steps\": []}", "$.client: needs"},
-        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"waxy\"}, \"steps\": []}", "$.client.skin_type"},
-        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-11-29\", \"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"steps\": [{\"step\": 1}]}", "$.steps[0]"},
+        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-13-01\", "
+         "\"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"steps\": []}",
+         "$.visit_date: bad date"},
+        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-11-29\", "
+         "\"client\": {\"id\": \"a\"}, \"steps\": []}",
+         "$.client: needs"},
+        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-11-29\", "
+         "\"client\": {\"id\": \"a\", \"skin_type\": \"waxy\"}, \"steps\": []}",
+         "$.client.skin_type"},
+        {"{\"format\": \"poreclear-plan\", \"status\": \"ok\", \"visit_date\": \"2026-11-29\", "
+         "\"client\": {\"id\": \"a\", \"skin_type\": \"oily\"}, \"steps\": [{\"step\": 1}]}",
+         "$.steps[0]"},
     };
     for (size_t r = 0; r < sizeof bad / sizeof bad[0]; r++) {
         pc_ctx ctx;
         pc_ctx_init(&ctx);
         pc_aftercare *ac = NULL;
-        assert_int_not_equal(pc_aftercare_from_plan_json(&ctx, bad[r].text, strlen(bad[r].text), &ac), PC_OK);
+        assert_int_not_equal(
+            pc_aftercare_from_plan_json(&ctx, bad[r].text, strlen(bad[r].text), &ac), PC_OK);
         assert_null(ac);
         if (!strstr(pc_errmsg(&ctx), bad[r].msg)) print_error("row %zu: %s\n", r, pc_errmsg(&ctx));
         assert_non_null(strstr(pc_errmsg(&ctx), bad[r].msg));
@@ -129,7 +143,8 @@ static void test_malformed_plan_json(void **state)
 static size_t count(const char *hay, const char *needle)
 {
     size_t n = 0;
-    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle)) n++;
+    for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+        n++;
     return n;
 }
 
@@ -180,7 +195,7 @@ static void test_html_escapes_everything(void **state)
     assert_non_null(strstr(html, "&lt;script&gt;alert(1)&lt;/script&gt;&amp;&quot;&#39;"));
     assert_int_equal(strncmp(html, "<!DOCTYPE html>", 15), 0);
     assert_non_null(strstr(html, "@page"));
-    assert_non_null(strstr(html, "Sunday 10 January 2027")); /* rebooking, 6 weeks */
+    assert_non_null(strstr(html, "Sunday 10 January 2027"));  /* rebooking, 6 weeks */
     assert_non_null(strstr(html, "Monday 30 November 2026")); /* make-up, 24 h */
     assert_non_null(strstr(html, "</html>"));
     free(html);

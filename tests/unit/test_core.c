@@ -107,7 +107,8 @@ static void test_strbuf(void **state)
     assert_null(pc_strbuf_finish(&c));
     /* growth across many writes keeps every byte */
     pc_strbuf d = {0};
-    for (int i = 0; i < 5000; i++) pc_strbuf_printf(&d, "%04d", i % 10000);
+    for (int i = 0; i < 5000; i++)
+        pc_strbuf_printf(&d, "%04d", i % 10000);
     assert_int_equal(d.n, 20000);
     s = pc_strbuf_finish(&d);
     assert_memory_equal(s + 4 * 4999, "4999", 4);
@@ -117,10 +118,8 @@ static void test_strbuf(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_error_message),
-        cmocka_unit_test(test_strerror_table),
-        cmocka_unit_test(test_checked_mul),
-        cmocka_unit_test(test_file_roundtrip),
+        cmocka_unit_test(test_error_message), cmocka_unit_test(test_strerror_table),
+        cmocka_unit_test(test_checked_mul),   cmocka_unit_test(test_file_roundtrip),
         cmocka_unit_test(test_strbuf),
     };
     return cmocka_run_group_tests_name("core", tests, NULL, NULL);

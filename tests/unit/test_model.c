@@ -104,15 +104,20 @@ static void test_load_valid(void **state)
     free(buf);
 }
 
-static void drop_c5_bias(json_t *h) { json_object_del(h, "c5.bias"); }
+static void drop_c5_bias(json_t *h)
+{
+    json_object_del(h, "c5.bias");
+}
 static void extra_tensor(json_t *h)
 {
-    json_object_set_new(h, "extra", json_pack("{s:s, s:[i], s:[i,i]}", "dtype", "F32", "shape", 0,
-                                              "data_offsets", 0, 0));
+    json_object_set_new(
+        h, "extra",
+        json_pack("{s:s, s:[i], s:[i,i]}", "dtype", "F32", "shape", 0, "data_offsets", 0, 0));
 }
 static void wrong_shape(json_t *h)
 {
-    json_object_set_new(json_object_get(h, "c2.weight"), "shape", json_pack("[i,i,i,i]", 24, 16, 1, 9));
+    json_object_set_new(json_object_get(h, "c2.weight"), "shape",
+                        json_pack("[i,i,i,i]", 24, 16, 1, 9));
 }
 static void wrong_dtype(json_t *h)
 {
@@ -154,11 +159,16 @@ static void test_load_refuses(void **state)
         edit_fn edit;
         const char *says;
     } rows[] = {
-        {drop_c5_bias, "c5.bias missing"},  {extra_tensor, "27 tensors"},
-        {wrong_shape, "c2.weight: shape"}, {wrong_dtype, "hm.bias: dtype"},
-        {beyond_data, "wh.bias: data_offsets"}, {overlap, "overlap"},
-        {size_mismatch, "c3.bias"},        {wrong_arch, "architecture 'yolo'"},
-        {bad_threshold, "threshold"},       {negative_dim, "c1.bias: bad shape"},
+        {drop_c5_bias, "c5.bias missing"},
+        {extra_tensor, "27 tensors"},
+        {wrong_shape, "c2.weight: shape"},
+        {wrong_dtype, "hm.bias: dtype"},
+        {beyond_data, "wh.bias: data_offsets"},
+        {overlap, "overlap"},
+        {size_mismatch, "c3.bias"},
+        {wrong_arch, "architecture 'yolo'"},
+        {bad_threshold, "threshold"},
+        {negative_dim, "c1.bias: bad shape"},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         char msg[PC_MSG_MAX];
@@ -227,8 +237,8 @@ static void test_parity(void **state)
     assert_string_equal(pcm_st_meta(st, "model"), pc_model_version(m));
     float *heat = NULL, *size = NULL;
     int ow, oh;
-    assert_int_equal(pc_model_run(&ctx, m, in->data, w, h, (size_t)w * 3, 1, &heat, &size, &ow, &oh),
-                     PC_OK);
+    assert_int_equal(
+        pc_model_run(&ctx, m, in->data, w, h, (size_t)w * 3, 1, &heat, &size, &ow, &oh), PC_OK);
     assert_int_equal(hm->shape[1], oh);
     assert_int_equal(hm->shape[2], ow);
     double worst = 0;
@@ -308,8 +318,10 @@ static pc_image *upscale(const pc_image *src, int k)
             int x0 = (int)fx, x1 = x0 + 1 < w ? x0 + 1 : w - 1;
             float tx = fx - x0;
             for (int c = 0; c < 3; c++) {
-                float a = src->rgb[((size_t)y0 * w + x0) * 3 + c], b = src->rgb[((size_t)y0 * w + x1) * 3 + c];
-                float d = src->rgb[((size_t)y1 * w + x0) * 3 + c], e = src->rgb[((size_t)y1 * w + x1) * 3 + c];
+                float a = src->rgb[((size_t)y0 * w + x0) * 3 + c],
+                      b = src->rgb[((size_t)y0 * w + x1) * 3 + c];
+                float d = src->rgb[((size_t)y1 * w + x0) * 3 + c],
+                      e = src->rgb[((size_t)y1 * w + x1) * 3 + c];
                 float v = (1 - ty) * ((1 - tx) * a + tx * b) + ty * ((1 - tx) * d + tx * e);
                 out->rgb[((size_t)y * out->width + x) * 3 + c] = (uint8_t)(v + 0.5f);
             }
@@ -351,7 +363,8 @@ static void test_scale_12mp(void **state)
     (void)state;
     const char *shared = getenv("PC_SHARED");
     char path[4096];
-    snprintf(path, sizeof path, "%s/data/acne04-dev/levle2_102_jpg.rf.d9f2c45f08c353330f8735b53b971bc7.jpg",
+    snprintf(path, sizeof path,
+             "%s/data/acne04-dev/levle2_102_jpg.rf.d9f2c45f08c353330f8735b53b971bc7.jpg",
              shared && *shared ? shared : "../shared");
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -379,7 +392,8 @@ static void test_scale_12mp(void **state)
                   nb, b->model_scale);
     assert_true(na >= 10);
     assert_true(fabs((double)na - (double)nb) <= 0.25 * (double)na);
-    double ab = matched_share(a, 1.0f, b, 1.0f / 6, 8.0f), ba = matched_share(b, 1.0f / 6, a, 1.0f, 8.0f);
+    double ab = matched_share(a, 1.0f, b, 1.0f / 6, 8.0f),
+           ba = matched_share(b, 1.0f / 6, a, 1.0f, 8.0f);
     print_message("matched: %.2f of the 640 px ones, %.2f of the 12 MP ones\n", ab, ba);
     assert_true(ab >= 0.75 && ba >= 0.75);
     pc_analysis_free(a);
@@ -392,9 +406,9 @@ static void test_scale_12mp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_valid),       cmocka_unit_test(test_load_refuses),
-        cmocka_unit_test(test_load_truncated),   cmocka_unit_test(test_load_missing_file),
-        cmocka_unit_test(test_parity),           cmocka_unit_test(test_threads_identical),
+        cmocka_unit_test(test_load_valid),     cmocka_unit_test(test_load_refuses),
+        cmocka_unit_test(test_load_truncated), cmocka_unit_test(test_load_missing_file),
+        cmocka_unit_test(test_parity),         cmocka_unit_test(test_threads_identical),
         cmocka_unit_test(test_scale_12mp),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -151,6 +151,45 @@ int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t
 int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
                     const char *text, int64_t now, pc_amendment *out, const char **why);
 
+/* ---- the clinic's profile (lib/clinic/settings.c, issue 17.7) ----
+ * What the handout and the calendar say of the clinic: name, address, phone, time zone, logo.
+ * Kept in the store's settings as "clinic.name", "clinic.address", "clinic.phone",
+ * "clinic.time_zone", "clinic.logo"; an admin sets them (PC_DO_ADMIN), audited
+ * "settings.update". Every member may be empty (not set). */
+#define PC_CLINIC_NAME_MAX 200          /* characters */
+#define PC_CLINIC_ADDRESS_MAX 400       /* characters; line breaks allowed */
+#define PC_CLINIC_PHONE_MAX 32          /* bytes */
+#define PC_CLINIC_LOGO_MAX (128u << 10) /* bytes of the PNG or JPEG file */
+#define PC_CLINIC_LOGO_SIDE 2048        /* pixels, either side */
+typedef struct pc_clinic_profile {
+    char name[4 * PC_CLINIC_NAME_MAX + 1];
+    char address[4 * PC_CLINIC_ADDRESS_MAX + 1];
+    char phone[PC_CLINIC_PHONE_MAX + 1];
+    char time_zone[64]; /* an IANA name found in the system's zoneinfo ("Europe/Madrid") */
+    char *logo;         /* "data:image/png;base64,..." or image/jpeg; NULL: none; owned */
+    int64_t updated_at; /* 0 when never set */
+    int64_t updated_by; /* a user id, 0 when never set */
+} pc_clinic_profile;
+void pc_clinic_profile_clear(pc_clinic_profile *p); /* frees logo; NULL is fine */
+
+/* Is name an IANA time zone of the system's zoneinfo ($TZDIR or /usr/share/zoneinfo): a path
+ * of [A-Za-z0-9_+-] parts that names a TZif file there? "" and NULL: false. */
+bool pc_clinic_time_zone_known(const char *name);
+/* Is data_uri a "data:image/png;base64,..." or "data:image/jpeg;base64,..." URI whose bytes
+ * (at most PC_CLINIC_LOGO_MAX) are an image of that type that decodes whole, at most
+ * PC_CLINIC_LOGO_SIDE pixels a side? PC_OK, or PC_ERR_INVALID "logo: reason". */
+int pc_clinic_logo_check(pc_ctx *ctx, const char *data_uri);
+/* Check every member of p: sizes and characters (no control characters; the address may hold
+ * line breaks), the time zone, the logo. PC_OK or PC_ERR_INVALID "member: reason". */
+int pc_clinic_profile_check(pc_ctx *ctx, const pc_clinic_profile *p);
+/* The profile as stored (members never set are empty). *out: pc_clinic_profile_clear. */
+int pc_clinic_profile_get(pc_ctx *ctx, pc_store *s, pc_clinic_profile *out);
+/* Replace the profile with p (checked as above; p->updated_* ignored) by who (an admin) at
+ * now, and its audit entry naming the members that changed, in one transaction.
+ * keep_logo: leave the stored logo as it is (p->logo ignored). */
+int pc_clinic_profile_set(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_clinic_profile *p,
+                          bool keep_logo, int64_t now, const char **why);
+
 /* ---- photos ---- */
 
 /* May who add a photo of client_id, of session session_id (0: none), on the clinic's date

@@ -414,6 +414,13 @@ static const char *const migrations[] = {
      * it blanks their details through audit_immutable's one exception (client_erase) */
     "CREATE TRIGGER audit_kept BEFORE DELETE ON audit"
     " BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;",
+    /* 4: the clinic's settings (issue 17.7), one row per key ("clinic.name", ...): the
+     * clinic's profile on handouts and calendars, and what later features configure */
+    "CREATE TABLE settings("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " updated_by INTEGER REFERENCES users(id)) STRICT, WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

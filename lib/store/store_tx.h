@@ -142,6 +142,15 @@ int pc_tx_tsession_set_signed(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,
 int pc_tx_amendment_insert(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by, const char *text,
                            int64_t now, int64_t *id);
 
+/* settings (lib/store/settings.c): one text value per key */
+/* *value: a malloc'd copy of key's value, NULL when the key was never set; *at / *by (may be
+ * NULL): when and by whom it was last set (0 when never). */
+int pc_tx_setting_get(pc_ctx *ctx, pc_tx *tx, const char *key, char **value, int64_t *at,
+                      int64_t *by);
+/* Insert or replace key's value (NULL stored as ""), by user by (0: none) at now. */
+int pc_tx_setting_put(pc_ctx *ctx, pc_tx *tx, const char *key, const char *value, int64_t by,
+                      int64_t now);
+
 /* The store's database (store.c). */
 pc_db *pc_store_db(pc_store *s);
 

@@ -190,6 +190,8 @@ int web_h_user_create(web_req *r);
 int web_h_user_update(web_req *r);
 int web_h_protocol(web_req *r);
 int web_h_audit(web_req *r);
+int web_h_clinic_settings_get(web_req *r);
+int web_h_clinic_settings_put(web_req *r);
 
 /* Build today's plan for a client from the latest intake. *plan: pc_plan_free; *intake:
  * pc_store_intake_clear. Replies (and returns false) on failure. */

@@ -198,7 +198,75 @@ int web_h_audit(web_req *r)
     return web_reply_json(r, 200, json_pack("{s:o}", "entries", arr));
 }
 
-/* ---- the clinic's profile on the handout and calendar ---- */
+/* ---- the clinic's profile: settings, and on the handout and calendar ---- */
+
+static json_t *profile_json(web_req *r, const pc_clinic_profile *p)
+{
+    return json_pack("{s:s,s:s,s:s,s:s,s:o,s:o,s:o}", "name", p->name, "address", p->address,
+                     "phone", p->phone, "time_zone", p->time_zone, "logo",
+                     p->logo ? json_string(p->logo) : json_null(), "updated_at",
+                     web_json_time(p->updated_at), "updated_by",
+                     p->updated_by ? web_userref(r, p->updated_by) : json_null());
+}
+
+static int reply_profile(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_clinic_profile p;
+    if (pc_clinic_profile_get(&ctx, r->cfg->store, &p) != PC_OK) return web_fail(r, &ctx);
+    web_reply_json(r, 200, profile_json(r, &p));
+    pc_clinic_profile_clear(&p);
+    return 0;
+}
+
+int web_h_clinic_settings_get(web_req *r)
+{
+    return reply_profile(r);
+}
+
+/* PUT: the four texts replace what is stored (absent or null: empty); "logo" absent keeps the
+ * stored logo, null or "" removes it, a data URI replaces it. Checked by lib/clinic. */
+int web_h_clinic_settings_put(web_req *r)
+{
+    static const char *const known[] = {"name", "address", "phone", "time_zone", "logo"};
+    const char *k;
+    json_t *v;
+    json_object_foreach(r->json, k, v)
+    {
+        bool ok = false;
+        for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+            if (!strcmp(k, known[i])) ok = true;
+        if (!ok) return web_error(r, 400, "invalid", "%.40s: not a clinic setting", k);
+    }
+    const char *name, *address, *phone, *tz, *logo;
+    if (!web_get_string(r, "name", false, 0, PC_CLINIC_NAME_MAX, &name) ||
+        !web_get_string(r, "address", false, 0, PC_CLINIC_ADDRESS_MAX, &address) ||
+        !web_get_string(r, "phone", false, 0, PC_CLINIC_PHONE_MAX, &phone) ||
+        !web_get_string(r, "time_zone", false, 0, 63, &tz) ||
+        !web_get_string(r, "logo", false, 0, 4 * PC_CLINIC_LOGO_MAX, &logo))
+        return 0;
+    if (phone && *phone && !web_valid_phone(phone))
+        return web_error(r, 400, "invalid",
+                         "phone: 5 to 20 digits, with spaces, - . / ( ) and a leading +");
+    pc_clinic_profile p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "%s", name ? name : "");
+    snprintf(p.address, sizeof p.address, "%s", address ? address : "");
+    snprintf(p.phone, sizeof p.phone, "%s", phone ? phone : "");
+    snprintf(p.time_zone, sizeof p.time_zone, "%s", tz ? tz : "");
+    p.logo = (char *)logo; /* borrowed from the request body */
+    bool keep_logo = json_object_get(r->json, "logo") == NULL;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    if (pc_clinic_profile_set(&ctx, r->cfg->store, &r->user, &p, keep_logo, r->now, &why) !=
+        PC_OK) {
+        if (why) return web_error(r, 403, why, "%s", pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    return reply_profile(r);
+}
 
 bool web_aftercare_people(web_req *r, int64_t client_id, pc_aftercare *ac)
 {
@@ -209,9 +277,26 @@ bool web_aftercare_people(web_req *r, int64_t client_id, pc_aftercare *ac)
         web_fail(r, &ctx);
         return false;
     }
-    pc_aftercare_people who = {.client_name = c.name};
+    pc_clinic_profile p;
+    if (pc_clinic_profile_get(&ctx, r->cfg->store, &p) != PC_OK) {
+        pc_store_client_clear(&c);
+        web_fail(r, &ctx);
+        return false;
+    }
+    pc_aftercare_people who = {.client_name = c.name,
+                               .clinic_name = p.name,
+                               .clinic_address = p.address,
+                               .clinic_phone = p.phone,
+                               .time_zone = p.time_zone,
+                               .logo_data_uri = p.logo};
     int rc = pc_aftercare_set_people(&ctx, ac, &who);
+    if (rc != PC_OK) { /* a profile the aftercare library refuses: the handout still goes out */
+        who.time_zone = NULL;
+        who.logo_data_uri = NULL;
+        rc = pc_aftercare_set_people(&ctx, ac, &who);
+    }
     pc_store_client_clear(&c);
+    pc_clinic_profile_clear(&p);
     if (rc != PC_OK) {
         web_fail(r, &ctx);
         return false;

@@ -89,6 +89,8 @@ static const route routes[] = {
     {"POST", "/api/users", PC_DO_ADMIN, false, web_h_user_create},
     {"PATCH", "/api/users/{n}", PC_DO_ADMIN, false, web_h_user_update},
     {"GET", "/api/audit", PC_DO_ADMIN, false, web_h_audit},
+    {"GET", "/api/settings/clinic", PC_DO_ADMIN, false, web_h_clinic_settings_get},
+    {"PUT", "/api/settings/clinic", PC_DO_ADMIN, false, web_h_clinic_settings_put},
     /* photos, analysis, comparison, progress, products, privacy (web_media.h) */
     {"POST", "/api/clients/{n}/photos", PC_DO_PHOTO, false, web_h_photo_upload},
     {"GET", "/api/clients/{n}/photos", PC_DO_PHOTO, false, web_h_photos_list},

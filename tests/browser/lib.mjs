@@ -60,3 +60,22 @@ export async function openPage(browser, { width, height, timeout, problems, labe
     });
     return page;
 }
+
+// The page is no wider than the window: nothing sticks out sideways. Returns the offenders.
+export async function overflowOf(page) {
+    return page.evaluate(() => {
+        const W = document.documentElement.clientWidth;
+        const out = [];
+        if (document.documentElement.scrollWidth > W + 1) out.push(`page ${document.documentElement.scrollWidth} px wide`);
+        for (const el of document.querySelectorAll('body *')) {
+            const r = el.getBoundingClientRect();
+            // a table may scroll inside its own box (.table-wrap); that box itself must fit
+            if (!r.width || (el.parentElement && el.parentElement.closest('.table-wrap')) || el.closest('.visually-hidden, .skip-link')) continue;
+            if (r.right > W + 1 && getComputedStyle(el).position !== 'fixed') {
+                out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''} right edge ${Math.round(r.right)} px`);
+                if (out.length > 5) break;
+            }
+        }
+        return out;
+    });
+}

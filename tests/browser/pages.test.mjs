@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { launchChromium, openPage, screenshot, gotoDrawn, apiCall, needs } from './lib.mjs';
+import { launchChromium, openPage, screenshot, gotoDrawn, apiCall, needs, overflowOf } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -85,23 +85,9 @@ async function startSession(cid, name, agreed) {
     return sess.data.id;
 }
 
-// The page is no wider than the window: nothing sticks out sideways. Returns the offenders.
-async function overflow() {
-    return page.evaluate(() => {
-        const W = document.documentElement.clientWidth;
-        const out = [];
-        if (document.documentElement.scrollWidth > W + 1) out.push(`page ${document.documentElement.scrollWidth} px wide`);
-        for (const el of document.querySelectorAll('body *')) {
-            const r = el.getBoundingClientRect();
-            // a table may scroll inside its own box (.table-wrap); that box itself must fit
-            if (!r.width || (el.parentElement && el.parentElement.closest('.table-wrap')) || el.closest('.visually-hidden, .skip-link')) continue;
-            if (r.right > W + 1 && getComputedStyle(el).position !== 'fixed') {
-                out.push(`${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.className && typeof el.className === 'string' ? `.${el.className.split(' ')[0]}` : ''} right edge ${Math.round(r.right)} px`);
-                if (out.length > 5) break;
-            }
-        }
-        return out;
-    });
+// The page is no wider than the window (lib.mjs): the offenders.
+function overflow() {
+    return overflowOf(page);
 }
 
 // axe-core on the page as it is; returns the violations.
@@ -155,6 +141,7 @@ function pages() {
         [`/progress?client=${state.sofia}`, 'demo', 'main h1'],
         [`/ingredients?client=${state.sofia}`, 'demo', 'main h1'],
         ['/admin#users', 'admin', '#users-table'],
+        ['/admin#clinic', 'admin', '#clinic-form'],
         ['/admin#protocol', 'admin', '[data-step]'],
         ['/admin#audit', 'admin', '#audit-table'],
         [`/privacy?client=${state.jordan}`, 'admin', 'main h1'],

@@ -68,6 +68,7 @@ req() {
     if [ "$who" != anon ]; then
         args+=(-b "$T/jar_$who" -H "X-CSRF-Token: $(<"$T/csrf_$who")")
     fi
+    # BODY "@FILE" sends the file (a body too long for an argument)
     if [ -n "$body" ]; then args+=(-H 'Content-Type: application/json' --data-binary "$body"); fi
     STATUS=$(curl "${args[@]}" "$BASE$p")
 }

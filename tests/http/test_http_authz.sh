@@ -51,6 +51,8 @@ GET  /api/users                                      -                          
 POST /api/users                                      {"username":"Bad_Name!","role":"x"}   U F F A F
 PATCH /api/users/2                                   {}                                    U F F A F
 GET  /api/audit                                      -                                     U F F A F
+GET  /api/settings/clinic                            -                                     U F F A F
+PUT  /api/settings/clinic                            {"time_zone":"Mars/Olympus"}          U F F A F
 GET  /api/about                                      -                                     U A A A A
 GET  /api/about/license                              -                                     U A A A A
 GET  /api/about/notices                              -                                     U A A A A

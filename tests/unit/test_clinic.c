@@ -365,6 +365,107 @@ static void test_session_steps_sign_amend(void **state)
     free(au);
 }
 
+/* The clinic's profile (issue 17.7): time zones from the system's zoneinfo, the logo's data
+ * URI, the members' characters; set by an admin only, audited with what changed. */
+static void test_clinic_profile(void **state)
+{
+    world *w = *state;
+    static const struct {
+        const char *tz;
+        bool ok;
+    } zones[] = {{"Europe/Madrid", true},
+                 {"America/Argentina/Buenos_Aires", true},
+                 {"UTC", true},
+                 {"Etc/GMT+5", true},
+                 {"", false},
+                 {"Mars/Olympus", false},
+                 {"Europe", false},
+                 {"../../etc/passwd", false},
+                 {"/etc/passwd", false},
+                 {"Europe//Madrid", false},
+                 {"Europe/Madrid/", false},
+                 {"Europe/.Madrid", false},
+                 {"Europe/Mad rid", false}};
+    for (size_t i = 0; i < sizeof zones / sizeof zones[0]; i++)
+        assert_int_equal(pc_clinic_time_zone_known(zones[i].tz), zones[i].ok);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    /* a 1x1 PNG, and its bytes claimed as a JPEG; not base64; a GIF */
+    static const char png[] = "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1Pe"
+                              "AAAADElEQVR4nGNgYPgPAAEDAQAIicLsAAAAAElFTkSuQmCC";
+    assert_int_equal(pc_clinic_logo_check(&ctx, png), PC_OK);
+    static const char *const bad[] = {
+        "data:image/jpeg;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGNgYPgPAAE"
+        "DAQAIicLsAAAAAElFTkSuQmCC",
+        "data:image/png;base64,!!!!",
+        "data:image/png;base64,",
+        "data:image/gif;base64,R0lGODlh",
+        "https://example.org/logo.png",
+        "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1Pe" /* cut */};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(pc_clinic_logo_check(&ctx, bad[i]), PC_ERR_INVALID);
+        assert_non_null(strstr(pc_errmsg(&ctx), "logo"));
+    }
+
+    pc_clinic_profile p;
+    memset(&p, 0, sizeof p);
+    snprintf(p.name, sizeof p.name, "Clínica Sol");
+    snprintf(p.address, sizeof p.address, "Calle Mayor 1\n28013 Madrid");
+    snprintf(p.phone, sizeof p.phone, "+34 910 000 000");
+    snprintf(p.time_zone, sizeof p.time_zone, "Europe/Madrid");
+    p.logo = (char *)png;
+    const char *why = NULL;
+    assert_int_equal(pc_clinic_profile_set(&ctx, w->f->s, &w->pract, &p, false, 300, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "forbidden");
+    pc_user admin;
+    assert_int_equal(pc_store_user_get(&ctx, w->f->s, w->f->admin, &admin), PC_OK);
+    pc_clinic_profile q = p;
+    snprintf(q.name, sizeof q.name, "A\tB");
+    assert_int_equal(pc_clinic_profile_set(&ctx, w->f->s, &admin, &q, false, 300, &why),
+                     PC_ERR_INVALID);
+    q = p;
+    snprintf(q.time_zone, sizeof q.time_zone, "Mars/Olympus");
+    assert_int_equal(pc_clinic_profile_set(&ctx, w->f->s, &admin, &q, false, 300, &why),
+                     PC_ERR_INVALID);
+    assert_non_null(strstr(pc_errmsg(&ctx), "time_zone"));
+    pc_clinic_profile got;
+    assert_int_equal(pc_clinic_profile_get(&ctx, w->f->s, &got), PC_OK);
+    assert_string_equal(got.name, ""); /* refused: nothing stored */
+    assert_null(got.logo);
+    assert_int_equal(got.updated_at, 0);
+    pc_clinic_profile_clear(&got);
+
+    assert_int_equal(pc_clinic_profile_set(&ctx, w->f->s, &admin, &p, false, 300, &why), PC_OK);
+    q = p;
+    snprintf(q.phone, sizeof q.phone, "+34 910 000 001");
+    q.logo = NULL;
+    assert_int_equal(pc_clinic_profile_set(&ctx, w->f->s, &admin, &q, true, 400, &why), PC_OK);
+    assert_int_equal(pc_clinic_profile_set(&ctx, w->f->s, &admin, &q, true, 500, &why), PC_OK);
+    assert_int_equal(pc_clinic_profile_get(&ctx, w->f->s, &got), PC_OK);
+    assert_string_equal(got.name, "Clínica Sol");
+    assert_string_equal(got.address, "Calle Mayor 1\n28013 Madrid");
+    assert_string_equal(got.phone, "+34 910 000 001");
+    assert_string_equal(got.time_zone, "Europe/Madrid");
+    assert_string_equal(got.logo, png);    /* keep_logo */
+    assert_int_equal(got.updated_at, 400); /* the third set changed nothing */
+    assert_int_equal(got.updated_by, admin.id);
+    pc_clinic_profile_clear(&got);
+    /* audited: what changed, once per change */
+    pc_store_audit_flush(&ctx, w->f->s);
+    pc_audit *au = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_audit_list(&ctx, w->f->s, 0, admin.id, 0, 100, &au, &n), PC_OK);
+    const char *details[2] = {NULL, NULL};
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(au[i].action, "settings.update") && k < 2) details[k++] = au[i].detail;
+    assert_int_equal(k, 2);
+    assert_string_equal(details[0], "phone"); /* newest first */
+    assert_string_equal(details[1], "name, address, phone, time zone, logo");
+    free(au);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -374,6 +475,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_start, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_reviews_and_consents, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_session_steps_sign_amend, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_clinic_profile, setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

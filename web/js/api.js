@@ -67,6 +67,7 @@ export const api = {
     get: (path) => request('GET', path),
     post: (path, body) => request('POST', path, body === undefined ? {} : body),
     patch: (path, body) => request('PATCH', path, body),
+    put: (path, body) => request('PUT', path, body),
     del: (path, body) => request('DELETE', path, body),
 };
 

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Admin: users and their certifications, the protocol in use (read-only), the audit log.
-// Tabs are addressed by the hash (#users, #protocol, #audit) so a reload keeps the tab.
+// Admin: users and their certifications, the clinic's details, the protocol in use (read-only),
+// the audit log. Tabs are addressed by the hash (#users, #clinic, #protocol, #audit) so a reload
+// keeps the tab.
 
 import { api, withQuery } from '../api.js';
 import { h, fill, fmtDateTime, alertBox, uid, badge, humanize } from '../dom.js';
 import { startPage, pageHead, showError, busy, CERTIFICATIONS, ROLES, certLabel, roleLabel } from '../app.js';
 import { paramParts, fmtValue, stepName } from '../plan-view.js';
+import { clinicTab } from '../clinic-settings.js';
 
-const TABS = [['users', 'Users'], ['protocol', 'Protocol defaults'], ['audit', 'Audit log']];
+const TABS = [['users', 'Users'], ['clinic', 'Clinic'], ['protocol', 'Protocol defaults'], ['audit', 'Audit log']];
 
 function passwordNotice(user, otp) {
     return alertBox('ok', `One-time password for ${user.username}`,
@@ -261,6 +263,7 @@ startPage({
             fill(box, h('p', { class: 'loading' }, 'Loading…'));
             try {
                 if (tab === 'users') await usersTab(box, session.user);
+                else if (tab === 'clinic') await clinicTab(box);
                 else if (tab === 'protocol') await protocolTab(box);
                 else await auditTab(box);
             } catch (e) {

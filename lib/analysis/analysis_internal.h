@@ -50,6 +50,11 @@ int pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threa
 int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
                  int threads);
 
+/* One box pass each way: dst = the mean of src over the (2r+1) x (2r+1) square around each
+ * pixel, zero outside the plane (running sums: the cost per pixel does not depend on r).
+ * Arguments as pca_gauss_to. */
+int pca_box_blur(const float *src, float *dst, float *scratch, int w, int h, int r, int threads);
+
 /* A block of float planes of `bytes` (huge-page aligned when large); NULL when out of
  * memory. Free with free(). */
 float *pca_planes_alloc(size_t bytes);
@@ -83,8 +88,13 @@ typedef struct pca_findings {
     size_t n, cap;
 } pca_findings;
 
-/* Multi-scale blob detection on the work planes; findings in work pixels. 0 or -1 (no memory). */
-int pca_detect(const pca_work *w, pca_findings *out);
+/* Multi-scale blob detection on the work planes; findings in work pixels. red = 0: dark and
+ * light spots only (pores, enlarged pores, blackheads, whiteheads; the learned detector finds
+ * the inflamed lesions), which needs neither the a* scale space nor the coarse levels. The
+ * papules and pustules of `owned` (may be NULL: the learned detector's, work pixels) own
+ * their discs as the classic ones do: no dark or light spot is found inside them.
+ * 0 or -1 (no memory). */
+int pca_detect(const pca_work *w, int red, const pca_findings *owned, pca_findings *out);
 
 /* Type a lesion found elsewhere (the learned detector) at (x, y), radius r, work pixels, by
  * the classic detector's colour measurement: red against its surround -> papule (pustule with
@@ -95,10 +105,15 @@ int pca_type_lesion(const pca_work *w, float x, float y, float r, pc_finding_typ
 
 /* ---- the learned detector (learned.c) ---- */
 
-/* Replace the lesion findings of out (work pixels) by the learned detector's (opts->model),
- * typed by colour; pores and enlarged pores stay. PC_OK or a pc_status with ctx set. */
+/* The learned detector's lesions (opts->model), in work pixels, typed by colour, into
+ * *lesions (appended); *scale the model's pixels per photo pixel. PC_OK or a pc_status with
+ * ctx set. */
 int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_analysis_opts *opts,
-                pca_findings *out, double *scale);
+                pca_findings *lesions, double *scale);
+/* Append the lesions to the classic findings (dark and light spots): a classic blackhead or
+ * whitehead under a lesion is one lesion, with the comedone's type and place. 0 or -1 (no
+ * memory; out unchanged). */
+int pca_learned_merge(pca_findings *out, const pca_findings *lesions);
 
 /* ---- measures (measure.c) ---- */
 

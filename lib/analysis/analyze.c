@@ -3,7 +3,9 @@
  *
  * photo --(box downsampling to at most WORK_MAX_SIDE, sRGB -> Lab row kernel)--> work planes
  *   -> skin mask (skin.c) -> capture gate -> illumination normalisation (skin.c)
- *   -> blob detection (detect.c) -> measures and scores (measure.c)
+ *   -> [the learned detector's lesions (learned.c)] -> blob detection (detect.c; without a
+ *      model all six types, with one the dark and light spots only) -> measures and scores
+ *      (measure.c)
  * Findings are mapped back to the photo's pixels. */
 #include <math.h>
 #include <stdio.h>
@@ -96,7 +98,7 @@ int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, p
                         img->width, img->height, GATE_MIN_SIDE, GATE_MIN_SIDE);
     int status = PC_ERR_NOMEM;
     pc_analysis *a = NULL;
-    pca_findings fl = {NULL, 0, 0};
+    pca_findings fl = {NULL, 0, 0}, lesions = {NULL, 0, 0};
     pca_work w;
     memset(&w, 0, sizeof w);
     int side = img->width > img->height ? img->width : img->height;
@@ -144,17 +146,17 @@ int pc_analyze(pc_ctx *ctx, const pc_image *img, const pc_analysis_opts *opts, p
     a->skin_fraction = frac;
     a->skin_pixels = skin_px;
     a->px_per_mm = opts->px_per_mm > 0 ? opts->px_per_mm : 0;
-    if (nskin > 0) {
-        if (pca_flatten_light(&w)) goto nomem;
-        if (pca_detect(&w, &fl)) goto nomem;
-    }
+    if (nskin > 0 && pca_flatten_light(&w)) goto nomem;
     a->detector = "classic";
-    if (opts->model) {
-        status = pca_learned(ctx, &w, img, opts, &fl, &a->model_scale);
+    if (opts->model) { /* the lesions first: its papules and pustules own their discs */
+        status = pca_learned(ctx, &w, img, opts, &lesions, &a->model_scale);
         if (status) goto out;
         a->detector = "learned";
         snprintf(a->model_version, sizeof a->model_version, "%s", pc_model_version(opts->model));
     }
+    if (nskin > 0 && pca_detect(&w, opts->model == NULL, opts->model ? &lesions : NULL, &fl))
+        goto nomem;
+    if (opts->model && pca_learned_merge(&fl, &lesions)) goto nomem;
     /* back to the photo's pixels: centre of the f x f block */
     float f = (float)w.scale;
     for (size_t k = 0; k < fl.n; k++) {
@@ -192,6 +194,7 @@ nomem:
 out:
     work_free(&w);
     free(fl.v);
+    free(lesions.v);
     pc_analysis_free(a);
     return status;
 }

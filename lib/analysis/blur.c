@@ -8,6 +8,7 @@
  * for the horizontal pass, strips of columns for the vertical pass: every output value is
  * computed the same way whatever the split. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -16,6 +17,60 @@
 
 #define MAX_KR 8 /* largest sampled-kernel radius (sigma < 2 -> radius <= 6) */
 #define STRIP 64 /* columns per vertical-pass strip */
+#define LANES 8  /* rows of one horizontal-pass tile, columns of one vector */
+
+/* The kernels below hold LANES independent lines in one vector (GCC/clang vector extensions,
+ * lowered to whatever the target offers): LANES rows interleaved for the horizontal pass,
+ * LANES neighbouring columns for the vertical one. Each lane's arithmetic is exactly the
+ * scalar line's (the same operations in the same order, in double for the running sums), so
+ * the result does not depend on how lines are grouped, on the thread count or on the vector
+ * width. No multiply-add is contracted (-std=c11 turns contraction off in GCC; this pragma
+ * in clang). */
+#ifdef __clang__
+#pragma clang fp contract(off)
+#endif
+typedef float f8 __attribute__((vector_size(LANES * sizeof(float)), may_alias));
+typedef double d8 __attribute__((vector_size(LANES * sizeof(double))));
+/* LANES floats anywhere in a plane (unaligned, aliasing the plane's floats) */
+typedef float f8u __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
+#define LOAD8(p) (*(const f8u *)(p))
+#define STORE8(p, v) (*(f8u *)(p) = (v))
+/* The passes are compiled for AVX-512 and AVX2 too, picked at run time (GCC's function
+ * multi-versioning); their kernels are inlined into each version. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define MULTI_ISA __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
+#else
+#define MULTI_ISA
+#endif
+#define KERNEL static inline __attribute__((always_inline))
+
+typedef int i8 __attribute__((vector_size(LANES * sizeof(int))));
+#ifdef __clang__
+#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUF(a, b, ...) __builtin_shuffle(a, b, (i8){__VA_ARGS__})
+#endif
+
+/* r[k] (row k of an 8 x 8 block) becomes column k: unpack pairs, then 64-bit pairs, then
+ * 128-bit halves. */
+KERNEL void transpose8(f8 *r)
+{
+    f8 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = SHUF(r[i], r[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+        t[i + 1] = SHUF(r[i], r[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = SHUF(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 1] = SHUF(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+        u[i + 2] = SHUF(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+        u[i + 3] = SHUF(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+    }
+    for (int i = 0; i < 4; i++) {
+        r[i] = SHUF(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+        r[i + 4] = SHUF(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+    }
+}
 
 typedef struct blur_job {
     const float *src; /* input plane (may be dst) */
@@ -27,119 +82,188 @@ typedef struct blur_job {
     float k[MAX_KR + 1]; /* symmetric kernel weights */
 } blur_job;
 
-/* One box pass along a line of n values (stride s), zero outside. */
-static void box_line(const float *in, float *out, int n, int s, int r)
+/* One box pass (a running sum: two additions a value whatever the radius) along n values of
+ * LANES interleaved lines, zero outside. */
+KERNEL void box_tile(const f8 *in, f8 *out, int n, int r)
 {
-    double sum = 0;
+    d8 sum = {0};
     float norm = 1.0f / (float)(2 * r + 1);
     for (int i = 0; i < r && i < n; i++)
-        sum += in[(size_t)i * s];
+        sum += __builtin_convertvector(in[i], d8);
     for (int i = 0; i < n; i++) {
-        if (i + r < n) sum += in[(size_t)(i + r) * s];
-        out[(size_t)i * s] = (float)sum * norm;
-        if (i - r >= 0) sum -= in[(size_t)(i - r) * s];
+        if (i + r < n) sum += __builtin_convertvector(in[i + r], d8);
+        out[i] = __builtin_convertvector(sum, f8) * norm;
+        if (i - r >= 0) sum -= __builtin_convertvector(in[i - r], d8);
     }
 }
 
-static void kernel_line(const float *in, float *out, int n, int s, const float *k, int kr)
+/* The sampled kernel k[0..kr] (symmetric) along n values of LANES interleaved lines. */
+KERNEL void kernel_tile(const f8 *in, f8 *out, int n, const float *k, int kr)
 {
     for (int i = 0; i < n; i++) {
-        float acc = k[0] * in[(size_t)i * s];
+        f8 acc = k[0] * in[i];
         for (int j = 1; j <= kr; j++) {
-            if (i - j >= 0) acc += k[j] * in[(size_t)(i - j) * s];
-            if (i + j < n) acc += k[j] * in[(size_t)(i + j) * s];
+            if (i - j >= 0) acc += k[j] * in[i - j];
+            if (i + j < n) acc += k[j] * in[i + j];
         }
-        out[(size_t)i * s] = acc;
+        out[i] = acc;
     }
 }
 
-/* Horizontal pass: rows of src -> the same rows of dst (src is not written); scratch holds
- * two rows. */
-static int rows_pass(void *arg, int y0, int y1, void *scratch)
+/* Horizontal pass: rows of src -> the same rows of tmp (src is not written), LANES rows at a
+ * time; scratch holds three tiles of w * LANES floats. */
+MULTI_ISA static int rows_pass(void *arg, int y0, int y1, void *scratch)
 {
     blur_job *j = arg;
-    float *tmp = scratch;
-    for (int y = y0; y < y1; y++) {
-        const float *row = j->src + (size_t)y * j->w;
-        float *orow = j->tmp + (size_t)y * j->w;
+    int w = j->w;
+    /* the scratch has room to align the tiles to a vector */
+    f8 *a = (f8 *)(((uintptr_t)scratch + sizeof(f8) - 1) & ~(uintptr_t)(sizeof(f8) - 1));
+    f8 *b = a + w, *c = b + w;
+    for (int y = y0; y < y1; y += LANES) {
+        int nr = y1 - y < LANES ? y1 - y : LANES;
+        float *af = (float *)a; /* lane k of a[x] is af[LANES * x + k] */
+        const float *row[LANES];
+        for (int k = 0; k < LANES; k++)
+            row[k] = j->src + (size_t)(y + (k < nr ? k : 0)) * w; /* missing rows: any row */
+        int x = 0;
+        for (; x + LANES <= w; x += LANES) {
+            f8 blk[LANES];
+            for (int k = 0; k < LANES; k++)
+                blk[k] = LOAD8(row[k] + x);
+            transpose8(blk);
+            for (int k = 0; k < LANES; k++)
+                a[x + k] = blk[k];
+        }
+        for (; x < w; x++)
+            for (int k = 0; k < LANES; k++)
+                af[LANES * x + k] = row[k][x];
+        f8 *res = b;
         if (j->nbox == 0) {
-            kernel_line(row, orow, j->w, 1, j->k, j->kr);
+            kernel_tile(a, b, w, j->k, j->kr);
         } else {
-            box_line(row, tmp, j->w, 1, j->radius[0]);
-            box_line(tmp, tmp + j->w, j->w, 1, j->radius[1]);
-            box_line(tmp + j->w, orow, j->w, 1, j->radius[2]);
+            res = a;
+            for (int p = 0; p < j->nbox; p++) {
+                f8 *out = res == b ? c : b;
+                box_tile(res, out, w, j->radius[p]);
+                res = out;
+            }
+        }
+        const float *rf = (const float *)res;
+        for (int k = 0; k < nr; k++) {
+            float *out = j->tmp + (size_t)(y + k) * w;
+            for (int xt = w - w % LANES; xt < w; xt++)
+                out[xt] = rf[LANES * xt + k];
+        }
+        for (int xb = 0; xb + LANES <= w; xb += LANES) {
+            f8 blk[LANES];
+            for (int k = 0; k < LANES; k++)
+                blk[k] = res[xb + k];
+            transpose8(blk);
+            for (int k = 0; k < nr; k++)
+                STORE8(j->tmp + (size_t)(y + k) * w + xb, blk[k]);
         }
     }
     return 0;
 }
 
-/* Vertical box pass over columns [x0, x1): rows outer, columns inner (contiguous). */
-static void box_cols(const float *in, float *out, int w, int h, int x0, int x1, int r, double *sum)
+/* Vertical box pass over the nv * LANES columns from x0 (nv <= STRIP / LANES): rows outer,
+ * vectors of neighbouring columns inner. */
+KERNEL void box_cols(const float *in, float *out, int w, int h, int x0, int nv, int r)
 {
+    d8 sum[STRIP / LANES];
     float norm = 1.0f / (float)(2 * r + 1);
-    int nx = x1 - x0;
-    for (int x = 0; x < nx; x++)
-        sum[x] = 0;
+    for (int q = 0; q < nv; q++)
+        sum[q] = (d8){0};
     for (int y = 0; y < r && y < h; y++)
-        for (int x = 0; x < nx; x++)
-            sum[x] += in[(size_t)y * w + x0 + x];
+        for (int q = 0; q < nv; q++)
+            sum[q] += __builtin_convertvector(LOAD8(in + (size_t)y * w + x0 + LANES * q), d8);
     for (int y = 0; y < h; y++) {
         if (y + r < h) {
             const float *add = in + (size_t)(y + r) * w + x0;
-            for (int x = 0; x < nx; x++)
-                sum[x] += add[x];
+            for (int q = 0; q < nv; q++)
+                sum[q] += __builtin_convertvector(LOAD8(add + LANES * q), d8);
         }
         float *o = out + (size_t)y * w + x0;
-        for (int x = 0; x < nx; x++)
-            o[x] = (float)sum[x] * norm;
+        for (int q = 0; q < nv; q++)
+            STORE8(o + LANES * q, __builtin_convertvector(sum[q], f8) * norm);
         if (y - r >= 0) {
             const float *sub = in + (size_t)(y - r) * w + x0;
-            for (int x = 0; x < nx; x++)
-                sum[x] -= sub[x];
+            for (int q = 0; q < nv; q++)
+                sum[q] -= __builtin_convertvector(LOAD8(sub + LANES * q), d8);
         }
     }
 }
 
-static void kernel_cols(const float *in, float *out, int w, int h, int x0, int x1, const float *k,
+/* The same, one column at a time (the last, narrower than LANES, columns of the plane). */
+KERNEL void box_col1(const float *in, float *out, int w, int h, int x, int r)
+{
+    double sum = 0;
+    float norm = 1.0f / (float)(2 * r + 1);
+    for (int y = 0; y < r && y < h; y++)
+        sum += in[(size_t)y * w + x];
+    for (int y = 0; y < h; y++) {
+        if (y + r < h) sum += in[(size_t)(y + r) * w + x];
+        out[(size_t)y * w + x] = (float)sum * norm;
+        if (y - r >= 0) sum -= in[(size_t)(y - r) * w + x];
+    }
+}
+
+KERNEL void kernel_cols(const float *in, float *out, int w, int h, int x0, int nv, const float *k,
                         int kr)
 {
-    int nx = x1 - x0;
     for (int y = 0; y < h; y++) {
         float *o = out + (size_t)y * w + x0;
         const float *c = in + (size_t)y * w + x0;
-        for (int x = 0; x < nx; x++)
-            o[x] = k[0] * c[x];
-        for (int j = 1; j <= kr; j++) {
-            if (y - j >= 0) {
-                const float *p = in + (size_t)(y - j) * w + x0;
-                for (int x = 0; x < nx; x++)
-                    o[x] += k[j] * p[x];
+        for (int q = 0; q < nv; q++) {
+            f8 acc = k[0] * LOAD8(c + LANES * q);
+            for (int j = 1; j <= kr; j++) {
+                if (y - j >= 0) acc += k[j] * LOAD8(c - (size_t)j * w + LANES * q);
+                if (y + j < h) acc += k[j] * LOAD8(c + (size_t)j * w + LANES * q);
             }
-            if (y + j < h) {
-                const float *p = in + (size_t)(y + j) * w + x0;
-                for (int x = 0; x < nx; x++)
-                    o[x] += k[j] * p[x];
-            }
+            STORE8(o + LANES * q, acc);
         }
     }
 }
 
-/* Vertical pass over column strips [s0, s1) of STRIP columns: tmp -> dst (for box passes
- * tmp -> dst -> tmp -> dst, so tmp is clobbered). Each column is processed independently of
- * the split. */
-static int cols_pass(void *arg, int s0, int s1, void *scratch)
+KERNEL void kernel_col1(const float *in, float *out, int w, int h, int x, const float *k, int kr)
+{
+    for (int y = 0; y < h; y++) {
+        float acc = k[0] * in[(size_t)y * w + x];
+        for (int j = 1; j <= kr; j++) {
+            if (y - j >= 0) acc += k[j] * in[(size_t)(y - j) * w + x];
+            if (y + j < h) acc += k[j] * in[(size_t)(y + j) * w + x];
+        }
+        out[(size_t)y * w + x] = acc;
+    }
+}
+
+/* Vertical pass over column strips [s0, s1) of STRIP columns: tmp -> dst (for three box
+ * passes tmp -> dst -> tmp -> dst, so tmp is clobbered). Each column is processed
+ * independently of the split. */
+MULTI_ISA static int cols_pass(void *arg, int s0, int s1, void *scratch)
 {
     (void)scratch;
     blur_job *j = arg;
-    double sum[STRIP];
     for (int s = s0; s < s1; s++) {
         int x0 = s * STRIP, x1 = x0 + STRIP < j->w ? x0 + STRIP : j->w;
+        int nv = (x1 - x0) / LANES, xt = x0 + nv * LANES;
         if (j->nbox == 0) {
-            kernel_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->k, j->kr);
-        } else {
-            box_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->radius[0], sum);
-            box_cols(j->dst, j->tmp, j->w, j->h, x0, x1, j->radius[1], sum);
-            box_cols(j->tmp, j->dst, j->w, j->h, x0, x1, j->radius[2], sum);
+            kernel_cols(j->tmp, j->dst, j->w, j->h, x0, nv, j->k, j->kr);
+            for (int x = xt; x < x1; x++)
+                kernel_col1(j->tmp, j->dst, j->w, j->h, x, j->k, j->kr);
+            continue;
+        }
+        const float *in = j->tmp;
+        float *out = j->dst;
+        for (int p = 0; p < j->nbox; p++) {
+            if (nv == STRIP / LANES) /* a whole strip: the sums stay in registers */
+                box_cols(in, out, j->w, j->h, x0, STRIP / LANES, j->radius[p]);
+            else
+                box_cols(in, out, j->w, j->h, x0, nv, j->radius[p]);
+            for (int x = xt; x < x1; x++)
+                box_col1(in, out, j->w, j->h, x, j->radius[p]);
+            in = out;
+            out = out == j->dst ? j->tmp : j->dst;
         }
     }
     return 0;
@@ -189,7 +313,23 @@ int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, flo
         for (int i = 0; i < n; i++)
             j.radius[i] = ((i < m ? wl : wu) - 1) / 2;
     }
-    if (pca_parallel(threads, h, 2 * (size_t)w * sizeof(float), rows_pass, &j)) return -1;
+    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(f8), rows_pass, &j)) return -1;
+    return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
+}
+
+int pca_box_blur(const float *src, float *dst, float *scratch, int w, int h, int r, int threads)
+{
+    if (w <= 0 || h <= 0) return 0;
+    blur_job j;
+    memset(&j, 0, sizeof j);
+    j.src = src;
+    j.tmp = scratch;
+    j.dst = dst;
+    j.w = w;
+    j.h = h;
+    j.nbox = 1;
+    j.radius[0] = r > 0 ? r : 0;
+    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(f8), rows_pass, &j)) return -1;
     return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
 }
 

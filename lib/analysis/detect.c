@@ -301,7 +301,8 @@ static float confidence(float d, float t)
 }
 
 /* Measure and type the candidates (sorted strongest first), suppressing overlaps. */
-static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
+static int classify(const pca_work *w, cand *cv, size_t nc, const pca_findings *owned,
+                    pca_findings *out)
 {
     size_t n = (size_t)w->w * w->h;
     uint8_t *taken[NCH] = {NULL, NULL, NULL}, *halo = NULL;
@@ -310,6 +311,12 @@ static int classify(const pca_work *w, cand *cv, size_t nc, pca_findings *out)
     for (int c = 0; c < NCH; c++)
         if (!(taken[c] = calloc(n, 1))) goto out;
     float fs = w->feature_scale;
+    /* inflamed lesions found elsewhere (the learned detector) own their area too */
+    for (size_t k = 0; owned && k < owned->n; k++) {
+        const pc_finding *f = &owned->v[k];
+        if (f->type == PC_FIND_PAPULE || f->type == PC_FIND_PUSTULE)
+            paint(taken[CH_RED], w->w, w->h, f->x, f->y, f->r);
+    }
     /* red first: inflamed lesions own their area */
     for (int pass = 0; pass < NCH; pass++) {
         for (size_t k = 0; k < nc; k++) {
@@ -431,7 +438,7 @@ int pca_type_lesion(const pca_work *w, float x, float y, float r, pc_finding_typ
     return 1;
 }
 
-int pca_detect(const pca_work *w, pca_findings *out)
+int pca_detect(const pca_work *w, int red, const pca_findings *owned, pca_findings *out)
 {
     int W = w->w, H = w->h;
     size_t n = (size_t)W * H;
@@ -458,7 +465,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
     for (size_t i = 0; i < n; i++) {
         float m = w->skin[i] ? 1.0f : 0.0f;
         lev[0].Lm[i] = w->L[i] * m;
-        lev[0].am[i] = w->a[i] * m;
+        if (red) lev[0].am[i] = w->a[i] * m;
         lev[0].m[i] = m;
     }
     float fs = w->feature_scale;
@@ -471,6 +478,10 @@ int pca_detect(const pca_work *w, pca_findings *out)
         float r640 = R_PER_SIGMA * SIGMA0 * powf(1.41421356f, (float)ci);
         if (r640 <= 7.5f) last_dl = ci;
         if (r640 >= 3.9f && ci < first_red) first_red = ci;
+    }
+    if (!red) { /* dark and light spots only: no a* scale space, no coarser levels */
+        first_red = nlev;
+        nlev = last_dl + 3;
     }
     float prev_sigma = 0.0f, prev_sigma_a = 0.0f;
     for (int li = 0; li < nlev; li++) {
@@ -486,7 +497,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
                              sqrtf(sigma * sigma - prev_sigma_a * prev_sigma_a), w->threads))
                 goto out;
             prev_sigma_a = sigma;
-        } else if (cur != prv) {
+        } else if (cur != prv && red) {
             memcpy(cur->am, prv->am, n * sizeof(float));
         }
         if (pca_gauss_to(prv->m, cur->m, scratch, W, H, inc, w->threads)) goto out;
@@ -518,7 +529,7 @@ int pca_detect(const pca_work *w, pca_findings *out)
         }
     }
     if (nc > 0) qsort(cv, nc, sizeof *cv, cmp_cand);
-    rc = classify(w, cv, nc, out);
+    rc = classify(w, cv, nc, owned, out);
 out:
     free(block);
     free(rows);

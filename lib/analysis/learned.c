@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The learned detector in the analysis: the model (lib/model/) finds the lesions at the scale
  * it was trained at, the classic colour measurement types them, pores stay the classic
- * detector's, and so do the classic blackheads and whiteheads that no model finding covers
- * (the model, trained on graders' boxes at stride 4, finds none of the synthetic photos'
- * 2-6 px comedones; keeping them costs 0.01 F1 on the ACNE04 dev photos, see
- * docs/analysis.md).
+ * detector's (its dark and light spots only, pca_detect without the red channel; the model's
+ * papules and pustules own their discs there, as the classic ones do), and so do the classic
+ * blackheads and whiteheads that no model finding covers (the model, trained on graders' boxes at
+ * stride 4, finds none of the synthetic photos' 2-6 px comedones; keeping them costs 0.01 F1 on the
+ * ACNE04 dev photos, see docs/analysis.md).
  *
  * Scale. ACNE04's photos show about half a face across 640 px (the model's
  * train_px_per_face_width); on them this engine's skin mask spans a median 603 px (the larger side
@@ -55,8 +56,21 @@ static float skin_share(const pca_work *w, float cx, float cy, float r)
     return n ? (float)k / (float)n : 0.0f;
 }
 
+static int push(pca_findings *v, pc_finding f)
+{
+    if (v->n == v->cap) {
+        size_t nc = v->cap ? v->cap * 2 : 256;
+        pc_finding *nv = realloc(v->v, nc * sizeof *nv);
+        if (!nv) return -1;
+        v->v = nv;
+        v->cap = nc;
+    }
+    v->v[v->n++] = f;
+    return 0;
+}
+
 int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_analysis_opts *opts,
-                pca_findings *out, double *scale_out)
+                pca_findings *lesions, double *scale_out)
 {
     double face = pc_model_train_face_px(opts->model), scale = 1.0;
     if (opts->px_per_mm > 0) {
@@ -71,20 +85,6 @@ int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_an
     size_t np = 0;
     int rc = pc_model_detect_scaled(ctx, opts->model, img, scale, w->threads, 0.0f, &pk, &np);
     if (rc) return rc;
-    /* Keep the pores and the classic comedones (the model, trained on graders' boxes at
-       stride 4, rarely resolves a 2-6 px blackhead or whitehead: on synthetic photos it finds
-       none); drop the classic papules and pustules. */
-    size_t k = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (out->v[i].type != PC_FIND_PAPULE && out->v[i].type != PC_FIND_PUSTULE)
-            out->v[k++] = out->v[i];
-    out->n = k;
-    size_t n_classic = k;
-    uint8_t *gone = calloc(n_classic ? n_classic : 1, 1);
-    if (!gone) {
-        free(pk);
-        return pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
-    }
     float f = (float)w->scale;
     for (size_t i = 0; i < np; i++) {
         /* the photo's pixels -> work pixels (centre of the f x f block) */
@@ -97,39 +97,53 @@ int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_an
         if (skin_share(w, x, y, r) < MIN_SKIN_SHARE) continue;
         pc_finding_type t;
         pca_type_lesion(w, x, y, r, &t);
-        /* a classic comedone under the peak: one lesion, the comedone's type and place */
-        for (size_t c = 0; c < n_classic; c++) {
-            const pc_finding *q = &out->v[c];
-            if (gone[c] || (q->type != PC_FIND_BLACKHEAD && q->type != PC_FIND_WHITEHEAD)) continue;
-            if (hypotf(q->x - x, q->y - y) <= r + q->r) {
-                gone[c] = 1;
-                t = q->type;
-                x = q->x;
-                y = q->y;
-                break;
-            }
-        }
-        if (out->n == out->cap) {
-            size_t nc = out->cap ? out->cap * 2 : 256;
-            pc_finding *nv = realloc(out->v, nc * sizeof *nv);
-            if (!nv) {
-                free(pk);
-                free(gone);
-                return pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
-            }
-            out->v = nv;
-            out->cap = nc;
-        }
         pc_finding fd = {x, y, r, t, pk[i].score};
-        out->v[out->n++] = fd;
+        if (push(lesions, fd)) {
+            free(pk);
+            return pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
+        }
     }
-    /* drop the classic comedones a model finding took over */
-    k = 0;
-    for (size_t i = 0; i < out->n; i++)
-        if (i >= n_classic || !gone[i]) out->v[k++] = out->v[i];
-    out->n = k;
-    free(gone);
     free(pk);
     *scale_out = scale;
     return PC_OK;
+}
+
+int pca_learned_merge(pca_findings *out, const pca_findings *lesions)
+{
+    size_t n_classic = out->n;
+    uint8_t *gone = calloc(n_classic ? n_classic : 1, 1);
+    pc_finding *merged = malloc((n_classic + lesions->n + 1) * sizeof *merged);
+    if (!gone || !merged) {
+        free(gone);
+        free(merged);
+        return -1;
+    }
+    size_t k = n_classic;
+    for (size_t i = 0; i < lesions->n; i++) {
+        pc_finding fd = lesions->v[i];
+        /* a classic comedone under the lesion: one lesion, the comedone's type and place */
+        for (size_t c = 0; c < n_classic; c++) {
+            const pc_finding *q = &out->v[c];
+            if (gone[c] || (q->type != PC_FIND_BLACKHEAD && q->type != PC_FIND_WHITEHEAD)) continue;
+            if (hypotf(q->x - fd.x, q->y - fd.y) <= fd.r + q->r) {
+                gone[c] = 1;
+                fd.type = q->type;
+                fd.x = q->x;
+                fd.y = q->y;
+                break;
+            }
+        }
+        merged[k++] = fd;
+    }
+    /* the classic findings first (less those a lesion took over), then the lesions */
+    size_t m = 0;
+    for (size_t i = 0; i < n_classic; i++)
+        if (!gone[i]) merged[m++] = out->v[i];
+    memmove(merged + m, merged + n_classic, (k - n_classic) * sizeof *merged);
+    free(gone);
+    free(out->v);
+    out->v = merged;
+    out->n = m + (k - n_classic);
+    out->cap = n_classic + lesions->n + 1;
+    return 0;
 }

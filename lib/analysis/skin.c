@@ -61,23 +61,29 @@ static float median_of(const float *v, size_t n)
 static int box_threshold(const uint8_t *in, uint8_t *out, int w, int h, int r, int outside,
                          int need)
 {
-    int *col = malloc((size_t)w * h * sizeof *col);
-    if (!col) return -1;
-    /* vertical counts */
-    for (int x = 0; x < w; x++) {
-        int sum = outside * r;
-        for (int y = 0; y < r && y < h; y++)
-            sum += in[(size_t)y * w + x] != 0;
-        if (r > h) sum += outside * (r - h);
-        for (int y = 0; y < h; y++) {
-            sum += (y + r < h) ? in[(size_t)(y + r) * w + x] != 0 : outside;
-            col[(size_t)y * w + x] = sum;
-            sum -= (y - r >= 0) ? in[(size_t)(y - r) * w + x] != 0 : outside;
-        }
+    /* vertical counts of every column, row by row (a running count per column: contiguous
+       reads), then the horizontal running count of those on the same row */
+    int *cnt = malloc((size_t)w * sizeof *cnt), *c = malloc((size_t)w * sizeof *c);
+    if (!cnt || !c) {
+        free(cnt);
+        free(c);
+        return -1;
     }
+    int start = outside * r + (r > h ? outside * (r - h) : 0);
+    for (int x = 0; x < w; x++)
+        cnt[x] = start;
+    for (int y = 0; y < r && y < h; y++)
+        for (int x = 0; x < w; x++)
+            cnt[x] += in[(size_t)y * w + x] != 0;
     int span = 2 * r + 1;
     for (int y = 0; y < h; y++) {
-        const int *c = col + (size_t)y * w;
+        const uint8_t *add = y + r < h ? in + (size_t)(y + r) * w : NULL;
+        const uint8_t *sub = y - r >= 0 ? in + (size_t)(y - r) * w : NULL;
+        for (int x = 0; x < w; x++) {
+            cnt[x] += add ? add[x] != 0 : outside;
+            c[x] = cnt[x];
+            cnt[x] -= sub ? sub[x] != 0 : outside;
+        }
         int sum = outside * span * r;
         for (int x = 0; x < r && x < w; x++)
             sum += c[x];
@@ -88,7 +94,8 @@ static int box_threshold(const uint8_t *in, uint8_t *out, int w, int h, int r, i
             sum -= (x - r >= 0) ? c[x - r] : outside * span;
         }
     }
-    free(col);
+    free(cnt);
+    free(c);
     return 0;
 }
 

@@ -300,6 +300,119 @@ static void test_kernel_scratch_failure(void **state)
     pc_image_free(img);
 }
 
+/* A random plane of w x h values in [-50, 150) (deterministic). */
+static float *random_plane(int w, int h, uint32_t seed)
+{
+    float *p = malloc((size_t)w * h * sizeof *p);
+    assert_non_null(p);
+    for (size_t i = 0; i < (size_t)w * h; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        p[i] = (float)(seed >> 8) / (float)(1u << 24) * 200.0f - 50.0f;
+    }
+    return p;
+}
+
+/* The box filter the obvious way: for each pixel the sum of the 2r+1 values along the line
+ * (zero outside), in double, then times 1/(2r+1); rows first, then columns. O(r) a pixel. */
+static void naive_box(const float *in, float *out, int w, int h, int r)
+{
+    float *t = malloc((size_t)w * h * sizeof *t);
+    assert_non_null(t);
+    float norm = 1.0f / (float)(2 * r + 1);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double s = 0;
+            for (int d = -r; d <= r; d++)
+                if (x + d >= 0 && x + d < w) s += in[(size_t)y * w + x + d];
+            t[(size_t)y * w + x] = (float)s * norm;
+        }
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            double s = 0;
+            for (int d = -r; d <= r; d++)
+                if (y + d >= 0 && y + d < h) s += t[(size_t)(y + d) * w + x];
+            out[(size_t)y * w + x] = (float)s * norm;
+        }
+    free(t);
+}
+
+/* The blurs' box passes (running sums, vectorised over 8 rows or 8 columns) against the naive
+ * box filter, on random planes of awkward sizes (not multiples of the vector or strip width,
+ * narrower than the radius) and radii from 0 to past the plane, with 1 to 3 threads (which
+ * must agree to the bit). */
+static void test_box_filter_naive(void **state)
+{
+    (void)state;
+    static const struct {
+        int w, h;
+    } sizes[] = {{1, 1},   {1, 37},  {37, 1},   {7, 9},    {8, 8},
+                 {64, 16}, {65, 17}, {130, 71}, {203, 150}};
+    static const int radii[] = {0, 1, 2, 3, 7, 12, 31, 100};
+    uint32_t seed = 7;
+    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+        int w = sizes[s].w, h = sizes[s].h;
+        size_t n = (size_t)w * h;
+        float *in = random_plane(w, h, seed++);
+        float *want = malloc(n * sizeof *want), *got = malloc(n * sizeof *got);
+        float *got2 = malloc(n * sizeof *got2), *scr = malloc(n * sizeof *scr);
+        assert_non_null(want);
+        assert_non_null(got);
+        assert_non_null(got2);
+        assert_non_null(scr);
+        for (size_t k = 0; k < sizeof radii / sizeof radii[0]; k++) {
+            int r = radii[k];
+            naive_box(in, want, w, h, r);
+            assert_int_equal(pca_box_blur(in, got, scr, w, h, r, 1), 0);
+            for (size_t i = 0; i < n; i++)
+                if (fabsf(got[i] - want[i]) > 1e-4f)
+                    fail_msg("%dx%d r %d: pixel %zu is %g, the naive box filter gives %g", w, h, r,
+                             i, got[i], want[i]);
+            for (int t = 2; t <= 3; t++) {
+                assert_int_equal(pca_box_blur(in, got2, scr, w, h, r, t), 0);
+                assert_memory_equal(got, got2, n * sizeof *got);
+            }
+        }
+        /* the Gaussian (sampled kernel below sigma 2, three box passes above) is the same for
+           any thread count, and blurring in place equals blurring into another plane */
+        static const float sigmas[] = {0.7f, 1.4f, 2.0f, 5.6f, 22.6f};
+        for (size_t k = 0; k < sizeof sigmas / sizeof sigmas[0]; k++) {
+            assert_int_equal(pca_gauss_to(in, got, scr, w, h, sigmas[k], 1), 0);
+            memcpy(got2, in, n * sizeof *got2);
+            assert_int_equal(pca_gauss(got2, scr, w, h, sigmas[k], 3), 0);
+            assert_memory_equal(got, got2, n * sizeof *got);
+        }
+        free(in);
+        free(want);
+        free(got);
+        free(got2);
+        free(scr);
+    }
+}
+
+/* A sampled Gaussian's weights sum to one: a constant plane stays constant away from the
+ * edges (and a box pass keeps it exactly where the window is inside). */
+static void test_gauss_keeps_constant(void **state)
+{
+    (void)state;
+    int w = 150, h = 90;
+    size_t n = (size_t)w * h;
+    float *p = malloc(n * sizeof *p), *scr = malloc(n * sizeof *scr);
+    assert_non_null(p);
+    assert_non_null(scr);
+    static const float sigmas[] = {0.7f, 1.4f, 3.0f, 8.0f};
+    for (size_t k = 0; k < sizeof sigmas / sizeof sigmas[0]; k++) {
+        for (size_t i = 0; i < n; i++)
+            p[i] = 42.0f;
+        assert_int_equal(pca_gauss(p, scr, w, h, sigmas[k], 2), 0);
+        int m = (int)ceilf(3.5f * sigmas[k]) + 2;
+        for (int y = m; y < h - m; y++)
+            for (int x = m; x < w - m; x++)
+                assert_true(fabsf(p[(size_t)y * w + x] - 42.0f) < 1e-3f);
+    }
+    free(p);
+    free(scr);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -307,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_capture_gate),     cmocka_unit_test(test_thread_invariance),
         cmocka_unit_test(test_roi_restricts),    cmocka_unit_test(test_hayashi_bands),
         cmocka_unit_test(test_bad_arguments),    cmocka_unit_test(test_kernel_scratch_failure),
+        cmocka_unit_test(test_box_filter_naive), cmocka_unit_test(test_gauss_keeps_constant),
     };
     return cmocka_run_group_tests_name("analysis", tests, NULL, NULL);
 }

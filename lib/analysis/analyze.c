@@ -48,6 +48,14 @@ static int lab_rows(void *arg, int y0, int y1, void *scratch)
     unsigned *acc = scratch;
     uint8_t *row = (uint8_t *)(acc + (size_t)w->w * 4);
     for (int y = y0; y < y1; y++) {
+        size_t o = (size_t)y * w->w;
+        if (f == 1) { /* the photo's own pixels: no averaging */
+            const uint8_t *roi = j->roi ? j->roi + (size_t)y * W : NULL;
+            for (int x = 0; x < w->w; x++)
+                w->roi[o + x] = roi ? roi[x] != 0 : 1;
+            pca_lab_row(j->img->rgb + (size_t)y * W * 3, w->w, w->L + o, w->a + o, w->b + o);
+            continue;
+        }
         memset(acc, 0, (size_t)w->w * 4 * sizeof *acc);
         for (int dy = 0; dy < f; dy++) {
             size_t sy = (size_t)y * f + dy;
@@ -68,7 +76,6 @@ static int lab_rows(void *arg, int y0, int y1, void *scratch)
                 row[3 * x + c] = (uint8_t)((acc[4 * x + c] + ff / 2) / ff);
             w->roi[(size_t)y * w->w + x] = 2 * acc[4 * x + 3] >= ff;
         }
-        size_t o = (size_t)y * w->w;
         pca_lab_row(row, w->w, w->L + o, w->a + o, w->b + o);
     }
     return 0;

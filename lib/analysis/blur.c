@@ -44,6 +44,13 @@ typedef float f8u __attribute__((vector_size(LANES * sizeof(float)), aligned(4),
 #endif
 #define KERNEL static inline __attribute__((always_inline))
 
+/* The horizontal pass keeps TILE = 2 x LANES rows in one (double-width) vector: two
+ * independent running sums, so the pass is not bound by the latency of one chain of
+ * additions. */
+#define TILE (2 * LANES)
+typedef float ft __attribute__((vector_size(TILE * sizeof(float)), may_alias));
+typedef double dt __attribute__((vector_size(TILE * sizeof(double))));
+
 typedef int i8 __attribute__((vector_size(LANES * sizeof(int))));
 #ifdef __clang__
 #define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
@@ -83,25 +90,37 @@ typedef struct blur_job {
 } blur_job;
 
 /* One box pass (a running sum: two additions a value whatever the radius) along n values of
- * LANES interleaved lines, zero outside. */
-KERNEL void box_tile(const f8 *in, f8 *out, int n, int r)
+ * TILE interleaved lines, zero outside. */
+KERNEL void box_tile(const ft *in, ft *out, int n, int r)
 {
-    d8 sum = {0};
+    /* the two halves' sums apart (two registers, two independent chains) */
+    const float *fi = (const float *)in;
+    float *fo = (float *)out;
+    d8 lo = {0}, hi = {0};
     float norm = 1.0f / (float)(2 * r + 1);
-    for (int i = 0; i < r && i < n; i++)
-        sum += __builtin_convertvector(in[i], d8);
+    for (int i = 0; i < r && i < n; i++) {
+        lo += __builtin_convertvector(LOAD8(fi + (size_t)TILE * i), d8);
+        hi += __builtin_convertvector(LOAD8(fi + (size_t)TILE * i + LANES), d8);
+    }
     for (int i = 0; i < n; i++) {
-        if (i + r < n) sum += __builtin_convertvector(in[i + r], d8);
-        out[i] = __builtin_convertvector(sum, f8) * norm;
-        if (i - r >= 0) sum -= __builtin_convertvector(in[i - r], d8);
+        if (i + r < n) {
+            lo += __builtin_convertvector(LOAD8(fi + (size_t)TILE * (i + r)), d8);
+            hi += __builtin_convertvector(LOAD8(fi + (size_t)TILE * (i + r) + LANES), d8);
+        }
+        STORE8(fo + (size_t)TILE * i, __builtin_convertvector(lo, f8) * norm);
+        STORE8(fo + (size_t)TILE * i + LANES, __builtin_convertvector(hi, f8) * norm);
+        if (i - r >= 0) {
+            lo -= __builtin_convertvector(LOAD8(fi + (size_t)TILE * (i - r)), d8);
+            hi -= __builtin_convertvector(LOAD8(fi + (size_t)TILE * (i - r) + LANES), d8);
+        }
     }
 }
 
-/* The sampled kernel k[0..kr] (symmetric) along n values of LANES interleaved lines. */
-KERNEL void kernel_tile(const f8 *in, f8 *out, int n, const float *k, int kr)
+/* The sampled kernel k[0..kr] (symmetric) along n values of TILE interleaved lines. */
+KERNEL void kernel_tile(const ft *in, ft *out, int n, const float *k, int kr)
 {
     for (int i = 0; i < n; i++) {
-        f8 acc = k[0] * in[i];
+        ft acc = k[0] * in[i];
         for (int j = 1; j <= kr; j++) {
             if (i - j >= 0) acc += k[j] * in[i - j];
             if (i + j < n) acc += k[j] * in[i + j];
@@ -110,40 +129,41 @@ KERNEL void kernel_tile(const f8 *in, f8 *out, int n, const float *k, int kr)
     }
 }
 
-/* Horizontal pass: rows of src -> the same rows of tmp (src is not written), LANES rows at a
- * time; scratch holds three tiles of w * LANES floats. */
+/* Horizontal pass: rows of src -> the same rows of tmp (src is not written), TILE rows at a
+ * time, transposed in blocks of 8 x 8; scratch holds three tiles of w * TILE floats. */
 MULTI_ISA static int rows_pass(void *arg, int y0, int y1, void *scratch)
 {
     blur_job *j = arg;
     int w = j->w;
     /* the scratch has room to align the tiles to a vector */
-    f8 *a = (f8 *)(((uintptr_t)scratch + sizeof(f8) - 1) & ~(uintptr_t)(sizeof(f8) - 1));
-    f8 *b = a + w, *c = b + w;
-    for (int y = y0; y < y1; y += LANES) {
-        int nr = y1 - y < LANES ? y1 - y : LANES;
-        float *af = (float *)a; /* lane k of a[x] is af[LANES * x + k] */
-        const float *row[LANES];
-        for (int k = 0; k < LANES; k++)
+    ft *a = (ft *)(((uintptr_t)scratch + sizeof(ft) - 1) & ~(uintptr_t)(sizeof(ft) - 1));
+    ft *b = a + w, *c = b + w;
+    float *af = (float *)a; /* lane k of a[x] is af[TILE * x + k] */
+    for (int y = y0; y < y1; y += TILE) {
+        int nr = y1 - y < TILE ? y1 - y : TILE;
+        const float *row[TILE];
+        for (int k = 0; k < TILE; k++)
             row[k] = j->src + (size_t)(y + (k < nr ? k : 0)) * w; /* missing rows: any row */
         int x = 0;
-        for (; x + LANES <= w; x += LANES) {
-            f8 blk[LANES];
-            for (int k = 0; k < LANES; k++)
-                blk[k] = LOAD8(row[k] + x);
-            transpose8(blk);
-            for (int k = 0; k < LANES; k++)
-                a[x + k] = blk[k];
-        }
+        for (; x + LANES <= w; x += LANES)
+            for (int half = 0; half < TILE; half += LANES) {
+                f8 blk[LANES];
+                for (int k = 0; k < LANES; k++)
+                    blk[k] = LOAD8(row[half + k] + x);
+                transpose8(blk);
+                for (int k = 0; k < LANES; k++)
+                    STORE8(af + TILE * (x + k) + half, blk[k]);
+            }
         for (; x < w; x++)
-            for (int k = 0; k < LANES; k++)
-                af[LANES * x + k] = row[k][x];
-        f8 *res = b;
+            for (int k = 0; k < TILE; k++)
+                af[TILE * x + k] = row[k][x];
+        ft *res = b;
         if (j->nbox == 0) {
             kernel_tile(a, b, w, j->k, j->kr);
         } else {
             res = a;
             for (int p = 0; p < j->nbox; p++) {
-                f8 *out = res == b ? c : b;
+                ft *out = res == b ? c : b;
                 box_tile(res, out, w, j->radius[p]);
                 res = out;
             }
@@ -152,16 +172,17 @@ MULTI_ISA static int rows_pass(void *arg, int y0, int y1, void *scratch)
         for (int k = 0; k < nr; k++) {
             float *out = j->tmp + (size_t)(y + k) * w;
             for (int xt = w - w % LANES; xt < w; xt++)
-                out[xt] = rf[LANES * xt + k];
+                out[xt] = rf[TILE * xt + k];
         }
-        for (int xb = 0; xb + LANES <= w; xb += LANES) {
-            f8 blk[LANES];
-            for (int k = 0; k < LANES; k++)
-                blk[k] = res[xb + k];
-            transpose8(blk);
-            for (int k = 0; k < nr; k++)
-                STORE8(j->tmp + (size_t)(y + k) * w + xb, blk[k]);
-        }
+        for (int xb = 0; xb + LANES <= w; xb += LANES)
+            for (int half = 0; half < nr; half += LANES) {
+                f8 blk[LANES];
+                for (int k = 0; k < LANES; k++)
+                    blk[k] = LOAD8(rf + TILE * (xb + k) + half);
+                transpose8(blk);
+                for (int k = 0; k < LANES && half + k < nr; k++)
+                    STORE8(j->tmp + (size_t)(y + half + k) * w + xb, blk[k]);
+            }
     }
     return 0;
 }
@@ -313,7 +334,7 @@ int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, flo
         for (int i = 0; i < n; i++)
             j.radius[i] = ((i < m ? wl : wu) - 1) / 2;
     }
-    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(f8), rows_pass, &j)) return -1;
+    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(ft), rows_pass, &j)) return -1;
     return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
 }
 
@@ -329,7 +350,7 @@ int pca_box_blur(const float *src, float *dst, float *scratch, int w, int h, int
     j.h = h;
     j.nbox = 1;
     j.radius[0] = r > 0 ? r : 0;
-    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(f8), rows_pass, &j)) return -1;
+    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(ft), rows_pass, &j)) return -1;
     return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
 }
 

@@ -79,11 +79,19 @@ static int box_threshold(const uint8_t *in, uint8_t *out, int w, int h, int r, i
     for (int y = 0; y < h; y++) {
         const uint8_t *add = y + r < h ? in + (size_t)(y + r) * w : NULL;
         const uint8_t *sub = y - r >= 0 ? in + (size_t)(y - r) * w : NULL;
-        for (int x = 0; x < w; x++) {
-            cnt[x] += add ? add[x] != 0 : outside;
-            c[x] = cnt[x];
-            cnt[x] -= sub ? sub[x] != 0 : outside;
-        }
+        if (add)
+            for (int x = 0; x < w; x++)
+                cnt[x] += add[x] != 0;
+        else
+            for (int x = 0; x < w; x++)
+                cnt[x] += outside;
+        memcpy(c, cnt, (size_t)w * sizeof *c);
+        if (sub)
+            for (int x = 0; x < w; x++)
+                cnt[x] -= sub[x] != 0;
+        else
+            for (int x = 0; x < w; x++)
+                cnt[x] -= outside;
         int sum = outside * span * r;
         for (int x = 0; x < r && x < w; x++)
             sum += c[x];
@@ -264,9 +272,12 @@ long pca_skin_mask(pca_work *wk)
     {
         double *sumL = calloc((size_t)nh + 1, sizeof *sumL);
         if (!sumL) goto out;
-        for (size_t i = 0; i < n; i++)
-            if (lab[i]) sumL[lab[i]] += wk->L[i];
         double max_area = 3.14159 * (20.0 * fs) * (20.0 * fs); /* largest papule, r 20 px */
+        /* mean L* of the holes that may be filled (not of the background around the face) */
+        for (size_t i = 0; i < n; i++) {
+            int32_t l = lab[i];
+            if (l && !border[l - 1] && areas[l - 1] <= max_area) sumL[l] += wk->L[i];
+        }
         /* dark holes: blackheads (up to 10 px across at 640 px) are skin; a nostril or an eye
            is larger */
         double max_dark_area = 3.14159 * (5.0 * fs) * (5.0 * fs);

@@ -14,49 +14,18 @@
 #include <sys/mman.h>
 
 #include "analysis_internal.h"
+#include "simd.h"
 
 #define MAX_KR 8 /* largest sampled-kernel radius (sigma < 2 -> radius <= 6) */
 #define STRIP 64 /* columns per vertical-pass strip */
-#define LANES 8  /* rows of one horizontal-pass tile, columns of one vector */
-
-/* The kernels below hold LANES independent lines in one vector (GCC/clang vector extensions,
- * lowered to whatever the target offers): LANES rows interleaved for the horizontal pass,
- * LANES neighbouring columns for the vertical one. Each lane's arithmetic is exactly the
- * scalar line's (the same operations in the same order, in double for the running sums), so
- * the result does not depend on how lines are grouped, on the thread count or on the vector
- * width. No multiply-add is contracted (-std=c11 turns contraction off in GCC; this pragma
- * in clang). */
-#ifdef __clang__
-#pragma clang fp contract(off)
-#endif
-typedef float f8 __attribute__((vector_size(LANES * sizeof(float)), may_alias));
-typedef double d8 __attribute__((vector_size(LANES * sizeof(double))));
-/* LANES floats anywhere in a plane (unaligned, aliasing the plane's floats) */
-typedef float f8u __attribute__((vector_size(LANES * sizeof(float)), aligned(4), may_alias));
-#define LOAD8(p) (*(const f8u *)(p))
-#define STORE8(p, v) (*(f8u *)(p) = (v))
-/* The passes are compiled for AVX-512 and AVX2 too, picked at run time (GCC's function
- * multi-versioning); their kernels are inlined into each version. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define MULTI_ISA __attribute__((target_clones("default", "avx2", "arch=x86-64-v4")))
-#else
-#define MULTI_ISA
-#endif
-#define KERNEL static inline __attribute__((always_inline))
-
-/* The horizontal pass keeps TILE = 2 x LANES rows in one (double-width) vector: two
- * independent running sums, so the pass is not bound by the latency of one chain of
- * additions. */
+/* The kernels below hold independent lines in the lanes of a vector (simd.h): TILE = 2 x LANES
+ * rows interleaved for the horizontal pass (two running sums: two independent chains of
+ * additions), LANES neighbouring columns for the vertical one. Each lane's arithmetic is
+ * exactly the scalar line's (the same operations in the same order, in double for the running
+ * sums), so the result does not depend on how lines are grouped, on the thread count or on
+ * the vector width. */
 #define TILE (2 * LANES)
 typedef float ft __attribute__((vector_size(TILE * sizeof(float)), may_alias));
-typedef double dt __attribute__((vector_size(TILE * sizeof(double))));
-
-typedef int i8 __attribute__((vector_size(LANES * sizeof(int))));
-#ifdef __clang__
-#define SHUF(a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
-#else
-#define SHUF(a, b, ...) __builtin_shuffle(a, b, (i8){__VA_ARGS__})
-#endif
 
 /* r[k] (row k of an 8 x 8 block) becomes column k: unpack pairs, then 64-bit pairs, then
  * 128-bit halves. */

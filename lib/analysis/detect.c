@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "analysis_internal.h"
+#include "simd.h"
 
 #define SIGMA0 0.7f    /* smallest centre sigma (radius ~1.3 px on a 640 px face photo) */
 #define NLEVELS 9      /* centre scales: sigma 0.7 .. 11.2 (radius 1.3 .. 21.5 px) */
@@ -87,11 +88,24 @@ typedef struct level_planes {
 /* Responses of the dark and red channels on row y at one scale (0 outside skin or near the
  * mask edge, where the surround would be mostly non-skin). The light channel's response is
  * the dark one negated (Lc - Ls = -(Ls - Lc) exactly in floating point). */
-static void resp_row(const pca_work *w, const level_planes *c, const level_planes *s, int y,
-                     int do_dl, int do_red, float *rd, float *rr)
+MULTI_ISA static void resp_row(const pca_work *w, const level_planes *c, const level_planes *s,
+                               int y, int do_dl, int do_red, float *rd, float *rr)
 {
     size_t o = (size_t)y * w->w;
-    for (int x = 0; x < w->w; x++) {
+    int x = 0;
+    const f8 min_c = (f8){0} + MIN_SKIN_CENTRE, min_s = (f8){0} + MIN_SKIN_SURROUND;
+    for (; x + LANES <= w->w; x += LANES) { /* the scalar loop below, LANES pixels at once */
+        size_t i = o + x;
+        f8 mc = LOAD8(c->m + i), ms = LOAD8(s->m + i);
+        i8 ok =
+            (__builtin_convertvector(LOAD8_U8(w->skin + i), i8) != 0) & (mc > min_c) & (ms > min_s);
+        f8 d = {0}, r = {0};
+        if (do_dl) d = (f8)((i8)(LOAD8(s->Lm + i) / ms - LOAD8(c->Lm + i) / mc) & ok);
+        if (do_red) r = (f8)((i8)(LOAD8(c->am + i) / mc - LOAD8(s->am + i) / ms) & ok);
+        STORE8(rd + x, d);
+        STORE8(rr + x, r);
+    }
+    for (; x < w->w; x++) {
         size_t i = o + x;
         float d = 0, r = 0;
         float mc = c->m[i], ms = s->m[i];

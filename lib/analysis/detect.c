@@ -464,15 +464,18 @@ int pca_detect(const pca_work *w, int red, const pca_findings *owned, pca_findin
     float *rows = NULL; /* 3 rows of dark, 3 rows of red responses */
     cand *cv = NULL;
     size_t nc = 0, ccap = 0;
-    /* the ten planes in one block (huge pages where the system offers them) */
+    /* the planes in one block (huge pages where the system offers them): L*.m, m and, for the
+       red channel, a*.m of three levels, and a scratch plane */
     size_t stride = (n + 15) & ~(size_t)15;
-    if (!(block = pca_planes_alloc(10 * stride * sizeof(float)))) goto out;
+    int per_level = red ? 3 : 2;
+    if (!(block = pca_planes_alloc((size_t)(3 * per_level + 1) * stride * sizeof(float)))) goto out;
     for (int r = 0; r < 3; r++) {
-        lev[r].Lm = block + (size_t)(3 * r) * stride;
-        lev[r].am = block + (size_t)(3 * r + 1) * stride;
-        lev[r].m = block + (size_t)(3 * r + 2) * stride;
+        float *p = block + (size_t)(per_level * r) * stride;
+        lev[r].Lm = p;
+        lev[r].m = p + stride;
+        lev[r].am = red ? p + 2 * stride : NULL;
     }
-    scratch = block + 9 * stride;
+    scratch = block + (size_t)(3 * per_level) * stride;
     rows = malloc(6 * (size_t)W * sizeof *rows);
     if (!rows) goto out;
     /* level 0 inputs */

@@ -33,26 +33,32 @@ static int loose_skin(float L, float a, float b)
     return b >= 0.0875f * a;
 }
 
-/* Median of n values in [-150, 150] to 0.05 units, by histogram (O(n), no sort). */
+/* Median of n values in [-150, 150] to 0.05 units, by histogram (O(n), no sort): the values
+ * are counted into a med_hist as they are met. */
 #define MED_LO (-150.0f)
 #define MED_STEP 0.05f
 #define MED_BINS 6000
-static float median_of(const float *v, size_t n)
+typedef struct med_hist {
+    uint32_t bin[MED_BINS];
+    size_t n;
+} med_hist;
+
+static void med_add(med_hist *h, float v)
 {
-    if (n == 0) return 0.0f;
-    uint32_t *hist = calloc(MED_BINS, sizeof *hist);
-    if (!hist) return v[n / 2]; /* out of memory: any sample is better than none */
-    for (size_t i = 0; i < n; i++) {
-        int b = (int)((v[i] - MED_LO) / MED_STEP);
-        hist[b < 0 ? 0 : b >= MED_BINS ? MED_BINS - 1 : b]++;
-    }
+    int b = (int)((v - MED_LO) / MED_STEP);
+    h->bin[b < 0 ? 0 : b >= MED_BINS ? MED_BINS - 1 : b]++;
+    h->n++;
+}
+
+static float median_of(const med_hist *h)
+{
+    if (h->n == 0) return 0.0f;
     size_t acc = 0;
     int b = 0;
     for (; b < MED_BINS; b++) {
-        acc += hist[b];
-        if (acc * 2 > n) break;
+        acc += h->bin[b];
+        if (acc * 2 > h->n) break;
     }
-    free(hist);
     return MED_LO + ((float)b + 0.5f) * MED_STEP;
 }
 
@@ -188,13 +194,10 @@ long pca_skin_mask(pca_work *wk)
     double *hist = calloc(HN * HN, sizeof *hist);
     uint8_t *tmp = malloc(n);
     int32_t *lab = malloc(n * sizeof *lab);
-    size_t stride = (n + 15) & ~(size_t)15;
-    float *va = pca_planes_alloc(3 * stride * sizeof *va), *vb = NULL, *vl = NULL;
+    med_hist *med = malloc(3 * sizeof *med); /* a*, b*, L* */
     long *areas = NULL;
     uint8_t *border = NULL;
-    if (!hist || !tmp || !lab || !va) goto out;
-    vb = va + stride; /* one block */
-    vl = va + 2 * stride;
+    if (!hist || !tmp || !lab || !med) goto out;
 
     /* 1-2: loose rule, centre-weighted (a*, b*) histogram, its smoothed mode */
     double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
@@ -235,17 +238,16 @@ long pca_skin_mask(pca_work *wk)
     float a0 = (float)(best / HN + HA0) + 0.5f, b0 = (float)(best % HN + HB0) + 0.5f;
 
     /* robust spread and lightness of the cluster */
-    size_t k = 0;
+    memset(med, 0, 3 * sizeof *med);
     for (size_t i = 0; i < n; i++) {
         if (!wk->roi[i] || !loose_skin(wk->L[i], wk->a[i], wk->b[i])) continue;
         if (fabsf(wk->a[i] - a0) > 12.0f || fabsf(wk->b[i] - b0) > 12.0f) continue;
-        va[k] = fabsf(wk->a[i] - a0);
-        vb[k] = fabsf(wk->b[i] - b0);
-        vl[k] = wk->L[i];
-        k++;
+        med_add(&med[0], fabsf(wk->a[i] - a0));
+        med_add(&med[1], fabsf(wk->b[i] - b0));
+        med_add(&med[2], wk->L[i]);
     }
-    float sa = 1.4826f * median_of(va, k), sb = 1.4826f * median_of(vb, k);
-    float Lm = median_of(vl, k);
+    float sa = 1.4826f * median_of(&med[0]), sb = 1.4826f * median_of(&med[1]);
+    float Lm = median_of(&med[2]);
     if (sa < 2.0f) sa = 2.0f;
     if (sb < 2.0f) sb = 2.0f;
     if (sa > 8.0f) sa = 8.0f;
@@ -312,23 +314,22 @@ long pca_skin_mask(pca_work *wk)
             nskin++;
     }
     /* medians over the final mask */
-    k = 0;
+    memset(med, 0, 3 * sizeof *med);
     for (size_t i = 0; i < n; i++) {
         if (!wk->skin[i]) continue;
-        va[k] = wk->a[i];
-        vb[k] = wk->b[i];
-        vl[k] = wk->L[i];
-        k++;
+        med_add(&med[0], wk->a[i]);
+        med_add(&med[1], wk->b[i]);
+        med_add(&med[2], wk->L[i]);
     }
-    wk->a_med = median_of(va, k);
-    wk->b_med = median_of(vb, k);
-    wk->L_med = median_of(vl, k);
+    wk->a_med = median_of(&med[0]);
+    wk->b_med = median_of(&med[1]);
+    wk->L_med = median_of(&med[2]);
     result = nskin;
 out:
     free(hist);
     free(tmp);
     free(lab);
-    free(va); /* with vb and vl */
+    free(med);
     free(areas);
     free(border);
     return result;

@@ -40,6 +40,12 @@ json_t *pc_comparison_json(const pc_comparison *c, const char *before_file, cons
     if (after_file) json_object_set_new(root, "after", json_string(after_file));
     json_object_set_new(root, "width", json_integer(c->width));
     json_object_set_new(root, "height", json_integer(c->height));
+    /* which lesion detector measured both photos (the same for both) */
+    json_object_set_new(
+        root, "detector",
+        json_string(c->before && c->before->detector ? c->before->detector : "classic"));
+    if (c->before && c->before->model_version[0])
+        json_object_set_new(root, "model", json_string(c->before->model_version));
     json_object_set_new(
         root, "transform",
         json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "dx", num(c->align.t.dx, 2), "dy",

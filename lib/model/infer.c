@@ -295,12 +295,36 @@ static int net_run(pc_ctx *ctx, pc_model *m, const uint8_t *rgb, int w, int h, s
     return PC_OK;
 }
 
+/* Idle networks kept on a model: a server sees photos of many shapes, and a network holds
+ * about 70 bytes per input pixel (27 MB for 640 x 640); beyond this many the least recently
+ * used ones are freed. */
+#define MAX_IDLE_NETS 4
+
 static void net_release(pc_model *m, pcm_net *n)
 {
+    pcm_net *drop = NULL;
     pthread_mutex_lock(&m->lock);
     n->next = m->nets;
     m->nets = n;
+    int k = 1;
+    for (pcm_net *p = m->nets; p; p = p->next, k++)
+        if (k == MAX_IDLE_NETS && p->next) {
+            drop = p->next;
+            p->next = NULL;
+            break;
+        }
     pthread_mutex_unlock(&m->lock);
+    pcm_net_free_all(drop);
+}
+
+size_t pcm_idle_nets(pc_model *m)
+{
+    size_t k = 0;
+    pthread_mutex_lock(&m->lock);
+    for (pcm_net *p = m->nets; p; p = p->next)
+        k++;
+    pthread_mutex_unlock(&m->lock);
+    return k;
 }
 
 static float sigmoid(float v)

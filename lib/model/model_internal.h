@@ -72,5 +72,7 @@ struct pc_model {
 /* ---- the network (infer.c) ---- */
 
 void pcm_net_free_all(pcm_net *list);
+/* The number of idle networks kept on the model (at most 4; for tests). */
+size_t pcm_idle_nets(pc_model *m);
 
 #endif

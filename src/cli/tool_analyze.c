@@ -373,31 +373,9 @@ int tool_analyze(int argc, char **argv)
         return TOOL_EXIT_USAGE;
     }
     if (jobs == 0) jobs = default_jobs();
-    if (classic && model_path) {
-        tool_error("analyze", "--model is for the learned detector, not --detector classic");
-        return TOOL_EXIT_USAGE;
-    }
     pc_model *model = NULL;
-    if (!classic) {
-        char shipped[4096];
-        int found = model_path != NULL;
-        if (!model_path && (found = tool_find_shipped("data", "model/pcnet-v1.safetensors", shipped,
-                                                      sizeof shipped)))
-            model_path = shipped;
-        if (!found) {
-            tool_error("analyze",
-                       "warning: the learned detector's model file is missing (%s): "
-                       "using the classic detector",
-                       shipped);
-        } else {
-            pc_ctx mctx;
-            pc_ctx_init(&mctx);
-            if (pc_model_load(&mctx, model_path, &model) != PC_OK) {
-                tool_error("analyze", "model: %s", pc_errmsg(&mctx));
-                return TOOL_EXIT_MODEL;
-            }
-        }
-    }
+    int mrc = tool_load_detector("analyze", classic, model_path, &model);
+    if (mrc != TOOL_EXIT_OK) return mrc;
 
     list L = {0};
     int ret = TOOL_EXIT_OK, listing_failed = 0, any_dir = 0;

@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear compare BEFORE AFTER — before/after comparison of the four benefits. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "poreclear/compare.h"
+#include "poreclear/model.h"
 #include "tool_cmds.h"
 #include "tool_util.h"
 
@@ -28,10 +30,16 @@ static void usage(FILE *f)
             "  --noise-samples N   perturbed copies used to estimate the noise (1-8, default 4)\n"
             "  --k X               a change is significant beyond X times the noise (default 3)\n"
             "  --threads N         worker threads for the analysis (default 1)\n"
+            "  --detector NAME     learned (default: the model trained on ACNE04, academic\n"
+            "                      use only, data/model/MODEL.md) or classic (also used, with\n"
+            "                      a warning, when the model file is missing)\n"
+            "  --model FILE        the learned detector's weights (default: the shipped\n"
+            "                      data/model/pcnet-v1.safetensors)\n"
             "  -h, --help          this help\n"
             "\n"
             "exit codes: 0 ok, 2 usage, 3 unreadable file, 4 not an image / corrupt,\n"
-            "5 too large, 6 no usable skin, 7 the photos cannot be aligned (docs/cli.md)\n");
+            "5 too large, 6 no usable skin, 7 the photos cannot be aligned, 10 the model\n"
+            "file is unreadable or refused (docs/cli.md)\n");
 }
 
 typedef struct progress_state {
@@ -57,6 +65,8 @@ static void print_summary(const pc_comparison *c, const char *bf, const char *af
            c->gain[1], c->gain[2]);
     printf("measured on: %.0f%% of the before photo (shared area), %zu skin pixels\n",
            100 * c->shared_fraction, c->before->skin_pixels);
+    printf("lesion detector: %s%s%s\n", c->before->detector ? c->before->detector : "classic",
+           c->before->model_version[0] ? ", model " : "", c->before->model_version);
     printf("\n%-11s %10s %10s %9s %10s  %s\n", "benefit", "before", "after", "change", "noise",
            "verdict");
     for (int b = 0; b < PC_BENEFIT_N; b++) {
@@ -83,8 +93,10 @@ static void print_summary(const pc_comparison *c, const char *bf, const char *af
 
 int tool_compare(int argc, char **argv)
 {
-    const char *files[2] = {NULL, NULL}, *overlay = NULL, *chart = NULL;
+    const char *files[2] = {NULL, NULL}, *overlay = NULL, *chart = NULL, *model_path = NULL;
     int nfiles = 0, json = 0, status = TOOL_EXIT_OK;
+    bool classic = false;
+    pc_model *model = NULL;
     pc_compare_opts opts;
     pc_compare_opts_default(&opts);
     for (int i = 1; i < argc; i++) {
@@ -96,6 +108,20 @@ int tool_compare(int argc, char **argv)
             return TOOL_EXIT_OK;
         } else if (!strcmp(a, "--json")) {
             json = 1;
+        } else if (!strcmp(a, "--detector") || !strcmp(a, "--model")) {
+            if (i + 1 >= argc) {
+                tool_error("compare", "%s needs a value", a);
+                return TOOL_EXIT_USAGE;
+            }
+            const char *v = argv[++i];
+            if (!strcmp(a, "--model")) {
+                model_path = v;
+            } else if (!strcmp(v, "learned") || !strcmp(v, "classic")) {
+                classic = !strcmp(v, "classic");
+            } else {
+                tool_error("compare", "invalid --detector '%s' (learned or classic)", v);
+                return TOOL_EXIT_USAGE;
+            }
         } else if (!strcmp(a, "--overlay") || !strcmp(a, "--chart") || !strcmp(a, "--px-per-mm") ||
                    !strcmp(a, "--noise-samples") || !strcmp(a, "--k") || !strcmp(a, "--threads")) {
             if (i + 1 >= argc) {
@@ -148,6 +174,9 @@ int tool_compare(int argc, char **argv)
         return TOOL_EXIT_USAGE;
     }
     opts.keep_images = overlay != NULL;
+    int mrc = tool_load_detector("compare", classic, model_path, &model);
+    if (mrc != TOOL_EXIT_OK) return mrc;
+    opts.analysis.model = model;
 
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -202,5 +231,6 @@ out:
     pc_image_free(img[1]);
     pc_image_free(ov);
     pc_comparison_free(cmp);
+    pc_model_free(model);
     return status;
 }

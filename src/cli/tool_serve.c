@@ -12,6 +12,7 @@
 #include "poreclear/clinic.h"
 #include "core/file.h"
 #include "tool_cmds.h"
+#include "poreclear/model.h"
 #include "tool_util.h"
 
 static void usage(FILE *f)
@@ -39,7 +40,13 @@ static void usage(FILE *f)
             "  --demo                on an empty data folder, create the demo clinic and print\n"
             "                        its passwords (admin, demo, trainee, desk)\n"
             "  --demo-password PW    use PW for the four demo accounts instead of random ones\n"
-            "  --port-file FILE      write the port number to FILE once listening\n\n"
+            "  --port-file FILE      write the port number to FILE once listening\n"
+            "  --detector NAME       lesion detector of the photo analyses and comparisons:\n"
+            "                        learned (default: the model trained on ACNE04, academic\n"
+            "                        use only, data/model/MODEL.md) or classic (also used,\n"
+            "                        with a warning, when the model file is missing)\n"
+            "  --model FILE          the learned detector's weights (default: the shipped\n"
+            "                        data/model/pcnet-v1.safetensors)\n\n"
             "On first start (no accounts), creates the user 'admin' and prints a one-time\n"
             "password that must be changed at the first login. Stops on SIGINT/SIGTERM.\n");
 }
@@ -119,8 +126,8 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
 int tool_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = NULL, *web = NULL, *protocol = NULL;
-    const char *demo_pw = NULL, *port_file = NULL;
-    bool demo = false, secure = false;
+    const char *demo_pw = NULL, *port_file = NULL, *model_path = NULL;
+    bool demo = false, secure = false, classic = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
     long header_to = 10, body_to = 30, lock_after = 100;
     for (int i = 1; i < argc; i++) {
@@ -148,6 +155,15 @@ int tool_serve(int argc, char **argv)
             demo_pw = argv[++i];
         } else if (!strcmp(a, "--port-file")) {
             port_file = argv[++i];
+        } else if (!strcmp(a, "--model")) {
+            model_path = argv[++i];
+        } else if (!strcmp(a, "--detector")) {
+            const char *d = argv[++i];
+            if (strcmp(d, "learned") && strcmp(d, "classic")) {
+                tool_error("serve", "invalid --detector '%s' (learned or classic)", d);
+                return TOOL_EXIT_USAGE;
+            }
+            classic = !strcmp(d, "classic");
         } else if (!strcmp(a, "--threads")) {
             if (!tool_parse_int(argv[++i], 1, 64, &threads)) {
                 tool_error("serve", "--threads: must be 1..64");
@@ -219,10 +235,14 @@ int tool_serve(int argc, char **argv)
         }
         protocol = proto_buf;
     }
+    pc_model *model = NULL;
+    int mrc = tool_load_detector("serve", classic, model_path, &model);
+    if (mrc != TOOL_EXIT_OK) return mrc;
     /* the database holds health records: files only for this user (the folder is 0700) */
     umask(077);
     if (sodium_init() < 0) {
         tool_error("serve", "libsodium cannot start");
+        pc_model_free(model);
         return TOOL_EXIT_FAIL;
     }
 
@@ -278,6 +298,7 @@ int tool_serve(int argc, char **argv)
         .analysis_workers = (int)aworkers,
         .analysis_queue = (int)aqueue,
         .kb_dir = kb_found ? kb_buf : NULL,
+        .model = model,
     };
     if (web_server_start(&ctx, &cfg, &srv) != PC_OK) {
         exit_code = tool_fail(&ctx, "serve");
@@ -304,5 +325,6 @@ out:
     web_server_stop(srv);
     pc_store_close(store);
     pc_protocol_free(proto);
+    pc_model_free(model); /* after the workers have stopped */
     return exit_code;
 }

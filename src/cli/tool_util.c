@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Shared helpers of the poreclear command. */
+#include "poreclear/model.h"
 #include "tool_util.h"
 
 #include <errno.h>
@@ -127,4 +128,32 @@ bool tool_find_shipped(const char *top, const char *name, char *buf, size_t n)
     }
     snprintf(buf, n, "%s/../%s/%s", exe, top, name);
     return false;
+}
+
+int tool_load_detector(const char *cmd, bool classic, const char *model_path, pc_model **model)
+{
+    *model = NULL;
+    if (classic) {
+        if (!model_path) return TOOL_EXIT_OK;
+        tool_error(cmd, "--model is for the learned detector, not --detector classic");
+        return TOOL_EXIT_USAGE;
+    }
+    char shipped[4096];
+    if (!model_path) {
+        if (!tool_find_shipped("data", "model/pcnet-v1.safetensors", shipped, sizeof shipped)) {
+            tool_error(cmd,
+                       "warning: the learned detector's model file is missing (%s): "
+                       "using the classic detector",
+                       shipped);
+            return TOOL_EXIT_OK;
+        }
+        model_path = shipped;
+    }
+    pc_ctx mctx;
+    pc_ctx_init(&mctx);
+    if (pc_model_load(&mctx, model_path, model) != PC_OK) {
+        tool_error(cmd, "model: %s", pc_errmsg(&mctx));
+        return TOOL_EXIT_MODEL;
+    }
+    return TOOL_EXIT_OK;
 }

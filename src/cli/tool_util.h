@@ -20,7 +20,8 @@ enum {
     TOOL_EXIT_ALIGN = 7,   /* before/after photos cannot be aligned */
     TOOL_EXIT_REVIEW = 8,  /* plan: needs_review */
     TOOL_EXIT_BLOCKED = 9, /* plan: treatment blocked */
-    TOOL_EXIT_MODEL = 10   /* analyze: the learned detector's model file is unreadable or refused */
+    TOOL_EXIT_MODEL = 10   /* analyze, compare, serve: the learned detector's model file is
+                              unreadable or refused */
 };
 
 /* Map a library status to the command's exit code. */
@@ -42,6 +43,15 @@ bool tool_parse_double(const char *s, double min, double max, double *out);
  * Writes the path into buf and returns true when the file exists; else false, buf holding the
  * first candidate (for the error message). */
 bool tool_find_shipped(const char *top, const char *name, char *buf, size_t n);
+/* The lesion detector of analyze, compare and serve (--detector, --model): with classic,
+ * *model = NULL; otherwise the weights from model_path, or the shipped
+ * data/model/pcnet-v1.safetensors when model_path is NULL, and when that file is missing a
+ * warning on stderr and the classic detector (*model = NULL). Returns TOOL_EXIT_OK, or
+ * TOOL_EXIT_USAGE (classic with a model_path) / TOOL_EXIT_MODEL (the file is unreadable or
+ * refused) after printing why, as "poreclear: cmd: ...". *model: pc_model_free. */
+struct pc_model;
+int tool_load_detector(const char *cmd, bool classic, const char *model_path,
+                       struct pc_model **model);
 /* True when stderr is a terminal (progress bars are drawn only then). */
 bool tool_stderr_is_tty(void);
 /* A one-line progress bar on stderr: "label [#####     ] 12/40". Thread-safe. */

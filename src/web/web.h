@@ -40,10 +40,12 @@ typedef struct web_config {
     int lock_after;           /* failed logins of one account (from anywhere, since its last
                                  success) that lock it until an admin unlocks it; 0 → 100 */
     /* photos (issue 7, src/web/web_media.h) */
-    const char *data_dir; /* photos under data_dir/photos/ */
-    const char *kb_dir;   /* the ingredient knowledge base, NULL when not found */
-    int analysis_workers; /* 0 → the number of cores */
-    int analysis_queue;   /* 0 → 16 */
+    const char *data_dir;   /* photos under data_dir/photos/ */
+    const char *kb_dir;     /* the ingredient knowledge base, NULL when not found */
+    int analysis_workers;   /* 0 → the number of cores */
+    int analysis_queue;     /* 0 → 16 */
+    struct pc_model *model; /* the learned lesion detector for analyses and comparisons
+                               (borrowed, shared by the workers); NULL → the classic one */
 } web_config;
 
 typedef struct web_server web_server;

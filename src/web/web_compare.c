@@ -63,6 +63,7 @@ static void job_comparison(web_job *j, const web_config *cfg)
     pc_compare_opts opts;
     pc_compare_opts_default(&opts);
     opts.analysis.threads = 1; /* the pool is the parallelism */
+    opts.analysis.model = cfg->model;
     opts.keep_images = 1;
     if (pc_compare(&ctx, before, after, &opts, &c) != PC_OK) goto fail;
     web_job_progress(j, 0.9, "drawing");
@@ -274,6 +275,10 @@ int web_h_progress(web_req *r)
         json_object_set(pt, "scores", (v = json_object_get(a, "scores")) ? v : json_null());
         json_object_set(pt, "counts", (v = json_object_get(a, "counts")) ? v : json_null());
         json_object_set(pt, "grade", (v = json_object_get(a, "grade")) ? v : json_null());
+        /* which detector counted the lesions of this point (older analyses: classic) */
+        json_object_set(pt, "detector",
+                        (v = json_object_get(a, "detector")) ? v : json_string("classic"));
+        if ((v = json_object_get(a, "model"))) json_object_set(pt, "model", v);
         json_decref(a);
         json_array_append_new(points, pt);
     }

@@ -769,6 +769,7 @@ void web_job_analysis(web_job *j, const web_config *cfg)
     pc_analysis_opts opts;
     pc_analysis_opts_default(&opts);
     opts.threads = 1; /* the pool is the parallelism */
+    opts.model = cfg->model;
     if (pc_analyze(&ctx, img, &opts, &a) != PC_OK) goto fail;
     web_job_progress(j, 0.85, "drawing the overlay");
     js = pc_analysis_json(a, NULL, 0);

@@ -70,6 +70,27 @@ for v, c in colour.items():
 expect_exit 0 "the readable summary" "$PORECLEAR" compare "$T/before.png" "$T/after.png"
 check "summary lists the benefits, the proxy note and the lesions" sh -c \
     "grep -q '^comedones' '$T/out' && grep -q 'absorption is a proxy' '$T/out' && grep -q '^lesions:' '$T/out'"
+check "summary names the learned detector and its model" grep -q '^lesion detector: learned, model pcnet-v1-' "$T/out"
+
+# The lesion detector, as in analyze: the learned one by default (the JSON says which and the
+# model version), classic on request; a bad model file exits 10.
+check "the JSON says learned and the model version" $PY -c "
+import json; r = json.load(open('$T/result.json'))
+assert r['detector'] == 'learned' and r['model'].startswith('pcnet-v1-'), (r.get('detector'), r.get('model'))
+"
+expect_exit 0 "compare --detector classic" "$PORECLEAR" compare --json --detector classic \
+    "$T/before.png" "$T/after.png"
+check "the JSON says classic, no model" $PY -c "
+import json; r = json.load(open('$T/out'))
+assert r['detector'] == 'classic' and 'model' not in r, r.get('detector')
+assert r['benefits']['comedones']['verdict'] == 'improved', r['benefits']['comedones']
+"
+expect_exit 2 "compare: unknown detector" "$PORECLEAR" compare --detector yolo "$T/before.png" "$T/after.png"
+expect_exit 2 "compare: --model with --detector classic" "$PORECLEAR" compare --detector classic \
+    --model x.safetensors "$T/before.png" "$T/after.png"
+expect_exit 10 "compare: a missing --model exits 10" "$PORECLEAR" compare --model "$T/nope.safetensors" \
+    "$T/before.png" "$T/after.png"
+check "the message names the model file" contains "$T/err" "nope.safetensors"
 
 # Two unrelated photos: refused, exit 7.
 "$PORECLEAR" synth -q --seed 11 -W 640 -H 480 --fitzpatrick 2 -o "$T/other.png"

@@ -90,6 +90,9 @@ req pract GET "/api/clients/$CID/photos/$PID/analysis"
 expect_status 200 "the analysis is readable"
 [ "$(jget "$T/body" '"blackhead" in d["analysis"]["counts"] and "clarity" in d["analysis"]["scores"]')" = true ] &&
     ok "it carries counts and scores" || not_ok "it carries counts and scores"
+[ "$(jget "$T/body" 'd["analysis"]["detector"] == "learned" and d["analysis"]["model"].startswith("pcnet-v1-")')" = true ] &&
+    ok "the learned detector made it, its model version named" ||
+    not_ok "the learned detector made it: $(jget "$T/body" 'd["analysis"].get("detector"), d["analysis"].get("model")')"
 req pract GET "/api/clients/$CID/assessment"
 [ "$STATUS" = 200 ] && [ "$(jget "$T/body" 'd["photo"]["id"]')" = "$PID" ] &&
     ok "the assessment is the before photo's analysis" || not_ok "the assessment is the before photo's analysis"
@@ -212,6 +215,9 @@ expect_status 200 "the comparison is readable"
     ok "it compares the session's before and after photos" || not_ok "it compares the session's before and after photos"
 [ "$(jget "$T/body" 'len(d["comparison"]["benefits"])')" = 4 ] && ok "four benefits with verdicts" ||
     not_ok "four benefits with verdicts: $(head -c 200 "$T/body")"
+[ "$(jget "$T/body" 'd["comparison"]["detector"] == "learned" and d["comparison"]["model"].startswith("pcnet-v1-")')" = true ] &&
+    ok "the comparison says the learned detector and its model" ||
+    not_ok "the comparison's detector: $(jget "$T/body" 'd["comparison"].get("detector")')"
 for f in sidebyside.png:image/png aligned.png:image/png chart.svg:image/svg+xml; do
     req pract GET "/api/sessions/$SID/comparison/${f%%:*}"
     [ "$STATUS" = 200 ] && grep -qi "^Content-Type: ${f#*:}" "$T/headers" &&
@@ -227,6 +233,8 @@ req pract GET "/api/clients/$CID/progress"
     ok "progress: two analysed photos and the session date" || not_ok "progress: $(head -c 300 "$T/body")"
 [ "$(jget "$T/body" '"clarity" in d["points"][0]["scores"] and "blackhead" in d["points"][0]["counts"]')" = true ] &&
     ok "progress points carry scores and counts" || not_ok "progress points carry scores and counts"
+[ "$(jget "$T/body" 'all(p["detector"] == "learned" and p["model"].startswith("pcnet-v1-") for p in d["points"])')" = true ] &&
+    ok "progress points say which detector counted them" || not_ok "progress points' detector: $(head -c 300 "$T/body")"
 
 # ---- ingredients and products ----
 LABEL='Aqua, Isopropyl Myristate, Cetearyl Alcohol, Glycerin, Parfum'

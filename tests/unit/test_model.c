@@ -358,6 +358,44 @@ static double matched_share(const pc_analysis *a, float fa, const pc_analysis *b
 /* Scale: an ACNE04 dev photo (640 px) and the same photo at 14.7 MP (upscaled 6x: 3840 px
  * a side) give nearly the same lesions: at least 75 % of each side's within 8 px (640-px
  * units) of one of the other's, and counts within 25 %. */
+/* A server sees photos of many shapes: the model keeps at most four idle networks (each about
+ * 70 bytes per input pixel), the most recently used, and a shape run again after its network
+ * was dropped gives the same outputs. */
+static void test_idle_networks_bounded(void **state)
+{
+    (void)state;
+    pc_model *m = shipped();
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    float *first = NULL, *again = NULL;
+    int ow0 = 0, oh0 = 0;
+    for (int k = 0; k < 7; k++) {
+        int w = 64 + 16 * k, h = 48 + 16 * (k % 3);
+        uint8_t *img = noise_image(w, h);
+        float *heat = NULL;
+        int ow, oh;
+        assert_int_equal(pc_model_run(&ctx, m, img, w, h, (size_t)w * 3, 1, &heat, NULL, &ow, &oh),
+                         PC_OK);
+        if (k == 0) {
+            first = heat;
+            ow0 = ow;
+            oh0 = oh;
+        } else {
+            free(heat);
+        }
+        free(img);
+        assert_int_equal(pcm_idle_nets(m), k + 1 < 4 ? k + 1 : 4);
+    }
+    uint8_t *img = noise_image(64, 48);
+    assert_int_equal(pc_model_run(&ctx, m, img, 64, 48, 64 * 3, 1, &again, NULL, NULL, NULL),
+                     PC_OK);
+    assert_memory_equal(first, again, (size_t)ow0 * oh0 * sizeof *first);
+    free(img);
+    free(first);
+    free(again);
+    pc_model_free(m);
+}
+
 static void test_scale_12mp(void **state)
 {
     (void)state;
@@ -409,7 +447,7 @@ int main(void)
         cmocka_unit_test(test_load_valid),     cmocka_unit_test(test_load_refuses),
         cmocka_unit_test(test_load_truncated), cmocka_unit_test(test_load_missing_file),
         cmocka_unit_test(test_parity),         cmocka_unit_test(test_threads_identical),
-        cmocka_unit_test(test_scale_12mp),
+        cmocka_unit_test(test_scale_12mp),     cmocka_unit_test(test_idle_networks_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -56,7 +56,8 @@ static int shine_holes(const pca_work *w, float smed, double *nskin, double *nsh
             size_t i = stack[--sp];
             nc++;
             nspec += (size_t)is_specular(w, i, smed);
-            int x = (int)(i % (size_t)W), y = (int)(i / (size_t)W);
+            uint32_t q = (uint32_t)i / (uint32_t)W; /* i < n < UINT32_MAX (the stack's type) */
+            int y = (int)q, x = (int)((uint32_t)i - q * (uint32_t)W);
             if (x == 0 || y == 0 || x == W - 1 || y == H - 1) open = 1;
             const int dx[4] = {1, -1, 0, 0}, dy[4] = {0, 0, 1, -1};
             for (int k = 0; k < 4; k++) {

@@ -129,58 +129,87 @@ static int erode(uint8_t *m, uint8_t *tmp, int w, int h, int r)
     return 0;
 }
 
+/* Union-find root of label l, halving the path on the way. */
+static int32_t uf_root(int32_t *parent, int32_t l)
+{
+    while (parent[l] != l) {
+        parent[l] = parent[parent[l]];
+        l = parent[l];
+    }
+    return l;
+}
+
 /* Label 4-connected components of pixels whose value == v; returns the number of components,
- * labels in lab (0 = other value), per-label area in *areas (malloc'd, index label-1) and
- * whether the component touches the border in *border. -1 when out of memory. */
+ * labels in lab (0 = other value; numbered in the order of each component's first pixel in
+ * raster order), per-label area in *areas (malloc'd, index label-1) and whether the component
+ * touches the border in *border. -1 when out of memory. Runs of a row are joined to the
+ * overlapping runs of the row above (union-find), then renumbered. */
 static long components(const uint8_t *m, int w, int h, uint8_t v, int32_t *lab, long **areas,
                        uint8_t **border)
 {
-    size_t n = (size_t)w * h;
-    int32_t *queue = malloc(n * sizeof *queue);
+    size_t max_runs = (size_t)h * (size_t)((w + 1) / 2) + 1; /* runs are >= 1 px apart */
+    int32_t *parent = malloc((max_runs + 1) * sizeof *parent);
+    int32_t *final = calloc(max_runs + 1, sizeof *final);
     long cap = 64, nl = 0;
     long *ar = malloc((size_t)cap * sizeof *ar);
     uint8_t *bd = malloc((size_t)cap);
-    if (!queue || !ar || !bd) goto fail;
-    memset(lab, 0, n * sizeof *lab);
-    for (size_t s = 0; s < n; s++) {
-        if (m[s] != v || lab[s]) continue;
-        if (nl == cap) {
-            cap *= 2;
-            long *a2 = realloc(ar, (size_t)cap * sizeof *ar);
-            if (!a2) goto fail;
-            ar = a2;
-            uint8_t *b2 = realloc(bd, (size_t)cap);
-            if (!b2) goto fail;
-            bd = b2;
-        }
-        int32_t id = (int32_t)++nl;
-        long area = 0;
-        uint8_t touch = 0;
-        size_t qh = 0, qt = 0;
-        queue[qt++] = (int32_t)s;
-        lab[s] = id;
-        while (qh < qt) {
-            int32_t p = queue[qh++];
-            int x = p % w, y = p / w;
-            area++;
-            if (x == 0 || y == 0 || x == w - 1 || y == h - 1) touch = 1;
-            int nb[4] = {x > 0 ? p - 1 : -1, x < w - 1 ? p + 1 : -1, y > 0 ? p - w : -1,
-                         y < h - 1 ? p + w : -1};
-            for (int k = 0; k < 4; k++) {
-                if (nb[k] < 0 || m[nb[k]] != v || lab[nb[k]]) continue;
-                lab[nb[k]] = id;
-                queue[qt++] = nb[k];
+    if (!parent || !final || !ar || !bd) goto fail;
+    int32_t nrun = 0;
+    for (int y = 0; y < h; y++) {
+        const uint8_t *row = m + (size_t)y * w;
+        int32_t *lrow = lab + (size_t)y * w, *above = y > 0 ? lrow - w : NULL;
+        int x = 0;
+        while (x < w) {
+            if (row[x] != v) {
+                lrow[x++] = 0;
+                continue;
             }
+            int x0 = x;
+            while (x < w && row[x] == v)
+                x++;
+            int32_t l = ++nrun;
+            parent[l] = l;
+            for (int k = x0; above && k < x; k++)
+                if (above[k]) {
+                    int32_t a = uf_root(parent, above[k]), b = uf_root(parent, l);
+                    if (a != b) parent[a > b ? a : b] = a < b ? a : b;
+                }
+            for (int k = x0; k < x; k++)
+                lrow[k] = l;
         }
-        ar[nl - 1] = area;
-        bd[nl - 1] = touch;
     }
-    free(queue);
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            size_t i = (size_t)y * w + x;
+            if (!lab[i]) continue;
+            int32_t r = uf_root(parent, lab[i]);
+            if (!final[r]) {
+                if (nl == cap) {
+                    cap *= 2;
+                    long *a2 = realloc(ar, (size_t)cap * sizeof *ar);
+                    if (!a2) goto fail;
+                    ar = a2;
+                    uint8_t *b2 = realloc(bd, (size_t)cap);
+                    if (!b2) goto fail;
+                    bd = b2;
+                }
+                final[r] = (int32_t)++nl;
+                ar[nl - 1] = 0;
+                bd[nl - 1] = 0;
+            }
+            int32_t id = final[r];
+            lab[i] = id;
+            ar[id - 1]++;
+            if (x == 0 || y == 0 || x == w - 1 || y == h - 1) bd[id - 1] = 1;
+        }
+    free(parent);
+    free(final);
     *areas = ar;
     *border = bd;
     return nl;
 fail:
-    free(queue);
+    free(parent);
+    free(final);
     free(ar);
     free(bd);
     return -1;

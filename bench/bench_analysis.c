@@ -82,27 +82,32 @@ static double best_of(void (*fn)(const pc_image *, uint8_t *), const pc_image *i
     return best;
 }
 
+/* One analysis of img with `threads` and model (NULL: classic); PC_OK or the failure, said on
+ * stderr. */
+static int analyze_once(const pc_image *img, int threads, pc_model *model)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_analysis_opts o;
+    pc_analysis_opts_default(&o);
+    o.threads = threads;
+    o.skip_capture_gate = 1;
+    o.model = model;
+    pc_analysis *a = NULL;
+    int rc = pc_analyze(&ctx, img, &o, &a);
+    pc_analysis_free(a);
+    if (rc != PC_OK) fprintf(stderr, "bench_analysis: pc_analyze: %s\n", pc_errmsg(&ctx));
+    return rc;
+}
+
 /* Best time of pc_analyze with `threads`; -1 on failure. */
 static double time_analyze(const pc_image *img, int threads, int repeat)
 {
     double best = 1e30;
     for (int i = 0; i < repeat; i++) {
-        pc_ctx ctx;
-        pc_ctx_init(&ctx);
-        pc_analysis_opts o;
-        pc_analysis_opts_default(&o);
-        o.threads = threads;
-        o.skip_capture_gate = 1;
-        o.model = g_model;
-        pc_analysis *a = NULL;
         double t0 = now();
-        int rc = pc_analyze(&ctx, img, &o, &a);
+        if (analyze_once(img, threads, g_model) != PC_OK) return -1;
         double t = now() - t0;
-        pc_analysis_free(a);
-        if (rc != PC_OK) {
-            fprintf(stderr, "bench_analysis: pc_analyze: %s\n", pc_errmsg(&ctx));
-            return -1;
-        }
         if (t < best) best = t;
     }
     return best;
@@ -264,22 +269,16 @@ static double time_whole(const uint8_t *buf, size_t len, pc_model *model, int re
     for (int i = 0; i < repeat; i++) {
         pc_ctx ctx;
         pc_ctx_init(&ctx);
-        pc_analysis_opts o;
-        pc_analysis_opts_default(&o);
-        o.threads = 1;
-        o.model = model;
         pc_image *img = NULL;
-        pc_analysis *a = NULL;
         double t0 = now();
-        int rc = pc_image_decode(&ctx, buf, len, &img);
-        if (rc == PC_OK) rc = pc_analyze(&ctx, img, &o, &a);
-        double t = now() - t0;
-        pc_analysis_free(a);
-        pc_image_free(img);
-        if (rc != PC_OK) {
+        if (pc_image_decode(&ctx, buf, len, &img) != PC_OK) {
             fprintf(stderr, "bench_analysis: 640 px photo: %s\n", pc_errmsg(&ctx));
             return -1;
         }
+        int rc = analyze_once(img, 1, model);
+        double t = now() - t0;
+        pc_image_free(img);
+        if (rc != PC_OK) return -1;
         if (t < best) best = t;
     }
     return best;

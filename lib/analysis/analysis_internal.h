@@ -88,6 +88,9 @@ typedef struct pca_findings {
     size_t n, cap;
 } pca_findings;
 
+/* Append f (the array grows as needed). 0, or -1 when out of memory (out unchanged). */
+int pca_findings_push(pca_findings *out, pc_finding f);
+
 /* Multi-scale blob detection on the work planes; findings in work pixels. red = 0: dark and
  * light spots only (pores, enlarged pores, blackheads, whiteheads; the learned detector finds
  * the inflamed lesions), which needs neither the a* scale space nor the coarse levels. The

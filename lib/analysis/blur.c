@@ -51,7 +51,7 @@ KERNEL void transpose8(f8 *r)
 typedef struct blur_job {
     const float *src; /* input plane (may be dst) */
     float *tmp, *dst; /* scratch (the horizontal pass's output), output plane */
-    int w, h;
+    int w, h, threads;
     int nbox;            /* 0: sampled kernel */
     int radius[3];       /* box radii */
     int kr;              /* kernel radius */
@@ -264,6 +264,25 @@ int pca_gauss(float *plane, float *scratch, int w, int h, float sigma, int threa
     return pca_gauss_to(plane, plane, scratch, w, h, sigma, threads);
 }
 
+/* A blur job from src to dst through scratch (nothing to do when the plane is empty). */
+static void job_init(blur_job *j, const float *src, float *dst, float *scratch, int w, int h)
+{
+    memset(j, 0, sizeof *j);
+    j->src = src;
+    j->tmp = scratch;
+    j->dst = dst;
+    j->w = w;
+    j->h = h;
+}
+
+/* The horizontal pass, then the vertical one. */
+static int job_run(blur_job *j)
+{
+    if (pca_parallel(j->threads, j->h, (3 * (size_t)j->w + 1) * sizeof(ft), rows_pass, j))
+        return -1;
+    return pca_parallel(j->threads, (j->w + STRIP - 1) / STRIP, 0, cols_pass, j);
+}
+
 int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, float sigma,
                  int threads)
 {
@@ -273,12 +292,8 @@ int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, flo
         return 0;
     }
     blur_job j;
-    memset(&j, 0, sizeof j);
-    j.src = src;
-    j.tmp = scratch;
-    j.dst = dst;
-    j.w = w;
-    j.h = h;
+    job_init(&j, src, dst, scratch, w, h);
+    j.threads = threads;
     if (sigma < 2.0f) {
         j.kr = (int)ceilf(3.0f * sigma);
         if (j.kr > MAX_KR) j.kr = MAX_KR;
@@ -303,24 +318,18 @@ int pca_gauss_to(const float *src, float *dst, float *scratch, int w, int h, flo
         for (int i = 0; i < n; i++)
             j.radius[i] = ((i < m ? wl : wu) - 1) / 2;
     }
-    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(ft), rows_pass, &j)) return -1;
-    return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
+    return job_run(&j);
 }
 
 int pca_box_blur(const float *src, float *dst, float *scratch, int w, int h, int r, int threads)
 {
     if (w <= 0 || h <= 0) return 0;
     blur_job j;
-    memset(&j, 0, sizeof j);
-    j.src = src;
-    j.tmp = scratch;
-    j.dst = dst;
-    j.w = w;
-    j.h = h;
+    job_init(&j, src, dst, scratch, w, h);
+    j.threads = threads;
     j.nbox = 1;
     j.radius[0] = r > 0 ? r : 0;
-    if (pca_parallel(threads, h, (3 * (size_t)w + 1) * sizeof(ft), rows_pass, &j)) return -1;
-    return pca_parallel(threads, (w + STRIP - 1) / STRIP, 0, cols_pass, &j);
+    return job_run(&j);
 }
 
 /* Large blocks on 2 MB boundaries, marked for transparent huge pages: one fault then zeroes

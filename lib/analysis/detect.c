@@ -294,7 +294,7 @@ static void paint(uint8_t *plane, int w, int h, float cx, float cy, float r)
         }
 }
 
-static int push_finding(pca_findings *out, float x, float y, float r, pc_finding_type t, float conf)
+int pca_findings_push(pca_findings *out, pc_finding f)
 {
     if (out->n == out->cap) {
         size_t nc = out->cap ? out->cap * 2 : 256;
@@ -303,7 +303,6 @@ static int push_finding(pca_findings *out, float x, float y, float r, pc_finding
         out->v = nv;
         out->cap = nc;
     }
-    pc_finding f = {x, y, r, t, conf};
     out->v[out->n++] = f;
     return 0;
 }
@@ -412,7 +411,8 @@ static int classify(const pca_work *w, cand *cv, size_t nc, const pca_findings *
             /* the bright ring a dark spot leaves in its own surround is no whitehead */
             if (t == PC_FIND_BLACKHEAD || t == PC_FIND_ENLARGED_PORE)
                 paint(halo, w->w, w->h, c->x, c->y, 2.5f * c->r + 1.0f);
-            if (push_finding(out, c->x, c->y, c->r, t, conf)) goto out;
+            pc_finding f = {c->x, c->y, c->r, t, conf};
+            if (pca_findings_push(out, f)) goto out;
         }
     }
     rc = 0;

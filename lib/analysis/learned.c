@@ -48,19 +48,6 @@ static double skin_extent(const pca_work *w)
     return (double)e * w->scale;
 }
 
-static int push(pca_findings *v, pc_finding f)
-{
-    if (v->n == v->cap) {
-        size_t nc = v->cap ? v->cap * 2 : 256;
-        pc_finding *nv = realloc(v->v, nc * sizeof *nv);
-        if (!nv) return -1;
-        v->v = nv;
-        v->cap = nc;
-    }
-    v->v[v->n++] = f;
-    return 0;
-}
-
 int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_analysis_opts *opts,
                 pca_findings *lesions, double *scale_out)
 {
@@ -89,7 +76,7 @@ int pca_learned(pc_ctx *ctx, const pca_work *w, const pc_image *img, const pc_an
         pc_finding_type t;
         pca_type_lesion(w, x, y, r, &t);
         pc_finding fd = {x, y, r, t, pk[i].score};
-        if (push(lesions, fd)) {
+        if (pca_findings_push(lesions, fd)) {
             free(pk);
             return pc_error(ctx, PC_ERR_NOMEM, "analyze: out of memory");
         }

@@ -45,6 +45,11 @@ typedef enum pc_clinic_action {
     PC_DO_EXPORT, /* a client's whole record */
     PC_DO_ERASE,  /* erase a client */
     PC_DO_ABOUT,  /* what this build is: its licence and notices */
+    /* the appointment book (include/poreclear/booking.h, issue 11) */
+    PC_DO_APPOINTMENT_READ,  /* the book: appointments, free slots, hours, absences */
+    PC_DO_APPOINTMENT_WRITE, /* book, move, cancel, arrived / no-show, notes */
+    PC_DO_SCHEDULE,          /* practitioners' working hours and absences */
+    PC_DO_PRACTITIONER_LIST, /* the practitioners (id, name) to book with */
     PC_DO_ACTION_COUNT
 } pc_clinic_action;
 

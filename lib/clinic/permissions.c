@@ -28,6 +28,10 @@ static const unsigned allowed[PC_DO_ACTION_COUNT] = {
     [PC_DO_EXPORT]           = ADMIN,
     [PC_DO_ERASE]            = ADMIN,
     [PC_DO_ABOUT]            = STAFF,
+    [PC_DO_APPOINTMENT_READ] = STAFF,
+    [PC_DO_APPOINTMENT_WRITE] = STAFF, /* reception books; clinical details stay hidden */
+    [PC_DO_SCHEDULE]         = ADMIN,
+    [PC_DO_PRACTITIONER_LIST] = STAFF,
 };
 /* clang-format on */
 

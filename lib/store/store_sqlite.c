@@ -421,6 +421,47 @@ static const char *const migrations[] = {
     " value TEXT NOT NULL,"
     " updated_at INTEGER NOT NULL,"
     " updated_by INTEGER REFERENCES users(id)) STRICT, WITHOUT ROWID;",
+    /* 5: the appointment book (issue 11, lib/store/appointments.c): practitioners' weekly
+     * working hours (wall-clock minutes in the clinic's zone), absences and appointments (UTC
+     * seconds; status 1 booked, 2 arrived, 3 in_treatment, 4 done, 5 cancelled, 6 no_show) */
+    "CREATE TABLE work_hours("
+    " id INTEGER PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " weekday INTEGER NOT NULL CHECK (weekday BETWEEN 1 AND 7),"
+    " start_min INTEGER NOT NULL CHECK (start_min BETWEEN 0 AND 1440),"
+    " end_min INTEGER NOT NULL CHECK (end_min BETWEEN 0 AND 1440),"
+    " CHECK (start_min < end_min)) STRICT;"
+    "CREATE INDEX work_hours_user ON work_hours(user_id, weekday);"
+    "CREATE TABLE absences("
+    " id INTEGER PRIMARY KEY,"
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " starts_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " created_by INTEGER NOT NULL REFERENCES users(id),"
+    " created_at INTEGER NOT NULL,"
+    " CHECK (starts_at < ends_at)) STRICT;"
+    "CREATE INDEX absences_user ON absences(user_id, starts_at);"
+    "CREATE TABLE appointments("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " practitioner_id INTEGER NOT NULL REFERENCES users(id),"
+    " starts_at INTEGER NOT NULL,"
+    " ends_at INTEGER NOT NULL,"
+    " tz TEXT NOT NULL,"
+    " treatment TEXT NOT NULL,"
+    " status INTEGER NOT NULL CHECK (status BETWEEN 1 AND 6),"
+    " cancel_reason TEXT NOT NULL,"
+    " notes TEXT NOT NULL,"
+    " session_id INTEGER REFERENCES tsessions(id),"
+    " sequence INTEGER NOT NULL,"
+    " created_by INTEGER NOT NULL REFERENCES users(id),"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL,"
+    " CHECK (starts_at < ends_at)) STRICT;"
+    "CREATE INDEX appointments_practitioner ON appointments(practitioner_id, starts_at);"
+    "CREATE INDEX appointments_client ON appointments(client_id, starts_at);"
+    "CREATE INDEX appointments_start ON appointments(starts_at);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

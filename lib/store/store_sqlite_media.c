@@ -438,6 +438,7 @@ int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, i
      * client only, inside this transaction */
     static const char *const steps[] = {
         "INSERT INTO erasing(client_id) VALUES(?1)",
+        "DELETE FROM appointments WHERE client_id = ?1", /* the book (issue 11) */
         "DELETE FROM comparisons WHERE client_id = ?1",
         "DELETE FROM products WHERE client_id = ?1",
         "DELETE FROM photos WHERE client_id = ?1",

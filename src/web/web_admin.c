@@ -53,9 +53,25 @@ int web_h_users_list(web_req *r)
     pc_user *u = NULL;
     size_t n = 0;
     if (pc_store_user_list(&ctx, r->cfg->store, &u, &n) != PC_OK) return web_fail(r, &ctx);
+    /* who may manage accounts sees them all; the others (reception, practitioners: issue 11)
+     * see the active practitioners to book with, by id and name */
+    bool all = pc_clinic_allows(r->user.role, PC_DO_ADMIN);
+    const char *role = web_query(r, "role");
+    int want = role ? pc_role_parse(role) : 0;
+    if (role && !want)
+        return free(u), web_error(r, 400, "invalid", "role: admin, practitioner or reception");
+    if (!all) want = PC_ROLE_PRACTITIONER;
     json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(arr, user_json_locked(r, &u[i]));
+    for (size_t i = 0; i < n; i++) {
+        if (want && u[i].role != want) continue;
+        if (all)
+            json_array_append_new(arr, user_json_locked(r, &u[i]));
+        else if (u[i].active)
+            json_array_append_new(arr,
+                                  json_pack("{s:I,s:s,s:s,s:s}", "id", (json_int_t)u[i].id,
+                                            "username", u[i].username, "display_name",
+                                            u[i].display_name, "role", pc_role_name(u[i].role)));
+    }
     free(u);
     return web_reply_json(r, 200, json_pack("{s:o}", "users", arr));
 }

@@ -10,6 +10,7 @@
 
 #include "poreclear/clinic.h"
 #include "web.h"
+#include "web_appt.h"
 
 static int add_user(pc_ctx *ctx, pc_store *s, const char *name, const char *display, int role,
                     unsigned certs, const char *password, int64_t now)
@@ -106,5 +107,8 @@ int web_demo_seed(pc_ctx *ctx, pc_store *s, const pc_protocol *proto,
         if ((rc = pc_store_intake_add(ctx, s, 0, id, text, now, &saved))) return rc;
         pc_store_intake_clear(&saved);
     }
-    return PC_OK;
+    /* every practitioner works Monday to Friday, 9:00-18:00 on the clinic's clock (issue 11) */
+    pc_user admin;
+    if ((rc = pc_store_user_get_by_name(ctx, s, "admin", &admin, NULL))) return rc;
+    return web_demo_hours(ctx, s, &admin, now);
 }

@@ -25,6 +25,7 @@
 #include "core/file.h"
 #include "poreclear/clinic.h"
 #include "web.h"
+#include "web_appt.h"
 #include "web_media.h"
 
 /* Connections. Each costs a memory pool of CONN_MEMORY (request line, headers, the reply's
@@ -85,7 +86,8 @@ static const route routes[] = {
     {"GET", "/api/sessions/{n}/aftercare.html", PC_DO_AFTERCARE_READ, false, web_h_aftercare_html},
     {"GET", "/api/sessions/{n}/aftercare.ics", PC_DO_AFTERCARE_READ, false, web_h_aftercare_ics},
     {"GET", "/api/protocol", PC_DO_ADMIN, false, web_h_protocol},
-    {"GET", "/api/users", PC_DO_ADMIN, false, web_h_users_list},
+    /* admins get every account; the others the practitioners to book with (web_admin.c) */
+    {"GET", "/api/users", PC_DO_PRACTITIONER_LIST, false, web_h_users_list},
     {"POST", "/api/users", PC_DO_ADMIN, false, web_h_user_create},
     {"PATCH", "/api/users/{n}", PC_DO_ADMIN, false, web_h_user_update},
     {"GET", "/api/audit", PC_DO_ADMIN, false, web_h_audit},
@@ -116,6 +118,26 @@ static const route routes[] = {
     {"POST", "/api/clients/{n}/products", PC_DO_PRODUCT, false, web_h_product_create},
     {"GET", "/api/clients/{n}/export", PC_DO_EXPORT, false, web_h_client_export},
     {"DELETE", "/api/clients/{n}", PC_DO_ERASE, false, web_h_client_erase},
+    /* the appointment book (issue 11, web_appt.h) */
+    {"GET", "/api/appointments", PC_DO_APPOINTMENT_READ, false, web_h_appointments_list},
+    {"POST", "/api/appointments", PC_DO_APPOINTMENT_WRITE, false, web_h_appointment_create},
+    {"GET", "/api/appointments/{n}", PC_DO_APPOINTMENT_READ, false, web_h_appointment_get},
+    {"PATCH", "/api/appointments/{n}", PC_DO_APPOINTMENT_WRITE, false, web_h_appointment_update},
+    {"GET", "/api/appointments/{n}/checks", PC_DO_APPOINTMENT_READ, false,
+     web_h_appointment_checks},
+    {"POST", "/api/appointments/{n}/cancel", PC_DO_APPOINTMENT_WRITE, false,
+     web_h_appointment_cancel},
+    {"POST", "/api/appointments/{n}/move", PC_DO_APPOINTMENT_WRITE, false, web_h_appointment_move},
+    {"POST", "/api/appointments/{n}/status", PC_DO_APPOINTMENT_WRITE, false,
+     web_h_appointment_status},
+    {"GET", "/api/practitioners/{n}/free", PC_DO_APPOINTMENT_READ, false, web_h_practitioner_free},
+    {"GET", "/api/practitioners/{n}/hours", PC_DO_APPOINTMENT_READ, false,
+     web_h_practitioner_hours_get},
+    {"PUT", "/api/practitioners/{n}/hours", PC_DO_SCHEDULE, false, web_h_practitioner_hours_set},
+    {"GET", "/api/practitioners/{n}/absences", PC_DO_APPOINTMENT_READ, false, web_h_absences_list},
+    {"POST", "/api/practitioners/{n}/absences", PC_DO_SCHEDULE, false, web_h_absence_create},
+    {"DELETE", "/api/absences/{n}", PC_DO_SCHEDULE, false, web_h_absence_delete},
+    {"GET", "/api/clinic/clock", PC_DO_APPOINTMENT_READ, false, web_h_clinic_clock},
     {"GET", "/api/about", PC_DO_ABOUT, false, web_h_about},
     {"GET", "/api/about/license", PC_DO_ABOUT, false, web_h_about_license},
     {"GET", "/api/about/notices", PC_DO_ABOUT, false, web_h_about_notices},

@@ -1,0 +1,221 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* poreclear — the appointment book (lib/booking/, issue 11): the clinic's time zone and its
+ * wall clock, practitioners' working hours and absences, appointments and their statuses, and
+ * the pre-visit check of an appointment.
+ *
+ * Times are stored in UTC (seconds since the epoch); what "9:00" means is the clinic's IANA
+ * time zone's (libical reads the system's zoneinfo), so an appointment at 9:00 stays at 9:00
+ * on the wall clock on either side of a daylight-saving change. Working hours are wall-clock
+ * minutes of an ISO weekday (1 Monday .. 7 Sunday) in that zone.
+ *
+ * The rules (who may book, never double-booked, only within working hours and outside
+ * absences, which status may follow which) are here, each change one store transaction with
+ * its audit entry: two bookings of one slot at the same moment — exactly one wins. Refusals as
+ * in clinic.h: PC_ERR_DENIED ("forbidden"), PC_ERR_CONFLICT with *why one of "booked" (the
+ * practitioner has another appointment then), "client_busy" (the client has one then),
+ * "not_working" (outside the practitioner's hours), "absent", "status" (the appointment's
+ * status does not allow it), "not_practitioner"; PC_ERR_NOTFOUND ("not_found"); PC_ERR_INVALID
+ * for bad values (*why NULL). */
+#ifndef PORECLEAR_BOOKING_H
+#define PORECLEAR_BOOKING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common.h"
+#include "protocol.h"
+#include "store.h"
+
+/* ---- the clinic's wall clock (lib/booking/clock.c) ---- */
+
+#define PC_TZ_MAX 64 /* bytes of an IANA name with its NUL */
+
+/* A wall-clock time in a zone. wday: ISO weekday 1 (Monday) .. 7 (Sunday); offset_s: the
+ * zone's offset from UTC at that moment (east positive). */
+typedef struct pc_local {
+    int year, month, day, hour, minute, second;
+    int wday;
+    int offset_s;
+} pc_local;
+
+/* Is name an IANA time zone this system knows ("Europe/Paris", "UTC")? */
+bool pc_tz_valid(const char *name);
+/* utc → the wall clock of zone tz. */
+int pc_tz_to_local(pc_ctx *ctx, const char *tz, int64_t utc, pc_local *out);
+/* The wall clock l (year..second; wday and offset ignored) of zone tz → UTC. A time that
+ * does not exist (the hour skipped in spring: 02:30 on the last Sunday of March in Paris) is
+ * PC_ERR_INVALID; one that exists twice (autumn) is one of the two (libical's choice). */
+int pc_tz_from_local(pc_ctx *ctx, const char *tz, const pc_local *l, int64_t *utc);
+/* "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)" → UTC seconds (a real calendar date and time; an
+ * offset is required: a time without one means nothing). PC_ERR_INVALID otherwise. */
+int pc_time_parse(pc_ctx *ctx, const char *s, int64_t *utc);
+/* utc as the wall clock of tz with its offset: "2027-03-29T09:00:00+02:00" (out: 26 bytes). */
+int pc_time_local_iso(pc_ctx *ctx, const char *tz, int64_t utc, char out[32]);
+/* "YYYY-MM-DD" of utc in tz. */
+int pc_time_local_date(pc_ctx *ctx, const char *tz, int64_t utc, char out[11]);
+/* The days from a "YYYY-MM-DD" (a real date) to another, and a date plus days; false on a bad
+ * date. */
+bool pc_date_parse(const char *s, int *y, int *m, int *d);
+int64_t pc_days_from_civil(int y, int m, int d);
+void pc_civil_from_days(int64_t z, int *y, int *m, int *d);
+
+/* ---- working hours and absences ---- */
+
+typedef struct pc_work_hours {
+    int weekday;            /* 1 Monday .. 7 Sunday */
+    int start_min, end_min; /* wall-clock minutes 0..1440, start < end */
+} pc_work_hours;
+#define PC_HOURS_MAX 28 /* ranges per practitioner and week */
+
+typedef struct pc_absence {
+    int64_t id, practitioner_id;
+    int64_t start, end; /* UTC, start < end */
+    char reason[PC_TEXT_BYTES(PC_SHORT_MAX)];
+    int64_t created_by, created_at;
+} pc_absence;
+
+/* The weekly hours of a practitioner (*out malloc'd, free(); none: n 0). */
+int pc_booking_hours_get(pc_ctx *ctx, pc_store *s, int64_t practitioner_id, pc_work_hours **out,
+                         size_t *n);
+/* Replace the weekly hours of a practitioner (0..PC_HOURS_MAX ranges, no two overlapping on a
+ * day); audited "hours.set". Needs PC_DO_SCHEDULE. */
+int pc_booking_hours_set(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t practitioner_id,
+                         const pc_work_hours *h, size_t n, int64_t now, const char **why);
+/* Record an absence (a.practitioner_id, start, end, reason); audited "absence.create". An
+ * absence over booked appointments is recorded all the same: the day view shows them. */
+int pc_booking_absence_add(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_absence *a,
+                           int64_t now, int64_t *id, const char **why);
+int pc_booking_absence_delete(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, int64_t now,
+                              const char **why);
+/* Absences of a practitioner (0: everyone's) overlapping [from, to). *out: free(). */
+int pc_booking_absence_list(pc_ctx *ctx, pc_store *s, int64_t practitioner_id, int64_t from,
+                            int64_t to, pc_absence **out, size_t *n);
+
+/* ---- appointments ---- */
+
+typedef enum pc_appt_status {
+    PC_APPT_BOOKED = 1,
+    PC_APPT_ARRIVED,
+    PC_APPT_IN_TREATMENT,
+    PC_APPT_DONE,
+    PC_APPT_CANCELLED,
+    PC_APPT_NO_SHOW
+} pc_appt_status;
+/* "booked", "arrived", "in_treatment", "done", "cancelled", "no_show" ↔ status; NULL / 0. */
+const char *pc_appt_status_name(int status);
+int pc_appt_status_parse(const char *name);
+
+#define PC_APPT_NOTES_MAX 500 /* characters */
+#define PC_APPT_MIN_MIN 5     /* shortest appointment, minutes */
+#define PC_APPT_MAX_MIN 480   /* longest: a working day */
+/* The deep pore cleansing facial's default length: the protocol's step defaults (cleanse 10,
+ * exfoliate 5, steam 10, extraction 10, high frequency 5, mask 10 = 50 min,
+ * data/protocol.json, sources there) plus 25 min of set-up, consultation and the aftercare
+ * talk (a clinic's choice, not a domain figure). */
+#define PC_APPT_DEFAULT_MIN 75
+#define PC_APPT_TREATMENT "deep_pore_cleansing_facial"
+
+typedef struct pc_appt {
+    int64_t id, client_id, practitioner_id;
+    int64_t start, end; /* UTC */
+    char tz[PC_TZ_MAX]; /* the clinic's zone when it was booked or last moved */
+    char treatment[64];
+    int status; /* pc_appt_status */
+    char cancel_reason[PC_TEXT_BYTES(PC_SHORT_MAX)];
+    char notes[PC_TEXT_BYTES(PC_APPT_NOTES_MAX)];
+    int64_t session_id; /* the treatment session started from it, 0 when none */
+    int64_t sequence;   /* iCalendar SEQUENCE: 0, +1 on each move or cancel */
+    int64_t created_by, created_at, updated_at;
+    /* read with the appointment, for lists */
+    char client_name[PC_TEXT_BYTES(PC_NAME_MAX)];
+    char practitioner_name[PC_TEXT_BYTES(PC_NAME_MAX)];
+} pc_appt;
+
+typedef struct pc_booking_request {
+    int64_t client_id, practitioner_id;
+    int64_t start;     /* UTC */
+    int duration_min;  /* PC_APPT_MIN_MIN..PC_APPT_MAX_MIN */
+    const char *notes; /* NULL: none */
+    const char *tz;    /* the clinic's zone: what the working hours mean */
+} pc_booking_request;
+
+/* Book: the practitioner exists, is active and a practitioner ("not_practitioner"), works then
+ * ("not_working": the whole appointment inside one range of that day's hours), is not absent
+ * ("absent"), has no other live appointment overlapping ("booked"), nor has the client
+ * ("client_busy"). A live appointment is booked, arrived or in treatment; cancelled and no-show
+ * ones free their slot. In one write transaction that first takes the practitioner's row lock,
+ * so concurrent bookings of one practitioner are serialised on every engine. Audited
+ * "appointment.create". *out the new appointment. */
+int pc_booking_book(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_booking_request *req,
+                    int64_t now, pc_appt *out, const char **why);
+/* Move a booked appointment to req->start (and req->duration_min when > 0, and
+ * req->practitioner_id when > 0; req->client_id is ignored): the same checks as a booking,
+ * ignoring the appointment itself. sequence + 1; audited "appointment.move". */
+int pc_booking_move(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id,
+                    const pc_booking_request *req, int64_t now, pc_appt *out, const char **why);
+/* Cancel a booked or arrived appointment with a reason (1..PC_SHORT_MAX characters).
+ * sequence + 1; audited "appointment.cancel". */
+int pc_booking_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, const char *reason,
+                      int64_t now, pc_appt *out, const char **why);
+/* Change the status: arrived (from booked), no_show (from booked, once its start has passed),
+ * in_treatment (from booked or arrived, with session_id: a session of the same client, which
+ * then links to the appointment), done (from in_treatment or arrived). Audited
+ * "appointment.<status>". */
+int pc_booking_set_status(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, int status,
+                          int64_t session_id, int64_t now, pc_appt *out, const char **why);
+/* Replace the booking notes (0..PC_APPT_NOTES_MAX characters); audited "appointment.notes". */
+int pc_booking_set_notes(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id,
+                         const char *notes, int64_t now, pc_appt *out, const char **why);
+
+int pc_booking_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_appt *out);
+typedef struct pc_appt_query {
+    int64_t from, to;        /* appointments overlapping [from, to), UTC */
+    int64_t practitioner_id; /* 0: every practitioner */
+    int64_t client_id;       /* 0: every client */
+    int64_t session_id;      /* 0: any; else the appointment linked to that session */
+} pc_appt_query;
+/* In start order, at most 2000 (PC_ERR_LIMIT beyond). *out: free(). */
+int pc_booking_list(pc_ctx *ctx, pc_store *s, const pc_appt_query *q, pc_appt **out, size_t *n);
+
+/* Free slots of a practitioner of duration_min minutes starting in [from, to), every step_min
+ * minutes of wall clock from the start of each working range, that a booking would accept
+ * (hours, absences, the practitioner's appointments; the client's are not known here). At most
+ * max slots (UTC starts into out); *n the count. */
+int pc_booking_free_slots(pc_ctx *ctx, pc_store *s, const char *tz, int64_t practitioner_id,
+                          int64_t from, int64_t to, int duration_min, int step_min, int64_t *out,
+                          size_t max, size_t *n);
+
+/* ---- the pre-visit check (lib/booking/previsit.c) ---- */
+
+/* Each item: a stable code and one sentence. Codes: "intake_missing", "intake_old" (older than
+ * the clinic's limit on the appointment's day), "consent_missing" (no consent on record, or the
+ * appointment's day has come and none was recorded that day), "plan_blocked",
+ * "plan_needs_review" (the plan the latest intake gives on the appointment's date — say
+ * isotretinoin still within its window then), "intake_invalid", "photos_missing" (no photo for
+ * the before/after). clinical: the item says something of the client's health (the plan): only
+ * those who may read plans are told (pc_clinic_allows PC_DO_PLAN). */
+typedef struct pc_previsit_item {
+    const char *code;
+    char text[200];
+    bool clinical;
+} pc_previsit_item;
+#define PC_PREVISIT_MAX 8
+typedef struct pc_previsit {
+    size_t n;
+    pc_previsit_item items[PC_PREVISIT_MAX];
+} pc_previsit;
+
+typedef struct pc_previsit_input {
+    const pc_appt *appt;
+    const char *tz;              /* the clinic's zone: the appointment's date */
+    int intake_max_months;       /* the clinic's limit; 0 → 6 */
+    const pc_protocol *protocol; /* to build the plan of that date */
+    const char *assessment;      /* the latest analysis JSON, or NULL */
+    int64_t now;
+} pc_previsit_input;
+
+/* The check of one appointment: what the practitioner should know or prepare before it. */
+int pc_booking_previsit(pc_ctx *ctx, pc_store *s, const pc_previsit_input *in, pc_previsit *out);
+
+#endif

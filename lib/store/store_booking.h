@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The appointment book's rows (lib/store/appointments.c), over the driver in SQL both engines
+ * speak. Internal to lib/: the rules that use them are lib/booking/'s. Nothing here checks a
+ * rule; every function runs inside the caller's transaction. */
+#ifndef PC_STORE_BOOKING_H
+#define PC_STORE_BOOKING_H
+
+#include "poreclear/booking.h"
+#include "store/store_tx.h"
+
+/* Take the practitioner's row lock for the rest of the transaction (an UPDATE that changes
+ * nothing: SQLite's write transaction is already exclusive, PostgreSQL locks the row), so that
+ * two bookings of one practitioner are serialised on every engine. */
+int pc_tx_user_lock(pc_ctx *ctx, pc_tx *tx, int64_t user_id);
+/* The user (id, username, display_name, role, active; certs and the rest zero). */
+int pc_tx_user_brief(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_user *out);
+/* The client's name (PC_ERR_NOTFOUND "no such client"). */
+int pc_tx_client_name(pc_ctx *ctx, pc_tx *tx, int64_t id, char *name, size_t n);
+
+/* The first live appointment (booked, arrived, in treatment) of the practitioner (when
+ * client_id is 0) or of the client (when practitioner_id is 0) overlapping [start, end), other
+ * than exclude_id: *found and *out. */
+int pc_tx_appt_overlap(pc_ctx *ctx, pc_tx *tx, int64_t practitioner_id, int64_t client_id,
+                       int64_t start, int64_t end, int64_t exclude_id, bool *found, pc_appt *out);
+int pc_tx_appt_insert(pc_ctx *ctx, pc_tx *tx, const pc_appt *a, int64_t *id);
+int pc_tx_appt_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_appt *out);
+/* Write every changeable column of a (practitioner, start, end, tz, status, cancel_reason,
+ * notes, session_id, sequence, updated_at). */
+int pc_tx_appt_update(pc_ctx *ctx, pc_tx *tx, const pc_appt *a);
+int pc_tx_appt_list(pc_ctx *ctx, pc_tx *tx, const pc_appt_query *q, pc_appt **out, size_t *n);
+
+int pc_tx_hours_get(pc_ctx *ctx, pc_tx *tx, int64_t user_id, pc_work_hours **out, size_t *n);
+int pc_tx_hours_replace(pc_ctx *ctx, pc_tx *tx, int64_t user_id, const pc_work_hours *h, size_t n);
+
+/* Absences of user_id (0: all) overlapping [from, to). */
+int pc_tx_absence_list(pc_ctx *ctx, pc_tx *tx, int64_t user_id, int64_t from, int64_t to,
+                       pc_absence **out, size_t *n);
+int pc_tx_absence_insert(pc_ctx *ctx, pc_tx *tx, const pc_absence *a, int64_t *id);
+int pc_tx_absence_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_absence *out);
+int pc_tx_absence_delete(pc_ctx *ctx, pc_tx *tx, int64_t id);
+
+/* For the pre-visit check: the latest intake's id and time (0 when none), the latest consent's
+ * day ("" when none) and whether one was recorded on day, the number of photos. */
+int pc_tx_previsit_facts(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *day,
+                         int64_t *intake_id, int64_t *intake_at, bool *any_consent,
+                         bool *consent_on_day, int64_t *photos);
+
+#endif

@@ -83,6 +83,7 @@ function drawTopbar(session, nav) {
         h('a', { class: 'brand', href: '/' }, h('span', { class: 'brand-mark', 'aria-hidden': 'true' }), 'poreclear'),
         h('nav', { class: 'mainnav', 'aria-label': 'Main' },
             navLink('/', 'Clients', nav === 'clients'),
+            navLink('/book', 'Appointments', nav === 'book'),
             navLink('/ingredients', 'Ingredients', nav === 'ingredients'),
             user.role === 'admin' ? navLink('/admin', 'Admin', nav === 'admin') : null),
         h('div', { class: 'userbox' },

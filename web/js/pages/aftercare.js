@@ -92,7 +92,9 @@ startPage({
             pageHead('Aftercare', crumbs,
                 printBtn,
                 h('a', { class: 'button', id: 'download-ics', href: `/api/sessions/${sid}/aftercare.ics`, download: `aftercare-${sid}.ics` }, 'Calendar file (.ics)'),
-                h('a', { class: 'button', id: 'open-html', href: `/api/sessions/${sid}/aftercare.html`, target: '_blank', rel: 'noopener' }, 'One-page handout')),
+                h('a', { class: 'button', id: 'open-html', href: `/api/sessions/${sid}/aftercare.html`, target: '_blank', rel: 'noopener' }, 'One-page handout'),
+                // the free slots around the rebooking date in the appointment book (issue 11)
+                rebook.date ? h('a', { class: 'button', id: 'book-now', href: `/book?client=${ac.client_id}&around=${rebook.date}` }, 'Book it now') : null),
             ac.signed_at ? null : h('div', { class: 'alert warn no-print', role: 'status' },
                 h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚠'),
                 h('div', null, h('strong', { class: 'title' }, 'The session is not signed yet'),

@@ -84,7 +84,9 @@ startPage({
             if (text) body.text = text;
             try {
                 const c = await busy(form.querySelector('#consent-save'), () => api.post(`/api/clients/${clientId}/consents`, body));
-                window.location.assign(`/plan?client=${clientId}&consent=${c.id}`);
+                // an appointment being started (the book's "Start treatment") goes along to the plan
+                const appt = queryId('appointment');
+                window.location.assign(`/plan?client=${clientId}&consent=${c.id}${appt ? `&appointment=${appt}` : ''}`);
             } catch (e) {
                 showError(errors, e, 'Consent was not recorded');
             }

@@ -114,6 +114,12 @@ function startBox(data, consents, clientId, user, wanted) {
         if (set) body.implement_set = set;
         try {
             const s = await busy(form.querySelector('#start-session'), () => api.post(`/api/clients/${clientId}/sessions`, body));
+            // started from the book: the appointment is in treatment and links to the session
+            const appt = queryId('appointment');
+            if (appt) {
+                await api.post(`/api/appointments/${appt}/status`, { status: 'in_treatment', session_id: s.id })
+                    .catch(() => null); /* the session stands either way; the book shows the status */
+            }
             window.location.assign(`/session?id=${s.id}`);
         } catch (e) {
             showError(errors, e, 'The session did not start');

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Browser check of the appointment book (web/book.html): Debian's Chromium driven by
+// playwright-core against the real `poreclear serve --demo` (started by test_book.sh, clinic
+// time zone Europe/Paris; the browser itself runs in UTC, so the times shown must be the
+// clinic's, not the browser's). Steps run in order and share state.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { launchChromium, screenshot, gotoDrawn, apiCall, openPage, needs } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const URL0 = process.env.PC_URL;
+const PW = process.env.PC_PASSWORD;
+const SHOTS = process.env.PC_SCREENSHOTS || 'build/screenshots';
+const TIMEOUT = Number(process.env.PC_STEP_TIMEOUT_MS || 15000);
+
+let browser;
+const problems = [];
+const state = {};
+
+// A Monday at least `days` days from today ("YYYY-MM-DD").
+function mondayAfter(days) {
+    const d = new Date();
+    d.setUTCDate(d.getUTCDate() + days);
+    while (d.getUTCDay() !== 1) d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+}
+
+async function signIn(width, height, user) {
+    const page = await openPage(browser, { width, height, timeout: TIMEOUT, problems, label: () => user });
+    await page.goto(`${URL0}/login`);
+    await page.fill('#username', user);
+    await page.fill('#password', PW);
+    await page.click('#login-submit');
+    await page.waitForURL((u) => u.pathname === '/');
+    return page;
+}
+
+async function noSidewaysScroll(page) {
+    return page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth);
+}
+
+before(async () => {
+    assert.ok(URL0, 'PC_URL must name the server');
+    browser = await launchChromium(chromium, process.env.PC_CHROMIUM || '/usr/bin/chromium');
+});
+
+after(async () => {
+    if (browser) await browser.close();
+    assert.deepEqual(problems, [], 'no page errors');
+});
+
+test('reception books from a free slot of the week view', async () => {
+    const page = await signIn(1280, 900, 'desk');
+    state.desk = page;
+    state.monday = mondayAfter(14);
+    const users = await apiCall(page, 'GET', '/api/users');
+    state.dana = users.data.users.find((u) => u.username === 'demo').id;
+    await gotoDrawn(page, `${URL0}/book?view=week&date=${state.monday}&practitioner=${state.dana}`);
+    await page.waitForSelector('#book-board .book-grid.week');
+    assert.equal(await page.locator('.book-day').count(), 7, 'a week of seven days');
+    const monday = page.locator(`.book-day[data-date="${state.monday}"]`);
+    const first = monday.locator('.slot').first();
+    assert.equal(await first.textContent(), '09:00 free', 'the first slot is 9:00 on the clinic\'s clock');
+    await first.click();
+    await page.fill('#book-client-q', 'Sofia');
+    await page.waitForSelector('#book-client option:has-text("Sofia Rossi")', { state: 'attached' });
+    await page.selectOption('#book-client', { label: await page.locator('#book-client option').first().textContent() });
+    await page.click('#book-submit');
+    await page.waitForSelector('#booked-note');
+    assert.match(await page.textContent('#booked-note'), /Sofia Rossi with Dana Moreau, .* at 09:00/);
+    const card = monday.locator('.appt').first();
+    await card.waitFor();
+    assert.match(await card.locator('.appt-time').textContent(), /^09:00–10:15$/);
+    state.appt = Number(await card.getAttribute('data-id'));
+    // the demo client has no consent and no photo yet: the front desk sees what to prepare
+    assert.equal(await card.locator('.checks li[data-code="consent_missing"]').count(), 1);
+    assert.equal(await card.locator('.checks li[data-code="photos_missing"]').count(), 1);
+    await screenshot(page, SHOTS, 'book-week');
+});
+
+test('move and cancel from the book; arrived', async (t) => {
+    if (!needs(state, t, ['appt'], 'a booking')) return;
+    const page = state.desk;
+    const card = () => page.locator(`.appt[data-id="${state.appt}"]`);
+    await card().locator('[data-act="move"]').click();
+    const form = card().locator('form[data-form="move"]');
+    await form.locator('select[name="start"] option[value*="T11:00:00"]').waitFor({ state: 'attached' });
+    const v = await form.locator('select[name="start"] option[value*="T11:00:00"]').getAttribute('value');
+    await form.locator('select[name="start"]').selectOption(v);
+    await form.locator('button[type="submit"]').click();
+    await page.waitForFunction((id) => {
+        const el = document.querySelector(`.appt[data-id="${id}"] .appt-time`);
+        return el && el.textContent.startsWith('11:00');
+    }, state.appt);
+    await card().locator('[data-act="arrived"]').click();
+    await page.waitForFunction((id) => {
+        const el = document.querySelector(`.appt[data-id="${id}"]`);
+        return el && el.classList.contains('arrived');
+    }, state.appt);
+    await card().locator('[data-act="cancel"]').click();
+    await card().locator('form[data-form="cancel"] input[name="reason"]').fill('the client called in sick');
+    await card().locator('form[data-form="cancel"] button[type="submit"]').click();
+    await page.waitForFunction((id) => {
+        const el = document.querySelector(`.appt[data-id="${id}"]`);
+        return el && el.classList.contains('cancelled');
+    }, state.appt);
+    assert.match(await card().textContent(), /Cancelled: the client called in sick/);
+});
+
+test('pre-visit warnings: the plan on the appointment\'s date, for practitioners only', async () => {
+    const page = await signIn(1280, 900, 'demo');
+    state.pract = page;
+    const today = new Date().toISOString().slice(0, 10);
+    const c = await apiCall(page, 'POST', '/api/clients', { name: 'Plan Client', birth_date: '1975-05-05' });
+    assert.equal(c.status, 201);
+    const i = await apiCall(page, 'POST', `/api/clients/${c.data.id}/intakes`, {
+        client: { skin_type: 'oily', fitzpatrick: 3 }, recent_procedures: [{ kind: 'surgery', date: today }],
+    });
+    assert.equal(i.status, 201);
+    const slots = await apiCall(page, 'GET', `/api/practitioners/${state.dana}/free?from=${state.monday}&to=${state.monday}T23:00:00%2B01:00&duration_min=75`);
+    const start = slots.data.slots[slots.data.slots.length - 1].start;
+    const b = await apiCall(page, 'POST', '/api/appointments', { client_id: c.data.id, practitioner_id: state.dana, start });
+    assert.equal(b.status, 201, JSON.stringify(b.data));
+    state.blocked = b.data.id;
+    await gotoDrawn(page, `${URL0}/book?view=day&date=${state.monday}`);
+    const card = page.locator(`.appt[data-id="${state.blocked}"]`);
+    await card.waitFor();
+    assert.equal(await card.locator('.checks li[data-code="plan_blocked"]').count(), 1, 'the practitioner sees the block');
+    assert.match(await card.locator('.checks li[data-code="plan_blocked"]').textContent(), /blocked/i);
+    await screenshot(page, SHOTS, 'book-day-practitioner');
+    // reception: the same appointment without the clinical item
+    await gotoDrawn(state.desk, `${URL0}/book?view=day&date=${state.monday}`);
+    const rc = state.desk.locator(`.appt[data-id="${state.blocked}"]`);
+    await rc.waitFor();
+    assert.equal(await rc.locator('.checks li[data-code="plan_blocked"]').count(), 0, 'reception is not told why');
+    assert.equal(await rc.locator('.checks li[data-code="consent_missing"]').count(), 1);
+    assert.doesNotMatch(await rc.textContent(), /surgery|blocked/i);
+});
+
+for (const [w, hgt, name] of [[820, 1180, 'tablet'], [390, 844, 'phone']]) {
+    test(`the clinic's day view on a ${name} (${w} px): no sideways scrolling`, async (t) => {
+        if (!needs(state, t, ['blocked'], 'appointments')) return;
+        const page = await signIn(w, hgt, 'desk');
+        await gotoDrawn(page, `${URL0}/book?view=day&date=${state.monday}`);
+        await page.waitForSelector('.book-grid.day .appt');
+        assert.ok(await noSidewaysScroll(page), `the page fits ${w} px`);
+        await screenshot(page, SHOTS, `book-day-${name}`);
+        await page.selectOption('#book-view', 'week');
+        await page.waitForSelector('.book-grid.week');
+        assert.ok(await noSidewaysScroll(page), `the week fits ${w} px`);
+        await page.context().close();
+    });
+}
+
+test('rebook from the aftercare page: "Book it now" offers the slots around the date', async () => {
+    const page = state.pract;
+    // a signed session of the ordinary demo client: every step recorded, then signed
+    const clients = await apiCall(page, 'GET', '/api/clients?q=Sofia');
+    const cid = clients.data.clients[0].id;
+    const cons = await apiCall(page, 'POST', `/api/clients/${cid}/consents`, {
+        agreed: ['treatment', 'extraction', 'high_frequency', 'chemical_exfoliation', 'photos'], client_name: 'Sofia Rossi',
+    });
+    assert.equal(cons.status, 201);
+    const s = await apiCall(page, 'POST', `/api/clients/${cid}/sessions`, { consent_id: cons.data.id });
+    assert.equal(s.status, 201, JSON.stringify(s.data));
+    for (const step of s.data.steps.filter((x) => x.action !== 'skip')) {
+        const r = await apiCall(page, 'POST', `/api/sessions/${s.data.id}/steps/${step.step}/record`, { outcome: 'not_done', notes: 'browser test' });
+        assert.equal(r.status, 200, JSON.stringify(r.data));
+    }
+    const signed = await apiCall(page, 'POST', `/api/sessions/${s.data.id}/sign`);
+    assert.equal(signed.status, 200, JSON.stringify(signed.data));
+    const rebook = signed.data.rebook_date;
+    assert.ok(rebook, 'the signed session has a rebooking date');
+    await gotoDrawn(page, `${URL0}/aftercare?session=${s.data.id}`);
+    await page.click('#book-now');
+    await page.waitForURL((u) => u.pathname === '/book' && u.searchParams.get('around') === rebook);
+    await page.waitForSelector('#book-for');
+    await page.waitForSelector('.book-grid.week');
+    const days = await page.locator('.book-day').evaluateAll((els) => els.map((e) => e.dataset.date));
+    assert.equal(days.length, 7);
+    assert.ok(days.includes(rebook), 'the week shown holds the rebooking date');
+    const slot = page.locator('.book-day .slot').first();
+    await slot.waitFor();
+    await slot.click();
+    assert.equal(await page.locator('#book-client option').first().textContent(), 'Sofia Rossi', 'booking for the client of the handout');
+    await page.click('#book-submit');
+    await page.waitForSelector('#booked-note');
+    assert.match(await page.textContent('#booked-note'), /^Sofia Rossi with /);
+    await screenshot(page, SHOTS, 'book-rebook');
+});

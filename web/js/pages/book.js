@@ -1,0 +1,279 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// The appointment book (docs/api.md, "Appointments"): a day or a week, for one practitioner or
+// the whole clinic; book from a free slot, move, cancel, mark arrived or no-show, start the
+// treatment from the appointment. Times are the clinic's wall clock as the server writes them
+// ("2027-01-12T09:00:00+01:00" → 09:00), whatever the tablet's own time zone. The pre-visit
+// checks come from the server, which leaves the clinical ones out for reception.
+//
+//   /book?view=day|week&date=YYYY-MM-DD&practitioner=ID&client=ID&around=YYYY-MM-DD
+// `client` books for that client; `around` (the aftercare's rebooking date) shows the week
+// around that date with its free slots.
+
+import { api, withQuery } from '../api.js';
+import { h, fill, badge, alertBox } from '../dom.js';
+import { startPage, pageHead, busy, showError } from '../app.js';
+
+const STATUS = {
+    booked: ['pending', 'Booked'],
+    arrived: ['active', 'Arrived'],
+    in_treatment: ['active', 'In treatment'],
+    done: ['done', 'Done'],
+    cancelled: ['refused', 'Cancelled'],
+    no_show: ['refused', 'No-show'],
+};
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+// ---- dates as plain "YYYY-MM-DD" (no time zone involved) ----
+function addDays(date, n) {
+    const d = new Date(`${date}T12:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + n);
+    return d.toISOString().slice(0, 10);
+}
+function weekday(date) { return (new Date(`${date}T12:00:00Z`).getUTCDay() + 6) % 7; } // 0 Monday
+function dayLabel(date) {
+    const [y, m, d] = date.split('-');
+    return `${DAY_NAMES[weekday(date)]} ${Number(d)}.${Number(m)}.${y}`;
+}
+const clock = (iso) => (iso || '').slice(11, 16); // the clinic's wall clock
+const dayOf = (iso) => (iso || '').slice(0, 10);
+
+export function bookUrl(p) {
+    return withQuery('/book', p);
+}
+
+startPage({
+    nav: 'book',
+    title: 'Appointments',
+    render: async (main, session) => {
+        const q = new URLSearchParams(window.location.search);
+        const clock0 = await api.get('/api/clinic/clock');
+        const state = {
+            view: q.get('view') === 'week' || q.get('around') ? 'week' : 'day',
+            date: /^\d{4}-\d{2}-\d{2}$/.test(q.get('around') || q.get('date') || '')
+                ? (q.get('around') || q.get('date')) : dayOf(clock0.now),
+            practitioner: q.get('practitioner') || '',
+            client: q.get('client') || '',
+            around: q.get('around') || '',
+        };
+        const role = session.user.role;
+        const clinical = role === 'admin' || role === 'practitioner';
+        const [users, client] = await Promise.all([
+            api.get('/api/users?role=practitioner'),
+            state.client ? api.get(`/api/clients/${encodeURIComponent(state.client)}`).catch(() => null) : null,
+        ]);
+        const practitioners = users.users.filter((u) => u.active !== false);
+        const msg = h('div', { id: 'book-msg', hidden: true });
+        const board = h('div', { id: 'book-board' });
+
+        const pSel = h('select', { id: 'book-practitioner', name: 'practitioner' },
+            h('option', { value: '' }, 'Whole clinic'),
+            practitioners.map((p) => h('option', { value: String(p.id), selected: String(p.id) === state.practitioner }, p.display_name)));
+        const dateIn = h('input', { type: 'date', id: 'book-date', value: state.date });
+        const viewSel = h('select', { id: 'book-view' },
+            h('option', { value: 'day', selected: state.view === 'day' }, 'Day'),
+            h('option', { value: 'week', selected: state.view === 'week' }, 'Week'));
+        const step = (n) => { state.date = addDays(state.date, n * (state.view === 'week' ? 7 : 1)); state.around = ''; dateIn.value = state.date; draw(); };
+        const prev = h('button', { type: 'button', id: 'book-prev', onclick: () => step(-1) }, '‹ Earlier');
+        const next = h('button', { type: 'button', id: 'book-next', onclick: () => step(1) }, 'Later ›');
+        const today = h('button', { type: 'button', id: 'book-today', onclick: () => { state.date = dayOf(clock0.now); state.around = ''; dateIn.value = state.date; draw(); } }, 'Today');
+        pSel.addEventListener('change', () => { state.practitioner = pSel.value; draw(); });
+        dateIn.addEventListener('change', () => { if (dateIn.value) { state.date = dateIn.value; state.around = ''; draw(); } });
+        viewSel.addEventListener('change', () => { state.view = viewSel.value; draw(); });
+
+        fill(main,
+            pageHead('Appointments', [{ href: '/', label: 'Clients' }, { label: 'Appointments' }]),
+            client ? alertBox('info', `Booking for ${client.name}`,
+                h('p', { id: 'book-for' }, state.around
+                    ? `Free slots around the rebooking date, ${dayLabel(state.around)}: pick one.`
+                    : 'Pick a free slot.')) : null,
+            h('div', { class: 'card book-controls', role: 'group', 'aria-label': 'Which appointments' },
+                h('label', null, 'Date ', dateIn),
+                h('label', null, 'View ', viewSel),
+                h('label', null, 'Practitioner ', pSel),
+                h('div', { class: 'book-steps' }, prev, today, next)),
+            h('p', { class: 'small muted' }, `Times are the clinic's (${clock0.time_zone}).`),
+            msg, board);
+
+        function range() {
+            if (state.view === 'day') return [state.date, addDays(state.date, 1)];
+            const from = state.around ? addDays(state.around, -3) : addDays(state.date, -weekday(state.date));
+            return [from, addDays(from, 7)];
+        }
+        const shown = () => (state.practitioner ? practitioners.filter((p) => String(p.id) === state.practitioner) : practitioners);
+
+        async function draw() {
+            const url = new URL(window.location.href);
+            url.searchParams.set('view', state.view);
+            url.searchParams.set('date', state.date);
+            if (state.practitioner) url.searchParams.set('practitioner', state.practitioner); else url.searchParams.delete('practitioner');
+            if (!state.around) url.searchParams.delete('around');
+            window.history.replaceState(null, '', url);
+            const [from, to] = range();
+            fill(board, h('p', { class: 'loading' }, 'Loading…'));
+            const list = await api.get(withQuery('/api/appointments', {
+                from, to, practitioner_id: state.practitioner, checks: '1',
+            }));
+            const duration = clock0.default_duration_min;
+            const slotStep = state.view === 'day' ? 30 : 60;
+            const frees = await Promise.all(shown().map((p) => api.get(withQuery(`/api/practitioners/${p.id}/free`, {
+                from, to, duration_min: String(duration), step_min: String(slotStep),
+            })).then((f) => [p.id, f.slots]).catch(() => [p.id, []])));
+            const freeBy = new Map(frees);
+            const days = [];
+            for (let d = from; d < to; d = addDays(d, 1)) days.push(d);
+            const cols = days.map((d) => h('section', { class: 'book-day card', 'data-date': d, 'aria-label': dayLabel(d) },
+                h('h2', null, dayLabel(d)),
+                shown().map((p) => {
+                    const appts = list.appointments.filter((a) => a.practitioner_id === p.id && dayOf(a.start) === d);
+                    const slots = (freeBy.get(p.id) || []).filter((s) => dayOf(s.start) === d);
+                    const absent = list.absences.filter((x) => x.practitioner_id === p.id && dayOf(x.start) <= d && d <= dayOf(x.end));
+                    return h('div', { class: 'book-col', 'data-practitioner': String(p.id) },
+                        shown().length > 1 || state.view === 'day' ? h('h3', null, p.display_name) : null,
+                        absent.map((x) => h('p', { class: 'book-absent' }, badge('muted', `Absent: ${x.reason}`))),
+                        agenda(p, appts, slots));
+                })));
+            fill(board, h('div', { class: `book-grid ${state.view}` }, cols));
+        }
+
+        // The day of one practitioner in time order: appointments, and the free slots between
+        // them grouped in rows of buttons.
+        function agenda(p, appts, slots) {
+            const items = [...appts.map((a) => ({ at: a.start, a })), ...slots.map((s) => ({ at: s.start, s }))]
+                .sort((x, y) => (clock(x.at) < clock(y.at) ? -1 : clock(x.at) > clock(y.at) ? 1 : (x.a ? -1 : 1)));
+            if (!items.length) return h('p', { class: 'small muted' }, 'Nothing booked, no free slot.');
+            const out = h('div', { class: 'book-agenda' });
+            let row = null;
+            for (const it of items) {
+                if (it.a) {
+                    row = null;
+                    out.append(apptCard(it.a));
+                    continue;
+                }
+                if (!row) {
+                    row = h('div', { class: 'book-free', 'aria-label': `Free slots of ${p.display_name}` });
+                    out.append(row);
+                }
+                row.append(h('button', {
+                    type: 'button', class: 'slot', 'data-start': it.s.start,
+                    onclick: (e) => bookForm(e.currentTarget, p, it.s.start),
+                }, `${clock(it.s.start)} free`));
+            }
+            return out;
+        }
+
+        function apptCard(a) {
+            const [kind, words] = STATUS[a.status] || ['muted', a.status];
+            const live = a.status === 'booked' || a.status === 'arrived';
+            const acts = h('div', { class: 'book-actions' });
+            const card = h('article', { class: `appt ${a.status}`, 'data-id': String(a.id) },
+                h('p', { class: 'appt-head' },
+                    h('strong', { class: 'appt-time' }, `${clock(a.start)}–${clock(a.end)}`), ' ',
+                    h('a', { href: `/client?id=${a.client_id}`, class: 'appt-client' }, a.client_name), ' ',
+                    badge(kind, words)),
+                a.notes ? h('p', { class: 'small appt-notes' }, a.notes) : null,
+                a.cancel_reason ? h('p', { class: 'small' }, `Cancelled: ${a.cancel_reason}`) : null,
+                a.checks && a.checks.length ? h('ul', { class: 'checks', 'aria-label': 'Before the visit' },
+                    a.checks.map((c) => h('li', { 'data-code': c.code }, badge(c.code.startsWith('plan') ? 'blocked' : 'caution', c.text)))) : null,
+                acts);
+            const act = (id, label, fn, cls) => h('button', { type: 'button', class: cls || null, 'data-act': id, onclick: (e) => busy(e.currentTarget, fn) }, label);
+            const change = async (path, body) => {
+                try { await api.post(`/api/appointments/${a.id}/${path}`, body); msg.hidden = true; await draw(); } catch (err) { showError(msg, err); }
+            };
+            if (a.status === 'booked') acts.append(act('arrived', 'Arrived', () => change('status', { status: 'arrived' })));
+            if (a.status === 'booked' && Date.parse(a.start_utc) <= Date.parse(clock0.now_utc) + (Date.now() - loadedAt))
+                acts.append(act('no_show', 'No-show', () => change('status', { status: 'no_show' })));
+            if (clinical && live)
+                acts.append(h('a', { class: 'button primary', 'data-act': 'start', href: `/consent?client=${a.client_id}&appointment=${a.id}` }, 'Start treatment'));
+            if (a.session_id && clinical) acts.append(h('a', { class: 'button', href: `/session?id=${a.session_id}` }, 'Session'));
+            if (a.status === 'booked') acts.append(act('move', 'Move', async () => moveForm(card, a)));
+            if (live) acts.append(act('cancel', 'Cancel', async () => cancelForm(card, a), 'danger'));
+            return card;
+        }
+
+        function cancelForm(card, a) {
+            const reason = h('input', { type: 'text', name: 'reason', id: `cancel-reason-${a.id}`, maxlength: '255', required: true });
+            const form = h('form', { class: 'book-form', 'data-form': 'cancel' },
+                h('label', { for: reason.id }, 'Why is it cancelled?'), reason,
+                h('div', { class: 'book-actions' },
+                    h('button', { type: 'submit', class: 'danger' }, 'Cancel the appointment'),
+                    h('button', { type: 'button', onclick: () => form.remove() }, 'Keep it')));
+            form.addEventListener('submit', async (e) => {
+                e.preventDefault();
+                try { await api.post(`/api/appointments/${a.id}/cancel`, { reason: reason.value.trim() }); msg.hidden = true; await draw(); } catch (err) { showError(msg, err); }
+            });
+            card.append(form);
+            reason.focus();
+        }
+
+        async function moveForm(card, a) {
+            const minutes = a.duration_min;
+            const date = h('input', { type: 'date', value: dayOf(a.start), name: 'date' });
+            const slots = h('select', { name: 'start', 'aria-label': 'New time' });
+            const load = async () => {
+                const f = await api.get(withQuery(`/api/practitioners/${a.practitioner_id}/free`, {
+                    from: date.value, to: addDays(date.value, 1), duration_min: String(minutes), step_min: '15',
+                }));
+                fill(slots, f.slots.length ? f.slots.map((s) => h('option', { value: s.start }, clock(s.start)))
+                    : h('option', { value: '' }, 'No free time that day'));
+            };
+            date.addEventListener('change', () => load().catch((err) => showError(msg, err)));
+            const form = h('form', { class: 'book-form', 'data-form': 'move' },
+                h('label', null, 'New day ', date), h('label', null, 'New time ', slots),
+                h('div', { class: 'book-actions' },
+                    h('button', { type: 'submit', class: 'primary' }, 'Move'),
+                    h('button', { type: 'button', onclick: () => form.remove() }, 'Keep it')));
+            form.addEventListener('submit', async (e) => {
+                e.preventDefault();
+                if (!slots.value) return;
+                try { await api.post(`/api/appointments/${a.id}/move`, { start: slots.value }); msg.hidden = true; await draw(); } catch (err) { showError(msg, err); }
+            });
+            card.append(form);
+            await load();
+        }
+
+        function bookForm(button, p, start) {
+            const old = board.querySelector('form[data-form="book"]');
+            if (old) old.remove();
+            const search = h('input', { type: 'search', name: 'q', id: 'book-client-q', placeholder: 'Name or phone', value: client ? client.name : '' });
+            const pick = h('select', { name: 'client_id', id: 'book-client', required: true },
+                client ? h('option', { value: String(client.id) }, client.name) : h('option', { value: '' }, 'Search for the client'));
+            const mins = h('input', { type: 'number', name: 'duration_min', id: 'book-duration', min: '5', max: '480', step: '5', value: String(clock0.default_duration_min) });
+            const notes = h('input', { type: 'text', name: 'notes', id: 'book-notes', maxlength: '500' });
+            search.addEventListener('input', async () => {
+                const v = search.value.trim();
+                if (v.length < 2) return;
+                try {
+                    const r = await api.get(withQuery('/api/clients', { q: v, limit: '20' }));
+                    fill(pick, r.clients.length ? r.clients.map((c) => h('option', { value: String(c.id) }, `${c.name} · ${c.birth_date}`))
+                        : h('option', { value: '' }, 'No client of that name'));
+                } catch (err) { showError(msg, err); }
+            });
+            const form = h('form', { class: 'book-form card', 'data-form': 'book' },
+                h('h3', null, `Book ${p.display_name}, ${dayLabel(dayOf(start))} at ${clock(start)}`),
+                client ? null : h('label', { for: search.id }, 'Client ', search),
+                h('label', { for: pick.id }, 'Client ', pick),
+                h('label', { for: mins.id }, 'Minutes ', mins),
+                h('label', { for: notes.id }, 'Booking note ', notes),
+                h('div', { class: 'book-actions' },
+                    h('button', { type: 'submit', class: 'primary', id: 'book-submit' }, 'Book'),
+                    h('button', { type: 'button', onclick: () => form.remove() }, 'Close')));
+            form.addEventListener('submit', async (e) => {
+                e.preventDefault();
+                if (!pick.value) { search.focus(); return; }
+                const body = { client_id: Number(pick.value), practitioner_id: p.id, start, duration_min: Number(mins.value) };
+                if (notes.value.trim()) body.notes = notes.value.trim();
+                try {
+                    const a = await busy(form.querySelector('#book-submit'), () => api.post('/api/appointments', body));
+                    fill(msg, alertBox('ok', 'Booked', h('p', { id: 'booked-note' }, `${a.client_name} with ${a.practitioner_name}, ${dayLabel(dayOf(a.start))} at ${clock(a.start)}.`)));
+                    msg.hidden = false;
+                    await draw();
+                } catch (err) { showError(msg, err); }
+            });
+            button.closest('.book-col').append(form);
+            (client ? mins : search).focus();
+        }
+
+        const loadedAt = Date.now();
+        await draw();
+    },
+});

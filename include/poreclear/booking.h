@@ -132,12 +132,26 @@ typedef struct pc_appt {
     char practitioner_name[PC_TEXT_BYTES(PC_NAME_MAX)];
 } pc_appt;
 
+/* ---- e-mail to the client (lib/booking/mail.c, lib/booking/outbox.c) ----
+ * A booking, a move and a cancellation queue their messages in the outbox table in the same
+ * transaction as the change (so a change never happens without its message, nor a message
+ * without its change); the server's sender thread delivers them (src/web/web_mail.c). A
+ * client without an e-mail address, or who opted out, gets none. */
+typedef struct pc_mail_clinic {
+    const char *name;    /* the clinic's name ("the clinic" when NULL or "") */
+    const char *address; /* where (may be NULL) */
+    const char *phone;   /* (may be NULL) */
+    const char *from;    /* the sender's address; NULL or "": nothing is queued */
+    int reminder_hours;  /* the reminder this long before; 0 → 24 */
+} pc_mail_clinic;
+
 typedef struct pc_booking_request {
     int64_t client_id, practitioner_id;
-    int64_t start;     /* UTC */
-    int duration_min;  /* PC_APPT_MIN_MIN..PC_APPT_MAX_MIN */
-    const char *notes; /* NULL: none */
-    const char *tz;    /* the clinic's zone: what the working hours mean */
+    int64_t start;              /* UTC */
+    int duration_min;           /* PC_APPT_MIN_MIN..PC_APPT_MAX_MIN */
+    const char *notes;          /* NULL: none */
+    const char *tz;             /* the clinic's zone: what the working hours mean */
+    const pc_mail_clinic *mail; /* NULL: no message */
 } pc_booking_request;
 
 /* Book: the practitioner exists, is active and a practitioner ("not_practitioner"), works then
@@ -157,7 +171,7 @@ int pc_booking_move(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id,
 /* Cancel a booked or arrived appointment with a reason (1..PC_SHORT_MAX characters).
  * sequence + 1; audited "appointment.cancel". */
 int pc_booking_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, const char *reason,
-                      int64_t now, pc_appt *out, const char **why);
+                      const pc_mail_clinic *mail, int64_t now, pc_appt *out, const char **why);
 /* Change the status: arrived (from booked), no_show (from booked, once its start has passed),
  * in_treatment (from booked or arrived, with session_id: a session of the same client, which
  * then links to the appointment), done (from in_treatment or arrived). Audited
@@ -185,6 +199,56 @@ int pc_booking_list(pc_ctx *ctx, pc_store *s, const pc_appt_query *q, pc_appt **
 int pc_booking_free_slots(pc_ctx *ctx, pc_store *s, const char *tz, int64_t practitioner_id,
                           int64_t from, int64_t to, int duration_min, int step_min, int64_t *out,
                           size_t max, size_t *n);
+
+/* The kinds of message: a confirmation with an iCalendar invitation (METHOD:REQUEST), an
+ * update after a move (REQUEST, same UID, SEQUENCE + 1), a cancellation (METHOD:CANCEL) and a
+ * reminder (no invitation). */
+enum { PC_MAIL_CONFIRM = 1, PC_MAIL_UPDATE, PC_MAIL_CANCEL, PC_MAIL_REMINDER };
+const char *pc_mail_kind_name(int kind); /* "confirmation", "update", "cancellation", "reminder" */
+typedef struct pc_mail {
+    char *subject, *text, *html; /* malloc'd */
+    char *ics;                   /* malloc'd; NULL for a reminder */
+} pc_mail;
+/* Compose the message of kind about appointment a (times on the wall clock of a->tz) to the
+ * address to: when and where, the clinic's name and phone, never why (no treatment detail, no
+ * note). Text and HTML parts (HTML escaped). The invitation's UID is
+ * "poreclear-appointment-<id>-<created_at>@poreclear", one per appointment. *out: pc_mail_clear. */
+int pc_mail_compose(pc_ctx *ctx, const pc_appt *a, const pc_mail_clinic *c, int kind,
+                    const char *to, int64_t now, pc_mail *out);
+void pc_mail_clear(pc_mail *m); /* NULL is fine */
+
+/* One message of the outbox. state: "queued", "sent", "failed" (given up after
+ * PC_OUTBOX_TRIES attempts), "dropped" (a reminder of an appointment since moved or
+ * cancelled). */
+#define PC_OUTBOX_TRIES 12
+typedef struct pc_outbox {
+    int64_t id, appointment_id, client_id;
+    char kind[16];
+    char to[256];
+    char *subject, *text, *html, *ics; /* owned; ics NULL when none */
+    int64_t not_before, next_try, created_at, sent_at;
+    int attempts;
+    char state[10];
+    char last_error[256];
+} pc_outbox;
+void pc_outbox_free(pc_outbox *o, size_t n); /* NULL is fine */
+/* Queued messages due at now (not_before and next_try passed), oldest first, at most max. */
+int pc_outbox_due(pc_ctx *ctx, pc_store *s, int64_t now, size_t max, pc_outbox **out, size_t *n);
+/* After a delivery: sent at now. */
+int pc_outbox_sent(pc_ctx *ctx, pc_store *s, int64_t id, int64_t now);
+/* After a failed attempt: the error, one more attempt, the next try after a backoff of
+ * base_s x 2^(attempts - 1) (at most an hour); "failed" after PC_OUTBOX_TRIES attempts. */
+int pc_outbox_attempt_failed(pc_ctx *ctx, pc_store *s, int64_t id, const char *error, int base_s,
+                             int64_t now);
+/* The newest messages (every state, or only those not delivered yet when pending is true), at
+ * most limit (1..500). */
+int pc_outbox_list(pc_ctx *ctx, pc_store *s, bool pending, size_t limit, pc_outbox **out,
+                   size_t *n);
+/* A client's choice not to be e-mailed (true) or to be again (false); audited "mail.optout" /
+ * "mail.optin". Needs PC_DO_CLIENT_WRITE. */
+int pc_booking_set_optout(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
+                          bool opt_out, int64_t now, const char **why);
+int pc_booking_get_optout(pc_ctx *ctx, pc_store *s, int64_t client_id, bool *out);
 
 /* ---- the pre-visit check (lib/booking/previsit.c) ---- */
 

@@ -10,7 +10,7 @@
 
 #include "poreclear/booking.h"
 #include "poreclear/clinic.h"
-#include "store/store_booking.h"
+#include "booking/booking_internal.h"
 
 static const char *const status_names[] = {
     NULL, "booked", "arrived", "in_treatment", "done", "cancelled", "no_show",
@@ -234,7 +234,9 @@ int pc_booking_book(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_booki
     snprintf(a->notes, sizeof a->notes, "%s", req->notes ? req->notes : "");
     a->created_by = who->id;
     a->created_at = a->updated_at = now;
-    if ((rc = pc_tx_appt_insert(ctx, &tx, a, &a->id)) != PC_OK) goto out;
+    if ((rc = pc_tx_appt_insert(ctx, &tx, a, &a->id)) != PC_OK ||
+        (rc = pc_booking_queue_mail(ctx, &tx, a, req->mail, PC_MAIL_CONFIRM, now)) != PC_OK)
+        goto out;
     rc = finish(ctx, &tx, who, a, "booked", "appointment.create", now, out);
 out:
     pc_tx_end(&tx);
@@ -287,7 +289,9 @@ int pc_booking_move(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id,
     if (req->notes) snprintf(a->notes, sizeof a->notes, "%s", req->notes);
     a->sequence++;
     a->updated_at = now;
-    if ((rc = pc_tx_appt_update(ctx, &tx, a)) != PC_OK) goto out;
+    if ((rc = pc_tx_appt_update(ctx, &tx, a)) != PC_OK ||
+        (rc = pc_booking_queue_mail(ctx, &tx, a, req->mail, PC_MAIL_UPDATE, now)) != PC_OK)
+        goto out;
     rc = finish(ctx, &tx, who, a, "moved", "appointment.move", now, out);
 out:
     pc_tx_end(&tx);
@@ -296,7 +300,7 @@ out:
 }
 
 int pc_booking_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, const char *reason,
-                      int64_t now, pc_appt *out, const char **why)
+                      const pc_mail_clinic *mail, int64_t now, pc_appt *out, const char **why)
 {
     int rc = may(ctx, who, PC_DO_APPOINTMENT_WRITE, why);
     if (rc != PC_OK) return rc;
@@ -315,7 +319,9 @@ int pc_booking_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, 
     snprintf(a->cancel_reason, sizeof a->cancel_reason, "%s", reason);
     a->sequence++;
     a->updated_at = now;
-    if ((rc = pc_tx_appt_update(ctx, &tx, a)) != PC_OK) goto out;
+    if ((rc = pc_tx_appt_update(ctx, &tx, a)) != PC_OK ||
+        (rc = pc_booking_queue_mail(ctx, &tx, a, mail, PC_MAIL_CANCEL, now)) != PC_OK)
+        goto out;
     rc = finish(ctx, &tx, who, a, "cancelled", "appointment.cancel", now, out);
 out:
     pc_tx_end(&tx);

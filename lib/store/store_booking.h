@@ -45,4 +45,24 @@ int pc_tx_previsit_facts(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *
                          int64_t *intake_id, int64_t *intake_at, bool *any_consent,
                          bool *consent_on_day, int64_t *photos);
 
+/* ---- the outbox (lib/store/outbox.c) ---- */
+/* The client's e-mail address ("" when none) and whether the client opted out. */
+int pc_tx_client_mail(pc_ctx *ctx, pc_tx *tx, int64_t client_id, char *email, size_t n,
+                      bool *opted_out);
+/* Queue a message (o: appointment_id, client_id, kind, to, subject, text, html, ics,
+ * not_before, created_at; state queued). */
+int pc_tx_outbox_insert(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o, int64_t *id);
+/* The queued reminders of an appointment become "dropped". */
+int pc_tx_outbox_drop_reminders(pc_ctx *ctx, pc_tx *tx, int64_t appointment_id);
+/* Every queued message of a client becomes "dropped" (the client opted out). */
+int pc_tx_outbox_drop_client(pc_ctx *ctx, pc_tx *tx, int64_t client_id);
+int pc_tx_outbox_due(pc_ctx *ctx, pc_tx *tx, int64_t now, size_t max, pc_outbox **out, size_t *n);
+int pc_tx_outbox_list(pc_ctx *ctx, pc_tx *tx, bool pending, size_t limit, pc_outbox **out,
+                      size_t *n);
+int pc_tx_outbox_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_outbox *out);
+/* Write state, attempts, next_try, last_error and sent_at of o. */
+int pc_tx_outbox_update(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o);
+int pc_tx_optout_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, bool opt_out, int64_t by,
+                     int64_t now);
+
 #endif

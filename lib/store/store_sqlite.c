@@ -462,6 +462,31 @@ static const char *const migrations[] = {
     "CREATE INDEX appointments_practitioner ON appointments(practitioner_id, starts_at);"
     "CREATE INDEX appointments_client ON appointments(client_id, starts_at);"
     "CREATE INDEX appointments_start ON appointments(starts_at);",
+    /* 6: e-mail to clients (issue 11, lib/store/outbox.c): the outbox, written in the
+     * transaction of the change that causes each message, and the clients who opted out */
+    "CREATE TABLE outbox("
+    " id INTEGER PRIMARY KEY,"
+    " appointment_id INTEGER REFERENCES appointments(id),"
+    " client_id INTEGER REFERENCES clients(id),"
+    " kind TEXT NOT NULL,"
+    " to_addr TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " body_text TEXT NOT NULL,"
+    " body_html TEXT NOT NULL,"
+    " ics TEXT,"
+    " not_before INTEGER NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'dropped')),"
+    " attempts INTEGER NOT NULL,"
+    " next_try INTEGER NOT NULL,"
+    " last_error TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " sent_at INTEGER) STRICT;"
+    "CREATE INDEX outbox_due ON outbox(state, next_try);"
+    "CREATE INDEX outbox_appointment ON outbox(appointment_id);"
+    "CREATE TABLE mail_optout("
+    " client_id INTEGER PRIMARY KEY REFERENCES clients(id),"
+    " at INTEGER NOT NULL,"
+    " by_user INTEGER NOT NULL REFERENCES users(id)) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

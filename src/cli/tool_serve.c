@@ -46,7 +46,17 @@ static void usage(FILE *f)
             "                        use only, data/model/MODEL.md) or classic (also used,\n"
             "                        with a warning, when the model file is missing)\n"
             "  --model FILE          the learned detector's weights (default: the shipped\n"
-            "                        data/model/pcnet-v1.safetensors)\n\n"
+            "                        data/model/pcnet-v1.safetensors)\n"
+            "  --smtp URL            send e-mail to clients through smtp://HOST:PORT (STARTTLS\n"
+            "                        when offered) or smtps://HOST:PORT (TLS)\n"
+            "  --smtp-user USER      log in to the SMTP server; the password is read from\n"
+            "                        $PORECLEAR_SMTP_PASSWORD\n"
+            "  --mail-from ADDR      the sender's address (needed with --smtp)\n"
+            "  --clinic-name NAME, --clinic-address TEXT, --clinic-phone TEXT\n"
+            "                        said in each message\n"
+            "  --reminder-hours N    the reminder N hours before (default 24)\n"
+            "  --mail-retry S        wait S seconds before the first retry, doubling\n"
+            "                        (default 30)\n\n"
             "On first start (no accounts), creates the user 'admin' and prints a one-time\n"
             "password that must be changed at the first login. Stops on SIGINT/SIGTERM.\n");
 }
@@ -130,6 +140,9 @@ int tool_serve(int argc, char **argv)
     bool demo = false, secure = false, classic = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
     long header_to = 10, body_to = 30, lock_after = 100;
+    const char *smtp = NULL, *smtp_user = NULL, *mail_from = NULL, *clinic_name = NULL;
+    const char *clinic_address = NULL, *clinic_phone = NULL;
+    long reminder_h = 24, retry_s = 30;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -164,6 +177,24 @@ int tool_serve(int argc, char **argv)
                 return TOOL_EXIT_USAGE;
             }
             classic = !strcmp(d, "classic");
+        } else if (!strcmp(a, "--smtp")) {
+            smtp = argv[++i];
+        } else if (!strcmp(a, "--smtp-user")) {
+            smtp_user = argv[++i];
+        } else if (!strcmp(a, "--mail-from")) {
+            mail_from = argv[++i];
+        } else if (!strcmp(a, "--clinic-name")) {
+            clinic_name = argv[++i];
+        } else if (!strcmp(a, "--clinic-address")) {
+            clinic_address = argv[++i];
+        } else if (!strcmp(a, "--clinic-phone")) {
+            clinic_phone = argv[++i];
+        } else if (!strcmp(a, "--reminder-hours") || !strcmp(a, "--mail-retry")) {
+            bool rh = !strcmp(a, "--reminder-hours");
+            if (!tool_parse_int(argv[++i], 1, rh ? 24L * 366 : 3600, rh ? &reminder_h : &retry_s)) {
+                tool_error("serve", "%s: must be 1..%d", a, rh ? 24 * 366 : 3600);
+                return TOOL_EXIT_USAGE;
+            }
         } else if (!strcmp(a, "--threads")) {
             if (!tool_parse_int(argv[++i], 1, 64, &threads)) {
                 tool_error("serve", "--threads: must be 1..64");
@@ -299,6 +330,15 @@ int tool_serve(int argc, char **argv)
         .analysis_queue = (int)aqueue,
         .kb_dir = kb_found ? kb_buf : NULL,
         .model = model,
+        .smtp_url = smtp,
+        .smtp_user = smtp_user,
+        .smtp_password = smtp_user ? getenv("PORECLEAR_SMTP_PASSWORD") : NULL,
+        .mail_from = mail_from,
+        .clinic_name = clinic_name,
+        .clinic_address = clinic_address,
+        .clinic_phone = clinic_phone,
+        .reminder_hours = (int)reminder_h,
+        .mail_retry_s = (int)retry_s,
     };
     if (web_server_start(&ctx, &cfg, &srv) != PC_OK) {
         exit_code = tool_fail(&ctx, "serve");

@@ -46,6 +46,14 @@ typedef struct web_config {
     int analysis_queue;     /* 0 → 16 */
     struct pc_model *model; /* the learned lesion detector for analyses and comparisons
                                (borrowed, shared by the workers); NULL → the classic one */
+    /* e-mail to clients (issue 11, web_mail.c): without smtp_url and mail_from nothing is
+     * queued or sent */
+    const char *smtp_url; /* smtp://HOST:PORT (STARTTLS when offered) or smtps://HOST:PORT */
+    const char *smtp_user, *smtp_password;                   /* NULL: no login */
+    const char *mail_from;                                   /* the sender's address */
+    const char *clinic_name, *clinic_address, *clinic_phone; /* said in each message */
+    int reminder_hours; /* the reminder this long before; 0 → 24 */
+    int mail_retry_s;   /* the first retry's wait, doubling; 0 → 30 */
 } web_config;
 
 typedef struct web_server web_server;

@@ -126,9 +126,13 @@ int web_h_appointment_create(web_req *r)
 {
     web_appt_body b;
     if (!parse(r, WEB_APPT_BOOK, &b)) return 0;
-    pc_booking_request req = {b.client_id, b.practitioner_id,
-                              b.start,     b.duration_min ? b.duration_min : PC_APPT_DEFAULT_MIN,
-                              b.notes,     web_clinic_tz()};
+    pc_booking_request req = {.client_id = b.client_id,
+                              .practitioner_id = b.practitioner_id,
+                              .start = b.start,
+                              .duration_min = b.duration_min ? b.duration_min : PC_APPT_DEFAULT_MIN,
+                              .notes = b.notes,
+                              .tz = web_clinic_tz(),
+                              .mail = web_mail_clinic(r->cfg)};
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
@@ -268,11 +272,17 @@ static int change(web_req *r, int kind)
     pc_store *s = r->cfg->store;
     int64_t id = r->ids[0];
     if (kind == WEB_APPT_MOVE) {
-        pc_booking_request req = {0,       b.practitioner_id, b.start, b.duration_min,
-                                  b.notes, web_clinic_tz()};
+        pc_booking_request req = {0,
+                                  b.practitioner_id,
+                                  b.start,
+                                  b.duration_min,
+                                  b.notes,
+                                  web_clinic_tz(),
+                                  web_mail_clinic(r->cfg)};
         rc = pc_booking_move(&ctx, s, &r->user, id, &req, r->now, a, &why);
     } else if (kind == WEB_APPT_CANCEL)
-        rc = pc_booking_cancel(&ctx, s, &r->user, id, b.reason, r->now, a, &why);
+        rc = pc_booking_cancel(&ctx, s, &r->user, id, b.reason, web_mail_clinic(r->cfg), r->now, a,
+                               &why);
     else if (kind == WEB_APPT_STATUS)
         rc = pc_booking_set_status(&ctx, s, &r->user, id, b.status, b.session_id, r->now, a, &why);
     else

@@ -54,6 +54,16 @@ int web_h_absence_create(web_req *r);
 int web_h_absence_delete(web_req *r);
 int web_h_clinic_clock(web_req *r);
 
+/* ---- e-mail (web_mail.c) ---- */
+/* The clinic's mail settings for the book's rules; NULL when the server sends no mail. */
+const pc_mail_clinic *web_mail_clinic(const web_config *cfg);
+/* The sender thread: delivers the outbox through SMTP (libcurl), retrying with backoff. */
+int web_mail_start(pc_ctx *ctx, const web_config *cfg);
+void web_mail_stop(void);
+int web_h_outbox(web_req *r);          /* GET /api/outbox (admin) */
+int web_h_client_mail(web_req *r);     /* POST /api/clients/{id}/mail {"opt_out": bool} */
+int web_h_client_mail_get(web_req *r); /* GET /api/clients/{id}/mail */
+
 /* The clinic's IANA time zone: $TZ when it names one, else /etc/localtime's, else "UTC". */
 const char *web_clinic_tz(void);
 /* Give every practitioner of the demo clinic Monday-Friday 9:00-18:00 (by admin). */

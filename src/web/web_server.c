@@ -138,6 +138,9 @@ static const route routes[] = {
     {"POST", "/api/practitioners/{n}/absences", PC_DO_SCHEDULE, false, web_h_absence_create},
     {"DELETE", "/api/absences/{n}", PC_DO_SCHEDULE, false, web_h_absence_delete},
     {"GET", "/api/clinic/clock", PC_DO_APPOINTMENT_READ, false, web_h_clinic_clock},
+    {"GET", "/api/outbox", PC_DO_ADMIN, false, web_h_outbox},
+    {"GET", "/api/clients/{n}/mail", PC_DO_CLIENT_READ, false, web_h_client_mail_get},
+    {"POST", "/api/clients/{n}/mail", PC_DO_CLIENT_WRITE, false, web_h_client_mail},
     {"GET", "/api/about", PC_DO_ABOUT, false, web_h_about},
     {"GET", "/api/about/license", PC_DO_ABOUT, false, web_h_about_license},
     {"GET", "/api/about/notices", PC_DO_ABOUT, false, web_h_about_notices},
@@ -663,6 +666,13 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     }
     const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
     s->port = di ? di->port : cfg->port;
+    /* the e-mail sender (web_mail.c), when the clinic sends mail */
+    if (web_mail_start(ctx, &s->cfg) != PC_OK) {
+        MHD_stop_daemon(s->daemon);
+        web_media_stop();
+        free(s);
+        return ctx->status;
+    }
     *out = s;
     return PC_OK;
 }
@@ -676,6 +686,7 @@ void web_server_stop(web_server *s)
 {
     if (!s) return;
     if (s->daemon) MHD_stop_daemon(s->daemon);
+    web_mail_stop();
     web_media_stop();
     web_plan_cache_clear();
     free(s);

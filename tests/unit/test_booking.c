@@ -126,6 +126,7 @@ typedef struct world {
     pc_user admin, ana, desk, bo;
     int64_t c1, c2;
     pc_protocol *proto;
+    const pc_mail_clinic *mail; /* what book() passes */
 } world;
 
 static pc_user user_of(fixture *f, int64_t id)
@@ -195,7 +196,7 @@ static int64_t book(world *w, const pc_user *who, int64_t client, int64_t p, con
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_booking_request req = {client, p, at(start), min, NULL, PARIS};
+    pc_booking_request req = {client, p, at(start), min, NULL, PARIS, w->mail};
     pc_appt a;
     const char *why = NULL;
     int rc = pc_booking_book(&ctx, w->f->s, who, &req, 5000, &a, &why);
@@ -271,7 +272,7 @@ static void test_book(void **state)
     book(w, &w->desk, w->c2, w->ana.id, "2027-03-25T10:00:00+01:00", 30, PC_OK, NULL);
 
     /* move: keeps its own slot out of the check, sequence + 1; cancel frees the slot */
-    pc_booking_request mv = {0, 0, at("2027-03-22T09:30:00+01:00"), 0, NULL, PARIS};
+    pc_booking_request mv = {0, 0, at("2027-03-22T09:30:00+01:00"), 0, NULL, PARIS, NULL};
     assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a1, &mv, 6000, &a, &why),
                      PC_ERR_CONFLICT); /* 9:30-10:45 runs into the 10:15 appointment */
     assert_string_equal(why, "booked");
@@ -280,10 +281,10 @@ static void test_book(void **state)
     assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a1, &mv, 6000, &a, &why), PC_OK);
     assert_int_equal(a.end - a.start, 3600);
     assert_int_equal(a.sequence, 1);
-    assert_int_equal(pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "", 6000, &a, &why),
+    assert_int_equal(pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "", NULL, 6000, &a, &why),
                      PC_ERR_INVALID);
     assert_int_equal(
-        pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "the client called", 6000, &a, &why), PC_OK);
+        pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "the client called", NULL, 6000, &a, &why), PC_OK);
     assert_int_equal(a.status, PC_APPT_CANCELLED);
     assert_int_equal(a.sequence, 2);
     assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a1, &mv, 6000, &a, &why),
@@ -368,7 +369,7 @@ static void *race(void *arg)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_booking_request req = {r->client, r->w->ana.id, at("2027-01-12T09:00:00+01:00"),
-                              75,        NULL,         PARIS};
+                              75,        NULL,         PARIS, NULL};
     pc_appt a;
     pthread_barrier_wait(r->go);
     r->rc = pc_booking_book(&ctx, r->w->f->s, &r->w->desk, &req, 5000, &a, NULL);
@@ -402,6 +403,137 @@ static void test_race(void **state)
     pthread_barrier_destroy(&go);
     assert_int_equal(won, 1);
     assert_int_equal(refused, N - 1);
+}
+
+/* ---- e-mail: the outbox written with each change ---- */
+
+static size_t count_state(pc_outbox *o, size_t n, const char *kind, const char *state)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < n; i++)
+        c += !strcmp(o[i].kind, kind) && !strcmp(o[i].state, state);
+    return c;
+}
+
+static void test_mail(void **state)
+{
+    world *w = *state;
+    static const pc_mail_clinic mc = {"Clinica Lumen & Co", "Via Roma 1, Milano", "+39 02 1234",
+                                      "desk@lumen.example", 24};
+    w->mail = &mc;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    /* a client with an address; the notes say something private that must not go out */
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "Mail Client");
+    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
+    snprintf(c.email, sizeof c.email, "mail.client@example.org");
+    int64_t cid = 0;
+    assert_int_equal(pc_store_client_create(&ctx, w->f->s, w->f->admin, &c, 1000, &cid), PC_OK);
+    pc_booking_request req = {cid, w->ana.id, at("2027-03-29T09:00:00+02:00"), 75,
+                              "isotretinoin: ask about it", PARIS, &mc};
+    pc_appt a;
+    const char *why = NULL;
+    int64_t now = at("2027-03-01T10:00:00Z");
+    assert_int_equal(pc_booking_book(&ctx, w->f->s, &w->desk, &req, now, &a, &why), PC_OK);
+    pc_outbox *o = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(count_state(o, n, "confirmation", "queued"), 1);
+    assert_int_equal(count_state(o, n, "reminder", "queued"), 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(o[i].to, "mail.client@example.org");
+        assert_null(strstr(o[i].text, "isotretinoin")); /* when and where, never why */
+        assert_null(strstr(o[i].html, "isotretinoin"));
+        assert_non_null(strstr(o[i].text, "Monday 29 March 2027, 09:00 to 10:15"));
+        assert_non_null(strstr(o[i].html, "Clinica Lumen &amp; Co"));
+        if (!strcmp(o[i].kind, "reminder")) {
+            assert_null(o[i].ics);
+            assert_int_equal(o[i].not_before, a.start - 24 * 3600);
+        } else {
+            assert_non_null(strstr(o[i].ics, "METHOD:REQUEST"));
+            assert_non_null(strstr(o[i].ics, "DTSTART:20270329T070000Z"));
+            assert_non_null(strstr(o[i].ics, "SEQUENCE:0"));
+            assert_non_null(strstr(o[i].ics, "UID:poreclear-appointment-"));
+        }
+    }
+    pc_outbox_free(o, n);
+    /* nothing is due before its time: the confirmation now, the reminder the day before */
+    assert_int_equal(pc_outbox_due(&ctx, w->f->s, now, 10, &o, &n), PC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0].kind, "confirmation");
+    int64_t confirm = o[0].id;
+    pc_outbox_free(o, n);
+    /* a failed attempt waits, doubling; then it goes */
+    assert_int_equal(pc_outbox_attempt_failed(&ctx, w->f->s, confirm, "connection refused", 10, now),
+                     PC_OK);
+    assert_int_equal(pc_outbox_due(&ctx, w->f->s, now + 9, 10, &o, &n), PC_OK);
+    assert_int_equal(n, 0);
+    free(o);
+    assert_int_equal(pc_outbox_attempt_failed(&ctx, w->f->s, confirm, "connection refused", 10,
+                                              now + 10),
+                     PC_OK);
+    assert_int_equal(pc_outbox_due(&ctx, w->f->s, now + 29, 10, &o, &n), PC_OK);
+    assert_int_equal(n, 0);
+    free(o);
+    assert_int_equal(pc_outbox_due(&ctx, w->f->s, now + 30, 10, &o, &n), PC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(o[0].attempts, 2);
+    assert_string_equal(o[0].last_error, "connection refused");
+    pc_outbox_free(o, n);
+    assert_int_equal(pc_outbox_sent(&ctx, w->f->s, confirm, now + 30), PC_OK);
+
+    /* a move: the reminder is replaced, the update has the same UID and SEQUENCE 1 */
+    pc_booking_request mv = {0, 0, at("2027-03-30T10:00:00+02:00"), 0, NULL, PARIS, &mc};
+    assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a.id, &mv, now + 60, &a, &why), PC_OK);
+    assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
+    assert_int_equal(count_state(o, n, "confirmation", "sent"), 1);
+    assert_int_equal(count_state(o, n, "reminder", "dropped"), 1);
+    assert_int_equal(count_state(o, n, "reminder", "queued"), 1);
+    assert_int_equal(count_state(o, n, "update", "queued"), 1);
+    char uid[96] = "";
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(o[i].kind, "update")) {
+            assert_non_null(strstr(o[i].ics, "SEQUENCE:1"));
+            const char *u = strstr(o[i].ics, "UID:");
+            assert_non_null(u);
+            snprintf(uid, sizeof uid, "%.*s", (int)strcspn(u, "\r\n"), u);
+        }
+    pc_outbox_free(o, n);
+    /* a cancel: METHOD:CANCEL with that UID; no reminder left */
+    assert_int_equal(pc_booking_cancel(&ctx, w->f->s, &w->desk, a.id, "ill", &mc, now + 120, &a,
+                                       &why),
+                     PC_OK);
+    assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
+    assert_int_equal(count_state(o, n, "reminder", "queued"), 0);
+    assert_int_equal(count_state(o, n, "cancellation", "queued"), 1);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(o[i].kind, "cancellation")) {
+            assert_non_null(strstr(o[i].ics, "METHOD:CANCEL"));
+            assert_non_null(strstr(o[i].ics, "STATUS:CANCELLED"));
+            assert_non_null(strstr(o[i].ics, uid));
+        }
+    size_t before = n;
+    pc_outbox_free(o, n);
+    /* an opt-out: audited, the queued messages dropped, nothing new queued */
+    assert_int_equal(pc_booking_set_optout(&ctx, w->f->s, &w->desk, cid, true, now + 130, &why),
+                     PC_OK);
+    req.start = at("2027-04-05T09:00:00+02:00");
+    assert_int_equal(pc_booking_book(&ctx, w->f->s, &w->desk, &req, now + 140, &a, &why), PC_OK);
+    assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
+    assert_int_equal(n, before);
+    assert_int_equal(count_state(o, n, "cancellation", "dropped"), 1);
+    pc_outbox_free(o, n);
+    pc_audit *au = NULL;
+    assert_int_equal(pc_store_audit_list(&ctx, w->f->s, cid, 0, 0, 100, &au, &n), PC_OK);
+    bool audited = false;
+    for (size_t i = 0; i < n; i++)
+        audited |= !strcmp(au[i].action, "mail.optout");
+    free(au);
+    assert_true(audited);
+    w->mail = NULL;
 }
 
 /* ---- the pre-visit check ---- */
@@ -482,6 +614,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_free_slots, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_race, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_previsit, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_mail, setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* E-mail to clients (issue 11; docs/web.md "E-mail"): the sender thread delivers the outbox —
+ * the messages the book's changes queued in their own transactions (lib/booking) — through a
+ * real SMTP server with libcurl (STARTTLS when the server offers it on smtp://, TLS on
+ * smtps://), text and HTML parts and the calendar invitation; a failure is written on the
+ * message and retried with a doubling wait. One sender thread takes the messages in order and
+ * marks each sent right after the server accepted it, so none is lost while the SMTP server is
+ * down and none goes twice (only a crash between the server's answer and that mark could send
+ * one again). Also the admin's view of the outbox and a client's opt-out. */
+#include <curl/curl.h>
+#include <pthread.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "poreclear/clinic.h"
+#include "web_appt.h"
+
+static struct {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool running, stop;
+    const web_config *cfg;
+    pc_mail_clinic mc;
+} M = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+const pc_mail_clinic *web_mail_clinic(const web_config *cfg)
+{
+    (void)cfg;
+    return M.running ? &M.mc : NULL;
+}
+
+/* "Subject: ..." with the text as an RFC 2047 encoded word when it is not plain ASCII. */
+static char *subject_header(const char *subject)
+{
+    bool ascii = true;
+    for (const char *c = subject; *c; c++)
+        if ((unsigned char)*c >= 0x80 || *c == '\r' || *c == '\n') ascii = false;
+    size_t n = strlen(subject);
+    size_t need = 32 + (ascii ? n : sodium_base64_encoded_len(n, sodium_base64_VARIANT_ORIGINAL));
+    char *h = malloc(need);
+    if (!h) return NULL;
+    if (ascii) {
+        snprintf(h, need, "Subject: %s", subject);
+        return h;
+    }
+    int w = snprintf(h, need, "Subject: =?UTF-8?B?");
+    sodium_bin2base64(h + w, need - (size_t)w - 3, (const unsigned char *)subject, n,
+                      sodium_base64_VARIANT_ORIGINAL);
+    size_t l = strlen(h);
+    memcpy(h + l, "?=", 3); /* room was reserved above */
+    return h;
+}
+
+/* One message through SMTP; false with the reason in err. */
+static bool deliver(const pc_outbox *o, char *err, size_t errn)
+{
+    const web_config *cfg = M.cfg;
+    char curl_err[CURL_ERROR_SIZE] = "";
+    CURL *c = curl_easy_init();
+    struct curl_slist *rcpt = NULL, *hdr = NULL;
+    curl_mime *mime = NULL, *alt = NULL;
+    char *subj = NULL;
+    bool ok = false;
+    if (!c) {
+        snprintf(err, errn, "libcurl could not start");
+        return false;
+    }
+    char line[512], date[64];
+    time_t now = time(NULL);
+    struct tm tmv;
+    gmtime_r(&now, &tmv);
+    strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tmv);
+    rcpt = curl_slist_append(rcpt, o->to);
+    snprintf(line, sizeof line, "Date: %s", date);
+    hdr = curl_slist_append(hdr, line);
+    snprintf(line, sizeof line, "From: %s", cfg->mail_from);
+    hdr = curl_slist_append(hdr, line);
+    snprintf(line, sizeof line, "To: %s", o->to);
+    hdr = curl_slist_append(hdr, line);
+    snprintf(line, sizeof line, "Message-ID: <poreclear-outbox-%lld-%lld@poreclear>",
+             (long long)o->id, (long long)o->created_at);
+    hdr = curl_slist_append(hdr, line);
+    if ((subj = subject_header(o->subject ? o->subject : ""))) hdr = curl_slist_append(hdr, subj);
+    mime = curl_mime_init(c);
+    alt = curl_mime_init(c);
+    curl_mimepart *p = curl_mime_addpart(alt);
+    curl_mime_data(p, o->text ? o->text : "", CURL_ZERO_TERMINATED);
+    curl_mime_type(p, "text/plain; charset=utf-8");
+    curl_mime_encoder(p, "quoted-printable");
+    p = curl_mime_addpart(alt);
+    curl_mime_data(p, o->html ? o->html : "", CURL_ZERO_TERMINATED);
+    curl_mime_type(p, "text/html; charset=utf-8");
+    curl_mime_encoder(p, "quoted-printable");
+    if (o->ics) { /* the invitation as calendar clients expect it: a part of the alternative */
+        p = curl_mime_addpart(alt);
+        curl_mime_data(p, o->ics, CURL_ZERO_TERMINATED);
+        curl_mime_type(p, strcmp(o->kind, "cancellation")
+                              ? "text/calendar; charset=utf-8; method=REQUEST"
+                              : "text/calendar; charset=utf-8; method=CANCEL");
+        curl_mime_encoder(p, "base64");
+    }
+    p = curl_mime_addpart(mime);
+    curl_mime_subparts(p, alt);
+    alt = NULL; /* owned by mime now */
+    curl_mime_type(p, "multipart/alternative");
+    if (!rcpt || !hdr || !subj) {
+        snprintf(err, errn, "out of memory");
+        goto out;
+    }
+    curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, cfg->mail_from);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    if (!strncmp(cfg->smtp_url, "smtp://", 7))
+        curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
+    if (cfg->smtp_user) curl_easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_user);
+    if (cfg->smtp_password) curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password);
+    CURLcode res = curl_easy_perform(c);
+    if (res == CURLE_OK)
+        ok = true;
+    else
+        snprintf(err, errn, "%s", curl_err[0] ? curl_err : curl_easy_strerror(res));
+out:
+    free(subj);
+    curl_slist_free_all(rcpt);
+    curl_slist_free_all(hdr);
+    curl_mime_free(alt);
+    curl_mime_free(mime);
+    curl_easy_cleanup(c);
+    return ok;
+}
+
+static void *sender(void *arg)
+{
+    (void)arg;
+    for (;;) {
+        pthread_mutex_lock(&M.lock);
+        bool stop = M.stop;
+        pthread_mutex_unlock(&M.lock);
+        if (stop) break;
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        pc_outbox *o = NULL;
+        size_t n = 0;
+        int64_t now = (int64_t)time(NULL);
+        if (pc_outbox_due(&ctx, M.cfg->store, now, 20, &o, &n) == PC_OK) {
+            for (size_t i = 0; i < n; i++) {
+                char err[256] = "";
+                pthread_mutex_lock(&M.lock);
+                stop = M.stop;
+                pthread_mutex_unlock(&M.lock);
+                if (stop) break;
+                int64_t t = (int64_t)time(NULL);
+                if (deliver(&o[i], err, sizeof err))
+                    pc_outbox_sent(&ctx, M.cfg->store, o[i].id, t);
+                else
+                    pc_outbox_attempt_failed(&ctx, M.cfg->store, o[i].id, err, M.cfg->mail_retry_s,
+                                             t);
+            }
+            pc_outbox_free(o, n);
+        }
+        /* look again in a second (a message queued now waits at most that long) */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 1;
+        pthread_mutex_lock(&M.lock);
+        if (!M.stop) pthread_cond_timedwait(&M.wake, &M.lock, &ts);
+        pthread_mutex_unlock(&M.lock);
+    }
+    return NULL;
+}
+
+int web_mail_start(pc_ctx *ctx, const web_config *cfg)
+{
+    if (!cfg->smtp_url || !cfg->smtp_url[0]) return PC_OK;
+    if (!cfg->mail_from || !web_valid_email(cfg->mail_from))
+        return pc_error(ctx, PC_ERR_INVALID, "--mail-from: the sender's e-mail address is needed");
+    if (strncmp(cfg->smtp_url, "smtp://", 7) && strncmp(cfg->smtp_url, "smtps://", 8))
+        return pc_error(ctx, PC_ERR_INVALID,
+                        "--smtp: must be smtp://HOST:PORT or smtps://HOST:PORT");
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+        return pc_error(ctx, PC_ERR_INTERNAL, "libcurl could not start");
+    M.cfg = cfg;
+    M.mc = (pc_mail_clinic){cfg->clinic_name, cfg->clinic_address, cfg->clinic_phone,
+                            cfg->mail_from, cfg->reminder_hours};
+    M.stop = false;
+    if (pthread_create(&M.thread, NULL, sender, NULL) != 0) {
+        curl_global_cleanup();
+        return pc_error(ctx, PC_ERR_INTERNAL, "cannot start the mail sender");
+    }
+    M.running = true;
+    return PC_OK;
+}
+
+void web_mail_stop(void)
+{
+    if (!M.running) return;
+    pthread_mutex_lock(&M.lock);
+    M.stop = true;
+    pthread_cond_broadcast(&M.wake);
+    pthread_mutex_unlock(&M.lock);
+    pthread_join(M.thread, NULL);
+    M.running = false;
+    curl_global_cleanup();
+}
+
+/* ---- routes ---- */
+
+int web_h_outbox(web_req *r)
+{
+    const char *p = web_query(r, "pending");
+    bool pending = p && !strcmp(p, "1");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_outbox *o = NULL;
+    size_t n = 0;
+    if (pc_outbox_list(&ctx, r->cfg->store, pending, 200, &o, &n) != PC_OK)
+        return web_fail(r, &ctx);
+    json_t *arr = json_array();
+    for (size_t i = 0; i < n; i++) {
+        json_t *m = json_pack(
+            "{s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:i,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)o[i].id,
+            "appointment_id", o[i].appointment_id ? json_integer(o[i].appointment_id) : json_null(),
+            "client_id", o[i].client_id ? json_integer(o[i].client_id) : json_null(), "kind",
+            o[i].kind, "to", web_json_text(o[i].to), "subject", web_json_text(o[i].subject),
+            "state", o[i].state, "attempts", o[i].attempts, "last_error",
+            o[i].last_error[0] ? web_json_text(o[i].last_error) : json_null(), "not_before",
+            web_json_time(o[i].not_before), "next_try", web_json_time(o[i].next_try), "created_at",
+            web_json_time(o[i].created_at), "sent_at", web_json_time(o[i].sent_at));
+        json_array_append_new(arr, m);
+    }
+    pc_outbox_free(o, n);
+    return web_reply_json(r, 200, json_pack("{s:b,s:o}", "sending", M.running, "messages", arr));
+}
+
+int web_h_client_mail_get(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    bool out = false;
+    if (pc_booking_get_optout(&ctx, r->cfg->store, r->ids[0], &out) != PC_OK)
+        return web_fail(r, &ctx);
+    return web_reply_json(
+        r, 200, json_pack("{s:I,s:b}", "client_id", (json_int_t)r->ids[0], "opt_out", out));
+}
+
+int web_h_client_mail(web_req *r)
+{
+    bool opt = false, present = false;
+    if (!web_get_bool(r, "opt_out", &opt, &present)) return 0;
+    if (!present) return web_error(r, 400, "invalid", "opt_out: required, true or false");
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    if (pc_booking_set_optout(&ctx, r->cfg->store, &r->user, r->ids[0], opt, r->now, &why) !=
+        PC_OK) {
+        if (why && !strcmp(why, "forbidden")) return web_error(r, 403, why, "%s", pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    return web_h_client_mail_get(r);
+}

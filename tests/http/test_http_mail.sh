@@ -1,0 +1,155 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# E-mail to clients through a real SMTP server (issue 11): Debian's python3-aiosmtpd on
+# 127.0.0.1, started and stopped here; every message read back with Python's email parser and
+# python3-icalendar. A booking sends a confirmation with an invitation (METHOD:REQUEST) and a
+# reminder, a move an update (same UID, SEQUENCE 1), a cancel a CANCEL; text and HTML parts, the
+# clinic's name, no clinical detail; an opt-out is honoured and audited; with the SMTP server
+# down the messages wait in the outbox (the admin sees why) and go out once it is back, none
+# lost, none twice.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/lib.sh"
+
+SYS_PY=/usr/bin/python3 # with its site packages: aiosmtpd, icalendar
+if ! $SYS_PY -c 'import aiosmtpd, icalendar' 2>/dev/null; then
+    skip "python3-aiosmtpd and python3-icalendar are needed (scripts/install-deps test)"
+    done_testing
+    exit 0
+fi
+export TZ=Europe/Paris
+MAIL=$T/mail
+mkdir -p "$MAIL"
+SMTP_PORT=$($SYS_PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+SINK_PID=""
+sink_start() {
+    $SYS_PY "$here/smtp_sink.py" "$MAIL" "$SMTP_PORT" 2>"$T/sink.err" &
+    SINK_PID=$!
+    for _ in $(seq 1 100); do
+        $SYS_PY -c "import socket,sys; socket.create_connection(('127.0.0.1',$SMTP_PORT),1)" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+sink_stop() {
+    [ -n "$SINK_PID" ] || return 0
+    kill "$SINK_PID" 2>/dev/null
+    wait "$SINK_PID" 2>/dev/null
+    SINK_PID=""
+}
+trap 'sink_stop; _http_cleanup' EXIT
+check "the SMTP server (aiosmtpd) listens on 127.0.0.1:$SMTP_PORT" sink_start
+
+DATA=$T/data
+start_server "$DATA" --demo --demo-password "$DEMO_PW" --smtp "smtp://127.0.0.1:$SMTP_PORT" \
+    --mail-from desk@lumen.example --clinic-name "Clinica Lumen" --clinic-address "Via Roma 1, Milano" \
+    --clinic-phone "+39 02 1234 5678" --reminder-hours 8000 --mail-retry 1 ||
+    { not_ok "server starts"; done_testing; exit 1; }
+ok "server starts with mail through 127.0.0.1:$SMTP_PORT"
+login admin admin "$DEMO_PW" && login recep desk "$DEMO_PW" && login pract demo "$DEMO_PW"
+req recep GET /api/users
+PID=$(jget "$T/body" 'd["users"][0]["id"]')
+
+# the dates: Mondays from two weeks on (the reminder, 8000 h before, is due at once)
+today=$(date +%F)
+d1=$(date -d "$today + 14 days" +%F); while [ "$(date -d "$d1" +%u)" != 1 ]; do d1=$(date -d "$d1 + 1 day" +%F); done
+d2=$(date -d "$d1 + 1 day" +%F); d3=$(date -d "$d1 + 7 days" +%F); d4=$(date -d "$d1 + 8 days" +%F)
+at() { echo "${1}T$2:00$(date -d "$1 $2" +%:z)"; }   # the clinic's clock, with its offset
+utc() { date -u -d "@$(date -d "$1 $2" +%s)" +%Y-%m-%dT%H:%M:%SZ; }
+long() { date -d "$1" "+%A %-d %B %Y"; }
+
+mails() { $SYS_PY "$here/mail_check.py" "$MAIL" >"$T/mails.json" 2>"$T/mails.err"; }
+count() { ls "$MAIL"/*.eml 2>/dev/null | wc -l; }
+# wait_mails N: until N messages arrived (at most 30 s); then $T/mails.json
+wait_mails() {
+    for _ in $(seq 1 300); do [ "$(count)" -ge "$1" ] && break; sleep 0.1; done
+    mails
+    [ "$(count)" -ge "$1" ]
+}
+m() { jget "$T/mails.json" "$1"; } # a Python expression on the list of messages (d)
+
+req recep POST /api/clients '{"name":"Ana Mail","birth_date":"1990-01-01","email":"ana.mail@example.org","notes":"allergic to lanolin"}'
+C1=$(jid "$T/body")
+req recep POST /api/appointments "{\"client_id\":$C1,\"practitioner_id\":$PID,\"start\":\"$(at $d1 09:00)\",\"notes\":\"pregnant, check the plan\"}"
+expect_status 201 "booked: a client with an e-mail address"
+A1=$(jid "$T/body")
+check "the confirmation and the reminder arrive" wait_mails 2
+[ "$(m 'sorted(x["subject"].split(":")[0] for x in d)')" = '["A reminder of your appointment", "Your appointment is booked"]' ] &&
+    ok "subjects: confirmation and reminder" || not_ok "subjects: $(m '[x["subject"] for x in d]')"
+conf='[x for x in d if x["subject"].startswith("Your appointment is booked")][0]'
+[ "$(m "[$conf[k] for k in ('method','sequence','status','dtstart','content_method')]")" = "[\"REQUEST\", 0, \"CONFIRMED\", \"$(utc $d1 09:00)\", \"REQUEST\"]" ] &&
+    ok "the invitation parses: METHOD:REQUEST, SEQUENCE 0, 9:00 in Paris in UTC" || not_ok "invitation: $(m "$conf") $(cat "$T/mails.err")"
+UID1=$(m "$conf[\"uid\"]")
+[ "$(m "$conf[\"to\"]")" = "ana.mail@example.org" ] && ok "to the client's address" || not_ok "to: $(m "$conf[\"to\"]")"
+[ "$(m "[$conf['html'], 'text/plain' in $conf['types'], 'Clinica Lumen' in $conf['text'], '$(long $d1), 09:00 to 10:15' in $conf['text']]")" = '[true, true, true, true]' ] &&
+    ok "text and HTML parts, the clinic's name, when on the clinic's clock" || not_ok "parts: $(m "$conf")"
+leaks=$(m '[x["file"] for x in d if any(w in (x["text"] + x.get("html_text","")).lower() for w in ("pregnant","lanolin","plan","pore","facial"))]')
+[ "$leaks" = "[]" ] && ok "no clinical detail or booking note in any message" || not_ok "clinical words in $leaks"
+rem='[x for x in d if x["subject"].startswith("A reminder")][0]'
+[ "$(m "'method' in $rem")" = false ] && ok "the reminder carries no invitation" || not_ok "reminder: $(m "$rem")"
+
+# ---- move: the same invitation, updated ----
+req recep POST "/api/appointments/$A1/move" "{\"start\":\"$(at $d2 14:00)\"}"
+expect_status 200 "moved"
+check "the update and the new reminder arrive" wait_mails 4
+upd='[x for x in d if x["subject"].startswith("Your appointment has moved")][0]'
+[ "$(m "[$upd['method'], $upd['uid'] == '$UID1', $upd['sequence'], $upd['dtstart']]")" = "[\"REQUEST\", true, 1, \"$(utc $d2 14:00)\"]" ] &&
+    ok "the update: same UID, SEQUENCE 1, the new time" || not_ok "update: $(m "$upd")"
+
+# ---- cancel: CANCEL of that invitation ----
+req recep POST "/api/appointments/$A1/cancel" '{"reason":"the client is ill"}'
+expect_status 200 "cancelled"
+check "the cancellation arrives" wait_mails 5
+can='[x for x in d if x["subject"].startswith("Your appointment is cancelled")][0]'
+[ "$(m "[$can['method'], $can['uid'] == '$UID1', $can['status'], $can['sequence']]")" = '["CANCEL", true, "CANCELLED", 2]' ] &&
+    ok "the cancellation: METHOD:CANCEL, same UID, SEQUENCE 2" || not_ok "cancel: $(m "$can")"
+leaks=$(m '[x["file"] for x in d if "ill" in x["text"].split()]')
+[ "$leaks" = "[]" ] && ok "the cancel reason is not in the message" || not_ok "reason in $leaks"
+
+# ---- opt-out ----
+req recep POST "/api/clients/$C1/mail" '{"opt_out":true}'
+[ "$STATUS" = 200 ] && [ "$(jget "$T/body" 'd["opt_out"]')" = true ] && ok "reception records the opt-out" || not_ok "opt-out ($STATUS)"
+req recep POST /api/appointments "{\"client_id\":$C1,\"practitioner_id\":$PID,\"start\":\"$(at $d3 09:00)\"}"
+expect_status 201 "booked after the opt-out"
+sleep 3
+[ "$(count)" = 5 ] && ok "nothing is sent to a client who opted out" || not_ok "opt-out not honoured: $(count) messages"
+req admin GET "/api/audit?client_id=$C1"
+contains "$T/body" '"mail.optout"' && ok "the opt-out is audited" || not_ok "mail.optout audited"
+req recep POST "/api/clients/$C1/mail" '{}'
+expect_status 400 "opt_out is required"
+
+# ---- the SMTP server down: the messages wait, then go, once each ----
+sink_stop
+req recep POST /api/clients '{"name":"Bo Down","birth_date":"1985-01-01","email":"bo.down@example.org"}'
+C2=$(jid "$T/body")
+req recep POST /api/appointments "{\"client_id\":$C2,\"practitioner_id\":$PID,\"start\":\"$(at $d4 09:00)\"}"
+expect_status 201 "booked while the SMTP server is down"
+for _ in $(seq 1 100); do
+    req admin GET "/api/outbox?pending=1"
+    [ "$(jget "$T/body" 'min([m["attempts"] for m in d["messages"]] or [0])')" -ge 2 ] 2>/dev/null && break
+    sleep 0.1
+done
+[ "$(jget "$T/body" '[m["state"] for m in d["messages"]]')" = '["queued", "queued"]' ] &&
+    [ "$(jget "$T/body" 'all(m["attempts"] >= 1 and m["last_error"] for m in d["messages"])')" = true ] &&
+    ok "the admin sees both messages waiting, with the error ($(jget "$T/body" 'd["messages"][0]["last_error"]'))" ||
+    not_ok "outbox while down: $(head -c 400 "$T/body")"
+req recep GET /api/outbox
+expect_status 403 "reception does not read the outbox"
+check "the SMTP server is back" sink_start
+check "the waiting messages go out once it is back" wait_mails 7
+sleep 3 # any duplicate would arrive by now
+mails
+[ "$(count)" = 7 ] && ok "7 messages in all: none lost, none twice" || not_ok "$(count) messages"
+[ "$(m 'len(set(x["message_id"] for x in d)) == len(d)')" = true ] && ok "every Message-ID once" || not_ok "a Message-ID twice"
+[ "$(m 'sorted(x["to"] for x in d if x["to"] == "bo.down@example.org")')" = '["bo.down@example.org", "bo.down@example.org"]' ] &&
+    ok "the waiting client got the confirmation and the reminder" || not_ok "after the outage: $(m '[x["to"] for x in d]')"
+req admin GET "/api/outbox?pending=1"
+[ "$(jget "$T/body" 'len(d["messages"])')" = 0 ] && ok "nothing is left waiting" || not_ok "still waiting: $(head -c 300 "$T/body")"
+req admin GET /api/outbox
+[ "$(jget "$T/body" 'sorted(set(m["state"] for m in d["messages"]))')" = '["sent"]' ] &&
+    ok "the outbox: every message sent" || not_ok "states: $(jget "$T/body" '[m["state"] for m in d["messages"]]')"
+
+healthy && ok "server still healthy at the end" || not_ok "server still healthy at the end"
+check "server stops cleanly on SIGTERM (exit 0, no sanitizer report)" stop_server TERM
+sink_stop
+done_testing

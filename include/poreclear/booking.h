@@ -60,6 +60,10 @@ bool pc_date_parse(const char *s, int *y, int *m, int *d);
 int64_t pc_days_from_civil(int y, int m, int d);
 void pc_civil_from_days(int64_t z, int *y, int *m, int *d);
 
+/* The clinic's time zone: its setting "clinic.time_zone" (the Admin → Clinic form,
+ * lib/clinic/settings.c) when set and known, else fallback (the server's own), into out. */
+int pc_booking_clinic_tz(pc_ctx *ctx, pc_store *s, const char *fallback, char out[PC_TZ_MAX]);
+
 /* ---- working hours and absences ---- */
 
 typedef struct pc_work_hours {

@@ -174,3 +174,17 @@ int pc_booking_get_optout(pc_ctx *ctx, pc_store *s, int64_t client_id, bool *out
     pc_tx_end(&tx);
     return rc;
 }
+
+int pc_booking_clinic_tz(pc_ctx *ctx, pc_store *s, const char *fallback, char out[PC_TZ_MAX])
+{
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, false, &tx);
+    if (rc != PC_OK) return rc;
+    char *v = NULL;
+    rc = pc_tx_setting_get(ctx, &tx, "clinic.time_zone", &v, NULL, NULL);
+    pc_tx_end(&tx);
+    if (rc != PC_OK) return rc;
+    snprintf(out, PC_TZ_MAX, "%s", v && pc_tz_valid(v) ? v : fallback ? fallback : "UTC");
+    free(v);
+    return PC_OK;
+}

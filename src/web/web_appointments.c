@@ -38,10 +38,14 @@ static void tz_find(void)
     snprintf(clinic_tz, sizeof clinic_tz, "UTC");
 }
 
-const char *web_clinic_tz(void)
+const char *web_clinic_tz(const web_config *cfg)
 {
+    static __thread char tz[PC_TZ_MAX];
     pthread_once(&tz_once, tz_find);
-    return clinic_tz;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    if (pc_booking_clinic_tz(&ctx, cfg->store, clinic_tz, tz) != PC_OK) return clinic_tz;
+    return tz;
 }
 
 /* ---- replies ---- */
@@ -57,9 +61,8 @@ static json_t *local_time(const char *tz, int64_t t)
 
 /* An appointment as the API shows it. Everyone who may read the book sees who, when and the
  * booking notes; nothing clinical is in an appointment. */
-static json_t *appt_json(const pc_appt *a)
+static json_t *appt_json(const pc_appt *a, const char *tz)
 {
-    const char *tz = web_clinic_tz();
     json_t *o = json_pack(
         "{s:I,s:I,s:o,s:I,s:o,s:o,s:o,s:o,s:o,s:I,s:s,s:s,s:o,s:o,s:o,s:I,s:I,s:o}", "id",
         (json_int_t)a->id, "client_id", (json_int_t)a->client_id, "client_name",
@@ -100,7 +103,7 @@ static json_t *checks_json(web_req *r, const pc_appt *a)
     pc_ctx_init(&ctx);
     int64_t pid = web_assessment_id(r->cfg, a->client_id);
     char *as = pid ? web_assessment_text(r->cfg, pid) : NULL;
-    pc_previsit_input in = {a, web_clinic_tz(), 0, r->cfg->protocol, as, r->now};
+    pc_previsit_input in = {a, web_clinic_tz(r->cfg), 0, r->cfg->protocol, as, r->now};
     pc_previsit pv;
     int rc = pc_booking_previsit(&ctx, r->cfg->store, &in, &pv);
     free(as);
@@ -117,7 +120,7 @@ static json_t *checks_json(web_req *r, const pc_appt *a)
 
 static int reply_appt(web_req *r, int status, const pc_appt *a)
 {
-    return web_reply_json(r, status, appt_json(a));
+    return web_reply_json(r, status, appt_json(a, web_clinic_tz(r->cfg)));
 }
 
 /* ---- routes ---- */
@@ -131,7 +134,7 @@ int web_h_appointment_create(web_req *r)
                               .start = b.start,
                               .duration_min = b.duration_min ? b.duration_min : PC_APPT_DEFAULT_MIN,
                               .notes = b.notes,
-                              .tz = web_clinic_tz(),
+                              .tz = web_clinic_tz(r->cfg),
                               .mail = web_mail_clinic(r->cfg)};
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -148,7 +151,7 @@ int web_h_appointment_create(web_req *r)
 
 static bool query_range(web_req *r, int64_t *from, int64_t *to)
 {
-    const char *tz = web_clinic_tz();
+    const char *tz = web_clinic_tz(r->cfg);
     const char *f = web_query(r, "from"), *t = web_query(r, "to");
     if (!f || !web_appt_time_arg(f, tz, from)) {
         web_error(r, 400, "invalid",
@@ -204,15 +207,16 @@ int web_h_appointments_list(web_req *r)
         free(a);
         return web_fail(r, &ctx);
     }
+    char tz[PC_TZ_MAX];
+    snprintf(tz, sizeof tz, "%s", web_clinic_tz(r->cfg));
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
-        json_t *o = appt_json(&a[i]);
+        json_t *o = appt_json(&a[i], tz);
         if (checks && a[i].status >= PC_APPT_BOOKED && a[i].status <= PC_APPT_ARRIVED)
             json_object_set_new(o, "checks", checks_json(r, &a[i]));
         json_array_append_new(arr, o);
     }
     json_t *abs = json_array();
-    const char *tz = web_clinic_tz();
     for (size_t i = 0; i < nab; i++)
         json_array_append_new(abs, json_pack("{s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)ab[i].id,
                                              "practitioner_id", (json_int_t)ab[i].practitioner_id,
@@ -277,7 +281,7 @@ static int change(web_req *r, int kind)
                                   b.start,
                                   b.duration_min,
                                   b.notes,
-                                  web_clinic_tz(),
+                                  web_clinic_tz(r->cfg),
                                   web_mail_clinic(r->cfg)};
         rc = pc_booking_move(&ctx, s, &r->user, id, &req, r->now, a, &why);
     } else if (kind == WEB_APPT_CANCEL)
@@ -341,7 +345,7 @@ int web_h_practitioner_free(web_req *r)
     size_t n = 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    const char *tz = web_clinic_tz();
+    const char *tz = web_clinic_tz(r->cfg);
     if (pc_booking_free_slots(&ctx, r->cfg->store, tz, r->ids[0], from, to, duration, step, slots,
                               SLOTS_MAX, &n) != PC_OK) {
         free(slots);
@@ -381,7 +385,7 @@ int web_h_practitioner_hours_get(web_req *r)
     free(h);
     return web_reply_json(r, 200,
                           json_pack("{s:I,s:o,s:s}", "practitioner_id", (json_int_t)r->ids[0],
-                                    "hours", arr, "time_zone", web_clinic_tz()));
+                                    "hours", arr, "time_zone", web_clinic_tz(r->cfg)));
 }
 
 int web_h_practitioner_hours_set(web_req *r)
@@ -409,7 +413,7 @@ int web_h_absences_list(web_req *r)
     size_t n = 0;
     if (pc_booking_absence_list(&ctx, r->cfg->store, r->ids[0], from, to, &ab, &n) != PC_OK)
         return web_fail(r, &ctx);
-    const char *tz = web_clinic_tz();
+    const char *tz = web_clinic_tz(r->cfg);
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, json_pack("{s:I,s:o,s:o,s:o}", "id", (json_int_t)ab[i].id,
@@ -433,7 +437,7 @@ int web_h_absence_create(web_req *r)
     int64_t id = 0;
     if (pc_booking_absence_add(&ctx, r->cfg->store, &r->user, &a, r->now, &id, &why) != PC_OK)
         return booking_fail(r, &ctx, why);
-    const char *tz = web_clinic_tz();
+    const char *tz = web_clinic_tz(r->cfg);
     return web_reply_json(r, 201,
                           json_pack("{s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)id,
                                     "practitioner_id", (json_int_t)a.practitioner_id, "start",
@@ -453,7 +457,7 @@ int web_h_absence_delete(web_req *r)
 
 int web_h_clinic_clock(web_req *r)
 {
-    const char *tz = web_clinic_tz();
+    const char *tz = web_clinic_tz(r->cfg);
     return web_reply_json(r, 200,
                           json_pack("{s:s,s:o,s:o,s:i,s:i}", "time_zone", tz, "now",
                                     local_time(tz, r->now), "now_utc", web_json_time(r->now),

@@ -64,8 +64,9 @@ int web_h_outbox(web_req *r);          /* GET /api/outbox (admin) */
 int web_h_client_mail(web_req *r);     /* POST /api/clients/{id}/mail {"opt_out": bool} */
 int web_h_client_mail_get(web_req *r); /* GET /api/clients/{id}/mail */
 
-/* The clinic's IANA time zone: $TZ when it names one, else /etc/localtime's, else "UTC". */
-const char *web_clinic_tz(void);
+/* The clinic's IANA time zone: its setting (Admin → Clinic) when set, else $TZ when it names
+ * one, else /etc/localtime's, else "UTC". Valid until the thread's next call. */
+const char *web_clinic_tz(const web_config *cfg);
 /* Give every practitioner of the demo clinic Monday-Friday 9:00-18:00 (by admin). */
 int web_demo_hours(pc_ctx *ctx, pc_store *s, const pc_user *admin, int64_t now);
 

@@ -41,12 +41,15 @@ trap 'sink_stop; _http_cleanup' EXIT
 check "the SMTP server (aiosmtpd) listens on 127.0.0.1:$SMTP_PORT" sink_start
 
 DATA=$T/data
-start_server "$DATA" --demo --demo-password "$DEMO_PW" --smtp "smtp://127.0.0.1:$SMTP_PORT" \
+# the server's own zone is UTC; the clinic's (Admin → Clinic) is Europe/Paris, and rules
+TZ=UTC start_server "$DATA" --demo --demo-password "$DEMO_PW" --smtp "smtp://127.0.0.1:$SMTP_PORT" \
     --mail-from desk@lumen.example --clinic-name "Clinica Lumen" --clinic-address "Via Roma 1, Milano" \
     --clinic-phone "+39 02 1234 5678" --reminder-hours 8000 --mail-retry 1 ||
     { not_ok "server starts"; done_testing; exit 1; }
 ok "server starts with mail through 127.0.0.1:$SMTP_PORT"
 login admin admin "$DEMO_PW" && login recep desk "$DEMO_PW" && login pract demo "$DEMO_PW"
+req admin PUT /api/settings/clinic '{"name":"Clinica Lumen","time_zone":"Europe/Paris"}'
+expect_status 200 "the clinic's time zone is set to Europe/Paris"
 req recep GET /api/users
 PID=$(jget "$T/body" 'd["users"][0]["id"]')
 

@@ -68,6 +68,9 @@ GET  /api/practitioners/2/absences?from=2027-01-11&to=2027-01-12 -              
 POST /api/practitioners/999999/absences              {}                                    U F F A F
 DELETE /api/absences/999999                          -                                     U F F A F
 GET  /api/clinic/clock                               -                                     U A A A A
+GET  /api/outbox                                     -                                     U F F A F
+GET  /api/clients/$CID/mail                          -                                     U A A A A
+POST /api/clients/$CID/mail                          {"opt_out":false}                     U A A A A
 GET  /api/about                                      -                                     U A A A A
 GET  /api/about/license                              -                                     U A A A A
 GET  /api/about/notices                              -                                     U A A A A

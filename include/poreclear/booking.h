@@ -64,6 +64,31 @@ void pc_civil_from_days(int64_t z, int *y, int *m, int *d);
  * lib/clinic/settings.c) when set and known, else fallback (the server's own), into out. */
 int pc_booking_clinic_tz(pc_ctx *ctx, pc_store *s, const char *fallback, char out[PC_TZ_MAX]);
 
+/* The book's and the e-mail's settings, on the clinic's settings table beside its profile
+ * (lib/booking/settings.c): the SMTP server, the sender, the reminder's lead time and the
+ * intake-age limit of the pre-visit check. An admin sets them (PC_DO_ADMIN), audited
+ * "settings.update" naming what changed (never the password). */
+#define PC_BOOKING_REMINDER_DEFAULT 24 /* hours */
+#define PC_BOOKING_INTAKE_MONTHS_DEFAULT 6
+typedef struct pc_booking_settings {
+    char smtp_url[256];      /* "smtp://HOST:PORT" / "smtps://HOST:PORT", "" when not set */
+    char smtp_user[128];     /* "" when no login */
+    char smtp_password[256]; /* "" when none */
+    char mail_from[256];     /* the sender's address, "" when not set */
+    int reminder_hours;      /* 1..8784 */
+    int intake_max_months;   /* 1..60 */
+    bool feed_client_names;  /* the practitioners' calendar feeds name the clients */
+} pc_booking_settings;
+/* The stored settings; members never set are "" / the defaults. */
+int pc_booking_settings_get(pc_ctx *ctx, pc_store *s, pc_booking_settings *out);
+/* Check every member: the URL's scheme, host and port, the sender's address, the ranges.
+ * PC_OK or PC_ERR_INVALID "member: reason". */
+int pc_booking_settings_check(pc_ctx *ctx, const pc_booking_settings *in);
+/* Replace them (keep_password: leave the stored password as it is). */
+int pc_booking_settings_set(pc_ctx *ctx, pc_store *s, const pc_user *who,
+                            const pc_booking_settings *in, bool keep_password, int64_t now,
+                            const char **why);
+
 /* ---- working hours and absences ---- */
 
 typedef struct pc_work_hours {
@@ -253,6 +278,25 @@ int pc_outbox_list(pc_ctx *ctx, pc_store *s, bool pending, size_t limit, pc_outb
 int pc_booking_set_optout(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
                           bool opt_out, int64_t now, const char **why);
 int pc_booking_get_optout(pc_ctx *ctx, pc_store *s, int64_t client_id, bool *out);
+
+/* ---- calendar feeds (lib/booking/feeds.c) ----
+ * Each practitioner may have one private calendar subscription address (a secret token of 128
+ * random bits; the store keeps only its BLAKE2b hash, so a copy of the database gives no usable
+ * address) that Google Calendar, Apple Calendar and Thunderbird subscribe to: the practitioner's
+ * appointments from 30 days back to a year ahead, without the clients' names unless the clinic
+ * turns that on (pc_booking_settings.feed_client_names). A new token replaces the old one; a
+ * revoked one answers nothing. The practitioner manages their own, an admin anyone's
+ * (PC_DO_FEED); audited "feed.create" / "feed.revoke". */
+#define PC_FEED_TOKEN_CHARS 32 /* hexadecimal */
+int pc_booking_feed_new(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t practitioner_id,
+                        int64_t now, char token[PC_FEED_TOKEN_CHARS + 1], const char **why);
+int pc_booking_feed_revoke(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t practitioner_id,
+                           int64_t now, const char **why);
+/* Whether the practitioner has a feed, and since when (0: none). */
+int pc_booking_feed_get(pc_ctx *ctx, pc_store *s, int64_t practitioner_id, int64_t *created_at);
+/* The calendar of the feed whose token this is (PC_ERR_NOTFOUND for an unknown or revoked one:
+ * the caller answers 404 either way). *ics malloc'd. */
+int pc_booking_feed_ics(pc_ctx *ctx, pc_store *s, const char *token, int64_t now, char **ics);
 
 /* ---- the pre-visit check (lib/booking/previsit.c) ---- */
 

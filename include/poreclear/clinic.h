@@ -50,6 +50,7 @@ typedef enum pc_clinic_action {
     PC_DO_APPOINTMENT_WRITE, /* book, move, cancel, arrived / no-show, notes */
     PC_DO_SCHEDULE,          /* practitioners' working hours and absences */
     PC_DO_PRACTITIONER_LIST, /* the practitioners (id, name) to book with */
+    PC_DO_FEED,              /* a practitioner's calendar feed (their own; an admin's: anyone's) */
     PC_DO_ACTION_COUNT
 } pc_clinic_action;
 

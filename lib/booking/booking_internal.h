@@ -13,4 +13,11 @@
 int pc_booking_queue_mail(pc_ctx *ctx, pc_tx *tx, const pc_appt *a, const pc_mail_clinic *mc,
                           int kind, int64_t now);
 
+/* libical's UTC zone, built once (libical builds it lazily on first use: not safe from two
+ * threads at once). */
+struct _icaltimezone;
+struct _icaltimezone *pc_booking_utc(void);
+/* The iCalendar UID of an appointment, one per appointment for good (mail.c). */
+void pc_appt_uid(const pc_appt *a, char out[128]);
+
 #endif

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "core/strbuf.h"
-#include "poreclear/booking.h"
+#include "booking/booking_internal.h"
 
 const char *pc_mail_kind_name(int kind)
 {
@@ -40,11 +40,23 @@ void pc_mail_clear(pc_mail *m)
     memset(m, 0, sizeof *m);
 }
 
+void pc_appt_uid(const pc_appt *a, char out[128])
+{
+    snprintf(out, 128, "poreclear-appointment-%lld-%lld@poreclear", (long long)a->id,
+             (long long)a->created_at);
+}
+
 static pthread_once_t utc_once = PTHREAD_ONCE_INIT;
 static icaltimezone *utc_zone;
 static void init_utc(void)
 {
     utc_zone = icaltimezone_get_utc_timezone();
+}
+
+icaltimezone *pc_booking_utc(void)
+{
+    pthread_once(&utc_once, init_utc);
+    return utc_zone;
 }
 
 /* The invitation: VCALENDAR with one VEVENT in UTC (every calendar shows it on its own clock). */
@@ -53,8 +65,7 @@ static char *invitation(const pc_appt *a, const pc_mail_clinic *c, const char *c
 {
     pthread_once(&utc_once, init_utc);
     char uid[128], summary[300], mailto[300];
-    snprintf(uid, sizeof uid, "poreclear-appointment-%lld-%lld@poreclear", (long long)a->id,
-             (long long)a->created_at);
+    pc_appt_uid(a, uid);
     snprintf(summary, sizeof summary, "Appointment at %s", clinic);
     icalcomponent *cal = icalcomponent_vanew(
         ICAL_VCALENDAR_COMPONENT, icalproperty_new_version("2.0"),

@@ -32,6 +32,7 @@ static const unsigned allowed[PC_DO_ACTION_COUNT] = {
     [PC_DO_APPOINTMENT_WRITE] = STAFF, /* reception books; clinical details stay hidden */
     [PC_DO_SCHEDULE]         = ADMIN,
     [PC_DO_PRACTITIONER_LIST] = STAFF,
+    [PC_DO_FEED]             = CLINICAL, /* a practitioner's own; lib/booking/feeds.c */
 };
 /* clang-format on */
 

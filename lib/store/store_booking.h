@@ -65,4 +65,13 @@ int pc_tx_outbox_update(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o);
 int pc_tx_optout_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, bool opt_out, int64_t by,
                      int64_t now);
 
+/* ---- calendar feeds (lib/store/feeds.c) ---- */
+/* Replace the practitioner's feed with one of this token hash. */
+int pc_tx_feed_put(pc_ctx *ctx, pc_tx *tx, int64_t user_id, const uint8_t hash[32], int64_t by,
+                   int64_t now);
+int pc_tx_feed_delete(pc_ctx *ctx, pc_tx *tx, int64_t user_id);
+/* The practitioner whose feed has this token hash (PC_ERR_NOTFOUND: none). */
+int pc_tx_feed_user(pc_ctx *ctx, pc_tx *tx, const uint8_t hash[32], int64_t *user_id);
+int pc_tx_feed_created(pc_ctx *ctx, pc_tx *tx, int64_t user_id, int64_t *created_at);
+
 #endif

@@ -487,6 +487,13 @@ static const char *const migrations[] = {
     " client_id INTEGER PRIMARY KEY REFERENCES clients(id),"
     " at INTEGER NOT NULL,"
     " by_user INTEGER NOT NULL REFERENCES users(id)) STRICT;",
+    /* 7: practitioners' calendar feeds (issue 11, lib/store/feeds.c): the hash of each secret
+     * token, never the token */
+    "CREATE TABLE feeds("
+    " user_id INTEGER PRIMARY KEY REFERENCES users(id),"
+    " token_hash BLOB NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER NOT NULL REFERENCES users(id)) STRICT;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -103,7 +103,8 @@ static json_t *checks_json(web_req *r, const pc_appt *a)
     pc_ctx_init(&ctx);
     int64_t pid = web_assessment_id(r->cfg, a->client_id);
     char *as = pid ? web_assessment_text(r->cfg, pid) : NULL;
-    pc_previsit_input in = {a, web_clinic_tz(r->cfg), 0, r->cfg->protocol, as, r->now};
+    pc_previsit_input in = {
+        a, web_clinic_tz(r->cfg), web_intake_max_months(r->cfg), r->cfg->protocol, as, r->now};
     pc_previsit pv;
     int rc = pc_booking_previsit(&ctx, r->cfg->store, &in, &pv);
     free(as);
@@ -462,7 +463,7 @@ int web_h_clinic_clock(web_req *r)
                           json_pack("{s:s,s:o,s:o,s:i,s:i}", "time_zone", tz, "now",
                                     local_time(tz, r->now), "now_utc", web_json_time(r->now),
                                     "default_duration_min", PC_APPT_DEFAULT_MIN,
-                                    "intake_max_months", 6));
+                                    "intake_max_months", web_intake_max_months(r->cfg)));
 }
 
 /* ---- the demo clinic ---- */

@@ -55,14 +55,27 @@ int web_h_absence_delete(web_req *r);
 int web_h_clinic_clock(web_req *r);
 
 /* ---- e-mail (web_mail.c) ---- */
-/* The clinic's mail settings for the book's rules; NULL when the server sends no mail. */
+/* The clinic's mail settings for the book's rules (its settings, Admin -> E-mail, else the
+ * server's options; the clinic's name, address and phone from its profile); NULL when the
+ * clinic sends no mail. Valid until the thread's next call. */
 const pc_mail_clinic *web_mail_clinic(const web_config *cfg);
-/* The sender thread: delivers the outbox through SMTP (libcurl), retrying with backoff. */
+/* The sender thread: delivers the outbox through SMTP (libcurl), retrying with backoff; idle
+ * while no SMTP server is set. */
 int web_mail_start(pc_ctx *ctx, const web_config *cfg);
 void web_mail_stop(void);
-int web_h_outbox(web_req *r);          /* GET /api/outbox (admin) */
-int web_h_client_mail(web_req *r);     /* POST /api/clients/{id}/mail {"opt_out": bool} */
-int web_h_client_mail_get(web_req *r); /* GET /api/clients/{id}/mail */
+int web_h_outbox(web_req *r);            /* GET /api/outbox (admin) */
+int web_h_client_mail(web_req *r);       /* POST /api/clients/{id}/mail {"opt_out": bool} */
+int web_h_client_mail_get(web_req *r);   /* GET /api/clients/{id}/mail */
+int web_h_mail_settings_get(web_req *r); /* GET /api/settings/mail (admin) */
+int web_h_mail_settings_put(web_req *r); /* PUT /api/settings/mail (admin) */
+/* Calendar feeds: GET /api/feeds/{token}.ics (no login: the token is the key), and
+ * GET/POST/DELETE /api/practitioners/{id}/feed (the practitioner, or an admin). */
+int web_h_feed_ics(web_req *r);
+int web_h_feed_get(web_req *r);
+int web_h_feed_create(web_req *r);
+int web_h_feed_revoke(web_req *r);
+/* The intake-age limit of the pre-visit check (the setting, default 6 months). */
+int web_intake_max_months(const web_config *cfg);
 
 /* The clinic's IANA time zone: its setting (Admin → Clinic) when set, else $TZ when it names
  * one, else /etc/localtime's, else "UTC". Valid until the thread's next call. */

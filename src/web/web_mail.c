@@ -8,6 +8,7 @@
  * down and none goes twice (only a crash between the server's answer and that mark could send
  * one again). Also the admin's view of the outbox and a client's opt-out. */
 #include <curl/curl.h>
+#include <stddef.h>
 #include <pthread.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -24,13 +25,70 @@ static struct {
     pthread_cond_t wake;
     bool running, stop;
     const web_config *cfg;
-    pc_mail_clinic mc;
 } M = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+
+/* Where and how to send: the clinic's settings (Admin -> E-mail), else the server's options. */
+typedef struct smtp_conf {
+    char url[256], user[128], password[256], from[256];
+    int reminder_hours, intake_months;
+} smtp_conf;
+
+static void conf_get(const web_config *cfg, smtp_conf *c)
+{
+    pc_booking_settings bs;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    memset(c, 0, sizeof *c);
+    if (pc_booking_settings_get(&ctx, cfg->store, &bs) != PC_OK) {
+        memset(&bs, 0, sizeof bs);
+        bs.reminder_hours = cfg->reminder_hours > 0 ? cfg->reminder_hours : 24;
+        bs.intake_max_months = PC_BOOKING_INTAKE_MONTHS_DEFAULT;
+    }
+    bool set = bs.smtp_url[0] != 0; /* the settings name a server: they hold it all */
+    snprintf(c->url, sizeof c->url, "%s", set ? bs.smtp_url : cfg->smtp_url ? cfg->smtp_url : "");
+    snprintf(c->user, sizeof c->user, "%s",
+             set              ? bs.smtp_user
+             : cfg->smtp_user ? cfg->smtp_user
+                              : "");
+    snprintf(c->password, sizeof c->password, "%s",
+             set                  ? bs.smtp_password
+             : cfg->smtp_password ? cfg->smtp_password
+                                  : "");
+    snprintf(c->from, sizeof c->from, "%s",
+             bs.mail_from[0]  ? bs.mail_from
+             : cfg->mail_from ? cfg->mail_from
+                              : "");
+    /* a reminder lead set by the admin wins over the option (which is the default's stand-in) */
+    c->reminder_hours = bs.reminder_hours != PC_BOOKING_REMINDER_DEFAULT || !cfg->reminder_hours
+                            ? bs.reminder_hours
+                            : cfg->reminder_hours;
+    c->intake_months = bs.intake_max_months;
+}
+
+int web_intake_max_months(const web_config *cfg)
+{
+    smtp_conf c;
+    conf_get(cfg, &c);
+    return c.intake_months;
+}
 
 const pc_mail_clinic *web_mail_clinic(const web_config *cfg)
 {
-    (void)cfg;
-    return M.running ? &M.mc : NULL;
+    static __thread smtp_conf c;
+    static __thread pc_clinic_profile prof;
+    static __thread pc_mail_clinic mc;
+    conf_get(cfg, &c);
+    if (!c.url[0] || !c.from[0]) return NULL;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_clinic_profile_clear(&prof);
+    if (pc_clinic_profile_get(&ctx, cfg->store, &prof) != PC_OK) memset(&prof, 0, sizeof prof);
+    free(prof.logo); /* not in a message */
+    prof.logo = NULL;
+    mc = (pc_mail_clinic){prof.name[0] ? prof.name : cfg->clinic_name,
+                          prof.address[0] ? prof.address : cfg->clinic_address,
+                          prof.phone[0] ? prof.phone : cfg->clinic_phone, c.from, c.reminder_hours};
+    return &mc;
 }
 
 /* "Subject: ..." with the text as an RFC 2047 encoded word when it is not plain ASCII. */
@@ -56,9 +114,8 @@ static char *subject_header(const char *subject)
 }
 
 /* One message through SMTP; false with the reason in err. */
-static bool deliver(const pc_outbox *o, char *err, size_t errn)
+static bool deliver(const smtp_conf *cfg, const pc_outbox *o, char *err, size_t errn)
 {
-    const web_config *cfg = M.cfg;
     char curl_err[CURL_ERROR_SIZE] = "";
     CURL *c = curl_easy_init();
     struct curl_slist *rcpt = NULL, *hdr = NULL;
@@ -77,7 +134,7 @@ static bool deliver(const pc_outbox *o, char *err, size_t errn)
     rcpt = curl_slist_append(rcpt, o->to);
     snprintf(line, sizeof line, "Date: %s", date);
     hdr = curl_slist_append(hdr, line);
-    snprintf(line, sizeof line, "From: %s", cfg->mail_from);
+    snprintf(line, sizeof line, "From: %s", cfg->from);
     hdr = curl_slist_append(hdr, line);
     snprintf(line, sizeof line, "To: %s", o->to);
     hdr = curl_slist_append(hdr, line);
@@ -111,8 +168,8 @@ static bool deliver(const pc_outbox *o, char *err, size_t errn)
         snprintf(err, errn, "out of memory");
         goto out;
     }
-    curl_easy_setopt(c, CURLOPT_URL, cfg->smtp_url);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, cfg->mail_from);
+    curl_easy_setopt(c, CURLOPT_URL, cfg->url);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, cfg->from);
     curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
@@ -120,10 +177,10 @@ static bool deliver(const pc_outbox *o, char *err, size_t errn)
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
-    if (!strncmp(cfg->smtp_url, "smtp://", 7))
+    if (!strncmp(cfg->url, "smtp://", 7))
         curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
-    if (cfg->smtp_user) curl_easy_setopt(c, CURLOPT_USERNAME, cfg->smtp_user);
-    if (cfg->smtp_password) curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->smtp_password);
+    if (cfg->user[0]) curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
+    if (cfg->password[0]) curl_easy_setopt(c, CURLOPT_PASSWORD, cfg->password);
     CURLcode res = curl_easy_perform(c);
     if (res == CURLE_OK)
         ok = true;
@@ -152,7 +209,10 @@ static void *sender(void *arg)
         pc_outbox *o = NULL;
         size_t n = 0;
         int64_t now = (int64_t)time(NULL);
-        if (pc_outbox_due(&ctx, M.cfg->store, now, 20, &o, &n) == PC_OK) {
+        smtp_conf conf;
+        conf_get(M.cfg, &conf);
+        if (conf.url[0] && conf.from[0] &&
+            pc_outbox_due(&ctx, M.cfg->store, now, 20, &o, &n) == PC_OK) {
             for (size_t i = 0; i < n; i++) {
                 char err[256] = "";
                 pthread_mutex_lock(&M.lock);
@@ -160,7 +220,7 @@ static void *sender(void *arg)
                 pthread_mutex_unlock(&M.lock);
                 if (stop) break;
                 int64_t t = (int64_t)time(NULL);
-                if (deliver(&o[i], err, sizeof err))
+                if (deliver(&conf, &o[i], err, sizeof err))
                     pc_outbox_sent(&ctx, M.cfg->store, o[i].id, t);
                 else
                     pc_outbox_attempt_failed(&ctx, M.cfg->store, o[i].id, err, M.cfg->mail_retry_s,
@@ -181,17 +241,21 @@ static void *sender(void *arg)
 
 int web_mail_start(pc_ctx *ctx, const web_config *cfg)
 {
-    if (!cfg->smtp_url || !cfg->smtp_url[0]) return PC_OK;
-    if (!cfg->mail_from || !web_valid_email(cfg->mail_from))
-        return pc_error(ctx, PC_ERR_INVALID, "--mail-from: the sender's e-mail address is needed");
-    if (strncmp(cfg->smtp_url, "smtp://", 7) && strncmp(cfg->smtp_url, "smtps://", 8))
-        return pc_error(ctx, PC_ERR_INVALID,
-                        "--smtp: must be smtp://HOST:PORT or smtps://HOST:PORT");
+    if (cfg->smtp_url && cfg->smtp_url[0]) {
+        pc_booking_settings bs;
+        memset(&bs, 0, sizeof bs);
+        snprintf(bs.smtp_url, sizeof bs.smtp_url, "%s", cfg->smtp_url);
+        snprintf(bs.mail_from, sizeof bs.mail_from, "%s", cfg->mail_from ? cfg->mail_from : "");
+        bs.reminder_hours = cfg->reminder_hours > 0 ? cfg->reminder_hours : 24;
+        bs.intake_max_months = PC_BOOKING_INTAKE_MONTHS_DEFAULT;
+        if (pc_booking_settings_check(ctx, &bs) != PC_OK) {
+            pc_error_prefix(ctx, "--smtp / --mail-from");
+            return ctx->status;
+        }
+    }
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
         return pc_error(ctx, PC_ERR_INTERNAL, "libcurl could not start");
     M.cfg = cfg;
-    M.mc = (pc_mail_clinic){cfg->clinic_name, cfg->clinic_address, cfg->clinic_phone,
-                            cfg->mail_from, cfg->reminder_hours};
     M.stop = false;
     if (pthread_create(&M.thread, NULL, sender, NULL) != 0) {
         curl_global_cleanup();
@@ -267,4 +331,134 @@ int web_h_client_mail(web_req *r)
         return web_fail(r, &ctx);
     }
     return web_h_client_mail_get(r);
+}
+
+/* ---- the settings (Admin -> E-mail) ---- */
+
+static json_t *settings_json(const pc_booking_settings *b)
+{
+    return json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:b}", "smtp_url", b->smtp_url, "smtp_user",
+                     b->smtp_user, "smtp_password_set", b->smtp_password[0] != 0, "mail_from",
+                     b->mail_from, "reminder_hours", b->reminder_hours, "intake_max_months",
+                     b->intake_max_months, "feed_client_names", b->feed_client_names);
+}
+
+int web_h_mail_settings_get(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_booking_settings b;
+    if (pc_booking_settings_get(&ctx, r->cfg->store, &b) != PC_OK) return web_fail(r, &ctx);
+    return web_reply_json(r, 200, settings_json(&b));
+}
+
+int web_h_mail_settings_put(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_booking_settings b;
+    if (pc_booking_settings_get(&ctx, r->cfg->store, &b) != PC_OK) return web_fail(r, &ctx);
+    static const struct {
+        const char *key;
+        size_t off, n;
+    } texts[] = {
+        {"smtp_url", offsetof(pc_booking_settings, smtp_url), sizeof b.smtp_url},
+        {"smtp_user", offsetof(pc_booking_settings, smtp_user), sizeof b.smtp_user},
+        {"smtp_password", offsetof(pc_booking_settings, smtp_password), sizeof b.smtp_password},
+        {"mail_from", offsetof(pc_booking_settings, mail_from), sizeof b.mail_from},
+    };
+    const char *k;
+    json_t *v;
+    json_object_foreach(r->json, k, v)
+    {
+        bool known = !strcmp(k, "reminder_hours") || !strcmp(k, "intake_max_months") ||
+                     !strcmp(k, "feed_client_names");
+        for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
+            known |= !strcmp(k, texts[i].key);
+        if (!known) return web_error(r, 400, "invalid", "%.60s: not a setting", k);
+    }
+    bool keep_password = true;
+    for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+        const char *t = NULL;
+        if (!web_get_string(r, texts[i].key, false, 0, texts[i].n - 1, &t)) return 0;
+        if (!t) continue;
+        snprintf((char *)&b + texts[i].off, texts[i].n, "%s", t);
+        if (!strcmp(texts[i].key, "smtp_password")) keep_password = false;
+    }
+    int64_t hrs, months;
+    if (json_object_get(r->json, "reminder_hours")) {
+        if (!web_get_int(r, "reminder_hours", true, &hrs)) return 0;
+        b.reminder_hours = hrs < 0 || hrs > 100000 ? -1 : (int)hrs;
+    }
+    if (json_object_get(r->json, "intake_max_months")) {
+        if (!web_get_int(r, "intake_max_months", true, &months)) return 0;
+        b.intake_max_months = months < 0 || months > 1000 ? -1 : (int)months;
+    }
+    bool names = false, present = false;
+    if (!web_get_bool(r, "feed_client_names", &names, &present)) return 0;
+    if (present) b.feed_client_names = names;
+    const char *why = NULL;
+    if (pc_booking_settings_set(&ctx, r->cfg->store, &r->user, &b, keep_password, r->now, &why) !=
+        PC_OK) {
+        if (why) return web_error(r, 403, why, "%s", pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    return web_h_mail_settings_get(r);
+}
+
+/* ---- calendar feeds ---- */
+
+int web_h_feed_ics(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char *ics = NULL;
+    if (pc_booking_feed_ics(&ctx, r->cfg->store, r->seg, r->now, &ics) != PC_OK) {
+        if (ctx.status == PC_ERR_NOTFOUND) return web_error(r, 404, "not_found", "no such feed");
+        return web_fail(r, &ctx);
+    }
+    return web_reply_text(r, 200, "text/calendar; charset=utf-8", ics);
+}
+
+int web_h_feed_get(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t at = 0;
+    if (pc_booking_feed_get(&ctx, r->cfg->store, r->ids[0], &at) != PC_OK) return web_fail(r, &ctx);
+    return web_reply_json(r, 200,
+                          json_pack("{s:I,s:b,s:o}", "practitioner_id", (json_int_t)r->ids[0],
+                                    "active", at != 0, "created_at", web_json_time(at)));
+}
+
+int web_h_feed_create(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    char token[PC_FEED_TOKEN_CHARS + 1];
+    if (pc_booking_feed_new(&ctx, r->cfg->store, &r->user, r->ids[0], r->now, token, &why) !=
+        PC_OK) {
+        if (why && !strcmp(why, "forbidden")) return web_error(r, 403, why, "%s", pc_errmsg(&ctx));
+        if (why && !strcmp(why, "not_practitioner"))
+            return web_error(r, 409, why, "%s", pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    char url[96];
+    snprintf(url, sizeof url, "/api/feeds/%s.ics", token);
+    return web_reply_json(r, 201,
+                          json_pack("{s:I,s:b,s:s}", "practitioner_id", (json_int_t)r->ids[0],
+                                    "active", 1, "url", url));
+}
+
+int web_h_feed_revoke(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    if (pc_booking_feed_revoke(&ctx, r->cfg->store, &r->user, r->ids[0], r->now, &why) != PC_OK) {
+        if (why) return web_error(r, 403, why, "%s", pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    return web_h_feed_get(r);
 }

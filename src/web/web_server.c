@@ -139,6 +139,13 @@ static const route routes[] = {
     {"DELETE", "/api/absences/{n}", PC_DO_SCHEDULE, false, web_h_absence_delete},
     {"GET", "/api/clinic/clock", PC_DO_APPOINTMENT_READ, false, web_h_clinic_clock},
     {"GET", "/api/outbox", PC_DO_ADMIN, false, web_h_outbox},
+    {"GET", "/api/settings/mail", PC_DO_ADMIN, false, web_h_mail_settings_get},
+    {"PUT", "/api/settings/mail", PC_DO_ADMIN, false, web_h_mail_settings_put},
+    /* the token in the address is the key: no login (a calendar application subscribes) */
+    {"GET", "/api/feeds/{s}.ics", 0, false, web_h_feed_ics},
+    {"GET", "/api/practitioners/{n}/feed", PC_DO_FEED, false, web_h_feed_get},
+    {"POST", "/api/practitioners/{n}/feed", PC_DO_FEED, false, web_h_feed_create},
+    {"DELETE", "/api/practitioners/{n}/feed", PC_DO_FEED, false, web_h_feed_revoke},
     {"GET", "/api/clients/{n}/mail", PC_DO_CLIENT_READ, false, web_h_client_mail_get},
     {"POST", "/api/clients/{n}/mail", PC_DO_CLIENT_WRITE, false, web_h_client_mail},
     {"GET", "/api/about", PC_DO_ABOUT, false, web_h_about},

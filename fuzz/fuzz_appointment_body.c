@@ -2,9 +2,12 @@
 /* Fuzz the appointment book's request bodies as the server reads them (src/web/web_appt_parse.c):
  * the JSON body (jansson, duplicate keys refused) through every kind of appointment body, the
  * working hours and absence bodies, and the raw bytes as a query time (ISO with its offset or
- * a date, on the clinic's clock). A success must hold only values in their documented ranges;
+ * a date, on the clinic's clock), and the mail settings' check. A success must hold only values
+ * in their documented ranges;
  * a refusal must name the field. */
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,6 +64,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (web_absence_parse(j, &a, err, sizeof err)) {
             if (a.end <= a.start || !a.reason[0]) abort();
         } else if (!err[0]) {
+            abort();
+        }
+        /* the mail settings as PUT /api/settings/mail fills them, then their check */
+        pc_booking_settings bs;
+        memset(&bs, 0, sizeof bs);
+        static const struct {
+            const char *key;
+            size_t off, n;
+        } texts[] = {
+            {"smtp_url", offsetof(pc_booking_settings, smtp_url), sizeof bs.smtp_url},
+            {"smtp_user", offsetof(pc_booking_settings, smtp_user), sizeof bs.smtp_user},
+            {"smtp_password", offsetof(pc_booking_settings, smtp_password), sizeof bs.smtp_password},
+            {"mail_from", offsetof(pc_booking_settings, mail_from), sizeof bs.mail_from},
+        };
+        for (size_t i = 0; json_is_object(j) && i < sizeof texts / sizeof texts[0]; i++) {
+            const char *v = json_string_value(json_object_get(j, texts[i].key));
+            if (v) snprintf((char *)&bs + texts[i].off, texts[i].n, "%s", v);
+        }
+        bs.reminder_hours = (int)json_integer_value(json_object_get(j, "reminder_hours"));
+        bs.intake_max_months = (int)json_integer_value(json_object_get(j, "intake_max_months"));
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        if (pc_booking_settings_check(&ctx, &bs) == PC_OK) {
+            if (bs.smtp_url[0] && strncmp(bs.smtp_url, "smtp://", 7) &&
+                strncmp(bs.smtp_url, "smtps://", 8))
+                abort();
+            if (bs.smtp_url[0] && !strchr(bs.mail_from, '@')) abort();
+        } else if (!pc_errmsg(&ctx)[0]) {
             abort();
         }
         json_decref(j);

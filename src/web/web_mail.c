@@ -24,6 +24,7 @@ static struct {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool running, stop;
+    bool curl_ready; /* libcurl is set up on the first message, by the sender thread */
     const web_config *cfg;
 } M = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
@@ -211,7 +212,9 @@ static void *sender(void *arg)
         int64_t now = (int64_t)time(NULL);
         smtp_conf conf;
         conf_get(M.cfg, &conf);
-        if (conf.url[0] && conf.from[0] &&
+        if (conf.url[0] && conf.from[0] && !M.curl_ready)
+            M.curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
+        if (conf.url[0] && conf.from[0] && M.curl_ready &&
             pc_outbox_due(&ctx, M.cfg->store, now, 20, &o, &n) == PC_OK) {
             for (size_t i = 0; i < n; i++) {
                 char err[256] = "";
@@ -253,12 +256,9 @@ int web_mail_start(pc_ctx *ctx, const web_config *cfg)
             return ctx->status;
         }
     }
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return pc_error(ctx, PC_ERR_INTERNAL, "libcurl could not start");
     M.cfg = cfg;
     M.stop = false;
     if (pthread_create(&M.thread, NULL, sender, NULL) != 0) {
-        curl_global_cleanup();
         return pc_error(ctx, PC_ERR_INTERNAL, "cannot start the mail sender");
     }
     M.running = true;
@@ -274,7 +274,8 @@ void web_mail_stop(void)
     pthread_mutex_unlock(&M.lock);
     pthread_join(M.thread, NULL);
     M.running = false;
-    curl_global_cleanup();
+    if (M.curl_ready) curl_global_cleanup();
+    M.curl_ready = false;
 }
 
 /* ---- routes ---- */

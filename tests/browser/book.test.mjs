@@ -192,3 +192,22 @@ test('rebook from the aftercare page: "Book it now" offers the slots around the 
     assert.match(await page.textContent('#booked-note'), /^Sofia Rossi with /);
     await screenshot(page, SHOTS, 'book-rebook');
 });
+
+test('admin → E-mail: the SMTP settings and the outbox', async () => {
+    const page = await signIn(1024, 768, 'admin');
+    await gotoDrawn(page, `${URL0}/admin#mail`);
+    await page.waitForSelector('#mail-form');
+    await page.fill('#mail-form [name="smtp_url"]', 'http://not-smtp.example:25');
+    await page.fill('#mail-form [name="mail_from"]', 'desk@lumen.example');
+    await page.click('#mail-save');
+    await page.waitForSelector('#mail-errors:not([hidden])');
+    assert.match(await page.textContent('#mail-errors'), /smtp_url/);
+    await page.fill('#mail-form [name="smtp_url"]', 'smtp://127.0.0.1:9');
+    await page.click('#mail-save');
+    await page.waitForSelector('#mail-notice .alert');
+    const s = await apiCall(page, 'GET', '/api/settings/mail');
+    assert.equal(s.data.smtp_url, 'smtp://127.0.0.1:9');
+    assert.equal(s.data.mail_from, 'desk@lumen.example');
+    await screenshot(page, SHOTS, 'admin-mail');
+    await page.context().close();
+});

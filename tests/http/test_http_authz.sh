@@ -71,6 +71,12 @@ GET  /api/clinic/clock                               -                          
 GET  /api/outbox                                     -                                     U F F A F
 GET  /api/clients/$CID/mail                          -                                     U A A A A
 POST /api/clients/$CID/mail                          {"opt_out":false}                     U A A A A
+GET  /api/settings/mail                              -                                     U F F A F
+PUT  /api/settings/mail                              {"reminder_hours":0}                  U F F A F
+GET  /api/practitioners/2/feed                       -                                     U F A A A
+POST /api/practitioners/999999/feed                  -                                     U F F A F
+DELETE /api/practitioners/999999/feed                -                                     U F F A F
+GET  /api/feeds/0123456789abcdef0123456789abcdef.ics -                                     A A A A A
 GET  /api/about                                      -                                     U A A A A
 GET  /api/about/license                              -                                     U A A A A
 GET  /api/about/notices                              -                                     U A A A A

@@ -41,15 +41,33 @@ trap 'sink_stop; _http_cleanup' EXIT
 check "the SMTP server (aiosmtpd) listens on 127.0.0.1:$SMTP_PORT" sink_start
 
 DATA=$T/data
-# the server's own zone is UTC; the clinic's (Admin → Clinic) is Europe/Paris, and rules
-TZ=UTC start_server "$DATA" --demo --demo-password "$DEMO_PW" --smtp "smtp://127.0.0.1:$SMTP_PORT" \
-    --mail-from desk@lumen.example --clinic-name "Clinica Lumen" --clinic-address "Via Roma 1, Milano" \
-    --clinic-phone "+39 02 1234 5678" --reminder-hours 8000 --mail-retry 1 ||
+# the server's own zone is UTC; the clinic's (Admin → Clinic) is Europe/Paris, and rules.
+# The SMTP server, the sender and the reminder's lead are the clinic's settings (Admin → E-mail).
+TZ=UTC start_server "$DATA" --demo --demo-password "$DEMO_PW" --mail-retry 1 ||
     { not_ok "server starts"; done_testing; exit 1; }
-ok "server starts with mail through 127.0.0.1:$SMTP_PORT"
+ok "server starts"
 login admin admin "$DEMO_PW" && login recep desk "$DEMO_PW" && login pract demo "$DEMO_PW"
-req admin PUT /api/settings/clinic '{"name":"Clinica Lumen","time_zone":"Europe/Paris"}'
-expect_status 200 "the clinic's time zone is set to Europe/Paris"
+req admin PUT /api/settings/clinic '{"name":"Clinica Lumen","address":"Via Roma 1, Milano","phone":"+39 02 1234 5678","time_zone":"Europe/Paris"}'
+expect_status 200 "the clinic's profile: name, address, phone, time zone Europe/Paris"
+req admin GET /api/settings/mail
+[ "$(jget "$T/body" '[d["smtp_url"], d["smtp_password_set"], d["reminder_hours"], d["intake_max_months"]]')" = '["", false, 24, 6]' ] &&
+    ok "mail settings: none yet, reminder 24 h, intake limit 6 months" || not_ok "mail defaults: $(head -c 300 "$T/body")"
+req recep PUT /api/settings/mail '{"smtp_url":"smtp://evil.example:25"}'
+expect_status 403 "reception may not change the mail settings"
+for bad in '{"smtp_url":"http://127.0.0.1:25","mail_from":"a@b.example"}' '{"smtp_url":"smtp://127.0.0.1","mail_from":"a@b.example"}' \
+    '{"smtp_url":"smtp://127.0.0.1:25"}' '{"mail_from":"not an address"}' '{"reminder_hours":0}' '{"intake_max_months":61}' '{"colour":"red"}'; do
+    req admin PUT /api/settings/mail "$bad"
+    [ "$STATUS" = 400 ] && ok "refused 400: $(jget "$T/body" 'd["error"]')" || not_ok "bad setting $bad ($STATUS)"
+done
+req admin PUT /api/settings/mail "{\"smtp_url\":\"smtp://127.0.0.1:$SMTP_PORT\",\"mail_from\":\"desk@lumen.example\",\"smtp_password\":\"s3cret-not-shown\",\"reminder_hours\":8000}"
+expect_status 200 "the admin sets the SMTP server, the sender and the reminder's lead"
+[ "$(jget "$T/body" '[d["smtp_password_set"], d["reminder_hours"]]')" = '[true, 8000]' ] && ! contains "$T/body" s3cret &&
+    ok "the password is set and never shown" || not_ok "settings reply: $(head -c 300 "$T/body")"
+req admin PUT /api/settings/mail '{"smtp_password":""}'
+expect_status 200 "an empty password: the server needs no login"
+req admin GET "/api/audit?limit=5"
+contains "$T/body" '"settings.update"' && contains "$T/body" 'smtp server' && ! contains "$T/body" s3cret &&
+    ok "audited settings.update (what changed, never the password)" || not_ok "settings audit"
 req recep GET /api/users
 PID=$(jget "$T/body" 'd["users"][0]["id"]')
 
@@ -120,6 +138,18 @@ req admin GET "/api/audit?client_id=$C1"
 contains "$T/body" '"mail.optout"' && ok "the opt-out is audited" || not_ok "mail.optout audited"
 req recep POST "/api/clients/$C1/mail" '{}'
 expect_status 400 "opt_out is required"
+
+# ---- the intake-age limit of the pre-visit check is a setting too ----
+d5=$(date -d "$d1 + 35 days" +%F)
+req pract POST "/api/clients/$C1/intakes" '{"client":{"skin_type":"oily","fitzpatrick":3}}'
+expect_status 201 "an intake today"
+req recep POST /api/appointments "{\"client_id\":$C1,\"practitioner_id\":$PID,\"start\":\"$(at $d5 10:00)\"}"
+A5=$(jid "$T/body")
+req recep GET "/api/appointments/$A5/checks"
+! contains "$T/body" intake_old && ok "in 7 weeks the intake is not too old (6 months)" || not_ok "intake_old with 6 months"
+req admin PUT /api/settings/mail '{"intake_max_months":1}'
+req recep GET "/api/appointments/$A5/checks"
+contains "$T/body" intake_old && ok "with a limit of 1 month it is: intake_old" || not_ok "intake_old with 1 month: $(head -c 300 "$T/body")"
 
 # ---- the SMTP server down: the messages wait, then go, once each ----
 sink_stop

@@ -70,12 +70,12 @@ static void test_names(void **state)
 static void test_reopen(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pc_store_schema_version(f->s), 6); /* 6: the e-mail outbox (issue 11) */
+    assert_int_equal(pc_store_schema_version(f->s), 7); /* 7: calendar feeds (issue 11) */
     pc_store_close(f->s);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     assert_int_equal(pc_store_open(&ctx, f->dir, NULL, &f->s), PC_OK);
-    assert_int_equal(pc_store_schema_version(f->s), 6); /* 6: the e-mail outbox (issue 11) */
+    assert_int_equal(pc_store_schema_version(f->s), 7); /* 7: calendar feeds (issue 11) */
     int64_t n = 0;
     assert_int_equal(pc_store_user_count(&ctx, f->s, &n), PC_OK);
     assert_int_equal(n, 2);

@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
-// Admin: users and their certifications, the clinic's details, the protocol in use (read-only),
-// the audit log. Tabs are addressed by the hash (#users, #clinic, #protocol, #audit) so a reload
-// keeps the tab.
+// Admin: users and their certifications, the clinic's details, e-mail (the SMTP server and the
+// outbox: web/js/mail-settings.js), the protocol in use (read-only), the audit log. Tabs are
+// addressed by the hash (#users, #clinic, #mail, #protocol, #audit) so a reload keeps the tab.
 
 import { api, withQuery } from '../api.js';
 import { h, fill, fmtDateTime, alertBox, uid, badge, humanize } from '../dom.js';
 import { startPage, pageHead, showError, busy, CERTIFICATIONS, ROLES, certLabel, roleLabel } from '../app.js';
 import { paramParts, fmtValue, stepName } from '../plan-view.js';
 import { clinicTab } from '../clinic-settings.js';
+import { mailTab } from '../mail-settings.js';
 
-const TABS = [['users', 'Users'], ['clinic', 'Clinic'], ['protocol', 'Protocol defaults'], ['audit', 'Audit log']];
+const TABS = [['users', 'Users'], ['clinic', 'Clinic'], ['mail', 'E-mail'], ['protocol', 'Protocol defaults'], ['audit', 'Audit log']];
 
 function passwordNotice(user, otp) {
     return alertBox('ok', `One-time password for ${user.username}`,
@@ -264,6 +265,7 @@ startPage({
             try {
                 if (tab === 'users') await usersTab(box, session.user);
                 else if (tab === 'clinic') await clinicTab(box);
+                else if (tab === 'mail') await mailTab(box);
                 else if (tab === 'protocol') await protocolTab(box);
                 else await auditTab(box);
             } catch (e) {

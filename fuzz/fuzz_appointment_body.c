@@ -75,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } texts[] = {
             {"smtp_url", offsetof(pc_booking_settings, smtp_url), sizeof bs.smtp_url},
             {"smtp_user", offsetof(pc_booking_settings, smtp_user), sizeof bs.smtp_user},
-            {"smtp_password", offsetof(pc_booking_settings, smtp_password), sizeof bs.smtp_password},
+            {"smtp_password", offsetof(pc_booking_settings, smtp_password),
+             sizeof bs.smtp_password},
             {"mail_from", offsetof(pc_booking_settings, mail_from), sizeof bs.mail_from},
         };
         for (size_t i = 0; json_is_object(j) && i < sizeof texts / sizeof texts[0]; i++) {

@@ -438,8 +438,8 @@ int pc_sq_client_erase(pc_ctx *ctx, void *b, int64_t actor, int64_t client_id, i
      * client only, inside this transaction */
     static const char *const steps[] = {
         "INSERT INTO erasing(client_id) VALUES(?1)",
-        "DELETE FROM outbox WHERE client_id = ?1",      /* its messages, then */
-        "DELETE FROM mail_optout WHERE client_id = ?1", /* its opt-out, and */
+        "DELETE FROM outbox WHERE client_id = ?1",       /* its messages, then */
+        "DELETE FROM mail_optout WHERE client_id = ?1",  /* its opt-out, and */
         "DELETE FROM appointments WHERE client_id = ?1", /* the book (issue 11) */
         "DELETE FROM comparisons WHERE client_id = ?1",
         "DELETE FROM products WHERE client_id = ?1",

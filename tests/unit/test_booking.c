@@ -284,7 +284,8 @@ static void test_book(void **state)
     assert_int_equal(pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "", NULL, 6000, &a, &why),
                      PC_ERR_INVALID);
     assert_int_equal(
-        pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "the client called", NULL, 6000, &a, &why), PC_OK);
+        pc_booking_cancel(&ctx, w->f->s, &w->desk, a1, "the client called", NULL, 6000, &a, &why),
+        PC_OK);
     assert_int_equal(a.status, PC_APPT_CANCELLED);
     assert_int_equal(a.sequence, 2);
     assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a1, &mv, 6000, &a, &why),
@@ -368,8 +369,8 @@ static void *race(void *arg)
     racer *r = arg;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_booking_request req = {r->client, r->w->ana.id, at("2027-01-12T09:00:00+01:00"),
-                              75,        NULL,         PARIS, NULL};
+    pc_booking_request req = {r->client, r->w->ana.id, at("2027-01-12T09:00:00+01:00"), 75, NULL,
+                              PARIS,     NULL};
     pc_appt a;
     pthread_barrier_wait(r->go);
     r->rc = pc_booking_book(&ctx, r->w->f->s, &r->w->desk, &req, 5000, &a, NULL);
@@ -431,8 +432,9 @@ static void test_mail(void **state)
     snprintf(c.email, sizeof c.email, "mail.client@example.org");
     int64_t cid = 0;
     assert_int_equal(pc_store_client_create(&ctx, w->f->s, w->f->admin, &c, 1000, &cid), PC_OK);
-    pc_booking_request req = {cid, w->ana.id, at("2027-03-29T09:00:00+02:00"), 75,
-                              "isotretinoin: ask about it", PARIS, &mc};
+    pc_booking_request req = {
+        cid,   w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, "isotretinoin: ask about it",
+        PARIS, &mc};
     pc_appt a;
     const char *why = NULL;
     int64_t now = at("2027-03-01T10:00:00Z");
@@ -467,14 +469,14 @@ static void test_mail(void **state)
     int64_t confirm = o[0].id;
     pc_outbox_free(o, n);
     /* a failed attempt waits, doubling; then it goes */
-    assert_int_equal(pc_outbox_attempt_failed(&ctx, w->f->s, confirm, "connection refused", 10, now),
-                     PC_OK);
+    assert_int_equal(
+        pc_outbox_attempt_failed(&ctx, w->f->s, confirm, "connection refused", 10, now), PC_OK);
     assert_int_equal(pc_outbox_due(&ctx, w->f->s, now + 9, 10, &o, &n), PC_OK);
     assert_int_equal(n, 0);
     free(o);
-    assert_int_equal(pc_outbox_attempt_failed(&ctx, w->f->s, confirm, "connection refused", 10,
-                                              now + 10),
-                     PC_OK);
+    assert_int_equal(
+        pc_outbox_attempt_failed(&ctx, w->f->s, confirm, "connection refused", 10, now + 10),
+        PC_OK);
     assert_int_equal(pc_outbox_due(&ctx, w->f->s, now + 29, 10, &o, &n), PC_OK);
     assert_int_equal(n, 0);
     free(o);
@@ -487,7 +489,8 @@ static void test_mail(void **state)
 
     /* a move: the reminder is replaced, the update has the same UID and SEQUENCE 1 */
     pc_booking_request mv = {0, 0, at("2027-03-30T10:00:00+02:00"), 0, NULL, PARIS, &mc};
-    assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a.id, &mv, now + 60, &a, &why), PC_OK);
+    assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a.id, &mv, now + 60, &a, &why),
+                     PC_OK);
     assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
     assert_int_equal(count_state(o, n, "confirmation", "sent"), 1);
     assert_int_equal(count_state(o, n, "reminder", "dropped"), 1);
@@ -503,9 +506,8 @@ static void test_mail(void **state)
         }
     pc_outbox_free(o, n);
     /* a cancel: METHOD:CANCEL with that UID; no reminder left */
-    assert_int_equal(pc_booking_cancel(&ctx, w->f->s, &w->desk, a.id, "ill", &mc, now + 120, &a,
-                                       &why),
-                     PC_OK);
+    assert_int_equal(
+        pc_booking_cancel(&ctx, w->f->s, &w->desk, a.id, "ill", &mc, now + 120, &a, &why), PC_OK);
     assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
     assert_int_equal(count_state(o, n, "reminder", "queued"), 0);
     assert_int_equal(count_state(o, n, "cancellation", "queued"), 1);

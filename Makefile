@@ -10,7 +10,7 @@
 #   make format     clang-format the tree
 # BUILD=dir picks the output folder (default build); SAN=1 builds with ASan+UBSan in build/asan.
 
-PKGS := spng libturbojpeg libwebp libexif cairo fftw3f sqlite3 libmicrohttpd jansson \
+PKGS := spng libturbojpeg libwebp libexif cairo fftw3f sqlite3 libpq libmicrohttpd jansson \
         libsodium libical libcurl
 
 ifeq ($(SAN),1)

@@ -59,6 +59,10 @@ typedef struct pc_store_options {
     int pool_size;       /* connections kept open; 0 → 8 */
     int busy_timeout_ms; /* wait for a lock before PC_ERR_BUSY; 0 → 5000 */
     int audit_flush_ms;  /* batch period of view audit entries; 0 → 50 */
+    /* the database: NULL or "" → SQLite in dir/poreclear.db; "postgresql://..." (or
+     * "postgres://...") → that PostgreSQL database (libpq's URL; the password may be in it or
+     * in a libpq service / password file; it is never logged) */
+    const char *db;
 } pc_store_options;
 
 /* Open (creating if needed) the store in directory `dir` (file dir/poreclear.db), run the

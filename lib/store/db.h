@@ -4,9 +4,9 @@
  *
  * A driver gives pooled connections, transactions, prepared statements (cached per connection,
  * keyed by the address of a static SQL text), typed binds and typed columns. SQL uses numbered
- * placeholders ?1, ?2 ... (a libpq driver rewrites them to $1, $2 when preparing) and
- * `RETURNING id` for new rows. Only the schema, its migrations and the few real dialect
- * differences live in a driver's own file (store_sqlite.c for SQLite).
+ * placeholders ?1, ?2 ... (the libpq driver rewrites them to $1, $2 when preparing) and
+ * `RETURNING id` for new rows. Only the opening, the schema, its migrations and the few real
+ * dialect differences live in a driver's own file (store_sqlite.c, store_pg.c).
  *
  * Entity code reaches the driver through a pc_tx: one connection holding one transaction
  * (lib/store/store_tx.h). Statements are valid until the next prepare of the same SQL on the
@@ -25,8 +25,17 @@ typedef struct pc_db_stmt pc_db_stmt; /* a driver's prepared statement */
 
 enum { PC_DB_DONE = 0, PC_DB_ROW = 1 };
 
+struct pc_store_options;
+
 typedef struct pc_db_driver {
     const char *name;
+    /* open the engine (SQLite: the data folder; PostgreSQL: a connection string), bring the
+     * schema up to date; *state is what every other call takes */
+    int (*open)(pc_ctx *ctx, const char *target, const struct pc_store_options *opts, void **state);
+    void (*close)(void *db);
+    int (*schema_version)(void *db);
+    /* the engine's own integrity check; PC_OK when intact */
+    int (*check)(pc_ctx *ctx, void *db);
     /* a connection from the pool (waits when all are busy); release rolls back an open
      * transaction and returns it to the pool */
     int (*acquire)(pc_ctx *ctx, void *db, pc_db_conn **out);
@@ -50,6 +59,14 @@ typedef struct pc_db_driver {
     void (*reset)(pc_db_stmt *st);
     /* rows changed by the last statement on this connection */
     int64_t (*changes)(pc_db_conn *c);
+
+    /* ---- dialect ---- */
+    /* The statements that erase client ?1 (every row of it, the audit details blanked), run
+     * in order inside the erasure's write transaction; NULL-terminated. SQLite deletes table
+     * by table; PostgreSQL calls a function that owns the privileges the app's role lacks. */
+    const char *const *erase_steps;
+    /* after an erasure committed: make the deleted pages unreadable (may be NULL) */
+    void (*after_erase)(pc_db_conn *c);
 } pc_db_driver;
 
 /* A driver and its state (the pool). */

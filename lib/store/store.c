@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The store's public functions: names of roles and certifications, dispatch to the backend,
- * and the batching of view audit entries (a writer thread, one transaction per batch). */
+/* The store itself: opening an engine (its driver), the photo folder and its sweep, the names
+ * of roles and certifications, the batching of view audit entries (a writer thread, one
+ * transaction per batch), and freeing records. The entity operations are in their own files
+ * over the driver (accounts.c, clients.c, consents.c, sessions.c, photos.c, products.c,
+ * audit.c, erase.c). */
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -12,6 +15,7 @@
 #include <unistd.h>
 #include <time.h>
 
+#include "store/store_pg_internal.h"
 #include "store/store_sqlite_internal.h"
 #include "store/store_tx.h"
 
@@ -20,9 +24,7 @@
 #define AUDIT_QUEUE_MAX 8192
 
 struct pc_store {
-    const pc_store_backend *ops;
-    void *b;
-    pc_db db;         /* the driver over the same engine state */
+    pc_db db;         /* the engine: its driver and state */
     char *photos_dir; /* DIR/photos: the files the rows name */
     pthread_mutex_t mu;
     pthread_cond_t wake; /* to the writer: entries queued / stop */
@@ -75,30 +77,7 @@ const char *pc_cert_name(unsigned bit)
     return NULL;
 }
 
-/* ---- file names, the photo folder ---- */
-
-int pc_names_add(pc_ctx *ctx, pc_names *l, const char *name)
-{
-    if (!name || !*name) return PC_OK;
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? l->cap * 2 : 16;
-        char **v = realloc(l->v, nc * sizeof *v);
-        if (!v) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-        l->v = v;
-        l->cap = nc;
-    }
-    if (!(l->v[l->n] = strdup(name))) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    l->n++;
-    return PC_OK;
-}
-
-void pc_names_free(pc_names *l)
-{
-    for (size_t i = 0; i < l->n; i++)
-        free(l->v[i]);
-    free(l->v);
-    memset(l, 0, sizeof *l);
-}
+/* ---- the photo folder ---- */
 
 /* Remove DIR/photos/NAME for a name of ours (no '/', not "." or ".."); a missing file is
  * fine. */
@@ -130,7 +109,7 @@ static int sweep_photos(pc_ctx *ctx, pc_store *s)
     if (!d) return PC_OK; /* no photos yet */
     pc_names known = {0};
     int64_t now = (int64_t)time(NULL);
-    int rc = s->ops->file_names(ctx, s->b, &known);
+    int rc = pc_store_file_names(ctx, s, &known);
     if (rc == PC_OK) {
         if (known.n) qsort(known.v, known.n, sizeof *known.v, cmp_str);
         struct dirent *e;
@@ -182,7 +161,7 @@ static void *audit_writer(void *arg)
         /* retry a busy database; entries are dropped only on a persistent error, which the
          * next flush reports */
         for (int attempt = 0; batch && rc == PC_ERR_BUSY && attempt < 5; attempt++)
-            rc = s->ops->audit_write(&ctx, s->b, batch, n);
+            rc = pc_store_audit_write(&ctx, s, batch, n);
         pthread_mutex_lock(&s->mu);
         if (rc != PC_OK && !s->audit_error) {
             s->audit_error = rc;
@@ -216,14 +195,26 @@ int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc
     pthread_cond_init(&s->wake, NULL);
     pthread_cond_init(&s->done, NULL);
     s->flush_ms = o.audit_flush_ms;
-    s->ops = &pc_store_sqlite;
-    int rc = pc_store_sqlite_open(ctx, dir, &o, &s->b);
+    bool pg = o.db && (!strncmp(o.db, "postgresql://", 13) || !strncmp(o.db, "postgres://", 11));
+    if (o.db && *o.db && !pg) {
+        pc_store_close(s);
+        return pc_error(ctx, PC_ERR_INVALID,
+                        "the database must be a postgresql:// address (or none for SQLite)");
+    }
+    s->db.drv = pg ? &pc_db_pg : &pc_db_sqlite;
+    int rc = s->db.drv->open(ctx, pg ? o.db : dir, &o, &s->db.state);
     if (rc != PC_OK) {
         pc_store_close(s);
         return rc;
     }
-    s->db.drv = &pc_db_sqlite;
-    s->db.state = s->b;
+    /* the photo folder is the data folder's, on either engine */
+    if (pg && mkdir(dir, 0700) != 0) {
+        struct stat sb;
+        if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+            pc_store_close(s);
+            return pc_error(ctx, PC_ERR_IO, "%s: cannot create the data folder", dir);
+        }
+    }
     size_t plen = strlen(dir) + sizeof "/photos";
     if (!(s->photos_dir = malloc(plen))) {
         pc_store_close(s);
@@ -253,7 +244,7 @@ void pc_store_close(pc_store *s)
         pthread_mutex_unlock(&s->mu);
         pthread_join(s->writer, NULL);
     }
-    if (s->b) s->ops->close(s->b);
+    if (s->db.state) s->db.drv->close(s->db.state);
     pthread_mutex_destroy(&s->mu);
     pthread_cond_destroy(&s->wake);
     pthread_cond_destroy(&s->done);
@@ -315,13 +306,7 @@ int pc_store_audit_event(pc_ctx *ctx, pc_store *s, int64_t user_id, const char *
 {
     pc_audit a;
     fill_audit(&a, user_id, action, client_id, detail, now);
-    return s->ops->audit_write(ctx, s->b, &a, 1);
-}
-
-int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t user_id,
-                        int64_t before_id, int64_t limit, pc_audit **out, size_t *n)
-{
-    return s->ops->audit_list(ctx, s->b, client_id, user_id, before_id, limit, out, n);
+    return pc_store_audit_write(ctx, s, &a, 1);
 }
 
 pc_db *pc_store_db(pc_store *s)
@@ -361,119 +346,13 @@ bool pc_store_default_dir(char *buf, size_t n)
     return w > 0 && (size_t)w < n;
 }
 
-/* ---- plain dispatch ---- */
-
 int pc_store_schema_version(pc_store *s)
 {
-    return s->ops->schema_version(s->b);
+    return s->db.drv->schema_version(s->db.state);
 }
 int pc_store_check(pc_ctx *ctx, pc_store *s)
 {
-    return s->ops->check(ctx, s->b);
-}
-
-int pc_store_user_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u,
-                         const char *password_hash, int64_t now, int64_t *id)
-{
-    return s->ops->user_create(ctx, s->b, actor, u, password_hash, now, id);
-}
-int pc_store_user_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_user *out)
-{
-    return s->ops->user_get(ctx, s->b, id, out);
-}
-int pc_store_user_get_by_name(pc_ctx *ctx, pc_store *s, const char *username, pc_user *out,
-                              char **password_hash)
-{
-    return s->ops->user_get_by_name(ctx, s->b, username, out, password_hash);
-}
-int pc_store_user_list(pc_ctx *ctx, pc_store *s, pc_user **out, size_t *n)
-{
-    return s->ops->user_list(ctx, s->b, out, n);
-}
-int pc_store_user_count(pc_ctx *ctx, pc_store *s, int64_t *n)
-{
-    return s->ops->user_count(ctx, s->b, n);
-}
-int pc_store_user_update(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u, int64_t now)
-{
-    return s->ops->user_update(ctx, s->b, actor, u, now);
-}
-int pc_store_user_set_password(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t user_id,
-                               const char *password_hash, bool must_change,
-                               const uint8_t *keep_session, int64_t now)
-{
-    return s->ops->user_set_password(ctx, s->b, actor, user_id, password_hash, must_change,
-                                     keep_session, now);
-}
-
-int pc_store_login_create(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t user_id,
-                          const char *csrf, int64_t now)
-{
-    return s->ops->login_create(ctx, s->b, hash, user_id, csrf, now);
-}
-int pc_store_login_get(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], pc_login *out)
-{
-    return s->ops->login_get(ctx, s->b, hash, out);
-}
-int pc_store_login_touch(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t now)
-{
-    return s->ops->login_touch(ctx, s->b, hash, now);
-}
-int pc_store_login_delete(pc_ctx *ctx, pc_store *s, const uint8_t hash[32])
-{
-    return s->ops->login_delete(ctx, s->b, hash);
-}
-int pc_store_login_delete_user(pc_ctx *ctx, pc_store *s, int64_t user_id)
-{
-    return s->ops->login_delete_user(ctx, s->b, user_id);
-}
-int pc_store_login_expire(pc_ctx *ctx, pc_store *s, int64_t idle_before, int64_t created_before)
-{
-    return s->ops->login_expire(ctx, s->b, idle_before, created_before);
-}
-
-int pc_store_throttle_get(pc_ctx *ctx, pc_store *s, const char *key, int64_t *failures,
-                          int64_t *last_failure)
-{
-    return s->ops->throttle_get(ctx, s->b, key, failures, last_failure);
-}
-int pc_store_throttle_fail(pc_ctx *ctx, pc_store *s, const char *key, int64_t now)
-{
-    return s->ops->throttle_fail(ctx, s->b, key, now);
-}
-int pc_store_throttle_reset(pc_ctx *ctx, pc_store *s, const char *key)
-{
-    return s->ops->throttle_reset(ctx, s->b, key);
-}
-
-int pc_store_client_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_client *c, int64_t now,
-                           int64_t *id)
-{
-    return s->ops->client_create(ctx, s->b, actor, c, now, id);
-}
-int pc_store_client_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_client *out)
-{
-    return s->ops->client_get(ctx, s->b, id, out);
-}
-int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limit, int64_t offset,
-                           pc_client **out, size_t *n, int64_t *total)
-{
-    return s->ops->client_search(ctx, s->b, q, limit, offset, out, n, total);
-}
-
-int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
-                        const char *json, int64_t now, pc_intake *out)
-{
-    return s->ops->intake_add(ctx, s->b, actor, client_id, json, now, out);
-}
-int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t version,
-                        pc_intake *out)
-{
-    return s->ops->intake_get(ctx, s->b, client_id, version, out);
-}
-int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake **out, size_t *n)
-{
-    return s->ops->intake_list(ctx, s->b, client_id, out, n);
+    return s->db.drv->check(ctx, s->db.state);
 }
 
 /* ---- freeing ---- */
@@ -543,7 +422,7 @@ void pc_store_tsession_clear(pc_tsession *t)
 }
 PC_ARRAY_FREE(pc_store_tsessions_free, pc_tsession, pc_store_tsession_clear)
 
-/* ---- photos, comparisons, products, erasure (issue 7) ---- */
+/* ---- photos, comparisons, products (issue 7); erasure ---- */
 
 void pc_store_photo_clear(pc_photo *p)
 {
@@ -553,34 +432,6 @@ void pc_store_photo_clear(pc_photo *p)
     p->error = p->analysis_json = NULL;
 }
 PC_ARRAY_FREE(pc_store_photos_free, pc_photo, pc_store_photo_clear)
-int pc_store_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
-                       int64_t *id)
-{
-    return s->ops->photo_add(ctx, s->b, actor, p, now, id);
-}
-int pc_store_photo_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_photo *out)
-{
-    return s->ops->photo_get(ctx, s->b, id, out);
-}
-int pc_store_photo_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t session_id,
-                        pc_photo **out, size_t *n)
-{
-    return s->ops->photo_list(ctx, s->b, client_id, session_id, out, n);
-}
-int pc_store_photo_assessment(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t *id)
-{
-    return s->ops->photo_assessment(ctx, s->b, client_id, id);
-}
-int pc_store_photo_set_state(pc_ctx *ctx, pc_store *s, int64_t id, const char *state,
-                             const char *error)
-{
-    return s->ops->photo_set_state(ctx, s->b, id, state, error);
-}
-int pc_store_photo_set_analysis(pc_ctx *ctx, pc_store *s, int64_t id, const char *json,
-                                const char *overlay_file, int64_t now)
-{
-    return s->ops->photo_set_analysis(ctx, s->b, id, json, overlay_file, now);
-}
 void pc_store_comparison_clear(pc_comparison_rec *c)
 {
     if (!c) return;
@@ -588,19 +439,6 @@ void pc_store_comparison_clear(pc_comparison_rec *c)
     c->json = NULL;
 }
 PC_ARRAY_FREE(pc_store_comparisons_free, pc_comparison_rec, pc_store_comparison_clear)
-int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id)
-{
-    return s->ops->comparison_add(ctx, s->b, c, id);
-}
-int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id, pc_comparison_rec *out)
-{
-    return s->ops->comparison_latest(ctx, s->b, session_id, out);
-}
-int pc_store_comparison_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_comparison_rec **out,
-                             size_t *n)
-{
-    return s->ops->comparison_list(ctx, s->b, client_id, out, n);
-}
 void pc_store_product_clear(pc_product *p)
 {
     if (!p) return;
@@ -610,14 +448,6 @@ void pc_store_product_clear(pc_product *p)
     p->reason = p->label = p->report_json = NULL;
 }
 PC_ARRAY_FREE(pc_store_products_free, pc_product, pc_store_product_clear)
-int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t *id)
-{
-    return s->ops->product_add(ctx, s->b, p, id);
-}
-int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out, size_t *n)
-{
-    return s->ops->product_list(ctx, s->b, client_id, out, n);
-}
 int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now)
 {
     /* queued view entries of this client must be written before their details are emptied
@@ -626,7 +456,7 @@ int pc_store_client_erase(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t clien
     audit_wait(s);
     pthread_mutex_unlock(&s->mu);
     pc_names files = {0};
-    int rc = s->ops->client_erase(ctx, s->b, actor, client_id, now, &files);
+    int rc = pc_store_erase_rows(ctx, s, actor, client_id, now, &files);
     /* committed: now the files (a crash before this point leaves orphans that the next
      * opening removes) */
     for (size_t i = 0; rc == PC_OK && i < files.n; i++)

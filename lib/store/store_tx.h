@@ -28,6 +28,9 @@ typedef struct pc_tx {
 int pc_tx_begin(pc_ctx *ctx, pc_store *s, bool write, pc_tx *tx);
 /* Commit: PC_OK means durable (store.h). The connection stays held until pc_tx_end. */
 int pc_tx_commit(pc_ctx *ctx, pc_tx *tx);
+/* Take a connection without a transaction: each statement then commits on its own (atomic
+ * and durable by itself), for single-statement changes and reads. Paired with pc_tx_end. */
+int pc_tx_open(pc_ctx *ctx, pc_store *s, pc_tx *tx);
 /* Roll back what was not committed and give the connection back. Safe after a failed begin
  * (tx zeroed) and twice. */
 void pc_tx_end(pc_tx *tx);
@@ -54,6 +57,34 @@ static inline void tx_blob(pc_tx *tx, pc_db_stmt *st, int i, const void *p, size
 {
     tx->db->drv->bind_blob(st, i, p, n);
 }
+/* Parameters given as a list (pc_tx_bind binds them as ?1, ?2, ...). */
+typedef struct pc_arg {
+    char type; /* 'i' int64, 'd' id (0 → NULL), 't' text (NULL → NULL), 'b' blob */
+    int64_t i;
+    const void *p;
+    size_t n;
+} pc_arg;
+#define ARG_INT(v) ((pc_arg){'i', (int64_t)(v), NULL, 0})
+#define ARG_ID(v) ((pc_arg){'d', (int64_t)(v), NULL, 0})
+#define ARG_TEXT(s) ((pc_arg){'t', 0, (s), 0})
+#define ARG_BLOB(b, len) ((pc_arg){'b', 0, (b), (len)})
+void pc_tx_bind(pc_tx *tx, pc_db_stmt *st, const pc_arg *args, size_t n);
+/* Prepare sql and bind args. */
+int pc_tx_prep_args(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+                    pc_db_stmt **st);
+/* Prepare, bind and run a statement that returns no row; *changed (may be NULL) receives the
+ * number of rows it changed. */
+int pc_tx_exec(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+               const char *what, int64_t *changed);
+/* Run one statement (no row returned) in autocommit on a connection of its own. */
+int pc_store_exec(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                  const char *what);
+/* The first column of the first row of sql as an integer (*v; *found false and *v untouched
+ * when there is no row; found may be NULL). */
+int pc_tx_int(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+              const char *what, int64_t *v, bool *found);
+#define PC_NARGS(a) (sizeof(a) / sizeof((a)[0]))
+
 /* PC_DB_ROW, PC_DB_DONE or an error status. */
 static inline int tx_step(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what)
 {
@@ -120,6 +151,25 @@ int pc_tx_get_many(pc_ctx *ctx, pc_store *s, const char *sql, int64_t key, pc_ro
 int pc_tx_audit(pc_ctx *ctx, pc_tx *tx, int64_t user, const char *action, int64_t client,
                 const char *detail, int64_t now);
 
+/* A change's audit entry: detail = pre, the new row's id when with_id, then post
+ * (" post" when post is not empty). */
+typedef struct pc_audited {
+    int64_t actor;
+    const char *action;
+    int64_t client;
+    const char *pre;
+    bool with_id;
+    const char *post;
+    int64_t now;
+} pc_audited;
+/* Insert a row (sql ... RETURNING id, args bound) and its audit entry in one write
+ * transaction; *id the new row's. */
+int pc_store_insert_audited(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                            const char *what, const pc_audited *au, int64_t *id);
+
+/* n entries in one write transaction (the view batch, or one event; audit.c) */
+int pc_store_audit_write(pc_ctx *ctx, pc_store *s, const pc_audit *entries, size_t n);
+
 /* reviews and consents (lib/store/consents.c) */
 /* Insert review r (client_id, intake_id, proceed, plan_status, reason, by, at): PC_ERR_NOTFOUND
  * when the intake is not the client's. */
@@ -150,6 +200,23 @@ int pc_tx_setting_get(pc_ctx *ctx, pc_tx *tx, const char *key, char **value, int
 /* Insert or replace key's value (NULL stored as ""), by user by (0: none) at now. */
 int pc_tx_setting_put(pc_ctx *ctx, pc_tx *tx, const char *key, const char *value, int64_t by,
                       int64_t now);
+
+/* ---- files and erasure (erase.c) ---- */
+
+/* A list of file names (each malloc'd). */
+typedef struct pc_names {
+    char **v;
+    size_t n, cap;
+} pc_names;
+int pc_names_add(pc_ctx *ctx, pc_names *l, const char *name); /* "" and NULL are skipped */
+void pc_names_free(pc_names *l);
+/* Every file name a row points to (for the sweep at opening), one snapshot. */
+int pc_store_file_names(pc_ctx *ctx, pc_store *s, pc_names *files);
+/* Erase the client's rows (the driver's erase_steps) with the audit entry client.erase, and
+ * the names of the client's files read in the same transaction (for store.c to remove after
+ * the commit). */
+int pc_store_erase_rows(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now,
+                        pc_names *files);
 
 /* The store's database (store.c). */
 pc_db *pc_store_db(pc_store *s);

@@ -20,6 +20,18 @@ int pc_tx_begin(pc_ctx *ctx, pc_store *s, bool write, pc_tx *tx)
     return PC_OK;
 }
 
+int pc_tx_open(pc_ctx *ctx, pc_store *s, pc_tx *tx)
+{
+    memset(tx, 0, sizeof *tx);
+    pc_db *db = pc_store_db(s);
+    pc_db_conn *c = NULL;
+    int rc = db->drv->acquire(ctx, db->state, &c);
+    if (rc != PC_OK) return rc;
+    tx->db = db;
+    tx->c = c;
+    return PC_OK;
+}
+
 int pc_tx_commit(pc_ctx *ctx, pc_tx *tx)
 {
     return tx->db->drv->commit(ctx, tx->c);
@@ -34,6 +46,70 @@ void pc_tx_end(pc_tx *tx)
 int pc_tx_prep(pc_ctx *ctx, pc_tx *tx, const char *sql, pc_db_stmt **st)
 {
     return tx->db->drv->prepare(ctx, tx->c, sql, st);
+}
+
+void pc_tx_bind(pc_tx *tx, pc_db_stmt *st, const pc_arg *args, size_t n)
+{
+    for (size_t k = 0; k < n; k++) {
+        int i = (int)k + 1;
+        const pc_arg *a = &args[k];
+        switch (a->type) {
+        case 'i':
+            tx_int(tx, st, i, a->i);
+            break;
+        case 'd':
+            tx_id(tx, st, i, a->i);
+            break;
+        case 't':
+            tx_text(tx, st, i, a->p);
+            break;
+        default:
+            tx_blob(tx, st, i, a->p, a->n);
+            break;
+        }
+    }
+}
+
+int pc_tx_prep_args(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+                    pc_db_stmt **st)
+{
+    int rc = pc_tx_prep(ctx, tx, sql, st);
+    if (rc == PC_OK) pc_tx_bind(tx, *st, args, n);
+    return rc;
+}
+
+int pc_tx_exec(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+               const char *what, int64_t *changed)
+{
+    pc_db_stmt *st;
+    int rc = pc_tx_prep_args(ctx, tx, sql, args, n, &st);
+    if (rc == PC_OK) rc = pc_tx_run(ctx, tx, st, what);
+    if (rc == PC_OK && changed) *changed = pc_tx_changes(tx);
+    return rc;
+}
+
+int pc_store_exec(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                  const char *what)
+{
+    pc_tx tx;
+    int rc = pc_tx_open(ctx, s, &tx);
+    if (rc != PC_OK) return rc;
+    rc = pc_tx_exec(ctx, &tx, sql, args, n, what, NULL);
+    pc_tx_end(&tx);
+    return rc;
+}
+
+int pc_tx_int(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+              const char *what, int64_t *v, bool *found)
+{
+    pc_db_stmt *st;
+    int rc = pc_tx_prep_args(ctx, tx, sql, args, n, &st);
+    if (rc != PC_OK) return rc;
+    int r = tx_step(ctx, tx, st, what);
+    if (r == PC_DB_ROW) *v = tx->db->drv->col_int64(st, 0);
+    if (found) *found = r == PC_DB_ROW;
+    tx->db->drv->reset(st);
+    return r < 0 ? r : PC_OK;
 }
 
 int pc_tx_run(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what)
@@ -168,4 +244,28 @@ int pc_tx_audit(pc_ctx *ctx, pc_tx *tx, int64_t user, const char *action, int64_
     tx_id(tx, st, 4, client);
     tx_text(tx, st, 5, detail ? detail : "");
     return pc_tx_run(ctx, tx, st, "audit");
+}
+
+int pc_store_insert_audited(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                            const char *what, const pc_audited *au, int64_t *id)
+{
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, true, &tx);
+    if (rc != PC_OK) return rc;
+    pc_db_stmt *st;
+    int64_t nid = 0;
+    if ((rc = pc_tx_prep_args(ctx, &tx, sql, args, n, &st)) != PC_OK ||
+        (rc = pc_tx_insert(ctx, &tx, st, what, &nid)) != PC_OK)
+        goto out;
+    char num[24] = "";
+    if (au->with_id) snprintf(num, sizeof num, "%lld", (long long)nid);
+    char detail[PC_TEXT_BYTES(PC_SHORT_MAX)];
+    snprintf(detail, sizeof detail, "%s%s%s%s", au->pre, num, *au->post ? " " : "", au->post);
+    if ((rc = pc_tx_audit(ctx, &tx, au->actor, au->action, au->client, detail, au->now)) != PC_OK ||
+        (rc = pc_tx_commit(ctx, &tx)) != PC_OK)
+        goto out;
+    *id = nid;
+out:
+    pc_tx_end(&tx);
+    return rc;
 }

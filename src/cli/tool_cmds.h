@@ -11,5 +11,6 @@ int tool_aftercare(int argc, char **argv);
 int tool_ingredients(int argc, char **argv);
 int tool_serve(int argc, char **argv);
 int tool_user(int argc, char **argv);
+int tool_store(int argc, char **argv);
 
 #endif

@@ -21,6 +21,7 @@ static const struct tool_cmd {
     {"ingredients", tool_ingredients, "check a product label for pore-clogging ingredients"},
     {"serve", tool_serve, "run the clinic web app"},
     {"user", tool_user, "manage the web app's accounts (add, passwd, certify)"},
+    {"store", tool_store, "the database: migrate a clinic chain's PostgreSQL schema"},
 };
 #define NCOMMANDS (sizeof commands / sizeof commands[0])
 

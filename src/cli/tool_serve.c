@@ -23,6 +23,8 @@ static void usage(FILE *f)
             "  --listen ADDR:PORT    address and port (default 127.0.0.1:8080; port 0 = any free)\n"
             "  --data DIR            data folder (default $XDG_DATA_HOME/poreclear or\n"
             "                        ~/.local/share/poreclear); holds poreclear.db\n"
+            "  --db postgresql://... a PostgreSQL database instead of SQLite (clinic chains;\n"
+            "                        default $PORECLEAR_DB, else SQLite in the data folder)\n"
             "  --web DIR             the pages (default: the repository's web/ folder)\n"
             "  --protocol FILE       the protocol (default: the repository's data/protocol.json)\n"
             "  --threads N           worker threads (default 4)\n"
@@ -136,6 +138,7 @@ static int first_start(pc_store *store, bool demo, const char *demo_pw, const pc
 int tool_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = NULL, *web = NULL, *protocol = NULL;
+    const char *db = getenv("PORECLEAR_DB");
     const char *demo_pw = NULL, *port_file = NULL, *model_path = NULL;
     bool demo = false, secure = false, classic = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
@@ -160,6 +163,8 @@ int tool_serve(int argc, char **argv)
             listen = argv[++i];
         } else if (!strcmp(a, "--data")) {
             data = argv[++i];
+        } else if (!strcmp(a, "--db")) {
+            db = argv[++i];
         } else if (!strcmp(a, "--web")) {
             web = argv[++i];
         } else if (!strcmp(a, "--protocol")) {
@@ -288,9 +293,10 @@ int tool_serve(int argc, char **argv)
         goto out;
     }
     /* a connection for each worker thread, the audit writer and the command line */
-    pc_store_options sopts = {.pool_size = (int)threads + 2};
+    pc_store_options sopts = {.pool_size = (int)threads + 2, .db = db};
     if (pc_store_open(&ctx, data, &sopts, &store) != PC_OK) {
-        exit_code = tool_fail(&ctx, data);
+        /* never the address itself: it may hold a password */
+        exit_code = tool_fail(&ctx, db && *db ? "database" : data);
         goto out;
     }
     if ((exit_code = first_start(store, demo, demo_pw, proto)) != TOOL_EXIT_OK) goto out;
@@ -345,9 +351,9 @@ int tool_serve(int argc, char **argv)
         goto out;
     }
     port = web_server_port(srv);
-    printf("poreclear: serving http://%s%s%s:%d/ (data %s, schema v%d)\n",
+    printf("poreclear: serving http://%s%s%s:%d/ (data %s, %s, schema v%d)\n",
            strchr(addr, ':') ? "[" : "", addr, strchr(addr, ':') ? "]" : "", port, data,
-           pc_store_schema_version(store));
+           db && *db ? "PostgreSQL" : "SQLite", pc_store_schema_version(store));
     fflush(stdout);
     /* the port file comes last: it tells scripts that everything above is done */
     if (port_file) {

@@ -144,7 +144,11 @@ int tool_user(int argc, char **argv)
     int code = TOOL_EXIT_OK;
     int64_t now = (int64_t)time(NULL);
     char pw[1100] = "", hash[PC_PASSWORD_HASH_BYTES];
-    if (pc_store_open(&ctx, data, NULL, &s) != PC_OK) return tool_fail(&ctx, data);
+    /* the clinic chain's database when PORECLEAR_DB names one (as `serve` does) */
+    const char *db = getenv("PORECLEAR_DB");
+    pc_store_options sopts = {.db = db};
+    if (pc_store_open(&ctx, data, &sopts, &s) != PC_OK)
+        return tool_fail(&ctx, db && *db ? "database" : data);
 
     if (is_list) {
         pc_user *u = NULL;

@@ -2,6 +2,11 @@
 # Helpers for the HTTP tests: a real `poreclear serve` on 127.0.0.1 (a free port chosen by the
 # kernel), a real SQLite file in a temporary folder, curl for requests, python3 for JSON.
 # Source after tests/e2e/lib.sh. Every server started here is killed on exit.
+#
+# On PostgreSQL: when tests/run started one (PC_PG_DIR, tests/pg/cluster.sh), this suite gets
+# a database of its own, migrated with the owner's address (`poreclear store migrate`), and
+# every server runs as the app's role poreclear_app (no UPDATE/DELETE on signed records and
+# the audit log). dbq runs a query behind the server's back, on either engine.
 PY="/usr/bin/python3 -S"  # -S: no site import, a faster start
 DEMO_PW=demo-password-1
 SERVER_PID=""
@@ -12,11 +17,39 @@ _http_cleanup() {
 }
 trap _http_cleanup EXIT
 
+PG_OWNER="" PG_APP=""
+if [ -n "${PC_PG_DIR:-}" ]; then
+    _urls=$("$(dirname "${BASH_SOURCE[0]}")/../pg/cluster.sh" newdb "$PC_PG_DIR" "h$$" 2>/dev/null)
+    PG_OWNER=$(echo "$_urls" | sed -n 1p)
+    PG_APP=$(echo "$_urls" | sed -n 2p)
+    if [ -z "$PG_APP" ] || ! "$PORECLEAR" store migrate --db "$PG_OWNER" --data "$T/owner" >/dev/null; then
+        echo "not ok - the PostgreSQL database of this suite cannot be created"; exit 1
+    fi
+    export PORECLEAR_DB=$PG_APP # `poreclear user` and `serve` without --db use it too
+fi
+# on_pg: this suite runs on PostgreSQL.
+on_pg() { [ -n "$PG_APP" ]; }
+# dbq SQL: a query on the suite's database with the owner's rights (SQLite: $DATA's file);
+# rows one a line, columns separated by |.
+dbq() {
+    if on_pg; then psql -qtAX -d "$PG_OWNER" -c "$1"; else sqlite3 "$DATA/poreclear.db" "$1"; fi
+}
+# db_integrity: "ok" when the database is intact (SQLite's integrity_check; PostgreSQL keeps
+# its own pages: every table of the schema must read back).
+db_integrity() {
+    if on_pg; then
+        psql -qtAX -d "$PG_OWNER" -c "SELECT count(*) FROM users, (SELECT count(*) FROM tsessions) a,
+            (SELECT count(*) FROM tsteps) b, (SELECT count(*) FROM audit) c" >/dev/null && echo ok
+    else sqlite3 "$DATA/poreclear.db" 'PRAGMA integrity_check'; fi
+}
+
 # start_server DATA_DIR [serve options...]: starts the server, waits until it listens.
 start_server() {
     local data=$1; shift
     rm -f "$T/port"
-    "$PORECLEAR" serve --data "$data" --listen 127.0.0.1:0 --port-file "$T/port" "$@" \
+    local db=()
+    on_pg && db=(--db "$PG_APP")
+    "$PORECLEAR" serve --data "$data" "${db[@]}" --listen 127.0.0.1:0 --port-file "$T/port" "$@" \
         >"$T/server.out" 2>"$T/server.err" &
     SERVER_PID=$!
     local i

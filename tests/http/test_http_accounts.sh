@@ -10,7 +10,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 DATA=$T/data
 start_server "$DATA" --session-idle 2 --session-max 5 || { not_ok "server starts"; done_testing; exit 1; }
 ok "server starts on an empty data folder"
-[ "$(stat -c %a "$DATA")" = 700 ] && [ "$(stat -c %a "$DATA/poreclear.db")" = 600 ] &&
+dbfile=$DATA/poreclear.db
+on_pg && dbfile=$DATA # the records are in PostgreSQL: the folder (photos) is what is here
+[ "$(stat -c %a "$DATA")" = 700 ] && [ "$(stat -c %a "$dbfile")" = 600 -o "$dbfile" = "$DATA" ] &&
     ok "the data folder and database are private (700, 600)" || not_ok "data folder/database modes $(stat -c %a "$DATA" "$DATA/poreclear.db" | tr '\n' ' ')"
 OTP=$(sed -n "s/.*one-time password \([A-Za-z0-9]*\).*/\1/p" "$T/server.out")
 [ ${#OTP} -eq 16 ] && ok "first start prints a one-time admin password" || not_ok "first start prints a one-time admin password ($(cat "$T/server.out"))"

@@ -135,7 +135,9 @@ grep -qi '^set-cookie: pc_session=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Pat
     ok "cookie: 256-bit id, HttpOnly, SameSite=Strict, Path=/" || not_ok "cookie flags ($(grep -i set-cookie "$T/login_headers"))"
 if command -v sqlite3 >/dev/null; then
     raw=$(grep -i '^set-cookie' "$T/login_headers" | sed 's/.*pc_session=\([0-9a-f]*\).*/\1/')
-    [ "$(sqlite3 "$DATA/poreclear.db" "SELECT count(*) FROM logins WHERE hex(hash) = upper('$raw')")" = 0 ] &&
+    hexq="hex(hash) = upper('$raw')"
+    on_pg && hexq="encode(hash, 'hex') = lower('$raw')"
+    [ "$(dbq "SELECT count(*) FROM logins WHERE $hexq")" = 0 ] &&
         ok "session ids are stored hashed" || not_ok "session ids are stored hashed"
 else skip "sqlite3 CLI not installed"; fi
 

@@ -8,6 +8,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib.sh"
 
+if on_pg; then # the records are in PostgreSQL, not on the data folder's disk
+    skip "a full disk under PostgreSQL is the database server's (SQLSTATE 53100 answers 507)"
+    done_testing; exit 0
+fi
 MNT=$T/small
 mkdir -p "$MNT"
 if [ "$(id -u)" -ne 0 ] || ! mount -t tmpfs -o size=8m,mode=0700 tmpfs "$MNT" 2>/dev/null; then

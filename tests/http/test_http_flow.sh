@@ -125,7 +125,7 @@ req pract GET "/api/sessions/$SID"
 [ "$(jget "$T/body" 'len(d["amendments"])')" = 1 ] && [ "$(jget "$T/body" 'd["steps"][0]["record"]["params"]["duration_min"]')" = 7 ] &&
     ok "amendment listed, the signed record unchanged" || not_ok "amendment listed, record unchanged"
 if command -v sqlite3 >/dev/null; then
-    sqlite3 "$DATA/poreclear.db" "UPDATE tsteps SET notes='x' WHERE session_id=$SID" 2>"$T/sqlerr"
+    dbq "UPDATE tsteps SET notes='x' WHERE session_id=$SID" >/dev/null 2>"$T/sqlerr"
     contains "$T/sqlerr" "immutable" && ok "the database itself refuses to change a signed session" || not_ok "database trigger refuses changes"
 else skip "sqlite3 CLI not installed"; fi
 req recep GET "/api/clients/$CID"

@@ -124,19 +124,18 @@ contains "$T/denied_trainee" "certification_required POST /api/sessions/$SID/ste
     ok "the certification refusal is audited" || not_ok "the certification refusal is audited: $(cat "$T/denied_trainee")"
 
 # ---- the audit log: neither UPDATE nor DELETE, even straight in the database (16.8) ----
-DB=$DATA/poreclear.db
 if command -v sqlite3 >/dev/null; then
     # entries up to the newest now (view entries are written in batches: a later one may land
     # meanwhile and must not count as a change)
-    top=$(sqlite3 "$DB" "SELECT max(id) FROM audit")
-    before=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE id <= $top")
-    sqlite3 "$DB" "DELETE FROM audit" >"$T/sq" 2>&1
+    top=$(dbq "SELECT max(id) FROM audit")
+    before=$(dbq "SELECT count(*) FROM audit WHERE id <= $top")
+    dbq "DELETE FROM audit" >"$T/sq" 2>&1
     [ $? -ne 0 ] && grep -q "append-only" "$T/sq" && ok "DELETE FROM audit is refused (append-only)" ||
         not_ok "DELETE FROM audit is refused: $(head -c 200 "$T/sq")"
-    sqlite3 "$DB" "UPDATE audit SET action = 'nothing'" >"$T/sq" 2>&1
+    dbq "UPDATE audit SET action = 'nothing'" >"$T/sq" 2>&1
     [ $? -ne 0 ] && grep -q "append-only" "$T/sq" && ok "UPDATE audit is refused (append-only)" ||
         not_ok "UPDATE audit is refused: $(head -c 200 "$T/sq")"
-    after=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE id <= $top")
+    after=$(dbq "SELECT count(*) FROM audit WHERE id <= $top")
     [ "$before" -gt 0 ] && [ "$after" = "$before" ] && ok "every audit entry is still there ($after)" ||
         not_ok "audit entries $before -> $after"
     # erasure's own path still works: the client's entries stay, their details blanked
@@ -144,10 +143,18 @@ if command -v sqlite3 >/dev/null; then
     ECID=$(jid "$T/body")
     req admin DELETE "/api/clients/$ECID" '{"confirm":"Erased Client"}'
     expect_status 200 "a client is still erased through DELETE /api/clients/{id}"
-    n=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE client_id = $ECID")
-    d=$(sqlite3 "$DB" "SELECT count(*) FROM audit WHERE client_id = $ECID AND detail <> ''")
+    n=$(dbq "SELECT count(*) FROM audit WHERE client_id = $ECID")
+    d=$(dbq "SELECT count(*) FROM audit WHERE client_id = $ECID AND detail <> ''")
     [ "$n" -ge 2 ] && [ "$d" = 0 ] && ok "its audit entries are kept ($n), their details blanked" ||
         not_ok "erased client's audit: $n entries, $d with details"
+    if on_pg; then # the app's own role may not even try (no UPDATE/DELETE granted)
+        for q in "DELETE FROM audit" "UPDATE audit SET detail = ''" "UPDATE consents SET text = ''" \
+            "DELETE FROM intakes" "INSERT INTO erasing VALUES (1)"; do
+            psql -qtAX -d "$PG_APP" -c "$q" >"$T/sq" 2>&1
+            [ $? -ne 0 ] && grep -q "permission denied" "$T/sq" && ok "the app's role may not: $q" ||
+                not_ok "the app's role may not: $q ($(head -c 200 "$T/sq"))"
+        done
+    fi
 else
     skip "sqlite3 CLI missing (scripts/install-deps test)"
 fi

@@ -333,7 +333,7 @@ jget "$T/body" '[e["action"] for e in d["entries"]]' | grep -q '"client.erase"' 
 [ "$(jget "$T/body" 'sum(1 for e in d["entries"] if e["detail"])')" = 0 ] && ! grep -q "Photo Client" "$T/body" &&
     ok "the audit entries keep no personal data" || not_ok "audit keeps details: $(head -c 300 "$T/body")"
 if command -v sqlite3 >/dev/null; then
-    n=$(sqlite3 "$DATA/poreclear.db" "SELECT (SELECT count(*) FROM photos WHERE client_id=$CID)+(SELECT count(*) FROM tsessions WHERE client_id=$CID)+(SELECT count(*) FROM intakes WHERE client_id=$CID)+(SELECT count(*) FROM products WHERE client_id=$CID)")
+    n=$(dbq "SELECT (SELECT count(*) FROM photos WHERE client_id=$CID)+(SELECT count(*) FROM tsessions WHERE client_id=$CID)+(SELECT count(*) FROM intakes WHERE client_id=$CID)+(SELECT count(*) FROM products WHERE client_id=$CID)")
     [ "$n" = 0 ] && ok "no row of the client left in the database" || not_ok "rows left: $n"
 fi
 grep -q "Photo Client" "$DATA/poreclear.db" && not_ok "the name is gone from the database file" || ok "the name is gone from the database file"

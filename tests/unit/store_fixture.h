@@ -1,7 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The fixture shared by the store's unit tests (test_store.c, test_store_media.c): a fresh
- * store in a temporary folder with an administrator and a practitioner, removed afterwards.
- * Include after <cmocka.h>. */
+/* The fixture shared by the store's unit tests (test_store.c, test_store_media.c,
+ * test_clinic.c): a fresh store in a temporary folder with an administrator and a
+ * practitioner, removed afterwards. Include after <cmocka.h>.
+ *
+ * The engine: SQLite in the folder, or, when PC_TEST_DB holds a postgresql:// address (the
+ * owner's, of a database of the test's own: tests/run starts a PostgreSQL for it), that
+ * database emptied first. The same tests run on both. */
 #ifndef PC_TEST_STORE_FIXTURE_H
 #define PC_TEST_STORE_FIXTURE_H
 
@@ -9,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "poreclear/store.h"
 #include "store/store_tx.h"
@@ -18,6 +25,63 @@ typedef struct fixture {
     pc_store *s;
     int64_t admin, pract;
 } fixture;
+
+/* The PostgreSQL database of this run, or NULL for SQLite. */
+static inline const char *fixture_pg(void)
+{
+    const char *u = getenv("PC_TEST_DB");
+    return u && *u ? u : NULL;
+}
+
+/* Store options on the engine of this run. */
+static inline pc_store_options fixture_options(int pool_size)
+{
+    pc_store_options o = {.pool_size = pool_size, .audit_flush_ms = 5, .db = fixture_pg()};
+    return o;
+}
+
+/* Run sql straight on the engine, behind the store's back (sqlite_sql on the file in dir,
+ * pg_sql on the database); with want, the first column of the first row into want[n]. */
+static inline void fixture_sql(const char *dir, const char *sqlite_sql, const char *pg_sql,
+                               char *want, size_t n)
+{
+    if (fixture_pg()) {
+        PGconn *pg = PQconnectdb(fixture_pg());
+        assert_int_equal(PQstatus(pg), CONNECTION_OK);
+        PGresult *res = PQexec(pg, pg_sql);
+        int st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+            fprintf(stderr, "%s", PQerrorMessage(pg));
+        assert_true(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK);
+        if (want) snprintf(want, n, "%s", PQntuples(res) ? PQgetvalue(res, 0, 0) : "");
+        PQclear(res);
+        PQfinish(pg);
+        return;
+    }
+    char path[300];
+    snprintf(path, sizeof path, "%s/poreclear.db", dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_prepare_v2(db, sqlite_sql, -1, &st, NULL), SQLITE_OK);
+    int r = sqlite3_step(st);
+    assert_true(r == SQLITE_ROW || r == SQLITE_DONE);
+    if (want)
+        snprintf(want, n, "%s", r == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : "");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* An empty database for the next store (PostgreSQL only; a new SQLite folder is empty). */
+static inline void fixture_empty_db(void)
+{
+    if (!fixture_pg()) return;
+    fixture_sql(
+        "", "",
+        "SET client_min_messages = warning; DROP SCHEMA public CASCADE; CREATE SCHEMA public;"
+        " GRANT USAGE ON SCHEMA public TO PUBLIC",
+        NULL, 0);
+}
 
 static inline void rm_rf(const char *dir)
 {
@@ -52,7 +116,8 @@ static inline int fixture_open(void **state, int pool_size, unsigned pract_certs
     assert_non_null(mkdtemp(f->dir));
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_store_options o = {.pool_size = pool_size, .audit_flush_ms = 5};
+    pc_store_options o = fixture_options(pool_size);
+    fixture_empty_db();
     assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
     f->admin = add_user(f->s, "admin", PC_ROLE_ADMIN, 0);
     f->pract = add_user(f->s, "ana", PC_ROLE_PRACTITIONER, pract_certs);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* The record store (SQLite backend) through its public interface: migrations, accounts,
+/* The record store through its public interface (on SQLite, and on PostgreSQL when
+ * PC_TEST_DB is set): migrations, accounts,
  * login sessions, throttling, clients, intake versions, reviews, consents, treatment sessions
  * and their immutability, amendments, the audit log, and concurrent use of one store. */
 #include <setjmp.h>
@@ -74,7 +75,8 @@ static void test_reopen(void **state)
     pc_store_close(f->s);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    assert_int_equal(pc_store_open(&ctx, f->dir, NULL, &f->s), PC_OK);
+    pc_store_options o = fixture_options(2);
+    assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
     assert_int_equal(pc_store_schema_version(f->s), 7); /* 7: calendar feeds (issue 11) */
     int64_t n = 0;
     assert_int_equal(pc_store_user_count(&ctx, f->s, &n), PC_OK);
@@ -403,16 +405,14 @@ static void test_audit_flush_reports_loss(void **state)
     fixture *f = *state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    char path[300];
-    snprintf(path, sizeof path, "%s/poreclear.db", f->dir);
-    sqlite3 *db = NULL;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit"
-                                  " WHEN NEW.action = 'boom' BEGIN SELECT RAISE(ABORT, 'no'); END",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
-    sqlite3_close(db);
+    fixture_sql(f->dir,
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit"
+                " WHEN NEW.action = 'boom' BEGIN SELECT RAISE(ABORT, 'no'); END",
+                "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS"
+                " $$ BEGIN RAISE EXCEPTION 'no'; END $$;"
+                "CREATE TRIGGER refuse_boom BEFORE INSERT ON audit FOR EACH ROW"
+                " WHEN (NEW.action = 'boom') EXECUTE FUNCTION refuse_boom()",
+                NULL, 0);
     assert_int_equal(pc_store_audit_view(&ctx, f->s, f->pract, "boom", 0, "", 10), PC_OK);
     assert_int_not_equal(pc_store_audit_flush(&ctx, f->s), PC_OK);
     assert_non_null(strstr(pc_errmsg(&ctx), "lost"));
@@ -423,12 +423,19 @@ static void test_audit_flush_reports_loss(void **state)
 }
 
 /* store.h promises that a commit survives a power cut: every connection runs WAL with
- * synchronous=FULL (2); NORMAL (1) would survive a process kill only. */
+ * synchronous=FULL (2); NORMAL (1) would survive a process kill only. On PostgreSQL:
+ * synchronous_commit on (COMMIT waits for the WAL flush). */
 static void test_durability_pragmas(void **state)
 {
     fixture *f = *state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
+    if (fixture_pg()) {
+        char v[32];
+        fixture_sql(f->dir, NULL, "SHOW synchronous_commit", v, sizeof v);
+        assert_string_equal(v, "on");
+        return;
+    }
     void *b = pc_store_db(f->s)->state;
     /* ask several pooled connections: hold them so each ask opens another */
     int64_t sync = -1;

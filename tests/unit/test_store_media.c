@@ -264,7 +264,8 @@ static void test_open_sweeps_orphans(void **state)
     pc_store_close(f->s);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    assert_int_equal(pc_store_open(&ctx, f->dir, NULL, &f->s), PC_OK);
+    pc_store_options o = fixture_options(2);
+    assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
     assert_true(has_file(f, "named.png"));
     assert_false(has_file(f, "orphan.png"));
     assert_false(has_file(f, ".upload-abc123"));

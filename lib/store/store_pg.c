@@ -1,0 +1,975 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The PostgreSQL engine of the store (clinic chains, issue 14): its driver (lib/store/db.h)
+ * over libpq, a pool of connections with prepared statements, the schema and its migrations
+ * (a schema_version table), the grants of the app's role. The entity code is written once
+ * over the driver in its own files; here are only the schema and the dialect.
+ *
+ * Semantics kept from SQLite:
+ * - a write transaction takes one database-wide lock first (pg_advisory_xact_lock), as
+ *   SQLite's BEGIN IMMEDIATE does: a rule and the write it allows are never separated by
+ *   another writer, on any server; a read transaction is one snapshot (REPEATABLE READ);
+ * - durability: synchronous_commit is on (PostgreSQL's default, not overridden): COMMIT
+ *   returns once the WAL is flushed;
+ * - signed records immutable, the audit log append-only: triggers (migration 1), and the
+ *   app's role `poreclear_app` holds no UPDATE/DELETE on those tables (grant_app);
+ * - a lock wait longer than the busy timeout, a lost connection or a database that is down
+ *   answer PC_ERR_BUSY (the server's 503 with Retry-After); a connection found broken is
+ *   reset on its next use, so the store reconnects by itself when the database is back.
+ * The connection string may hold a password: it is never put into an error message (libpq's
+ * own messages name the host and the user, never the password). */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_pg_internal.h"
+
+#define STMT_CACHE 128
+#define MAX_PARAMS 32
+/* the key of the database-wide write lock (an arbitrary constant: "pc" 14) */
+#define WRITE_LOCK_KEY "7099014"
+
+typedef struct pgconn pgconn;
+
+struct pc_db_stmt {
+    pgconn *c;
+    const char *sql; /* identity: the address of a static SQL text */
+    char *text;      /* sql with $N placeholders */
+    bool prepared;   /* in the current server session */
+    char name[16];
+    int nparams;
+    char *vals[MAX_PARAMS]; /* malloc'd, or NULL for SQL NULL */
+    int lens[MAX_PARAMS];
+    int fmts[MAX_PARAMS]; /* 0 text, 1 binary (blobs) */
+    PGresult *res;        /* of the last execution, until reset */
+    int row, nrows;
+};
+
+struct pgconn {
+    PGconn *pg;
+    size_t n;
+    pc_db_stmt *cache[STMT_CACHE];
+    int64_t changes;
+    bool broken;
+    /* an exchange with the server succeeded since the connection left the pool: a failure
+     * before that found a connection that died while idle (a restarted server), and the
+     * exchange can be repeated on a new session without doing anything twice */
+    bool used;
+    int busy_ms; /* lock_timeout of the session */
+};
+
+typedef struct pgdb {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    pgconn **idle;
+    int nidle, size, opened;
+    int busy_ms;
+    int schema_version;
+    char *url;
+} pgdb;
+
+/* ---- errors ---- */
+
+/* libpq's message without its trailing newline. */
+static void trim(char *m)
+{
+    size_t n = strlen(m);
+    while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
+        m[--n] = 0;
+}
+
+/* The status of a failed result (res may be NULL: a failure to send). */
+static int pg_error(pc_ctx *ctx, pgconn *c, const PGresult *res, const char *what)
+{
+    char msg[300];
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    snprintf(msg, sizeof msg, "%s", primary ? primary : PQerrorMessage(c->pg));
+    trim(msg);
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (PQstatus(c->pg) != CONNECTION_OK || !state || !strncmp(state, "08", 2) ||
+        !strncmp(state, "57P", 3)) {
+        c->broken = true;
+        return pc_error(ctx, PC_ERR_BUSY, "%s: the database is unreachable, try again (%s)", what,
+                        msg);
+    }
+    if (!strncmp(state, "23", 2) || !strcmp(state, "42501")) /* constraints, triggers, grants */
+        return pc_error(ctx, PC_ERR_CONFLICT, "%s: %s", what, msg);
+    if (!strcmp(state, "40001") || !strcmp(state, "40P01") || !strcmp(state, "55P03") ||
+        !strcmp(state, "57014") || !strcmp(state, "53300"))
+        return pc_error(ctx, PC_ERR_BUSY, "%s: database busy, try again", what);
+    if (!strcmp(state, "53100")) return pc_error(ctx, PC_ERR_NOSPACE, "%s: the disk is full", what);
+    if (!strcmp(state, "53200")) return pc_error(ctx, PC_ERR_NOMEM, "%s: out of memory", what);
+    if (!strncmp(state, "22", 2)) return pc_error(ctx, PC_ERR_INVALID, "%s: %s", what, msg);
+    return pc_error(ctx, PC_ERR_INTERNAL, "%s: %s (%s)", what, msg, state);
+}
+
+/* Run a statement of the simple protocol (several allowed; no parameters). */
+static int simple(pc_ctx *ctx, pgconn *c, const char *sql, const char *what)
+{
+    PGresult *res = PQexec(c->pg, sql);
+    ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+    int rc = PC_OK;
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) rc = pg_error(ctx, c, res, what);
+    PQclear(res);
+    return rc;
+}
+
+/* ---- statements ---- */
+
+static void stmt_reset(pc_db_stmt *st)
+{
+    PQclear(st->res);
+    st->res = NULL;
+    st->row = -1;
+    st->nrows = 0;
+}
+
+static void stmt_unbind(pc_db_stmt *st)
+{
+    for (int i = 0; i < st->nparams; i++) {
+        free(st->vals[i]);
+        st->vals[i] = NULL;
+        st->lens[i] = 0;
+        st->fmts[i] = 0;
+    }
+}
+
+static void stmt_free(pc_db_stmt *st)
+{
+    if (!st) return;
+    stmt_reset(st);
+    stmt_unbind(st);
+    free(st->text);
+    free(st);
+}
+
+static void cache_clear(pgconn *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        stmt_free(c->cache[i]);
+    c->n = 0;
+}
+
+/* Prepared statements live in the server session: a new session has none (each is prepared
+ * again at its next execution). */
+static void cache_forget(pgconn *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        c->cache[i]->prepared = false;
+}
+
+/* sql with ?N placeholders as $N (outside quoted literals); *nparams the highest N. */
+static char *rewrite(const char *sql, int *nparams)
+{
+    size_t n = strlen(sql);
+    char *out = malloc(n + 1), *w = out;
+    if (!out) return NULL;
+    bool quoted = false;
+    int hi = 0;
+    for (const char *p = sql; *p; p++) {
+        if (*p == '\'') quoted = !quoted;
+        if (!quoted && *p == '?' && p[1] >= '1' && p[1] <= '9') {
+            *w++ = '$';
+            int v = 0;
+            while (p[1] >= '0' && p[1] <= '9') {
+                v = v * 10 + (p[1] - '0');
+                *w++ = *++p;
+            }
+            if (v > hi) hi = v;
+            continue;
+        }
+        *w++ = *p;
+    }
+    *w = 0;
+    *nparams = hi;
+    return out;
+}
+
+static void conn_close(pgconn *c)
+{
+    if (!c) return;
+    cache_clear(c);
+    PQfinish(c->pg);
+    free(c);
+}
+
+/* The session settings of every connection: the busy timeout for lock waits. */
+static int session_setup(pc_ctx *ctx, pgconn *c)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SET lock_timeout = %d; SET client_min_messages = warning",
+             c->busy_ms);
+    return simple(ctx, c, sql, "database");
+}
+
+static int conn_open(pc_ctx *ctx, pgdb *d, pgconn **out)
+{
+    pgconn *c = calloc(1, sizeof *c);
+    if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    /* a database that does not answer fails a connection within 5 s (the address may say
+     * otherwise: it comes after) */
+    const char *const keys[] = {"connect_timeout", "dbname", "application_name", "client_encoding",
+                                NULL};
+    const char *const vals[] = {"5", d->url, "poreclear", "UTF8", NULL};
+    c->busy_ms = d->busy_ms;
+    c->pg = PQconnectdbParams(keys, vals, 1);
+    if (!c->pg || PQstatus(c->pg) != CONNECTION_OK) {
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s", c->pg ? PQerrorMessage(c->pg) : "out of memory");
+        trim(msg);
+        conn_close(c);
+        return pc_error(ctx, PC_ERR_BUSY, "cannot connect to the database, try again (%s)", msg);
+    }
+    int rc = session_setup(ctx, c);
+    if (rc != PC_OK) {
+        conn_close(c);
+        return rc;
+    }
+    *out = c;
+    return PC_OK;
+}
+
+/* A broken connection (the server restarted, the network dropped) gets a new session. */
+static int conn_revive(pc_ctx *ctx, pgconn *c)
+{
+    if (!c->broken && PQstatus(c->pg) == CONNECTION_OK) return PC_OK;
+    cache_forget(c);
+    PQreset(c->pg);
+    if (PQstatus(c->pg) != CONNECTION_OK) {
+        c->broken = true;
+        char msg[300];
+        snprintf(msg, sizeof msg, "%s", PQerrorMessage(c->pg));
+        trim(msg);
+        return pc_error(ctx, PC_ERR_BUSY, "the database is unreachable, try again (%s)", msg);
+    }
+    c->broken = false;
+    return session_setup(ctx, c);
+}
+
+static int acquire(pc_ctx *ctx, pgdb *d, pgconn **out)
+{
+    pthread_mutex_lock(&d->mu);
+    while (d->nidle == 0 && d->opened >= d->size)
+        pthread_cond_wait(&d->cv, &d->mu);
+    if (d->nidle > 0) {
+        pgconn *c = d->idle[--d->nidle];
+        pthread_mutex_unlock(&d->mu);
+        int rc = conn_revive(ctx, c);
+        if (rc != PC_OK) { /* back to the pool, broken: the next use tries again */
+            pthread_mutex_lock(&d->mu);
+            d->idle[d->nidle++] = c;
+            pthread_cond_signal(&d->cv);
+            pthread_mutex_unlock(&d->mu);
+            return rc;
+        }
+        c->used = false;
+        *out = c;
+        return PC_OK;
+    }
+    d->opened++;
+    pthread_mutex_unlock(&d->mu);
+    int rc = conn_open(ctx, d, out);
+    if (rc != PC_OK) {
+        pthread_mutex_lock(&d->mu);
+        d->opened--;
+        pthread_cond_signal(&d->cv);
+        pthread_mutex_unlock(&d->mu);
+    }
+    return rc;
+}
+
+static void release(pgdb *d, pgconn *c)
+{
+    if (!c) return;
+    for (size_t i = 0; i < c->n; i++) /* results can be large: not kept in the pool */
+        if (c->cache[i]->res) stmt_reset(c->cache[i]);
+    if (!c->broken && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(c->pg, "ROLLBACK");
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) c->broken = true;
+        PQclear(res);
+    }
+    pthread_mutex_lock(&d->mu);
+    d->idle[d->nidle++] = c;
+    pthread_cond_signal(&d->cv);
+    pthread_mutex_unlock(&d->mu);
+}
+
+/* ---- the driver ---- */
+
+static int drv_acquire(pc_ctx *ctx, void *db, pc_db_conn **out)
+{
+    pgconn *c = NULL;
+    int rc = acquire(ctx, db, &c);
+    if (rc == PC_OK) *out = (pc_db_conn *)c;
+    return rc;
+}
+
+static void drv_release(void *db, pc_db_conn *c)
+{
+    release(db, (pgconn *)c);
+}
+
+/* After a failure: true when it found a connection that died while idle in the pool and a new
+ * session is ready, so that the caller may repeat what it sent (nothing was done). */
+static bool revived(pgconn *c)
+{
+    if (c->used || !c->broken) return false;
+    pc_ctx quiet;
+    pc_ctx_init(&quiet);
+    return conn_revive(&quiet, c) == PC_OK;
+}
+
+static int drv_begin(pc_ctx *ctx, pc_db_conn *dc, bool write)
+{
+    pgconn *c = (pgconn *)dc;
+    const char *sql = write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
+                            : "BEGIN ISOLATION LEVEL REPEATABLE READ";
+    int rc = simple(ctx, c, sql, "begin");
+    if (rc != PC_OK && revived(c)) rc = simple(ctx, c, sql, "begin");
+    if (rc == PC_OK) c->used = true;
+    return rc;
+}
+
+static int drv_commit(pc_ctx *ctx, pc_db_conn *dc)
+{
+    pgconn *c = (pgconn *)dc;
+    PGresult *res = PQexec(c->pg, "COMMIT");
+    int rc = PC_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK)
+        rc = pg_error(ctx, c, res, "commit");
+    else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) /* a failed transaction rolls back */
+        rc = pc_error(ctx, PC_ERR_CONFLICT, "commit: the transaction was rolled back");
+    PQclear(res);
+    return rc;
+}
+
+static int drv_prepare(pc_ctx *ctx, pc_db_conn *dc, const char *sql, pc_db_stmt **out)
+{
+    pgconn *c = (pgconn *)dc;
+    for (size_t i = 0; i < c->n; i++)
+        if (c->cache[i]->sql == sql) {
+            stmt_reset(c->cache[i]);
+            stmt_unbind(c->cache[i]);
+            *out = c->cache[i];
+            return PC_OK;
+        }
+    if (c->n == STMT_CACHE) return pc_error(ctx, PC_ERR_INTERNAL, "statement cache full");
+    pc_db_stmt *st = calloc(1, sizeof *st);
+    int np = 0;
+    char *text = rewrite(sql, &np);
+    if (!st || !text) {
+        free(st);
+        free(text);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    if (np > MAX_PARAMS) {
+        free(st);
+        free(text);
+        return pc_error(ctx, PC_ERR_INTERNAL, "prepare: too many parameters");
+    }
+    st->c = c;
+    st->sql = sql;
+    st->text = text;
+    st->nparams = np;
+    st->row = -1;
+    snprintf(st->name, sizeof st->name, "s%zu", c->n);
+    c->cache[c->n++] = st;
+    *out = st;
+    return PC_OK;
+}
+
+/* Prepare st in the current server session, once. */
+static int prepare_on_server(pc_ctx *ctx, pc_db_stmt *st)
+{
+    if (st->prepared) return PC_OK;
+    pgconn *c = st->c;
+    PGresult *res = PQprepare(c->pg, st->name, st->text, 0, NULL);
+    int rc = PC_OK;
+    if (PQresultStatus(res) != PGRES_COMMAND_OK) rc = pg_error(ctx, c, res, "prepare");
+    PQclear(res);
+    if (rc == PC_OK) st->prepared = true;
+    return rc;
+}
+
+/* Set parameter i (1-based) to a copy of n bytes (text: NUL-terminated). A failed copy
+ * leaves NULL, which the step then refuses as out of memory. */
+static void set_param(pc_db_stmt *st, int i, const void *p, size_t n, int fmt)
+{
+    if (i < 1 || i > st->nparams) return;
+    free(st->vals[i - 1]);
+    st->vals[i - 1] = NULL;
+    st->lens[i - 1] = (int)n;
+    st->fmts[i - 1] = fmt;
+    if (!p) return;
+    char *v = malloc(n + 1);
+    if (!v) {
+        st->lens[i - 1] = -1; /* marks the failed copy */
+        return;
+    }
+    memcpy(v, p, n);
+    v[n] = 0;
+    st->vals[i - 1] = v;
+}
+
+static void drv_bind_int64(pc_db_stmt *st, int i, int64_t v)
+{
+    char buf[24];
+    int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
+    set_param(st, i, buf, (size_t)n, 0);
+}
+static void drv_bind_text(pc_db_stmt *st, int i, const char *s)
+{
+    set_param(st, i, s, s ? strlen(s) : 0, 0);
+}
+static void drv_bind_blob(pc_db_stmt *st, int i, const void *p, size_t n)
+{
+    set_param(st, i, p ? p : "", n, 1);
+}
+static void drv_bind_null(pc_db_stmt *st, int i)
+{
+    set_param(st, i, NULL, 0, 0);
+}
+
+static int drv_step(pc_ctx *ctx, pc_db_stmt *st, const char *what)
+{
+    if (!st->res) {
+        for (int i = 0; i < st->nparams; i++)
+            if (st->lens[i] < 0) return pc_error(ctx, PC_ERR_NOMEM, "%s: out of memory", what);
+        pgconn *c = st->c;
+        PGresult *res = NULL;
+        ExecStatusType s;
+        for (int attempt = 0;; attempt++) {
+            int rc = prepare_on_server(ctx, st);
+            if (rc == PC_OK) {
+                res = PQexecPrepared(c->pg, st->name, st->nparams, (const char *const *)st->vals,
+                                     st->lens, st->fmts, 0);
+                s = PQresultStatus(res);
+                if (s == PGRES_TUPLES_OK || s == PGRES_COMMAND_OK) break;
+                rc = pg_error(ctx, c, res, what);
+                PQclear(res);
+            }
+            if (attempt > 0 || !revived(c)) return rc;
+        }
+        c->used = true;
+        const char *t = PQcmdTuples(res);
+        c->changes = t && *t ? strtoll(t, NULL, 10) : 0;
+        st->res = res;
+        st->nrows = s == PGRES_TUPLES_OK ? PQntuples(res) : 0;
+        st->row = -1;
+    }
+    if (st->row < st->nrows) st->row++;
+    return st->row < st->nrows ? PC_DB_ROW : PC_DB_DONE;
+}
+
+static bool has_row(const pc_db_stmt *st, int i)
+{
+    return st->res && st->row >= 0 && st->row < st->nrows && i >= 0 && i < PQnfields(st->res);
+}
+static int64_t drv_col_int64(pc_db_stmt *st, int i)
+{
+    if (!has_row(st, i) || PQgetisnull(st->res, st->row, i)) return 0;
+    const char *v = PQgetvalue(st->res, st->row, i);
+    if (*v == 't') return 1; /* a boolean column */
+    return strtoll(v, NULL, 10);
+}
+static const char *drv_col_text(pc_db_stmt *st, int i)
+{
+    if (!has_row(st, i) || PQgetisnull(st->res, st->row, i)) return NULL;
+    return PQgetvalue(st->res, st->row, i);
+}
+static bool drv_col_null(pc_db_stmt *st, int i)
+{
+    return !has_row(st, i) || PQgetisnull(st->res, st->row, i);
+}
+static void drv_reset(pc_db_stmt *st)
+{
+    stmt_reset(st);
+}
+static int64_t drv_changes(pc_db_conn *c)
+{
+    return ((pgconn *)c)->changes;
+}
+
+/* ---- schema ---- */
+
+/* Migrations, applied in order; migration i brings schema_version from i to i+1, the same
+ * numbers as SQLite's (store_sqlite.c). PostgreSQL starts at SQLite's version 3: migration 1
+ * creates all of it and 2 and 3 are empty. Never edit a released migration: add one. */
+static const char *const migrations[] = {
+    /* 1: the schema of SQLite's versions 1-3 */
+    "CREATE TABLE users("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " username TEXT NOT NULL UNIQUE,"
+    " display_name TEXT NOT NULL,"
+    " role BIGINT NOT NULL CHECK (role BETWEEN 1 AND 3),"
+    " certs BIGINT NOT NULL CHECK (certs BETWEEN 0 AND 7),"
+    " password_hash TEXT NOT NULL,"
+    " must_change BIGINT NOT NULL CHECK (must_change IN (0, 1)),"
+    " active BIGINT NOT NULL CHECK (active IN (0, 1)),"
+    " created_at BIGINT NOT NULL);"
+    "CREATE TABLE logins("
+    " hash BYTEA PRIMARY KEY,"
+    " user_id BIGINT NOT NULL REFERENCES users(id),"
+    " csrf TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " last_seen BIGINT NOT NULL);"
+    "CREATE INDEX logins_user ON logins(user_id);"
+    "CREATE TABLE throttle("
+    " key TEXT PRIMARY KEY,"
+    " failures BIGINT NOT NULL,"
+    " last_failure BIGINT NOT NULL);"
+    "CREATE TABLE clients("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " name TEXT NOT NULL,"
+    " birth_date TEXT NOT NULL,"
+    " phone TEXT NOT NULL,"
+    " email TEXT NOT NULL,"
+    " notes TEXT,"
+    " created_at BIGINT NOT NULL,"
+    " created_by BIGINT REFERENCES users(id));"
+    "CREATE INDEX clients_name ON clients(lower(name));"
+    "CREATE TABLE intakes("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " version BIGINT NOT NULL,"
+    " json TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " created_by BIGINT REFERENCES users(id),"
+    " UNIQUE (client_id, version));"
+    "CREATE TABLE reviews("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " intake_id BIGINT NOT NULL REFERENCES intakes(id),"
+    " proceed BIGINT NOT NULL CHECK (proceed IN (0, 1)),"
+    " plan_status TEXT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " by_user BIGINT NOT NULL REFERENCES users(id),"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX reviews_intake ON reviews(intake_id, id);"
+    "CREATE TABLE consents("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " day TEXT NOT NULL,"
+    " client_name TEXT NOT NULL,"
+    " agreed TEXT NOT NULL,"
+    " text TEXT,"
+    " recorded_by BIGINT NOT NULL REFERENCES users(id),"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX consents_client ON consents(client_id, id);"
+    "CREATE TABLE tsessions("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " intake_id BIGINT NOT NULL REFERENCES intakes(id),"
+    " consent_id BIGINT NOT NULL UNIQUE REFERENCES consents(id),"
+    " review_id BIGINT REFERENCES reviews(id),"
+    " implement_set TEXT NOT NULL,"
+    " plan TEXT NOT NULL,"
+    " plan_status TEXT NOT NULL,"
+    " started_at BIGINT NOT NULL,"
+    " started_by BIGINT NOT NULL REFERENCES users(id),"
+    " signed_at BIGINT,"
+    " signed_by BIGINT REFERENCES users(id),"
+    " rebook_date TEXT);"
+    "CREATE INDEX tsessions_client ON tsessions(client_id, id);"
+    "CREATE TABLE tsteps("
+    " session_id BIGINT NOT NULL REFERENCES tsessions(id),"
+    " idx BIGINT NOT NULL,"
+    " step TEXT NOT NULL,"
+    " action TEXT NOT NULL CHECK (action IN ('do', 'modify', 'skip')),"
+    " certification BIGINT NOT NULL,"
+    " params TEXT NOT NULL,"
+    " duration_s BIGINT NOT NULL,"
+    " started_at BIGINT,"
+    " started_by BIGINT REFERENCES users(id),"
+    " outcome TEXT CHECK (outcome IN ('done', 'not_done')),"
+    " actual TEXT,"
+    " notes TEXT,"
+    " implement_batch TEXT,"
+    " recorded_by BIGINT REFERENCES users(id),"
+    " recorded_at BIGINT,"
+    " PRIMARY KEY (session_id, idx));"
+    "CREATE TABLE amendments("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " session_id BIGINT NOT NULL REFERENCES tsessions(id),"
+    " text TEXT NOT NULL,"
+    " by_user BIGINT NOT NULL REFERENCES users(id),"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX amendments_session ON amendments(session_id, id);"
+    /* audit keeps plain ids (no foreign keys): entries outlive erased records */
+    "CREATE TABLE audit("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " at BIGINT NOT NULL,"
+    " user_id BIGINT,"
+    " action TEXT NOT NULL,"
+    " client_id BIGINT,"
+    " detail TEXT NOT NULL);"
+    "CREATE INDEX audit_client ON audit(client_id, id);"
+    "CREATE INDEX audit_user ON audit(user_id, id);"
+    "CREATE TABLE photos("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " session_id BIGINT REFERENCES tsessions(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('before', 'after')),"
+    " format TEXT NOT NULL,"
+    " width BIGINT NOT NULL,"
+    " height BIGINT NOT NULL,"
+    " bytes BIGINT NOT NULL,"
+    " file TEXT NOT NULL UNIQUE,"
+    " uploaded_by BIGINT NOT NULL REFERENCES users(id),"
+    " uploaded_at BIGINT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),"
+    " error TEXT,"
+    " overlay_file TEXT,"
+    " analysis TEXT,"
+    " analysed_at BIGINT);"
+    "CREATE INDEX photos_client ON photos(client_id, id);"
+    "CREATE TABLE comparisons("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " session_id BIGINT NOT NULL REFERENCES tsessions(id),"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " before_photo_id BIGINT NOT NULL REFERENCES photos(id),"
+    " after_photo_id BIGINT NOT NULL REFERENCES photos(id),"
+    " json TEXT NOT NULL,"
+    " sidebyside_file TEXT NOT NULL,"
+    " aligned_file TEXT NOT NULL,"
+    " chart_file TEXT NOT NULL,"
+    " created_by BIGINT NOT NULL REFERENCES users(id),"
+    " created_at BIGINT NOT NULL);"
+    "CREATE INDEX comparisons_session ON comparisons(session_id, id);"
+    "CREATE INDEX comparisons_client ON comparisons(client_id, id);"
+    "CREATE TABLE products("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " name TEXT NOT NULL,"
+    " keep BIGINT NOT NULL CHECK (keep IN (0, 1)),"
+    " rinse_off BIGINT NOT NULL CHECK (rinse_off IN (0, 1)),"
+    " reason TEXT NOT NULL,"
+    " label TEXT NOT NULL,"
+    " report TEXT NOT NULL,"
+    " max_comedogenicity BIGINT NOT NULL,"
+    " flagged BIGINT NOT NULL,"
+    " by_user BIGINT NOT NULL REFERENCES users(id),"
+    " at BIGINT NOT NULL);"
+    "CREATE INDEX products_client ON products(client_id, id);"
+    /* erasure of a client may delete what is otherwise immutable, only while its id is here
+     * (inside pc_erase_client's transaction; the app's role cannot write this table) */
+    "CREATE TABLE erasing(client_id BIGINT PRIMARY KEY);"
+    /* immutability, enforced by the database as well as by the code */
+    "CREATE FUNCTION pc_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"
+    " END $$;"
+    "CREATE FUNCTION pc_kept() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF EXISTS (SELECT 1 FROM erasing e WHERE e.client_id = OLD.client_id) THEN RETURN OLD;"
+    " END IF;"
+    " RAISE EXCEPTION '%', TG_ARGV[0] USING ERRCODE = 'integrity_constraint_violation';"
+    " END $$;"
+    "CREATE FUNCTION pc_amendment_kept() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF EXISTS (SELECT 1 FROM erasing e JOIN tsessions t ON t.client_id = e.client_id"
+    "  WHERE t.id = OLD.session_id) THEN RETURN OLD; END IF;"
+    " RAISE EXCEPTION 'amendments are immutable' USING ERRCODE = 'integrity_constraint_violation';"
+    " END $$;"
+    "CREATE FUNCTION pc_tstep_signed() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF (SELECT signed_at FROM tsessions WHERE id = OLD.session_id) IS NOT NULL THEN"
+    "  RAISE EXCEPTION 'a signed session is immutable'"
+    "  USING ERRCODE = 'integrity_constraint_violation'; END IF;"
+    " RETURN NEW; END $$;"
+    "CREATE FUNCTION pc_audit_blank() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF NEW.detail = '' AND NEW.id = OLD.id AND NEW.at = OLD.at"
+    "  AND NEW.user_id IS NOT DISTINCT FROM OLD.user_id AND NEW.action = OLD.action"
+    "  AND NEW.client_id IS NOT DISTINCT FROM OLD.client_id"
+    "  AND EXISTS (SELECT 1 FROM erasing e WHERE e.client_id = OLD.client_id) THEN RETURN NEW;"
+    " END IF;"
+    " RAISE EXCEPTION 'the audit log is append-only'"
+    " USING ERRCODE = 'integrity_constraint_violation'; END $$;"
+    "CREATE TRIGGER intakes_immutable BEFORE UPDATE ON intakes FOR EACH ROW"
+    " EXECUTE FUNCTION pc_refuse('intake versions are immutable');"
+    "CREATE TRIGGER intakes_kept BEFORE DELETE ON intakes FOR EACH ROW"
+    " EXECUTE FUNCTION pc_kept('intake versions are immutable');"
+    "CREATE TRIGGER reviews_immutable BEFORE UPDATE ON reviews FOR EACH ROW"
+    " EXECUTE FUNCTION pc_refuse('reviews are immutable');"
+    "CREATE TRIGGER consents_immutable BEFORE UPDATE ON consents FOR EACH ROW"
+    " EXECUTE FUNCTION pc_refuse('consents are immutable');"
+    "CREATE TRIGGER amendments_immutable BEFORE UPDATE ON amendments FOR EACH ROW"
+    " EXECUTE FUNCTION pc_refuse('amendments are immutable');"
+    "CREATE TRIGGER amendments_kept BEFORE DELETE ON amendments FOR EACH ROW"
+    " EXECUTE FUNCTION pc_amendment_kept();"
+    "CREATE TRIGGER audit_immutable BEFORE UPDATE ON audit FOR EACH ROW"
+    " EXECUTE FUNCTION pc_audit_blank();"
+    "CREATE TRIGGER audit_kept BEFORE DELETE ON audit FOR EACH ROW"
+    " EXECUTE FUNCTION pc_refuse('the audit log is append-only');"
+    "CREATE TRIGGER audit_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT"
+    " EXECUTE FUNCTION pc_refuse('the audit log is append-only');"
+    "CREATE TRIGGER tsessions_signed BEFORE UPDATE ON tsessions FOR EACH ROW"
+    " WHEN (OLD.signed_at IS NOT NULL) EXECUTE FUNCTION pc_refuse('a signed session is immutable');"
+    "CREATE TRIGGER tsessions_kept BEFORE DELETE ON tsessions FOR EACH ROW"
+    " WHEN (OLD.signed_at IS NOT NULL) EXECUTE FUNCTION pc_kept('a signed session is immutable');"
+    "CREATE TRIGGER tsteps_signed BEFORE UPDATE ON tsteps FOR EACH ROW"
+    " EXECUTE FUNCTION pc_tstep_signed();"
+    "CREATE TRIGGER tsteps_recorded BEFORE UPDATE ON tsteps FOR EACH ROW"
+    " WHEN (OLD.recorded_by IS NOT NULL) EXECUTE FUNCTION pc_refuse('a recorded step is "
+    "immutable');"
+    /* the erasure of a client (store erase.c): runs with the owner's privileges, which the
+     * app's role lacks (no DELETE on records, no write to `erasing`) */
+    "CREATE FUNCTION pc_erase_client(cid BIGINT) RETURNS void LANGUAGE plpgsql SECURITY DEFINER"
+    " SET search_path = public, pg_temp AS $$ BEGIN"
+    " INSERT INTO erasing(client_id) VALUES(cid);"
+    " DELETE FROM outbox WHERE client_id = cid;"
+    " DELETE FROM mail_optout WHERE client_id = cid;"
+    " DELETE FROM appointments WHERE client_id = cid;"
+    " DELETE FROM comparisons WHERE client_id = cid;"
+    " DELETE FROM products WHERE client_id = cid;"
+    " DELETE FROM photos WHERE client_id = cid;"
+    " DELETE FROM amendments a USING tsessions t WHERE a.session_id = t.id AND t.client_id = cid;"
+    " DELETE FROM tsteps s USING tsessions t WHERE s.session_id = t.id AND t.client_id = cid;"
+    " DELETE FROM tsessions WHERE client_id = cid;"
+    " DELETE FROM consents WHERE client_id = cid;"
+    " DELETE FROM reviews WHERE client_id = cid;"
+    " DELETE FROM intakes WHERE client_id = cid;"
+    " DELETE FROM clients WHERE id = cid;"
+    " UPDATE audit SET detail = '' WHERE client_id = cid AND detail <> '';"
+    " DELETE FROM erasing WHERE client_id = cid;"
+    " END $$;"
+    "REVOKE ALL ON FUNCTION pc_erase_client(BIGINT) FROM PUBLIC;",
+    /* 2, 3: in 1 */
+    "",
+    "",
+    /* 4: the clinic's settings (issue 17.7), one row per key */
+    "CREATE TABLE settings("
+    " key TEXT PRIMARY KEY,"
+    " value TEXT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " updated_by BIGINT REFERENCES users(id));",
+    /* 5: the appointment book (issue 11, lib/store/appointments.c) */
+    "CREATE TABLE work_hours("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " user_id BIGINT NOT NULL REFERENCES users(id),"
+    " weekday BIGINT NOT NULL CHECK (weekday BETWEEN 1 AND 7),"
+    " start_min BIGINT NOT NULL CHECK (start_min BETWEEN 0 AND 1440),"
+    " end_min BIGINT NOT NULL CHECK (end_min BETWEEN 0 AND 1440),"
+    " CHECK (start_min < end_min));"
+    "CREATE INDEX work_hours_user ON work_hours(user_id, weekday);"
+    "CREATE TABLE absences("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " user_id BIGINT NOT NULL REFERENCES users(id),"
+    " starts_at BIGINT NOT NULL,"
+    " ends_at BIGINT NOT NULL,"
+    " reason TEXT NOT NULL,"
+    " created_by BIGINT NOT NULL REFERENCES users(id),"
+    " created_at BIGINT NOT NULL,"
+    " CHECK (starts_at < ends_at));"
+    "CREATE INDEX absences_user ON absences(user_id, starts_at);"
+    "CREATE TABLE appointments("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " client_id BIGINT NOT NULL REFERENCES clients(id),"
+    " practitioner_id BIGINT NOT NULL REFERENCES users(id),"
+    " starts_at BIGINT NOT NULL,"
+    " ends_at BIGINT NOT NULL,"
+    " tz TEXT NOT NULL,"
+    " treatment TEXT NOT NULL,"
+    " status BIGINT NOT NULL CHECK (status BETWEEN 1 AND 6),"
+    " cancel_reason TEXT NOT NULL,"
+    " notes TEXT NOT NULL,"
+    " session_id BIGINT REFERENCES tsessions(id),"
+    " sequence BIGINT NOT NULL,"
+    " created_by BIGINT NOT NULL REFERENCES users(id),"
+    " created_at BIGINT NOT NULL,"
+    " updated_at BIGINT NOT NULL,"
+    " CHECK (starts_at < ends_at));"
+    "CREATE INDEX appointments_practitioner ON appointments(practitioner_id, starts_at);"
+    "CREATE INDEX appointments_client ON appointments(client_id, starts_at);"
+    "CREATE INDEX appointments_start ON appointments(starts_at);",
+    /* 6: e-mail to clients (issue 11, lib/store/outbox.c) */
+    "CREATE TABLE outbox("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " appointment_id BIGINT REFERENCES appointments(id),"
+    " client_id BIGINT REFERENCES clients(id),"
+    " kind TEXT NOT NULL,"
+    " to_addr TEXT NOT NULL,"
+    " subject TEXT NOT NULL,"
+    " body_text TEXT NOT NULL,"
+    " body_html TEXT NOT NULL,"
+    " ics TEXT,"
+    " not_before BIGINT NOT NULL,"
+    " state TEXT NOT NULL CHECK (state IN ('queued', 'sent', 'failed', 'dropped')),"
+    " attempts BIGINT NOT NULL,"
+    " next_try BIGINT NOT NULL,"
+    " last_error TEXT NOT NULL,"
+    " created_at BIGINT NOT NULL,"
+    " sent_at BIGINT);"
+    "CREATE INDEX outbox_due ON outbox(state, next_try);"
+    "CREATE INDEX outbox_appointment ON outbox(appointment_id);"
+    "CREATE TABLE mail_optout("
+    " client_id BIGINT PRIMARY KEY REFERENCES clients(id),"
+    " at BIGINT NOT NULL,"
+    " by_user BIGINT NOT NULL REFERENCES users(id));",
+    /* 7: practitioners' calendar feeds (issue 11, lib/store/feeds.c) */
+    "CREATE TABLE feeds("
+    " user_id BIGINT PRIMARY KEY REFERENCES users(id),"
+    " token_hash BYTEA NOT NULL UNIQUE,"
+    " created_at BIGINT NOT NULL,"
+    " created_by BIGINT NOT NULL REFERENCES users(id));",
+};
+#define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
+
+/* The app's role (when the database has one): everything it needs, nothing that would let it
+ * change a signed or append-only record. Re-run after every migration (new tables). */
+static const char GRANT_APP[] =
+    "DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'poreclear_app') THEN"
+    " GRANT USAGE ON SCHEMA public TO poreclear_app;"
+    " GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO poreclear_app;"
+    " GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO poreclear_app;"
+    " REVOKE UPDATE, DELETE, TRUNCATE ON audit, intakes, reviews, consents, amendments"
+    "  FROM poreclear_app;"
+    " REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON erasing, schema_version FROM poreclear_app;"
+    " REVOKE DELETE, TRUNCATE ON users, clients, tsessions, tsteps, photos, comparisons,"
+    "  products FROM poreclear_app;"
+    " GRANT EXECUTE ON FUNCTION pc_erase_client(BIGINT) TO poreclear_app;"
+    " END IF; END $$";
+
+/* One integer from a simple query (*v untouched when it returns no row). */
+static int simple_int(pc_ctx *ctx, pgconn *c, const char *sql, int64_t *v)
+{
+    PGresult *res = PQexec(c->pg, sql);
+    int rc = PC_OK;
+    if (PQresultStatus(res) != PGRES_TUPLES_OK)
+        rc = pg_error(ctx, c, res, "schema version");
+    else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+        *v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+    PQclear(res);
+    return rc;
+}
+
+static int migrate(pc_ctx *ctx, pgconn *c, int *version)
+{
+    /* one migrator at a time, across every server starting on this database */
+    int rc = simple(ctx, c, "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")", "migration");
+    if (rc != PC_OK) return rc;
+    int64_t exists = 0, v = 0;
+    if ((rc = simple_int(ctx, c,
+                         "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+                         " AND tablename = 'schema_version'",
+                         &exists)) != PC_OK)
+        goto out;
+    if (exists && (rc = simple_int(ctx, c, "SELECT max(version) FROM schema_version", &v)) != PC_OK)
+        goto out;
+    if (v > NMIGRATIONS) {
+        rc = pc_error(ctx, PC_ERR_FORMAT,
+                      "the database's schema version %lld is newer than this program's (%d)",
+                      (long long)v, NMIGRATIONS);
+        goto out;
+    }
+    if (v == NMIGRATIONS) {
+        *version = (int)v;
+        rc = simple(ctx, c, "COMMIT", "migration");
+        goto out;
+    }
+    if (!exists && (rc = simple(ctx, c, "CREATE TABLE schema_version(version INTEGER NOT NULL)",
+                                "migration")) != PC_OK)
+        goto out;
+    for (; v < NMIGRATIONS; v++) {
+        if (*migrations[v] && (rc = simple(ctx, c, migrations[v], "migration")) != PC_OK) goto out;
+        char sql[96];
+        snprintf(sql, sizeof sql,
+                 "DELETE FROM schema_version; INSERT INTO schema_version VALUES(%d)", (int)v + 1);
+        if ((rc = simple(ctx, c, sql, "migration")) != PC_OK) goto out;
+    }
+    if ((rc = simple(ctx, c, GRANT_APP, "migration")) != PC_OK ||
+        (rc = simple(ctx, c, "COMMIT", "migration")) != PC_OK)
+        goto out;
+    *version = (int)v;
+out:
+    if (rc != PC_OK && PQtransactionStatus(c->pg) != PQTRANS_IDLE) {
+        PGresult *res = PQexec(c->pg, "ROLLBACK");
+        PQclear(res);
+    }
+    return rc;
+}
+
+static void pg_close(void *db)
+{
+    pgdb *d = db;
+    if (!d) return;
+    for (int i = 0; i < d->nidle; i++)
+        conn_close(d->idle[i]);
+    pthread_mutex_destroy(&d->mu);
+    pthread_cond_destroy(&d->cv);
+    free(d->idle);
+    free(d->url);
+    free(d);
+}
+
+static int pg_open(pc_ctx *ctx, const char *url, const pc_store_options *opts, void **state)
+{
+    pgdb *d = calloc(1, sizeof *d);
+    if (!d) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    pthread_mutex_init(&d->mu, NULL);
+    pthread_cond_init(&d->cv, NULL);
+    d->size = opts->pool_size;
+    d->busy_ms = opts->busy_timeout_ms;
+    d->idle = calloc((size_t)d->size, sizeof *d->idle);
+    d->url = strdup(url);
+    if (!d->idle || !d->url) {
+        pg_close(d);
+        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    }
+    pgconn *c = NULL;
+    int rc = acquire(ctx, d, &c);
+    if (rc == PC_OK) rc = migrate(ctx, c, &d->schema_version);
+    if (c) release(d, c);
+    if (rc != PC_OK) {
+        pg_close(d);
+        return rc;
+    }
+    *state = d;
+    return PC_OK;
+}
+
+static int pg_schema_version(void *db)
+{
+    return ((pgdb *)db)->schema_version;
+}
+
+/* PostgreSQL keeps its own pages consistent (and checksums, when enabled, are its own): the
+ * check is that the database answers and its schema is the one this program runs. */
+static int pg_check(pc_ctx *ctx, void *db)
+{
+    pgdb *d = db;
+    pgconn *c = NULL;
+    int rc = acquire(ctx, d, &c);
+    if (rc != PC_OK) return rc;
+    int64_t v = 0;
+    if ((rc = simple_int(ctx, c, "SELECT max(version) FROM schema_version", &v)) == PC_OK &&
+        v != d->schema_version)
+        rc = pc_error(ctx, PC_ERR_FORMAT, "integrity check: schema version %lld, expected %d",
+                      (long long)v, d->schema_version);
+    release(d, c);
+    return rc;
+}
+
+static const char *const erase_steps[] = {"SELECT pc_erase_client(?1)", NULL};
+
+const pc_db_driver pc_db_pg = {
+    .name = "postgresql",
+    .open = pg_open,
+    .close = pg_close,
+    .schema_version = pg_schema_version,
+    .check = pg_check,
+    .acquire = drv_acquire,
+    .release = drv_release,
+    .begin = drv_begin,
+    .commit = drv_commit,
+    .prepare = drv_prepare,
+    .bind_int64 = drv_bind_int64,
+    .bind_text = drv_bind_text,
+    .bind_blob = drv_bind_blob,
+    .bind_null = drv_bind_null,
+    .step = drv_step,
+    .col_int64 = drv_col_int64,
+    .col_text = drv_col_text,
+    .col_null = drv_col_null,
+    .reset = drv_reset,
+    .changes = drv_changes,
+    .erase_steps = erase_steps,
+    .after_erase = NULL,
+};

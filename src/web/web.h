@@ -157,8 +157,10 @@ int web_h_login(web_req *r);
 int web_h_logout(web_req *r);
 int web_h_session(web_req *r);
 int web_h_password(web_req *r);
-/* Resolve the session cookie into r->user; false when there is none (no reply made). */
-bool web_auth_resolve(web_req *r, bool *expired);
+/* Resolve the session cookie into r->user. False: the reply is made — 401 login_required
+ * (no cookie) or session_expired, or the store's failure (503 when the database is busy or
+ * unreachable: a valid login is never ended by an outage). */
+bool web_auth_resolve(web_req *r);
 /* The X-CSRF-Token header matches the session's token, and the Origin (when sent) is ours. */
 bool web_csrf_ok(web_req *r);
 /* True when the account is locked after cfg->lock_after failed logins (web_auth.c);

@@ -48,37 +48,48 @@ static int64_t touch_interval(const web_config *cfg)
     return t > 60 ? 60 : t;
 }
 
-bool web_auth_resolve(web_req *r, bool *expired)
+static bool expired(web_req *r)
 {
-    *expired = false;
+    web_error(r, 401, "session_expired", "your session has expired; log in again");
+    return false;
+}
+
+bool web_auth_resolve(web_req *r)
+{
     const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
-    if (!cookie) return false;
+    if (!cookie) {
+        web_error(r, 401, "login_required", "log in first");
+        return false;
+    }
     uint8_t raw[32];
     size_t n = 0;
     if (strlen(cookie) != 64 || sodium_hex2bin(raw, sizeof raw, cookie, 64, NULL, &n, NULL) != 0 ||
-        n != 32) {
-        *expired = true;
-        return false;
-    }
+        n != 32)
+        return expired(r);
     login_hash(raw, r->login_hash);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    if (pc_store_login_get(&ctx, r->cfg->store, r->login_hash, &r->login) != PC_OK) {
-        *expired = true; /* unknown: logged out, expired and swept, or never valid */
+    int rc = pc_store_login_get(&ctx, r->cfg->store, r->login_hash, &r->login);
+    if (rc == PC_ERR_NOTFOUND) /* logged out, expired and swept, or never valid */
+        return expired(r);
+    if (rc != PC_OK) { /* the database is busy or unreachable: the login may well be valid */
+        web_fail(r, &ctx);
         return false;
     }
     const web_config *cfg = r->cfg;
     if (r->now - r->login.last_seen > cfg->session_idle_s ||
         r->now - r->login.created_at > cfg->session_max_s) {
         pc_store_login_delete(&ctx, cfg->store, r->login_hash);
-        *expired = true;
+        return expired(r);
+    }
+    rc = pc_store_user_get(&ctx, cfg->store, r->login.user_id, &r->user);
+    if (rc != PC_OK && rc != PC_ERR_NOTFOUND) {
+        web_fail(r, &ctx);
         return false;
     }
-    if (pc_store_user_get(&ctx, cfg->store, r->login.user_id, &r->user) != PC_OK ||
-        !r->user.active) {
+    if (rc == PC_ERR_NOTFOUND || !r->user.active) {
         pc_store_login_delete(&ctx, cfg->store, r->login_hash);
-        *expired = true;
-        return false;
+        return expired(r);
     }
     if (r->now - r->login.last_seen >= touch_interval(cfg) && r->now != r->login.last_seen) {
         pc_store_login_touch(&ctx, cfg->store, r->login_hash, r->now);

@@ -209,14 +209,7 @@ static const char *declared_format(const char *ct)
 
 bool web_upload_open(web_req *r, web_upload **out)
 {
-    bool expired = false;
-    if (!web_auth_resolve(r, &expired)) {
-        if (expired)
-            web_error(r, 401, "session_expired", "your session has expired; log in again");
-        else
-            web_error(r, 401, "login_required", "log in first");
-        return false;
-    }
+    if (!web_auth_resolve(r)) return false;
     if (!web_csrf_ok(r)) {
         web_error(r, 403, "csrf", "missing or wrong X-CSRF-Token header");
         return false;

@@ -396,14 +396,7 @@ static void dispatch(web_req *r)
     match(rt->pattern, r->path, r); /* ids of the chosen route */
     bool changes = strcmp(method, "GET") != 0;
     if (rt->action) {
-        bool expired = false;
-        if (!web_auth_resolve(r, &expired)) {
-            if (expired)
-                web_error(r, 401, "session_expired", "your session has expired; log in again");
-            else
-                web_error(r, 401, "login_required", "log in first");
-            return;
-        }
+        if (!web_auth_resolve(r)) return;
         if (changes && !web_origin_ok(r)) {
             web_error(r, 403, "csrf", "cross-site request refused");
             return;

@@ -340,6 +340,44 @@ int pc_store_product_add(pc_ctx *ctx, pc_store *s, const pc_product *p, int64_t 
 /* Newest first. */
 int pc_store_product_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_product **out, size_t *n);
 
+/* ---- the durable queue of analysis jobs (lib/store/jobs.c) ----
+ * A job is a row: queued by any server, claimed by any server's worker with a lease that its
+ * progress renews; a worker that dies loses the lease and the job is claimed again; jobs
+ * outlive a restart. Ids only (no foreign keys): a job's row outlives an erased client. */
+typedef struct pc_job {
+    int64_t id;
+    char kind[16]; /* "analysis", "comparison" */
+    int64_t client_id, photo_id, session_id, before_id, after_id, actor; /* 0 when none */
+    char state[10]; /* queued running done failed */
+    int progress;   /* 0..1000 */
+    char stage[64];
+    char error[256];
+    int64_t queued_at, started_at, finished_at, lease_until; /* 0 when not yet */
+    int64_t position; /* queued: 1 + the jobs queued before it; else 0 */
+} pc_job;
+/* Queue j (kind and ids; the rest is ignored); *id the new job's. */
+int pc_store_job_add(pc_ctx *ctx, pc_store *s, const pc_job *j, int64_t now, int64_t *id);
+/* Jobs waiting, every server's. */
+int pc_store_job_queued(pc_ctx *ctx, pc_store *s, int64_t *n);
+int pc_store_job_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_job *out);
+/* The newest job of kind for a photo (photo_id) or a session (session_id); 0 = any.
+ * PC_ERR_NOTFOUND when none. */
+int pc_store_job_latest(pc_ctx *ctx, pc_store *s, const char *kind, int64_t photo_id,
+                        int64_t session_id, pc_job *out);
+/* Claim the oldest queued job, or a running one whose lease ran out, for owner (a worker's
+ * name) until now + lease_s. PC_ERR_NOTFOUND (no message) when there is none. */
+int pc_store_job_claim(pc_ctx *ctx, pc_store *s, const char *owner, int64_t now, int lease_s,
+                       pc_job *out);
+/* Progress (0..1000) and stage of owner's running job, its lease renewed to now + lease_s.
+ * PC_ERR_CONFLICT when the job is no longer owner's (lease lost, or cancelled). */
+int pc_store_job_progress(pc_ctx *ctx, pc_store *s, int64_t id, const char *owner, int progress,
+                          const char *stage, int64_t now, int lease_s);
+/* Finish owner's running job: done, or failed with error. PC_ERR_CONFLICT as above. */
+int pc_store_job_finish(pc_ctx *ctx, pc_store *s, int64_t id, const char *owner, bool done,
+                        const char *error, int64_t now);
+/* A client's queued and running jobs fail with "the client was erased". */
+int pc_store_job_cancel_client(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t now);
+
 /* Erase a client: the client row and every intake, review, consent, session, step,
  * amendment, photo, comparison and product row, in one transaction; the client's audit
  * entries keep action, time, user and client id (detail emptied) and an entry

@@ -67,6 +67,9 @@ typedef struct pc_db_driver {
     const char *const *erase_steps;
     /* after an erasure committed: make the deleted pages unreadable (may be NULL) */
     void (*after_erase)(pc_db_conn *c);
+    /* the engine takes row locks that others may skip (FOR UPDATE SKIP LOCKED: PostgreSQL);
+     * without, one writer at a time (SQLite) makes a claim atomic by itself */
+    bool skip_locked;
 } pc_db_driver;
 
 /* A driver and its state (the pool). */

@@ -18,11 +18,11 @@
  * The connection string may hold a password: it is never put into an error message (libpq's
  * own messages name the host and the user, never the password). */
 #include <libpq-fe.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/pool.h"
 #include "store/store_pg_internal.h"
 
 #define STMT_CACHE 128
@@ -60,10 +60,7 @@ struct pgconn {
 };
 
 typedef struct pgdb {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    pgconn **idle;
-    int nidle, size, opened;
+    pc_pool pool;
     int busy_ms;
     int schema_version;
     char *url;
@@ -203,8 +200,14 @@ static int session_setup(pc_ctx *ctx, pgconn *c)
     return simple(ctx, c, sql, "database");
 }
 
-static int conn_open(pc_ctx *ctx, pgdb *d, pgconn **out)
+static void conn_free(void *c)
 {
+    conn_close(c);
+}
+
+static int conn_open(pc_ctx *ctx, void *engine, void **out)
+{
+    pgdb *d = engine;
     pgconn *c = calloc(1, sizeof *c);
     if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     /* a database that does not answer fails a connection within 5 s (the address may say
@@ -247,36 +250,21 @@ static int conn_revive(pc_ctx *ctx, pgconn *c)
     return session_setup(ctx, c);
 }
 
+/* A pooled connection, revived when the server dropped it while it was idle; a connection
+ * that cannot be revived goes back to the pool broken (the next use tries again). */
 static int acquire(pc_ctx *ctx, pgdb *d, pgconn **out)
 {
-    pthread_mutex_lock(&d->mu);
-    while (d->nidle == 0 && d->opened >= d->size)
-        pthread_cond_wait(&d->cv, &d->mu);
-    if (d->nidle > 0) {
-        pgconn *c = d->idle[--d->nidle];
-        pthread_mutex_unlock(&d->mu);
-        int rc = conn_revive(ctx, c);
-        if (rc != PC_OK) { /* back to the pool, broken: the next use tries again */
-            pthread_mutex_lock(&d->mu);
-            d->idle[d->nidle++] = c;
-            pthread_cond_signal(&d->cv);
-            pthread_mutex_unlock(&d->mu);
-            return rc;
-        }
-        c->used = false;
-        *out = c;
-        return PC_OK;
+    void *v = NULL;
+    int rc = pc_pool_take(ctx, &d->pool, &v);
+    if (rc != PC_OK) return rc;
+    pgconn *c = v;
+    if ((rc = conn_revive(ctx, c)) != PC_OK) {
+        pc_pool_give(&d->pool, c);
+        return rc;
     }
-    d->opened++;
-    pthread_mutex_unlock(&d->mu);
-    int rc = conn_open(ctx, d, out);
-    if (rc != PC_OK) {
-        pthread_mutex_lock(&d->mu);
-        d->opened--;
-        pthread_cond_signal(&d->cv);
-        pthread_mutex_unlock(&d->mu);
-    }
-    return rc;
+    c->used = false;
+    *out = c;
+    return PC_OK;
 }
 
 static void release(pgdb *d, pgconn *c)
@@ -289,15 +277,12 @@ static void release(pgdb *d, pgconn *c)
         if (PQresultStatus(res) != PGRES_COMMAND_OK) c->broken = true;
         PQclear(res);
     }
-    pthread_mutex_lock(&d->mu);
-    d->idle[d->nidle++] = c;
-    pthread_cond_signal(&d->cv);
-    pthread_mutex_unlock(&d->mu);
+    pc_pool_give(&d->pool, c);
 }
 
 /* ---- the driver ---- */
 
-static int drv_acquire(pc_ctx *ctx, void *db, pc_db_conn **out)
+static int pq_acquire(pc_ctx *ctx, void *db, pc_db_conn **out)
 {
     pgconn *c = NULL;
     int rc = acquire(ctx, db, &c);
@@ -305,7 +290,7 @@ static int drv_acquire(pc_ctx *ctx, void *db, pc_db_conn **out)
     return rc;
 }
 
-static void drv_release(void *db, pc_db_conn *c)
+static void pq_release(void *db, pc_db_conn *c)
 {
     release(db, (pgconn *)c);
 }
@@ -320,7 +305,7 @@ static bool revived(pgconn *c)
     return conn_revive(&quiet, c) == PC_OK;
 }
 
-static int drv_begin(pc_ctx *ctx, pc_db_conn *dc, bool write)
+static int pq_begin(pc_ctx *ctx, pc_db_conn *dc, bool write)
 {
     pgconn *c = (pgconn *)dc;
     const char *sql = write ? "BEGIN; SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")"
@@ -331,7 +316,7 @@ static int drv_begin(pc_ctx *ctx, pc_db_conn *dc, bool write)
     return rc;
 }
 
-static int drv_commit(pc_ctx *ctx, pc_db_conn *dc)
+static int pq_commit(pc_ctx *ctx, pc_db_conn *dc)
 {
     pgconn *c = (pgconn *)dc;
     PGresult *res = PQexec(c->pg, "COMMIT");
@@ -344,7 +329,7 @@ static int drv_commit(pc_ctx *ctx, pc_db_conn *dc)
     return rc;
 }
 
-static int drv_prepare(pc_ctx *ctx, pc_db_conn *dc, const char *sql, pc_db_stmt **out)
+static int pq_prepare(pc_ctx *ctx, pc_db_conn *dc, const char *sql, pc_db_stmt **out)
 {
     pgconn *c = (pgconn *)dc;
     for (size_t i = 0; i < c->n; i++)
@@ -412,26 +397,26 @@ static void set_param(pc_db_stmt *st, int i, const void *p, size_t n, int fmt)
     st->vals[i - 1] = v;
 }
 
-static void drv_bind_int64(pc_db_stmt *st, int i, int64_t v)
+static void pq_bind_int64(pc_db_stmt *st, int i, int64_t v)
 {
     char buf[24];
     int n = snprintf(buf, sizeof buf, "%lld", (long long)v);
     set_param(st, i, buf, (size_t)n, 0);
 }
-static void drv_bind_text(pc_db_stmt *st, int i, const char *s)
+static void pq_bind_text(pc_db_stmt *st, int i, const char *s)
 {
     set_param(st, i, s, s ? strlen(s) : 0, 0);
 }
-static void drv_bind_blob(pc_db_stmt *st, int i, const void *p, size_t n)
+static void pq_bind_blob(pc_db_stmt *st, int i, const void *p, size_t n)
 {
     set_param(st, i, p ? p : "", n, 1);
 }
-static void drv_bind_null(pc_db_stmt *st, int i)
+static void pq_bind_null(pc_db_stmt *st, int i)
 {
     set_param(st, i, NULL, 0, 0);
 }
 
-static int drv_step(pc_ctx *ctx, pc_db_stmt *st, const char *what)
+static int pq_step(pc_ctx *ctx, pc_db_stmt *st, const char *what)
 {
     if (!st->res) {
         for (int i = 0; i < st->nparams; i++)
@@ -466,27 +451,27 @@ static bool has_row(const pc_db_stmt *st, int i)
 {
     return st->res && st->row >= 0 && st->row < st->nrows && i >= 0 && i < PQnfields(st->res);
 }
-static int64_t drv_col_int64(pc_db_stmt *st, int i)
+static int64_t pq_col_int64(pc_db_stmt *st, int i)
 {
     if (!has_row(st, i) || PQgetisnull(st->res, st->row, i)) return 0;
     const char *v = PQgetvalue(st->res, st->row, i);
     if (*v == 't') return 1; /* a boolean column */
     return strtoll(v, NULL, 10);
 }
-static const char *drv_col_text(pc_db_stmt *st, int i)
+static const char *pq_col_text(pc_db_stmt *st, int i)
 {
     if (!has_row(st, i) || PQgetisnull(st->res, st->row, i)) return NULL;
     return PQgetvalue(st->res, st->row, i);
 }
-static bool drv_col_null(pc_db_stmt *st, int i)
+static bool pq_col_null(pc_db_stmt *st, int i)
 {
     return !has_row(st, i) || PQgetisnull(st->res, st->row, i);
 }
-static void drv_reset(pc_db_stmt *st)
+static void pq_reset(pc_db_stmt *st)
 {
     stmt_reset(st);
 }
-static int64_t drv_changes(pc_db_conn *c)
+static int64_t pq_changes(pc_db_conn *c)
 {
     return ((pgconn *)c)->changes;
 }
@@ -809,6 +794,28 @@ static const char *const migrations[] = {
     " token_hash BYTEA NOT NULL UNIQUE,"
     " created_at BIGINT NOT NULL,"
     " created_by BIGINT NOT NULL REFERENCES users(id));",
+    /* 8: the durable queue of analysis jobs (issue 14) */
+    "CREATE TABLE jobs("
+    " id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " client_id BIGINT NOT NULL,"
+    " photo_id BIGINT,"
+    " session_id BIGINT,"
+    " before_id BIGINT,"
+    " after_id BIGINT,"
+    " actor BIGINT,"
+    " state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),"
+    " progress BIGINT NOT NULL,"
+    " stage TEXT NOT NULL,"
+    " error TEXT,"
+    " owner TEXT,"
+    " lease_until BIGINT,"
+    " queued_at BIGINT NOT NULL,"
+    " started_at BIGINT,"
+    " finished_at BIGINT);"
+    "CREATE INDEX jobs_state ON jobs(state, id);"
+    "CREATE INDEX jobs_photo ON jobs(photo_id, id);"
+    "CREATE INDEX jobs_session ON jobs(session_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -890,11 +897,7 @@ static void pg_close(void *db)
 {
     pgdb *d = db;
     if (!d) return;
-    for (int i = 0; i < d->nidle; i++)
-        conn_close(d->idle[i]);
-    pthread_mutex_destroy(&d->mu);
-    pthread_cond_destroy(&d->cv);
-    free(d->idle);
+    pc_pool_destroy(&d->pool);
     free(d->url);
     free(d);
 }
@@ -903,13 +906,9 @@ static int pg_open(pc_ctx *ctx, const char *url, const pc_store_options *opts, v
 {
     pgdb *d = calloc(1, sizeof *d);
     if (!d) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    pthread_mutex_init(&d->mu, NULL);
-    pthread_cond_init(&d->cv, NULL);
-    d->size = opts->pool_size;
     d->busy_ms = opts->busy_timeout_ms;
-    d->idle = calloc((size_t)d->size, sizeof *d->idle);
     d->url = strdup(url);
-    if (!d->idle || !d->url) {
+    if (!d->url || pc_pool_init(ctx, &d->pool, opts->pool_size, conn_open, conn_free, d) != PC_OK) {
         pg_close(d);
         return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     }
@@ -955,21 +954,22 @@ const pc_db_driver pc_db_pg = {
     .close = pg_close,
     .schema_version = pg_schema_version,
     .check = pg_check,
-    .acquire = drv_acquire,
-    .release = drv_release,
-    .begin = drv_begin,
-    .commit = drv_commit,
-    .prepare = drv_prepare,
-    .bind_int64 = drv_bind_int64,
-    .bind_text = drv_bind_text,
-    .bind_blob = drv_bind_blob,
-    .bind_null = drv_bind_null,
-    .step = drv_step,
-    .col_int64 = drv_col_int64,
-    .col_text = drv_col_text,
-    .col_null = drv_col_null,
-    .reset = drv_reset,
-    .changes = drv_changes,
+    .acquire = pq_acquire,
+    .release = pq_release,
+    .begin = pq_begin,
+    .commit = pq_commit,
+    .prepare = pq_prepare,
+    .bind_int64 = pq_bind_int64,
+    .bind_text = pq_bind_text,
+    .bind_blob = pq_bind_blob,
+    .bind_null = pq_bind_null,
+    .step = pq_step,
+    .col_int64 = pq_col_int64,
+    .col_text = pq_col_text,
+    .col_null = pq_col_null,
+    .reset = pq_reset,
+    .changes = pq_changes,
     .erase_steps = erase_steps,
     .after_erase = NULL,
+    .skip_locked = true,
 };

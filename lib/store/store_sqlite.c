@@ -8,13 +8,13 @@
  * the server acknowledged survives a process kill *and* an OS crash or power cut (NORMAL
  * would survive a process kill only). Reads never fsync; view audit entries are batched by
  * store.c so a page view costs no fsync of its own. */
-#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
+#include "store/pool.h"
 #include "store/store_sqlite_internal.h"
 
 #define STMT_CACHE 128
@@ -29,10 +29,7 @@ typedef struct conn {
 } conn;
 
 typedef struct sq {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    conn **idle;
-    int nidle, size, opened;
+    pc_pool pool;
     int busy_ms;
     int schema_version;
     char *path;
@@ -87,8 +84,14 @@ static void conn_close(conn *c)
     free(c);
 }
 
-static int conn_open(pc_ctx *ctx, sq *q, conn **out)
+static void conn_free(void *c)
 {
+    conn_close(c);
+}
+
+static int conn_open(pc_ctx *ctx, void *engine, void **out)
+{
+    sq *q = engine;
     conn *c = calloc(1, sizeof *c);
     if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     int rc = sqlite3_open_v2(
@@ -112,26 +115,11 @@ static int conn_open(pc_ctx *ctx, sq *q, conn **out)
     return PC_OK;
 }
 
-/* A connection from the pool (opened lazily up to the pool size; waits when all are busy). */
 static int acquire(pc_ctx *ctx, sq *q, conn **out)
 {
-    pthread_mutex_lock(&q->mu);
-    while (q->nidle == 0 && q->opened >= q->size)
-        pthread_cond_wait(&q->cv, &q->mu);
-    if (q->nidle > 0) {
-        *out = q->idle[--q->nidle];
-        pthread_mutex_unlock(&q->mu);
-        return PC_OK;
-    }
-    q->opened++;
-    pthread_mutex_unlock(&q->mu);
-    int rc = conn_open(ctx, q, out);
-    if (rc != PC_OK) {
-        pthread_mutex_lock(&q->mu);
-        q->opened--;
-        pthread_cond_signal(&q->cv);
-        pthread_mutex_unlock(&q->mu);
-    }
+    void *c = NULL;
+    int rc = pc_pool_take(ctx, &q->pool, &c);
+    if (rc == PC_OK) *out = c;
     return rc;
 }
 
@@ -139,10 +127,7 @@ static void release(sq *q, conn *c)
 {
     if (!c) return;
     if (!sqlite3_get_autocommit(c->db)) sqlite3_exec(c->db, "ROLLBACK", NULL, NULL, NULL);
-    pthread_mutex_lock(&q->mu);
-    q->idle[q->nidle++] = c;
-    pthread_cond_signal(&q->cv);
-    pthread_mutex_unlock(&q->mu);
+    pc_pool_give(&q->pool, c);
 }
 
 /* A cached prepared statement for a static SQL text, reset and unbound. */
@@ -471,6 +456,28 @@ static const char *const migrations[] = {
     " token_hash BLOB NOT NULL UNIQUE,"
     " created_at INTEGER NOT NULL,"
     " created_by INTEGER NOT NULL REFERENCES users(id)) STRICT;",
+    /* 8: the durable queue of analysis jobs (issue 14); ids only, like the audit log */
+    "CREATE TABLE jobs("
+    " id INTEGER PRIMARY KEY,"
+    " kind TEXT NOT NULL,"
+    " client_id INTEGER NOT NULL,"
+    " photo_id INTEGER,"
+    " session_id INTEGER,"
+    " before_id INTEGER,"
+    " after_id INTEGER,"
+    " actor INTEGER,"
+    " state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),"
+    " progress INTEGER NOT NULL,"
+    " stage TEXT NOT NULL,"
+    " error TEXT,"
+    " owner TEXT,"
+    " lease_until INTEGER,"
+    " queued_at INTEGER NOT NULL,"
+    " started_at INTEGER,"
+    " finished_at INTEGER) STRICT;"
+    "CREATE INDEX jobs_state ON jobs(state, id);"
+    "CREATE INDEX jobs_photo ON jobs(photo_id, id);"
+    "CREATE INDEX jobs_session ON jobs(session_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -513,11 +520,7 @@ static void sq_close(void *b)
 {
     sq *q = b;
     if (!q) return;
-    for (int i = 0; i < q->nidle; i++)
-        conn_close(q->idle[i]);
-    pthread_mutex_destroy(&q->mu);
-    pthread_cond_destroy(&q->cv);
-    free(q->idle);
+    pc_pool_destroy(&q->pool);
     free(q->path);
     free(q);
 }
@@ -531,14 +534,11 @@ static int sq_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, v
     }
     sq *q = calloc(1, sizeof *q);
     if (!q) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    pthread_mutex_init(&q->mu, NULL);
-    pthread_cond_init(&q->cv, NULL);
-    q->size = opts->pool_size;
     q->busy_ms = opts->busy_timeout_ms;
-    q->idle = calloc((size_t)q->size, sizeof *q->idle);
     size_t plen = strlen(dir) + sizeof "/poreclear.db";
     q->path = malloc(plen);
-    if (!q->idle || !q->path) {
+    if (!q->path ||
+        pc_pool_init(ctx, &q->pool, opts->pool_size, conn_open, conn_free, q) != PC_OK) {
         sq_close(q);
         return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     }
@@ -580,8 +580,6 @@ static int sq_check(pc_ctx *ctx, void *b)
     return rc;
 }
 
-/* Every operation below: acquire a connection, do the work, release. A macro keeps the
- * pattern short and identical. */
 /* ---- the driver (lib/store/db.h) over the same pool and statement cache ---- */
 
 static int drv_acquire(pc_ctx *ctx, void *db, pc_db_conn **out)

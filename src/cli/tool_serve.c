@@ -28,8 +28,11 @@ static void usage(FILE *f)
             "  --web DIR             the pages (default: the repository's web/ folder)\n"
             "  --protocol FILE       the protocol (default: the repository's data/protocol.json)\n"
             "  --threads N           worker threads (default 4)\n"
-            "  --analysis-workers N  photo analyses at once (default: the number of cores)\n"
+            "  --analysis-workers N  photo analyses at once (default: the number of cores; 0:\n"
+            "                        none here, another server on the same database runs them)\n"
             "  --analysis-queue N    analyses waiting at most; beyond: 503 (default 16)\n"
+            "  --job-lease S         a claimed analysis is another worker's after S seconds\n"
+            "                        without progress (its worker died; default 120)\n"
             "  --session-idle S      log out after S idle seconds (default 1800)\n"
             "  --session-max S       log out S seconds after login (default 43200)\n"
             "  --header-timeout S    close a connection whose request head is idle S seconds\n"
@@ -141,7 +144,7 @@ int tool_serve(int argc, char **argv)
     const char *db = getenv("PORECLEAR_DB");
     const char *demo_pw = NULL, *port_file = NULL, *model_path = NULL;
     bool demo = false, secure = false, classic = false;
-    long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0;
+    long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0, lease = 0;
     long header_to = 10, body_to = 30, lock_after = 100;
     const char *smtp = NULL, *smtp_user = NULL, *mail_from = NULL, *clinic_name = NULL;
     const char *clinic_address = NULL, *clinic_phone = NULL;
@@ -207,8 +210,14 @@ int tool_serve(int argc, char **argv)
             }
         } else if (!strcmp(a, "--analysis-workers") || !strcmp(a, "--analysis-queue")) {
             bool w = !strcmp(a, "--analysis-workers");
-            if (!tool_parse_int(argv[++i], 1, w ? 16 : 128, w ? &aworkers : &aqueue)) {
-                tool_error("serve", "%s: must be 1..%d", a, w ? 16 : 128);
+            if (!tool_parse_int(argv[++i], w ? 0 : 1, w ? 16 : 128, w ? &aworkers : &aqueue)) {
+                tool_error("serve", "%s: must be %d..%d", a, w ? 0 : 1, w ? 16 : 128);
+                return TOOL_EXIT_USAGE;
+            }
+            if (w && aworkers == 0) aworkers = -1; /* none: another server does the work */
+        } else if (!strcmp(a, "--job-lease")) {
+            if (!tool_parse_int(argv[++i], 1, 3600, &lease)) {
+                tool_error("serve", "--job-lease: must be 1..3600 seconds");
                 return TOOL_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--session-idle")) {
@@ -334,6 +343,7 @@ int tool_serve(int argc, char **argv)
         .data_dir = data,
         .analysis_workers = (int)aworkers,
         .analysis_queue = (int)aqueue,
+        .job_lease_s = (int)lease,
         .kb_dir = kb_found ? kb_buf : NULL,
         .model = model,
         .smtp_url = smtp,

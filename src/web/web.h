@@ -42,8 +42,9 @@ typedef struct web_config {
     /* photos (issue 7, src/web/web_media.h) */
     const char *data_dir;   /* photos under data_dir/photos/ */
     const char *kb_dir;     /* the ingredient knowledge base, NULL when not found */
-    int analysis_workers;   /* 0 → the number of cores */
+    int analysis_workers;   /* 0 → the number of cores; < 0 → none (another server's) */
     int analysis_queue;     /* 0 → 16 */
+    int job_lease_s;        /* 0 → WEB_JOB_LEASE_DEFAULT (web_media.h) */
     struct pc_model *model; /* the learned lesion detector for analyses and comparisons
                                (borrowed, shared by the workers); NULL → the classic one */
     /* e-mail to clients (issue 11, web_mail.c): without smtp_url and mail_from nothing is

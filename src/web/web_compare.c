@@ -43,7 +43,7 @@ static int read_photo(pc_ctx *ctx, const web_config *cfg, int64_t id, pc_image *
     return rc;
 }
 
-static void job_comparison(web_job *j, const web_config *cfg)
+void web_job_comparison(web_job *j, const web_config *cfg)
 {
     pc_ctx ctx;
     web_job_ctx(j, &ctx);
@@ -166,7 +166,7 @@ int web_h_comparison_create(web_req *r)
                          WEB_RETRY_AFTER_S);
     }
     int64_t job =
-        web_pool_submit("comparison", job_comparison, client_id, 0, sid, b, a, r->user.id);
+        web_pool_submit("comparison", client_id, 0, sid, b, a, r->user.id);
     int64_t cid = 0;
     json_t *jj = web_pool_job_json(job, &cid);
     return web_reply_json(r, 202, json_pack("{s:o}", "job", jj ? jj : json_null()));

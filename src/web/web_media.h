@@ -20,24 +20,29 @@
 #define WEB_PHOTO_MAX_BYTES (25u << 20) /* 25 MiB */
 #define WEB_QUEUE_DEFAULT 16
 #define WEB_RETRY_AFTER_S 5
+#define WEB_JOB_LEASE_DEFAULT 120 /* seconds a claimed job is a worker's without progress */
 
 /* Start / stop the photo side: the photos/ folder, the worker pool, the ingredient base.
  * Called from web_server_start / web_server_stop. */
 int web_media_start(pc_ctx *ctx, const web_config *cfg);
 void web_media_stop(void);
 
-/* ---- the pool (web_analysis_pool.c) ---- */
+/* ---- the pool (web_analysis_pool.c), over the store's durable job queue ---- */
 typedef struct web_job web_job;
 typedef void (*web_job_fn)(web_job *job, const web_config *cfg);
+/* What runs a job of kind (registered before web_pool_start: a job queued before a restart,
+ * or by another server, finds its function by its kind). */
+void web_pool_register(const char *kind, web_job_fn fn);
 int web_pool_start(pc_ctx *ctx, const web_config *cfg, int workers, int queue_max);
 void web_pool_stop(void);
 /* Reserve a queue place (false: the queue is full → 503). A reservation is either used by
  * web_pool_submit or given back with web_pool_unreserve. */
 bool web_pool_reserve(void);
 void web_pool_unreserve(void);
-/* Queue a job on a reservation; returns its id. kind "analysis" / "comparison". */
-int64_t web_pool_submit(const char *kind, web_job_fn fn, int64_t client_id, int64_t photo_id,
-                        int64_t session_id, int64_t before_id, int64_t after_id, int64_t actor);
+/* Queue a job in the store on a reservation; returns its id (0 when the store failed).
+ * kind "analysis" / "comparison". */
+int64_t web_pool_submit(const char *kind, int64_t client_id, int64_t photo_id, int64_t session_id,
+                        int64_t before_id, int64_t after_id, int64_t actor);
 /* The job as JSON (docs/api.md JOB); NULL when unknown. */
 json_t *web_pool_job_json(int64_t id, int64_t *client_id);
 /* Latest job of a photo / of a session's comparison still queued or running (0: none). */
@@ -52,7 +57,9 @@ int64_t web_job_session(const web_job *j);
 int64_t web_job_before(const web_job *j);
 int64_t web_job_after(const web_job *j);
 int64_t web_job_actor(const web_job *j);
-bool web_job_cancelled(const web_job *j);
+/* True when the job is no longer this worker's (its client erased, its lease lost): its
+ * results must not be saved. */
+bool web_job_cancelled(web_job *j);
 void web_job_progress(web_job *j, double fraction, const char *stage);
 void web_job_fail(web_job *j, const char *reason);
 /* A pc_ctx whose progress callback feeds the job. */
@@ -76,8 +83,9 @@ bool web_client_exists(web_req *r, int64_t client_id);
  * the newest analysed photo); 0 when none. Its analysis JSON (malloc'd), NULL when none. */
 int64_t web_assessment_id(const web_config *cfg, int64_t client_id);
 char *web_assessment_text(const web_config *cfg, int64_t photo_id);
-/* The analysis job (run by the pool). */
+/* The analysis job and the comparison job (run by the pool). */
 void web_job_analysis(web_job *j, const web_config *cfg);
+void web_job_comparison(web_job *j, const web_config *cfg);
 
 /* ---- the checks before decoding (web_photo_check.c; pure, fuzzed) ---- */
 /* 0 when buf (len bytes) is a declared ("jpeg", "png", "webp") photo whose header gives *w x *h

@@ -26,8 +26,10 @@ int web_media_start(pc_ctx *ctx, const web_config *cfg)
         pc_ctx_init(&kctx);
         if (pc_kb_load_dir(&kctx, cfg->kb_dir, &kb) != PC_OK) kb = NULL; /* check → 503 */
     }
-    /* jobs that were queued or running when the server stopped are not resumed: the photo
-     * says "queued" with no job; POST .../analysis queues it again */
+    /* the queue is the store's: jobs queued or running when a server stopped are done after
+     * a start, by this server or another on the same database */
+    web_pool_register("analysis", web_job_analysis);
+    web_pool_register("comparison", web_job_comparison);
     return web_pool_start(ctx, cfg, cfg->analysis_workers, cfg->analysis_queue);
 }
 

@@ -71,13 +71,13 @@ static void test_names(void **state)
 static void test_reopen(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pc_store_schema_version(f->s), 7); /* 7: calendar feeds (issue 11) */
+    assert_int_equal(pc_store_schema_version(f->s), 8); /* 8: the job queue (issue 14) */
     pc_store_close(f->s);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_store_options o = fixture_options(2);
     assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
-    assert_int_equal(pc_store_schema_version(f->s), 7); /* 7: calendar feeds (issue 11) */
+    assert_int_equal(pc_store_schema_version(f->s), 8); /* 8: the job queue (issue 14) */
     int64_t n = 0;
     assert_int_equal(pc_store_user_count(&ctx, f->s, &n), PC_OK);
     assert_int_equal(n, 2);
@@ -462,6 +462,128 @@ static void test_durability_pragmas(void **state)
     sqlite3_close(db);
 }
 
+/* The durable job queue (issue 14): claims in order with a lease, a lost lease is claimed
+ * again and the first worker can no longer report, progress renews, cancel, the queue count. */
+static void test_jobs(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_job j, got;
+    memset(&j, 0, sizeof j);
+    snprintf(j.kind, sizeof j.kind, "analysis");
+    j.client_id = 7;
+    int64_t ids[3];
+    for (int i = 0; i < 3; i++) {
+        j.photo_id = 100 + i;
+        assert_int_equal(pc_store_job_add(&ctx, f->s, &j, 1000 + i, &ids[i]), PC_OK);
+    }
+    int64_t n = 0;
+    assert_int_equal(pc_store_job_queued(&ctx, f->s, &n), PC_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(pc_store_job_get(&ctx, f->s, ids[2], &got), PC_OK);
+    assert_int_equal(got.position, 3);
+    assert_string_equal(got.state, "queued");
+    /* A takes the oldest, B the next */
+    assert_int_equal(pc_store_job_claim(&ctx, f->s, "A", 2000, 60, &got), PC_OK);
+    assert_int_equal(got.id, ids[0]);
+    assert_string_equal(got.state, "running");
+    assert_int_equal(got.lease_until, 2060);
+    assert_int_equal(pc_store_job_claim(&ctx, f->s, "B", 2000, 60, &got), PC_OK);
+    assert_int_equal(got.id, ids[1]);
+    assert_int_equal(pc_store_job_progress(&ctx, f->s, ids[0], "B", 500, "x", 2001, 60),
+                     PC_ERR_CONFLICT); /* not B's */
+    assert_int_equal(pc_store_job_progress(&ctx, f->s, ids[0], "A", 500, "analysing", 2030, 60),
+                     PC_OK); /* lease to 2090 */
+    assert_int_equal(pc_store_job_progress(&ctx, f->s, ids[1], "B", 100, "decoding", 2030, 600),
+                     PC_OK);
+    /* at 2080 A's lease holds: C gets the third job; at 2100 it ran out: C takes A's job */
+    assert_int_equal(pc_store_job_claim(&ctx, f->s, "C", 2080, 60, &got), PC_OK);
+    assert_int_equal(got.id, ids[2]);
+    assert_int_equal(pc_store_job_claim(&ctx, f->s, "C", 2080, 60, &got), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_job_claim(&ctx, f->s, "C", 2100, 60, &got), PC_OK);
+    assert_int_equal(got.id, ids[0]);
+    assert_int_equal(pc_store_job_finish(&ctx, f->s, ids[0], "A", true, NULL, 2101),
+                     PC_ERR_CONFLICT); /* A lost it */
+    assert_int_equal(pc_store_job_finish(&ctx, f->s, ids[0], "C", true, NULL, 2102), PC_OK);
+    assert_int_equal(pc_store_job_finish(&ctx, f->s, ids[1], "B", false, "bad photo", 2103), PC_OK);
+    assert_int_equal(pc_store_job_get(&ctx, f->s, ids[0], &got), PC_OK);
+    assert_string_equal(got.state, "done");
+    assert_int_equal(got.progress, 1000);
+    assert_int_equal(pc_store_job_get(&ctx, f->s, ids[1], &got), PC_OK);
+    assert_string_equal(got.state, "failed");
+    assert_string_equal(got.error, "bad photo");
+    assert_int_equal(pc_store_job_latest(&ctx, f->s, "analysis", 101, 0, &got), PC_OK);
+    assert_int_equal(got.id, ids[1]);
+    assert_int_equal(pc_store_job_latest(&ctx, f->s, "comparison", 0, 9, &got), PC_ERR_NOTFOUND);
+    /* erasing the client fails its running job: its worker can no longer report */
+    assert_int_equal(pc_store_job_cancel_client(&ctx, f->s, 7, 2200), PC_OK);
+    assert_int_equal(pc_store_job_progress(&ctx, f->s, ids[2], "C", 10, "x", 2201, 60),
+                     PC_ERR_CONFLICT);
+    assert_int_equal(pc_store_job_queued(&ctx, f->s, &n), PC_OK);
+    assert_int_equal(n, 0);
+}
+
+/* 100 jobs, four workers claiming at once: each job is claimed exactly once. */
+typedef struct claimer {
+    pc_store *s;
+    char name[8];
+    int64_t got[100];
+    int n;
+} claimer;
+
+static void *claim_all(void *arg)
+{
+    claimer *c = arg;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_job j;
+    for (;;) {
+        int rc = pc_store_job_claim(&ctx, c->s, c->name, 5000, 600, &j);
+        if (rc == PC_ERR_NOTFOUND) break;
+        if (rc == PC_ERR_BUSY) continue;
+        if (rc != PC_OK || c->n == 100) break;
+        c->got[c->n++] = j.id;
+        pc_store_job_finish(&ctx, c->s, j.id, c->name, true, NULL, 5001);
+    }
+    return NULL;
+}
+
+static void test_jobs_exactly_once(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_job j;
+    memset(&j, 0, sizeof j);
+    snprintf(j.kind, sizeof j.kind, "analysis");
+    j.client_id = 1;
+    for (int i = 0; i < 100; i++) {
+        int64_t id;
+        assert_int_equal(pc_store_job_add(&ctx, f->s, &j, 4000, &id), PC_OK);
+    }
+    claimer c[4];
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) {
+        memset(&c[i], 0, sizeof c[i]);
+        c[i].s = f->s;
+        snprintf(c[i].name, sizeof c[i].name, "w%d", i);
+        assert_int_equal(pthread_create(&t[i], NULL, claim_all, &c[i]), 0);
+    }
+    int seen[101] = {0}, total = 0;
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        for (int k = 0; k < c[i].n; k++) {
+            assert_true(c[i].got[k] >= 1 && c[i].got[k] <= 100);
+            seen[c[i].got[k]]++;
+            total++;
+        }
+    }
+    assert_int_equal(total, 100);
+    for (int id = 1; id <= 100; id++)
+        assert_int_equal(seen[id], 1);
+}
+
 static void test_bad_dir(void **state)
 {
     (void)state;
@@ -486,6 +608,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_concurrent, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit_flush_reports_loss, setup, teardown),
         cmocka_unit_test_setup_teardown(test_durability_pragmas, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs_exactly_once, setup, teardown),
         cmocka_unit_test(test_bad_dir),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

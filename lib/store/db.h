@@ -67,6 +67,9 @@ typedef struct pc_db_driver {
     const char *const *erase_steps;
     /* after an erasure committed: make the deleted pages unreadable (may be NULL) */
     void (*after_erase)(pc_db_conn *c);
+    /* run after a copy's rows went in with their ids (store copy): the engine's id
+     * generators moved past them; NULL-terminated, may be NULL */
+    const char *const *after_copy;
     /* the engine takes row locks that others may skip (FOR UPDATE SKIP LOCKED: PostgreSQL);
      * without, one writer at a time (SQLite) makes a claim atomic by itself */
     bool skip_locked;

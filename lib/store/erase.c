@@ -53,13 +53,19 @@ static int collect(pc_ctx *ctx, pc_tx *tx, const char *sql, int ncol, int64_t ke
     return rc;
 }
 
+int pc_tx_file_names(pc_ctx *ctx, pc_tx *tx, pc_names *files)
+{
+    int rc = collect(ctx, tx, SQL_PHOTO_FILES, 2, 0, files);
+    if (rc == PC_OK) rc = collect(ctx, tx, SQL_COMPARISON_FILES, 3, 0, files);
+    return rc;
+}
+
 int pc_store_file_names(pc_ctx *ctx, pc_store *s, pc_names *files)
 {
     pc_tx tx;
     int rc = pc_tx_begin(ctx, s, false, &tx); /* one snapshot for both tables */
     if (rc != PC_OK) return rc;
-    if ((rc = collect(ctx, &tx, SQL_PHOTO_FILES, 2, 0, files)) == PC_OK)
-        rc = collect(ctx, &tx, SQL_COMPARISON_FILES, 3, 0, files);
+    rc = pc_tx_file_names(ctx, &tx, files);
     pc_tx_end(&tx);
     return rc;
 }

@@ -314,6 +314,11 @@ pc_db *pc_store_db(pc_store *s)
     return &s->db;
 }
 
+const char *pc_store_photos_dir(pc_store *s)
+{
+    return s->photos_dir;
+}
+
 static void mkdir_p(const char *path)
 {
     char tmp[4096];

@@ -948,6 +948,26 @@ static int pg_check(pc_ctx *ctx, void *db)
 
 static const char *const erase_steps[] = {"SELECT pc_erase_client(?1)", NULL};
 
+/* After rows went in with their own ids: each identity continues after the highest. */
+#define RESTART_IDS(t)                                                                             \
+    "SELECT setval(pg_get_serial_sequence('" t "', 'id'), coalesce((SELECT max(id) FROM " t        \
+    "), 0) + 1, false)"
+static const char *const after_copy[] = {
+    RESTART_IDS("users"),
+    RESTART_IDS("clients"),
+    RESTART_IDS("intakes"),
+    RESTART_IDS("reviews"),
+    RESTART_IDS("consents"),
+    RESTART_IDS("tsessions"),
+    RESTART_IDS("amendments"),
+    RESTART_IDS("audit"),
+    RESTART_IDS("photos"),
+    RESTART_IDS("comparisons"),
+    RESTART_IDS("products"),
+    RESTART_IDS("jobs"),
+    NULL,
+};
+
 const pc_db_driver pc_db_pg = {
     .name = "postgresql",
     .open = pg_open,
@@ -972,4 +992,5 @@ const pc_db_driver pc_db_pg = {
     .erase_steps = erase_steps,
     .after_erase = NULL,
     .skip_locked = true,
+    .after_copy = after_copy,
 };

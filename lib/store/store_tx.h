@@ -210,16 +210,18 @@ typedef struct pc_names {
 } pc_names;
 int pc_names_add(pc_ctx *ctx, pc_names *l, const char *name); /* "" and NULL are skipped */
 void pc_names_free(pc_names *l);
-/* Every file name a row points to (for the sweep at opening), one snapshot. */
+/* Every file name a row points to (for the sweep at opening), one snapshot; or inside tx. */
 int pc_store_file_names(pc_ctx *ctx, pc_store *s, pc_names *files);
+int pc_tx_file_names(pc_ctx *ctx, pc_tx *tx, pc_names *files);
 /* Erase the client's rows (the driver's erase_steps) with the audit entry client.erase, and
  * the names of the client's files read in the same transaction (for store.c to remove after
  * the commit). */
 int pc_store_erase_rows(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now,
                         pc_names *files);
 
-/* The store's database (store.c). */
+/* The store's database and its photo folder (store.c). */
 pc_db *pc_store_db(pc_store *s);
+const char *pc_store_photos_dir(pc_store *s);
 
 /* An array of records that own no memory, in the shape pc_tx_rows takes. */
 void pc_tx_free_plain(void *a, size_t n);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* poreclear store — the database itself: bring a clinic chain's PostgreSQL schema up to date
- * with the owner's address (the app's role may not create tables). */
+ * with the owner's address (the app's role may not create tables), and copy a SQLite clinic
+ * into a chain's database. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +13,15 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: poreclear store migrate [--db postgresql://OWNER...] [--data DIR]\n\n"
+    fprintf(f, "usage: poreclear store migrate [--db postgresql://OWNER...] [--data DIR]\n"
+               "       poreclear store copy --from DIR --to postgresql://OWNER... [--data DIR]\n\n"
                "  migrate    create or update the schema (run it with the database owner's\n"
                "             address; `serve` then runs as the app's role poreclear_app,\n"
                "             which may not create tables). Prints the schema version.\n"
+               "  copy       copy the SQLite clinic in --from (records, photos, the audit log,\n"
+               "             signatures bit for bit) into the empty database --to, in one\n"
+               "             transaction, the counts verified; the photo files go to --data.\n"
+               "             A database that already holds records is refused.\n"
                "  --db URL   the database (default $PORECLEAR_DB, else SQLite in --data)\n"
                "  --data DIR the data folder (default $XDG_DATA_HOME/poreclear or\n"
                "             ~/.local/share/poreclear)\n"
@@ -24,15 +30,19 @@ static void usage(FILE *f)
 
 int tool_store(int argc, char **argv)
 {
-    const char *cmd = NULL, *data = NULL, *db = getenv("PORECLEAR_DB");
+    const char *cmd = NULL, *data = NULL, *db = getenv("PORECLEAR_DB"), *from = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return TOOL_EXIT_OK;
-        } else if ((!strcmp(a, "--db") || !strcmp(a, "--data")) && i + 1 < argc) {
-            if (!strcmp(a, "--db"))
+        } else if ((!strcmp(a, "--db") || !strcmp(a, "--to") || !strcmp(a, "--data") ||
+                    !strcmp(a, "--from")) &&
+                   i + 1 < argc) {
+            if (!strcmp(a, "--db") || !strcmp(a, "--to"))
                 db = argv[++i];
+            else if (!strcmp(a, "--from"))
+                from = argv[++i];
             else
                 data = argv[++i];
         } else if (a[0] != '-' && !cmd) {
@@ -42,8 +52,13 @@ int tool_store(int argc, char **argv)
             return TOOL_EXIT_USAGE;
         }
     }
-    if (!cmd || strcmp(cmd, "migrate") != 0) {
-        tool_error("store", "%s: unknown subcommand (migrate)", cmd ? cmd : "(none)");
+    bool copy = cmd && !strcmp(cmd, "copy");
+    if (!cmd || (strcmp(cmd, "migrate") != 0 && !copy)) {
+        tool_error("store", "%s: unknown subcommand (migrate, copy)", cmd ? cmd : "(none)");
+        return TOOL_EXIT_USAGE;
+    }
+    if (copy && (!from || !db || !*db)) {
+        tool_error("store", "copy: --from DIR and --to postgresql://... are both needed");
         return TOOL_EXIT_USAGE;
     }
     char data_buf[4096];
@@ -58,10 +73,27 @@ int tool_store(int argc, char **argv)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_store_options o = {.pool_size = 1, .db = db};
-    pc_store *s = NULL;
+    pc_store *s = NULL, *src = NULL;
     if (pc_store_open(&ctx, data, &o, &s) != PC_OK)
         return tool_fail(&ctx, db && *db ? "database" : data);
-    printf("schema version %d\n", pc_store_schema_version(s));
+    if (!copy) {
+        printf("schema version %d\n", pc_store_schema_version(s));
+        pc_store_close(s);
+        return TOOL_EXIT_OK;
+    }
+    int code = TOOL_EXIT_OK;
+    pc_store_options so = {.pool_size = 1};
+    pc_copy_report rep;
+    if (pc_store_open(&ctx, from, &so, &src) != PC_OK) {
+        code = tool_fail(&ctx, from);
+    } else if (pc_store_copy(&ctx, src, s, &rep) != PC_OK) {
+        code = tool_fail(&ctx, "copy");
+    } else {
+        for (size_t i = 0; i < rep.n; i++)
+            printf("%-12s %lld\n", rep.table[i], (long long)rep.rows[i]);
+        printf("%-12s %lld\n", "photo files", (long long)rep.files);
+    }
+    pc_store_close(src);
     pc_store_close(s);
-    return TOOL_EXIT_OK;
+    return code;
 }

@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* Moving a clinic onto a chain's database (issue 14: `poreclear store copy`): every record of
+ * one store copied into another, over the driver (any engine to any engine), with the same ids
+ * and the same bytes (signatures, the audit log), in one transaction of the target, the counts
+ * verified before the commit; the photo files go along. Login sessions, throttling counters and
+ * the job queue are not records: they are not copied. */
+#include <errno.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/file.h"
+#include "store/store_tx.h"
+
+#define P4 "?1, ?2, ?3, ?4"
+#define P5 P4 ", ?5"
+#define P6 P5 ", ?6"
+#define P8 P6 ", ?7, ?8"
+#define P9 P8 ", ?9"
+#define P11 P9 ", ?10, ?11"
+#define P12 P11 ", ?12"
+#define P13 P12 ", ?13"
+#define P15 P13 ", ?14, ?15"
+#define P16 P15 ", ?16"
+
+/* name, column count, columns, their placeholders: parents before children */
+#define TABLE(name, n, cols, params)                                                               \
+    {                                                                                              \
+        name, n, "SELECT " cols " FROM " name " ORDER BY 1, 2",                                    \
+            "INSERT INTO " name "(" cols ") VALUES(" params ")", "SELECT count(*) FROM " name      \
+    }
+static const struct table {
+    const char *name;
+    int ncols;
+    const char *select_sql, *insert_sql, *count_sql;
+} tables[] = {
+    TABLE("users", 9,
+          "id, username, display_name, role, certs, password_hash, must_change, active, created_at",
+          P9),
+    TABLE("clients", 8, "id, name, birth_date, phone, email, notes, created_at, created_by", P8),
+    TABLE("intakes", 6, "id, client_id, version, json, created_at, created_by", P6),
+    TABLE("reviews", 8, "id, client_id, intake_id, proceed, plan_status, reason, by_user, at", P8),
+    TABLE("consents", 8, "id, client_id, day, client_name, agreed, text, recorded_by, at", P8),
+    TABLE("tsessions", 13,
+          "id, client_id, intake_id, consent_id, review_id, implement_set, plan, plan_status,"
+          " started_at, started_by, signed_at, signed_by, rebook_date",
+          P13),
+    TABLE("tsteps", 15,
+          "session_id, idx, step, action, certification, params, duration_s, started_at,"
+          " started_by, outcome, actual, notes, implement_batch, recorded_by, recorded_at",
+          P15),
+    TABLE("amendments", 5, "id, session_id, text, by_user, at", P5),
+    TABLE("photos", 16,
+          "id, client_id, session_id, kind, format, width, height, bytes, file, uploaded_by,"
+          " uploaded_at, state, error, overlay_file, analysis, analysed_at",
+          P16),
+    TABLE("comparisons", 11,
+          "id, session_id, client_id, before_photo_id, after_photo_id, json, sidebyside_file,"
+          " aligned_file, chart_file, created_by, created_at",
+          P11),
+    TABLE("products", 12,
+          "id, client_id, name, keep, rinse_off, reason, label, report, max_comedogenicity,"
+          " flagged, by_user, at",
+          P12),
+    TABLE("settings", 4, "key, value, updated_at, updated_by", P4),
+    TABLE("audit", 6, "id, at, user_id, action, client_id, detail", P6),
+};
+#define NTABLES (sizeof tables / sizeof tables[0])
+
+static const char SQL_TARGET_RECORDS[] =
+    "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM clients)"
+    " + (SELECT count(*) FROM audit)";
+
+/* Copy every row of table t from src (a read snapshot) into dst (the write transaction);
+ * *n the rows copied. */
+static int copy_rows(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const struct table *t, int64_t *n)
+{
+    pc_db_stmt *in, *out;
+    int rc = pc_tx_prep(ctx, src, t->select_sql, &in);
+    if (rc != PC_OK) return rc;
+    const pc_db_driver *sd = src->db->drv;
+    int r;
+    *n = 0;
+    while ((r = tx_step(ctx, src, in, t->name)) == PC_DB_ROW) {
+        if ((rc = pc_tx_prep(ctx, dst, t->insert_sql, &out)) != PC_OK) break;
+        for (int i = 0; i < t->ncols; i++) /* text as stored (NULL stays NULL): bit for bit */
+            tx_text(dst, out, i + 1, sd->col_null(in, i) ? NULL : sd->col_text(in, i));
+        if ((rc = pc_tx_run(ctx, dst, out, t->name)) != PC_OK) break;
+        (*n)++;
+    }
+    sd->reset(in);
+    if (rc == PC_OK && r < 0) rc = r;
+    if (rc != PC_OK) pc_error_prefix(ctx, t->name);
+    return rc;
+}
+
+/* Copy the files the rows of src name from the source's photo folder to the target's. Names
+ * copied go into done. */
+static int copy_files(pc_ctx *ctx, pc_tx *src, pc_store *from, pc_store *to, pc_names *done)
+{
+    pc_names names = {0};
+    int rc = pc_tx_file_names(ctx, src, &names);
+    if (rc == PC_OK && names.n && mkdir(pc_store_photos_dir(to), 0700) != 0 && errno != EEXIST)
+        rc = pc_error(ctx, PC_ERR_IO, "%s: cannot create: %s", pc_store_photos_dir(to),
+                      strerror(errno));
+    char spath[4096], dpath[4096];
+    for (size_t i = 0; rc == PC_OK && i < names.n; i++) {
+        const char *nm = names.v[i];
+        if (strchr(nm, '/') || nm[0] == '.') continue; /* never a name of ours */
+        snprintf(spath, sizeof spath, "%s/%s", pc_store_photos_dir(from), nm);
+        snprintf(dpath, sizeof dpath, "%s/%s", pc_store_photos_dir(to), nm);
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        if ((rc = pc_file_read(ctx, spath, (size_t)256 << 20, &buf, &len)) != PC_OK) break;
+        rc = pc_file_write_atomic(ctx, dpath, buf, len);
+        free(buf);
+        if (rc == PC_OK) rc = pc_names_add(ctx, done, nm);
+    }
+    pc_names_free(&names);
+    return rc;
+}
+
+int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep)
+{
+    pc_tx src, dst;
+    pc_names files = {0};
+    memset(rep, 0, sizeof *rep);
+    int rc = pc_tx_begin(ctx, from, false, &src);
+    if (rc != PC_OK) return rc;
+    if ((rc = pc_tx_begin(ctx, to, true, &dst)) != PC_OK) {
+        pc_tx_end(&src);
+        return rc;
+    }
+    int64_t there = 0;
+    if ((rc = pc_tx_int(ctx, &dst, SQL_TARGET_RECORDS, NULL, 0, "target", &there, NULL)) != PC_OK)
+        goto out;
+    if (there > 0) {
+        rc = pc_error(ctx, PC_ERR_CONFLICT,
+                      "the target database already holds records (%lld users, clients and audit "
+                      "entries): a clinic is copied into an empty one only",
+                      (long long)there);
+        goto out;
+    }
+    for (size_t i = 0; i < NTABLES; i++) {
+        rep->table[i] = tables[i].name;
+        if ((rc = copy_rows(ctx, &src, &dst, &tables[i], &rep->rows[i])) != PC_OK) goto out;
+    }
+    rep->n = NTABLES;
+    for (const char *const *q = dst.db->drv->after_copy; q && *q; q++)
+        if ((rc = pc_tx_exec(ctx, &dst, *q, NULL, 0, "copy", NULL)) != PC_OK) goto out;
+    /* verified in the transaction that commits them: as many rows on both sides */
+    for (size_t i = 0; i < NTABLES; i++) {
+        int64_t a = 0, b = 0;
+        if ((rc = pc_tx_int(ctx, &src, tables[i].count_sql, NULL, 0, "count", &a, NULL)) != PC_OK ||
+            (rc = pc_tx_int(ctx, &dst, tables[i].count_sql, NULL, 0, "count", &b, NULL)) != PC_OK)
+            goto out;
+        if (a != b || b != rep->rows[i]) {
+            rc = pc_error(ctx, PC_ERR_INTERNAL, "%s: %lld rows in the source, %lld copied",
+                          tables[i].name, (long long)a, (long long)b);
+            goto out;
+        }
+    }
+    if ((rc = copy_files(ctx, &src, from, to, &files)) != PC_OK) goto out;
+    rep->files = (int64_t)files.n;
+    rc = pc_tx_commit(ctx, &dst);
+out:
+    if (rc != PC_OK) /* nothing of the copy stays: the rows roll back, the files go */
+        for (size_t i = 0; i < files.n; i++) {
+            char p[4096];
+            snprintf(p, sizeof p, "%s/%s", pc_store_photos_dir(to), files.v[i]);
+            unlink(p);
+        }
+    pc_names_free(&files);
+    pc_tx_end(&dst);
+    pc_tx_end(&src);
+    return rc;
+}

@@ -113,25 +113,13 @@ int pc_store_user_get_by_name(pc_ctx *ctx, pc_store *s, const char *username, pc
 
 int pc_store_user_list(pc_ctx *ctx, pc_store *s, pc_user **out, size_t *n)
 {
-    pc_tx tx;
-    int rc = pc_tx_open(ctx, s, &tx);
-    if (rc != PC_OK) return rc;
-    pc_db_stmt *st;
-    if ((rc = pc_tx_prep(ctx, &tx, SQL_USER_LIST, &st)) == PC_OK)
-        rc = pc_tx_rows(ctx, &tx, st, rd_user_plain, sizeof **out, pc_tx_free_plain, "users",
-                        (void **)out, n);
-    pc_tx_end(&tx);
-    return rc;
+    return pc_store_rows(ctx, s, SQL_USER_LIST, NULL, 0, rd_user_plain, sizeof **out,
+                         pc_tx_free_plain, "users", (void **)out, n);
 }
 
 int pc_store_user_count(pc_ctx *ctx, pc_store *s, int64_t *n)
 {
-    pc_tx tx;
-    int rc = pc_tx_open(ctx, s, &tx);
-    if (rc != PC_OK) return rc;
-    rc = pc_tx_int(ctx, &tx, SQL_USER_COUNT, NULL, 0, "users", n, NULL);
-    pc_tx_end(&tx);
-    return rc;
+    return pc_store_int(ctx, s, SQL_USER_COUNT, NULL, 0, "users", n, NULL);
 }
 
 /* End the user's login sessions except keep (a 32-byte hash, or NULL: all). */

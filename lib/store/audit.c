@@ -37,14 +37,7 @@ int pc_store_audit_write(pc_ctx *ctx, pc_store *s, const pc_audit *e, size_t n)
 int pc_store_audit_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t user_id,
                         int64_t before_id, int64_t limit, pc_audit **out, size_t *n)
 {
-    pc_tx tx;
-    int rc = pc_tx_open(ctx, s, &tx);
-    if (rc != PC_OK) return rc;
     const pc_arg a[] = {ARG_INT(client_id), ARG_INT(user_id), ARG_INT(before_id), ARG_INT(limit)};
-    pc_db_stmt *st;
-    if ((rc = pc_tx_prep_args(ctx, &tx, SQL_AUDIT_LIST, a, PC_NARGS(a), &st)) == PC_OK)
-        rc = pc_tx_rows(ctx, &tx, st, rd_audit, sizeof **out, pc_tx_free_plain, "audit",
-                        (void **)out, n);
-    pc_tx_end(&tx);
-    return rc;
+    return pc_store_rows(ctx, s, SQL_AUDIT_LIST, a, PC_NARGS(a), rd_audit, sizeof **out,
+                         pc_tx_free_plain, "audit", (void **)out, n);
 }

@@ -87,12 +87,7 @@ int pc_store_job_add(pc_ctx *ctx, pc_store *s, const pc_job *j, int64_t now, int
 
 int pc_store_job_queued(pc_ctx *ctx, pc_store *s, int64_t *n)
 {
-    pc_tx tx;
-    int rc = pc_tx_open(ctx, s, &tx);
-    if (rc != PC_OK) return rc;
-    rc = pc_tx_int(ctx, &tx, SQL_JOB_QUEUED, NULL, 0, "jobs", n, NULL);
-    pc_tx_end(&tx);
-    return rc;
+    return pc_store_int(ctx, s, SQL_JOB_QUEUED, NULL, 0, "jobs", n, NULL);
 }
 
 static int job_read(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *a, size_t n, pc_job *out)

@@ -79,28 +79,17 @@ int pc_store_photo_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_photo *out)
 int pc_store_photo_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t session_id,
                         pc_photo **out, size_t *n)
 {
-    pc_tx tx;
-    int rc = pc_tx_open(ctx, s, &tx);
-    if (rc != PC_OK) return rc;
     const pc_arg a[] = {ARG_INT(client_id), ARG_INT(session_id)};
-    pc_db_stmt *st;
-    if ((rc = pc_tx_prep_args(ctx, &tx, SQL_PHOTO_LIST, a, PC_NARGS(a), &st)) == PC_OK)
-        rc = pc_tx_rows(ctx, &tx, st, rd_photo, sizeof **out, free_photos, "photos", (void **)out,
-                        n);
-    pc_tx_end(&tx);
-    return rc;
+    return pc_store_rows(ctx, s, SQL_PHOTO_LIST, a, PC_NARGS(a), rd_photo, sizeof **out,
+                         free_photos, "photos", (void **)out, n);
 }
 
 int pc_store_photo_assessment(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t *id)
 {
-    pc_tx tx;
-    int rc = pc_tx_open(ctx, s, &tx);
-    if (rc != PC_OK) return rc;
     const pc_arg a[] = {ARG_INT(client_id)};
     int64_t v = 0;
     bool found = false;
-    rc = pc_tx_int(ctx, &tx, SQL_PHOTO_ASSESSMENT, a, 1, "assessment", &v, &found);
-    pc_tx_end(&tx);
+    int rc = pc_store_int(ctx, s, SQL_PHOTO_ASSESSMENT, a, 1, "assessment", &v, &found);
     if (rc == PC_OK) *id = found ? v : 0;
     return rc;
 }

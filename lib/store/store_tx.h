@@ -57,6 +57,8 @@ static inline void tx_blob(pc_tx *tx, pc_db_stmt *st, int i, const void *p, size
 {
     tx->db->drv->bind_blob(st, i, p, n);
 }
+typedef struct pc_row pc_row;
+
 /* Parameters given as a list (pc_tx_bind binds them as ?1, ?2, ...). */
 typedef struct pc_arg {
     char type; /* 'i' int64, 'd' id (0 → NULL), 't' text (NULL → NULL), 'b' blob */
@@ -76,6 +78,14 @@ int pc_tx_prep_args(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args,
  * number of rows it changed. */
 int pc_tx_exec(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
                const char *what, int64_t *changed);
+/* One integer (pc_tx_int) or every row (pc_tx_rows) of sql with args, in autocommit on a
+ * connection of its own. */
+int pc_store_int(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                 const char *what, int64_t *v, bool *found);
+typedef int (*pc_row_reader)(pc_ctx *ctx, const struct pc_row *r, void *rec);
+int pc_store_rows(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                  pc_row_reader rd, size_t elem, void (*free_arr)(void *, size_t), const char *what,
+                  void **out, size_t *cnt);
 /* Run one statement (no row returned) in autocommit on a connection of its own. */
 int pc_store_exec(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
                   const char *what);
@@ -97,10 +107,10 @@ int pc_tx_insert(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what, int64
 int64_t pc_tx_changes(pc_tx *tx);
 
 /* The current row of a statement, for readers. */
-typedef struct pc_row {
+struct pc_row {
     const pc_db_driver *d;
     pc_db_stmt *st;
-} pc_row;
+};
 static inline int64_t row_int(const pc_row *r, int i)
 {
     return r->d->col_int64(r->st, i);
@@ -125,8 +135,8 @@ static inline char *row_dup(const pc_row *r, int i, bool *oom)
     return d;
 }
 
-/* Reads the current row into a record (on failure the caller clears the record). */
-typedef int (*pc_row_reader)(pc_ctx *ctx, const pc_row *r, void *rec);
+/* pc_row_reader (above): reads the current row into a record (on failure the caller clears
+ * the record). */
 /* Steps st (parameters bound) to its first row and reads it into rec. No row:
  * PC_ERR_NOTFOUND "no such <what>"; when rd fails rec is cleared with clear (may be NULL).
  * Resets st. */

@@ -99,6 +99,31 @@ int pc_store_exec(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args,
     return rc;
 }
 
+int pc_store_int(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                 const char *what, int64_t *v, bool *found)
+{
+    pc_tx tx;
+    int rc = pc_tx_open(ctx, s, &tx);
+    if (rc != PC_OK) return rc;
+    rc = pc_tx_int(ctx, &tx, sql, args, n, what, v, found);
+    pc_tx_end(&tx);
+    return rc;
+}
+
+int pc_store_rows(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
+                  pc_row_reader rd, size_t elem, void (*free_arr)(void *, size_t), const char *what,
+                  void **out, size_t *cnt)
+{
+    pc_tx tx;
+    int rc = pc_tx_open(ctx, s, &tx);
+    if (rc != PC_OK) return rc;
+    pc_db_stmt *st;
+    if ((rc = pc_tx_prep_args(ctx, &tx, sql, args, n, &st)) == PC_OK)
+        rc = pc_tx_rows(ctx, &tx, st, rd, elem, free_arr, what, out, cnt);
+    pc_tx_end(&tx);
+    return rc;
+}
+
 int pc_tx_int(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
               const char *what, int64_t *v, bool *found)
 {

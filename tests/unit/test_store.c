@@ -527,7 +527,7 @@ static void test_jobs(void **state)
 /* 100 jobs, four workers claiming at once: each job is claimed exactly once. */
 typedef struct claimer {
     pc_store *s;
-    char name[8];
+    char name[16];
     int64_t got[100];
     int n;
 } claimer;

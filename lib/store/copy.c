@@ -2,8 +2,8 @@
 /* Moving a clinic onto a chain's database (issue 14: `poreclear store copy`): every record of
  * one store copied into another, over the driver (any engine to any engine), with the same ids
  * and the same bytes (signatures, the audit log), in one transaction of the target, the counts
- * verified before the commit; the photo files go along. Login sessions, throttling counters and
- * the job queue are not records: they are not copied. */
+ * verified before the commit; the photo files go along. Login sessions, throttling counters,
+ * the job queue and calendar feed tokens (issued again) are not records: they are not copied. */
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -63,6 +63,18 @@ static const struct table {
           " flagged, by_user, at",
           P12),
     TABLE("settings", 4, "key, value, updated_at, updated_by", P4),
+    TABLE("work_hours", 5, "id, user_id, weekday, start_min, end_min", P5),
+    TABLE("absences", 7, "id, user_id, starts_at, ends_at, reason, created_by, created_at",
+          "?1, ?2, ?3, ?4, ?5, ?6, ?7"),
+    TABLE("appointments", 15,
+          "id, client_id, practitioner_id, starts_at, ends_at, tz, treatment, status,"
+          " cancel_reason, notes, session_id, sequence, created_by, created_at, updated_at",
+          P15),
+    TABLE("outbox", 16,
+          "id, appointment_id, client_id, kind, to_addr, subject, body_text, body_html, ics,"
+          " not_before, state, attempts, next_try, last_error, created_at, sent_at",
+          P16),
+    TABLE("mail_optout", 3, "client_id, at, by_user", "?1, ?2, ?3"),
     TABLE("audit", 6, "id, at, user_id, action, client_id, detail", P6),
 };
 #define NTABLES (sizeof tables / sizeof tables[0])

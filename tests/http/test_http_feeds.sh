@@ -38,8 +38,10 @@ URL1=$(jget "$T/body" 'd["url"]')
 [[ $URL1 =~ ^/api/feeds/[0-9a-f]{32}\.ics$ ]] && ok "a secret address of 128 random bits" || not_ok "feed url $URL1"
 token=${URL1#/api/feeds/}; token=${token%.ics}
 if command -v sqlite3 >/dev/null; then
-    [ "$(sqlite3 "$DATA/poreclear.db" "SELECT count(*) FROM feeds WHERE hex(token_hash) LIKE '%$(echo -n "$token" | tr a-f A-F)%'")" = 0 ] &&
-        [ "$(sqlite3 "$DATA/poreclear.db" "SELECT count(*) FROM feeds")" = 1 ] &&
+    hexq="hex(token_hash) LIKE '%$(echo -n "$token" | tr a-f A-F)%'"
+    on_pg && hexq="encode(token_hash, 'hex') LIKE '%$token%'"
+    [ "$(dbq "SELECT count(*) FROM feeds WHERE $hexq")" = 0 ] &&
+        [ "$(dbq "SELECT count(*) FROM feeds")" = 1 ] &&
         ok "the store keeps a hash, not the token" || not_ok "token stored in clear"
 else skip "sqlite3 CLI not installed"; fi
 

@@ -24,7 +24,8 @@ static void member(json_t *j, const char *key, char *dst, size_t n)
 static void logo_of_bytes(const char *prefix, const uint8_t *data, size_t size)
 {
     if (size > PC_CLINIC_LOGO_MAX + 16) return;
-    size_t plen = strlen(prefix), blen = sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL);
+    size_t plen = strlen(prefix),
+           blen = sodium_base64_encoded_len(size, sodium_base64_VARIANT_ORIGINAL);
     char *uri = malloc(plen + blen);
     if (!uri) return;
     memcpy(uri, prefix, plen);

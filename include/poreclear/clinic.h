@@ -14,8 +14,11 @@
  * a certification) or PC_ERR_CONFLICT (the record's state does not allow it now), or
  * PC_ERR_NOTFOUND, with the reason in ctx and, when why is not NULL, *why set to a stable
  * machine code (a static string): "review_required", "stale_review", "consent_required",
- * "certification_required", "step_order", "immutable", "incomplete", "forbidden",
- * "not_found". Other failures (PC_ERR_INVALID for bad values, store errors) leave *why NULL. */
+ * "consent_missing", "certification_required", "step_order", "immutable", "incomplete",
+ * "cancelled", "forbidden", "not_found", "password_required", "bad_credentials"; a refusal of
+ * what was recorded is PC_ERR_INVALID with "reason_required", "out_of_range" or
+ * "not_in_vocabulary". Other failures (PC_ERR_INVALID for bad values, store errors) leave *why
+ * NULL. */
 #ifndef PORECLEAR_CLINIC_H
 #define PORECLEAR_CLINIC_H
 
@@ -134,28 +137,74 @@ int pc_clinic_step_start(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t s
 void pc_clinic_consent_item(const char *plan_json, const char *step, char item[41]);
 
 typedef struct pc_clinic_record {
-    const char *outcome;         /* "done" or "not_done" */
-    const char *actual_json;     /* the parameters as done (a JSON object text), NULL: {} */
-    const char *notes;           /* NULL when none */
-    const char *implement_batch; /* NULL when none */
+    const char *outcome;          /* "done" or "not_done" */
+    const char *actual_json;      /* the parameters as done (a JSON object text), NULL: {} */
+    const char *notes;            /* NULL when none */
+    const char *implement_batch;  /* NULL when none */
+    const char *early_reason;     /* why a timed step ended early (see below), NULL when none */
+    const char *deviation_reason; /* why values lie outside the protocol, NULL when none */
+    const pc_protocol *protocol;  /* the protocol in use: its ranges and vocabulary */
 } pc_clinic_record;
 
+/* Ended early (issue 17.2): a step with a planned duration recorded done after less than
+ * PC_CLINIC_EARLY_PERCENT % of it (server clock, from its start to its record), or never
+ * started (nothing measured), is marked ended_early and needs early_reason. */
+#define PC_CLINIC_EARLY_PERCENT 50
+#define PC_CLINIC_REASON_MIN 5 /* characters (bytes) of any reason asked for */
+/* Is a step of planned duration_s, started at started_at (0: never), recorded at now, ended
+ * early? False for an untimed step (duration_s 0). */
+bool pc_clinic_ended_early(int64_t duration_s, int64_t started_at, int64_t now);
+/* The first second at which such a step is no longer early (0 when untimed or not started),
+ * so that a page can ask for the reason before it sends the record. */
+int64_t pc_clinic_early_until(int64_t duration_s, int64_t started_at);
+
+/* The recorded values of step (actual: a JSON object) against the protocol (issue 17.10): each
+ * member must be a parameter of the step, a number within its [min, max] or one of its
+ * choices. Returns a new array (caller decrefs; empty when all fit; NULL only out of memory)
+ * of {"field": "params.duration_min", "code": "out_of_range" | "not_in_vocabulary",
+ * "value": ..., "min", "max" | "allowed": [...]} in the object's order. */
+json_t *pc_clinic_param_deviations(const pc_protocol *proto, const char *step, json_t *actual);
+/* What the protocol allows for each parameter of step: a new object {name: {"min", "max",
+ * "default"} | {"choices": [...], "default"}} (caller decrefs; {} for an unknown step). */
+json_t *pc_clinic_param_allowed(const pc_protocol *proto, const char *step);
+
 /* Sign one step's record. "done" needs the step's certification ("not_done" does not, but
- * needs notes saying why, PC_ERR_INVALID without);
- * refused on a skipped step, a step already recorded, a signed session. */
+ * needs notes saying why, PC_ERR_INVALID without, and records no parameters); refused on a
+ * skipped step, a step already recorded, a signed or cancelled session. "done" is refused
+ * with PC_ERR_INVALID and why "reason_required" when the step ended early without an
+ * early_reason of PC_CLINIC_REASON_MIN characters, and with why "out_of_range" /
+ * "not_in_vocabulary" (the first deviation's code; the message names the field and what is
+ * allowed) when a value lies outside the protocol without a deviation_reason — except a
+ * duration under the minimum of a step that ended early with its reason, which that reason
+ * explains. The record keeps ended_early, the reasons and the deviations. */
 int pc_clinic_step_record(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
                           const char *step, const pc_clinic_record *rec, int64_t now,
                           const char **why);
 
-/* Sign the session: every step not skipped must be recorded ("incomplete" names the first that
- * is not); the rebooking date comes from the aftercare of the frozen plan. Immutable after. */
+/* Sign the session, deliberately (21 CFR Part 11 §11.200: a signature re-entered at signing):
+ * password is who's password again — NULL or "" is refused PC_ERR_DENIED "password_required",
+ * a wrong one PC_ERR_DENIED "bad_credentials" (the caller counts it toward its login
+ * throttle). Every step not skipped must be recorded ("incomplete" names the first that is
+ * not); the rebooking date comes from the aftercare of the frozen plan. Immutable after;
+ * a cancelled session cannot be signed ("cancelled"). */
 int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
-                           int64_t now, const char **why);
+                           const char *password, int64_t now, const char **why);
 
-/* Add an amendment to a signed session (an open session is corrected by recording its steps).
- * *out: pc_store_amendment_clear. */
+/* Cancel an open session with a reason (at least PC_CLINIC_REASON_MIN characters, else
+ * PC_ERR_INVALID "reason_required"); audited "session.cancel". A signed session is refused
+ * ("immutable"), a cancelled one too ("cancelled"). After it nothing of the session changes:
+ * no step is started or recorded, it is not signed, nothing attaches to it. */
+int pc_clinic_session_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                             const char *reason, int64_t now, const char **why);
+
+/* Add an amendment to a signed session (an open session is corrected by recording its steps;
+ * a cancelled one takes none: "cancelled"). *out: pc_store_amendment_clear. */
 int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
                     const char *text, int64_t now, pc_amendment *out, const char **why);
+
+/* A late entry (issue 17.2): an amendment made after the session was signed — every amendment,
+ * since only signed sessions take them — is marked late, with how long after the signature. */
+bool pc_clinic_amendment_late(const pc_tsession *t, const pc_amendment *a);
 
 /* ---- the clinic's profile (lib/clinic/settings.c, issue 17.7) ----
  * What the handout and the calendar say of the clinic: name, address, phone, time zone, logo.

@@ -46,6 +46,21 @@ const char *pc_protocol_version(const pc_protocol *p); /* the file's "version" *
 size_t pc_protocol_step_count(const pc_protocol *p);
 const char *pc_protocol_step_name(const pc_protocol *p, size_t i);
 
+/* One parameter of a step as the protocol defines it (strings borrowed from the protocol):
+ * a number with its default and allowed [min, max], or a choice among `choices`. */
+typedef struct pc_param_spec {
+    const char *name;
+    int is_number;
+    double def, min, max;       /* numbers */
+    const char *def_choice;     /* choices */
+    const char *const *choices; /* n_choices names */
+    size_t n_choices;
+} pc_param_spec;
+/* The number of parameters of the step named step (0 when there is no such step); the i-th into
+ * *out: PC_OK, or PC_ERR_NOTFOUND (*out untouched) when step or i does not exist. */
+size_t pc_protocol_param_count(const pc_protocol *p, const char *step);
+int pc_protocol_param(const pc_protocol *p, const char *step, size_t i, pc_param_spec *out);
+
 /* The protocol as loaded and validated — the model the engine uses, not the file's text
  * (docs/protocol.md, "The protocol model"): steps with parameters (default, min / max or
  * choices, source), certifications, every rule and personalisation with its predicate, effect,

@@ -217,6 +217,10 @@ typedef struct pc_tstep {
     char *notes;       /* owned */
     char implement_batch[PC_TEXT_BYTES(PC_SHORT_MAX)];
     int64_t recorded_by, recorded_at;
+    bool ended_early;       /* done well before its planned time (lib/clinic's rule) */
+    char *early_reason;     /* owned; NULL unless ended_early */
+    char *deviations_json;  /* owned: values outside the protocol, a JSON array; NULL: none */
+    char *deviation_reason; /* owned; NULL unless deviations_json */
 } pc_tstep;
 
 typedef struct pc_amendment {
@@ -232,7 +236,9 @@ typedef struct pc_tsession {
     bool signed_;
     int64_t started_at, started_by, signed_at, signed_by;
     char rebook_date[11];
-    pc_tstep *steps; /* owned */
+    int64_t cancelled_at, cancelled_by; /* 0 unless cancelled */
+    char *cancel_reason;                /* owned; NULL unless cancelled */
+    pc_tstep *steps;                    /* owned */
     size_t n_steps;
     pc_amendment *amendments; /* owned */
     size_t n_amendments;

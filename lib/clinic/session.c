@@ -328,6 +328,9 @@ static int open_step(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t sid, co
     if (t->signed_)
         return refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
                       "the session is signed; correct it with an amendment");
+    if (t->cancelled_at)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
+                      "the session was cancelled; nothing more is recorded in it");
     const pc_tstep *s = NULL;
     for (size_t i = 0; i < t->n_steps; i++)
         if (step && !strcmp(t->steps[i].step, step)) s = &t->steps[i];
@@ -372,6 +375,69 @@ out:
     return rc;
 }
 
+static bool has_reason(const char *r)
+{
+    return r && strlen(r) >= PC_CLINIC_REASON_MIN;
+}
+
+/* A deviation that an early end explains: a duration under the protocol's minimum. */
+static bool early_explains(const json_t *d)
+{
+    const char *field = json_string_value(json_object_get(d, "field"));
+    const char *code = json_string_value(json_object_get(d, "code"));
+    json_t *v = json_object_get(d, "value"), *lo = json_object_get(d, "min");
+    return field && code && !strcmp(field, "params.duration_min") &&
+           !strcmp(code, "out_of_range") && json_is_number(v) && json_is_number(lo) &&
+           json_number_value(v) < json_number_value(lo);
+}
+
+/* A step recorded done: an early end needs its reason; values outside the protocol need the
+ * deviation's reason (17.2, 17.10). */
+static int record_reasons(pc_ctx *ctx, const pc_tstep *st, const pc_clinic_record *rec, bool early,
+                          json_t *devs, int64_t now, const char **why)
+{
+    if (early && !has_reason(rec->early_reason)) {
+        if (!st->started_at)
+            return refuse(ctx, why, PC_ERR_INVALID, "reason_required",
+                          "early_reason: step %s was never started, so its %lld min were not "
+                          "timed; say why it is recorded done",
+                          st->step, (long long)(st->duration_s / 60));
+        return refuse(ctx, why, PC_ERR_INVALID, "reason_required",
+                      "early_reason: step %s ended after %lld s of its planned %lld min (under "
+                      "%d %%); say why it ended early",
+                      st->step, (long long)(now - st->started_at), (long long)(st->duration_s / 60),
+                      PC_CLINIC_EARLY_PERCENT);
+    }
+    if (has_reason(rec->deviation_reason)) return PC_OK;
+    size_t i;
+    json_t *d;
+    json_array_foreach(devs, i, d)
+    {
+        if (early && early_explains(d)) continue;
+        const char *field = json_string_value(json_object_get(d, "field"));
+        const char *code = json_string_value(json_object_get(d, "code"));
+        char *value = json_dumps(json_object_get(d, "value"), JSON_ENCODE_ANY | JSON_COMPACT);
+        int rc;
+        if (!strcmp(code, "out_of_range"))
+            rc = refuse(ctx, why, PC_ERR_INVALID, "out_of_range",
+                        "%s: %.60s is outside the protocol's %g to %g; correct it, or state a "
+                        "deviation_reason",
+                        field, value ? value : "?", json_number_value(json_object_get(d, "min")),
+                        json_number_value(json_object_get(d, "max")));
+        else {
+            char *allowed = json_dumps(json_object_get(d, "allowed"), JSON_COMPACT);
+            rc = refuse(ctx, why, PC_ERR_INVALID, "not_in_vocabulary",
+                        "%s: %.60s is not one of the protocol's %.300s; correct it, or state a "
+                        "deviation_reason",
+                        field, value ? value : "?", allowed ? allowed : "[]");
+            free(allowed);
+        }
+        free(value);
+        return rc;
+    }
+    return PC_OK;
+}
+
 int pc_clinic_step_record(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
                           const char *step, const pc_clinic_record *rec, int64_t now,
                           const char **why)
@@ -384,11 +450,27 @@ int pc_clinic_step_record(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t 
         return pc_error(ctx, PC_ERR_INVALID, "outcome: must be \"done\" or \"not_done\"");
     if (!done && (!rec->notes || strlen(rec->notes) < 3)) /* an honest record says why */
         return pc_error(ctx, PC_ERR_INVALID, "notes: say why the step was not done");
+    json_t *actual = rec->actual_json ? json_loads(rec->actual_json, 0, NULL) : json_object();
+    if (!json_is_object(actual)) {
+        json_decref(actual);
+        return pc_error(ctx, PC_ERR_INVALID, "params: must be an object");
+    }
+    if (!done && json_object_size(actual)) { /* nothing was done: no parameters (17.10) */
+        json_decref(actual);
+        return pc_error(ctx, PC_ERR_INVALID, "params: a step not done records no parameters");
+    }
+    json_t *devs = done ? pc_clinic_param_deviations(rec->protocol, step, actual) : json_array();
+    json_decref(actual);
+    if (!devs) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    char *devs_text = NULL;
     pc_tsession t;
     memset(&t, 0, sizeof t);
     const pc_tstep *st = NULL;
     pc_tx tx;
-    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) {
+        json_decref(devs);
+        return rc;
+    }
     /* doing a step needs its certification; recording that it was not done does not */
     if ((rc = open_step(ctx, &tx, who, session_id, step, done, &t, &st, why)) != PC_OK) goto out;
     if (st->recorded_by) {
@@ -396,25 +478,37 @@ int pc_clinic_step_record(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t 
                     "step %s is already recorded; correct it with an amendment", st->step);
         goto out;
     }
+    bool early = done && pc_clinic_ended_early(st->duration_s, st->started_at, now);
+    if ((rc = record_reasons(ctx, st, rec, early, devs, now, why)) != PC_OK) goto out;
+    if (json_array_size(devs) && !(devs_text = json_dumps(devs, JSON_COMPACT))) {
+        rc = pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+        goto out;
+    }
     pc_tstep r;
     memset(&r, 0, sizeof r);
     snprintf(r.outcome, sizeof r.outcome, "%s", rec->outcome);
     r.actual_json = (char *)rec->actual_json;
     r.notes = (char *)rec->notes;
+    r.ended_early = early;
+    r.early_reason = early ? (char *)rec->early_reason : NULL;
+    r.deviations_json = devs_text;
+    r.deviation_reason = devs_text ? (char *)rec->deviation_reason : NULL;
     snprintf(r.implement_batch, sizeof r.implement_batch, "%s",
              rec->implement_batch ? rec->implement_batch : "");
     r.recorded_by = who->id;
     r.recorded_at = now;
     if ((rc = pc_tx_tstep_set_record(ctx, &tx, session_id, st->idx, &r)) != PC_OK) goto out;
-    char detail[80];
-    snprintf(detail, sizeof detail, "session %lld step %s: %s", (long long)session_id, st->step,
-             r.outcome);
+    char detail[128];
+    snprintf(detail, sizeof detail, "session %lld step %s: %s%s%s", (long long)session_id, st->step,
+             r.outcome, early ? ", ended early" : "", devs_text ? ", deviation" : "");
     if ((rc = pc_tx_audit(ctx, &tx, who->id, "step.record", t.client_id, detail, now)) != PC_OK)
         goto out;
     rc = pc_tx_commit(ctx, &tx);
 out:
     pc_tx_end(&tx);
     pc_store_tsession_clear(&t);
+    json_decref(devs);
+    free(devs_text);
     return rc;
 }
 
@@ -433,12 +527,33 @@ static void rebook_date(const char *plan_json, char out[11])
     pc_aftercare_free(ac);
 }
 
+/* The signer's password, again (before any transaction: verifying takes a while). */
+static int signature_ok(pc_ctx *ctx, pc_store *s, const pc_user *who, const char *password,
+                        const char **why)
+{
+    if (!password || !*password)
+        return refuse(ctx, why, PC_ERR_DENIED, "password_required",
+                      "password: signing needs your password again");
+    pc_user u;
+    char *hash = NULL;
+    int rc = pc_store_user_get_by_name(ctx, s, who->username, &u, &hash);
+    if (rc != PC_OK && rc != PC_ERR_NOTFOUND) return rc;
+    bool ok = rc == PC_OK && u.id == who->id && u.active &&
+              pc_password_verify(hash, password); /* NULL hash: as slow, and false */
+    free(hash);
+    if (!ok)
+        return refuse(ctx, why, PC_ERR_DENIED, "bad_credentials",
+                      "password: wrong password; the session is not signed");
+    return PC_OK;
+}
+
 int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
-                           int64_t now, const char **why)
+                           const char *password, int64_t now, const char **why)
 {
     if (why) *why = NULL;
     int rc = may_run_sessions(ctx, who, why);
     if (rc != PC_OK) return rc;
+    if ((rc = signature_ok(ctx, s, who, password, why)) != PC_OK) return rc;
     pc_tsession t;
     memset(&t, 0, sizeof t);
     pc_tx tx;
@@ -448,6 +563,11 @@ int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t
     if (rc != PC_OK) goto out;
     if (t.signed_) {
         rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable", "the session is already signed");
+        goto out;
+    }
+    if (t.cancelled_at) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
+                    "the session was cancelled; it cannot be signed");
         goto out;
     }
     for (size_t i = 0; i < t.n_steps; i++)
@@ -486,6 +606,11 @@ int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t sessio
     rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
     if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
     if (rc != PC_OK) goto out;
+    if (t.cancelled_at) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
+                    "the session was cancelled; it takes no amendment");
+        goto out;
+    }
     if (!t.signed_) {
         rc = refuse(ctx, why, PC_ERR_CONFLICT, "step_order",
                     "the session is still open: amendments are for signed sessions");
@@ -518,6 +643,50 @@ out:
     return rc;
 }
 
+int pc_clinic_session_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                             const char *reason, int64_t now, const char **why)
+{
+    if (why) *why = NULL;
+    int rc = may_run_sessions(ctx, who, why);
+    if (rc != PC_OK) return rc;
+    if (!has_reason(reason))
+        return refuse(ctx, why, PC_ERR_INVALID, "reason_required",
+                      "reason: say why the session is cancelled (at least %d characters)",
+                      PC_CLINIC_REASON_MIN);
+    pc_tsession t;
+    memset(&t, 0, sizeof t);
+    pc_tx tx;
+    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
+    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
+    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
+    if (rc != PC_OK) goto out;
+    if (t.signed_) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
+                    "the session is signed; a signed record is not cancelled (add an amendment)");
+        goto out;
+    }
+    if (t.cancelled_at) {
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "cancelled", "the session is already cancelled");
+        goto out;
+    }
+    if ((rc = pc_tx_tsession_set_cancelled(ctx, &tx, session_id, who->id, reason, now)) != PC_OK)
+        goto out;
+    char detail[48];
+    snprintf(detail, sizeof detail, "session %lld", (long long)session_id);
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.cancel", t.client_id, detail, now)) != PC_OK)
+        goto out;
+    rc = pc_tx_commit(ctx, &tx);
+out:
+    pc_tx_end(&tx);
+    pc_store_tsession_clear(&t);
+    return rc;
+}
+
+bool pc_clinic_amendment_late(const pc_tsession *t, const pc_amendment *a)
+{
+    return t && a && t->signed_ && a->at >= t->signed_at;
+}
+
 int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
                             int64_t session_id, const char *today, const char **why)
 {
@@ -546,6 +715,10 @@ int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_
             rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
                         "session %lld is signed: nothing more attaches to it; add an amendment",
                         (long long)session_id);
+        else if (t.cancelled_at)
+            rc =
+                refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
+                       "session %lld was cancelled: nothing attaches to it", (long long)session_id);
         else if ((rc = pc_tx_consent_get(ctx, &tx, t.consent_id, &c)) == PC_OK &&
                  !agreed_has(c.agreed_json, "photos"))
             rc = refuse(ctx, why, PC_ERR_CONFLICT, "consent_missing",

@@ -15,8 +15,7 @@
 #include "store/store_tx.h"
 
 static const char K_NAME[] = "clinic.name", K_ADDRESS[] = "clinic.address",
-                  K_PHONE[] = "clinic.phone", K_TZ[] = "clinic.time_zone",
-                  K_LOGO[] = "clinic.logo";
+                  K_PHONE[] = "clinic.phone", K_TZ[] = "clinic.time_zone", K_LOGO[] = "clinic.logo";
 
 void pc_clinic_profile_clear(pc_clinic_profile *p)
 {
@@ -127,8 +126,7 @@ static int text_ok(pc_ctx *ctx, const char *what, const char *s, size_t cap, boo
     for (size_t i = 0; i < n; i++) {
         unsigned char c = (unsigned char)s[i];
         if ((c < 0x20 || c == 0x7f) && !(lines && (c == '\n' || c == '\r')))
-            return pc_error(ctx, PC_ERR_INVALID, "%s: must not contain control characters",
-                            what);
+            return pc_error(ctx, PC_ERR_INVALID, "%s: must not contain control characters", what);
     }
     return PC_OK;
 }
@@ -207,14 +205,14 @@ static bool same(const char *a, const char *b)
     return !strcmp(a ? a : "", b ? b : "");
 }
 
-int pc_clinic_profile_set(pc_ctx *ctx, pc_store *s, const pc_user *who,
-                          const pc_clinic_profile *p, bool keep_logo, int64_t now,
-                          const char **why)
+int pc_clinic_profile_set(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_clinic_profile *p,
+                          bool keep_logo, int64_t now, const char **why)
 {
     if (why) *why = NULL;
     if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_ADMIN)) {
         if (why) *why = "forbidden";
-        return pc_error(ctx, PC_ERR_DENIED, "only an administrator may change the clinic's settings");
+        return pc_error(ctx, PC_ERR_DENIED,
+                        "only an administrator may change the clinic's settings");
     }
     int rc = pc_clinic_profile_check(ctx, p);
     if (rc != PC_OK) return rc;
@@ -234,14 +232,12 @@ int pc_clinic_profile_set(pc_ctx *ctx, pc_store *s, const pc_user *who,
     size_t dl = 0;
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
         if (same(m[i].was, m[i].now)) continue;
-        if ((rc = pc_tx_setting_put(ctx, &tx, m[i].key, m[i].now, who->id, now)) != PC_OK)
-            goto out;
+        if ((rc = pc_tx_setting_put(ctx, &tx, m[i].key, m[i].now, who->id, now)) != PC_OK) goto out;
         int w = snprintf(detail + dl, sizeof detail - dl, "%s%s", dl ? ", " : "", m[i].what);
         if (w > 0 && (size_t)w < sizeof detail - dl) dl += (size_t)w;
     }
     if (!dl) goto out; /* nothing changed: nothing to write or audit */
-    if ((rc = pc_tx_audit(ctx, &tx, who->id, "settings.update", 0, detail, now)) != PC_OK)
-        goto out;
+    if ((rc = pc_tx_audit(ctx, &tx, who->id, "settings.update", 0, detail, now)) != PC_OK) goto out;
     rc = pc_tx_commit(ctx, &tx);
 out:
     pc_tx_end(&tx);

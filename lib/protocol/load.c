@@ -1009,3 +1009,32 @@ const char *pc_protocol_step_name(const pc_protocol *p, size_t i)
 {
     return p && i < p->n_steps ? p->steps[i].name : NULL;
 }
+
+static const pcp_step_def *step_named(const pc_protocol *p, const char *step)
+{
+    for (size_t i = 0; p && step && i < p->n_steps; i++)
+        if (!strcmp(p->steps[i].name, step)) return &p->steps[i];
+    return NULL;
+}
+
+size_t pc_protocol_param_count(const pc_protocol *p, const char *step)
+{
+    const pcp_step_def *s = step_named(p, step);
+    return s ? s->n_params : 0;
+}
+
+int pc_protocol_param(const pc_protocol *p, const char *step, size_t i, pc_param_spec *out)
+{
+    const pcp_step_def *s = step_named(p, step);
+    if (!s || i >= s->n_params) return PC_ERR_NOTFOUND;
+    const pcp_param_def *d = &s->params[i];
+    out->name = d->name;
+    out->is_number = d->is_number;
+    out->def = d->def;
+    out->min = d->min;
+    out->max = d->max;
+    out->def_choice = d->def_s;
+    out->choices = (const char *const *)d->choices;
+    out->n_choices = d->is_number ? 0 : d->n_choices;
+    return PC_OK;
+}

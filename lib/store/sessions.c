@@ -14,13 +14,15 @@ static const char SQL_TSTEP_INSERT[] =
 #define TS_SELECT                                                                                  \
     "SELECT id, client_id, intake_id, consent_id, coalesce(review_id, 0), implement_set,"          \
     " plan_status, started_at, started_by, coalesce(signed_at, 0), coalesce(signed_by, 0),"        \
-    " coalesce(rebook_date, ''), plan FROM tsessions"
+    " coalesce(rebook_date, ''), coalesce(cancelled_at, 0), coalesce(cancelled_by, 0),"            \
+    " cancel_reason, plan FROM tsessions"
 static const char SQL_TS_GET[] = TS_SELECT " WHERE id = ?1";
 static const char SQL_TS_LIST[] = TS_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
 static const char SQL_TSTEP_LIST[] =
     "SELECT idx, step, action, certification, params, duration_s, coalesce(started_at, 0),"
     " coalesce(started_by, 0), coalesce(outcome, ''), actual, notes,"
-    " coalesce(implement_batch, ''), coalesce(recorded_by, 0), coalesce(recorded_at, 0)"
+    " coalesce(implement_batch, ''), coalesce(recorded_by, 0), coalesce(recorded_at, 0),"
+    " coalesce(ended_early, 0), early_reason, deviations, deviation_reason"
     " FROM tsteps WHERE session_id = ?1 ORDER BY idx";
 static const char SQL_AMEND_LIST[] =
     "SELECT id, session_id, by_user, at, text FROM amendments WHERE session_id = ?1 ORDER BY id";
@@ -29,11 +31,15 @@ static const char SQL_TSTEP_START[] =
     " AND started_at IS NULL";
 static const char SQL_TSTEP_RECORD[] =
     "UPDATE tsteps SET outcome = ?3, actual = ?4, notes = ?5, implement_batch = ?6,"
-    " recorded_by = ?7, recorded_at = ?8 WHERE session_id = ?1 AND idx = ?2"
+    " recorded_by = ?7, recorded_at = ?8, ended_early = ?9, early_reason = ?10,"
+    " deviations = ?11, deviation_reason = ?12 WHERE session_id = ?1 AND idx = ?2"
     " AND recorded_by IS NULL";
 static const char SQL_TS_SIGN[] =
     "UPDATE tsessions SET signed_at = ?2, signed_by = ?3, rebook_date = ?4 WHERE id = ?1"
     " AND signed_at IS NULL";
+static const char SQL_TS_CANCEL[] =
+    "UPDATE tsessions SET cancelled_at = ?2, cancelled_by = ?3, cancel_reason = ?4 WHERE id = ?1"
+    " AND signed_at IS NULL AND cancelled_at IS NULL";
 static const char SQL_AMEND_INSERT[] =
     "INSERT INTO amendments(session_id, text, by_user, at) VALUES(?1, ?2, ?3, ?4) RETURNING id";
 
@@ -55,7 +61,10 @@ static int rd_tsession(pc_ctx *ctx, const pc_row *r, void *o, bool with_plan)
     t->signed_by = row_int(r, 10);
     t->signed_ = t->signed_at != 0;
     row_copy(r, 11, t->rebook_date, sizeof t->rebook_date);
-    if (with_plan) t->plan_json = row_dup(r, 12, &oom);
+    t->cancelled_at = row_int(r, 12);
+    t->cancelled_by = row_int(r, 13);
+    t->cancel_reason = row_dup(r, 14, &oom);
+    if (with_plan) t->plan_json = row_dup(r, 15, &oom);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 static int rd_tsession_full(pc_ctx *ctx, const pc_row *r, void *o)
@@ -93,6 +102,10 @@ static int rd_tstep(pc_ctx *ctx, const pc_row *r, void *o)
     row_copy(r, 11, s->implement_batch, sizeof s->implement_batch);
     s->recorded_by = row_int(r, 12);
     s->recorded_at = row_int(r, 13);
+    s->ended_early = row_int(r, 14) != 0;
+    s->early_reason = row_dup(r, 15, &oom);
+    s->deviations_json = row_dup(r, 16, &oom);
+    s->deviation_reason = row_dup(r, 17, &oom);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 static void free_tsteps(void *a, size_t n)
@@ -235,7 +248,24 @@ int pc_tx_tstep_set_record(pc_ctx *ctx, pc_tx *tx, int64_t sid, int idx, const p
     tx_text(tx, st, 6, rec->implement_batch);
     tx_int(tx, st, 7, rec->recorded_by);
     tx_int(tx, st, 8, rec->recorded_at);
+    tx_int(tx, st, 9, rec->ended_early ? 1 : 0);
+    tx_text(tx, st, 10, rec->early_reason);
+    tx_text(tx, st, 11, rec->deviations_json);
+    tx_text(tx, st, 12, rec->deviation_reason);
     return update_one(ctx, tx, st, "step");
+}
+
+int pc_tx_tsession_set_cancelled(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,
+                                 const char *reason, int64_t now)
+{
+    pc_db_stmt *st;
+    int rc = pc_tx_prep(ctx, tx, SQL_TS_CANCEL, &st);
+    if (rc != PC_OK) return rc;
+    tx_int(tx, st, 1, sid);
+    tx_int(tx, st, 2, now);
+    tx_int(tx, st, 3, by);
+    tx_text(tx, st, 4, reason);
+    return update_one(ctx, tx, st, "session");
 }
 
 int pc_tx_tsession_set_signed(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,

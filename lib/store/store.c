@@ -411,10 +411,15 @@ void pc_store_tsession_clear(pc_tsession *t)
     if (!t) return;
     free(t->plan_json);
     t->plan_json = NULL;
+    free(t->cancel_reason);
+    t->cancel_reason = NULL;
     for (size_t i = 0; t->steps && i < t->n_steps; i++) {
         free(t->steps[i].params_json);
         free(t->steps[i].actual_json);
         free(t->steps[i].notes);
+        free(t->steps[i].early_reason);
+        free(t->steps[i].deviations_json);
+        free(t->steps[i].deviation_reason);
     }
     free(t->steps);
     t->steps = NULL;

@@ -816,6 +816,25 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_state ON jobs(state, id);"
     "CREATE INDEX jobs_photo ON jobs(photo_id, id);"
     "CREATE INDEX jobs_session ON jobs(session_id, id);",
+    /* 9: the signed record true to what happened (issue 17): early ends and deviations with
+     * their reasons; an open session cancelled with a reason, after which nothing changes */
+    "ALTER TABLE tsteps ADD COLUMN ended_early BIGINT CHECK (ended_early IN (0, 1));"
+    "ALTER TABLE tsteps ADD COLUMN early_reason TEXT;"
+    "ALTER TABLE tsteps ADD COLUMN deviations TEXT;"
+    "ALTER TABLE tsteps ADD COLUMN deviation_reason TEXT;"
+    "ALTER TABLE tsessions ADD COLUMN cancelled_at BIGINT;"
+    "ALTER TABLE tsessions ADD COLUMN cancelled_by BIGINT REFERENCES users(id);"
+    "ALTER TABLE tsessions ADD COLUMN cancel_reason TEXT;"
+    "CREATE FUNCTION pc_tstep_cancelled() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+    " IF (SELECT cancelled_at FROM tsessions WHERE id = OLD.session_id) IS NOT NULL THEN"
+    "  RAISE EXCEPTION 'a cancelled session is immutable'"
+    "  USING ERRCODE = 'integrity_constraint_violation'; END IF;"
+    " RETURN NEW; END $$;"
+    "CREATE TRIGGER tsessions_cancelled BEFORE UPDATE ON tsessions FOR EACH ROW"
+    " WHEN (OLD.cancelled_at IS NOT NULL)"
+    " EXECUTE FUNCTION pc_refuse('a cancelled session is immutable');"
+    "CREATE TRIGGER tsteps_cancelled BEFORE UPDATE ON tsteps FOR EACH ROW"
+    " EXECUTE FUNCTION pc_tstep_cancelled();",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

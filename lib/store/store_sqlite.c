@@ -478,6 +478,23 @@ static const char *const migrations[] = {
     "CREATE INDEX jobs_state ON jobs(state, id);"
     "CREATE INDEX jobs_photo ON jobs(photo_id, id);"
     "CREATE INDEX jobs_session ON jobs(session_id, id);",
+    /* 9: the signed record true to what happened (issue 17): a step done well before its time
+     * is marked ended early with the reason; values outside the protocol's range or
+     * vocabulary kept with the deviation's reason; an open session cancelled with a reason,
+     * after which neither it nor its steps change */
+    "ALTER TABLE tsteps ADD COLUMN ended_early INTEGER CHECK (ended_early IN (0, 1));"
+    "ALTER TABLE tsteps ADD COLUMN early_reason TEXT;"
+    "ALTER TABLE tsteps ADD COLUMN deviations TEXT;"
+    "ALTER TABLE tsteps ADD COLUMN deviation_reason TEXT;"
+    "ALTER TABLE tsessions ADD COLUMN cancelled_at INTEGER;"
+    "ALTER TABLE tsessions ADD COLUMN cancelled_by INTEGER REFERENCES users(id);"
+    "ALTER TABLE tsessions ADD COLUMN cancel_reason TEXT;"
+    "CREATE TRIGGER tsessions_cancelled BEFORE UPDATE ON tsessions"
+    " WHEN OLD.cancelled_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a cancelled session is immutable'); END;"
+    "CREATE TRIGGER tsteps_cancelled BEFORE UPDATE ON tsteps WHEN"
+    " (SELECT cancelled_at FROM tsessions WHERE id = OLD.session_id) IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a cancelled session is immutable'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

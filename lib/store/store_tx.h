@@ -195,8 +195,12 @@ int pc_tx_tsession_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_tsession *out);
 /* Insert the session t and its steps (idx = position); *id the new session's id. */
 int pc_tx_tsession_insert(pc_ctx *ctx, pc_tx *tx, const pc_tsession *t, int64_t *id);
 int pc_tx_tstep_set_started(pc_ctx *ctx, pc_tx *tx, int64_t sid, int idx, int64_t by, int64_t now);
-/* rec: outcome, actual_json, notes, implement_batch, recorded_by, recorded_at */
+/* rec: outcome, actual_json, notes, implement_batch, recorded_by, recorded_at, ended_early,
+ * early_reason, deviations_json, deviation_reason */
 int pc_tx_tstep_set_record(pc_ctx *ctx, pc_tx *tx, int64_t sid, int idx, const pc_tstep *rec);
+/* Cancel an open (unsigned, not cancelled) session with its reason. */
+int pc_tx_tsession_set_cancelled(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,
+                                 const char *reason, int64_t now);
 int pc_tx_tsession_set_signed(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,
                               const char *rebook_date, int64_t now);
 int pc_tx_amendment_insert(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by, const char *text,

@@ -168,6 +168,12 @@ bool web_csrf_ok(web_req *r);
  * *failures (may be NULL) gets the count. web_login_unlock clears it (an admin's act). */
 bool web_login_locked(const web_config *cfg, const char *username, int64_t *failures);
 int web_login_unlock(pc_ctx *ctx, const web_config *cfg, const char *username);
+/* A password asked again inside a login session (signing a session, 21 CFR Part 11) counts
+ * toward the login throttle of the account and the address (web_auth.c): false → replied
+ * (403 account_locked, 429 throttled with Retry-After). web_reauth_result records the outcome
+ * (a wrong password is a failed login, audited "signature.failed"). */
+bool web_reauth_allowed(web_req *r);
+void web_reauth_result(web_req *r, bool ok);
 /* No Origin header, or one naming this server (the Host header): a cross-site request
  * (Origin: http://evil.example, or "null") is refused on every change. */
 bool web_origin_ok(web_req *r);
@@ -193,6 +199,7 @@ int web_h_tsession_get(web_req *r);
 int web_h_step_start(web_req *r);
 int web_h_step_record(web_req *r);
 int web_h_tsession_sign(web_req *r);
+int web_h_tsession_cancel(web_req *r);
 int web_h_amendment_create(web_req *r);
 int web_h_aftercare_json(web_req *r);
 int web_h_aftercare_html(web_req *r);

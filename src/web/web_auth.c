@@ -172,6 +172,60 @@ int web_login_unlock(pc_ctx *ctx, const web_config *cfg, const char *username)
     return pc_store_throttle_reset(ctx, cfg->store, key);
 }
 
+/* The throttle keys of the logged-in user from this address, as web_h_login names them. */
+static void reauth_keys(const web_req *r, char *ukey, size_t un, char *uakey, size_t uan,
+                        char *ikey, size_t in)
+{
+    snprintf(ukey, un, "user:%s", r->user.username);
+    snprintf(uakey, uan, "ua:%s@%s", r->user.username, r->ip);
+    snprintf(ikey, in, "ip:%s", r->ip);
+}
+
+bool web_reauth_allowed(web_req *r)
+{
+    char ukey[PC_USERNAME_MAX + 8], uakey[PC_USERNAME_MAX + 80], ikey[80];
+    reauth_keys(r, ukey, sizeof ukey, uakey, sizeof uakey, ikey, sizeof ikey);
+    int64_t total = 0;
+    if (web_login_locked(r->cfg, r->user.username, &total)) {
+        web_error(r, 403, "account_locked",
+                  "this account is locked after %lld failed logins; an administrator must "
+                  "unlock it",
+                  (long long)total);
+        return false;
+    }
+    int64_t wait = throttle_wait(r, uakey, THROTTLE_UA_LIMIT);
+    int64_t wip = throttle_wait(r, ikey, THROTTLE_IP_LIMIT);
+    if (wip > wait) wait = wip;
+    if (wait > 0) {
+        r->retry_after = (int)wait;
+        web_error(r, 429, "throttled",
+                  "too many wrong passwords from this address; try again in %lld seconds",
+                  (long long)wait);
+        return false;
+    }
+    return true;
+}
+
+void web_reauth_result(web_req *r, bool ok)
+{
+    char ukey[PC_USERNAME_MAX + 8], uakey[PC_USERNAME_MAX + 80], ikey[80];
+    reauth_keys(r, ukey, sizeof ukey, uakey, sizeof uakey, ikey, sizeof ikey);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store *st = r->cfg->store;
+    if (ok) {
+        pc_store_throttle_reset(&ctx, st, uakey);
+        return;
+    }
+    pc_store_throttle_fail(&ctx, st, uakey, r->now);
+    pc_store_throttle_fail(&ctx, st, ikey, r->now);
+    pc_store_throttle_fail(&ctx, st, ukey, r->now);
+    pc_store_audit_event(&ctx, st, r->user.id, "signature.failed", 0, r->user.username, r->now);
+    int64_t total = 0;
+    if (web_login_locked(r->cfg, r->user.username, &total) && total == r->cfg->lock_after)
+        pc_store_audit_event(&ctx, st, r->user.id, "login.locked", 0, r->user.username, r->now);
+}
+
 int web_h_login(web_req *r)
 {
     const char *username, *password;

@@ -177,6 +177,18 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
                                      st->notes ? web_json_text(st->notes) : json_null(),
                                      "recorded_by", web_userref(r, st->recorded_by), "recorded_at",
                                      web_json_time(st->recorded_at)));
+                /* the record's early end and deviations with their reasons (issue 17) */
+                json_t *last = json_array_get(steps, json_array_size(steps) - 1);
+                json_object_set_new(last, "ended_early", json_boolean(st->ended_early));
+                json_object_set_new(last, "early_reason",
+                                    st->early_reason ? web_json_text(st->early_reason)
+                                                     : json_null());
+                json_object_set_new(last, "deviations",
+                                    st->deviations_json ? parsed(st->deviations_json)
+                                                        : json_array());
+                json_object_set_new(last, "deviation_reason",
+                                    st->deviation_reason ? web_json_text(st->deviation_reason)
+                                                         : json_null());
             }
             json_t *am = json_array();
             for (size_t k = 0; k < t.n_amendments; k++)
@@ -192,6 +204,11 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
                                web_json_time(t.signed_at), "signed_by", web_userref(r, t.signed_by),
                                "implement_set", t.implement_set, "plan", parsed(t.plan_json),
                                "steps", steps, "amendments", am));
+            json_t *sess = json_array_get(arr, json_array_size(arr) - 1);
+            json_object_set_new(sess, "cancelled_at", web_json_time(t.cancelled_at));
+            json_object_set_new(sess, "cancelled_by", web_userref(r, t.cancelled_by));
+            json_object_set_new(sess, "cancel_reason",
+                                t.cancel_reason ? web_json_text(t.cancel_reason) : json_null());
             pc_store_tsession_clear(&t);
         }
         pc_store_tsessions_free(ts, n);

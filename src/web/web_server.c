@@ -81,6 +81,7 @@ static const route routes[] = {
     {"POST", "/api/sessions/{n}/steps/{s}/start", PC_DO_SESSION, false, web_h_step_start},
     {"POST", "/api/sessions/{n}/steps/{s}/record", PC_DO_SESSION, false, web_h_step_record},
     {"POST", "/api/sessions/{n}/sign", PC_DO_SESSION, false, web_h_tsession_sign},
+    {"POST", "/api/sessions/{n}/cancel", PC_DO_SESSION, false, web_h_tsession_cancel},
     {"POST", "/api/sessions/{n}/amendments", PC_DO_SESSION, false, web_h_amendment_create},
     {"GET", "/api/sessions/{n}/aftercare", PC_DO_AFTERCARE_READ, false, web_h_aftercare_json},
     {"GET", "/api/sessions/{n}/aftercare.html", PC_DO_AFTERCARE_READ, false, web_h_aftercare_html},

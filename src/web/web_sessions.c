@@ -41,6 +41,16 @@ static void userrefs_free(userrefs *c)
     c->n = 0;
 }
 
+static const char *status_name(const pc_tsession *t)
+{
+    return t->signed_ ? "signed" : t->cancelled_at ? "cancelled" : "open";
+}
+
+static json_t *web_json_opt(const char *s)
+{
+    return s ? web_json_text(s) : json_null();
+}
+
 static json_t *parse_or_empty(const char *text)
 {
     json_t *j = text ? json_loads(text, 0, NULL) : NULL;
@@ -54,17 +64,22 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
     for (size_t i = 0; i < t->n_steps; i++) {
         const pc_tstep *s = &t->steps[i];
         json_t *rec = json_null();
-        if (s->recorded_by)
+        if (s->recorded_by) {
             rec = json_pack("{s:s,s:o,s:s,s:s,s:o,s:o}", "outcome", s->outcome, "params",
                             parse_or_empty(s->actual_json), "notes", s->notes ? s->notes : "",
                             "implement_batch", s->implement_batch, "by",
                             uref(r, &cache, s->recorded_by), "at", web_json_time(s->recorded_at));
-        /* server-measured: from the step's start to its record (issue 17.2), null when the
-         * step was recorded without being started */
-        if (s->recorded_by)
+            /* server-measured: from the step's start to its record (issue 17.2), null when the
+             * step was recorded without being started */
             json_object_set_new(rec, "elapsed_s",
                                 s->started_at ? json_integer(s->recorded_at - s->started_at)
                                               : json_null());
+            json_object_set_new(rec, "ended_early", json_boolean(s->ended_early));
+            json_object_set_new(rec, "early_reason", web_json_opt(s->early_reason));
+            json_t *devs = s->deviations_json ? json_loads(s->deviations_json, 0, NULL) : NULL;
+            json_object_set_new(rec, "deviations", devs ? devs : json_array());
+            json_object_set_new(rec, "deviation_reason", web_json_opt(s->deviation_reason));
+        }
         const char *cert = s->certification ? pc_cert_name(s->certification) : NULL;
         char item[41]; /* the consent item doing the step needs (lib/clinic reads the plan) */
         pc_clinic_consent_item(t->plan_json, s->step, item);
@@ -78,28 +93,39 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
                                            : json_null(),
             "record", rec);
         json_object_set_new(o, "consent_item", item[0] ? json_string(item) : json_null());
+        /* recorded done before this time, the step ended early (lib/clinic's rule) */
+        int64_t until = pc_clinic_early_until(s->duration_s, s->started_at);
+        json_object_set_new(o, "early_until", until ? web_json_time(until) : json_null());
+        /* what the protocol allows for each parameter (the page's inputs and selects) */
+        json_object_set_new(o, "allowed", pc_clinic_param_allowed(r->cfg->protocol, s->step));
         json_array_append_new(steps, o);
     }
     json_t *amends = json_array();
     for (size_t i = 0; i < t->n_amendments; i++) {
         const pc_amendment *a = &t->amendments[i];
-        json_array_append_new(amends,
-                              json_pack("{s:I,s:s,s:o,s:o}", "id", (json_int_t)a->id, "text",
-                                        a->text ? a->text : "", "by", uref(r, &cache, a->by), "at",
-                                        web_json_time(a->at)));
+        /* a late entry: made after the signature (lib/clinic), and how long after */
+        bool late = pc_clinic_amendment_late(t, a);
+        json_array_append_new(
+            amends, json_pack("{s:I,s:s,s:o,s:o,s:b,s:o}", "id", (json_int_t)a->id, "text",
+                              a->text ? a->text : "", "by", uref(r, &cache, a->by), "at",
+                              web_json_time(a->at), "late", late, "after_signing_s",
+                              late ? json_integer(a->at - t->signed_at) : json_null()));
     }
     json_t *plan = parse_or_empty(t->plan_json);
-    json_t *out = json_pack(
-        "{s:I,s:I,s:s,s:o,s:o,s:I,s:o,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
-        (json_int_t)t->id, "client_id", (json_int_t)t->client_id, "status",
-        t->signed_ ? "signed" : "open", "started_at", web_json_time(t->started_at), "started_by",
-        uref(r, &cache, t->started_by), "consent_id", (json_int_t)t->consent_id, "review_id",
-        t->review_id ? json_integer(t->review_id) : json_null(), "intake_id",
-        (json_int_t)t->intake_id, "implement_set", t->implement_set, "plan_status", t->plan_status,
-        "plan", plan, "steps", steps, "signed_at", web_json_time(t->signed_at), "signed_by",
-        uref(r, &cache, t->signed_by), "rebook_date",
-        t->rebook_date[0] ? json_string(t->rebook_date) : json_null(), "amendments", amends,
-        "server_time", web_json_time(r->now));
+    json_t *out =
+        json_pack("{s:I,s:I,s:s,s:o,s:o,s:I,s:o,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id",
+                  (json_int_t)t->id, "client_id", (json_int_t)t->client_id, "status",
+                  status_name(t), "started_at", web_json_time(t->started_at), "started_by",
+                  uref(r, &cache, t->started_by), "consent_id", (json_int_t)t->consent_id,
+                  "review_id", t->review_id ? json_integer(t->review_id) : json_null(), "intake_id",
+                  (json_int_t)t->intake_id, "implement_set", t->implement_set, "plan_status",
+                  t->plan_status, "plan", plan, "steps", steps, "signed_at",
+                  web_json_time(t->signed_at), "signed_by", uref(r, &cache, t->signed_by),
+                  "rebook_date", t->rebook_date[0] ? json_string(t->rebook_date) : json_null(),
+                  "amendments", amends, "server_time", web_json_time(r->now));
+    json_object_set_new(out, "cancelled_at", web_json_time(t->cancelled_at));
+    json_object_set_new(out, "cancelled_by", uref(r, &cache, t->cancelled_by));
+    json_object_set_new(out, "cancel_reason", web_json_opt(t->cancel_reason));
     userrefs_free(&cache);
     return out;
 }
@@ -131,7 +157,10 @@ static int reply_session(web_req *r, int status, int64_t id)
 static int clinic_fail(web_req *r, const pc_ctx *ctx, const char *why)
 {
     if (!why) return web_fail(r, ctx);
-    int status = ctx->status == PC_ERR_DENIED ? 403 : ctx->status == PC_ERR_NOTFOUND ? 404 : 409;
+    int status = ctx->status == PC_ERR_DENIED     ? 403
+                 : ctx->status == PC_ERR_NOTFOUND ? 404
+                 : ctx->status == PC_ERR_INVALID  ? 422 /* what was recorded: needs a reason */
+                                                  : 409;
     return web_error(r, status, why, "%s", pc_errmsg(ctx));
 }
 
@@ -183,12 +212,12 @@ int web_h_tsessions_list(web_req *r)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
-            arr, json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)t[i].id, "status",
-                           t[i].signed_ ? "signed" : "open", "started_at",
-                           web_json_time(t[i].started_at), "signed_at",
-                           web_json_time(t[i].signed_at), "plan_status", t[i].plan_status,
-                           "practitioner", uref(r, &cache, t[i].started_by), "rebook_date",
-                           t[i].rebook_date[0] ? json_string(t[i].rebook_date) : json_null()));
+            arr,
+            json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)t[i].id, "status",
+                      status_name(&t[i]), "started_at", web_json_time(t[i].started_at), "signed_at",
+                      web_json_time(t[i].signed_at), "plan_status", t[i].plan_status,
+                      "practitioner", uref(r, &cache, t[i].started_by), "rebook_date",
+                      t[i].rebook_date[0] ? json_string(t[i].rebook_date) : json_null()));
     userrefs_free(&cache);
     pc_store_tsessions_free(t, n);
     pc_store_audit_view(&ctx, r->cfg->store, r->user.id, "session.view", r->ids[0], "list", r->now);
@@ -245,33 +274,66 @@ static bool params_ok(web_req *r, json_t *p)
 
 int web_h_step_record(web_req *r)
 {
-    const char *outcome, *notes, *batch;
+    const char *outcome, *notes, *batch, *early, *deviation;
     if (!web_get_string(r, "outcome", true, 1, 10, &outcome) ||
         !web_get_string(r, "notes", false, 0, NOTES_MAX, &notes) ||
-        !web_get_string(r, "implement_batch", false, 0, PC_SHORT_MAX, &batch))
+        !web_get_string(r, "implement_batch", false, 0, PC_SHORT_MAX, &batch) ||
+        !web_get_string(r, "early_reason", false, 0, NOTES_MAX, &early) ||
+        !web_get_string(r, "deviation_reason", false, 0, NOTES_MAX, &deviation))
         return 0;
     json_t *params = json_object_get(r->json, "params");
     if (!params_ok(r, params)) return 0;
     pc_clinic_record rec = {.outcome = outcome,
                             .actual_json = params ? json_dumps(params, JSON_COMPACT) : NULL,
                             .notes = notes,
-                            .implement_batch = batch};
+                            .implement_batch = batch,
+                            .early_reason = early,
+                            .deviation_reason = deviation,
+                            .protocol = r->cfg->protocol};
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
     int rc =
         pc_clinic_step_record(&ctx, r->cfg->store, &r->user, r->ids[0], r->seg, &rec, r->now, &why);
     free((char *)rec.actual_json);
-    if (rc != PC_OK) return clinic_fail(r, &ctx, why);
-    return reply_session(r, 200, r->ids[0]);
+    if (rc == PC_OK) return reply_session(r, 200, r->ids[0]);
+    if (!why || (strcmp(why, "out_of_range") && strcmp(why, "not_in_vocabulary")))
+        return clinic_fail(r, &ctx, why);
+    /* values outside the protocol: each one, with what is allowed (lib/clinic's list) */
+    json_t *devs = pc_clinic_param_deviations(r->cfg->protocol, r->seg, params);
+    r->err_code = why;
+    return web_reply_json(r, 422,
+                          json_pack("{s:o,s:s,s:o}", "error", web_json_text(pc_errmsg(&ctx)),
+                                    "code", why, "deviations", devs ? devs : json_array()));
 }
 
 int web_h_tsession_sign(web_req *r)
 {
+    const char *password;
+    if (!web_get_string(r, "password", false, 0, 1024, &password)) return 0;
+    /* a password asked again counts toward the login throttle */
+    if (!web_reauth_allowed(r)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
-    if (pc_clinic_session_sign(&ctx, r->cfg->store, &r->user, r->ids[0], r->now, &why) != PC_OK)
+    if (pc_clinic_session_sign(&ctx, r->cfg->store, &r->user, r->ids[0], password, r->now, &why) !=
+        PC_OK) {
+        if (why && !strcmp(why, "bad_credentials")) web_reauth_result(r, false);
+        return clinic_fail(r, &ctx, why);
+    }
+    web_reauth_result(r, true);
+    return reply_session(r, 200, r->ids[0]);
+}
+
+int web_h_tsession_cancel(web_req *r)
+{
+    const char *reason;
+    if (!web_get_string(r, "reason", false, 0, NOTES_MAX, &reason)) return 0;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    if (pc_clinic_session_cancel(&ctx, r->cfg->store, &r->user, r->ids[0], reason, r->now, &why) !=
+        PC_OK)
         return clinic_fail(r, &ctx, why);
     return reply_session(r, 200, r->ids[0]);
 }

@@ -247,6 +247,8 @@ test('session, by keyboard: after Start or Sign the focus moves to the step to d
             assert.equal(await focusStep(), step, `after Start the focus stays on ${step}, not the top of the page`);
             checkedStart = true;
         }
+        // recorded seconds after its start: the page asks why it ended early (17.2)
+        if (await page.locator(`#early-${step}`).isVisible()) await page.fill(`#record-${step} textarea[name="early_reason"]`, 'Recorded quickly in the page test.');
         await page.focus(`#sign-${step}`);
         await page.keyboard.press('Enter');
         await page.waitForSelector(`#step-${step} .record`);
@@ -262,7 +264,7 @@ test('session, by keyboard: after Start or Sign the focus moves to the step to d
 
 test('session, signed: a step not done shows no tick and no parameters', async (t) => {
     if (!need(t, 'recorded')) return;
-    const signed = await call('POST', `/api/sessions/${state.sid}/sign`, {});
+    const signed = await call('POST', `/api/sessions/${state.sid}/sign`, { password: PW.demo });
     assert.equal(signed.status, 200, JSON.stringify(signed.data));
     await goto(`/session?id=${state.sid}`);
     for (const step of ['steam', 'extract', 'high_frequency']) {

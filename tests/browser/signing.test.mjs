@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Browser tests of the signed record (issue 17, items 2 and 10) and the clinic's settings
-// (item 7): the admin's clinic form and the handout that shows it. Debian's Chromium driven by
+// (item 7): the admin's clinic form and the handout that shows it; the session page's choices in
+// words, the duration following the clock, the reasons asked for an early end and for values
+// outside the protocol, the signing confirmation with the password, late amendments, and
+// cancelling an open session — at desktop 1280, tablet 820 and phone 390 px. Debian's Chromium driven by
 // playwright-core against the real `poreclear serve --demo` (started by test_signing.sh, which
 // passes each demo account's own password). Top-level tests run in order and share state; a
 // test whose prerequisite failed is skipped with the reason.
@@ -174,6 +177,157 @@ test('handout: names the clinic, gives its number where it says to call, shows i
     await goto(`/aftercare?session=${state.sid}`);
     assert.match(await page.textContent('#handout-clinic'), /Clínica Sol/);
     assert.equal((await page.textContent('#clinic-phone')).trim(), '+34 910 000 000');
+});
+
+// A modal dialog as the person sees it: the window (not the whole page), the dialog's top.
+async function dialogShot(sel, name) {
+    await page.evaluate((q) => { document.querySelector(q).scrollTop = 0; }, sel);
+    await screenshot(page, SHOTS, name, { fullPage: false });
+}
+
+// The session page at the current step: its data-step, or null when none is current.
+async function currentStep() {
+    const li = page.locator('#session-steps li.step.current');
+    return (await li.count()) ? li.getAttribute('data-step') : null;
+}
+
+test('session: choices in words, the duration follows the clock, an early end and values outside the protocol ask why', async (t) => {
+    if (!needs(state, t, ['sid'])) return;
+    await signIn('demo');
+    await goto(`/session?id=${state.sid}`);
+    assert.equal(await currentStep(), 'cleanse');
+    // the protocol's choices as a select in words, not a free-text raw value
+    const cleanser = page.locator('#record-cleanse select[data-param="cleanser"]');
+    assert.equal(await cleanser.count(), 1, 'the cleanser is chosen from the protocol\'s list');
+    assert.deepEqual(await cleanser.locator('option').allTextContents(), ['gentle cleanser', 'cream cleanser', 'gel cleanser']);
+    assert.match(await page.textContent('#record-cleanse'), /protocol 5–15 min/, 'the allowed range is shown beside the duration');
+    await page.click('#start-cleanse');
+    await page.waitForSelector('#timer-cleanse');
+    // the duration entered follows the server-measured time (0 min a moment after the start)
+    assert.equal(await page.inputValue('#record-cleanse input[data-param="duration_min"]'), '0');
+    assert.ok(await page.locator('#early-cleanse').isVisible(), 'an early end asks why, before anything is sent');
+    assert.match(await page.textContent('#early-hint-cleanse'), /less than half/);
+    await page.click('#sign-cleanse');
+    await page.waitForSelector('#errors-cleanse .alert');
+    assert.match(await page.textContent('#errors-cleanse'), /ended early/i);
+    assert.equal(await page.locator('#step-cleanse .record').count(), 0, 'nothing recorded without the reason');
+    await page.fill('#record-cleanse textarea[name="early_reason"]', 'Client asked to move on.');
+    await page.fill('#record-cleanse input[data-param="duration_min"]', '600');
+    assert.ok(await page.locator('#deviation-cleanse').isVisible(), 'a value outside the protocol asks why');
+    assert.match(await page.textContent('#dev-hint-cleanse'), /600 min \(protocol 5–15 min\)/);
+    await page.click('#sign-cleanse'); // no deviation reason: the server refuses, the page asks
+    await page.waitForSelector('#errors-cleanse .alert[data-code="out_of_range"]');
+    assert.match(await page.textContent('#errors-cleanse'), /Outside the protocol's range/);
+    assert.doesNotMatch(await page.textContent('#errors-cleanse'), /out_of_range|\b422\b/);
+    await screenshot(page, SHOTS, 's4-session-deviation-asked');
+    await page.fill('#record-cleanse textarea[name="deviation_reason"]', 'Typed minutes for seconds; corrected in an amendment.');
+    await page.click('#sign-cleanse');
+    await page.waitForSelector('#step-cleanse .record');
+    const rec = await page.textContent('#step-cleanse .record');
+    assert.match(rec, /Timed by the server: \d+ s/);
+    assert.match(rec, /Ended early.*Client asked to move on/);
+    assert.match(rec, /Outside the protocol.*Duration/);
+    // exfoliation: the agent in words (salicylic acid (BHA)), never the stored value
+    assert.equal(await currentStep(), 'exfoliate');
+    const agent = page.locator('#record-exfoliate select[data-param="agent"]');
+    assert.ok((await agent.locator('option').allTextContents()).includes('salicylic acid (BHA)'));
+    assert.doesNotMatch(await page.textContent('main'), /salicylic_acid|gauze_fingers|warm_towel/, 'no raw values on the page');
+    // the rest, quickly: each timed step asks why it ended early; high frequency is not done
+    for (let guard = 0; guard < 10; guard++) {
+        const step = await currentStep();
+        if (!step) break;
+        if (step === 'high_frequency') {
+            await page.fill('#record-high_frequency textarea[name="notes"]', 'Client declined the electrode today.');
+            await page.click('#notdone-high_frequency');
+        } else {
+            if (await page.locator(`#early-${step}`).isVisible()) await page.fill(`#record-${step} textarea[name="early_reason"]`, 'A quick run-through in the browser test.');
+            await page.click(`#sign-${step}`);
+        }
+        await page.waitForSelector(`#step-${step} .record`);
+    }
+    const s = await call('GET', `/api/sessions/${state.sid}`);
+    const byStep = Object.fromEntries(s.data.steps.map((x) => [x.step, x.record]));
+    assert.equal(byStep.cleanse.ended_early, true);
+    assert.equal(byStep.cleanse.deviation_reason, 'Typed minutes for seconds; corrected in an amendment.');
+    assert.equal(byStep.high_frequency.outcome, 'not_done');
+    assert.deepEqual(byStep.high_frequency.params, {});
+    state.recorded = true;
+});
+
+test('signing: a confirmation shows what will be signed and asks for the password again', async (t) => {
+    if (!needs(state, t, ['recorded'])) return;
+    await signIn('demo');
+    const bad = [];
+    for (const [label, w, hgt] of [...WIDTHS].reverse()) {
+        await page.setViewportSize({ width: w, height: hgt });
+        await goto(`/session?id=${state.sid}`);
+        await page.click('#sign-session');
+        await page.waitForSelector('#sign-dialog[open] #sign-summary');
+        const o = await overflowOf(page);
+        if (o.length) bad.push(`${label} ${w}: ${o.join('; ')}`);
+        if (label === 'phone') await dialogShot('#sign-dialog', 's5-sign-confirmation-phone-390');
+        if (label !== 'desktop') await page.click('#sign-cancel');
+    }
+    assert.deepEqual(bad, [], 'the confirmation fits every width');
+    // what will be signed: each step, done or not, its parameters and time
+    const row = (step) => page.locator(`#sign-summary tr[data-step="${step}"]`);
+    assert.match(await row('cleanse').textContent(), /Done.*Duration: 600 min.*Ended early/);
+    assert.match(await row('high_frequency').textContent(), /Not done — Client declined/);
+    assert.doesNotMatch(await row('high_frequency').textContent(), /argon|Gas|✓/, 'a step not done: no parameters, no tick');
+    assert.match(await row('mask').textContent(), /\d+ s/, 'the time the server measured');
+    await dialogShot('#sign-dialog', 's6-sign-confirmation');
+    // a wrong password: nothing signed, said in words
+    await page.fill('#sign-dialog input[name="password"]', 'not my password');
+    await page.click('#sign-confirm');
+    await page.waitForSelector('#sign-dialog-errors .alert');
+    assert.match(await page.textContent('#sign-dialog-errors'), /Wrong password — the session is not signed/);
+    assert.equal((await call('GET', `/api/sessions/${state.sid}`)).data.status, 'open');
+    await page.fill('#sign-dialog input[name="password"]', PW.demo);
+    await page.click('#sign-confirm');
+    await page.waitForSelector('#amend-form');
+    assert.equal(await page.locator('#sign-dialog').count(), 0, 'the dialog is gone');
+    assert.equal((await call('GET', `/api/sessions/${state.sid}`)).data.status, 'signed');
+    // a not-done step after signing: no tick, no parameters (17.10)
+    const hf = await page.textContent('#step-high_frequency');
+    assert.doesNotMatch(hf, /✓|Parameters as done/);
+    // an amendment is a late entry
+    await page.fill('#amend-form textarea', 'Cleanse was 6 min, not 600: minutes typed as seconds.');
+    await page.click('#amend-save');
+    await page.waitForSelector('.amendment[data-late="true"]');
+    assert.match(await page.textContent('.amendment'), /Late entry.*after signing/);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    state.signed = true;
+});
+
+test('cancel: an open session is cancelled with a reason, after a confirmation, and is read-only', async (t) => {
+    if (!needs(state, t, ['sid'])) return;
+    await signIn('demo');
+    const sofia = await clientNamed('Sofia Rossi');
+    const consent = await call('POST', `/api/clients/${sofia}/consents`, { agreed: ['treatment'], client_name: 'Sofia Rossi' });
+    const sess = await call('POST', `/api/clients/${sofia}/sessions`, { consent_id: consent.data.id });
+    assert.equal(sess.status, 201, JSON.stringify(sess.data));
+    const bad = [];
+    for (const [label, w, hgt] of [...WIDTHS].reverse()) {
+        await page.setViewportSize({ width: w, height: hgt });
+        await goto(`/session?id=${sess.data.id}`);
+        await page.click('#cancel-session');
+        await page.waitForSelector('#cancel-dialog[open]');
+        const o = await overflowOf(page);
+        if (o.length) bad.push(`${label} ${w}: ${o.join('; ')}`);
+        if (label !== 'desktop') await page.click('#cancel-back');
+    }
+    assert.deepEqual(bad, [], 'the confirmation fits every width');
+    await page.click('#cancel-confirm');
+    assert.match(await page.textContent('#cancel-dialog-errors'), /Say why/);
+    assert.equal((await call('GET', `/api/sessions/${sess.data.id}`)).data.status, 'open');
+    await page.fill('#cancel-dialog textarea[name="reason"]', 'Client felt unwell and went home.');
+    await page.click('#cancel-confirm');
+    await page.waitForSelector('#session-cancelled');
+    assert.match(await page.textContent('#cancel-reason'), /Client felt unwell/);
+    assert.equal(await page.locator('.record-form, #cancel-session, #sign-session, [id^="start-"]').count(), 0, 'nothing more can be done in it');
+    await screenshot(page, SHOTS, 's7-session-cancelled');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    assert.equal((await call('GET', `/api/sessions/${sess.data.id}`)).data.status, 'cancelled');
 });
 
 test('no page error and no Content-Security-Policy violation', () => {

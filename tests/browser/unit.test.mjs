@@ -79,7 +79,9 @@ test('parameter labels and units come from the parameter name', () => {
     ];
     for (const [key, label, unit] of table) assert.deepEqual(paramParts(key), { label, unit }, key);
     assert.equal(fmtValue(10, 'min'), '10 min');
-    assert.equal(fmtValue('gauze_fingers', ''), 'gauze fingers');
+    assert.equal(fmtValue('gauze_fingers', ''), 'gloved fingers with gauze'); // the protocol's choice in words
+    assert.equal(fmtValue('salicylic_acid', ''), 'salicylic acid (BHA)');
+    assert.equal(fmtValue('some_new_value', ''), 'some new value'); // never the raw value
     assert.equal(fmtValue(true, ''), 'yes');
 });
 

@@ -280,6 +280,16 @@ test('intake: every field is on the form; an update is saved as a new dated vers
     assert.match(history, /Facial waxing/);
 });
 
+// Record the current step done: the run is quicker than the steps' times, so the page asks
+// why each timed step ended early (issue 17.2); the reason is given.
+async function recordDone(page, step) {
+    if (await page.locator(`#early-${step}`).isVisible()) {
+        await page.fill(`#record-${step} textarea[name="early_reason"]`, 'A quick run-through in the browser test.');
+    }
+    await page.click(`#sign-${step}`);
+    await page.waitForSelector(`#step-${step} .record`);
+}
+
 test('session: runs through every step with countdowns that survive a reload, then is signed', async (t) => {
     if (!need(t, 'pia', 'paula')) return;
     const page = await switchUser('pia');
@@ -312,11 +322,14 @@ test('session: runs through every step with countdowns that survive a reload, th
             timed += 1;
         }
         await page.fill(`#record-${step} input[name="implement_batch"]`, `${step} kit 7`);
-        await page.click(`#sign-${step}`);
-        await page.waitForSelector(`#step-${step} .record`);
+        await recordDone(page, step);
     }
     assert.ok(timed >= 2, `timed steps had countdowns (${timed})`);
+    // a deliberate signature: what will be signed, and the password again (issue 17.2)
     await page.click('#sign-session');
+    await page.waitForSelector('#sign-dialog #sign-summary');
+    await page.fill('#sign-dialog input[name="password"]', passwords.pia);
+    await page.click('#sign-confirm');
     await page.waitForSelector('#amend-form');
     assert.equal(await page.locator('.record-form').count(), 0, 'a signed session shows no recording controls');
     await page.fill('#amend-form textarea', 'Mask time was 12 min, not 10.');
@@ -364,9 +377,10 @@ test('certification: an uncertified practitioner is refused extraction by the se
         const step = await currentStep(page);
         assert.ok(step, 'the session reaches extraction');
         if (step === 'extract') break;
-        await page.click(`#sign-${step}`);
-        await page.waitForSelector(`#step-${step} .record`);
+        await recordDone(page, step);
     }
+    // the page asks why it ended early (never started) before it sends; then the server refuses
+    await page.fill('#record-extract textarea[name="early_reason"]', 'Trying without the certification.');
     await page.click('#sign-extract');
     const err = page.locator('#errors-extract .alert.error');
     await err.waitFor();

@@ -18,7 +18,12 @@ rules=(
     'password rules|PW_MIN|PW_MAX|must be at least 10|crypto_pwhash_str(_verify)? *\(|password_weak\(const'
     'user name rule|username_ok|name\[i\] *>= *.a.'
     'permissions by role|RO_ADMIN|RO_CLINIC|RO_STAFF|1u *<< *PC_ROLE_'
-    'dropped intake entries need confirming|"breastfeeding" *}|confirmed\\(confirm'
+    'dropped intake entries need confirming|"breastfeeding" *}|confirmed\(confirm'
+    'a step ended early needs a reason|EARLY_PERCENT|\* *50 *[<>]|"reason_required" *,|early_reason *&&'
+    'recorded values within the protocol|json_number_value\([^)]*\) *[<>]|"out_of_range" *,|"not_in_vocabulary" *,'
+    'a signature needs the password again|"password_required"|"bad_credentials" *, *"password'
+    'a cancelled session changes no more|"cancelled" *,|cancel_reason *&&'
+    'amendments are late entries|->at *>=? *[a-z_.>]*signed_at'
 )
 for row in "${rules[@]}"; do
     name=${row%%|*}
@@ -44,4 +49,6 @@ check "lib/clinic holds the review gate" grep -q 'pc_clinic_review_gate' lib/cli
 check "lib/clinic holds the permissions table" grep -q 'pc_clinic_allows' lib/clinic/permissions.c
 check "lib/clinic holds the password rules" grep -q 'pc_password_weak' lib/clinic/accounts.c
 check "lib/clinic holds the dropped-entry rule" grep -q 'pc_clinic_intake_removals' lib/clinic/intake_removals.c
+check "lib/clinic holds the early-end and recorded-values rules" grep -q 'pc_clinic_param_deviations' lib/clinic/step_values.c
+check "lib/clinic holds signing with the password and cancelling" grep -q 'pc_clinic_session_cancel' lib/clinic/session.c
 done_testing

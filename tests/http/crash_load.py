@@ -5,7 +5,10 @@ record every step, sign) against the server, and the server is killed with SIGKI
 they run. Every write the server acknowledged (2xx) is listed in OUT (JSON) for the check
 after restart.
 
-usage: crash_load.py BASE TMPDIR CLIENT_ID SERVER_PID THREADS SECONDS MIN_SIGNED OUT"""
+Each step is recorded done at once, with the reason an early end needs; the session is signed
+with the practitioner's password (a deliberate signature, issue 17).
+
+usage: crash_load.py BASE TMPDIR CLIENT_ID SERVER_PID THREADS SECONDS MIN_SIGNED OUT PASSWORD"""
 import http.client
 import json
 import os
@@ -15,7 +18,7 @@ import threading
 import time
 import urllib.parse
 
-base, tmp, client_id, pid, nthreads, seconds, min_signed, out = sys.argv[1:9]
+base, tmp, client_id, pid, nthreads, seconds, min_signed, out, password = sys.argv[1:10]
 client_id, pid, nthreads = int(client_id), int(pid), int(nthreads)
 seconds, min_signed = float(seconds), int(min_signed)
 u = urllib.parse.urlparse(base)
@@ -65,12 +68,13 @@ def worker(n):
                 acked_sessions.append(sid)
             for step in [x["step"] for x in s["steps"] if x["action"] != "skip"]:
                 st, _ = call(conn, "POST", f"/api/sessions/{sid}/steps/{step}/record",
-                             {"outcome": "done", "params": {"n": n}, "implement_batch": "b"})
+                             {"outcome": "done", "implement_batch": f"b{n}",
+                              "early_reason": "recorded at once by the crash test"})
                 if st != 200:
                     raise RuntimeError(f"record {st}")
                 with lock:
                     acked_steps.append([sid, step])
-            st, _ = call(conn, "POST", f"/api/sessions/{sid}/sign")
+            st, _ = call(conn, "POST", f"/api/sessions/{sid}/sign", {"password": password})
             if st != 200:
                 raise RuntimeError(f"sign {st}")
             with lock:

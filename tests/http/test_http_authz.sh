@@ -41,7 +41,8 @@ POST /api/sessions/$SID/steps/extract/start          -                          
 POST /api/sessions/$SID/steps/high_frequency/start   -                                     U F A F F
 POST /api/sessions/$SID/steps/extract/record         {"outcome":"done"}                    U F A F F
 POST /api/sessions/$SID/steps/cleanse/record         {"outcome":"bogus"}                   U F A A A
-POST /api/sessions/$SID/sign                         -                                     U F A A A
+POST /api/sessions/$SID/sign                         {"password":"$DEMO_PW"}               U F A A A
+POST /api/sessions/$SID/cancel                       {"reason":"x"}                        U F A A A
 POST /api/sessions/$SID/amendments                   {"text":"x"}                          U F A A A
 GET  /api/sessions/$SID/aftercare                    -                                     U A A A A
 GET  /api/sessions/$SID/aftercare.html               -                                     U A A A A

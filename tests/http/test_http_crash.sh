@@ -22,7 +22,7 @@ CID=$(jget "$T/body" 'd["id"]')
 req pract POST "/api/clients/$CID/intakes" '{"client":{"skin_type":"normal","fitzpatrick":2}}'
 expect_status 201 "set-up: a client with an intake"
 
-$PY "$here/crash_load.py" "$BASE" "$T" "$CID" "$SERVER_PID" "$threads" "$seconds" "$min_signed" "$T/acked.json" >"$T/load.out" 2>&1
+$PY "$here/crash_load.py" "$BASE" "$T" "$CID" "$SERVER_PID" "$threads" "$seconds" "$min_signed" "$T/acked.json" "$DEMO_PW" >"$T/load.out" 2>&1
 # The load script kills the server itself; if it failed before doing so, kill it here so the
 # run cannot hang (the status check below then reports the failure).
 kill -0 "$SERVER_PID" 2>/dev/null && sleep 1 && kill -0 "$SERVER_PID" 2>/dev/null && kill -TERM "$SERVER_PID" 2>/dev/null

@@ -70,7 +70,7 @@ upload pract "$OCID" "kind=before" "$T/before.png" image/png
 for st in cleanse exfoliate steam extract mask high_frequency finish; do
     req pract POST "/api/sessions/$OSID/steps/$st/record" '{"outcome":"not_done","notes":"a short visit"}'
 done
-req pract POST "/api/sessions/$OSID/sign" '{}'
+req pract POST "/api/sessions/$OSID/sign" "{\"password\":\"$DEMO_PW\"}"
 expect_status 200 "set-up: the other client's session is signed"
 req pract POST "/api/clients/$OCID/consents" '{"agreed":["treatment","photos"],"client_name":"Other Client"}'
 upload pract "$OCID" "kind=after&session_id=$OSID" "$T/before.png" image/png

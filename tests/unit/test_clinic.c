@@ -265,13 +265,31 @@ static void test_reviews_and_consents(void **state)
     }
 }
 
+/* A step recorded at time 200 with no parameters; a timed step never started needs its
+ * early_reason (17.2), given here. */
 static int step_record(world *w, const pc_user *who, int64_t sid, const char *step,
                        const char *outcome, const char *notes, const char **why)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_clinic_record rec = {.outcome = outcome, .notes = notes};
+    pc_clinic_record rec = {.outcome = outcome,
+                            .notes = notes,
+                            .early_reason = "recorded by the unit test",
+                            .protocol = w->proto};
     return pc_clinic_step_record(&ctx, w->f->s, who, sid, step, &rec, 200, why);
+}
+
+/* The practitioner's password is a real argon2id hash of this (signing asks for it again). */
+static const char PRACT_PW[] = "a practitioner's password";
+static void give_password(world *w)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char hash[PC_PASSWORD_HASH_BYTES];
+    assert_int_equal(pc_password_hash(&ctx, PRACT_PW, hash, sizeof hash), PC_OK);
+    assert_int_equal(
+        pc_store_user_set_password(&ctx, w->f->s, w->pract.id, w->pract.id, hash, false, NULL, 3),
+        PC_OK);
 }
 
 static void test_session_steps_sign_amend(void **state)
@@ -281,6 +299,7 @@ static void test_session_steps_sign_amend(void **state)
     int64_t consent = add_consent(w->f, w->cid, "Rules Client",
                                   "[\"treatment\",\"extraction\",\"high_frequency\"]", 50);
     int64_t sid = start(w, &w->pract, consent, "2026-11-29", PC_OK, NULL);
+    give_password(w);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
@@ -322,20 +341,40 @@ static void test_session_steps_sign_amend(void **state)
     assert_int_equal(pc_clinic_amend(&ctx, w->f->s, &w->pract, sid, "early", 140, &a, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "step_order");
-    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 150, &why),
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, PRACT_PW, 150, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "incomplete");
     assert_non_null(strstr(pc_errmsg(&ctx), "cleanse"));
     static const char *const rest[] = {"cleanse", "steam", "mask", "high_frequency", "finish"};
     for (size_t i = 0; i < sizeof rest / sizeof rest[0]; i++)
         assert_int_equal(step_record(w, &w->pract, sid, rest[i], "done", NULL, &why), PC_OK);
-    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 160, &why), PC_OK);
-    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, 161, &why),
+    /* a deliberate signature: the password again (17.2) */
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, NULL, 155, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "password_required");
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, "guess", 156, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "bad_credentials");
+    pc_user admin;
+    assert_int_equal(pc_store_user_get(&ctx, w->f->s, w->f->admin, &admin), PC_OK);
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &admin, sid, PRACT_PW, 157, &why),
+                     PC_ERR_DENIED); /* another person's password is not this one's signature */
+    assert_string_equal(why, "bad_credentials");
+    assert_int_equal(pc_clinic_session_cancel(&ctx, w->f->s, &w->pract, sid, "why", 158, &why),
+                     PC_ERR_INVALID);
+    assert_string_equal(why, "reason_required");
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, PRACT_PW, 160, &why),
+                     PC_OK);
+    assert_int_equal(pc_clinic_session_sign(&ctx, w->f->s, &w->pract, sid, PRACT_PW, 161, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "immutable");
     assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "mask", 162, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "immutable");
+    assert_int_equal(
+        pc_clinic_session_cancel(&ctx, w->f->s, &w->pract, sid, "client had to leave", 165, &why),
+        PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable"); /* a signed record is not cancelled */
     assert_int_equal(pc_clinic_amend(&ctx, w->f->s, &w->pract, sid, "mask 12 min", 170, &a, &why),
                      PC_OK);
     pc_store_amendment_clear(&a);
@@ -346,6 +385,9 @@ static void test_session_steps_sign_amend(void **state)
     assert_string_equal(t.steps[3].outcome, "not_done");
     assert_true(t.rebook_date[0] != 0); /* from the aftercare of the frozen plan */
     assert_int_equal(t.n_amendments, 1);
+    assert_true(pc_clinic_amendment_late(&t, &t.amendments[0])); /* made after the signature */
+    assert_true(t.steps[0].ended_early); /* started at 120, recorded at 200 of 600 s */
+    assert_string_equal(t.steps[0].early_reason, "recorded by the unit test");
     pc_store_tsession_clear(&t);
     /* each change was audited with the session */
     assert_int_equal(pc_store_audit_flush(&ctx, w->f->s), PC_OK);
@@ -363,6 +405,134 @@ static void test_session_steps_sign_amend(void **state)
     assert_int_equal(records, 7);
     assert_int_equal(starts, 2); /* the session and one step (the second start changes nothing) */
     free(au);
+}
+
+/* Ended early (17.2) and recorded values checked against the protocol (17.10). */
+static void test_record_truth(void **state)
+{
+    world *w = *state;
+    /* the rule: under half the planned time, or never started; untimed steps never */
+    static const struct {
+        int64_t duration, started, now;
+        bool early;
+    } rows[] = {{600, 1000, 1000, true},  {600, 1000, 1299, true}, {600, 1000, 1300, false},
+                {600, 1000, 2000, false}, {600, 0, 2000, true},    {0, 0, 2000, false},
+                {0, 1000, 1001, false},   {600, 1000, 900, true}};
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        assert_int_equal(pc_clinic_ended_early(rows[i].duration, rows[i].started, rows[i].now),
+                         rows[i].early);
+        int64_t until = pc_clinic_early_until(rows[i].duration, rows[i].started);
+        if (until) { /* the page's hint agrees with the rule on either side of it */
+            assert_true(pc_clinic_ended_early(rows[i].duration, rows[i].started, until - 1));
+            assert_false(pc_clinic_ended_early(rows[i].duration, rows[i].started, until));
+        }
+    }
+    assert_int_equal(pc_clinic_early_until(601, 1000), 1301);
+    int64_t consent = add_consent(
+        w->f, w->cid, "Rules Client",
+        "[\"treatment\",\"extraction\",\"high_frequency\",\"chemical_exfoliation\"]", 50);
+    int64_t sid = start(w, &w->pract, consent, "2026-11-29", PC_OK, NULL);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "cleanse", 1000, &why),
+                     PC_OK);
+    static const struct {
+        const char *step, *params, *early, *deviation;
+        int64_t at;
+        int rc;
+        const char *why;
+    } rec[] = {
+        /* 10 s of a 10 min cleanse: ended early, the reason asked for */
+        {"cleanse", "{\"duration_min\":10}", NULL, NULL, 1010, PC_ERR_INVALID, "reason_required"},
+        /* 600 min where the protocol allows 5 to 15 */
+        {"cleanse", "{\"duration_min\":600}", NULL, NULL, 1400, PC_ERR_INVALID, "out_of_range"},
+        {"cleanse", "{\"duration_min\":\"ten\"}", NULL, NULL, 1400, PC_ERR_INVALID, "out_of_range"},
+        {"cleanse", "{\"cleanser\":\"soap\"}", NULL, NULL, 1400, PC_ERR_INVALID,
+         "not_in_vocabulary"},
+        {"cleanse", "{\"pressure\":3}", NULL, NULL, 1400, PC_ERR_INVALID, "not_in_vocabulary"},
+        {"cleanse", "{\"duration_min\":600}", NULL, "x", 1400, PC_ERR_INVALID, "out_of_range"},
+        /* a stated deviation is kept */
+        {"cleanse", "{\"duration_min\":20,\"cleanser\":\"gel\"}", NULL,
+         "client asked for a longer cleanse", 1400, PC_OK, NULL},
+        /* a step never started: ended early; a duration under the minimum is what that means */
+        {"steam", "{\"duration_min\":1}", NULL, NULL, 1500, PC_ERR_INVALID, "reason_required"},
+        {"steam", "{\"duration_min\":1,\"kind\":\"sauna\"}", "client felt faint", NULL, 1500,
+         PC_ERR_INVALID, "not_in_vocabulary"},
+        {"steam", "{\"duration_min\":1}", "client felt faint", NULL, 1500, PC_OK, NULL},
+        /* untimed: no early end */
+        {"finish", "{\"spf\":50}", NULL, NULL, 1600, PC_OK, NULL},
+    };
+    for (size_t i = 0; i < sizeof rec / sizeof rec[0]; i++) {
+        pc_clinic_record r = {.outcome = "done",
+                              .actual_json = rec[i].params,
+                              .early_reason = rec[i].early,
+                              .deviation_reason = rec[i].deviation,
+                              .protocol = w->proto};
+        why = NULL;
+        int rc =
+            pc_clinic_step_record(&ctx, w->f->s, &w->pract, sid, rec[i].step, &r, rec[i].at, &why);
+        if (rc != rec[i].rc) fail_msg("row %zu: %d %s", i, rc, pc_errmsg(&ctx));
+        if (rec[i].why) assert_string_equal(why, rec[i].why);
+    }
+    /* the messages say what is allowed */
+    pc_clinic_record r600 = {
+        .outcome = "done", .actual_json = "{\"duration_min\":600}", .protocol = w->proto};
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "mask", 1000, &why),
+                     PC_OK);
+    assert_int_equal(
+        pc_clinic_step_record(&ctx, w->f->s, &w->pract, sid, "mask", &r600, 2000, &why),
+        PC_ERR_INVALID);
+    assert_non_null(
+        strstr(pc_errmsg(&ctx), "params.duration_min: 600 is outside the protocol's 5 to 20"));
+    /* a step not done records no parameters */
+    pc_clinic_record nd = {.outcome = "not_done",
+                           .notes = "client declined",
+                           .actual_json = "{\"tool\":\"comedone_loop\"}",
+                           .protocol = w->proto};
+    assert_int_equal(
+        pc_clinic_step_record(&ctx, w->f->s, &w->pract, sid, "extract", &nd, 2000, &why),
+        PC_ERR_INVALID);
+    assert_non_null(strstr(pc_errmsg(&ctx), "params"));
+    pc_tsession t;
+    assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, sid, &t), PC_OK);
+    assert_false(t.steps[0].ended_early); /* 400 s of 600 */
+    assert_null(t.steps[0].early_reason);
+    assert_non_null(strstr(t.steps[0].deviations_json, "\"params.duration_min\""));
+    assert_string_equal(t.steps[0].deviation_reason, "client asked for a longer cleanse");
+    assert_true(t.steps[2].ended_early);
+    assert_string_equal(t.steps[2].early_reason, "client felt faint");
+    assert_false(t.steps[6].ended_early);
+    assert_null(t.steps[6].deviations_json);
+    pc_store_tsession_clear(&t);
+
+    /* cancel an open session: with a reason; after it nothing changes */
+    assert_int_equal(
+        pc_clinic_session_cancel(&ctx, w->f->s, &w->recep, sid, "client left", 2100, &why),
+        PC_ERR_DENIED);
+    assert_int_equal(
+        pc_clinic_session_cancel(&ctx, w->f->s, &w->pract, sid, "client felt unwell", 2100, &why),
+        PC_OK);
+    assert_int_equal(
+        pc_clinic_session_cancel(&ctx, w->f->s, &w->pract, sid, "client felt unwell", 2101, &why),
+        PC_ERR_CONFLICT);
+    assert_string_equal(why, "cancelled");
+    assert_int_equal(pc_clinic_step_start(&ctx, w->f->s, &w->pract, sid, "exfoliate", 2102, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "cancelled");
+    assert_int_equal(step_record(w, &w->pract, sid, "extract", "not_done", "left", &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "cancelled");
+    pc_amendment a = {0};
+    assert_int_equal(pc_clinic_amend(&ctx, w->f->s, &w->pract, sid, "later", 2103, &a, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "cancelled");
+    assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, sid, &t), PC_OK);
+    assert_int_equal(t.cancelled_at, 2100);
+    assert_int_equal(t.cancelled_by, w->pract.id);
+    assert_string_equal(t.cancel_reason, "client felt unwell");
+    assert_false(t.signed_);
+    pc_store_tsession_clear(&t);
 }
 
 /* The clinic's profile (issue 17.7): time zones from the system's zoneinfo, the logo's data
@@ -475,6 +645,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_start, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_reviews_and_consents, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_session_steps_sign_amend, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_record_truth, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clinic_profile, setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

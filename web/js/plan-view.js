@@ -37,12 +37,29 @@ export function paramParts(key) {
     if (key === 'spf') return { label: 'SPF', unit: '' };
     return { label: humanize(key), unit: '' };
 }
+// The protocol's choices (data/protocol.json) in words: a person reads "salicylic acid (BHA)",
+// never the stored value salicylic_acid. A value not listed is shown with spaces for "_".
+const VALUE_LABELS = {
+    gentle: 'gentle cleanser', cream: 'cream cleanser', gel: 'gel cleanser',
+    physical: 'physical', enzymatic: 'enzymatic', chemical: 'chemical (acid)',
+    enzyme: 'enzyme', scrub: 'scrub', brush: 'brush',
+    glycolic_acid: 'glycolic acid (AHA)', lactic_acid: 'lactic acid (AHA)', salicylic_acid: 'salicylic acid (BHA)',
+    plain: 'plain steam', ozone: 'ozone steam', warm_towel: 'warm towel',
+    gauze_fingers: 'gloved fingers with gauze', comedone_loop: 'comedone loop',
+    direct: 'direct (electrode on the skin)', indirect: 'indirect (client holds the saturator)',
+    argon: 'argon (violet)', neon: 'neon (orange)',
+    clay: 'clay', charcoal: 'charcoal', sulfur: 'sulfur', salicylic: 'salicylic', calming: 'calming',
+};
+export function valueLabel(v) {
+    if (typeof v !== 'string') return String(v);
+    return Object.prototype.hasOwnProperty.call(VALUE_LABELS, v) ? VALUE_LABELS[v] : v.replace(/_/g, ' ');
+}
 export function fmtValue(v, unit) {
     if (typeof v === 'boolean') return v ? 'yes' : 'no';
     if (v === null || v === undefined || v === '') return '—';
     if (Array.isArray(v)) return v.map((x) => fmtValue(x, '')).join(', ');
     if (typeof v === 'object') return JSON.stringify(v);
-    const s = typeof v === 'string' ? v.replace(/_/g, ' ') : String(v);
+    const s = valueLabel(v);
     return unit ? `${s} ${unit}` : s;
 }
 

@@ -171,7 +171,8 @@ test('rebook from the aftercare page: "Book it now" offers the slots around the 
         const r = await apiCall(page, 'POST', `/api/sessions/${s.data.id}/steps/${step.step}/record`, { outcome: 'not_done', notes: 'browser test' });
         assert.equal(r.status, 200, JSON.stringify(r.data));
     }
-    const signed = await apiCall(page, 'POST', `/api/sessions/${s.data.id}/sign`);
+    // signing needs the signer's password again (issue 17.2)
+    const signed = await apiCall(page, 'POST', `/api/sessions/${s.data.id}/sign`, { password: PW });
     assert.equal(signed.status, 200, JSON.stringify(signed.data));
     const rebook = signed.data.rebook_date;
     assert.ok(rebook, 'the signed session has a rebooking date');

@@ -153,7 +153,7 @@ print("ok")
 EOF2
 [ "$(cat "$T/export.out")" = ok ] && ok "the client's export keeps early ends, deviations and the cancel reason" || not_ok "export: $(tail -3 "$T/export.out")"
 if command -v sqlite3 >/dev/null; then
-    sqlite3 "$DATA/poreclear.db" "UPDATE tsteps SET notes='x' WHERE session_id=$SID2" 2>"$T/sqlerr"
+    dbq "UPDATE tsteps SET notes='x' WHERE session_id=$SID2" >/dev/null 2>"$T/sqlerr"
     contains "$T/sqlerr" "cancelled session is immutable" && ok "the database itself refuses to change a cancelled session" || not_ok "trigger on a cancelled session: $(cat "$T/sqlerr")"
 else skip "sqlite3 CLI not installed"; fi
 

@@ -102,6 +102,13 @@ $(error SOURCE_URL must be a plain address, without quotes or backslashes)
 endif
 $(BUILD)/obj/src/web/web_about.o: LICENSE THIRD-PARTY.md $(BUILD)/source-url
 $(BUILD)/obj/src/web/web_about.o: ALL_CFLAGS += -DPC_SOURCE_URL='"$(SOURCE_URL)"'
+# The analysis's pixel kernels at -O3 (loop vectorisation and unswitching): 12 % faster on a
+# 640 x 640 photo, and the same output to the bit (no -ffast-math: floating-point operations
+# are not reordered; `poreclear analyze --json -a` gave byte-identical JSON at -O2 and -O3 on
+# 40 ACNE04 dev photos, both detectors).
+ifneq ($(SAN),1)
+$(BUILD)/obj/lib/analysis/%.o: ALL_CFLAGS += -O3
+endif
 $(BUILD)/source-url: FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' '$(SOURCE_URL)' | cmp -s - $@ || printf '%s\n' '$(SOURCE_URL)' >$@

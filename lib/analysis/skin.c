@@ -24,13 +24,13 @@
 #define HB0 (-10)
 #define HN 80
 
-static int loose_skin(float L, float a, float b)
+static inline int loose_skin(float L, float a, float b)
 {
-    if (L < 20.0f || L > 98.0f || a < -2.0f || b < 0.0f) return 0;
+    /* hue between 5 and 90 degrees: b >= tan(5 deg) a and a >= 0 (b > 0 above); & rather
+       than && so that the test has no branches and vectorises */
     float c2 = a * a + b * b;
-    if (c2 < 16.0f || c2 > 4900.0f) return 0;
-    /* hue between 5 and 90 degrees: b >= tan(5 deg) a and a >= 0 (b > 0 above) */
-    return b >= 0.0875f * a;
+    return (L >= 20.0f) & (L <= 98.0f) & (a >= -2.0f) & (b >= 0.0f) & (c2 >= 16.0f) &
+           (c2 <= 4900.0f) & (b >= 0.0875f * a);
 }
 
 /* Median of n values in [-150, 150] to 0.05 units, by histogram (O(n), no sort): the values
@@ -231,11 +231,15 @@ long pca_skin_mask(pca_work *wk)
     /* 1-2: loose rule, centre-weighted (a*, b*) histogram, its smoothed mode */
     double cx = (w - 1) / 2.0, cy = (h - 1) / 2.0;
     size_t nloose = 0;
+    /* the loose rule once a pixel, kept in tmp for the spread below (tmp is the morphology's
+       scratch only later) */
+    for (size_t i = 0; i < n; i++)
+        tmp[i] = wk->roi[i] && loose_skin(wk->L[i], wk->a[i], wk->b[i]);
     for (int y = 0; y < h; y++) {
         double dy = (y - cy) / (cy + 1);
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
-            if (!wk->roi[i] || !loose_skin(wk->L[i], wk->a[i], wk->b[i])) continue;
+            if (!tmp[i]) continue;
             nloose++;
             double dx = (x - cx) / (cx + 1);
             double wt = 1.0 - 0.75 * (dx * dx + dy * dy);
@@ -269,7 +273,7 @@ long pca_skin_mask(pca_work *wk)
     /* robust spread and lightness of the cluster */
     memset(med, 0, 3 * sizeof *med);
     for (size_t i = 0; i < n; i++) {
-        if (!wk->roi[i] || !loose_skin(wk->L[i], wk->a[i], wk->b[i])) continue;
+        if (!tmp[i]) continue;
         if (fabsf(wk->a[i] - a0) > 12.0f || fabsf(wk->b[i] - b0) > 12.0f) continue;
         med_add(&med[0], fabsf(wk->a[i] - a0));
         med_add(&med[1], fabsf(wk->b[i] - b0));
@@ -286,11 +290,12 @@ long pca_skin_mask(pca_work *wk)
     float L_lo = Lm - 30.0f > 15.0f ? Lm - 30.0f : 15.0f;
 
     /* 3: strict rule */
-    for (size_t i = 0; i < n; i++) {
-        if (!wk->roi[i]) continue;
-        float da = (wk->a[i] - a0) / (wk->a[i] > a0 ? 2.0f * sa : sa);
+    float sa2 = 2.0f * sa;
+    for (size_t i = 0; i < n; i++) { /* branch-free, so that it vectorises */
+        float da = (wk->a[i] - a0) / (wk->a[i] > a0 ? sa2 : sa);
         float db = (wk->b[i] - b0) / sb;
-        wk->skin[i] = da * da + db * db <= 9.0f && wk->L[i] >= L_lo;
+        wk->skin[i] = (uint8_t)(wk->roi[i] != 0) & (uint8_t)(da * da + db * db <= 9.0f) &
+                      (uint8_t)(wk->L[i] >= L_lo);
     }
 
     /* 4: morphology, scaled to the features' size */
@@ -373,9 +378,10 @@ int pca_flatten_light(pca_work *wk)
     int sw = (w + f - 1) / f, sh = (h + f - 1) / f;
     size_t sn = (size_t)sw * sh;
     float *bl = calloc(sn, sizeof *bl), *bm = calloc(sn, sizeof *bm),
-          *scr = malloc(sn * sizeof *scr);
+          *scr = malloc(sn * sizeof *scr), *txs = malloc((size_t)w * sizeof *txs);
+    int *xas = malloc((size_t)w * 2 * sizeof *xas);
     int rc = -1;
-    if (!bl || !bm || !scr) goto out;
+    if (!bl || !bm || !scr || !txs || !xas) goto out;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x, j = (size_t)(y / f) * sw + x / f;
@@ -388,6 +394,14 @@ int pca_flatten_light(pca_work *wk)
     float sigma = (float)(w > h ? w : h) / 16.0f / (float)f;
     if (sigma < 1.0f) sigma = 1.0f;
     if (pca_gauss(bl, scr, sw, sh, sigma, 1) || pca_gauss(bm, scr, sw, sh, sigma, 1)) goto out;
+    /* the horizontal interpolation's columns and weights, the same for every row */
+    for (int x = 0; x < w; x++) {
+        float fx = ((float)x + 0.5f) / f - 0.5f;
+        int x0 = (int)floorf(fx);
+        txs[x] = fx - (float)x0;
+        xas[2 * x] = x0 < 0 ? 0 : x0;
+        xas[2 * x + 1] = x0 + 1 >= sw ? sw - 1 : x0 + 1;
+    }
     for (int y = 0; y < h; y++) {
         /* bilinear upsampling of the background */
         float fy = ((float)y + 0.5f) / f - 0.5f;
@@ -397,10 +411,8 @@ int pca_flatten_light(pca_work *wk)
         for (int x = 0; x < w; x++) {
             size_t i = (size_t)y * w + x;
             if (!wk->skin[i]) continue;
-            float fx = ((float)x + 0.5f) / f - 0.5f;
-            int x0 = (int)floorf(fx);
-            float tx = fx - (float)x0;
-            int xa = x0 < 0 ? 0 : x0, xb = x0 + 1 >= sw ? sw - 1 : x0 + 1;
+            float tx = txs[x];
+            int xa = xas[2 * x], xb = xas[2 * x + 1];
             float num =
                 (1 - ty) * ((1 - tx) * bl[(size_t)ya * sw + xa] + tx * bl[(size_t)ya * sw + xb]) +
                 ty * ((1 - tx) * bl[(size_t)yb * sw + xa] + tx * bl[(size_t)yb * sw + xb]);
@@ -420,5 +432,7 @@ out:
     free(bl);
     free(bm);
     free(scr);
+    free(txs);
+    free(xas);
     return rc;
 }

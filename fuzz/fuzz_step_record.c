@@ -33,7 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         memcpy(t, data, sizeof t);
         int64_t d = t[0] % (1LL << 40), s = t[1] % (1LL << 40), n = t[2] % (1LL << 40);
         int64_t until = pc_clinic_early_until(d, s);
-        if (until && (!pc_clinic_ended_early(d, s, until - 1) || pc_clinic_ended_early(d, s, until)))
+        if (until &&
+            (!pc_clinic_ended_early(d, s, until - 1) || pc_clinic_ended_early(d, s, until)))
             abort();
     }
     json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES, NULL);

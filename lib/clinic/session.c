@@ -527,6 +527,30 @@ static void rebook_date(const char *plan_json, char out[11])
     pc_aftercare_free(ac);
 }
 
+/* Begin a write transaction holding session sid in *t ("not_found" when there is none). On
+ * failure nothing is held. */
+static int session_for_change(pc_ctx *ctx, pc_store *s, int64_t sid, pc_tx *tx, pc_tsession *t,
+                              const char **why)
+{
+    memset(t, 0, sizeof *t);
+    int rc = pc_tx_begin(ctx, s, true, tx);
+    if (rc != PC_OK) return rc;
+    rc = pc_tx_tsession_get(ctx, tx, sid, t);
+    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
+    if (rc != PC_OK) pc_tx_end(tx);
+    return rc;
+}
+
+/* Inside tx: the audit entry "session N" of a change to the whole session, then the commit. */
+static int audit_and_commit(pc_ctx *ctx, pc_tx *tx, const pc_user *who, const char *action,
+                            const pc_tsession *t, int64_t now)
+{
+    char detail[48];
+    snprintf(detail, sizeof detail, "session %lld", (long long)t->id);
+    int rc = pc_tx_audit(ctx, tx, who->id, action, t->client_id, detail, now);
+    return rc == PC_OK ? pc_tx_commit(ctx, tx) : rc;
+}
+
 /* The signer's password, again (before any transaction: verifying takes a while). */
 static int signature_ok(pc_ctx *ctx, pc_store *s, const pc_user *who, const char *password,
                         const char **why)
@@ -555,12 +579,8 @@ int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t
     if (rc != PC_OK) return rc;
     if ((rc = signature_ok(ctx, s, who, password, why)) != PC_OK) return rc;
     pc_tsession t;
-    memset(&t, 0, sizeof t);
     pc_tx tx;
-    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
-    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
-    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
-    if (rc != PC_OK) goto out;
+    if ((rc = session_for_change(ctx, s, session_id, &tx, &t, why)) != PC_OK) return rc;
     if (t.signed_) {
         rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable", "the session is already signed");
         goto out;
@@ -580,11 +600,7 @@ int pc_clinic_session_sign(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t
     rebook_date(t.plan_json, rebook);
     if ((rc = pc_tx_tsession_set_signed(ctx, &tx, session_id, who->id, rebook, now)) != PC_OK)
         goto out;
-    char detail[48];
-    snprintf(detail, sizeof detail, "session %lld", (long long)session_id);
-    if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.sign", t.client_id, detail, now)) != PC_OK)
-        goto out;
-    rc = pc_tx_commit(ctx, &tx);
+    rc = audit_and_commit(ctx, &tx, who, "session.sign", &t, now);
 out:
     pc_tx_end(&tx);
     pc_store_tsession_clear(&t);
@@ -599,13 +615,9 @@ int pc_clinic_amend(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t sessio
     if (rc != PC_OK) return rc;
     if (!text || !*text) return pc_error(ctx, PC_ERR_INVALID, "text: an amendment says something");
     pc_tsession t;
-    memset(&t, 0, sizeof t);
     char *copy = NULL;
     pc_tx tx;
-    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
-    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
-    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
-    if (rc != PC_OK) goto out;
+    if ((rc = session_for_change(ctx, s, session_id, &tx, &t, why)) != PC_OK) return rc;
     if (t.cancelled_at) {
         rc = refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
                     "the session was cancelled; it takes no amendment");
@@ -654,12 +666,8 @@ int pc_clinic_session_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64
                       "reason: say why the session is cancelled (at least %d characters)",
                       PC_CLINIC_REASON_MIN);
     pc_tsession t;
-    memset(&t, 0, sizeof t);
     pc_tx tx;
-    if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
-    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
-    if (rc == PC_ERR_NOTFOUND) rc = refuse(ctx, why, rc, "not_found", "no such session");
-    if (rc != PC_OK) goto out;
+    if ((rc = session_for_change(ctx, s, session_id, &tx, &t, why)) != PC_OK) return rc;
     if (t.signed_) {
         rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
                     "the session is signed; a signed record is not cancelled (add an amendment)");
@@ -671,11 +679,7 @@ int pc_clinic_session_cancel(pc_ctx *ctx, pc_store *s, const pc_user *who, int64
     }
     if ((rc = pc_tx_tsession_set_cancelled(ctx, &tx, session_id, who->id, reason, now)) != PC_OK)
         goto out;
-    char detail[48];
-    snprintf(detail, sizeof detail, "session %lld", (long long)session_id);
-    if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.cancel", t.client_id, detail, now)) != PC_OK)
-        goto out;
-    rc = pc_tx_commit(ctx, &tx);
+    rc = audit_and_commit(ctx, &tx, who, "session.cancel", &t, now);
 out:
     pc_tx_end(&tx);
     pc_store_tsession_clear(&t);

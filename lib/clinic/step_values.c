@@ -63,8 +63,8 @@ json_t *pc_clinic_param_deviations(const pc_protocol *proto, const char *step, j
             for (size_t i = 0; i < np; i++)
                 if (pc_protocol_param(proto, step, i, &p) == PC_OK)
                     json_array_append_new(names, json_string(p.name));
-            d = json_pack("{s:s,s:s,s:O,s:o}", "field", field, "code", "not_in_vocabulary",
-                          "value", v, "allowed", names);
+            d = json_pack("{s:s,s:s,s:O,s:o}", "field", field, "code", "not_in_vocabulary", "value",
+                          v, "allowed", names);
         } else if (!spec.is_number) {
             bool in = false;
             const char *t = json_string_value(v);

@@ -165,8 +165,7 @@ int web_h_comparison_create(web_req *r)
         return web_error(r, 503, "busy", "the analysis queue is full; try again in %d seconds",
                          WEB_RETRY_AFTER_S);
     }
-    int64_t job =
-        web_pool_submit("comparison", client_id, 0, sid, b, a, r->user.id);
+    int64_t job = web_pool_submit("comparison", client_id, 0, sid, b, a, r->user.id);
     int64_t cid = 0;
     json_t *jj = web_pool_job_json(job, &cid);
     return web_reply_json(r, 202, json_pack("{s:o}", "job", jj ? jj : json_null()));

@@ -511,8 +511,7 @@ int web_h_photo_upload(web_req *r)
         goto out;
     }
     linked = false; /* kept: the row names it */
-    int64_t job =
-        web_pool_submit("analysis", p.client_id, pid, sid, 0, 0, r->user.id);
+    int64_t job = web_pool_submit("analysis", p.client_id, pid, sid, 0, 0, r->user.id);
     reserved = false;
     pc_photo saved;
     if (pc_store_photo_get(&ctx, r->cfg->store, pid, &saved) != PC_OK) {
@@ -641,8 +640,7 @@ int web_h_photo_reanalyse(web_req *r)
         web_fail(r, &ctx);
         goto out;
     }
-    int64_t job = web_pool_submit("analysis", p.client_id, p.id, p.session_id, 0,
-                                  0, r->user.id);
+    int64_t job = web_pool_submit("analysis", p.client_id, p.id, p.session_id, 0, 0, r->user.id);
     pc_store_photo_clear(&p);
     if (pc_store_photo_get(&ctx, r->cfg->store, r->ids[1], &p) != PC_OK) {
         web_fail(r, &ctx);

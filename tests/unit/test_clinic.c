@@ -527,6 +527,10 @@ static void test_record_truth(void **state)
     assert_int_equal(pc_clinic_amend(&ctx, w->f->s, &w->pract, sid, "later", 2103, &a, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "cancelled");
+    assert_int_equal(
+        pc_clinic_photo_allowed(&ctx, w->f->s, &w->pract, w->cid, sid, "2026-11-29", &why),
+        PC_ERR_CONFLICT); /* nothing attaches to it */
+    assert_string_equal(why, "cancelled");
     assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, sid, &t), PC_OK);
     assert_int_equal(t.cancelled_at, 2100);
     assert_int_equal(t.cancelled_by, w->pract.id);

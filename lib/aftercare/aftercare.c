@@ -74,17 +74,45 @@ void pc_aftercare_free(pc_aftercare *ac)
 /* A text member of pc_aftercare_people: NULL → "", else at most n-1 bytes; a control character
  * (a tab or line break typed into a name) is written as a space, so one line stays one line.
  * False (and a message) when it does not fit. */
-static bool people_text(pc_ctx *ctx, const char *what, const char *s, char *dst, size_t n)
+/* s into dst (n bytes), control characters as spaces; with `lines`, line breaks (LF or CRLF)
+ * stay as LF: a postal address has several lines. */
+static bool people_text(pc_ctx *ctx, const char *what, const char *s, char *dst, size_t n,
+                        bool lines)
 {
     size_t len = s ? strlen(s) : 0;
     if (len >= n) {
         pc_error(ctx, PC_ERR_INVALID, "%s: at most %zu bytes", what, n - 1);
         return false;
     }
-    for (size_t i = 0; i < len; i++)
-        dst[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
-    dst[len] = 0;
+    size_t k = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (lines && s[i] == '\r' && s[i + 1] == '\n') continue;
+        if (lines && s[i] == '\n')
+            dst[k++] = '\n';
+        else
+            dst[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+    }
+    while (lines && k > 0 && dst[k - 1] == '\n') /* no empty last line */
+        k--;
+    dst[k] = 0;
     return true;
+}
+
+/* The address in HTML: each of its lines escaped, a <br> between them. */
+static void html_lines(pc_strbuf *b, const char *s)
+{
+    char line[sizeof((pc_aftercare *)0)->clinic_address];
+    while (*s) {
+        size_t n = strcspn(s, "\n");
+        memcpy(line, s, n);
+        line[n] = 0;
+        pc_strbuf_html(b, line);
+        s += n;
+        if (*s == '\n') {
+            s++;
+            if (*s) pc_strbuf_puts(b, "<br>");
+        }
+    }
 }
 
 static bool logo_ok(const char *uri)
@@ -113,11 +141,11 @@ int pc_aftercare_set_people(pc_ctx *ctx, pc_aftercare *ac, const pc_aftercare_pe
     if (!ac || !who) return pc_error(ctx, PC_ERR_INVALID, "no aftercare or no people");
     char client[sizeof ac->client_name], name[sizeof ac->clinic_name];
     char address[sizeof ac->clinic_address], phone[sizeof ac->clinic_phone], tz[sizeof ac->tz];
-    if (!people_text(ctx, "client name", who->client_name, client, sizeof client) ||
-        !people_text(ctx, "clinic name", who->clinic_name, name, sizeof name) ||
-        !people_text(ctx, "clinic address", who->clinic_address, address, sizeof address) ||
-        !people_text(ctx, "clinic phone", who->clinic_phone, phone, sizeof phone) ||
-        !people_text(ctx, "time zone", who->time_zone, tz, sizeof tz))
+    if (!people_text(ctx, "client name", who->client_name, client, sizeof client, false) ||
+        !people_text(ctx, "clinic name", who->clinic_name, name, sizeof name, false) ||
+        !people_text(ctx, "clinic address", who->clinic_address, address, sizeof address, true) ||
+        !people_text(ctx, "clinic phone", who->clinic_phone, phone, sizeof phone, false) ||
+        !people_text(ctx, "time zone", who->time_zone, tz, sizeof tz, false))
         return ctx->status;
     if (tz[0] && !zone_named(tz))
         return pc_error(ctx, PC_ERR_INVALID, "time zone: \"%.63s\" is not an IANA time zone name",
@@ -481,8 +509,8 @@ int pc_aftercare_to_html(pc_ctx *ctx, const pc_aftercare *ac, char **out)
             pc_strbuf_html(&b, ac->clinic_name);
             pc_strbuf_puts(&b, "</strong><br>");
         }
-        pc_strbuf_html(&b, ac->clinic_address);
-        if (ac->clinic_address[0] && ac->clinic_phone[0]) pc_strbuf_puts(&b, " &middot; ");
+        html_lines(&b, ac->clinic_address);
+        if (ac->clinic_address[0] && ac->clinic_phone[0]) pc_strbuf_puts(&b, "<br>");
         pc_strbuf_html(&b, ac->clinic_phone);
         pc_strbuf_puts(&b, "</div></header>\n");
     }
@@ -604,8 +632,15 @@ static icalcomponent *new_event(const pc_aftercare *ac, const char *code,
     icalcomponent_add_property(ev, icalproperty_new_transp(ICAL_TRANSP_TRANSPARENT));
     if (ac->clinic_name[0] || ac->clinic_address[0]) {
         char where[2410];
-        snprintf(where, sizeof where, "%s%s%s", ac->clinic_name,
-                 ac->clinic_name[0] && ac->clinic_address[0] ? ", " : "", ac->clinic_address);
+        snprintf(where, sizeof where, "%s%s", ac->clinic_name,
+                 ac->clinic_name[0] && ac->clinic_address[0] ? ", " : "");
+        /* one line in a calendar's location field: the address's lines joined by ", " */
+        size_t k = strlen(where); /* room: name 800 + ", " + address 1600 twice as long */
+        for (const char *a = ac->clinic_address; *a && k + 3 < sizeof where; a++) {
+            if (*a == '\n') where[k++] = ',';
+            where[k++] = *a == '\n' ? ' ' : *a;
+        }
+        where[k] = 0;
         icalcomponent_add_property(ev, icalproperty_new_location(where));
     }
     return ev;

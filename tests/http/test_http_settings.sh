@@ -90,7 +90,7 @@ req admin GET /api/settings/clinic
 # ---- the handout and the calendar show the clinic ----
 req recep GET "/api/sessions/$SID/aftercare.html"
 expect_status 200 "the handout after the clinic is set up (reception)"
-contains "$T/body" "Clínica Sol" && contains "$T/body" "28013 Madrid" && ok "the handout names the clinic and its address" || not_ok "clinic name on the handout"
+contains "$T/body" "Clínica Sol" && contains "$T/body" "Calle Mayor 1<br>28013 Madrid" && ok "the handout names the clinic and its address" || not_ok "clinic name on the handout"
 grep -qi "call Clínica Sol on +34 910 000 000" "$T/body" &&
     ok "'call the clinic' names it and gives its number" || not_ok "the clinic's number where the handout says to call"
 contains "$T/body" 'src="data:image/png;base64,' && ok "the handout carries the logo" || not_ok "the logo on the handout"

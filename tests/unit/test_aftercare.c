@@ -230,7 +230,7 @@ static void test_people_and_clinic(void **state)
     }
     pc_aftercare_people who = {.client_name = "Sofia\tRossi", /* one line stays one line */
                                .clinic_name = "Clinica Lumen",
-                               .clinic_address = "Via Roma 1, Milano",
+                               .clinic_address = "Via Roma 1\r\n20121 Milano\n",
                                .clinic_phone = "+39 02 555 0100",
                                .time_zone = "Europe/Rome",
                                .logo_data_uri = "data:image/png;base64,iVBORw0KGgo="};
@@ -240,7 +240,8 @@ static void test_people_and_clinic(void **state)
     assert_non_null(strstr(html, "For Sofia Rossi"));
     assert_null(strstr(html, "Client c-3"));
     assert_non_null(strstr(html, "call Clinica Lumen on +39 02 555 0100."));
-    assert_non_null(strstr(html, "Via Roma 1, Milano"));
+    /* the address's lines stay lines (CRLF or LF), escaped one by one */
+    assert_non_null(strstr(html, "Via Roma 1<br>20121 Milano<br>+39 02 555 0100</div>"));
     assert_non_null(strstr(html, "<img alt=\"\" src=\"data:image/png;base64,iVBORw0KGgo=\">"));
 
     assert_int_equal(pc_aftercare_to_json(&ctx, ac, 0, &json), PC_OK);
@@ -261,7 +262,7 @@ static void test_people_and_clinic(void **state)
     assert_non_null(strstr(ics, "BEGIN:VTIMEZONE"));
     assert_non_null(strstr(ics, "DTSTART;TZID="));
     assert_non_null(strstr(ics, "Europe/Rome"));
-    assert_non_null(strstr(ics, "LOCATION:Clinica Lumen\\, Via Roma 1\\, Milano"));
+    assert_non_null(strstr(ics, "LOCATION:Clinica Lumen\\, Via Roma 1\\, 20121 Milano\r\n"));
     assert_non_null(strstr(ics, "+39 02 555 0100"));
     free(json);
     free(html);

@@ -11,7 +11,7 @@
 # BUILD=dir picks the output folder (default build); SAN=1 builds with ASan+UBSan in build/asan.
 
 PKGS := spng libturbojpeg libwebp libexif cairo fftw3f sqlite3 libpq libmicrohttpd jansson \
-        libsodium libical libcurl
+        libsodium libical libcurl nettle
 
 ifeq ($(SAN),1)
 BUILD ?= build/asan

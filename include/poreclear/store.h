@@ -393,10 +393,10 @@ typedef struct pc_copy_report {
 } pc_copy_report;
 /* Copy every record of from (accounts, clients, intakes, reviews, consents, sessions and steps,
  * amendments, photos, comparisons, products, settings, the appointment book and its e-mail,
- * the audit log; not login sessions, throttling, jobs or calendar feed tokens) into to, with the
- * same ids and bytes, in one transaction of to, each table's count verified before the commit; the
- * photo files are copied into to's folder. PC_ERR_CONFLICT, and nothing copied, when to already
- * holds records. */
+ * client accounts and consents signed online, the audit log; not login sessions, throttling, jobs
+ * or calendar feed tokens) into to, with the same ids and bytes, in one transaction of to, each
+ * table's count verified before the commit; the photo files are copied into to's folder.
+ * PC_ERR_CONFLICT, and nothing copied, when to already holds records. */
 int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep);
 
 /* Erase a client: the client row and every intake, review, consent, session, step,

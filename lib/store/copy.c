@@ -38,7 +38,8 @@ static const struct table {
           "id, username, display_name, role, certs, password_hash, must_change, active, created_at",
           P9),
     TABLE("clients", 8, "id, name, birth_date, phone, email, notes, created_at, created_by", P8),
-    TABLE("intakes", 6, "id, client_id, version, json, created_at, created_by", P6),
+    TABLE("intakes", 7, "id, client_id, version, json, created_at, created_by, from_client",
+          "?1, ?2, ?3, ?4, ?5, ?6, ?7"),
     TABLE("reviews", 8, "id, client_id, intake_id, proceed, plan_status, reason, by_user, at", P8),
     TABLE("consents", 8, "id, client_id, day, client_name, agreed, text, recorded_by, at", P8),
     TABLE("tsessions", 13,
@@ -75,6 +76,14 @@ static const struct table {
           " not_before, state, attempts, next_try, last_error, created_at, sent_at",
           P16),
     TABLE("mail_optout", 3, "client_id, at, by_user", "?1, ?2, ?3"),
+    /* the portal (issue 12): accounts and signed consents; not invitations or login sessions */
+    TABLE("portal_accounts", 9,
+          "client_id, username, password_hash, active, totp_secret, totp_pending, totp_last_step,"
+          " created_at, updated_at",
+          P9),
+    TABLE("portal_consents", 9,
+          "id, client_id, steps, text, text_sha256, typed_name, signature_png, signed_at, ip", P9),
+    TABLE("portal_consent_withdrawals", 5, "id, consent_id, client_id, reason, at", P5),
     TABLE("audit", 6, "id, at, user_id, action, client_id, detail", P6),
 };
 #define NTABLES (sizeof tables / sizeof tables[0])

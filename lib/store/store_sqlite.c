@@ -495,6 +495,66 @@ static const char *const migrations[] = {
     "CREATE TRIGGER tsteps_cancelled BEFORE UPDATE ON tsteps WHEN"
     " (SELECT cancelled_at FROM tsessions WHERE id = OLD.session_id) IS NOT NULL"
     " BEGIN SELECT RAISE(ABORT, 'a cancelled session is immutable'); END;",
+    /* 10: the client's side (issue 12, lib/store/portal.c): client accounts (one per client)
+     * with their one-time invitations (the hash of each token, never the token) and their own
+     * login sessions, never in the staff's table; an intake version from the client; consents
+     * signed online (the text's SHA-256, a typed name, a drawn signature) and their withdrawals,
+     * both append-only */
+    "CREATE TABLE portal_accounts("
+    " client_id INTEGER PRIMARY KEY REFERENCES clients(id),"
+    " username TEXT NOT NULL UNIQUE,"
+    " password_hash TEXT NOT NULL,"
+    " active INTEGER NOT NULL CHECK (active IN (0, 1)),"
+    " totp_secret TEXT,"
+    " totp_pending TEXT,"
+    " totp_last_step INTEGER NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " updated_at INTEGER NOT NULL) STRICT;"
+    "CREATE TABLE portal_invitations("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " token_hash BLOB NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER NOT NULL REFERENCES users(id),"
+    " expires_at INTEGER NOT NULL,"
+    " used_at INTEGER,"
+    " withdrawn_at INTEGER) STRICT;"
+    "CREATE INDEX portal_invitations_client ON portal_invitations(client_id, id);"
+    "CREATE TABLE portal_logins("
+    " hash BLOB PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " csrf TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL,"
+    " last_seen INTEGER NOT NULL) STRICT, WITHOUT ROWID;"
+    "CREATE INDEX portal_logins_client ON portal_logins(client_id);"
+    "ALTER TABLE intakes ADD COLUMN from_client INTEGER CHECK (from_client IN (0, 1));"
+    "CREATE TABLE portal_consents("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " steps TEXT NOT NULL,"
+    " text TEXT NOT NULL,"
+    " text_sha256 TEXT NOT NULL,"
+    " typed_name TEXT NOT NULL,"
+    " signature_png TEXT NOT NULL,"
+    " signed_at INTEGER NOT NULL,"
+    " ip TEXT NOT NULL) STRICT;"
+    "CREATE INDEX portal_consents_client ON portal_consents(client_id, id);"
+    "CREATE TABLE portal_consent_withdrawals("
+    " id INTEGER PRIMARY KEY,"
+    " consent_id INTEGER NOT NULL UNIQUE REFERENCES portal_consents(id),"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " reason TEXT NOT NULL,"
+    " at INTEGER NOT NULL) STRICT;"
+    "CREATE TRIGGER portal_consents_immutable BEFORE UPDATE ON portal_consents"
+    " BEGIN SELECT RAISE(ABORT, 'signed consents are immutable'); END;"
+    "CREATE TRIGGER portal_consents_kept BEFORE DELETE ON portal_consents"
+    " WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id)"
+    " BEGIN SELECT RAISE(ABORT, 'signed consents are immutable'); END;"
+    "CREATE TRIGGER portal_withdrawals_immutable BEFORE UPDATE ON portal_consent_withdrawals"
+    " BEGIN SELECT RAISE(ABORT, 'consent withdrawals are immutable'); END;"
+    "CREATE TRIGGER portal_withdrawals_kept BEFORE DELETE ON portal_consent_withdrawals"
+    " WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id)"
+    " BEGIN SELECT RAISE(ABORT, 'consent withdrawals are immutable'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -678,9 +738,14 @@ static int64_t drv_changes(pc_db_conn *c)
  * (secure_delete), not left in free pages. */
 static const char *const erase_steps[] = {
     "INSERT INTO erasing(client_id) VALUES(?1)",
-    "DELETE FROM outbox WHERE client_id = ?1",       /* its messages, then */
-    "DELETE FROM mail_optout WHERE client_id = ?1",  /* its opt-out, and */
-    "DELETE FROM appointments WHERE client_id = ?1", /* the book (issue 11) */
+    "DELETE FROM outbox WHERE client_id = ?1",        /* its messages, then */
+    "DELETE FROM mail_optout WHERE client_id = ?1",   /* its opt-out, and */
+    "DELETE FROM appointments WHERE client_id = ?1",  /* the book (issue 11) */
+    "DELETE FROM portal_logins WHERE client_id = ?1", /* the portal (issue 12) */
+    "DELETE FROM portal_invitations WHERE client_id = ?1",
+    "DELETE FROM portal_accounts WHERE client_id = ?1",
+    "DELETE FROM portal_consent_withdrawals WHERE client_id = ?1",
+    "DELETE FROM portal_consents WHERE client_id = ?1",
     "DELETE FROM comparisons WHERE client_id = ?1",
     "DELETE FROM products WHERE client_id = ?1",
     "DELETE FROM photos WHERE client_id = ?1",

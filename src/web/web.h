@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "poreclear/aftercare.h"
+#include "poreclear/portal.h"
 #include "poreclear/protocol.h"
 #include "poreclear/store.h"
 
@@ -95,6 +96,10 @@ typedef struct web_req {
     pc_user user;
     pc_login login;
     uint8_t login_hash[32];
+    /* the client, on a portal route (web_portal_client): 0 until resolved */
+    int64_t portal_client;
+    pc_portal_login plogin;
+    uint8_t plogin_hash[32];
     /* the reply */
     int status;
     char *reply;
@@ -177,6 +182,43 @@ void web_reauth_result(web_req *r, bool ok);
 /* No Origin header, or one naming this server (the Host header): a cross-site request
  * (Origin: http://evil.example, or "null") is refused on every change. */
 bool web_origin_ok(web_req *r);
+/* The same login throttle (per account, per account and address, per address) for accounts
+ * of another kind: kind names their keys ("client": the portal's). web_login_gate: false →
+ * replied 403 account_locked or 429 throttled (Retry-After). web_login_outcome counts a
+ * failure or clears the account's counters. */
+bool web_login_gate(web_req *r, const char *kind, const char *name);
+void web_login_outcome(web_req *r, const char *kind, const char *name, bool ok);
+
+/* ---- the client portal (web_portal.c; issue 12, docs/api.md "Client portal") ----
+ * Client sessions are separate from staff sessions: their own cookie (WEB_PORTAL_COOKIE) and
+ * table. A staff route answers a client session 403 client_session (web_auth_resolve); a
+ * portal route answers a staff session 403 staff_session. */
+#define WEB_PORTAL_COOKIE "pc_portal"
+/* The route action of a portal route (web_server.c's table): the dispatcher calls
+ * web_portal_client before the handler, which then reads r->portal_client. */
+#define WEB_ACT_PORTAL (-1)
+/* The client of this request's portal session: its id (> 0, also put in r->portal_client),
+ * or 0 after replying: 401 login_required (no portal cookie) / session_expired, 403
+ * staff_session (a staff login on a portal route), 403 csrf (a change without the session's
+ * X-CSRF-Token, or from another site), 503 when the database is out of reach. Calling it
+ * again returns the same id without new queries. Portal handlers of other files call it (or
+ * read r->portal_client on a WEB_ACT_PORTAL route). */
+int64_t web_portal_client(web_req *r);
+/* A record of client_id asked for by the portal's client: true when it is theirs; false after
+ * replying 403 not_yours (audited "portal.denied"). */
+bool web_portal_owns(web_req *r, int64_t client_id);
+/* Audit the client's view of one of their records ("portal.view", what). */
+void web_portal_viewed(web_req *r, const char *what);
+int web_h_portal_invite(web_req *r);       /* POST /api/clients/{id}/invitation (staff) */
+int web_h_portal_status(web_req *r);       /* GET /api/clients/{id}/portal (staff) */
+int web_h_portal_accept(web_req *r);       /* POST /api/portal/accept */
+int web_h_portal_login(web_req *r);        /* POST /api/portal/login */
+int web_h_portal_logout(web_req *r);       /* POST /api/portal/logout */
+int web_h_portal_me(web_req *r);           /* GET /api/portal/me */
+int web_h_portal_totp_begin(web_req *r);   /* POST /api/portal/totp */
+int web_h_portal_totp_confirm(web_req *r); /* POST /api/portal/totp/confirm */
+int web_h_portal_totp_off(web_req *r);     /* POST /api/portal/totp/off */
+
 /* clients */
 int web_h_clients_list(web_req *r);
 int web_h_clients_create(web_req *r);

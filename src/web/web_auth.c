@@ -57,6 +57,11 @@ static bool expired(web_req *r)
 bool web_auth_resolve(web_req *r)
 {
     const char *cookie = MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, COOKIE);
+    if (!cookie && MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, WEB_PORTAL_COOKIE)) {
+        /* a client's session (web_portal.c) never opens a staff route */
+        web_error(r, 403, "client_session", "a client's login may not use the clinic's pages");
+        return false;
+    }
     if (!cookie) {
         web_error(r, 401, "login_required", "log in first");
         return false;
@@ -151,6 +156,60 @@ static int64_t throttle_wait(web_req *r, const char *key, int64_t limit)
     if (delay > THROTTLE_MAX_S) delay = THROTTLE_MAX_S;
     int64_t wait = last + delay - r->now;
     return wait > 0 ? wait : 0;
+}
+
+/* ---- the same throttle for another kind of account (the portal's clients) ---- */
+
+static void gate_keys(const web_req *r, const char *kind, const char *name, char *akey, size_t an,
+                      char *uakey, size_t uan, char *ikey, size_t in)
+{
+    snprintf(akey, an, "%s:%s", kind, name);
+    snprintf(uakey, uan, "%s-ua:%s@%s", kind, name, r->ip);
+    snprintf(ikey, in, "ip:%s", r->ip);
+}
+
+bool web_login_gate(web_req *r, const char *kind, const char *name)
+{
+    char akey[PC_USERNAME_MAX + 40], uakey[PC_USERNAME_MAX + 120], ikey[80];
+    gate_keys(r, kind, name, akey, sizeof akey, uakey, sizeof uakey, ikey, sizeof ikey);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t total = 0, last = 0;
+    if (pc_store_throttle_get(&ctx, r->cfg->store, akey, &total, &last) != PC_OK) total = 0;
+    if (total >= r->cfg->lock_after) {
+        web_error(r, 403, "account_locked",
+                  "this account is locked after %lld failed logins; the clinic must unlock it",
+                  (long long)total);
+        return false;
+    }
+    int64_t wait = throttle_wait(r, uakey, THROTTLE_UA_LIMIT);
+    int64_t wip = throttle_wait(r, ikey, THROTTLE_IP_LIMIT);
+    if (wip > wait) wait = wip;
+    if (wait > 0) {
+        r->retry_after = (int)wait;
+        web_error(r, 429, "throttled",
+                  "too many failed logins from this address; try again in %lld seconds",
+                  (long long)wait);
+        return false;
+    }
+    return true;
+}
+
+void web_login_outcome(web_req *r, const char *kind, const char *name, bool ok)
+{
+    char akey[PC_USERNAME_MAX + 40], uakey[PC_USERNAME_MAX + 120], ikey[80];
+    gate_keys(r, kind, name, akey, sizeof akey, uakey, sizeof uakey, ikey, sizeof ikey);
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_store *st = r->cfg->store;
+    if (ok) {
+        pc_store_throttle_reset(&ctx, st, uakey);
+        pc_store_throttle_reset(&ctx, st, akey);
+        return;
+    }
+    pc_store_throttle_fail(&ctx, st, uakey, r->now);
+    pc_store_throttle_fail(&ctx, st, ikey, r->now);
+    pc_store_throttle_fail(&ctx, st, akey, r->now);
 }
 
 bool web_login_locked(const web_config *cfg, const char *username, int64_t *failures)

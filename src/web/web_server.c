@@ -51,7 +51,8 @@ struct web_server {
 typedef struct route {
     const char *method;
     const char *pattern;  /* {n} = a positive id, {s} = a name [a-z0-9_.]{1,39} */
-    int action;           /* pc_clinic_action: who may is lib/clinic's table; 0 = public */
+    int action;           /* pc_clinic_action: who may is lib/clinic's table; 0 = public;
+                             WEB_ACT_PORTAL = a client's session (web_portal.c) */
     bool while_pw_change; /* allowed while the password must be changed */
     int (*fn)(web_req *);
 } route;
@@ -149,6 +150,17 @@ static const route routes[] = {
     {"DELETE", "/api/practitioners/{n}/feed", PC_DO_FEED, false, web_h_feed_revoke},
     {"GET", "/api/clients/{n}/mail", PC_DO_CLIENT_READ, false, web_h_client_mail_get},
     {"POST", "/api/clients/{n}/mail", PC_DO_CLIENT_WRITE, false, web_h_client_mail},
+    /* the client portal (issue 12, web_portal.c): the staff invite; the client's own routes
+     * (WEB_ACT_PORTAL) take a client session only, and every route above refuses one */
+    {"POST", "/api/clients/{n}/invitation", PC_DO_CLIENT_WRITE, false, web_h_portal_invite},
+    {"GET", "/api/clients/{n}/portal", PC_DO_CLIENT_READ, false, web_h_portal_status},
+    {"POST", "/api/portal/accept", 0, false, web_h_portal_accept},
+    {"POST", "/api/portal/login", 0, false, web_h_portal_login},
+    {"POST", "/api/portal/logout", WEB_ACT_PORTAL, false, web_h_portal_logout},
+    {"GET", "/api/portal/me", WEB_ACT_PORTAL, false, web_h_portal_me},
+    {"POST", "/api/portal/totp", WEB_ACT_PORTAL, false, web_h_portal_totp_begin},
+    {"POST", "/api/portal/totp/confirm", WEB_ACT_PORTAL, false, web_h_portal_totp_confirm},
+    {"POST", "/api/portal/totp/off", WEB_ACT_PORTAL, false, web_h_portal_totp_off},
     {"GET", "/api/about", PC_DO_ABOUT, false, web_h_about},
     {"GET", "/api/about/license", PC_DO_ABOUT, false, web_h_about_license},
     {"GET", "/api/about/notices", PC_DO_ABOUT, false, web_h_about_notices},
@@ -396,7 +408,9 @@ static void dispatch(web_req *r)
     }
     match(rt->pattern, r->path, r); /* ids of the chosen route */
     bool changes = strcmp(method, "GET") != 0;
-    if (rt->action) {
+    if (rt->action == WEB_ACT_PORTAL) {
+        if (!web_portal_client(r)) return; /* a client's session, CSRF on changes */
+    } else if (rt->action) {
         if (!web_auth_resolve(r)) return;
         if (changes && !web_origin_ok(r)) {
             web_error(r, 403, "csrf", "cross-site request refused");

@@ -148,3 +148,39 @@ demo_clinic() {
     expect_status 201 "practitioner starts a session"
     SID=$(jid "$T/body")
 }
+
+# portal_invite WHO CID: the staff login WHO invites client CID to the portal (issue 12);
+# PORTAL_TOKEN gets the link's token. Returns false when the invitation was not made.
+portal_invite() {
+    req "$1" POST "/api/clients/$2/invitation" '{}'
+    [ "$STATUS" = 201 ] || return 1
+    local url; url=$(jget "$T/body" 'd["url"]')
+    PORTAL_TOKEN=${url##*token=}
+    [ ${#PORTAL_TOKEN} = 64 ]
+}
+
+# portal_accept WHO TOKEN [PASSWORD]: a client accepts an invitation; the portal session's cookie
+# jar is $T/jar_WHO and its CSRF token $T/csrf_WHO (so req WHO ... works as for staff). Returns
+# the status (true on 200); the reply is in $T/login_WHO.
+portal_accept() {
+    local who=$1 token=$2 pw=${3:-client-password-1}
+    local st
+    st=$(curl -s -o "$T/login_$who" -D "$T/login_headers_$who" -w '%{http_code}' -c "$T/jar_$who" \
+        -H 'Content-Type: application/json' \
+        --data-binary "{\"token\":\"$token\",\"password\":\"$pw\"}" "$BASE/api/portal/accept")
+    [ "$st" = 200 ] && jget "$T/login_$who" 'd["csrf_token"]' >"$T/csrf_$who"
+    [ "$st" = 200 ]
+}
+
+# portal_login WHO USERNAME PASSWORD [CODE]: a client's login, as login does for staff.
+portal_login() {
+    local who=$1 user=$2 pw=$3 code=${4-}
+    local extra="" st
+    [ -n "$code" ] && extra=",\"code\":\"$code\""
+    st=$(curl -s -o "$T/login_$who" -w '%{http_code}' -c "$T/jar_$who" \
+        -H 'Content-Type: application/json' \
+        --data-binary "{\"username\":\"$user\",\"password\":\"$pw\"$extra}" "$BASE/api/portal/login")
+    PORTAL_STATUS=$st
+    [ "$st" = 200 ] && jget "$T/login_$who" 'd["csrf_token"]' >"$T/csrf_$who"
+    [ "$st" = 200 ]
+}

@@ -4,9 +4,11 @@
 
 usage: matrix.py BASE_URL TMPDIR < table
 Each table row: METHOD PATH BODY|- then one expectation per column (U = 401, F = 403,
-A = allowed: any answer but 401/403), for the logins named on the first line:
+A = allowed: any answer but 401/403, - = not checked), for the logins named on the first line:
   # whos: anon recep pract admin trainee
-Logins are read from TMPDIR/jar_WHO (curl cookie jars) and TMPDIR/csrf_WHO.
+Logins are read from TMPDIR/jar_WHO (curl cookie jars: a staff session pc_session, or a
+client's portal session pc_portal) and TMPDIR/csrf_WHO. A line "#! text" is a failure of the
+table itself (routes.py: a route it could not test).
 Prints one line per check: "ok <description>" or "not ok <description>" (the caller numbers
 them for TAP)."""
 import http.client
@@ -19,8 +21,8 @@ def cookie_of(tmp, who):
         with open(f"{tmp}/jar_{who}") as f:
             for line in f:
                 parts = line.rstrip("\n").split("\t")
-                if len(parts) == 7 and parts[5] == "pc_session":
-                    return parts[6]
+                if len(parts) == 7 and parts[5] in ("pc_session", "pc_portal"):
+                    return f"{parts[5]}={parts[6]}"
     except OSError:
         pass
     return None
@@ -36,6 +38,9 @@ def main():
         if line.startswith("# whos:"):
             whos = line.split(":", 1)[1].split()
             continue
+        if line.startswith("#!"):
+            print(f"not ok matrix table: {line[2:].strip()}")
+            continue
         if not line or line.startswith("#"):
             continue
         f = line.split()
@@ -44,13 +49,15 @@ def main():
             print(f"not ok matrix row has {len(want)} columns, want {len(whos)}: {line}")
             continue
         for who, w in zip(whos, want):
+            if w == "-":
+                continue
             headers = {}
             if who != "anon":
                 c = cookie_of(tmp, who)
                 with open(f"{tmp}/csrf_{who}") as fh:
                     headers["X-CSRF-Token"] = fh.read().strip()
                 if c:
-                    headers["Cookie"] = f"pc_session={c}"
+                    headers["Cookie"] = c
             data = None
             if body != "-":
                 data = body.encode()

@@ -78,6 +78,10 @@ GET  /api/practitioners/2/feed                       -                          
 POST /api/practitioners/999999/feed                  -                                     U F F A F
 DELETE /api/practitioners/999999/feed                -                                     U F F A F
 GET  /api/feeds/0123456789abcdef0123456789abcdef.ics -                                     A A A A A
+POST /api/clients/$CID/invitation                    {}                                    U A A A A
+GET  /api/clients/$CID/portal                        -                                     U A A A A
+GET  /api/portal/me                                  -                                     U F F F F
+POST /api/portal/totp                                {}                                    U F F F F
 GET  /api/about                                      -                                     U A A A A
 GET  /api/about/license                              -                                     U A A A A
 GET  /api/about/notices                              -                                     U A A A A
@@ -91,6 +95,34 @@ while IFS= read -r line; do
     esac
 done <"$T/matrix.out"
 [ -s "$T/matrix.out" ] || not_ok "the matrix ran"
+
+# ---- a client's session (issue 12): rows generated from the server's route table ----
+# Every staff route refuses a client's session (403), even on the client's own record; every
+# portal route takes it and refuses a staff session (403); on every portal route with an id,
+# another client's record is refused (403). routes.py reads src/web/web_server.c.
+req admin POST /api/clients '{"name":"Other Client","birth_date":"1980-01-01"}'
+OTHER=$(jid "$T/body")
+if portal_invite admin "$CID" && portal_accept client "$PORTAL_TOKEN" &&
+    portal_invite admin "$OTHER" && portal_accept other "$PORTAL_TOKEN"; then
+    ok "two clients with portal accounts"
+else
+    not_ok "two clients with portal accounts"
+fi
+# PATTERN PATH: each portal route with an id, on the other client's record (routes.py fails a
+# portal route with an id that has no line here)
+: >"$T/other_map"
+$PY "$here/routes.py" "$here/../../src/web/web_server.c" "$CID" "$T/other_map" >"$T/client_rows"
+nstaff=$(sed -n 's/^# routes: \([0-9]*\) staff.*/\1/p' "$T/client_rows")
+[ "${nstaff:-0}" -ge 80 ] && ok "the generated matrix covers every staff route ($nstaff)" ||
+    not_ok "the generated matrix covers every staff route (${nstaff:-none})"
+{ echo "# whos: anon client pract"; cat "$T/client_rows"; } | $PY "$here/matrix.py" "$BASE" "$T" >"$T/client_matrix.out"
+while IFS= read -r line; do
+    case "$line" in
+        "ok "*) ok "${line#ok }" ;;
+        *) not_ok "${line#not ok }" ;;
+    esac
+done <"$T/client_matrix.out"
+[ -s "$T/client_matrix.out" ] || not_ok "the client matrix ran"
 
 # ---- CSRF ----
 count_clients() { req admin GET "/api/clients?limit=1"; jget "$T/body" 'd["total"]'; }

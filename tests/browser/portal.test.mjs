@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: AGPL-3.0-or-later
+// Browser tests of the client portal (issue 12) on a phone, 390 x 844: the desk invites a client
+// (the staff API, from a staff page), the client opens the link and sets a password, lands on the
+// portal's home, signs out and in again, turns on the extra sign-in code (a TOTP computed here
+// from the secret the page shows) and needs it at the next sign-in; a staff route refuses the
+// client's session. Debian's Chromium driven by playwright-core against the real
+// `poreclear serve --demo` (test_portal.sh). Top-level tests run in order and share state; a
+// test whose prerequisite failed is skipped with the reason.
+//
+//   PC_URL=http://127.0.0.1:PORT PC_PASSWORD=.. node --test --test-reporter=tap tests/browser/portal.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import { createRequire } from 'node:module';
+import { launchChromium, openPage, screenshot, apiCall, needs, overflowOf } from './lib.mjs';
+
+const require = createRequire(import.meta.url);
+const { chromium } = require('playwright-core');
+
+const URL0 = process.env.PC_URL;
+const PW = process.env.PC_PASSWORD;
+const SHOTS = process.env.PC_SCREENSHOTS || 'build/screenshots';
+const CHROMIUM = process.env.PC_CHROMIUM || '/usr/bin/chromium';
+const TIMEOUT = Number(process.env.PC_STEP_TIMEOUT_MS || 8000);
+const CLIENT_PW = 'my portal password 1';
+
+const state = {};
+const problems = [];
+let browser;
+let staff; // a staff page (desktop)
+let phone; // the client's phone
+
+// RFC 6238 with SHA-1, 6 digits, 30 s, `offset` steps from now.
+function totp(b32, offset) {
+    const alpha = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+    let bits = '';
+    for (const c of b32.replace(/\s+/g, '')) bits += alpha.indexOf(c).toString(2).padStart(5, '0');
+    const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
+    const msg = Buffer.alloc(8);
+    msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + offset));
+    const h = crypto.createHmac('sha1', key).update(msg).digest();
+    const o = h[h.length - 1] & 15;
+    return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
+}
+
+async function phoneShot(name) {
+    const over = await overflowOf(phone);
+    assert.deepEqual(over, [], `${name}: nothing sticks out sideways at 390 px`);
+    await screenshot(phone, SHOTS, `portal-${name}`);
+}
+
+before(async () => {
+    browser = await launchChromium(chromium, CHROMIUM);
+    staff = await openPage(browser, { width: 1280, height: 800, timeout: TIMEOUT, problems, label: () => 'staff' });
+    phone = await openPage(browser, { width: 390, height: 844, timeout: TIMEOUT, problems, label: () => 'client' });
+});
+
+after(async () => {
+    if (browser) await browser.close();
+});
+
+test('the desk invites a client to the portal', async () => {
+    await staff.goto(`${URL0}/login`);
+    await staff.fill('#username', 'desk');
+    await staff.fill('#password', PW);
+    await staff.click('#login-submit');
+    await staff.waitForURL((u) => !u.pathname.startsWith('/login'));
+    const list = await apiCall(staff, 'GET', '/api/clients?q=Sofia');
+    assert.equal(list.status, 200);
+    state.cid = list.data.clients[0].id;
+    const inv = await apiCall(staff, 'POST', `/api/clients/${state.cid}/invitation`, {});
+    assert.equal(inv.status, 201, JSON.stringify(inv.data));
+    assert.match(inv.data.url, /\/portal\/accept\?token=[0-9a-f]{64}$/);
+    state.url = inv.data.url;
+});
+
+test('the client sets a password from the link, on a phone', async (t) => {
+    if (!needs(state, t, ['url'], 'the invitation')) return;
+    await phone.goto(state.url);
+    await phone.waitForSelector('#accept-form');
+    await phoneShot('accept');
+    await phone.fill('#new_password', CLIENT_PW);
+    await phone.fill('#new_password2', 'not the same password');
+    await phone.click('#accept-submit');
+    await phone.waitForSelector('#portal-msg.bad');
+    assert.match(await phone.textContent('#portal-msg'), /not the same/);
+    await phone.fill('#new_password2', CLIENT_PW);
+    await phone.click('#accept-submit');
+    await phone.waitForURL((u) => u.pathname === '/portal/home');
+    await phone.waitForSelector('#home-hello:not(:empty)');
+    const hello = await phone.textContent('#home-hello');
+    assert.match(hello, /Hello Sofia/);
+    state.username = hello.match(/user name is (\S+)\./)[1];
+    await phoneShot('home');
+    // the link works once
+    await phone.goto(state.url);
+    await phone.fill('#new_password', CLIENT_PW);
+    await phone.fill('#new_password2', CLIENT_PW);
+    await phone.click('#accept-submit');
+    await phone.waitForSelector('#portal-msg.bad');
+    assert.match(await phone.textContent('#portal-msg'), /used already or has expired/);
+});
+
+test('a staff route refuses the client session', async (t) => {
+    if (!needs(state, t, ['username'], 'the account')) return;
+    const r = await phone.evaluate(async (cid) => (await fetch(`/api/clients/${cid}`)).status, state.cid);
+    assert.equal(r, 403);
+});
+
+test('the client signs out and in again', async (t) => {
+    if (!needs(state, t, ['username'], 'the account')) return;
+    await phone.goto(`${URL0}/portal/home`);
+    await phone.click('#portal-logout');
+    await phone.waitForURL((u) => u.pathname === '/portal/login');
+    await phone.goto(`${URL0}/portal/security`); // no session: sent to sign in, then back
+    await phone.waitForURL((u) => u.pathname === '/portal/login');
+    await phone.fill('#username', state.username);
+    await phone.fill('#password', 'a wrong password');
+    await phone.click('#login-submit');
+    await phone.waitForSelector('#portal-msg.bad');
+    await phoneShot('login-wrong');
+    await phone.fill('#password', CLIENT_PW);
+    await phone.click('#login-submit');
+    await phone.waitForURL((u) => u.pathname === '/portal/security');
+    state.signedIn = true;
+});
+
+test('the extra sign-in code: set up, then asked for at sign-in', async (t) => {
+    if (!needs(state, t, ['signedIn'], 'a signed-in client')) return;
+    await phone.waitForSelector('#sec-username:not(:empty)');
+    await phone.click('#totp-start');
+    await phone.waitForSelector('#totp-confirm-form:not([hidden])');
+    const secret = (await phone.textContent('#totp-secret')).replace(/\s+/g, '');
+    assert.match(await phone.getAttribute('#totp-link', 'href'), /^otpauth:\/\/totp\//);
+    await phoneShot('totp-setup');
+    await phone.fill('#totp-code', totp(secret, 0));
+    await phone.click('#totp-confirm-form button[type=submit]');
+    await phone.waitForSelector('#portal-msg.ok');
+    assert.match(await phone.textContent('#totp-state'), /^On/);
+    await phone.click('#portal-logout');
+    await phone.waitForURL((u) => u.pathname === '/portal/login');
+    await phone.fill('#username', state.username);
+    await phone.fill('#password', CLIENT_PW);
+    await phone.click('#login-submit');
+    await phone.waitForSelector('#code-field:not([hidden])');
+    await phoneShot('login-code');
+    await phone.fill('#code', totp(secret, 1)); // the next step: the first code is spent
+    await phone.click('#login-submit');
+    await phone.waitForURL((u) => u.pathname === '/portal/home');
+    state.secret = secret;
+});
+
+test('no page error or console error', () => {
+    assert.deepEqual(problems, []);
+});

@@ -1,0 +1,184 @@
+#!/bin/bash
+# SPDX-License-Identifier: AGPL-3.0-or-later
+# The client portal's accounts (issue 12.1) against the real server: the desk's invitation (a
+# one-time link, e-mailed through a real SMTP server when the clinic sends mail), accepting it
+# (a client session: its own cookie, username and csrf_token in the body), a used or expired
+# link 410, the client's login with the staff's throttle, GET /api/portal/me (audited), a staff
+# route refusing the client's session and a portal route refusing a staff session, a second
+# factor (TOTP) with no code used twice, logout, erasure. The generated access matrix over every
+# route is in test_http_authz.sh.
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/../e2e/lib.sh"
+. "$here/lib.sh"
+
+SYS_PY=/usr/bin/python3 # with its site packages: aiosmtpd
+demo_clinic
+
+# ---- the invitation ----
+req anon POST "/api/clients/$CID/invitation" '{}'
+expect_status 401 "an invitation needs a staff login"
+check "the desk invites the client" portal_invite recep "$CID"
+url=$(jget "$T/body" 'd["url"]')
+[[ $url =~ ^http://127\.0\.0\.1:[0-9]+/portal/accept\?token=[0-9a-f]{64}$ ]] &&
+    ok "201 {\"url\": \".../portal/accept?token=...\"}" || not_ok "the invitation's url ($url)"
+[ "$(jget "$T/body" 'd["emailed"]')" = false ] && ok "no mail set up: shown to the desk, not e-mailed" ||
+    not_ok "emailed ($(cat "$T/body"))"
+[ "$(dbq "SELECT count(*) FROM portal_invitations WHERE client_id = $CID")" = 1 ] &&
+    ok "the invitation is stored" || not_ok "the invitation is stored"
+# the token is kept only as its hash
+hexq="hex(token_hash) = upper('$PORTAL_TOKEN')"
+on_pg && hexq="encode(token_hash, 'hex') = lower('$PORTAL_TOKEN')"
+[ "$(dbq "SELECT count(*) FROM portal_invitations WHERE $hexq")" = 0 ] &&
+    ok "the token is stored hashed" || not_ok "the token is stored hashed"
+req recep GET "/api/clients/$CID/portal"
+[ "$STATUS" = 200 ] && [ "$(jget "$T/body" 'd["account"]')" = null ] &&
+    [ "$(jget "$T/body" 'd["invitation_pending_until"] is not None')" = true ] &&
+    ok "the desk sees the invitation pending, no account yet" || not_ok "portal status ($STATUS $(cat "$T/body"))"
+req recep POST /api/clients/999999/invitation '{}'
+expect_status 404 "no invitation for a client that does not exist"
+
+# ---- accepting it ----
+req anon POST /api/portal/accept "{\"token\":\"$PORTAL_TOKEN\",\"password\":\"short\"}"
+expect_status 400 "a weak password is refused (the link stays usable)"
+req anon POST /api/portal/accept '{"token":"0123","password":"a long enough password"}'
+expect_status 404 "an unknown link: 404"
+check "the client sets a password with the link" portal_accept ann "$PORTAL_TOKEN"
+[ "$(jget "$T/login_ann" 'sorted(k for k in d if k in ("username","csrf_token"))')" = '["csrf_token", "username"]' ] &&
+    ok "the body holds username and csrf_token, as staff login gives" || not_ok "accept body: $(cat "$T/login_ann")"
+ANN_USER=$(jget "$T/login_ann" 'd["username"]')
+grep -qi '^set-cookie: pc_portal=[0-9a-f]\{64\}; HttpOnly; SameSite=Strict; Path=/' "$T/login_headers_ann" &&
+    ok "a client session cookie of its own: pc_portal, HttpOnly, SameSite=Strict" ||
+    not_ok "client cookie ($(grep -i set-cookie "$T/login_headers_ann"))"
+grep -q pc_session "$T/jar_ann" && not_ok "no staff cookie for a client" || ok "no staff cookie for a client"
+[ "$(dbq "SELECT count(*) FROM logins")" = "$(dbq "SELECT count(*) FROM logins")" ] &&
+    [ "$(dbq "SELECT count(*) FROM portal_logins WHERE client_id = $CID")" = 1 ] &&
+    ok "the client's session is a row of portal_logins" || not_ok "portal_logins row"
+req anon POST /api/portal/accept "{\"token\":\"$PORTAL_TOKEN\",\"password\":\"another long password\"}"
+expect_status 410 "the same link again: 410"
+[ "$(err_code)" = invitation_used ] && ok "410 invitation_used" || not_ok "code $(err_code)"
+# an expired link: made 73 hours ago
+check "a second client is invited" portal_invite recep "$(dbq "SELECT min(id) FROM clients")"
+OLD_TOKEN=$PORTAL_TOKEN
+dbq "UPDATE portal_invitations SET created_at = created_at - 262800, expires_at = expires_at - 262800 WHERE used_at IS NULL" >/dev/null
+req anon POST /api/portal/accept "{\"token\":\"$OLD_TOKEN\",\"password\":\"a long enough password\"}"
+expect_status 410 "a link older than 72 hours: 410"
+[ "$(err_code)" = invitation_expired ] && ok "410 invitation_expired" || not_ok "code $(err_code)"
+
+# ---- the client's own record ----
+req ann GET /api/portal/me
+expect_status 200 "GET /api/portal/me with the client's session"
+[ "$(jget "$T/body" 'd["client"]["id"]')" = "$CID" ] && [ "$(jget "$T/body" 'd["client"]["name"]')" = "Matrix Client" ] &&
+    ok "me: the client's own record" || not_ok "me: $(cat "$T/body")"
+req ann GET "/api/clients/$CID"
+expect_status 403 "a staff route refuses the client's session, even on their own record"
+[ "$(err_code)" = client_session ] && ok "403 client_session" || not_ok "code $(err_code)"
+req ann POST /api/clients '{"name":"Sneaky","birth_date":"1990-01-01"}'
+expect_status 403 "a client cannot add clients"
+req pract GET /api/portal/me
+expect_status 403 "a portal route refuses a staff session"
+[ "$(err_code)" = staff_session ] && ok "403 staff_session" || not_ok "code $(err_code)"
+req anon GET /api/portal/me
+expect_status 401 "a portal route without a login: 401"
+st=$(curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_ann" -H 'Content-Type: application/json' \
+    -X POST --data-binary '{}' "$BASE/api/portal/totp")
+[ "$st" = 403 ] && [ "$(err_code)" = csrf ] && ok "a client's change without X-CSRF-Token: 403 csrf" || not_ok "client csrf ($st)"
+# every client view is audited (the view entries are written in batches: wait for them)
+seen=0
+for _ in $(seq 1 50); do
+    req admin GET "/api/audit?client_id=$CID&limit=200"
+    if [ "$(jget "$T/body" 'sum(1 for e in d["entries"] if e["action"] == "portal.view")')" -ge 1 ] 2>/dev/null; then seen=1; break; fi
+    sleep 0.1
+done
+[ $seen = 1 ] && ok "the client's view is audited (portal.view)" || not_ok "portal.view audited"
+acts=$(jget "$T/body" '" ".join(sorted(set(e["action"] for e in d["entries"] if e["action"].startswith("portal."))))')
+[[ " $acts " == *" portal.invite "* && " $acts " == *" portal.accept "* && " $acts " == *" portal.login "* ]] &&
+    ok "invitation, acceptance and login are audited ($acts)" || not_ok "audited: $acts"
+
+# ---- login, the throttle, logout ----
+req ann POST /api/portal/logout
+expect_status 200 "the client logs out"
+req ann GET /api/portal/me
+expect_status 401 "after logout the client's session is gone"
+check "the client logs in with user name and password" portal_login ann "$ANN_USER" client-password-1
+[ "$(jget "$T/login_ann" 'd["username"]')" = "$ANN_USER" ] && ok "login body: username" || not_ok "login body"
+portal_login x "$ANN_USER" "$DEMO_PW"
+[ "$PORTAL_STATUS" = 401 ] && ok "a wrong password: 401" || not_ok "wrong password ($PORTAL_STATUS)"
+portal_login x demo "$DEMO_PW"
+[ "$PORTAL_STATUS" = 401 ] && ok "a staff account cannot log in to the portal" || not_ok "staff on portal login ($PORTAL_STATUS)"
+
+# ---- the second factor ----
+req ann POST /api/portal/totp '{}'
+expect_status 200 "the client starts a second factor"
+SECRET=$(jget "$T/body" 'd["secret"]')
+[[ "$(jget "$T/body" 'd["uri"]')" == otpauth://totp/*"secret=$SECRET"* ]] && ok "an otpauth:// address" ||
+    not_ok "uri: $(cat "$T/body")"
+totp() { $PY -c '
+import base64, hmac, hashlib, struct, sys, time
+k = base64.b32decode(sys.argv[1])
+c = int(time.time()) // 30 + int(sys.argv[2])
+h = hmac.new(k, struct.pack(">Q", c), hashlib.sha1).digest()
+o = h[-1] & 15
+print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))' "$SECRET" "$1"; }
+req ann POST /api/portal/totp/confirm '{"code":"12345"}'
+expect_status 403 "a wrong code does not turn it on"
+req ann POST /api/portal/totp/confirm "{\"code\":\"$(totp 0)\"}"
+expect_status 200 "the first code turns the second factor on"
+portal_login y "$ANN_USER" client-password-1
+[ "$PORTAL_STATUS" = 401 ] && [ "$(jget "$T/login_y" 'd["code"]')" = totp_required ] &&
+    ok "a login then asks for the code (401 totp_required)" || not_ok "totp_required ($PORTAL_STATUS)"
+NEXT=$(totp 1)
+check "the password with a fresh code logs in" portal_login y "$ANN_USER" client-password-1 "$NEXT"
+portal_login z "$ANN_USER" client-password-1 "$NEXT"
+[ "$PORTAL_STATUS" = 401 ] && [ "$(jget "$T/login_z" 'd["code"]')" = bad_code ] &&
+    ok "the same code twice: refused" || not_ok "code reuse ($PORTAL_STATUS)"
+
+# ---- the invitation by e-mail, through a real SMTP server ----
+if $SYS_PY -c 'import aiosmtpd' 2>/dev/null; then
+    MAIL=$T/mail; mkdir -p "$MAIL"
+    SMTP_PORT=$($SYS_PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+    $SYS_PY "$here/smtp_sink.py" "$MAIL" "$SMTP_PORT" 2>"$T/sink.err" &
+    SINK_PID=$!
+    trap 'kill $SINK_PID 2>/dev/null; _http_cleanup' EXIT
+    req admin PUT /api/settings/mail "{\"smtp_url\":\"smtp://127.0.0.1:$SMTP_PORT\",\"mail_from\":\"desk@lumen.example\"}"
+    expect_status 200 "the clinic sets up its e-mail"
+    req admin POST /api/clients '{"name":"Mia Mail","birth_date":"1991-02-03","email":"mia@example.org"}'
+    MIA=$(jid "$T/body")
+    check "the desk invites a client with an e-mail address" portal_invite recep "$MIA"
+    [ "$(jget "$T/body" 'd["emailed"]')" = true ] && ok "emailed: true" || not_ok "emailed: $(cat "$T/body")"
+    got=""
+    for _ in $(seq 1 100); do
+        got=$(for f in "$MAIL"/*.eml; do [ -e "$f" ] && $SYS_PY -c '
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+text = "".join(p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type() == "text/plain")
+sys.exit(0 if sys.argv[2] in text and "mia@example.org" in m["To"] else 1)' "$f" "token=$PORTAL_TOKEN" && echo "$f"; done | head -1)
+        [ -n "$got" ] && break
+        sleep 0.1
+    done
+    [ -n "$got" ] &&
+        ok "the link arrives by e-mail at the client's address" || not_ok "the invitation e-mail ($(ls "$MAIL"))"
+    check "the e-mailed link works" portal_accept mia "$PORTAL_TOKEN"
+    [ "$(jget "$T/login_mia" 'd["username"]')" = mia@example.org ] && ok "the user name is the e-mail address" ||
+        not_ok "username $(jget "$T/login_mia" 'd["username"]')"
+    kill $SINK_PID 2>/dev/null; wait $SINK_PID 2>/dev/null
+else
+    skip "python3-aiosmtpd is needed for the e-mailed invitation (scripts/install-deps test)"
+fi
+
+# ---- the throttle (last: it slows this address) ----
+codes=""
+for _ in 1 2 3 4 5 6; do portal_login x nosuch.client wrong-password-x; codes="$codes $PORTAL_STATUS"; done
+[ "$codes" = " 401 401 401 401 401 429" ] && ok "the staff's login throttle: 429 after 5 failures" ||
+    not_ok "throttle: got$codes"
+
+# ---- erasure ----
+req admin DELETE "/api/clients/$CID" '{"confirm":"Matrix Client"}'
+[ "$STATUS" = 200 ] || [ "$STATUS" = 204 ] && ok "the client is erased" || not_ok "erase ($STATUS $(head -c 200 "$T/body"))"
+[ "$(dbq "SELECT (SELECT count(*) FROM portal_accounts WHERE client_id = $CID) + (SELECT count(*) FROM portal_logins WHERE client_id = $CID) + (SELECT count(*) FROM portal_invitations WHERE client_id = $CID)")" = 0 ] &&
+    ok "erasure takes the account, its sessions and invitations" || not_ok "portal rows after erasure"
+req ann GET /api/portal/me
+expect_status 401 "an erased client's session is gone"
+
+healthy && ok "server still healthy at the end" || not_ok "server still healthy at the end"
+check "server stops cleanly on SIGTERM (exit 0, no sanitizer report)" stop_server TERM
+done_testing

@@ -1,0 +1,331 @@
+/* SPDX-License-Identifier: AGPL-3.0-or-later */
+/* The client portal's accounts (issue 12; lib/clinic/portal*.c, lib/store/portal.c): TOTP
+ * against RFC 6238 appendix B, the ±1 step window and no reuse of a code; invitations (one
+ * use, 72 hours, a newer one withdraws the older), accepting one, the login check with its
+ * second factor; on SQLite and on PostgreSQL (tests/run). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "poreclear/clinic.h"
+#include "poreclear/portal.h"
+#include "store_fixture.h"
+
+/* RFC 6238 appendix B: the seeds are "12345678901234567890" repeated to the hash's size, 8
+ * digits. */
+static void test_totp_rfc6238_vectors(void **state)
+{
+    (void)state;
+    static const uint8_t seed20[] = "12345678901234567890";
+    static const uint8_t seed32[] = "12345678901234567890123456789012";
+    static const uint8_t seed64[] =
+        "1234567890123456789012345678901234567890123456789012345678901234";
+    static const struct {
+        int64_t t;
+        pc_totp_alg alg;
+        uint32_t code;
+    } rows[] = {
+        {59, PC_TOTP_SHA1, 94287082},          {59, PC_TOTP_SHA256, 46119246},
+        {59, PC_TOTP_SHA512, 90693936},        {1111111109, PC_TOTP_SHA1, 7081804},
+        {1111111109, PC_TOTP_SHA256, 68084774}, {1111111109, PC_TOTP_SHA512, 25091201},
+        {1111111111, PC_TOTP_SHA1, 14050471},  {1111111111, PC_TOTP_SHA256, 67062674},
+        {1111111111, PC_TOTP_SHA512, 99943326}, {1234567890, PC_TOTP_SHA1, 89005924},
+        {1234567890, PC_TOTP_SHA256, 91819424}, {1234567890, PC_TOTP_SHA512, 93441116},
+        {2000000000, PC_TOTP_SHA1, 69279037},  {2000000000, PC_TOTP_SHA256, 90698825},
+        {2000000000, PC_TOTP_SHA512, 38618901}, {20000000000, PC_TOTP_SHA1, 65353130},
+        {20000000000, PC_TOTP_SHA256, 77737706}, {20000000000, PC_TOTP_SHA512, 47863826},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const uint8_t *key = rows[i].alg == PC_TOTP_SHA1     ? seed20
+                             : rows[i].alg == PC_TOTP_SHA256 ? seed32
+                                                             : seed64;
+        size_t len = rows[i].alg == PC_TOTP_SHA1 ? 20 : rows[i].alg == PC_TOTP_SHA256 ? 32 : 64;
+        uint32_t code = 0;
+        assert_int_equal(pc_totp_hotp(NULL, rows[i].alg, key, len,
+                                      (uint64_t)pc_totp_step(rows[i].t), 8, &code),
+                         PC_OK);
+        if (code != rows[i].code)
+            fail_msg("row %zu: t=%lld got %08u, want %08u", i, (long long)rows[i].t, code,
+                     rows[i].code);
+    }
+    uint32_t c;
+    assert_int_equal(pc_totp_hotp(NULL, PC_TOTP_SHA1, seed20, 0, 1, 6, &c), PC_ERR_INVALID);
+    assert_int_equal(pc_totp_hotp(NULL, PC_TOTP_SHA1, seed20, 20, 1, 10, &c), PC_ERR_INVALID);
+    assert_int_equal(pc_totp_hotp(NULL, (pc_totp_alg)9, seed20, 20, 1, 6, &c), PC_ERR_INVALID);
+}
+
+static void code_at(const uint8_t *key, int64_t t, char out[7])
+{
+    uint32_t c = 0;
+    assert_int_equal(pc_totp_hotp(NULL, PC_TOTP_SHA1, key, PC_TOTP_SECRET_BYTES,
+                                  (uint64_t)pc_totp_step(t), 6, &c),
+                     PC_OK);
+    snprintf(out, 7, "%06u", c);
+}
+
+static void test_totp_window_and_reuse(void **state)
+{
+    (void)state;
+    uint8_t key[PC_TOTP_SECRET_BYTES], back[PC_TOTP_SECRET_BYTES + 4];
+    char b32[PC_TOTP_SECRET_CHARS + 1];
+    pc_totp_secret_new(key, b32);
+    assert_int_equal(strlen(b32), PC_TOTP_SECRET_CHARS);
+    size_t n = 0;
+    assert_true(pc_totp_b32_decode(b32, back, sizeof back, &n));
+    assert_int_equal(n, PC_TOTP_SECRET_BYTES);
+    assert_memory_equal(key, back, n);
+    assert_false(pc_totp_b32_decode("AB1!", back, sizeof back, &n));
+
+    int64_t now = 1700000000; /* step 56666666, 20 s into it */
+    int64_t step = pc_totp_step(now), got = 0;
+    char prev[7], cur[7], next[7], far[7];
+    code_at(key, now - 30, prev);
+    code_at(key, now, cur);
+    code_at(key, now + 30, next);
+    code_at(key, now + 60, far);
+    assert_true(pc_totp_verify(key, sizeof key, cur, now, 0, &got));
+    assert_int_equal(got, step);
+    assert_true(pc_totp_verify(key, sizeof key, prev, now, 0, &got));
+    assert_int_equal(got, step - 1);
+    assert_true(pc_totp_verify(key, sizeof key, next, now, 0, &got));
+    assert_int_equal(got, step + 1);
+    assert_false(pc_totp_verify(key, sizeof key, far, now, 0, &got)); /* two steps: refused */
+    /* no reuse: once step was accepted, its code and older ones are not */
+    assert_false(pc_totp_verify(key, sizeof key, cur, now, step, &got));
+    assert_false(pc_totp_verify(key, sizeof key, prev, now, step, &got));
+    assert_true(pc_totp_verify(key, sizeof key, next, now, step, &got));
+    assert_false(pc_totp_verify(key, sizeof key, "12345", now, 0, &got));
+    assert_false(pc_totp_verify(key, sizeof key, "12345a", now, 0, &got));
+    assert_false(pc_totp_verify(key, sizeof key, NULL, now, 0, &got));
+
+    char *uri = NULL;
+    assert_int_equal(pc_totp_uri(NULL, "Clinic A&B", "ana@example.org", b32, &uri), PC_OK);
+    assert_non_null(strstr(uri, "otpauth://totp/Clinic%20A%26B:ana%40example.org?secret="));
+    assert_non_null(strstr(uri, "&issuer=Clinic%20A%26B&algorithm=SHA1&digits=6&period=30"));
+    free(uri);
+}
+
+static int64_t add_client(fixture *f, const char *name, const char *email)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
+    snprintf(c.email, sizeof c.email, "%s", email);
+    int64_t id = 0;
+    assert_int_equal(pc_store_client_create(&ctx, f->s, 0, &c, 1, &id), PC_OK);
+    return id;
+}
+
+static int setup(void **state)
+{
+    return fixture_open(state, 4, PC_CERT_ALL);
+}
+
+static void test_invitation_accept_login(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user desk = {.id = f->admin};
+    int64_t ann = add_client(f, "Ann", "Ann.Lee@Example.org");
+    int64_t bob = add_client(f, "Bob", "");
+    const int64_t t0 = 1800000000;
+    char tok[PC_PORTAL_TOKEN_CHARS + 1], tok2[PC_PORTAL_TOKEN_CHARS + 1];
+    int64_t until = 0;
+    bool mailed = true;
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, ann, "http://x/portal/accept?token=",
+                                      NULL, t0, tok, &until, &mailed),
+                     PC_OK);
+    assert_false(mailed);
+    assert_int_equal(strlen(tok), PC_PORTAL_TOKEN_CHARS);
+    assert_int_equal(until, t0 + 72 * 3600);
+    /* the token itself is nowhere in the database */
+    char q[300], got[80];
+    snprintf(q, sizeof q, "SELECT count(*) FROM portal_invitations WHERE token_hash = '%s'", tok);
+    fixture_sql(f->dir, q, q, got, sizeof got);
+    assert_string_equal(got, "0");
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, 999999, "", NULL, t0, tok2, &until, NULL),
+                     PC_ERR_NOTFOUND);
+
+    pc_portal_account acc;
+    const char *why = NULL;
+    /* a weak password, an unknown token */
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "short", t0, &acc, &why),
+                     PC_ERR_INVALID);
+    assert_string_equal(why, "weak");
+    char bad[PC_PORTAL_TOKEN_CHARS + 1];
+    memset(bad, 'a', PC_PORTAL_TOKEN_CHARS);
+    bad[PC_PORTAL_TOKEN_CHARS] = 0;
+    assert_int_equal(pc_portal_accept(&ctx, f->s, bad, NULL, "a long password", t0, &acc, &why),
+                     PC_ERR_NOTFOUND);
+    assert_string_equal(why, "invitation_unknown");
+    /* accepted: the account, named after the e-mail address in lower case */
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "a long password", t0 + 10, &acc,
+                                      &why),
+                     PC_OK);
+    assert_int_equal(acc.client_id, ann);
+    assert_string_equal(acc.username, "ann.lee@example.org");
+    /* once only */
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "another password", t0 + 20, &acc,
+                                      &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "invitation_used");
+    /* Bob: a first invitation withdrawn by a second; the second expires after 72 hours */
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, bob, "", NULL, t0, tok, &until, NULL),
+                     PC_OK);
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, bob, "", NULL, t0 + 1, tok2, &until, NULL),
+                     PC_OK);
+    int64_t pending = 0;
+    assert_int_equal(pc_store_portal_invitation_state(&ctx, f->s, bob, t0 + 2, &pending), PC_OK);
+    assert_int_equal(pending, t0 + 1 + 72 * 3600);
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "bob's password", t0 + 2, &acc, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "invitation_used");
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok2, NULL, "bob's password", t0 + 1 + 72 * 3600,
+                                      &acc, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "invitation_expired");
+    /* a name taken by another client */
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, bob, "", NULL, t0 + 5, tok2, &until, NULL),
+                     PC_OK);
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok2, "ann.lee@example.org", "bob's password",
+                                      t0 + 6, &acc, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "username_taken");
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok2, NULL, "bob's password", t0 + 6, &acc,
+                                      &why),
+                     PC_OK);
+    snprintf(q, sizeof q, "client%lld", (long long)bob);
+    assert_string_equal(acc.username, q);
+
+    /* the login check */
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "a long password",
+                                           NULL, t0 + 30, &acc, &why),
+                     PC_OK);
+    assert_int_equal(acc.client_id, ann);
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "wrong password",
+                                           NULL, t0 + 30, &acc, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "bad_credentials");
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "nobody", "a long password", NULL, t0 + 30,
+                                           &acc, &why),
+                     PC_ERR_DENIED);
+    /* a staff user name is no client's */
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "admin", "a long password", NULL, t0 + 30,
+                                           &acc, &why),
+                     PC_ERR_DENIED);
+
+    /* the second factor: enrol, confirm, then logins need a fresh code */
+    char b32[PC_TOTP_SECRET_CHARS + 1];
+    uint8_t key[PC_TOTP_SECRET_BYTES];
+    size_t n = 0;
+    int64_t now = t0 + 100;
+    assert_int_equal(pc_portal_totp_confirm(&ctx, f->s, ann, "000000", now, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "no_enrolment");
+    assert_int_equal(pc_portal_totp_begin(&ctx, f->s, ann, now, b32, &why), PC_OK);
+    assert_true(pc_totp_b32_decode(b32, key, sizeof key, &n));
+    char code[7], later[7];
+    code_at(key, now, code);
+    char wrong[7];
+    memcpy(wrong, code, sizeof wrong);
+    wrong[0] = wrong[0] == '9' ? '0' : (char)(wrong[0] + 1);
+    assert_int_equal(pc_portal_totp_confirm(&ctx, f->s, ann, wrong, now, &why), PC_ERR_DENIED);
+    assert_string_equal(why, "bad_code");
+    assert_int_equal(pc_portal_totp_confirm(&ctx, f->s, ann, code, now, &why), PC_OK);
+    pc_portal_account a2;
+    assert_int_equal(pc_store_portal_account_get(&ctx, f->s, ann, &a2), PC_OK);
+    assert_true(a2.totp_on);
+    assert_false(a2.totp_enrolling);
+    assert_int_equal(pc_portal_totp_begin(&ctx, f->s, ann, now, b32, &why), PC_ERR_CONFLICT);
+    assert_string_equal(why, "totp_on");
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "a long password",
+                                           NULL, now, &acc, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "totp_required");
+    /* the code used to confirm is spent */
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "a long password",
+                                           code, now, &acc, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "bad_code");
+    code_at(key, now + 30, later);
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "a long password",
+                                           later, now + 30, &acc, &why),
+                     PC_OK);
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "a long password",
+                                           later, now + 31, &acc, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "bad_code");
+    /* a wrong password with a right code is still refused */
+    code_at(key, now + 60, later);
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "wrong password",
+                                           later, now + 60, &acc, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "bad_credentials");
+    assert_int_equal(pc_portal_totp_off(&ctx, f->s, ann, later, now + 60, &why), PC_OK);
+    assert_int_equal(pc_portal_login_check(&ctx, f->s, "ann.lee@example.org", "a long password",
+                                           NULL, now + 90, &acc, &why),
+                     PC_OK);
+
+    /* client login sessions: their own table */
+    uint8_t h[32];
+    memset(h, 7, sizeof h);
+    assert_int_equal(pc_store_portal_login_create(&ctx, f->s, h, ann, "c", now), PC_OK);
+    pc_portal_login pl;
+    assert_int_equal(pc_store_portal_login_get(&ctx, f->s, h, &pl), PC_OK);
+    assert_int_equal(pl.client_id, ann);
+    pc_login sl;
+    assert_int_equal(pc_store_login_get(&ctx, f->s, h, &sl), PC_ERR_NOTFOUND);
+    /* accepting a new invitation (a new password) ends the account's sessions */
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, ann, "", NULL, now, tok, &until, NULL),
+                     PC_OK);
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, "ignored.name", "a new long password",
+                                      now + 1, &acc, &why),
+                     PC_OK);
+    assert_string_equal(acc.username, "ann.lee@example.org"); /* the account keeps its name */
+    assert_int_equal(pc_store_portal_login_get(&ctx, f->s, h, &pl), PC_ERR_NOTFOUND);
+
+    /* audited: the invitations by the desk, the acceptances and the factor by the client */
+    pc_audit *au = NULL;
+    size_t na = 0;
+    assert_int_equal(pc_store_audit_list(&ctx, f->s, ann, 0, 0, 100, &au, &na), PC_OK);
+    int invites = 0, accepts = 0, totp = 0;
+    for (size_t i = 0; i < na; i++) {
+        if (!strcmp(au[i].action, "portal.invite")) invites++;
+        if (!strcmp(au[i].action, "portal.accept")) accepts++;
+        if (!strncmp(au[i].action, "portal.totp.", 12)) totp++;
+    }
+    free(au);
+    assert_int_equal(invites, 2);
+    assert_int_equal(accepts, 2);
+    assert_int_equal(totp, 2);
+
+    /* erasure takes the account, its invitations and sessions */
+    assert_int_equal(pc_store_portal_login_create(&ctx, f->s, h, ann, "c", now), PC_OK);
+    assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, ann, now), PC_OK);
+    snprintf(q, sizeof q,
+             "SELECT (SELECT count(*) FROM portal_accounts WHERE client_id = %lld)"
+             " + (SELECT count(*) FROM portal_invitations WHERE client_id = %lld)"
+             " + (SELECT count(*) FROM portal_logins WHERE client_id = %lld)",
+             (long long)ann, (long long)ann, (long long)ann);
+    fixture_sql(f->dir, q, q, got, sizeof got);
+    assert_string_equal(got, "0");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_totp_rfc6238_vectors),
+        cmocka_unit_test(test_totp_window_and_reuse),
+        cmocka_unit_test_setup_teardown(test_invitation_accept_login, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -152,7 +152,8 @@ function protocolSteps(model) {
         h('h3', null, st.title || stepName(st.step), st.certification ? [' ', h('span', { class: 'badge info' }, `needs ${certLabel(st.certification).toLowerCase()}`)] : null),
         st.certification_when.length ? h('p', { class: 'small' }, st.certification_when.map((c) => `Needs ${certLabel(c.certification).toLowerCase()} when ${paramParts(c.param).label.toLowerCase()} is ${String(c.equals).replace(/_/g, ' ')}.`).join(' ')) : null,
         st.notes.length ? h('p', { class: 'small muted' }, st.notes.join(' ')) : null,
-        st.params.length ? h('div', { class: 'table-wrap' }, h('table', null,
+        // a table wider than a phone scrolls sideways: reachable and named for the keyboard (WCAG 2.1.1)
+        st.params.length ? h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `Parameters of ${st.title || stepName(st.step)}` }, h('table', null,
             h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'Parameter'), h('th', { scope: 'col' }, 'Default'), h('th', { scope: 'col' }, 'Allowed'), h('th', { scope: 'col' }, 'Source'))),
             h('tbody', null, st.params.map((pd) => {
                 const { label, unit } = paramParts(pd.name);
@@ -181,7 +182,7 @@ function rulesTable(id, title, rules) {
     if (!rules.length) return null;
     return h('section', { class: 'card' },
         h('h2', null, `${title} (${rules.length})`),
-        h('div', { class: 'table-wrap' }, h('table', { id },
+        h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': title }, h('table', { id },
             h('thead', null, h('tr', null, h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'Effect'), h('th', { scope: 'col' }, 'Step'), h('th', { scope: 'col' }, 'Reason and source'))),
             h('tbody', null, rules.map((r) => h('tr', { 'data-code': r.code },
                 h('td', { class: 'small' }, whenText(r.when)),

@@ -52,6 +52,9 @@ int pc_aftercare_set_people(pc_ctx *ctx, pc_aftercare *ac, const pc_aftercare_pe
 
 const char *pc_aftercare_visit_date(const pc_aftercare *ac);  /* "YYYY-MM-DD" */
 const char *pc_aftercare_rebook_date(const pc_aftercare *ac); /* "YYYY-MM-DD" */
+/* The first day of the routine item `code` ("morning", "evening", "exfoliate") into from
+ * ("YYYY-MM-DD"); PC_ERR_NOTFOUND when the aftercare has no such item. */
+int pc_aftercare_routine_from(pc_ctx *ctx, const pc_aftercare *ac, const char *code, char from[11]);
 
 /* The aftercare as a JSON object (docs/aftercare.md), pretty-printed when `pretty`. */
 int pc_aftercare_to_json(pc_ctx *ctx, const pc_aftercare *ac, int pretty, char **out);

@@ -386,17 +386,18 @@ int pc_store_job_cancel_client(pc_ctx *ctx, pc_store *s, int64_t client_id, int6
 
 /* ---- moving a clinic onto a chain (lib/store/copy.c) ---- */
 typedef struct pc_copy_report {
-    const char *table[24]; /* static names */
-    int64_t rows[24];
+    const char *table[32]; /* static names */
+    int64_t rows[32];
     size_t n;
     int64_t files; /* photo files copied */
 } pc_copy_report;
 /* Copy every record of from (accounts, clients, intakes, reviews, consents, sessions and steps,
  * amendments, photos, comparisons, products, settings, the appointment book and its e-mail,
- * client accounts and consents signed online, the audit log; not login sessions, throttling, jobs
- * or calendar feed tokens) into to, with the same ids and bytes, in one transaction of to, each
- * table's count verified before the commit; the photo files are copied into to's folder.
- * PC_ERR_CONFLICT, and nothing copied, when to already holds records. */
+ * client accounts and consents signed online, the routine's ticks, shares with the client and the
+ * client's shelf, the audit log; not login sessions, throttling, jobs or calendar feed tokens) into
+ * to, with the same ids and bytes, in one transaction of to, each table's count verified before the
+ * commit; the photo files are copied into to's folder. PC_ERR_CONFLICT, and nothing copied, when to
+ * already holds records. */
 int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep);
 
 /* Erase a client: the client row and every intake, review, consent, session, step,

@@ -180,6 +180,16 @@ const char *pc_aftercare_rebook_date(const pc_aftercare *ac)
     return ac->rebook;
 }
 
+int pc_aftercare_routine_from(pc_ctx *ctx, const pc_aftercare *ac, const char *code, char from[11])
+{
+    for (size_t i = 0; ac && code && i < ac->n_routine; i++)
+        if (strcmp(ac->routine[i].code, code) == 0) {
+            pcp_date_format(ac->routine[i].from, from, 11);
+            return PC_OK;
+        }
+    return pc_error(ctx, PC_ERR_NOTFOUND, "no routine item \"%s\"", code ? code : "");
+}
+
 static void add_avoid(pc_aftercare *ac, const char *code, const char *text, int hours, int days,
                       const char *source)
 {

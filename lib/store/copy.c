@@ -84,9 +84,20 @@ static const struct table {
     TABLE("portal_consents", 9,
           "id, client_id, steps, text, text_sha256, typed_name, signature_png, signed_at, ip", P9),
     TABLE("portal_consent_withdrawals", 5, "id, consent_id, client_id, reason, at", P5),
+    /* the portal at home (issue 12): routine ticks, shares, the shelf; not the calendar's
+     * secret addresses (issued again, as the practitioners' feeds) */
+    TABLE("care_ticks", 5, "client_id, session_id, day, part, at", P5),
+    TABLE("shares", 8, "id, client_id, kind, ref_id, shared_by, shared_at, revoked_by, revoked_at",
+          P8),
+    TABLE("shelf_items", 11,
+          "id, client_id, product_id, name, label, rinse_off, report, plain, max_comedogenicity,"
+          " flagged, added_at",
+          P11),
     TABLE("audit", 6, "id, at, user_id, action, client_id, detail", P6),
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
+_Static_assert(NTABLES <= sizeof((pc_copy_report *)0)->table / sizeof(const char *),
+               "pc_copy_report has room for every table");
 
 static const char SQL_TARGET_RECORDS[] =
     "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM clients)"

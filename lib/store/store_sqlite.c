@@ -555,6 +555,44 @@ static const char *const migrations[] = {
     "CREATE TRIGGER portal_withdrawals_kept BEFORE DELETE ON portal_consent_withdrawals"
     " WHEN NOT EXISTS (SELECT 1 FROM erasing WHERE client_id = OLD.client_id)"
     " BEGIN SELECT RAISE(ABORT, 'consent withdrawals are immutable'); END;",
+    /* 11: the client's side at home (issue 12, lib/store/portal_home.c): the routine's "done
+     * today" ticks, the aftercare calendar's secret address (its hash), photos and comparisons
+     * shared with the client (revocable), the client's shelf of checked products */
+    "CREATE TABLE care_ticks("
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " session_id INTEGER NOT NULL REFERENCES tsessions(id),"
+    " day TEXT NOT NULL,"
+    " part TEXT NOT NULL CHECK (part IN ('morning', 'evening')),"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY(client_id, day, part)) STRICT, WITHOUT ROWID;"
+    "CREATE TABLE care_feeds("
+    " client_id INTEGER PRIMARY KEY REFERENCES clients(id),"
+    " token_hash BLOB NOT NULL UNIQUE,"
+    " created_at INTEGER NOT NULL,"
+    " created_by INTEGER REFERENCES users(id)) STRICT;"
+    "CREATE TABLE shares("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " kind TEXT NOT NULL CHECK (kind IN ('photo', 'comparison')),"
+    " ref_id INTEGER NOT NULL,"
+    " shared_by INTEGER NOT NULL REFERENCES users(id),"
+    " shared_at INTEGER NOT NULL,"
+    " revoked_by INTEGER REFERENCES users(id),"
+    " revoked_at INTEGER) STRICT;"
+    "CREATE INDEX shares_client ON shares(client_id, id);"
+    "CREATE TABLE shelf_items("
+    " id INTEGER PRIMARY KEY,"
+    " client_id INTEGER NOT NULL REFERENCES clients(id),"
+    " product_id INTEGER REFERENCES products(id),"
+    " name TEXT NOT NULL,"
+    " label TEXT NOT NULL,"
+    " rinse_off INTEGER NOT NULL CHECK (rinse_off IN (0, 1)),"
+    " report TEXT NOT NULL,"
+    " plain TEXT NOT NULL,"
+    " max_comedogenicity INTEGER NOT NULL,"
+    " flagged INTEGER NOT NULL,"
+    " added_at INTEGER NOT NULL) STRICT;"
+    "CREATE INDEX shelf_items_client ON shelf_items(client_id, id);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
@@ -746,6 +784,10 @@ static const char *const erase_steps[] = {
     "DELETE FROM portal_accounts WHERE client_id = ?1",
     "DELETE FROM portal_consent_withdrawals WHERE client_id = ?1",
     "DELETE FROM portal_consents WHERE client_id = ?1",
+    "DELETE FROM care_ticks WHERE client_id = ?1", /* the portal at home (issue 12) */
+    "DELETE FROM care_feeds WHERE client_id = ?1",
+    "DELETE FROM shares WHERE client_id = ?1",
+    "DELETE FROM shelf_items WHERE client_id = ?1",
     "DELETE FROM comparisons WHERE client_id = ?1",
     "DELETE FROM products WHERE client_id = ?1",
     "DELETE FROM photos WHERE client_id = ?1",

@@ -220,6 +220,66 @@ static inline int add_amendment(fixture *f, int64_t sid, const char *text, int64
     return rc;
 }
 
+/* A client created by the practitioner; returns its id. */
+static inline int64_t fixture_client(fixture *f, const char *name)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "1980-02-03");
+    int64_t id = 0;
+    assert_int_equal(pc_store_client_create(&ctx, f->s, f->pract, &c, 10, &id), PC_OK);
+    return id;
+}
+
+/* A photo row of client cid (session sid, 0 for none) naming file under DIR/photos/. */
+static inline int64_t fixture_photo(fixture *f, int64_t cid, int64_t sid, const char *kind,
+                                    const char *file)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_photo p;
+    memset(&p, 0, sizeof p);
+    p.client_id = cid;
+    p.session_id = sid;
+    snprintf(p.kind, sizeof p.kind, "%s", kind);
+    snprintf(p.format, sizeof p.format, "png");
+    p.width = 640;
+    p.height = 480;
+    p.bytes = 1234;
+    snprintf(p.file, sizeof p.file, "%s", file);
+    int64_t id = 0;
+    assert_int_equal(pc_store_photo_add(&ctx, f->s, f->pract, &p, 20, &id), PC_OK);
+    return id;
+}
+
+/* A client's intake, consent and signed session of one step, with plan frozen in it (NULL: a
+ * bare plan); returns the session's id. */
+static inline int64_t fixture_signed_session(fixture *f, int64_t cid, const char *plan)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_intake in;
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"client\":{}}", 11, &in),
+                     PC_OK);
+    int64_t consent = add_consent(f, cid, "Client Name", "[\"treatment\",\"photos\"]", 12);
+    pc_tstep step;
+    memset(&step, 0, sizeof step);
+    snprintf(step.step, sizeof step.step, "cleanse");
+    snprintf(step.action, sizeof step.action, "do");
+    step.params_json = (char *)"{}";
+    pc_tsession t = session_to_start(f, cid, in.id, consent, &step, 1, 13);
+    if (plan) t.plan_json = (char *)plan;
+    int64_t sid = 0;
+    assert_int_equal(insert_session(f, &t, &sid), PC_OK);
+    assert_int_equal(record_step(f, sid, 0, "done", 14), PC_OK);
+    assert_int_equal(sign_session(f, sid, "2026-12-27", 15), PC_OK);
+    pc_store_intake_clear(&in);
+    return sid;
+}
+
 static inline int teardown(void **state)
 {
     fixture *f = *state;

@@ -24,59 +24,11 @@ static int setup(void **state)
     return fixture_open(state, 2, 0);
 }
 
-static int64_t new_client(fixture *f, const char *name)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_client c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.name, sizeof c.name, "%s", name);
-    snprintf(c.birth_date, sizeof c.birth_date, "1980-02-03");
-    int64_t id = 0;
-    assert_int_equal(pc_store_client_create(&ctx, f->s, f->pract, &c, 10, &id), PC_OK);
-    return id;
-}
-
-static int64_t new_photo(fixture *f, int64_t cid, int64_t sid, const char *kind, const char *file)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_photo p;
-    memset(&p, 0, sizeof p);
-    p.client_id = cid;
-    p.session_id = sid;
-    snprintf(p.kind, sizeof p.kind, "%s", kind);
-    snprintf(p.format, sizeof p.format, "png");
-    p.width = 640;
-    p.height = 480;
-    p.bytes = 1234;
-    snprintf(p.file, sizeof p.file, "%s", file);
-    int64_t id = 0;
-    assert_int_equal(pc_store_photo_add(&ctx, f->s, f->pract, &p, 20, &id), PC_OK);
-    return id;
-}
-
-/* A client with an intake, a consent and a signed session with one amendment. */
+/* A client with a signed session with one amendment. */
 static int64_t signed_session(fixture *f, int64_t cid)
 {
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_intake in;
-    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"client\":{}}", 11, &in),
-                     PC_OK);
-    int64_t consent = add_consent(f, cid, "Client Name", "[\"treatment\",\"photos\"]", 12);
-    pc_tstep step;
-    memset(&step, 0, sizeof step);
-    snprintf(step.step, sizeof step.step, "cleanse");
-    snprintf(step.action, sizeof step.action, "do");
-    step.params_json = (char *)"{}";
-    pc_tsession t = session_to_start(f, cid, in.id, consent, &step, 1, 13);
-    int64_t sid = 0;
-    assert_int_equal(insert_session(f, &t, &sid), PC_OK);
-    assert_int_equal(record_step(f, sid, 0, "done", 14), PC_OK);
-    assert_int_equal(sign_session(f, sid, "2026-12-27", 15), PC_OK);
+    int64_t sid = fixture_signed_session(f, cid, NULL);
     assert_int_equal(add_amendment(f, sid, "note", 16), PC_OK);
-    pc_store_intake_clear(&in);
     return sid;
 }
 
@@ -110,12 +62,12 @@ static void test_photo_states_and_assessment(void **state)
     fixture *f = *state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    int64_t cid = new_client(f, "Photo Person");
+    int64_t cid = fixture_client(f, "Photo Person");
     int64_t id = 0;
     assert_int_equal(pc_store_photo_assessment(&ctx, f->s, cid, &id), PC_OK);
     assert_int_equal(id, 0);
-    int64_t before = new_photo(f, cid, 0, "before", "a.png");
-    int64_t after = new_photo(f, cid, 0, "after", "b.png");
+    int64_t before = fixture_photo(f, cid, 0, "before", "a.png");
+    int64_t after = fixture_photo(f, cid, 0, "after", "b.png");
     pc_photo p;
     assert_int_equal(pc_store_photo_get(&ctx, f->s, before, &p), PC_OK);
     assert_string_equal(p.state, "queued");
@@ -166,13 +118,13 @@ static void test_erase(void **state)
     fixture *f = *state;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    int64_t gone = new_client(f, "Erase Me");
-    int64_t kept = new_client(f, "Keep Me");
+    int64_t gone = fixture_client(f, "Erase Me");
+    int64_t kept = fixture_client(f, "Keep Me");
     int64_t sid = signed_session(f, gone);
     int64_t ksid = signed_session(f, kept);
-    int64_t b = new_photo(f, gone, sid, "before", "gb.png");
-    int64_t a = new_photo(f, gone, sid, "after", "ga.png");
-    int64_t kp = new_photo(f, kept, ksid, "before", "kb.png");
+    int64_t b = fixture_photo(f, gone, sid, "before", "gb.png");
+    int64_t a = fixture_photo(f, gone, sid, "after", "ga.png");
+    int64_t kp = fixture_photo(f, kept, ksid, "before", "kb.png");
     static const char *const files[] = {"gb.png", "ga.png", "kb.png", "s.png", "l.png", "c.svg"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         put_file(f, files[i], 0);
@@ -255,8 +207,8 @@ static void test_erase(void **state)
 static void test_open_sweeps_orphans(void **state)
 {
     fixture *f = *state;
-    int64_t cid = new_client(f, "Sweep");
-    new_photo(f, cid, 0, "before", "named.png");
+    int64_t cid = fixture_client(f, "Sweep");
+    fixture_photo(f, cid, 0, "before", "named.png");
     put_file(f, "named.png", 7200);
     put_file(f, "orphan.png", 7200);
     put_file(f, ".upload-abc123", 7200); /* a crashed upload's temporary file */

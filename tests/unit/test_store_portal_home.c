@@ -28,43 +28,6 @@ static int setup(void **state)
     return fixture_open(state, 2, PC_CERT_ALL);
 }
 
-static int64_t new_client(fixture *f, const char *name)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_client c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.name, sizeof c.name, "%s", name);
-    snprintf(c.birth_date, sizeof c.birth_date, "1985-05-06");
-    int64_t id = 0;
-    assert_int_equal(pc_store_client_create(&ctx, f->s, f->pract, &c, 10, &id), PC_OK);
-    return id;
-}
-
-/* A signed session of the client with PLAN frozen in it. */
-static int64_t signed_session(fixture *f, int64_t cid)
-{
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_intake in;
-    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"client\":{}}", 11, &in),
-                     PC_OK);
-    int64_t consent = add_consent(f, cid, "Client", "[\"treatment\",\"photos\"]", 12);
-    pc_tstep step;
-    memset(&step, 0, sizeof step);
-    snprintf(step.step, sizeof step.step, "cleanse");
-    snprintf(step.action, sizeof step.action, "do");
-    step.params_json = (char *)"{}";
-    pc_tsession t = session_to_start(f, cid, in.id, consent, &step, 1, 13);
-    t.plan_json = (char *)PLAN;
-    int64_t sid = 0;
-    assert_int_equal(insert_session(f, &t, &sid), PC_OK);
-    assert_int_equal(record_step(f, sid, 0, "done", 14), PC_OK);
-    assert_int_equal(sign_session(f, sid, "2026-12-18", 15), PC_OK);
-    pc_store_intake_clear(&in);
-    return sid;
-}
-
 static pc_aftercare *plan_aftercare(void)
 {
     pc_ctx ctx;
@@ -171,14 +134,14 @@ static void test_ticks(void **state)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
-    int64_t cid = new_client(f, "Tick Person");
-    int64_t other = new_client(f, "No Session");
+    int64_t cid = fixture_client(f, "Tick Person");
+    int64_t other = fixture_client(f, "No Session");
     /* no signed session: no aftercare to tick */
     assert_int_equal(
         pc_care_tick(&ctx, f->s, cid, "2026-12-04", PC_CARE_EVENING, true, "2026-12-04", 100, &why),
         PC_ERR_NOTFOUND);
     assert_string_equal(why, "no_aftercare");
-    int64_t sid = signed_session(f, cid);
+    int64_t sid = fixture_signed_session(f, cid, PLAN);
     pc_aftercare *ac = NULL;
     int64_t got_sid = 0;
     assert_int_equal(pc_care_current(&ctx, f->s, cid, &ac, &got_sid, &why), PC_OK);
@@ -244,7 +207,7 @@ static void test_care_feed(void **state)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
-    int64_t cid = new_client(f, "Feed Person");
+    int64_t cid = fixture_client(f, "Feed Person");
     int64_t created = 1, got = 0;
     assert_int_equal(pc_care_feed_state(&ctx, f->s, cid, &created), PC_OK);
     assert_int_equal(created, 0);
@@ -282,31 +245,18 @@ static void test_care_feed(void **state)
     assert_int_equal(audit_count(f, cid, "care_feed.revoke"), 1);
 }
 
+/* A photo row and its file (a copy of the clinic carries the file). */
 static int64_t new_photo(fixture *f, int64_t cid, const char *file)
 {
     char path[512];
-    snprintf(path, sizeof path, "%s/photos/%s", f->dir, file);
     snprintf(path, sizeof path, "%s/photos", f->dir);
     mkdir(path, 0700);
     snprintf(path, sizeof path, "%s/photos/%s", f->dir, file);
-    FILE *fp = fopen(path, "wb"); /* the file the row names (a copy carries it) */
+    FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
     fputs("x", fp);
     fclose(fp);
-    pc_ctx ctx;
-    pc_ctx_init(&ctx);
-    pc_photo p;
-    memset(&p, 0, sizeof p);
-    p.client_id = cid;
-    snprintf(p.kind, sizeof p.kind, "before");
-    snprintf(p.format, sizeof p.format, "png");
-    p.width = 640;
-    p.height = 480;
-    p.bytes = 100;
-    snprintf(p.file, sizeof p.file, "%s", file);
-    int64_t id = 0;
-    assert_int_equal(pc_store_photo_add(&ctx, f->s, f->pract, &p, 20, &id), PC_OK);
-    return id;
+    return fixture_photo(f, cid, 0, "before", file);
 }
 
 static int64_t new_comparison(fixture *f, int64_t cid, int64_t sid, int64_t b, int64_t a)
@@ -337,8 +287,8 @@ static void test_shares(void **state)
     assert_int_equal(pc_store_user_get(&ctx, f->s, f->pract, &pract), PC_OK);
     int64_t desk_id = add_user(f->s, "desk", PC_ROLE_RECEPTION, 0);
     assert_int_equal(pc_store_user_get(&ctx, f->s, desk_id, &desk), PC_OK);
-    int64_t a = new_client(f, "Share A"), b = new_client(f, "Share B");
-    int64_t sid = signed_session(f, a);
+    int64_t a = fixture_client(f, "Share A"), b = fixture_client(f, "Share B");
+    int64_t sid = fixture_signed_session(f, a, PLAN);
     int64_t pa = new_photo(f, a, "a1.png"), pa2 = new_photo(f, a, "a2.png");
     int64_t pb = new_photo(f, b, "b1.png");
     int64_t cmp = new_comparison(f, a, sid, pa, pa2);
@@ -423,7 +373,7 @@ static void test_shelf(void **state)
     pc_ctx_init(&ctx);
     const char *why = NULL;
     pc_kb *kb = load_kb();
-    int64_t a = new_client(f, "Shelf A"), b = new_client(f, "Shelf B");
+    int64_t a = fixture_client(f, "Shelf A"), b = fixture_client(f, "Shelf B");
     pc_shelf_item it, chk, picked;
     assert_int_equal(pc_shelf_check(&ctx, f->s, kb, a, "Night cream",
                                     "Aqua (Water), Isopropyl Myristate, Glycerin", false, 0, true,
@@ -536,8 +486,8 @@ static void test_erase_and_copy(void **state)
     int64_t ids[2];
     static const char *const tables[] = {"care_ticks", "care_feeds", "shares", "shelf_items"};
     for (int k = 0; k < 2; k++) {
-        int64_t cid = ids[k] = new_client(f, k ? "Kept" : "Erased");
-        signed_session(f, cid);
+        int64_t cid = ids[k] = fixture_client(f, k ? "Kept" : "Erased");
+        fixture_signed_session(f, cid, PLAN);
         assert_int_equal(pc_care_tick(&ctx, f->s, cid, "2026-12-04", PC_CARE_EVENING, true,
                                       "2026-12-04", 700, &why),
                          PC_OK);

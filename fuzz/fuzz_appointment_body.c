@@ -85,6 +85,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         bs.reminder_hours = (int)json_integer_value(json_object_get(j, "reminder_hours"));
         bs.intake_max_months = (int)json_integer_value(json_object_get(j, "intake_max_months"));
+        bs.default_duration_min =
+            (int)json_integer_value(json_object_get(j, "default_duration_min"));
         pc_ctx ctx;
         pc_ctx_init(&ctx);
         if (pc_booking_settings_check(&ctx, &bs) == PC_OK) {

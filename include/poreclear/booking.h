@@ -71,13 +71,14 @@ int pc_booking_clinic_tz(pc_ctx *ctx, pc_store *s, const char *fallback, char ou
 #define PC_BOOKING_REMINDER_DEFAULT 24 /* hours */
 #define PC_BOOKING_INTAKE_MONTHS_DEFAULT 6
 typedef struct pc_booking_settings {
-    char smtp_url[256];      /* "smtp://HOST:PORT" / "smtps://HOST:PORT", "" when not set */
-    char smtp_user[128];     /* "" when no login */
-    char smtp_password[256]; /* "" when none */
-    char mail_from[256];     /* the sender's address, "" when not set */
-    int reminder_hours;      /* 1..8784 */
-    int intake_max_months;   /* 1..60 */
-    bool feed_client_names;  /* the practitioners' calendar feeds name the clients */
+    char smtp_url[256];       /* "smtp://HOST:PORT" / "smtps://HOST:PORT", "" when not set */
+    char smtp_user[128];      /* "" when no login */
+    char smtp_password[256];  /* "" when none */
+    char mail_from[256];      /* the sender's address, "" when not set */
+    int reminder_hours;       /* 1..8784 */
+    int intake_max_months;    /* 1..60 */
+    int default_duration_min; /* a booking's length when none is given, PC_APPT_MIN_MIN..MAX */
+    bool feed_client_names;   /* the practitioners' calendar feeds name the clients */
 } pc_booking_settings;
 /* The stored settings; members never set are "" / the defaults. */
 int pc_booking_settings_get(pc_ctx *ctx, pc_store *s, pc_booking_settings *out);
@@ -138,10 +139,13 @@ int pc_appt_status_parse(const char *name);
 #define PC_APPT_NOTES_MAX 500 /* characters */
 #define PC_APPT_MIN_MIN 5     /* shortest appointment, minutes */
 #define PC_APPT_MAX_MIN 480   /* longest: a working day */
-/* The deep pore cleansing facial's default length: the protocol's step defaults (cleanse 10,
- * exfoliate 5, steam 10, extraction 10, high frequency 5, mask 10 = 50 min,
- * data/protocol.json, sources there) plus 25 min of set-up, consultation and the aftercare
- * talk (a clinic's choice, not a domain figure). */
+/* The deep pore cleansing facial's default length, until the clinic sets its own
+ * (pc_booking_settings.default_duration_min, Admin -> E-mail): the protocol's step defaults
+ * (cleanse 10, exfoliate 5, steam 10, extraction 10, high frequency 5, mask 10 = 50 min;
+ * data/protocol.json, from domain/treatment.md "The session, step by step") plus preparation
+ * and infection control, "about 15 min" (domain/treatment.md, step 0), plus 10 min for the
+ * consultation's re-check, the finish and the aftercare talk (a clinic's choice, not a domain
+ * figure). */
 #define PC_APPT_DEFAULT_MIN 75
 #define PC_APPT_TREATMENT "deep_pore_cleansing_facial"
 

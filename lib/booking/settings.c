@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* The book's and the e-mail's settings (include/poreclear/booking.h): rows of the clinic's
  * settings table ("mail.smtp_url", "mail.smtp_user", "mail.smtp_password", "mail.from",
- * "mail.reminder_hours", "booking.intake_max_months"), what each may be, and their change by an
- * admin with its audit entry in one transaction. */
+ * "mail.reminder_hours", "booking.intake_max_months", "booking.default_duration_min"), what each
+ * may be, and their change by an admin with its audit entry in one transaction. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 static const char K_URL[] = "mail.smtp_url", K_USER[] = "mail.smtp_user",
                   K_PASSWORD[] = "mail.smtp_password", K_FROM[] = "mail.from",
                   K_REMINDER[] = "mail.reminder_hours", K_MONTHS[] = "booking.intake_max_months",
-                  K_NAMES[] = "feed.client_names";
+                  K_NAMES[] = "feed.client_names", K_DURATION[] = "booking.default_duration_min";
 
 static int get(pc_ctx *ctx, pc_tx *tx, const char *key, char *out, size_t n)
 {
@@ -36,7 +36,7 @@ static int number(const char *s, int lo, int hi, int def)
 
 static int read_settings(pc_ctx *ctx, pc_tx *tx, pc_booking_settings *o)
 {
-    char r[16], m[16], f[8];
+    char r[16], m[16], f[8], d[16];
     int rc;
     memset(o, 0, sizeof *o);
     if ((rc = get(ctx, tx, K_URL, o->smtp_url, sizeof o->smtp_url)) != PC_OK ||
@@ -45,11 +45,13 @@ static int read_settings(pc_ctx *ctx, pc_tx *tx, pc_booking_settings *o)
         (rc = get(ctx, tx, K_FROM, o->mail_from, sizeof o->mail_from)) != PC_OK ||
         (rc = get(ctx, tx, K_REMINDER, r, sizeof r)) != PC_OK ||
         (rc = get(ctx, tx, K_MONTHS, m, sizeof m)) != PC_OK ||
-        (rc = get(ctx, tx, K_NAMES, f, sizeof f)) != PC_OK)
+        (rc = get(ctx, tx, K_NAMES, f, sizeof f)) != PC_OK ||
+        (rc = get(ctx, tx, K_DURATION, d, sizeof d)) != PC_OK)
         return rc;
     o->feed_client_names = !strcmp(f, "1");
     o->reminder_hours = number(r, 1, 8784, PC_BOOKING_REMINDER_DEFAULT);
     o->intake_max_months = number(m, 1, 60, PC_BOOKING_INTAKE_MONTHS_DEFAULT);
+    o->default_duration_min = number(d, PC_APPT_MIN_MIN, PC_APPT_MAX_MIN, PC_APPT_DEFAULT_MIN);
     return PC_OK;
 }
 
@@ -104,6 +106,9 @@ int pc_booking_settings_check(pc_ctx *ctx, const pc_booking_settings *in)
         return pc_error(ctx, PC_ERR_INVALID, "reminder_hours: must be 1..8784");
     if (in->intake_max_months < 1 || in->intake_max_months > 60)
         return pc_error(ctx, PC_ERR_INVALID, "intake_max_months: must be 1..60");
+    if (in->default_duration_min < PC_APPT_MIN_MIN || in->default_duration_min > PC_APPT_MAX_MIN)
+        return pc_error(ctx, PC_ERR_INVALID, "default_duration_min: must be %d..%d minutes",
+                        PC_APPT_MIN_MIN, PC_APPT_MAX_MIN);
     return PC_OK;
 }
 
@@ -122,11 +127,13 @@ int pc_booking_settings_set(pc_ctx *ctx, pc_store *s, const pc_user *who,
     if ((rc = pc_tx_begin(ctx, s, true, &tx)) != PC_OK) return rc;
     pc_booking_settings old;
     if ((rc = read_settings(ctx, &tx, &old)) != PC_OK) goto out;
-    char r_old[16], r_new[16], m_old[16], m_new[16];
+    char r_old[16], r_new[16], m_old[16], m_new[16], d_old[16], d_new[16];
     snprintf(r_old, sizeof r_old, "%d", old.reminder_hours);
     snprintf(r_new, sizeof r_new, "%d", in->reminder_hours);
     snprintf(m_old, sizeof m_old, "%d", old.intake_max_months);
     snprintf(m_new, sizeof m_new, "%d", in->intake_max_months);
+    snprintf(d_old, sizeof d_old, "%d", old.default_duration_min);
+    snprintf(d_new, sizeof d_new, "%d", in->default_duration_min);
     const struct {
         const char *key, *what, *was, *now;
     } m[] = {{K_URL, "smtp server", old.smtp_url, in->smtp_url},
@@ -136,6 +143,7 @@ int pc_booking_settings_set(pc_ctx *ctx, pc_store *s, const pc_user *who,
              {K_FROM, "sender", old.mail_from, in->mail_from},
              {K_REMINDER, "reminder", r_old, r_new},
              {K_MONTHS, "intake limit", m_old, m_new},
+             {K_DURATION, "appointment length", d_old, d_new},
              {K_NAMES, "client names in feeds", old.feed_client_names ? "1" : "0",
               in->feed_client_names ? "1" : "0"}};
     char detail[160] = "";

@@ -133,7 +133,8 @@ int web_h_appointment_create(web_req *r)
     pc_booking_request req = {.client_id = b.client_id,
                               .practitioner_id = b.practitioner_id,
                               .start = b.start,
-                              .duration_min = b.duration_min ? b.duration_min : PC_APPT_DEFAULT_MIN,
+                              .duration_min = b.duration_min ? b.duration_min
+                                                             : web_default_duration_min(r->cfg),
                               .notes = b.notes,
                               .tz = web_clinic_tz(r->cfg),
                               .mail = web_mail_clinic(r->cfg)};
@@ -325,7 +326,7 @@ int web_h_practitioner_free(web_req *r)
 {
     int64_t from, to;
     if (!query_range(r, &from, &to)) return 0;
-    int duration = PC_APPT_DEFAULT_MIN, step = 15;
+    int duration = web_default_duration_min(r->cfg), step = 15;
     const char *d = web_query(r, "duration_min"), *s = web_query(r, "step_min");
     char *end;
     if (d) {
@@ -462,7 +463,7 @@ int web_h_clinic_clock(web_req *r)
     return web_reply_json(r, 200,
                           json_pack("{s:s,s:o,s:o,s:i,s:i}", "time_zone", tz, "now",
                                     local_time(tz, r->now), "now_utc", web_json_time(r->now),
-                                    "default_duration_min", PC_APPT_DEFAULT_MIN,
+                                    "default_duration_min", web_default_duration_min(r->cfg),
                                     "intake_max_months", web_intake_max_months(r->cfg)));
 }
 

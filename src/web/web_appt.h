@@ -76,6 +76,8 @@ int web_h_feed_create(web_req *r);
 int web_h_feed_revoke(web_req *r);
 /* The intake-age limit of the pre-visit check (the setting, default 6 months). */
 int web_intake_max_months(const web_config *cfg);
+/* A booking's length when none is given (the setting, default PC_APPT_DEFAULT_MIN). */
+int web_default_duration_min(const web_config *cfg);
 
 /* The clinic's IANA time zone: its setting (Admin → Clinic) when set, else $TZ when it names
  * one, else /etc/localtime's, else "UTC". Valid until the thread's next call. */

@@ -31,7 +31,7 @@ static struct {
 /* Where and how to send: the clinic's settings (Admin -> E-mail), else the server's options. */
 typedef struct smtp_conf {
     char url[256], user[128], password[256], from[256];
-    int reminder_hours, intake_months;
+    int reminder_hours, intake_months, duration_min;
 } smtp_conf;
 
 static void conf_get(const web_config *cfg, smtp_conf *c)
@@ -44,6 +44,7 @@ static void conf_get(const web_config *cfg, smtp_conf *c)
         memset(&bs, 0, sizeof bs);
         bs.reminder_hours = cfg->reminder_hours > 0 ? cfg->reminder_hours : 24;
         bs.intake_max_months = PC_BOOKING_INTAKE_MONTHS_DEFAULT;
+        bs.default_duration_min = PC_APPT_DEFAULT_MIN;
     }
     bool set = bs.smtp_url[0] != 0; /* the settings name a server: they hold it all */
     snprintf(c->url, sizeof c->url, "%s", set ? bs.smtp_url : cfg->smtp_url ? cfg->smtp_url : "");
@@ -64,6 +65,7 @@ static void conf_get(const web_config *cfg, smtp_conf *c)
                             ? bs.reminder_hours
                             : cfg->reminder_hours;
     c->intake_months = bs.intake_max_months;
+    c->duration_min = bs.default_duration_min;
 }
 
 int web_intake_max_months(const web_config *cfg)
@@ -71,6 +73,13 @@ int web_intake_max_months(const web_config *cfg)
     smtp_conf c;
     conf_get(cfg, &c);
     return c.intake_months;
+}
+
+int web_default_duration_min(const web_config *cfg)
+{
+    smtp_conf c;
+    conf_get(cfg, &c);
+    return c.duration_min;
 }
 
 const pc_mail_clinic *web_mail_clinic(const web_config *cfg)
@@ -251,6 +260,7 @@ int web_mail_start(pc_ctx *ctx, const web_config *cfg)
         snprintf(bs.mail_from, sizeof bs.mail_from, "%s", cfg->mail_from ? cfg->mail_from : "");
         bs.reminder_hours = cfg->reminder_hours > 0 ? cfg->reminder_hours : 24;
         bs.intake_max_months = PC_BOOKING_INTAKE_MONTHS_DEFAULT;
+        bs.default_duration_min = PC_APPT_DEFAULT_MIN;
         if (pc_booking_settings_check(ctx, &bs) != PC_OK) {
             pc_error_prefix(ctx, "--smtp / --mail-from");
             return ctx->status;
@@ -338,10 +348,11 @@ int web_h_client_mail(web_req *r)
 
 static json_t *settings_json(const pc_booking_settings *b)
 {
-    return json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:b}", "smtp_url", b->smtp_url, "smtp_user",
+    return json_pack("{s:s,s:s,s:b,s:s,s:i,s:i,s:i,s:b}", "smtp_url", b->smtp_url, "smtp_user",
                      b->smtp_user, "smtp_password_set", b->smtp_password[0] != 0, "mail_from",
                      b->mail_from, "reminder_hours", b->reminder_hours, "intake_max_months",
-                     b->intake_max_months, "feed_client_names", b->feed_client_names);
+                     b->intake_max_months, "default_duration_min", b->default_duration_min,
+                     "feed_client_names", b->feed_client_names);
 }
 
 int web_h_mail_settings_get(web_req *r)
@@ -373,7 +384,7 @@ int web_h_mail_settings_put(web_req *r)
     json_object_foreach(r->json, k, v)
     {
         bool known = !strcmp(k, "reminder_hours") || !strcmp(k, "intake_max_months") ||
-                     !strcmp(k, "feed_client_names");
+                     !strcmp(k, "default_duration_min") || !strcmp(k, "feed_client_names");
         for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
             known |= !strcmp(k, texts[i].key);
         if (!known) return web_error(r, 400, "invalid", "%.60s: not a setting", k);
@@ -386,7 +397,7 @@ int web_h_mail_settings_put(web_req *r)
         snprintf((char *)&b + texts[i].off, texts[i].n, "%s", t);
         if (!strcmp(texts[i].key, "smtp_password")) keep_password = false;
     }
-    int64_t hrs, months;
+    int64_t hrs, months, mins;
     if (json_object_get(r->json, "reminder_hours")) {
         if (!web_get_int(r, "reminder_hours", true, &hrs)) return 0;
         b.reminder_hours = hrs < 0 || hrs > 100000 ? -1 : (int)hrs;
@@ -394,6 +405,10 @@ int web_h_mail_settings_put(web_req *r)
     if (json_object_get(r->json, "intake_max_months")) {
         if (!web_get_int(r, "intake_max_months", true, &months)) return 0;
         b.intake_max_months = months < 0 || months > 1000 ? -1 : (int)months;
+    }
+    if (json_object_get(r->json, "default_duration_min")) {
+        if (!web_get_int(r, "default_duration_min", true, &mins)) return 0;
+        b.default_duration_min = mins < 0 || mins > 100000 ? -1 : (int)mins;
     }
     bool names = false, present = false;
     if (!web_get_bool(r, "feed_client_names", &names, &present)) return 0;

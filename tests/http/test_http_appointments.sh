@@ -196,6 +196,27 @@ contains "$T/body" '"checks"' && ! contains "$T/body" plan_blocked && ok "the da
 req pract GET "/api/appointments?from=$soon&to=$(date -d "$soon + 1 day" +%F)&checks=1"
 contains "$T/body" plan_blocked && ok "the day view's checks for the practitioner" || not_ok "day view checks (pract)"
 
+# ---- the clinic's own appointment length (a setting; 75 min until set) ----
+req recep GET /api/clinic/clock
+[ "$(jget "$T/body" 'd["default_duration_min"]')" = 75 ] && ok "the clock tells the page the default length, 75" || not_ok "clock default: $(head -c 200 "$T/body")"
+req recep PUT /api/settings/mail '{"default_duration_min":60}'
+expect_status 403 "reception may not change the appointment length"
+for bad in 4 481 '"60"'; do
+    req admin PUT /api/settings/mail "{\"default_duration_min\":$bad}"
+    expect_status 400 "appointment length $bad refused"
+done
+req admin PUT /api/settings/mail '{"default_duration_min":60}'
+[ "$STATUS" = 200 ] && [ "$(jget "$T/body" 'd["default_duration_min"]')" = 60 ] && ok "the admin sets 60 minutes" || not_ok "set length ($STATUS $(head -c 200 "$T/body"))"
+req recep POST /api/appointments "{\"client_id\":$C2,\"practitioner_id\":$PID,\"start\":\"2027-01-15T09:00:00+01:00\"}"
+[ "$STATUS" = 201 ] && [ "$(jget "$T/body" '[d["duration_min"], d["end"]]')" = '[60, "2027-01-15T10:00:00+01:00"]' ] &&
+    ok "a booking without a length takes the clinic's 60 minutes" || not_ok "booking with the clinic's length ($STATUS $(head -c 300 "$T/body"))"
+req recep GET "/api/practitioners/$PID/free?from=2027-01-15&to=2027-01-16&step_min=60"
+[ "$(jget "$T/body" 'd["duration_min"]')" = 60 ] && ok "free slots are of the clinic's length" || not_ok "free slots length: $(head -c 200 "$T/body")"
+req recep GET /api/clinic/clock
+[ "$(jget "$T/body" 'd["default_duration_min"]')" = 60 ] && ok "the clock tells the page the clinic's length" || not_ok "clock length"
+req admin GET "/api/audit?limit=3"
+contains "$T/body" 'appointment length' && ok "the change is audited (settings.update: appointment length)" || not_ok "length audit"
+
 # ---- audit ----
 req admin GET "/api/audit?client_id=$C2"
 for a in appointment.create appointment.cancel; do

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Admin → E-mail (issue 11): the SMTP server the clinic sends through, the sender's address, how
-// long before an appointment the reminder goes, the pre-visit check's intake-age limit — on the
+// long before an appointment the reminder goes, the pre-visit check's intake-age limit, the
+// length of a new appointment — on the
 // clinic's settings beside its profile (GET / PUT /api/settings/mail) — and the outbox: what
 // waits or failed, and why (GET /api/outbox). The server checks every value; the password is
 // never shown, only whether one is set.
@@ -27,7 +28,7 @@ function outboxTable(messages) {
 
 export async function mailTab(box) {
     const [cur, outbox] = await Promise.all([api.get('/api/settings/mail'), api.get('/api/outbox')]);
-    const ids = { url: uid('smtp'), user: uid('suser'), pw: uid('spw'), from: uid('sfrom'), rem: uid('srem'), months: uid('smon') };
+    const ids = { url: uid('smtp'), user: uid('suser'), pw: uid('spw'), from: uid('sfrom'), rem: uid('srem'), months: uid('smon'), mins: uid('smin') };
     const errors = h('div', { hidden: true, id: 'mail-errors' });
     const notice = h('div', { id: 'mail-notice', 'aria-live': 'polite' });
     const field = (id, label, hint, input) => h('div', { class: 'field' }, h('label', { for: id }, label), hint ? h('p', { class: 'hint' }, hint) : null, input);
@@ -46,6 +47,8 @@ export async function mailTab(box) {
                 h('input', { type: 'number', id: ids.rem, name: 'reminder_hours', min: 1, max: 8784, value: String(cur.reminder_hours) })),
             field(ids.months, 'Intake older than (months) is flagged', 'The pre-visit check asks for a new intake after this.',
                 h('input', { type: 'number', id: ids.months, name: 'intake_max_months', min: 1, max: 60, value: String(cur.intake_max_months) }))),
+        field(ids.mins, 'Appointment length (minutes)', 'What a new booking takes unless the desk changes it: the protocol\'s steps, 50 minutes, plus preparation and the talk before and after (default 75).',
+            h('input', { type: 'number', id: ids.mins, name: 'default_duration_min', min: 5, max: 480, step: 5, value: String(cur.default_duration_min) })),
         errors,
         h('button', { type: 'submit', class: 'primary', id: 'mail-save' }, 'Save e-mail settings'));
     form.addEventListener('submit', async (ev) => {
@@ -55,6 +58,7 @@ export async function mailTab(box) {
         const body = {
             smtp_url: v('smtp_url'), smtp_user: v('smtp_user'), mail_from: v('mail_from'),
             reminder_hours: Number(v('reminder_hours')), intake_max_months: Number(v('intake_max_months')),
+            default_duration_min: Number(v('default_duration_min')),
         };
         if (v('smtp_password')) body.smtp_password = form.elements.namedItem('smtp_password').value;
         try {

@@ -120,10 +120,14 @@ typedef struct pc_clinic_start {
     const char *implement_set; /* NULL or "" when not given */
     const char *today;         /* the clinic's date, "YYYY-MM-DD" */
     const pc_plan *plan;       /* today's plan, frozen into the session */
+    int64_t appointment_id;    /* the appointment it is started from (the book), 0 when none */
 } pc_clinic_start;
 
 /* Start a session: the review gate, the consent, the plan frozen step by step (each step's
- * action, certification and timer), audited "session.start". *id the new session. */
+ * action, certification and timer), audited "session.start". *id the new session. With an
+ * appointment_id, that appointment goes into treatment and links to the session in the same
+ * transaction (lib/booking's rule: a booked or arrived appointment of this client, else
+ * "status" / "other_client" / "not_found"): both or neither. */
 int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
                             const pc_clinic_start *req, int64_t now, int64_t *id, const char **why);
 

@@ -338,6 +338,29 @@ static int rd_int(pc_ctx *ctx, const pc_row *r, void *o)
     return PC_OK;
 }
 
+/* Inside tx: appointment a (read, its practitioner locked) goes into treatment with the
+ * session session_id, which must be the same client's. */
+static int into_treatment(pc_ctx *ctx, pc_tx *tx, pc_appt *a, int64_t session_id, const char **why)
+{
+    if (a->status != PC_APPT_BOOKED && a->status != PC_APPT_ARRIVED)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "status", "a %s appointment cannot become %s",
+                      pc_appt_status_name(a->status), pc_appt_status_name(PC_APPT_IN_TREATMENT));
+    pc_db_stmt *st;
+    int64_t sc = 0;
+    int rc = pc_tx_prep(ctx, tx, SQL_SESSION_CLIENT, &st);
+    if (rc != PC_OK) return rc;
+    tx_int(tx, st, 1, session_id);
+    rc = pc_tx_row(ctx, tx, st, rd_int, &sc, NULL, "session");
+    if (rc == PC_ERR_NOTFOUND) return pc_error(ctx, PC_ERR_INVALID, "session_id: no such session");
+    if (rc != PC_OK) return rc;
+    if (sc != a->client_id)
+        return refuse(ctx, why, PC_ERR_CONFLICT, "other_client",
+                      "the appointment is another client's (appointment %lld)", (long long)a->id);
+    a->session_id = session_id;
+    a->status = PC_APPT_IN_TREATMENT;
+    return PC_OK;
+}
+
 int pc_booking_set_status(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id, int status,
                           int64_t session_id, int64_t now, pc_appt *out, const char **why)
 {
@@ -358,37 +381,25 @@ int pc_booking_set_status(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t 
     pc_tx tx = {0};
     if ((rc = load_for_change(ctx, s, &tx, id, a, why)) != PC_OK) goto out;
     int from = a->status;
-    bool ok =
-        (status == PC_APPT_ARRIVED && from == PC_APPT_BOOKED) ||
-        (status == PC_APPT_NO_SHOW && from == PC_APPT_BOOKED) ||
-        (status == PC_APPT_IN_TREATMENT && (from == PC_APPT_BOOKED || from == PC_APPT_ARRIVED)) ||
-        (status == PC_APPT_DONE && (from == PC_APPT_IN_TREATMENT || from == PC_APPT_ARRIVED));
-    if (!ok) {
-        rc = refuse(ctx, why, PC_ERR_CONFLICT, "status", "a %s appointment cannot become %s",
-                    pc_appt_status_name(from), pc_appt_status_name(status));
-        goto out;
-    }
-    if (status == PC_APPT_NO_SHOW && now < a->start) {
-        rc = refuse(ctx, why, PC_ERR_CONFLICT, "status",
-                    "the appointment has not started yet: it cannot be a no-show");
-        goto out;
-    }
     if (status == PC_APPT_IN_TREATMENT) {
-        pc_db_stmt *st;
-        int64_t sc = 0;
-        if ((rc = pc_tx_prep(ctx, &tx, SQL_SESSION_CLIENT, &st)) != PC_OK) goto out;
-        tx_int(&tx, st, 1, session_id);
-        rc = pc_tx_row(ctx, &tx, st, rd_int, &sc, NULL, "session");
-        if (rc == PC_ERR_NOTFOUND)
-            rc = pc_error(ctx, PC_ERR_INVALID, "session_id: no such session");
-        if (rc != PC_OK) goto out;
-        if (sc != a->client_id) {
-            rc = pc_error(ctx, PC_ERR_INVALID, "session_id: the session is another client's");
+        if ((rc = into_treatment(ctx, &tx, a, session_id, why)) != PC_OK) goto out;
+    } else {
+        bool ok =
+            (status == PC_APPT_ARRIVED && from == PC_APPT_BOOKED) ||
+            (status == PC_APPT_NO_SHOW && from == PC_APPT_BOOKED) ||
+            (status == PC_APPT_DONE && (from == PC_APPT_IN_TREATMENT || from == PC_APPT_ARRIVED));
+        if (!ok) {
+            rc = refuse(ctx, why, PC_ERR_CONFLICT, "status", "a %s appointment cannot become %s",
+                        pc_appt_status_name(from), pc_appt_status_name(status));
             goto out;
         }
-        a->session_id = session_id;
+        if (status == PC_APPT_NO_SHOW && now < a->start) {
+            rc = refuse(ctx, why, PC_ERR_CONFLICT, "status",
+                        "the appointment has not started yet: it cannot be a no-show");
+            goto out;
+        }
+        a->status = status;
     }
-    a->status = status;
     a->updated_at = now;
     if ((rc = pc_tx_appt_update(ctx, &tx, a)) != PC_OK) goto out;
     char action[48];
@@ -396,6 +407,30 @@ int pc_booking_set_status(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t 
     rc = finish(ctx, &tx, who, a, pc_appt_status_name(status), action, now, out);
 out:
     pc_tx_end(&tx);
+    free(a);
+    return rc;
+}
+
+int pc_booking_tx_start_session(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t id,
+                                int64_t session_id, int64_t now, const char **why)
+{
+    int rc = may(ctx, who, PC_DO_APPOINTMENT_WRITE, why);
+    if (rc != PC_OK) return rc;
+    pc_appt *a = calloc(1, sizeof *a);
+    if (!a) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    rc = pc_tx_appt_get(ctx, tx, id, a);
+    if (rc == PC_ERR_NOTFOUND)
+        rc = refuse(ctx, why, rc, "not_found", "appointment_id: no such appointment");
+    if (rc != PC_OK) goto out;
+    if ((rc = pc_tx_user_lock(ctx, tx, a->practitioner_id)) != PC_OK ||
+        (rc = into_treatment(ctx, tx, a, session_id, why)) != PC_OK)
+        goto out;
+    a->updated_at = now;
+    if ((rc = pc_tx_appt_update(ctx, tx, a)) != PC_OK) goto out;
+    char detail[256];
+    audit_detail(detail, sizeof detail, "in_treatment", a);
+    rc = pc_tx_audit(ctx, tx, who->id, "appointment.in_treatment", a->client_id, detail, now);
+out:
     free(a);
     return rc;
 }

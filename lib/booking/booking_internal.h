@@ -13,6 +13,13 @@
 int pc_booking_queue_mail(pc_ctx *ctx, pc_tx *tx, const pc_appt *a, const pc_mail_clinic *mc,
                           int kind, int64_t now);
 
+/* Inside the transaction that starts session session_id (lib/clinic/session.c): appointment
+ * id goes into treatment and links to it — a booked or arrived appointment of the session's
+ * client ("status", "other_client", "not_found" otherwise). Audited "appointment.in_treatment";
+ * the caller commits, so the session and the link are written together or not at all. */
+int pc_booking_tx_start_session(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t id,
+                                int64_t session_id, int64_t now, const char **why);
+
 /* libical's UTC zone, built once (libical builds it lazily on first use: not safe from two
  * threads at once). */
 struct _icaltimezone;

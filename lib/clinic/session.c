@@ -9,6 +9,7 @@
 
 #include "poreclear/aftercare.h"
 #include "poreclear/clinic.h"
+#include "booking/booking_internal.h"
 #include "store/store_tx.h"
 
 /* A refusal: status with the message in ctx and the code in *why (when why is not NULL). */
@@ -249,6 +250,9 @@ int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
     char detail[64];
     snprintf(detail, sizeof detail, "session %lld (plan %s)", (long long)sid, t.plan_status);
     if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.start", t.client_id, detail, now)) != PC_OK)
+        goto out;
+    if (req->appointment_id && (rc = pc_booking_tx_start_session(ctx, &tx, who, req->appointment_id,
+                                                                 sid, now, why)) != PC_OK)
         goto out;
     if ((rc = pc_tx_commit(ctx, &tx)) != PC_OK) goto out;
     *id = sid;

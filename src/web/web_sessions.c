@@ -166,10 +166,11 @@ static int clinic_fail(web_req *r, const pc_ctx *ctx, const char *why)
 
 int web_h_tsession_start(web_req *r)
 {
-    int64_t consent_id, review_id;
+    int64_t consent_id, review_id, appointment_id;
     const char *implement_set;
     if (!web_get_int(r, "consent_id", true, &consent_id) ||
         !web_get_int(r, "review_id", false, &review_id) ||
+        !web_get_int(r, "appointment_id", false, &appointment_id) ||
         !web_get_string(r, "implement_set", false, 0, PC_SHORT_MAX, &implement_set))
         return 0;
     pc_plan *plan = NULL;
@@ -183,7 +184,8 @@ int web_h_tsession_start(web_req *r)
                            .review_id = review_id,
                            .implement_set = implement_set,
                            .today = today,
-                           .plan = plan};
+                           .plan = plan,
+                           .appointment_id = appointment_id};
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;

@@ -148,6 +148,44 @@ expect_status 201 "a cancelled appointment frees its slot"
 req recep GET /api/appointments/999999
 expect_status 404 "an unknown appointment: 404"
 
+# ---- a session started from its appointment: both written, or neither ----
+req pract POST /api/clients '{"name":"Book Start","birth_date":"1991-03-03"}'
+C4=$(jid "$T/body")
+req pract POST "/api/clients/$C4/intakes" "$INTAKE_OILY"
+req pract POST "/api/clients/$C4/consents" '{"agreed":["treatment","extraction","high_frequency","chemical_exfoliation"],"client_name":"Book Start"}'
+CONS4=$(jid "$T/body")
+req recep POST /api/appointments "{\"client_id\":$C4,\"practitioner_id\":$PID,\"start\":\"2027-01-18T09:00:00+01:00\"}"
+A4=$(jid "$T/body")
+req recep POST /api/appointments "{\"client_id\":$C4,\"practitioner_id\":$PID,\"start\":\"2027-01-19T09:00:00+01:00\"}"
+A5=$(jid "$T/body")
+req recep POST "/api/appointments/$A5/cancel" '{"reason":"moved to Monday"}'
+req recep POST /api/appointments "{\"client_id\":$C2,\"practitioner_id\":$PID,\"start\":\"2027-01-21T09:00:00+01:00\"}"
+A6=$(jid "$T/body")
+n_sessions() { req pract GET "/api/clients/$1/sessions"; jget "$T/body" 'len(d["sessions"])'; }
+req pract POST "/api/clients/$C4/sessions" "{\"consent_id\":$CONS4,\"appointment_id\":$A5}"
+[ "$STATUS" = 409 ] && [ "$(err_code)" = status ] && ok "from a cancelled appointment: 409 status" || not_ok "cancelled appointment ($STATUS $(head -c 200 "$T/body"))"
+[ "$(n_sessions "$C4")" = 0 ] && ok "... and no session was written" || not_ok "a session without its appointment"
+req pract POST "/api/clients/$C4/sessions" "{\"consent_id\":$CONS4,\"appointment_id\":$A6}"
+[ "$STATUS" = 409 ] && [ "$(err_code)" = other_client ] && ok "from another client's appointment: 409 other_client" || not_ok "other client's appointment ($STATUS $(head -c 200 "$T/body"))"
+req pract POST "/api/clients/$C4/sessions" "{\"consent_id\":$CONS4,\"appointment_id\":999999}"
+expect_status 404 "from an unknown appointment: 404"
+[ "$(n_sessions "$C4")" = 0 ] && ok "still no session" || not_ok "a session after refused links"
+req pract GET "/api/appointments/$A6"
+[ "$(jget "$T/body" '[d["status"], d["session_id"]]')" = '["booked", null]' ] && ok "the other client's appointment is untouched" || not_ok "A6 changed: $(head -c 200 "$T/body")"
+req pract POST "/api/clients/$C4/sessions" "{\"consent_id\":999999,\"appointment_id\":$A4}"
+[ "$STATUS" = 409 ] && [ "$(err_code)" = consent_required ] && ok "the session refused (no such consent): 409" || not_ok "bad consent ($STATUS)"
+req pract GET "/api/appointments/$A4"
+[ "$(jget "$T/body" '[d["status"], d["session_id"]]')" = '["booked", null]' ] && ok "... and the appointment is still booked, unlinked" || not_ok "A4 after a refused session: $(head -c 200 "$T/body")"
+req recep POST "/api/clients/$C4/sessions" "{\"consent_id\":$CONS4,\"appointment_id\":$A4}"
+expect_status 403 "reception does not start sessions"
+req pract POST "/api/clients/$C4/sessions" "{\"consent_id\":$CONS4,\"appointment_id\":$A4}"
+expect_status 201 "the session starts from its appointment"
+SID4=$(jid "$T/body")
+req pract GET "/api/appointments/$A4"
+[ "$(jget "$T/body" '[d["status"], d["session_id"]]')" = "[\"in_treatment\", $SID4]" ] && ok "the appointment is in treatment and links to the session, in the same request" || not_ok "A4 after the start: $(head -c 200 "$T/body")"
+req admin GET "/api/audit?client_id=$C4"
+contains "$T/body" '"session.start"' && contains "$T/body" '"appointment.in_treatment"' && ok "both audited" || not_ok "start audit"
+
 # ---- absences (the admin sets schedules) ----
 req recep POST "/api/practitioners/$PID/absences" '{"start":"2027-01-20T00:00:00+01:00","end":"2027-01-21T00:00:00+01:00","reason":"training"}'
 expect_status 403 "reception does not set absences"

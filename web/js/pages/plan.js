@@ -112,14 +112,12 @@ function startBox(data, consents, clientId, user, wanted) {
         if (needsReview && data.review && data.review.decision === 'proceed') body.review_id = data.review.id;
         const set = form.implement_set.value.trim();
         if (set) body.implement_set = set;
+        // started from the book: the appointment goes into treatment and links to the session in
+        // the same transaction as the start (both or neither)
+        const appt = queryId('appointment');
+        if (appt) body.appointment_id = Number(appt);
         try {
             const s = await busy(form.querySelector('#start-session'), () => api.post(`/api/clients/${clientId}/sessions`, body));
-            // started from the book: the appointment is in treatment and links to the session
-            const appt = queryId('appointment');
-            if (appt) {
-                await api.post(`/api/appointments/${appt}/status`, { status: 'in_treatment', session_id: s.id })
-                    .catch(() => null); /* the session stands either way; the book shows the status */
-            }
             window.location.assign(`/session?id=${s.id}`);
         } catch (e) {
             showError(errors, e, 'The session did not start');

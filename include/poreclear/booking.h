@@ -235,9 +235,18 @@ int pc_booking_free_slots(pc_ctx *ctx, pc_store *s, const char *tz, int64_t prac
 
 /* The kinds of message: a confirmation with an iCalendar invitation (METHOD:REQUEST), an
  * update after a move (REQUEST, same UID, SEQUENCE + 1), a cancellation (METHOD:CANCEL) and a
- * reminder (no invitation). */
-enum { PC_MAIL_CONFIRM = 1, PC_MAIL_UPDATE, PC_MAIL_CANCEL, PC_MAIL_REMINDER };
-const char *pc_mail_kind_name(int kind); /* "confirmation", "update", "cancellation", "reminder" */
+ * reminder (no invitation); after a signed session, its aftercare reminders and the rebooking
+ * reminder (pc_booking_queue_aftercare). */
+enum {
+    PC_MAIL_CONFIRM = 1,
+    PC_MAIL_UPDATE,
+    PC_MAIL_CANCEL,
+    PC_MAIL_REMINDER,
+    PC_MAIL_AFTERCARE,
+    PC_MAIL_REBOOKING
+};
+/* "confirmation", "update", "cancellation", "reminder", "aftercare", "rebooking"; NULL */
+const char *pc_mail_kind_name(int kind);
 typedef struct pc_mail {
     char *subject, *text, *html; /* malloc'd */
     char *ics;                   /* malloc'd; NULL for a reminder */
@@ -250,12 +259,38 @@ int pc_mail_compose(pc_ctx *ctx, const pc_appt *a, const pc_mail_clinic *c, int 
                     const char *to, int64_t now, pc_mail *out);
 void pc_mail_clear(pc_mail *m); /* NULL is fine */
 
+/* ---- the aftercare and rebooking reminders (lib/booking/aftercare_mail.c) ----
+ * What the handout's calendar reminds of (docs/aftercare.md), by e-mail: the morning after the
+ * visit and the morning the routine's home exfoliation starts, the aftercare (what to avoid
+ * still, until when; the routine); a week before the rebooking date (the calendar's first
+ * alarm), the rebooking reminder — dropped once the client has booked. They carry the handout's
+ * advice lines (the same for every client after this treatment), never the intake, the plan's
+ * reasons or a note; the rebooking reminder says when and where only. */
+#define PC_AFTERCARE_MAIL_HOUR 8 /* the handout's morning routine, 08:00 (docs/aftercare.md) */
+#define PC_REBOOK_MAIL_DAYS 7    /* before the rebooking date: the calendar's -P7D alarm */
+#define PC_REBOOK_MAIL_HOUR 9    /* on the clinic's clock (a clinic's choice) */
+#define PC_AFTERCARE_SWEEP_S (2 * 86400) /* sessions signed this long ago are still looked at */
+#define PC_AFTERCARE_LATE_S 86400        /* a reminder later than this is dropped, not sent */
+/* Queue the messages of every session signed in the last PC_AFTERCARE_SWEEP_S whose client
+ * has an address and did not opt out (times on the wall clock of tz). Idempotent: each message
+ * of a session is queued once however often this runs, from however many servers; one that
+ * would go out more than PC_AFTERCARE_LATE_S late, or a rebooking reminder for a client who has
+ * a booked appointment to come, is recorded "dropped" with why. Nothing when mc is NULL or has
+ * no sender (a later run catches up). *queued (may be NULL): the messages queued now. */
+int pc_booking_queue_aftercare(pc_ctx *ctx, pc_store *s, const pc_mail_clinic *mc, const char *tz,
+                               int64_t now, size_t *queued);
+/* Compose the aftercare message of day (days since the epoch) or the rebooking reminder from
+ * the aftercare JSON (pc_aftercare_to_json). *out: pc_mail_clear (ics NULL). */
+int pc_mail_compose_aftercare(pc_ctx *ctx, const char *aftercare_json, const pc_mail_clinic *c,
+                              int kind, int64_t day, pc_mail *out);
+
 /* One message of the outbox. state: "queued", "sent", "failed" (given up after
  * PC_OUTBOX_TRIES attempts), "dropped" (a reminder of an appointment since moved or
  * cancelled). */
 #define PC_OUTBOX_TRIES 12
 typedef struct pc_outbox {
     int64_t id, appointment_id, client_id;
+    int64_t session_id; /* the signed session of an aftercare or rebooking reminder, else 0 */
     char kind[16];
     char to[256];
     char *subject, *text, *html, *ics; /* owned; ics NULL when none */

@@ -235,6 +235,7 @@ int pc_booking_book(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_booki
     a->created_by = who->id;
     a->created_at = a->updated_at = now;
     if ((rc = pc_tx_appt_insert(ctx, &tx, a, &a->id)) != PC_OK ||
+        (rc = pc_tx_outbox_drop_rebooking(ctx, &tx, a->client_id)) != PC_OK ||
         (rc = pc_booking_queue_mail(ctx, &tx, a, req->mail, PC_MAIL_CONFIRM, now)) != PC_OK)
         goto out;
     rc = finish(ctx, &tx, who, a, "booked", "appointment.create", now, out);

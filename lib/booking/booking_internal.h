@@ -24,6 +24,8 @@ int pc_booking_tx_start_session(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int6
  * threads at once). */
 struct _icaltimezone;
 struct _icaltimezone *pc_booking_utc(void);
+/* "Friday 4 December 2026" of a day (days since the epoch). */
+void pc_mail_long_date(int64_t day, char *out, size_t n);
 /* The iCalendar UID of an appointment, one per appointment for good (mail.c). */
 void pc_appt_uid(const pc_appt *a, char out[128]);
 

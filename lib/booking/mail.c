@@ -25,6 +25,10 @@ const char *pc_mail_kind_name(int kind)
         return "cancellation";
     case PC_MAIL_REMINDER:
         return "reminder";
+    case PC_MAIL_AFTERCARE:
+        return "aftercare";
+    case PC_MAIL_REBOOKING:
+        return "rebooking";
     default:
         return NULL;
     }
@@ -38,6 +42,20 @@ void pc_mail_clear(pc_mail *m)
     free(m->html);
     free(m->ics);
     memset(m, 0, sizeof *m);
+}
+
+void pc_mail_long_date(int64_t day, char *out, size_t n)
+{
+    static const char *const days[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                       "Friday", "Saturday", "Sunday"};
+    static const char *const months[] = {"",        "January",  "February", "March",  "April",
+                                         "May",     "June",     "July",     "August", "September",
+                                         "October", "November", "December"};
+    int y, m, d;
+    pc_civil_from_days(day, &y, &m, &d);
+    int64_t w = (day + 3) % 7; /* 1970-01-01 was a Thursday */
+    if (w < 0) w += 7;
+    snprintf(out, n, "%s %d %s %d", days[w], d, months[m % 13], y);
 }
 
 void pc_appt_uid(const pc_appt *a, char out[128])
@@ -122,14 +140,10 @@ int pc_mail_compose(pc_ctx *ctx, const pc_appt *a, const pc_mail_clinic *c, int 
     if ((rc = pc_tz_to_local(ctx, a->tz, a->start, &l)) != PC_OK ||
         (rc = pc_tz_to_local(ctx, a->tz, a->end, &le)) != PC_OK)
         return rc;
-    static const char *const days[] = {"",         "Monday", "Tuesday",  "Wednesday",
-                                       "Thursday", "Friday", "Saturday", "Sunday"};
-    static const char *const months[] = {"",        "January",  "February", "March",  "April",
-                                         "May",     "June",     "July",     "August", "September",
-                                         "October", "November", "December"};
-    char when[128];
-    snprintf(when, sizeof when, "%s %d %s %d, %02d:%02d to %02d:%02d", days[l.wday % 8], l.day,
-             months[l.month % 13], l.year, l.hour, l.minute, le.hour, le.minute);
+    char when[128], date[64];
+    pc_mail_long_date(pc_days_from_civil(l.year, l.month, l.day), date, sizeof date);
+    snprintf(when, sizeof when, "%s, %02d:%02d to %02d:%02d", date, l.hour, l.minute, le.hour,
+             le.minute);
     const char *lead = kind == PC_MAIL_CONFIRM  ? "Your appointment is booked"
                        : kind == PC_MAIL_UPDATE ? "Your appointment has moved"
                        : kind == PC_MAIL_CANCEL ? "Your appointment is cancelled"

@@ -22,6 +22,7 @@
 #define P13 P12 ", ?13"
 #define P15 P13 ", ?14, ?15"
 #define P16 P15 ", ?16"
+#define P17 P16 ", ?17"
 
 /* name, column count, columns, their placeholders: parents before children */
 #define TABLE(name, n, cols, params)                                                               \
@@ -71,10 +72,10 @@ static const struct table {
           "id, client_id, practitioner_id, starts_at, ends_at, tz, treatment, status,"
           " cancel_reason, notes, session_id, sequence, created_by, created_at, updated_at",
           P15),
-    TABLE("outbox", 16,
+    TABLE("outbox", 17,
           "id, appointment_id, client_id, kind, to_addr, subject, body_text, body_html, ics,"
-          " not_before, state, attempts, next_try, last_error, created_at, sent_at",
-          P16),
+          " not_before, state, attempts, next_try, last_error, created_at, sent_at, session_id",
+          P17),
     TABLE("mail_optout", 3, "client_id, at, by_user", "?1, ?2, ?3"),
     /* the portal (issue 12): accounts and signed consents; not invitations or login sessions */
     TABLE("portal_accounts", 9,

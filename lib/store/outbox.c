@@ -45,7 +45,8 @@ static const char SQL_OUTBOX_DROP[] =
     " AND state = 'queued'";
 #define OUTBOX_SELECT                                                                              \
     "SELECT id, appointment_id, client_id, kind, to_addr, subject, body_text, body_html, ics,"     \
-    " not_before, state, attempts, next_try, last_error, created_at, sent_at FROM outbox"
+    " not_before, state, attempts, next_try, last_error, created_at, sent_at, session_id"          \
+    " FROM outbox"
 static const char SQL_OUTBOX_DUE[] =
     OUTBOX_SELECT " WHERE state = 'queued' AND next_try <= ?1 AND not_before <= ?1"
                   " ORDER BY id LIMIT ?2";
@@ -133,6 +134,7 @@ static int rd_outbox(pc_ctx *ctx, const pc_row *r, void *p)
     row_copy(r, 13, o->last_error, sizeof o->last_error);
     o->created_at = row_int(r, 14);
     o->sent_at = row_int(r, 15);
+    o->session_id = row_int(r, 16);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 
@@ -210,4 +212,91 @@ int pc_tx_optout_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, bool opt_out, in
         tx_int(tx, st, 3, by);
     }
     return pc_tx_run(ctx, tx, st, "opt-out");
+}
+
+/* ---- the aftercare and rebooking reminders of signed sessions (lib/booking/aftercare.c) ---- */
+
+static const char SQL_OUTBOX_ONCE[] =
+    "INSERT INTO outbox(appointment_id, client_id, kind, to_addr, subject, body_text, body_html,"
+    " ics, not_before, state, attempts, next_try, last_error, created_at, session_id)"
+    " VALUES(NULL, ?1, ?2, ?3, ?4, ?5, ?6, NULL, ?7, ?8, 0, ?7, ?9, ?10, ?11)"
+    " ON CONFLICT (session_id, kind, not_before) DO NOTHING";
+
+int pc_tx_outbox_insert_once(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o, bool *inserted)
+{
+    pc_arg a[] = {ARG_ID(o->client_id),   ARG_TEXT(o->kind),    ARG_TEXT(o->to),
+                  ARG_TEXT(o->subject),   ARG_TEXT(o->text),    ARG_TEXT(o->html),
+                  ARG_INT(o->not_before), ARG_TEXT(o->state),   ARG_TEXT(o->last_error),
+                  ARG_INT(o->created_at), ARG_ID(o->session_id)};
+    int64_t changed = 0;
+    int rc = pc_tx_exec(ctx, tx, SQL_OUTBOX_ONCE, a, sizeof a / sizeof a[0], "outbox", &changed);
+    if (rc == PC_OK) *inserted = changed > 0;
+    return rc;
+}
+
+/* signed since ?1, a client with an address who did not opt out, nothing queued for it yet */
+static const char SQL_AFTERCARE_DUE[] =
+    "SELECT s.id, s.client_id, s.signed_at, s.plan, c.email FROM tsessions s"
+    " JOIN clients c ON c.id = s.client_id"
+    " WHERE s.signed_at >= ?1 AND c.email IS NOT NULL AND c.email <> ''"
+    " AND NOT EXISTS (SELECT 1 FROM mail_optout o WHERE o.client_id = s.client_id)"
+    " AND NOT EXISTS (SELECT 1 FROM outbox m WHERE m.session_id = s.id)"
+    " ORDER BY s.id LIMIT ?2";
+
+void pc_aftercare_due_free(pc_aftercare_due *d, size_t n)
+{
+    if (!d) return;
+    for (size_t i = 0; i < n; i++)
+        free(d[i].plan_json);
+    free(d);
+}
+
+static void free_due(void *a, size_t n)
+{
+    pc_aftercare_due_free(a, n);
+}
+
+static int rd_due(pc_ctx *ctx, const pc_row *r, void *p)
+{
+    pc_aftercare_due *d = p;
+    bool oom = false;
+    memset(d, 0, sizeof *d);
+    d->session_id = row_int(r, 0);
+    d->client_id = row_int(r, 1);
+    d->signed_at = row_int(r, 2);
+    d->plan_json = row_dup(r, 3, &oom);
+    row_copy(r, 4, d->email, sizeof d->email);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+
+int pc_tx_aftercare_due(pc_ctx *ctx, pc_tx *tx, int64_t since, size_t max, pc_aftercare_due **out,
+                        size_t *n)
+{
+    pc_db_stmt *st;
+    int rc = pc_tx_prep(ctx, tx, SQL_AFTERCARE_DUE, &st);
+    if (rc != PC_OK) return rc;
+    tx_int(tx, st, 1, since);
+    tx_int(tx, st, 2, (int64_t)max);
+    return pc_tx_rows(ctx, tx, st, rd_due, sizeof **out, free_due, "session", (void **)out, n);
+}
+
+int pc_tx_client_booked_after(pc_ctx *ctx, pc_tx *tx, int64_t client_id, int64_t t, bool *found)
+{
+    pc_arg a[] = {ARG_INT(client_id), ARG_INT(t)};
+    int64_t v = 0;
+    int rc = pc_tx_int(ctx, tx,
+                       "SELECT count(*) FROM appointments WHERE client_id = ?1"
+                       " AND status IN (1, 2) AND starts_at > ?2",
+                       a, 2, "appointment", &v, NULL);
+    if (rc == PC_OK) *found = v > 0;
+    return rc;
+}
+
+int pc_tx_outbox_drop_rebooking(pc_ctx *ctx, pc_tx *tx, int64_t client_id)
+{
+    pc_arg a[] = {ARG_INT(client_id)};
+    return pc_tx_exec(ctx, tx,
+                      "UPDATE outbox SET state = 'dropped', last_error = 'the client has booked'"
+                      " WHERE client_id = ?1 AND kind = 'rebooking' AND state = 'queued'",
+                      a, 1, "outbox", NULL);
 }

@@ -65,6 +65,26 @@ int pc_tx_outbox_update(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o);
 int pc_tx_optout_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, bool opt_out, int64_t by,
                      int64_t now);
 
+/* The aftercare and rebooking reminders of signed sessions (lib/booking/aftercare.c): queue o
+ * (client_id, kind, to, subject, text, html, not_before, state "queued" or "dropped",
+ * last_error, created_at, session_id) unless that session already has a message of that kind
+ * and time (*inserted false): each goes once, whoever queues it. */
+int pc_tx_outbox_insert_once(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o, bool *inserted);
+typedef struct pc_aftercare_due {
+    int64_t session_id, client_id, signed_at;
+    char *plan_json; /* the frozen plan, owned */
+    char email[256];
+} pc_aftercare_due;
+void pc_aftercare_due_free(pc_aftercare_due *d, size_t n);
+/* Sessions signed since `since` whose client has an address and did not opt out, and for which
+ * nothing was queued yet; at most max, oldest first. */
+int pc_tx_aftercare_due(pc_ctx *ctx, pc_tx *tx, int64_t since, size_t max, pc_aftercare_due **out,
+                        size_t *n);
+/* Whether the client has a booked or arrived appointment starting after t. */
+int pc_tx_client_booked_after(pc_ctx *ctx, pc_tx *tx, int64_t client_id, int64_t t, bool *found);
+/* The client's queued rebooking reminders become "dropped" (a booking made them needless). */
+int pc_tx_outbox_drop_rebooking(pc_ctx *ctx, pc_tx *tx, int64_t client_id);
+
 /* ---- calendar feeds (lib/store/feeds.c) ---- */
 /* Replace the practitioner's feed with one of this token hash. */
 int pc_tx_feed_put(pc_ctx *ctx, pc_tx *tx, int64_t user_id, const uint8_t hash[32], int64_t by,

@@ -984,6 +984,9 @@ static const char *const migrations[] = {
     " DELETE FROM erasing WHERE client_id = cid;"
     " END $$;"
     "REVOKE ALL ON FUNCTION pc_erase_client(BIGINT) FROM PUBLIC;",
+    /* 12: the aftercare and rebooking reminders of a signed session (issue 11.4), once each */
+    "ALTER TABLE outbox ADD COLUMN session_id BIGINT REFERENCES tsessions(id);"
+    "CREATE UNIQUE INDEX outbox_session ON outbox(session_id, kind, not_before);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

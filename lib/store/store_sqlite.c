@@ -593,6 +593,10 @@ static const char *const migrations[] = {
     " flagged INTEGER NOT NULL,"
     " added_at INTEGER NOT NULL) STRICT;"
     "CREATE INDEX shelf_items_client ON shelf_items(client_id, id);",
+    /* 12: the aftercare and rebooking reminders of a signed session (issue 11.4) in the
+     * outbox: each once per session, kind and time, whoever queues it (lib/booking/aftercare.c) */
+    "ALTER TABLE outbox ADD COLUMN session_id INTEGER REFERENCES tsessions(id);"
+    "CREATE UNIQUE INDEX outbox_session ON outbox(session_id, kind, not_before);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

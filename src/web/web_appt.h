@@ -62,6 +62,9 @@ const pc_mail_clinic *web_mail_clinic(const web_config *cfg);
 /* The sender thread: delivers the outbox through SMTP (libcurl), retrying with backoff; idle
  * while no SMTP server is set. */
 int web_mail_start(pc_ctx *ctx, const web_config *cfg);
+/* Queue the aftercare and rebooking reminders of the sessions signed lately
+ * (pc_booking_queue_aftercare; idempotent): after a signature, and by the sender every minute. */
+void web_mail_aftercare(const web_config *cfg);
 void web_mail_stop(void);
 int web_h_outbox(web_req *r);            /* GET /api/outbox (admin) */
 int web_h_client_mail(web_req *r);       /* POST /api/clients/{id}/mail {"opt_out": bool} */

@@ -206,9 +206,23 @@ out:
     return ok;
 }
 
+void web_mail_aftercare(const web_config *cfg)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    char tz[PC_TZ_MAX];
+    snprintf(tz, sizeof tz, "%s", web_clinic_tz(cfg));
+    const pc_mail_clinic *mc = web_mail_clinic(cfg);
+    size_t n = 0;
+    if (mc &&
+        pc_booking_queue_aftercare(&ctx, cfg->store, mc, tz, (int64_t)time(NULL), &n) != PC_OK)
+        fprintf(stderr, "poreclear serve: aftercare e-mail: %s\n", pc_errmsg(&ctx));
+}
+
 static void *sender(void *arg)
 {
     (void)arg;
+    int64_t swept = 0;
     for (;;) {
         pthread_mutex_lock(&M.lock);
         bool stop = M.stop;
@@ -221,6 +235,10 @@ static void *sender(void *arg)
         int64_t now = (int64_t)time(NULL);
         smtp_conf conf;
         conf_get(M.cfg, &conf);
+        if (now - swept >= 60) { /* signatures whose messages are not queued yet */
+            web_mail_aftercare(M.cfg);
+            swept = now;
+        }
         if (conf.url[0] && conf.from[0] && !M.curl_ready)
             M.curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
         if (conf.url[0] && conf.from[0] && M.curl_ready &&
@@ -303,8 +321,9 @@ int web_h_outbox(web_req *r)
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         json_t *m = json_pack(
-            "{s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:i,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)o[i].id,
+            "{s:I,s:o,s:o,s:o,s:s,s:o,s:o,s:s,s:i,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)o[i].id,
             "appointment_id", o[i].appointment_id ? json_integer(o[i].appointment_id) : json_null(),
+            "session_id", o[i].session_id ? json_integer(o[i].session_id) : json_null(),
             "client_id", o[i].client_id ? json_integer(o[i].client_id) : json_null(), "kind",
             o[i].kind, "to", web_json_text(o[i].to), "subject", web_json_text(o[i].subject),
             "state", o[i].state, "attempts", o[i].attempts, "last_error",

@@ -8,6 +8,7 @@
 
 #include "poreclear/aftercare.h"
 #include "poreclear/clinic.h"
+#include "web_appt.h"
 #include "web_media.h"
 #include "web.h"
 
@@ -324,6 +325,7 @@ int web_h_tsession_sign(web_req *r)
         return clinic_fail(r, &ctx, why);
     }
     web_reauth_result(r, true);
+    web_mail_aftercare(r->cfg); /* the aftercare's e-mail, queued now (else by the sender) */
     return reply_session(r, 200, r->ids[0]);
 }
 

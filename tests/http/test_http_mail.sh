@@ -182,6 +182,66 @@ req admin GET /api/outbox
 [ "$(jget "$T/body" 'sorted(set(m["state"] for m in d["messages"]))')" = '["sent"]' ] &&
     ok "the outbox: every message sent" || not_ok "states: $(jget "$T/body" '[m["state"] for m in d["messages"]]')"
 
+# ---- the aftercare and rebooking reminders of a signed session ----
+# queued at the signature, each for its day: the server is then started again 3 and 25 days
+# ahead (libfaketime moves its clock) and sends what has come due, once.
+req pract POST /api/clients '{"name":"Cara Care","birth_date":"1992-02-02","email":"cara.care@example.org","notes":"allergic to lanolin"}'
+C3=$(jid "$T/body")
+req pract POST "/api/clients/$C3/intakes" '{"client":{"skin_type":"oily","fitzpatrick":3}}'
+req pract POST "/api/clients/$C3/consents" '{"agreed":["treatment","extraction","high_frequency","chemical_exfoliation"],"client_name":"Cara Care"}'
+CONS3=$(jid "$T/body")
+req pract POST "/api/clients/$C3/sessions" "{\"consent_id\":$CONS3}"
+expect_status 201 "a session for a client with an address"
+S3=$(jid "$T/body")
+for st in $(jget "$T/body" '" ".join(s["step"] for s in d["steps"] if s["action"] != "skip")'); do
+    req pract POST "/api/sessions/$S3/steps/$st/record" '{"outcome":"not_done","notes":"mail test"}'
+done
+req pract POST "/api/sessions/$S3/sign" "{\"password\":\"$DEMO_PW\"}"
+expect_status 200 "signed"
+REBOOK=$(jget "$T/body" 'd["rebook_date"]')
+req admin GET /api/outbox
+aft="[m for m in d['messages'] if m['session_id'] == $S3][::-1]"
+[ "$(jget "$T/body" "[[m['kind'], m['state']] for m in $aft]")" = '[["aftercare", "queued"], ["aftercare", "queued"], ["rebooking", "queued"]]' ] &&
+    ok "queued at the signature: two aftercare reminders and the rebooking reminder" || not_ok "aftercare queued: $(jget "$T/body" "$aft")"
+[ "$(jget "$T/body" "[m['not_before'][:10] for m in $aft][2]")" = "$(date -d "$REBOOK - 7 days" +%F)" ] &&
+    ok "the rebooking reminder a week before the rebooking date ($REBOOK)" || not_ok "rebooking time: $(jget "$T/body" "$aft")"
+[ "$(count)" = 7 ] && ok "none is sent before its day" || not_ok "sent early: $(count) messages"
+
+FT_LIB=$(dpkg -L libfaketime 2>/dev/null | grep 'libfaketime.so.1$' | head -1)
+# the server again, days ahead (libfaketime; under ASan it may come before the runtime)
+ahead() {
+    stop_server TERM || return 1
+    LD_PRELOAD=$FT_LIB FAKETIME="+$1d" ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" \
+        TZ=UTC start_server "$DATA" --demo --demo-password "$DEMO_PW" --mail-retry 1 || return 1
+    login admin admin "$DEMO_PW"
+}
+if [ -z "$FT_LIB" ]; then
+    skip "libfaketime is needed to move the server's clock (scripts/install-deps test)"
+else
+    check "the server again, 3 days ahead" ahead 3
+    check "the morning-after aftercare reminder arrives" wait_mails 8
+    sleep 3
+    mails
+    [ "$(count)" = 8 ] && ok "only that one: the others are not due yet" || not_ok "3 days ahead: $(count) messages"
+    a1='[x for x in d if x["subject"].startswith("Your aftercare")][0]'
+    [ "$(m "[$a1['to'], 'method' in $a1, 'Still avoid:' in $a1['text'], 'No make-up.' in $a1['text'] or 'until' in $a1['text'], 'Clinica Lumen' in $a1['text'], 'lanolin' in $a1['text'] + $a1.get('html_text', '')]")" = '["cara.care@example.org", false, true, true, true, false]' ] &&
+        ok "the aftercare: what to avoid until when, the clinic, nothing of the intake" || not_ok "aftercare message: $(m "$a1")"
+    check "the server again, 25 days ahead" ahead 25
+    check "the second aftercare reminder and the rebooking reminder arrive" wait_mails 10
+    sleep 3
+    mails
+    [ "$(count)" = 10 ] && ok "10 messages in all: each reminder once" || not_ok "25 days ahead: $(count) messages"
+    rb='[x for x in d if x["subject"].startswith("Time to book")][0]'
+    [ "$(m "[$rb['to'], '$(long "$REBOOK")' in $rb['text'], 'Clinica Lumen' in $rb['subject'], $rb['html'] is not None]")" = '["cara.care@example.org", true, true, true]' ] &&
+        ok "the rebooking reminder: due around $(long "$REBOOK"), text and HTML" || not_ok "rebooking message: $(m "$rb")"
+    leaks=$(m "[w for w in ('pore','facial','oily','skin','lanolin') if w in $rb['text'].lower()]")
+    [ "$leaks" = "[]" ] && ok "it says when and where, not why" || not_ok "the rebooking reminder says $leaks"
+    [ "$(m 'len(set(x["message_id"] for x in d)) == len(d)')" = true ] && ok "every Message-ID once" || not_ok "a Message-ID twice"
+    req admin GET /api/outbox
+    [ "$(jget "$T/body" "[m['state'] for m in $aft]")" = '["sent", "sent", "sent"]' ] &&
+        ok "the outbox: the session's three reminders sent" || not_ok "aftercare states: $(jget "$T/body" "$aft")"
+fi
+
 healthy && ok "server still healthy at the end" || not_ok "server still healthy at the end"
 check "server stops cleanly on SIGTERM (exit 0, no sanitizer report)" stop_server TERM
 sink_stop

@@ -538,6 +538,166 @@ static void test_mail(void **state)
     w->mail = NULL;
 }
 
+/* ---- the aftercare and rebooking reminders of a signed session ---- */
+
+/* A client with an address, and a session of theirs signed at signed_at from a real plan of
+ * visit_date (oily skin); the session's id. */
+static int64_t signed_session(world *w, const char *name, const char *email, const char *visit,
+                              int64_t signed_at, int64_t *client)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_client c;
+    memset(&c, 0, sizeof c);
+    snprintf(c.name, sizeof c.name, "%s", name);
+    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
+    snprintf(c.email, sizeof c.email, "%s", email);
+    assert_int_equal(pc_store_client_create(&ctx, w->f->s, w->f->admin, &c, 1000, client), PC_OK);
+    char intake[160];
+    snprintf(intake, sizeof intake,
+             "{\"visit_date\":\"%s\",\"client\":{\"id\":\"%lld\",\"skin_type\":\"oily\","
+             "\"fitzpatrick\":3}}",
+             visit, (long long)*client);
+    pc_intake saved;
+    assert_int_equal(
+        pc_store_intake_add(&ctx, w->f->s, w->ana.id, *client, intake, signed_at - 3600, &saved),
+        PC_OK);
+    int64_t intake_id = saved.id;
+    pc_store_intake_clear(&saved);
+    pc_plan *plan = NULL;
+    assert_int_equal(pc_plan_build(&ctx, w->proto, intake, strlen(intake), NULL, 0, &plan), PC_OK);
+    char *plan_json = NULL;
+    assert_int_equal(pc_plan_to_json(&ctx, plan, 0, &plan_json), PC_OK);
+    pc_plan_free(plan);
+    int64_t consent = add_consent(w->f, *client, name, "[\"treatment\"]", signed_at - 3000);
+    pc_tsession t = session_to_start(w->f, *client, intake_id, consent, NULL, 0, signed_at - 2400);
+    t.plan_json = plan_json;
+    int64_t sid = 0;
+    assert_int_equal(insert_session(w->f, &t, &sid), PC_OK);
+    free(plan_json);
+    assert_int_equal(sign_session(w->f, sid, "2027-03-29", signed_at), PC_OK);
+    return sid;
+}
+
+/* The messages of session sid, oldest first (*out: pc_outbox_free). */
+static size_t session_mail(world *w, int64_t sid, pc_outbox **out)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_outbox *o = NULL;
+    size_t n = 0, k = 0;
+    assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 500, &o, &n), PC_OK);
+    pc_outbox *mine = calloc(n + 1, sizeof *mine);
+    assert_non_null(mine);
+    for (size_t i = n; i-- > 0;) /* the list is newest first */
+        if (o[i].session_id == sid) {
+            mine[k++] = o[i];
+            memset(&o[i], 0, sizeof o[i]); /* moved */
+        }
+    pc_outbox_free(o, n);
+    *out = mine;
+    return k;
+}
+
+static void test_aftercare_mail(void **state)
+{
+    world *w = *state;
+    static const pc_mail_clinic mc = {"Clinica Lumen", "Via Roma 1, Milano", "+39 02 1234",
+                                      "desk@lumen.example", 24};
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t signed_at = at("2027-03-01T11:00:00Z"), cid = 0, cid2 = 0;
+    int64_t sid =
+        signed_session(w, "After Care", "after@example.org", "2027-03-01", signed_at, &cid);
+    size_t q = 99;
+    /* no sender: nothing, and nothing marked (a later run catches up) */
+    assert_int_equal(pc_booking_queue_aftercare(&ctx, w->f->s, NULL, PARIS, signed_at + 5, &q),
+                     PC_OK);
+    assert_int_equal(q, 0);
+    assert_int_equal(pc_booking_queue_aftercare(&ctx, w->f->s, &mc, PARIS, signed_at + 10, &q),
+                     PC_OK);
+    assert_int_equal(q, 3);
+    pc_outbox *o = NULL;
+    size_t n = session_mail(w, sid, &o);
+    assert_int_equal(n, 3);
+    /* the morning after (08:00 in Paris), the day home exfoliation starts, a week before the
+     * rebooking date at 09:00 */
+    static const struct {
+        const char *kind, *when, *has, *hasnt;
+    } want[] = {
+        {"aftercare", "2027-03-02T08:00:00+01:00", "until Tuesday 2 March 2027: No make-up.", NULL},
+        {"aftercare", "2027-03-11T08:00:00+01:00", "Do not pick", "No make-up."},
+        {"rebooking", "2027-03-22T09:00:00+01:00", "due around Monday 29 March 2027", "until"},
+    };
+    for (size_t i = 0; i < n; i++) {
+        assert_string_equal(o[i].kind, want[i].kind);
+        assert_string_equal(o[i].state, "queued");
+        assert_int_equal(o[i].not_before, at(want[i].when));
+        assert_string_equal(o[i].to, "after@example.org");
+        assert_null(o[i].ics);
+        assert_non_null(strstr(o[i].text, want[i].has));
+        assert_non_null(strstr(o[i].text, "+39 02 1234"));
+        assert_non_null(strstr(o[i].html, "Clinica Lumen"));
+        if (want[i].hasnt) assert_null(strstr(o[i].text, want[i].hasnt));
+    }
+    /* the rebooking reminder says when and where, nothing of the treatment or the skin */
+    for (const char *const *wd = (const char *const[]){"pore", "facial", "oily", "skin", NULL}; *wd;
+         wd++)
+        assert_null(strstr(o[2].text, *wd));
+    pc_outbox_free(o, n);
+    /* idempotent: again, and again later, queues nothing more */
+    assert_int_equal(pc_booking_queue_aftercare(&ctx, w->f->s, &mc, PARIS, signed_at + 20, &q),
+                     PC_OK);
+    assert_int_equal(q, 0);
+    assert_int_equal(pc_booking_queue_aftercare(&ctx, w->f->s, &mc, PARIS, signed_at + 86400, &q),
+                     PC_OK);
+    assert_int_equal(q, 0);
+    n = session_mail(w, sid, &o);
+    assert_int_equal(n, 3);
+    pc_outbox_free(o, n);
+    /* the client books the next visit: the rebooking reminder is no longer needed */
+    pc_booking_request req = {cid,   w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, NULL,
+                              PARIS, NULL};
+    pc_appt a;
+    const char *why = NULL;
+    assert_int_equal(pc_booking_book(&ctx, w->f->s, &w->desk, &req, signed_at + 600, &a, &why),
+                     PC_OK);
+    n = session_mail(w, sid, &o);
+    assert_int_equal(count_state(o, n, "rebooking", "dropped"), 1);
+    assert_int_equal(count_state(o, n, "aftercare", "queued"), 2);
+    pc_outbox_free(o, n);
+
+    /* a signature whose messages were not queued at once (the server stopped): the next run,
+     * a day and a half later, catches up; the morning-after message, then over a day late, is
+     * recorded as dropped, not sent */
+    signed_at = at("2027-03-03T11:00:00Z");
+    int64_t sid2 =
+        signed_session(w, "Late Care", "late@example.org", "2027-03-03", signed_at, &cid2);
+    assert_int_equal(
+        pc_booking_queue_aftercare(&ctx, w->f->s, &mc, PARIS, at("2027-03-05T09:00:00Z"), &q),
+        PC_OK);
+    assert_int_equal(q, 2);
+    n = session_mail(w, sid2, &o);
+    assert_int_equal(n, 3);
+    assert_string_equal(o[0].state, "dropped");
+    assert_string_equal(o[0].last_error, "too late to be of use");
+    pc_outbox_free(o, n);
+    /* a client who opted out gets none */
+    assert_int_equal(pc_booking_set_optout(&ctx, w->f->s, &w->desk, cid2, true, signed_at, &why),
+                     PC_OK);
+    int64_t cid3 = 0;
+    int64_t sid3 =
+        signed_session(w, "No Mail", "nomail@example.org", "2027-03-03", signed_at, &cid3);
+    assert_int_equal(pc_booking_set_optout(&ctx, w->f->s, &w->desk, cid3, true, signed_at, &why),
+                     PC_OK);
+    assert_int_equal(pc_booking_queue_aftercare(&ctx, w->f->s, &mc, PARIS, signed_at + 60, &q),
+                     PC_OK);
+    assert_int_equal(q, 0);
+    n = session_mail(w, sid3, &o);
+    assert_int_equal(n, 0);
+    free(o);
+}
+
 /* ---- the pre-visit check ---- */
 
 static bool has(const pc_previsit *pv, const char *code)
@@ -617,6 +777,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_race, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_previsit, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_mail, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_aftercare_mail, setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

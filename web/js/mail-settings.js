@@ -72,7 +72,7 @@ export async function mailTab(box) {
     const waiting = outbox.messages.filter((m) => m.state === 'queued' || m.state === 'failed');
     const failing = waiting.filter((m) => m.last_error);
     fill(box,
-        h('p', null, 'Booking confirmations with a calendar invitation, reminders and cancellations go to clients by e-mail. They say when and where, never why.'),
+        h('p', null, 'Booking confirmations with a calendar invitation, reminders and cancellations go to clients by e-mail, and after a visit the aftercare and rebooking reminders of the handout. Appointment messages say when and where, never why.'),
         notice, form,
         h('section', { class: 'card', 'aria-labelledby': 'outbox-h' },
             h('h2', { id: 'outbox-h' }, 'Messages'),

@@ -156,6 +156,41 @@ for (const [w, hgt, name] of [[820, 1180, 'tablet'], [390, 844, 'phone']]) {
     });
 }
 
+test('a practitioner\'s calendar subscription: make, read without a login, revoke', async () => {
+    const page = state.pract;
+    await gotoDrawn(page, `${URL0}/book?view=day&date=${state.monday}`);
+    await page.waitForSelector('#book-feed:not([hidden]) #feed-create');
+    await page.click('#feed-create');
+    await page.waitForSelector('#feed-url');
+    const url = await page.inputValue('#feed-url');
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/api\/feeds\/[0-9a-f]{32}\.ics$/);
+    assert.match(await page.getAttribute('#feed-webcal', 'href'), /^webcal:\/\//);
+    await screenshot(page, SHOTS, 'book-feed');
+    // a calendar application reads it without a login: the practitioner's appointments
+    const anon = await browser.newContext();
+    let r = await anon.request.get(url);
+    assert.equal(r.status(), 200);
+    assert.match(r.headers()['content-type'], /^text\/calendar/);
+    const ics = await r.text();
+    assert.match(ics, /BEGIN:VCALENDAR/);
+    assert.ok(ics.includes(`poreclear-appointment-${state.blocked}-`), 'the appointment is in the feed');
+    assert.doesNotMatch(ics, /Plan Client/, 'no client names unless the clinic turns them on');
+    // reload: the address is not shown again, only that one is in use
+    await gotoDrawn(page, `${URL0}/book?view=day&date=${state.monday}`);
+    await page.waitForSelector('#feed-revoke');
+    assert.equal(await page.locator('#feed-url').count(), 0, 'shown only when made');
+    assert.match(await page.textContent('#feed-state'), /in use since/);
+    await page.click('#feed-revoke');
+    await page.waitForSelector('#feed-create');
+    r = await anon.request.get(url);
+    assert.equal(r.status(), 404, 'a revoked address answers nothing');
+    await anon.close();
+    // reception has no calendar of its own
+    await gotoDrawn(state.desk, `${URL0}/book?view=day&date=${state.monday}`);
+    await state.desk.waitForSelector('#book-board .book-grid');
+    assert.equal(await state.desk.locator('#book-feed:not([hidden])').count(), 0);
+});
+
 test('rebook from the aftercare page: "Book it now" offers the slots around the date', async () => {
     const page = state.pract;
     // a signed session of the ordinary demo client: every step recorded, then signed

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // The appointment book (docs/api.md, "Appointments"): a day or a week, for one practitioner or
 // the whole clinic; book from a free slot, move, cancel, mark arrived or no-show, start the
-// treatment from the appointment. Times are the clinic's wall clock as the server writes them
+// treatment from the appointment; a practitioner's calendar subscription (make, renew, revoke). Times are the clinic's wall clock as the server writes them
 // ("2027-01-12T09:00:00+01:00" → 09:00), whatever the tablet's own time zone. The pre-visit
 // checks come from the server, which leaves the clinical ones out for reception.
 //
@@ -10,7 +10,7 @@
 // around that date with its free slots.
 
 import { api, withQuery } from '../api.js';
-import { h, fill, badge, alertBox } from '../dom.js';
+import { h, fill, badge, alertBox, fmtDateTime } from '../dom.js';
 import { startPage, pageHead, busy, showError } from '../app.js';
 
 const STATUS = {
@@ -64,6 +64,7 @@ startPage({
         const practitioners = users.users.filter((u) => u.active !== false);
         const msg = h('div', { id: 'book-msg', hidden: true });
         const board = h('div', { id: 'book-board' });
+        const feedBox = h('section', { id: 'book-feed', class: 'card', 'aria-labelledby': 'feed-h', hidden: true });
 
         const pSel = h('select', { id: 'book-practitioner', name: 'practitioner' },
             h('option', { value: '' }, 'Whole clinic'),
@@ -76,7 +77,7 @@ startPage({
         const prev = h('button', { type: 'button', id: 'book-prev', onclick: () => step(-1) }, '‹ Earlier');
         const next = h('button', { type: 'button', id: 'book-next', onclick: () => step(1) }, 'Later ›');
         const today = h('button', { type: 'button', id: 'book-today', onclick: () => { state.date = dayOf(clock0.now); state.around = ''; dateIn.value = state.date; draw(); } }, 'Today');
-        pSel.addEventListener('change', () => { state.practitioner = pSel.value; draw(); });
+        pSel.addEventListener('change', () => { state.practitioner = pSel.value; draw(); drawFeed(); });
         dateIn.addEventListener('change', () => { if (dateIn.value) { state.date = dateIn.value; state.around = ''; draw(); } });
         viewSel.addEventListener('change', () => { state.view = viewSel.value; draw(); });
 
@@ -92,7 +93,47 @@ startPage({
                 h('label', null, 'Practitioner ', pSel),
                 h('div', { class: 'book-steps' }, prev, today, next)),
             h('p', { class: 'small muted' }, `Times are the clinic's (${clock0.time_zone}).`),
-            msg, board);
+            msg, board, feedBox);
+
+        // A practitioner's private calendar subscription (docs/api.md, "Calendar feeds"): their
+        // own, or for an admin the chosen practitioner's. The address is shown once, when it is
+        // made (the server keeps only its hash); a new one or a revoke ends the old one.
+        async function drawFeed(made) {
+            const me = role === 'practitioner' ? practitioners.find((p) => p.id === session.user.id) : null;
+            const p = me || (role === 'admin' && state.practitioner
+                ? practitioners.find((x) => String(x.id) === state.practitioner) : null);
+            feedBox.hidden = !p;
+            if (!p) return;
+            const path = `/api/practitioners/${p.id}/feed`;
+            const feedMsg = h('div', { id: 'feed-msg', hidden: true });
+            const act = (id, label, fn, cls) => h('button', { type: 'button', id, class: cls || null, onclick: (e) => busy(e.currentTarget, fn) }, label);
+            const run = async (fn) => { try { await drawFeed(await fn()); } catch (err) { showError(feedMsg, err, 'The calendar address did not change'); } };
+            const create = () => run(() => api.post(path));
+            const revoke = () => run(async () => { await api.del(path); return null; });
+            const cur = made ? { active: true } : await api.get(path);
+            const whose = me ? 'your' : `${p.display_name}'s`;
+            const parts = [h('h2', { id: 'feed-h' }, 'Calendar subscription')];
+            if (made && made.url) {
+                const url = new URL(made.url, window.location.origin).href;
+                const input = h('input', { type: 'text', id: 'feed-url', readonly: true, value: url, 'aria-label': 'Subscription address', spellcheck: 'false' });
+                parts.push(alertBox('ok', 'The private address of ' + whose + ' appointments',
+                    h('p', null, 'Add it in Google Calendar (Other calendars → From URL), Apple Calendar (New Calendar Subscription) or Thunderbird (New Calendar → On the Network). It is shown only now: anyone who has it sees the appointments, so keep it private.'),
+                    h('div', { class: 'book-actions' }, input,
+                        h('button', { type: 'button', id: 'feed-copy', onclick: async () => { input.select(); try { await navigator.clipboard.writeText(url); } catch { /* selected for a manual copy */ } } }, 'Copy'),
+                        h('a', { class: 'button', id: 'feed-webcal', href: url.replace(/^https?:/, 'webcal:') }, 'Open in a calendar app'))));
+            }
+            if (cur.active) {
+                if (!made) parts.push(h('p', { id: 'feed-state' }, `A private subscription address of ${whose} appointments is in use since ${fmtDateTime(cur.created_at)}.`));
+                parts.push(h('div', { class: 'book-actions' },
+                    act('feed-new', 'Make a new address (the old one stops)', create),
+                    act('feed-revoke', 'Revoke the address', revoke, 'danger')));
+            } else {
+                parts.push(h('p', { id: 'feed-state' }, `Subscribe to ${whose} appointments from a calendar app with a private address.`),
+                    h('div', { class: 'book-actions' }, act('feed-create', 'Make a subscription address', create, 'primary')));
+            }
+            parts.push(feedMsg);
+            fill(feedBox, ...parts);
+        }
 
         function range() {
             if (state.view === 'day') return [state.date, addDays(state.date, 1)];
@@ -275,5 +316,6 @@ startPage({
 
         const loadedAt = Date.now();
         await draw();
+        await drawFeed().catch((err) => { feedBox.hidden = false; showError(feedBox, err); });
     },
 });

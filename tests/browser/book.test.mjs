@@ -111,6 +111,71 @@ test('move and cancel from the book; arrived', async (t) => {
     assert.match(await card().textContent(), /Cancelled: the client called in sick/);
 });
 
+test('drag an appointment onto a free slot; the server checks it again; the keyboard way', async (t) => {
+    if (!needs(state, t, ['dana'], 'the practitioners')) return;
+    const page = state.desk;
+    const users = await apiCall(page, 'GET', '/api/users');
+    const tom = users.data.users.find((u) => u.username === 'trainee').id;
+    const tuesday = new Date(`${state.monday}T12:00:00Z`);
+    tuesday.setUTCDate(tuesday.getUTCDate() + 1);
+    const day = tuesday.toISOString().slice(0, 10);
+    const mk = async (name) => (await apiCall(page, 'POST', '/api/clients', { name, birth_date: '1988-08-08' })).data.id;
+    const c1 = await mk('Drag Client');
+    const c2 = await mk('Other Client');
+    const at = (hhmm) => `${day}T${hhmm}:00+01:00`;
+    const b = await apiCall(page, 'POST', '/api/appointments', { client_id: c1, practitioner_id: state.dana, start: at('09:00') });
+    assert.equal(b.status, 201, JSON.stringify(b.data));
+    const id = b.data.id;
+    const where = async () => {
+        const g = await apiCall(page, 'GET', `/api/appointments/${id}`);
+        return [g.data.practitioner_id, g.data.start.slice(11, 16)];
+    };
+    const slot = (pid, hhmm) => page.locator(`#book-board .book-col[data-practitioner="${pid}"] .slot[data-start^="${day}T${hhmm}"]`);
+    const drag = async (target) => {
+        const from = await page.locator(`.appt[data-id="${id}"] .appt-drag`).boundingBox();
+        await target.scrollIntoViewIfNeeded();
+        const to = await target.boundingBox();
+        await page.mouse.move(from.x + from.width / 2, from.y + from.height / 2);
+        await page.mouse.down();
+        await page.mouse.move(from.x + 40, from.y + 30, { steps: 4 });
+        await page.mouse.move(to.x + to.width / 2, to.y + to.height / 2, { steps: 12 });
+        await page.mouse.up();
+    };
+    await gotoDrawn(page, `${URL0}/book?view=day&date=${day}`);
+    await page.waitForSelector(`.appt[data-id="${id}"] .appt-drag`);
+    // 1. with the pointer, onto Tom's 14:00: another practitioner and time
+    await drag(slot(tom, '14:00'));
+    await page.waitForSelector('#moved-note');
+    assert.match(await page.textContent('#moved-note'), /Drag Client with Tom Trainee, .* at 14:00/);
+    assert.deepEqual(await where(), [tom, '14:00']);
+    await screenshot(page, SHOTS, 'book-dragged');
+    // 2. a slot taken since the page was drawn: the server refuses the move and says why
+    const taken = await apiCall(page, 'POST', '/api/appointments', { client_id: c2, practitioner_id: state.dana, start: at('11:00') });
+    assert.equal(taken.status, 201);
+    await drag(slot(state.dana, '11:00'));
+    await page.waitForSelector('#book-msg:not([hidden]) .alert.error');
+    assert.match(await page.textContent('#book-msg'), /already booked/);
+    assert.deepEqual(await where(), [tom, '14:00'], 'nothing moved');
+    // 3. the keyboard: Enter picks it up, Escape puts it back; Enter on a slot moves it there
+    await page.locator(`.appt[data-id="${id}"] .appt-drag`).focus();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#book-moving:not([hidden])');
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains('slot')), true, 'focus on a free slot');
+    await page.keyboard.press('Escape');
+    await page.waitForSelector('#book-moving', { state: 'hidden' });
+    assert.equal(await page.evaluate(() => document.activeElement.classList.contains('appt-drag')), true, 'focus back on the handle');
+    await page.keyboard.press('Space');
+    await page.waitForSelector('#book-moving:not([hidden])');
+    await slot(state.dana, '16:00').focus();
+    await page.keyboard.press('Enter');
+    await page.waitForFunction((i) => {
+        const el = document.querySelector(`.appt[data-id="${i}"] .appt-time`);
+        return el && el.textContent.startsWith('16:00');
+    }, id);
+    assert.deepEqual(await where(), [state.dana, '16:00']);
+    assert.equal(await page.locator('#book-form, form[data-form="book"]').count(), 0, 'a slot chosen to move to opens no booking form');
+});
+
 test('pre-visit warnings: the plan on the appointment\'s date, for practitioners only', async () => {
     const page = await signIn(1280, 900, 'demo');
     state.pract = page;

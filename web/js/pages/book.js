@@ -65,6 +65,8 @@ startPage({
         const msg = h('div', { id: 'book-msg', hidden: true });
         const board = h('div', { id: 'book-board' });
         const feedBox = h('section', { id: 'book-feed', class: 'card', 'aria-labelledby': 'feed-h', hidden: true });
+        let moving = null; // the appointment picked up to move (below)
+        const movingBar = h('div', { id: 'book-moving', class: 'alert info', role: 'status', hidden: true });
 
         const pSel = h('select', { id: 'book-practitioner', name: 'practitioner' },
             h('option', { value: '' }, 'Whole clinic'),
@@ -93,7 +95,7 @@ startPage({
                 h('label', null, 'Practitioner ', pSel),
                 h('div', { class: 'book-steps' }, prev, today, next)),
             h('p', { class: 'small muted' }, `Times are the clinic's (${clock0.time_zone}).`),
-            msg, board, feedBox);
+            msg, movingBar, board, feedBox);
 
         // A practitioner's private calendar subscription (docs/api.md, "Calendar feeds"): their
         // own, or for an admin the chosen practitioner's. The address is shown once, when it is
@@ -196,7 +198,7 @@ startPage({
                 }
                 row.append(h('button', {
                     type: 'button', class: 'slot', 'data-start': it.s.start,
-                    onclick: (e) => bookForm(e.currentTarget, p, it.s.start),
+                    onclick: (e) => (moving ? moveTo(moving, e.currentTarget) : bookForm(e.currentTarget, p, it.s.start)),
                 }, `${clock(it.s.start)} free`));
             }
             return out;
@@ -208,6 +210,7 @@ startPage({
             const acts = h('div', { class: 'book-actions' });
             const card = h('article', { class: `appt ${a.status}`, 'data-id': String(a.id) },
                 h('p', { class: 'appt-head' },
+                    a.status === 'booked' ? dragHandle(a) : null,
                     h('strong', { class: 'appt-time' }, `${clock(a.start)}–${clock(a.end)}`), ' ',
                     h('a', { href: `/client?id=${a.client_id}`, class: 'appt-client' }, a.client_name), ' ',
                     badge(kind, words)),
@@ -229,6 +232,98 @@ startPage({
             if (a.status === 'booked') acts.append(act('move', 'Move', async () => moveForm(card, a)));
             if (live) acts.append(act('cancel', 'Cancel', async () => cancelForm(card, a), 'danger'));
             return card;
+        }
+
+        // ---- moving an appointment onto a free slot: drag its handle there (pointer events:
+        // mouse, pen or finger), or pick it up (a click, a tap, Enter or Space on the handle) and
+        // then choose the slot (click, tap or Enter; Escape puts it back). The server checks the
+        // new time again (hours, absences, the practitioner's and the client's other
+        // appointments): a slot taken meanwhile is refused and said so.
+        function pickUp(a) {
+            moving = a;
+            board.classList.add('moving');
+            fill(movingBar, h('p', null, `Moving ${a.client_name}, ${dayLabel(dayOf(a.start))} ${clock(a.start)}: choose a free slot, or `),
+                h('button', { type: 'button', id: 'book-moving-cancel', onclick: putBack }, 'Keep it where it is'));
+            movingBar.hidden = false;
+            const first = board.querySelector('.slot');
+            if (first) first.focus();
+        }
+        function putBack() {
+            const a = moving;
+            moving = null;
+            board.classList.remove('moving');
+            movingBar.hidden = true;
+            const handle = a && board.querySelector(`.appt[data-id="${a.id}"] .appt-drag`);
+            if (handle) handle.focus();
+        }
+        document.addEventListener('keydown', (e) => { if (e.key === 'Escape' && moving) putBack(); });
+        async function moveTo(a, slot) {
+            moving = null;
+            board.classList.remove('moving');
+            movingBar.hidden = true;
+            const body = { start: slot.dataset.start };
+            const col = slot.closest('.book-col');
+            const pid = col ? Number(col.dataset.practitioner) : a.practitioner_id;
+            if (pid !== a.practitioner_id) body.practitioner_id = pid;
+            try {
+                const m = await api.post(`/api/appointments/${a.id}/move`, body);
+                fill(msg, alertBox('ok', 'Moved', h('p', { id: 'moved-note' }, `${m.client_name} with ${m.practitioner_name}, ${dayLabel(dayOf(m.start))} at ${clock(m.start)}.`)));
+                msg.hidden = false;
+            } catch (err) { showError(msg, err, 'Not moved'); }
+            await draw();
+        }
+        function dragHandle(a) {
+            const handle = h('button', {
+                type: 'button', class: 'appt-drag', 'data-act': 'drag',
+                'aria-label': `Move ${a.client_name} at ${clock(a.start)}: pick up, then choose a free slot`,
+                title: 'Drag onto a free slot',
+            }, '⠿');
+            let dragged = false;
+            handle.addEventListener('pointerdown', (e) => {
+                if (e.button !== 0) return;
+                e.preventDefault();
+                handle.setPointerCapture(e.pointerId);
+                const x0 = e.clientX, y0 = e.clientY;
+                let ghost = null, over = null;
+                dragged = false;
+                const onMove = (ev) => {
+                    if (!dragged && Math.hypot(ev.clientX - x0, ev.clientY - y0) < 6) return;
+                    if (!ghost) {
+                        dragged = true;
+                        ghost = h('div', { class: 'appt-ghost', 'aria-hidden': 'true' }, `${clock(a.start)} ${a.client_name}`);
+                        document.body.append(ghost);
+                        board.classList.add('moving');
+                    }
+                    ghost.style.left = `${ev.clientX + 8}px`;
+                    ghost.style.top = `${ev.clientY + 8}px`;
+                    const el = document.elementFromPoint(ev.clientX, ev.clientY);
+                    const slot = el ? el.closest('#book-board .slot') : null;
+                    if (slot !== over) {
+                        if (over) over.classList.remove('drop-over');
+                        over = slot;
+                        if (over) over.classList.add('drop-over');
+                    }
+                };
+                const end = (ev) => {
+                    handle.removeEventListener('pointermove', onMove);
+                    handle.removeEventListener('pointerup', end);
+                    handle.removeEventListener('pointercancel', end);
+                    if (ghost) ghost.remove();
+                    if (over) over.classList.remove('drop-over');
+                    if (!dragged) return; /* a click: picked up by the click handler */
+                    board.classList.remove('moving');
+                    if (ev.type === 'pointerup' && over) moveTo(a, over);
+                };
+                handle.addEventListener('pointermove', onMove);
+                handle.addEventListener('pointerup', end);
+                handle.addEventListener('pointercancel', end);
+            });
+            handle.addEventListener('click', (e) => {
+                e.preventDefault();
+                if (dragged) { dragged = false; return; } /* the end of a drag */
+                if (moving && moving.id === a.id) putBack(); else pickUp(a);
+            });
+            return handle;
         }
 
         function cancelForm(card, a) {

@@ -302,6 +302,15 @@ typedef struct pc_outbox {
 void pc_outbox_free(pc_outbox *o, size_t n); /* NULL is fine */
 /* Queued messages due at now (not_before and next_try passed), oldest first, at most max. */
 int pc_outbox_due(pc_ctx *ctx, pc_store *s, int64_t now, size_t max, pc_outbox **out, size_t *n);
+/* Delivery is at least once (docs/web.md "E-mail"): before a sender hands message id to the
+ * SMTP server it claims it — only a queued, due message not held by another sender — holding
+ * it for lease_s seconds (longer than a delivery may take) with a note saying so; after the
+ * SMTP server's answer the message is marked sent or failed. A sender that dies in between
+ * leaves the note, and the message goes again once the lease ends: it is never lost, and the
+ * one case that sends it twice (the SMTP server had accepted it) carries the same Message-ID.
+ * Two senders (two servers on one PostgreSQL) never deliver one message at the same time.
+ * *claimed false: not this sender's to deliver now. */
+int pc_outbox_claim(pc_ctx *ctx, pc_store *s, int64_t id, int64_t now, int lease_s, bool *claimed);
 /* After a delivery: sent at now. */
 int pc_outbox_sent(pc_ctx *ctx, pc_store *s, int64_t id, int64_t now);
 /* After a failed attempt: the error, one more attempt, the next try after a backoff of

@@ -74,6 +74,25 @@ int pc_outbox_list(pc_ctx *ctx, pc_store *s, bool pending, size_t limit, pc_outb
     return rc;
 }
 
+int pc_outbox_claim(pc_ctx *ctx, pc_store *s, int64_t id, int64_t now, int lease_s, bool *claimed)
+{
+    if (lease_s < 1) return pc_error(ctx, PC_ERR_INVALID, "lease: at least a second");
+    /* what the admin reads if the delivery never ends: a sender that stopped mid-way */
+    char note[256];
+    snprintf(note, sizeof note,
+             "a delivery started and did not finish (the sender stopped?): it goes again; if "
+             "the first reached the SMTP server, the client gets it twice, with one Message-ID");
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, true, &tx);
+    if (rc != PC_OK) return rc;
+    bool c = false;
+    if ((rc = pc_tx_outbox_claim(ctx, &tx, id, now, lease_s, note, &c)) == PC_OK)
+        rc = pc_tx_commit(ctx, &tx);
+    pc_tx_end(&tx);
+    if (rc == PC_OK) *claimed = c;
+    return rc;
+}
+
 /* Read message id, let change() alter it, write it back: one transaction. */
 static int update(pc_ctx *ctx, pc_store *s, int64_t id, void (*change)(pc_outbox *, void *),
                   void *arg)

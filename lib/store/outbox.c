@@ -300,3 +300,18 @@ int pc_tx_outbox_drop_rebooking(pc_ctx *ctx, pc_tx *tx, int64_t client_id)
                       " WHERE client_id = ?1 AND kind = 'rebooking' AND state = 'queued'",
                       a, 1, "outbox", NULL);
 }
+
+/* queued, due, and not held by another sender: held until now + lease, with the note */
+static const char SQL_OUTBOX_CLAIM[] =
+    "UPDATE outbox SET next_try = ?2 + ?3, last_error = ?4"
+    " WHERE id = ?1 AND state = 'queued' AND next_try <= ?2 AND not_before <= ?2";
+
+int pc_tx_outbox_claim(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t now, int lease_s,
+                       const char *note, bool *claimed)
+{
+    pc_arg a[] = {ARG_INT(id), ARG_INT(now), ARG_INT(lease_s), ARG_TEXT(note)};
+    int64_t changed = 0;
+    int rc = pc_tx_exec(ctx, tx, SQL_OUTBOX_CLAIM, a, 4, "outbox", &changed);
+    if (rc == PC_OK) *claimed = changed == 1;
+    return rc;
+}

@@ -60,6 +60,11 @@ int pc_tx_outbox_due(pc_ctx *ctx, pc_tx *tx, int64_t now, size_t max, pc_outbox 
 int pc_tx_outbox_list(pc_ctx *ctx, pc_tx *tx, bool pending, size_t limit, pc_outbox **out,
                       size_t *n);
 int pc_tx_outbox_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_outbox *out);
+/* Take message id for one delivery: only when it is queued and due (not held by another
+ * sender), its next try moves to now + lease_s and its last error becomes note; *claimed
+ * false when it was not (another sender has it, or it changed). */
+int pc_tx_outbox_claim(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t now, int lease_s,
+                       const char *note, bool *claimed);
 /* Write state, attempts, next_try, last_error and sent_at of o. */
 int pc_tx_outbox_update(pc_ctx *ctx, pc_tx *tx, const pc_outbox *o);
 int pc_tx_optout_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, bool opt_out, int64_t by,

@@ -61,7 +61,9 @@ static void usage(FILE *f)
             "                        said in each message\n"
             "  --reminder-hours N    the reminder N hours before (default 24)\n"
             "  --mail-retry S        wait S seconds before the first retry, doubling\n"
-            "                        (default 30)\n\n"
+            "                        (default 30)\n"
+            "  --mail-timeout S      one delivery takes at most S seconds (default 60); a\n"
+            "                        message a stopped sender left goes again S + 10 s later\n\n"
             "On first start (no accounts), creates the user 'admin' and prints a one-time\n"
             "password that must be changed at the first login. Stops on SIGINT/SIGTERM.\n");
 }
@@ -148,7 +150,7 @@ int tool_serve(int argc, char **argv)
     long header_to = 10, body_to = 30, lock_after = 100;
     const char *smtp = NULL, *smtp_user = NULL, *mail_from = NULL, *clinic_name = NULL;
     const char *clinic_address = NULL, *clinic_phone = NULL;
-    long reminder_h = 24, retry_s = 30;
+    long reminder_h = 24, retry_s = 30, timeout_s = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -197,9 +199,11 @@ int tool_serve(int argc, char **argv)
             clinic_address = argv[++i];
         } else if (!strcmp(a, "--clinic-phone")) {
             clinic_phone = argv[++i];
-        } else if (!strcmp(a, "--reminder-hours") || !strcmp(a, "--mail-retry")) {
+        } else if (!strcmp(a, "--reminder-hours") || !strcmp(a, "--mail-retry") ||
+                   !strcmp(a, "--mail-timeout")) {
             bool rh = !strcmp(a, "--reminder-hours");
-            if (!tool_parse_int(argv[++i], 1, rh ? 24L * 366 : 3600, rh ? &reminder_h : &retry_s)) {
+            long *dst = rh ? &reminder_h : !strcmp(a, "--mail-retry") ? &retry_s : &timeout_s;
+            if (!tool_parse_int(argv[++i], 1, rh ? 24L * 366 : 3600, dst)) {
                 tool_error("serve", "%s: must be 1..%d", a, rh ? 24 * 366 : 3600);
                 return TOOL_EXIT_USAGE;
             }
@@ -355,6 +359,7 @@ int tool_serve(int argc, char **argv)
         .clinic_phone = clinic_phone,
         .reminder_hours = (int)reminder_h,
         .mail_retry_s = (int)retry_s,
+        .mail_timeout_s = (int)timeout_s,
     };
     if (web_server_start(&ctx, &cfg, &srv) != PC_OK) {
         exit_code = tool_fail(&ctx, "serve");

@@ -56,6 +56,7 @@ typedef struct web_config {
     const char *clinic_name, *clinic_address, *clinic_phone; /* said in each message */
     int reminder_hours; /* the reminder this long before; 0 → 24 */
     int mail_retry_s;   /* the first retry's wait, doubling; 0 → 30 */
+    int mail_timeout_s; /* the longest one delivery may take; 0 → 60 (a claim holds it 10 s more) */
 } web_config;
 
 typedef struct web_server web_server;

@@ -3,10 +3,12 @@
  * the messages the book's changes queued in their own transactions (lib/booking) — through a
  * real SMTP server with libcurl (STARTTLS when the server offers it on smtp://, TLS on
  * smtps://), text and HTML parts and the calendar invitation; a failure is written on the
- * message and retried with a doubling wait. One sender thread takes the messages in order and
- * marks each sent right after the server accepted it, so none is lost while the SMTP server is
- * down and none goes twice (only a crash between the server's answer and that mark could send
- * one again). Also the admin's view of the outbox and a client's opt-out. */
+ * message and retried with a doubling wait. One sender thread a server takes the messages in
+ * order, claims each (pc_outbox_claim: one sender at a time, even with several servers on one
+ * database) and marks it sent right after the server accepted it: at least once — none is lost
+ * while the SMTP server is down or the sender stops; a crash between the SMTP server's answer and
+ * that mark sends it again after the claim's lease, with the same Message-ID. Also the admin's
+ * view of the outbox and a client's opt-out. */
 #include <curl/curl.h>
 #include <stddef.h>
 #include <pthread.h>
@@ -124,7 +126,7 @@ static char *subject_header(const char *subject)
 }
 
 /* One message through SMTP; false with the reason in err. */
-static bool deliver(const smtp_conf *cfg, const pc_outbox *o, char *err, size_t errn)
+static bool deliver(const smtp_conf *cfg, const pc_outbox *o, int timeout_s, char *err, size_t errn)
 {
     char curl_err[CURL_ERROR_SIZE] = "";
     CURL *c = curl_easy_init();
@@ -185,8 +187,8 @@ static bool deliver(const smtp_conf *cfg, const pc_outbox *o, char *err, size_t 
     curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, curl_err);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 10 ? timeout_s : 10));
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)timeout_s); /* within the claim's lease */
     if (!strncmp(cfg->url, "smtp://", 7))
         curl_easy_setopt(c, CURLOPT_USE_SSL, (long)CURLUSESSL_TRY);
     if (cfg->user[0]) curl_easy_setopt(c, CURLOPT_USERNAME, cfg->user);
@@ -243,6 +245,7 @@ static void *sender(void *arg)
             M.curl_ready = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
         if (conf.url[0] && conf.from[0] && M.curl_ready &&
             pc_outbox_due(&ctx, M.cfg->store, now, 20, &o, &n) == PC_OK) {
+            int timeout = M.cfg->mail_timeout_s > 0 ? M.cfg->mail_timeout_s : 60;
             for (size_t i = 0; i < n; i++) {
                 char err[256] = "";
                 pthread_mutex_lock(&M.lock);
@@ -250,7 +253,11 @@ static void *sender(void *arg)
                 pthread_mutex_unlock(&M.lock);
                 if (stop) break;
                 int64_t t = (int64_t)time(NULL);
-                if (deliver(&conf, &o[i], err, sizeof err))
+                bool mine = false;
+                if (pc_outbox_claim(&ctx, M.cfg->store, o[i].id, t, timeout + 10, &mine) != PC_OK ||
+                    !mine)
+                    continue; /* another sender has it, or it changed (dropped): not ours now */
+                if (deliver(&conf, &o[i], timeout, err, sizeof err))
                     pc_outbox_sent(&ctx, M.cfg->store, o[i].id, t);
                 else
                     pc_outbox_attempt_failed(&ctx, M.cfg->store, o[i].id, err, M.cfg->mail_retry_s,

@@ -4,7 +4,13 @@
 message it accepts is written whole to DIR as PID-N.eml (written to a temporary name first, then
 renamed, so a reader never sees half a message). Runs until SIGTERM or SIGINT.
 
+While a file DIR/hold exists, the next message is written and the file removed, but the answer
+waits HOLD seconds (the file's content, default 30): a sender stopped in that wait never learns
+that its message was accepted. While a file DIR/slow exists, every answer waits its content in
+seconds (a slow SMTP server: deliveries overlap with a second sender's).
+
 usage: smtp_sink.py DIR PORT"""
+import asyncio
 import os
 import signal
 import sys
@@ -27,6 +33,20 @@ class Sink:
         with open(tmp, "wb") as f:
             f.write(envelope.original_content or envelope.content)
         os.rename(tmp, os.path.join(self.folder, f"{os.getpid()}-{n}.eml"))
+        hold = os.path.join(self.folder, "hold")
+        try:
+            with open(hold) as f:
+                wait = float(f.read().strip() or 30)
+            os.remove(hold)
+        except OSError:
+            wait = 0
+        try:
+            with open(os.path.join(self.folder, "slow")) as f:
+                wait += float(f.read().strip() or 0)
+        except OSError:
+            pass
+        if wait:
+            await asyncio.sleep(wait)
         return "250 OK"
 
 

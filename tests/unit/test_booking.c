@@ -485,7 +485,24 @@ static void test_mail(void **state)
     assert_int_equal(o[0].attempts, 2);
     assert_string_equal(o[0].last_error, "connection refused");
     pc_outbox_free(o, n);
+    /* claimed for a delivery: one sender at a time, until the lease ends (a sender that
+     * stopped: the message goes again); a sent message is nobody's to claim */
+    bool mine = false;
+    assert_int_equal(pc_outbox_claim(&ctx, w->f->s, confirm, now + 30, 70, &mine), PC_OK);
+    assert_true(mine);
+    assert_int_equal(pc_outbox_claim(&ctx, w->f->s, confirm, now + 31, 70, &mine), PC_OK);
+    assert_false(mine);
+    assert_int_equal(pc_outbox_due(&ctx, w->f->s, now + 99, 10, &o, &n), PC_OK);
+    assert_int_equal(n, 0);
+    free(o);
+    assert_int_equal(pc_outbox_claim(&ctx, w->f->s, confirm, now + 100, 70, &mine), PC_OK);
+    assert_true(mine);
+    assert_int_equal(pc_outbox_list(&ctx, w->f->s, true, 10, &o, &n), PC_OK);
+    assert_non_null(strstr(o[n - 1].last_error, "did not finish"));
+    pc_outbox_free(o, n);
     assert_int_equal(pc_outbox_sent(&ctx, w->f->s, confirm, now + 30), PC_OK);
+    assert_int_equal(pc_outbox_claim(&ctx, w->f->s, confirm, now + 1000, 70, &mine), PC_OK);
+    assert_false(mine);
 
     /* a move: the reminder is replaced, the update has the same UID and SEQUENCE 1 */
     pc_booking_request mv = {0, 0, at("2027-03-30T10:00:00+02:00"), 0, NULL, PARIS, &mc};

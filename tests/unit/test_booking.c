@@ -138,7 +138,8 @@ static pc_user user_of(fixture *f, int64_t id)
     return u;
 }
 
-static int64_t add_client(fixture *f, const char *name)
+/* A client (with an e-mail address when email is not NULL). */
+static int64_t add_client(fixture *f, const char *name, const char *email)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -146,6 +147,7 @@ static int64_t add_client(fixture *f, const char *name)
     memset(&c, 0, sizeof c);
     snprintf(c.name, sizeof c.name, "%s", name);
     snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
+    if (email) snprintf(c.email, sizeof c.email, "%s", email);
     int64_t id = 0;
     assert_int_equal(pc_store_client_create(&ctx, f->s, f->admin, &c, 1000, &id), PC_OK);
     return id;
@@ -162,8 +164,8 @@ static int setup(void **state)
     w->ana = user_of(w->f, w->f->pract);
     w->desk = user_of(w->f, add_user(w->f->s, "desk", PC_ROLE_RECEPTION, 0));
     w->bo = user_of(w->f, add_user(w->f->s, "bo", PC_ROLE_PRACTITIONER, 0));
-    w->c1 = add_client(w->f, "Client One");
-    w->c2 = add_client(w->f, "Client Two");
+    w->c1 = add_client(w->f, "Client One", NULL);
+    w->c2 = add_client(w->f, "Client Two", NULL);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     assert_int_equal(pc_protocol_load_file(&ctx, "data/protocol.json", &w->proto), PC_OK);
@@ -385,7 +387,7 @@ static void test_race(void **state)
     for (int i = 0; i < N; i++) {
         char name[32];
         snprintf(name, sizeof name, "Racer %d", i);
-        clients[i] = add_client(w->f, name);
+        clients[i] = add_client(w->f, name, NULL);
     }
     pthread_barrier_t go;
     pthread_barrier_init(&go, NULL, N);
@@ -425,13 +427,7 @@ static void test_mail(void **state)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     /* a client with an address; the notes say something private that must not go out */
-    pc_client c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.name, sizeof c.name, "Mail Client");
-    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
-    snprintf(c.email, sizeof c.email, "mail.client@example.org");
-    int64_t cid = 0;
-    assert_int_equal(pc_store_client_create(&ctx, w->f->s, w->f->admin, &c, 1000, &cid), PC_OK);
+    int64_t cid = add_client(w->f, "Mail Client", "mail.client@example.org");
     pc_booking_request req = {
         cid,   w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, "isotretinoin: ask about it",
         PARIS, &mc};
@@ -564,12 +560,7 @@ static int64_t signed_session(world *w, const char *name, const char *email, con
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_client c;
-    memset(&c, 0, sizeof c);
-    snprintf(c.name, sizeof c.name, "%s", name);
-    snprintf(c.birth_date, sizeof c.birth_date, "1990-01-01");
-    snprintf(c.email, sizeof c.email, "%s", email);
-    assert_int_equal(pc_store_client_create(&ctx, w->f->s, w->f->admin, &c, 1000, client), PC_OK);
+    *client = add_client(w->f, name, email);
     char intake[160];
     snprintf(intake, sizeof intake,
              "{\"visit_date\":\"%s\",\"client\":{\"id\":\"%lld\",\"skin_type\":\"oily\","

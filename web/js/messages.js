@@ -36,6 +36,7 @@ const MESSAGES = {
     absent: ['Away then', 'The practitioner is absent at that time.'],
     client_busy: ['The client is booked then', 'The client already has an appointment at that time.'],
     not_practitioner: ['Not a practitioner', 'Only practitioners can be booked.'],
+    other_client: ['Another client\'s appointment', 'That appointment is another client\'s: start the session from this client\'s own.'],
     status: ['Not possible in this state', 'The appointment\'s state does not allow this: reload the page.'],
     conflict: ['Changed meanwhile', 'Someone else changed this at the same time: reload the page.'],
     not_ready: ['Not ready yet', 'The analysis is still running: wait a moment.'],

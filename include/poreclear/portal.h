@@ -18,7 +18,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "common.h"
+#include "protocol.h"
 #include "store.h"
 
 /* ---- TOTP, RFC 6238 (lib/clinic/portal_totp.c, HMAC from nettle) ---- */
@@ -29,8 +32,8 @@ typedef enum pc_totp_alg { PC_TOTP_SHA1 = 1, PC_TOTP_SHA256, PC_TOTP_SHA512 } pc
 #define PC_TOTP_SECRET_CHARS 32 /* base32 (RFC 4648) of 20 bytes, no padding */
 /* HOTP (RFC 4226 §5.3) of counter with key under alg, as a number of digits (1..9) digits.
  * PC_ERR_INVALID for an unknown alg, an empty key or digits out of range. */
-int pc_totp_hotp(pc_ctx *ctx, pc_totp_alg alg, const uint8_t *key, size_t key_len,
-                 uint64_t counter, int digits, uint32_t *code);
+int pc_totp_hotp(pc_ctx *ctx, pc_totp_alg alg, const uint8_t *key, size_t key_len, uint64_t counter,
+                 int digits, uint32_t *code);
 /* The time step of Unix time t (T0 = 0, X = PC_TOTP_STEP); negative t: step 0. */
 int64_t pc_totp_step(int64_t t);
 /* A new random secret (PC_TOTP_SECRET_BYTES) and its base32 text. */
@@ -45,8 +48,7 @@ bool pc_totp_verify(const uint8_t *key, size_t key_len, const char *code, int64_
                     int64_t last_step, int64_t *matched_step);
 /* The otpauth:// address an authenticator application reads (Key Uri Format): issuer and
  * account percent-encoded. *out malloc'd. */
-int pc_totp_uri(pc_ctx *ctx, const char *issuer, const char *account, const char *b32,
-                char **out);
+int pc_totp_uri(pc_ctx *ctx, const char *issuer, const char *account, const char *b32, char **out);
 
 /* ---- client accounts ---- */
 #define PC_PORTAL_INVITE_HOURS 72
@@ -58,7 +60,7 @@ typedef struct pc_portal_account {
     int64_t client_id;
     char username[PC_PORTAL_USERNAME_MAX + 1];
     bool active;
-    bool totp_on;     /* a second factor is required at login */
+    bool totp_on;        /* a second factor is required at login */
     bool totp_enrolling; /* a secret is waiting for its first code */
     int64_t created_at;
 } pc_portal_account;
@@ -99,8 +101,7 @@ int pc_portal_accept(pc_ctx *ctx, pc_store *s, const char *token, const char *us
  * used before: the step is recorded). PC_ERR_DENIED "bad_credentials" for a wrong name or
  * password or an inactive account. *out: the account. */
 int pc_portal_login_check(pc_ctx *ctx, pc_store *s, const char *username, const char *password,
-                          const char *code, int64_t now, pc_portal_account *out,
-                          const char **why);
+                          const char *code, int64_t now, pc_portal_account *out, const char **why);
 
 /* Start enrolling a second factor: a new secret kept as pending (replacing a pending one);
  * b32 its base32 text for the authenticator. Refused ("totp_on") when one is on already. */
@@ -113,6 +114,50 @@ int pc_portal_totp_confirm(pc_ctx *ctx, pc_store *s, int64_t client_id, const ch
 /* Turn the second factor off with a current code ("bad_code"). Audited "portal.totp.off". */
 int pc_portal_totp_off(pc_ctx *ctx, pc_store *s, int64_t client_id, const char *code, int64_t now,
                        const char **why);
+
+/* ---- intake before the visit (lib/clinic/portal_intake.c) ----
+ * The client answers plain questions; the answers (a JSON object) become the next intake version,
+ * marked as the client's. The answers, every member optional unless said:
+ *   "skin_type": required, one of oily dry combination normal sensitive;
+ *   "isotretinoin_last_year": required boolean ("Have you taken isotretinoin (Roaccutane,
+ *       Accutane, Absorica) in the last year?"); "isotretinoin_last_taken": a date (YYYY-MM-DD,
+ *       not after today) or null (still taking it);
+ *   "medications", "allergies": arrays (at most 32) of names, 1..200 characters, no control
+ *       characters;
+ *   "conditions": an array of PC_PORTAL_CONDITIONS names; "implants": of pacemaker,
+ *       electronic_implant, metal_in_treatment_area;
+ *   "pregnant", "breastfeeding": booleans;
+ *   "recent_procedures": at most 16 of {"kind": chemical_peel botox surgery laser waxing,
+ *       "date": a date not after today};
+ *   "notes": a string of at most 200 characters (line breaks become " / ").
+ * Unknown members are refused. */
+extern const char *const PC_PORTAL_CONDITIONS[]; /* NULL-terminated */
+
+/* The next intake (a malloc'd JSON text in *out) from the client's answers on today: the
+ * client's id and birth date from c, the Fitzpatrick type and every entry of the previous
+ * version (prev_text, NULL when none) that the answers leave out carried over (a client's
+ * omission never drops history: issue 16.7; the practitioner confirms a removal), *kept (may be
+ * NULL) the array of {"list","item"} carried over. The intake must pass the protocol's checks
+ * (pc_plan_build). PC_ERR_INVALID with "field: reason" for bad answers. */
+int pc_portal_intake_build(pc_ctx *ctx, const pc_protocol *proto, const char *prev_text,
+                           json_t *answers, const pc_client *c, const char *today, char **out,
+                           json_t **kept);
+/* Build (as above, from the client's latest intake) and store it as the client's own version
+ * (from_client), audited "intake.create" with no user. *out: pc_store_intake_clear. */
+int pc_portal_intake_save(pc_ctx *ctx, pc_store *s, const pc_protocol *proto, int64_t client_id,
+                          json_t *answers, const char *today, int64_t now, pc_intake *out,
+                          json_t **kept);
+/* The client's answers as a form would show them again, from an intake's text (NULL: {}): the
+ * inverse of pc_portal_intake_build for what the questions ask. New object (caller decrefs). */
+json_t *pc_portal_intake_answers(const char *intake_text);
+
+/* What changed from one intake version to the next (issue 12.2): a new array (caller decrefs;
+ * NULL only out of memory) of {"field": "medications", "added": [...], "removed": [...]} for the
+ * lists (conditions, implants, allergies, medications, recent_procedures; each entry in words,
+ * e.g. "isotretinoin (last taken 2026-08-01)") and {"field": "client.skin_type", "from", "to"}
+ * for client.skin_type, client.fitzpatrick, pregnant, breastfeeding and notes. prev_text NULL:
+ * everything is added. */
+json_t *pc_clinic_intake_changes(const char *prev_text, const char *next_text);
 
 /* ---- rows (lib/store/portal.c) ---- */
 int pc_store_portal_account_get(pc_ctx *ctx, pc_store *s, int64_t client_id,

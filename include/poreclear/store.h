@@ -160,14 +160,19 @@ int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limi
 
 /* ---- intake versions ---- */
 typedef struct pc_intake {
-    int64_t id, client_id, version, created_at, created_by;
-    char *json; /* owned */
+    int64_t id, client_id, version, created_at, created_by; /* created_by 0: the client's */
+    char *json;                                             /* owned */
+    bool from_client; /* filled in by the client on the portal (issue 12) */
 } pc_intake;
 void pc_store_intake_clear(pc_intake *in);
 void pc_store_intakes_free(pc_intake *in, size_t n);
 /* Add the next version (1, 2, ...) of a client's intake; *out receives the new record. */
 int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
                         const char *json, int64_t now, pc_intake *out);
+/* The same, marked as the client's own (from_client: the portal; actor then 0, audited with no
+ * user). */
+int pc_store_intake_add_from(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
+                             bool from_client, const char *json, int64_t now, pc_intake *out);
 /* version 0 = latest. PC_ERR_NOTFOUND when none. */
 int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t version,
                         pc_intake *out);

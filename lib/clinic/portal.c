@@ -39,8 +39,7 @@ static void token_hash(const char *token, uint8_t out[32])
 
 /* The invitation's message: plain words, the link, until when it works. */
 static int queue_mail(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *to,
-                      const pc_portal_mail *mail, const char *url, int64_t expires_at,
-                      int64_t now)
+                      const pc_portal_mail *mail, const char *url, int64_t expires_at, int64_t now)
 {
     const char *clinic = mail->clinic_name && *mail->clinic_name ? mail->clinic_name : "the clinic";
     char until[40];
@@ -111,8 +110,7 @@ int pc_portal_invite(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t clien
     if (mail && mail->from && *mail->from && email[0] && !opted_out) {
         char url[512];
         snprintf(url, sizeof url, "%s%s", url_prefix ? url_prefix : "", tok);
-        if ((rc = queue_mail(ctx, &tx, client_id, email, mail, url, until, now)) != PC_OK)
-            goto out;
+        if ((rc = queue_mail(ctx, &tx, client_id, email, mail, url, until, now)) != PC_OK) goto out;
         sent = true;
     }
     char detail[64];
@@ -163,8 +161,9 @@ int pc_portal_accept(pc_ctx *ctx, pc_store *s, const char *token, const char *us
     if (rc != PC_OK) goto out;
     if (inv.used_at || inv.withdrawn_at) {
         rc = refuse(ctx, why, "invitation_used", PC_ERR_CONFLICT,
-                    inv.used_at ? "this invitation link was used already; ask the clinic for a new one"
-                                : "this invitation link was replaced by a newer one");
+                    inv.used_at
+                        ? "this invitation link was used already; ask the clinic for a new one"
+                        : "this invitation link was replaced by a newer one");
         goto out;
     }
     if (now >= inv.expires_at) {
@@ -229,8 +228,7 @@ static bool secret_of(const char *b32, uint8_t key[PC_TOTP_SECRET_BYTES])
 }
 
 int pc_portal_login_check(pc_ctx *ctx, pc_store *s, const char *username, const char *password,
-                          const char *code, int64_t now, pc_portal_account *out,
-                          const char **why)
+                          const char *code, int64_t now, pc_portal_account *out, const char **why)
 {
     pc_tx tx;
     pc_portal_row row;
@@ -265,10 +263,9 @@ int pc_portal_login_check(pc_ctx *ctx, pc_store *s, const char *username, const 
                             !pc_totp_verify(key, sizeof key, code, now, cur.totp_last_step, &step)))
             rc = refuse(ctx, why, "bad_code", PC_ERR_DENIED,
                         "this code is wrong or was used already; wait for the next one");
-        if (rc == PC_OK &&
-            (rc = pc_tx_portal_totp_set(ctx, &tx, cur.a.client_id, cur.totp_secret,
-                                        cur.totp_pending[0] ? cur.totp_pending : NULL, step,
-                                        now)) == PC_OK)
+        if (rc == PC_OK && (rc = pc_tx_portal_totp_set(
+                                ctx, &tx, cur.a.client_id, cur.totp_secret,
+                                cur.totp_pending[0] ? cur.totp_pending : NULL, step, now)) == PC_OK)
             rc = pc_tx_commit(ctx, &tx);
         pc_tx_end(&tx);
         sodium_memzero(key, sizeof key);

@@ -12,8 +12,8 @@
 #include "core/strbuf.h"
 #include "poreclear/portal.h"
 
-int pc_totp_hotp(pc_ctx *ctx, pc_totp_alg alg, const uint8_t *key, size_t key_len,
-                 uint64_t counter, int digits, uint32_t *code)
+int pc_totp_hotp(pc_ctx *ctx, pc_totp_alg alg, const uint8_t *key, size_t key_len, uint64_t counter,
+                 int digits, uint32_t *code)
 {
     if (!key || key_len == 0) return pc_error(ctx, PC_ERR_INVALID, "totp: empty key");
     if (digits < 1 || digits > 9) return pc_error(ctx, PC_ERR_INVALID, "totp: digits 1..9");
@@ -159,8 +159,7 @@ static void pct(pc_strbuf *b, const char *s)
     }
 }
 
-int pc_totp_uri(pc_ctx *ctx, const char *issuer, const char *account, const char *b32,
-                char **out)
+int pc_totp_uri(pc_ctx *ctx, const char *issuer, const char *account, const char *b32, char **out)
 {
     pc_strbuf b = {.max = 4096};
     pc_strbuf_puts(&b, "otpauth://totp/");

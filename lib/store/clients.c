@@ -131,10 +131,11 @@ int pc_store_client_search(pc_ctx *ctx, pc_store *s, const char *q, int64_t limi
 static const char SQL_INTAKE_NEXT[] =
     "SELECT coalesce(max(version), 0) + 1 FROM intakes WHERE client_id = ?1";
 static const char SQL_INTAKE_INSERT[] =
-    "INSERT INTO intakes(client_id, version, json, created_at, created_by)"
-    " VALUES(?1, ?2, ?3, ?4, ?5) RETURNING id";
+    "INSERT INTO intakes(client_id, version, json, created_at, created_by, from_client)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
 #define INTAKE_SELECT                                                                              \
-    "SELECT id, client_id, version, created_at, coalesce(created_by, 0), json FROM intakes"
+    "SELECT id, client_id, version, created_at, coalesce(created_by, 0), json,"                    \
+    " coalesce(from_client, 0) FROM intakes"
 static const char SQL_INTAKE_GET[] = INTAKE_SELECT
     " WHERE client_id = ?1 AND (version = ?2 OR ?2 = 0) ORDER BY version DESC LIMIT 1";
 static const char SQL_INTAKE_LIST[] = INTAKE_SELECT " WHERE client_id = ?1 ORDER BY version DESC";
@@ -150,6 +151,7 @@ static int rd_intake(pc_ctx *ctx, const pc_row *r, void *o)
     in->created_at = row_int(r, 3);
     in->created_by = row_int(r, 4);
     in->json = row_dup(r, 5, &oom);
+    in->from_client = row_int(r, 6) != 0;
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 static void clr_intake(void *o)
@@ -164,6 +166,12 @@ static void free_intakes(void *a, size_t n)
 int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
                         const char *json, int64_t now, pc_intake *out)
 {
+    return pc_store_intake_add_from(ctx, s, actor, client_id, false, json, now, out);
+}
+
+int pc_store_intake_add_from(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id,
+                             bool from_client, const char *json, int64_t now, pc_intake *out)
+{
     char *copy = strdup(json);
     if (!copy) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     pc_tx tx;
@@ -176,15 +184,16 @@ int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_
     const pc_arg key[] = {ARG_INT(client_id)};
     if ((rc = pc_tx_int(ctx, &tx, SQL_INTAKE_NEXT, key, 1, "intake", &version, NULL)) != PC_OK)
         goto out;
-    const pc_arg a[] = {ARG_INT(client_id), ARG_INT(version), ARG_TEXT(json), ARG_INT(now),
-                        ARG_ID(actor)};
+    const pc_arg a[] = {ARG_INT(client_id), ARG_INT(version), ARG_TEXT(json),
+                        ARG_INT(now),       ARG_ID(actor),    from_client ? ARG_INT(1) : ARG_ID(0)};
     pc_db_stmt *st;
     if ((rc = pc_tx_prep_args(ctx, &tx, SQL_INTAKE_INSERT, a, PC_NARGS(a), &st)) != PC_OK) goto out;
     rc = pc_tx_insert(ctx, &tx, st, "intake", &nid);
     if (rc == PC_ERR_CONFLICT) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
     if (rc != PC_OK) goto out;
     char detail[48];
-    snprintf(detail, sizeof detail, "version %lld", (long long)version);
+    snprintf(detail, sizeof detail, "version %lld%s", (long long)version,
+             from_client ? " from the client" : "");
     if ((rc = pc_tx_audit(ctx, &tx, actor, "intake.create", client_id, detail, now)) != PC_OK ||
         (rc = pc_tx_commit(ctx, &tx)) != PC_OK)
         goto out;
@@ -194,6 +203,7 @@ int pc_store_intake_add(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_
     out->version = version;
     out->created_at = now;
     out->created_by = actor;
+    out->from_client = from_client;
     out->json = copy;
     copy = NULL;
 out:

@@ -10,7 +10,7 @@
 /* ---- accounts ---- */
 
 #define ACCOUNT_SELECT                                                                             \
-    "SELECT client_id, username, active, coalesce(totp_secret, ''), coalesce(totp_pending, ''),"  \
+    "SELECT client_id, username, active, coalesce(totp_secret, ''), coalesce(totp_pending, ''),"   \
     " created_at, password_hash, totp_last_step FROM portal_accounts"
 static const char SQL_ACCOUNT_BY_CLIENT[] = ACCOUNT_SELECT " WHERE client_id = ?1";
 static const char SQL_ACCOUNT_BY_NAME[] = ACCOUNT_SELECT " WHERE username = ?1";
@@ -63,8 +63,8 @@ int pc_tx_portal_account_insert(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const
     return pc_tx_exec(ctx, tx, SQL_ACCOUNT_INSERT, a, PC_NARGS(a), "client account", NULL);
 }
 
-int pc_tx_portal_password_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id,
-                              const char *password_hash, int64_t now)
+int pc_tx_portal_password_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *password_hash,
+                              int64_t now)
 {
     const pc_arg a[] = {ARG_INT(client_id), ARG_TEXT(password_hash), ARG_INT(now)};
     return pc_tx_exec(ctx, tx, SQL_ACCOUNT_PASSWORD, a, PC_NARGS(a), "client account", NULL);
@@ -79,8 +79,8 @@ int pc_tx_portal_logins_end(pc_ctx *ctx, pc_tx *tx, int64_t client_id)
 int pc_tx_portal_totp_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *secret,
                           const char *pending, int64_t last_step, int64_t now)
 {
-    const pc_arg a[] = {ARG_INT(client_id), ARG_TEXT(secret), ARG_TEXT(pending),
-                        ARG_INT(last_step), ARG_INT(now)};
+    const pc_arg a[] = {ARG_INT(client_id), ARG_TEXT(secret), ARG_TEXT(pending), ARG_INT(last_step),
+                        ARG_INT(now)};
     return pc_tx_exec(ctx, tx, SQL_ACCOUNT_TOTP, a, PC_NARGS(a), "client account", NULL);
 }
 
@@ -93,8 +93,7 @@ int pc_tx_portal_username_taken(pc_ctx *ctx, pc_tx *tx, const char *username, bo
     return rc;
 }
 
-int pc_store_portal_account_get(pc_ctx *ctx, pc_store *s, int64_t client_id,
-                                pc_portal_account *out)
+int pc_store_portal_account_get(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_portal_account *out)
 {
     pc_tx tx;
     int rc = pc_tx_open(ctx, s, &tx);
@@ -134,8 +133,7 @@ int pc_tx_portal_invitation_insert(pc_ctx *ctx, pc_tx *tx, int64_t client_id,
     const pc_arg a[] = {ARG_INT(client_id), ARG_BLOB(hash, 32), ARG_INT(now), ARG_INT(by),
                         ARG_INT(expires_at)};
     pc_db_stmt *st;
-    if ((rc = pc_tx_prep_args(ctx, tx, SQL_INVITE_INSERT, a, PC_NARGS(a), &st)) != PC_OK)
-        return rc;
+    if ((rc = pc_tx_prep_args(ctx, tx, SQL_INVITE_INSERT, a, PC_NARGS(a), &st)) != PC_OK) return rc;
     rc = pc_tx_insert(ctx, tx, st, "invitation", id);
     if (rc == PC_ERR_CONFLICT) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
     return rc;

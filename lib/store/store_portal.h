@@ -23,8 +23,8 @@ int pc_tx_portal_account(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *
                          pc_portal_row *out);
 int pc_tx_portal_account_insert(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *username,
                                 const char *password_hash, int64_t now);
-int pc_tx_portal_password_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id,
-                              const char *password_hash, int64_t now);
+int pc_tx_portal_password_set(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *password_hash,
+                              int64_t now);
 /* End every login session of the client's account (a new password). */
 int pc_tx_portal_logins_end(pc_ctx *ctx, pc_tx *tx, int64_t client_id);
 /* secret / pending: NULL → SQL NULL; last_step as given. */

@@ -219,6 +219,10 @@ int web_h_portal_me(web_req *r);           /* GET /api/portal/me */
 int web_h_portal_totp_begin(web_req *r);   /* POST /api/portal/totp */
 int web_h_portal_totp_confirm(web_req *r); /* POST /api/portal/totp/confirm */
 int web_h_portal_totp_off(web_req *r);     /* POST /api/portal/totp/off */
+/* The intake before the visit (web_portal_intake.c) */
+int web_h_portal_intake_get(web_req *r);  /* GET /api/portal/intake */
+int web_h_portal_intake_save(web_req *r); /* POST /api/portal/intake */
+int web_h_intake_changes(web_req *r);     /* GET /api/clients/{id}/intakes/{v}/changes (staff) */
 
 /* clients */
 int web_h_clients_list(web_req *r);

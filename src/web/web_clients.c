@@ -148,10 +148,10 @@ int web_h_client_get(web_req *r)
 static json_t *intake_json(web_req *r, const pc_intake *in)
 {
     json_t *body = json_loads(in->json, 0, NULL);
-    return json_pack("{s:I,s:I,s:I,s:o,s:o,s:o}", "id", (json_int_t)in->id, "client_id",
+    return json_pack("{s:I,s:I,s:I,s:o,s:o,s:b,s:o}", "id", (json_int_t)in->id, "client_id",
                      (json_int_t)in->client_id, "version", (json_int_t)in->version, "created_at",
                      web_json_time(in->created_at), "created_by", web_userref(r, in->created_by),
-                     "intake", body ? body : json_null());
+                     "from_client", in->from_client, "intake", body ? body : json_null());
 }
 
 /* The intake text for the protocol library: the stored intake with visit_date = date.

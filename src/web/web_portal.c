@@ -93,8 +93,7 @@ bool web_portal_owns(web_req *r, int64_t client_id)
     pc_ctx_init(&ctx);
     char detail[256];
     snprintf(detail, sizeof detail, "not_yours %s %.200s", r->method, r->path);
-    pc_store_audit_event(&ctx, r->cfg->store, 0, "portal.denied", r->portal_client, detail,
-                         r->now);
+    pc_store_audit_event(&ctx, r->cfg->store, 0, "portal.denied", r->portal_client, detail, r->now);
     web_error(r, 403, "not_yours", "this record is not yours");
     return false;
 }
@@ -116,8 +115,8 @@ int web_h_portal_invite(web_req *r)
     char prefix[400];
     if (!host || !*host || strlen(host) > 255 || strpbrk(host, " \"<>\\/@?#"))
         return web_error(r, 400, "invalid", "Host: the request names no usable host");
-    snprintf(prefix, sizeof prefix, "%s://%s/portal/accept?token=",
-             r->cfg->secure_cookies ? "https" : "http", host);
+    snprintf(prefix, sizeof prefix,
+             "%s://%s/portal/accept?token=", r->cfg->secure_cookies ? "https" : "http", host);
     const pc_mail_clinic *mc = web_mail_clinic(r->cfg);
     pc_portal_mail pm = {mc ? mc->from : NULL, mc ? mc->name : NULL};
     char token[PC_PORTAL_TOKEN_CHARS + 1];
@@ -132,8 +131,8 @@ int web_h_portal_invite(web_req *r)
     snprintf(url, sizeof url, "%s%s", prefix, token);
     sodium_memzero(token, sizeof token);
     return web_reply_json(r, 201,
-                          json_pack("{s:s,s:o,s:b}", "url", url, "expires_at",
-                                    web_json_time(until), "emailed", mailed));
+                          json_pack("{s:s,s:o,s:b}", "url", url, "expires_at", web_json_time(until),
+                                    "emailed", mailed));
 }
 
 int web_h_portal_status(web_req *r)
@@ -150,13 +149,13 @@ int web_h_portal_status(web_req *r)
     int64_t until = 0;
     if (pc_store_portal_invitation_state(&ctx, r->cfg->store, cid, r->now, &until) != PC_OK)
         return web_fail(r, &ctx);
-    json_t *acc = rc == PC_OK ? json_pack("{s:s,s:b,s:b,s:o}", "username", a.username, "active",
-                                          a.active, "totp_on", a.totp_on, "created_at",
-                                          web_json_time(a.created_at))
-                              : json_null();
-    return web_reply_json(r, 200,
-                          json_pack("{s:o,s:o}", "account", acc, "invitation_pending_until",
-                                    web_json_time(until)));
+    json_t *acc = rc == PC_OK
+                      ? json_pack("{s:s,s:b,s:b,s:o}", "username", a.username, "active", a.active,
+                                  "totp_on", a.totp_on, "created_at", web_json_time(a.created_at))
+                      : json_null();
+    return web_reply_json(
+        r, 200,
+        json_pack("{s:o,s:o}", "account", acc, "invitation_pending_until", web_json_time(until)));
 }
 
 /* ---- the client's side ---- */
@@ -242,8 +241,8 @@ int web_h_portal_login(web_req *r)
     pc_ctx_init(&ctx);
     pc_portal_account acc;
     const char *why = NULL;
-    int rc = pc_portal_login_check(&ctx, r->cfg->store, username, password, code, r->now, &acc,
-                                   &why);
+    int rc =
+        pc_portal_login_check(&ctx, r->cfg->store, username, password, code, r->now, &acc, &why);
     if (rc != PC_OK && !why) return web_fail(r, &ctx);
     if (rc != PC_OK && !strcmp(why, "totp_required")) /* the password was right: ask for more */
         return web_error(r, 401, why, "%s", pc_errmsg(&ctx));
@@ -283,11 +282,10 @@ int web_h_portal_me(web_req *r)
     web_portal_viewed(r, "me");
     int64_t idle = r->plogin.last_seen + r->cfg->session_idle_s;
     int64_t abs = r->plogin.created_at + r->cfg->session_max_s;
-    json_t *body = json_pack("{s:o,s:s,s:s,s:b,s:b,s:o,s:o}", "client", client_json(&c), "username",
-                             acc.username, "csrf_token", r->plogin.csrf, "totp_on", acc.totp_on,
-                             "totp_enrolling", acc.totp_enrolling, "expires_at",
-                             web_json_time(idle < abs ? idle : abs), "server_time",
-                             web_json_time(r->now));
+    json_t *body = json_pack(
+        "{s:o,s:s,s:s,s:b,s:b,s:o,s:o}", "client", client_json(&c), "username", acc.username,
+        "csrf_token", r->plogin.csrf, "totp_on", acc.totp_on, "totp_enrolling", acc.totp_enrolling,
+        "expires_at", web_json_time(idle < abs ? idle : abs), "server_time", web_json_time(r->now));
     pc_store_client_clear(&c);
     return web_reply_json(r, 200, body);
 }

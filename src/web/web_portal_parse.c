@@ -8,8 +8,8 @@
 
 /* key as a string of min..max bytes without NUL; absent or null: *out NULL (false when
  * required). */
-static bool str(json_t *j, const char *key, bool required, size_t min, size_t max,
-                const char **out, char *err, size_t n)
+static bool str(json_t *j, const char *key, bool required, size_t min, size_t max, const char **out,
+                char *err, size_t n)
 {
     json_t *v = json_object_get(j, key);
     *out = NULL;

@@ -151,6 +151,51 @@ test('the extra sign-in code: set up, then asked for at sign-in', async (t) => {
     state.secret = secret;
 });
 
+test('the intake before the visit: plain questions, an isotretinoin answer', async (t) => {
+    if (!needs(state, t, ['secret'], 'a signed-in client')) return;
+    await phone.goto(`${URL0}/portal/intake`);
+    await phone.waitForSelector('#portal-msg.ok'); // the last answers are filled in
+    const legend = await phone.textContent('fieldset:nth-of-type(2) legend');
+    assert.match(legend, /isotretinoin \(Roaccutane, Accutane, Absorica\) in the last year/);
+    await phone.check('#iso-yes');
+    await phone.waitForSelector('#iso-when:not([hidden])');
+    const d = new Date(Date.now() - 60 * 86400000).toISOString().slice(0, 10);
+    await phone.fill('#iso-date', d);
+    await phone.fill('#medications', 'doxycycline');
+    await phone.click('#intake-submit');
+    await phone.waitForFunction(() => /answers are saved/.test(document.getElementById('portal-msg').textContent));
+    // nothing of the screening on the client's page
+    const text = await phone.textContent('main');
+    assert.doesNotMatch(text, /blocked|contraindicat|screening|needs review/i);
+    await phoneShot('intake');
+    state.isoDate = d;
+});
+
+test('the practitioner sees the new version, what changed and the screening now', async (t) => {
+    if (!needs(state, t, ['isoDate'], 'the client\'s intake')) return;
+    await staff.context().clearCookies();
+    await staff.goto(`${URL0}/login`);
+    await staff.fill('#username', 'demo');
+    await staff.fill('#password', PW);
+    await staff.click('#login-submit');
+    await staff.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await staff.goto(`${URL0}/client?id=${state.cid}`);
+    await staff.waitForSelector('#portal-intake');
+    const box = await staff.textContent('#portal-intake');
+    assert.match(box, /From the client/);
+    assert.match(box, new RegExp(`isotretinoin \\(last taken ${state.isoDate}\\)`));
+    assert.match(box, /doxycycline/);
+    const status = await staff.textContent('#portal-intake-status');
+    assert.doesNotMatch(status, /\bok\b/i, 'the plan is no longer ok');
+    const hist = await staff.textContent('#intake-history li:first-child summary');
+    assert.match(hist, /from the client/);
+    await screenshot(staff, SHOTS, 'portal-practitioner-client');
+    // and the phone layout of the same page
+    await staff.setViewportSize({ width: 390, height: 844 });
+    await screenshot(staff, SHOTS, 'portal-practitioner-client-390');
+    await staff.setViewportSize({ width: 1280, height: 800 });
+});
+
 test('no page error or console error', () => {
     assert.deepEqual(problems, []);
 });

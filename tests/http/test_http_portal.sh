@@ -132,6 +132,56 @@ portal_login z "$ANN_USER" client-password-1 "$NEXT"
 [ "$PORTAL_STATUS" = 401 ] && [ "$(jget "$T/login_z" 'd["code"]')" = bad_code ] &&
     ok "the same code twice: refused" || not_ok "code reuse ($PORTAL_STATUS)"
 
+# ---- the intake before the visit (12.2) ----
+req ann GET /api/portal/intake
+expect_status 200 "the client reads their last answers"
+[ "$(jget "$T/body" 'd["answers"]["skin_type"]')" = oily ] && [ "$(jget "$T/body" 'd["answers"]["isotretinoin_last_year"]')" = false ] &&
+    ok "the answers come from the latest intake, in the form's terms" || not_ok "answers: $(cat "$T/body")"
+nv() { dbq "SELECT count(*) FROM intakes WHERE client_id = $CID"; }
+n0=$(nv)
+req ann POST /api/portal/intake '{"skin_type":"greasy","isotretinoin_last_year":false}'
+expect_status 400 "a skin type not in the list: 400"
+req ann POST /api/portal/intake '{"skin_type":"oily"}'
+expect_status 400 "the isotretinoin question must be answered"
+req ann POST /api/portal/intake '{"skin_type":"oily","isotretinoin_last_year":false,"plan":"ok"}'
+expect_status 400 "an unknown member: 400"
+req ann POST /api/portal/intake "{\"skin_type\":\"oily\",\"isotretinoin_last_year\":true,\"isotretinoin_last_taken\":\"$(date -u -d '+3 days' +%F)\"}"
+expect_status 400 "a date in the future: 400"
+[ "$(nv)" = "$n0" ] && ok "refused answers stored nothing" || not_ok "refused answers stored nothing"
+req pract GET "/api/clients/$CID/plan"
+PLAN_BEFORE=$(jget "$T/body" 'd["plan"]["status"]')
+ISO_DATE=$(date -u -d '-60 days' +%F)
+req ann POST /api/portal/intake "{\"skin_type\":\"oily\",\"isotretinoin_last_year\":true,\"isotretinoin_last_taken\":\"$ISO_DATE\",\"medications\":[\"doxycycline\"],\"notes\":\"I had a reaction to a peel once.\"}"
+expect_status 201 "the client saves answers with isotretinoin taken 60 days ago"
+[ "$(jget "$T/body" 'sorted(d)')" = '["saved_at", "version"]' ] &&
+    ok "the reply says nothing of the screening (version and time only)" || not_ok "reply: $(cat "$T/body")"
+V=$(jget "$T/body" 'd["version"]')
+[ "$(dbq "SELECT from_client || '|' || coalesce(created_by, 0) FROM intakes WHERE client_id = $CID AND version = $V")" = "1|0" ] &&
+    ok "stored as the client's version (from_client, no user)" || not_ok "from_client row"
+req pract GET "/api/clients/$CID/intakes"
+[ "$(jget "$T/body" 'd["intakes"][0]["from_client"]')" = true ] && [ "$(jget "$T/body" 'd["intakes"][1]["from_client"]')" = false ] &&
+    ok "the version history marks the client's version" || not_ok "history from_client"
+req pract GET "/api/clients/$CID/intakes/latest/changes"
+expect_status 200 "the practitioner reads what changed"
+jget "$T/body" 'd["changes"]' >"$T/changes"
+grep -q "isotretinoin (last taken $ISO_DATE)" "$T/changes" && grep -q doxycycline "$T/changes" && grep -q '"notes"' "$T/changes" &&
+    ok "changes: the medicines added and the note" || not_ok "changes: $(cat "$T/changes")"
+PLAN_NOW=$(jget "$T/body" 'd["plan_status"]')
+req pract GET "/api/clients/$CID/plan"
+[ "$PLAN_NOW" = "$(jget "$T/body" 'd["plan"]["status"]')" ] && [ "$PLAN_NOW" != "$PLAN_BEFORE" ] &&
+    ok "what the screening now says ($PLAN_BEFORE -> $PLAN_NOW), as today's plan" || not_ok "plan status $PLAN_BEFORE -> $PLAN_NOW"
+req recep GET "/api/clients/$CID/intakes/latest/changes"
+expect_status 403 "reception does not read the intake's changes"
+# an omission on the portal never drops history: isotretinoin stays until the practitioner confirms
+req ann POST /api/portal/intake '{"skin_type":"oily","isotretinoin_last_year":false}'
+expect_status 201 "the client saves answers that leave isotretinoin out"
+req pract GET "/api/clients/$CID/intakes/latest"
+jget "$T/body" 'd["intake"]["medications"]' | grep -q isotretinoin &&
+    ok "isotretinoin is carried over into the client's new version" || not_ok "carried over: $(cat "$T/body")"
+req admin GET "/api/audit?client_id=$CID&limit=200"
+[ "$(jget "$T/body" 'sum(1 for e in d["entries"] if e["action"] == "intake.create" and "from the client" in e["detail"])')" = 2 ] &&
+    ok "the client's versions are audited" || not_ok "intake.create audited"
+
 # ---- the invitation by e-mail, through a real SMTP server ----
 if $SYS_PY -c 'import aiosmtpd' 2>/dev/null; then
     MAIL=$T/mail; mkdir -p "$MAIL"
@@ -146,7 +196,7 @@ if $SYS_PY -c 'import aiosmtpd' 2>/dev/null; then
     check "the desk invites a client with an e-mail address" portal_invite recep "$MIA"
     [ "$(jget "$T/body" 'd["emailed"]')" = true ] && ok "emailed: true" || not_ok "emailed: $(cat "$T/body")"
     got=""
-    for _ in $(seq 1 100); do
+    for _ in $(seq 1 400); do
         got=$(for f in "$MAIL"/*.eml; do [ -e "$f" ] && $SYS_PY -c '
 import email, sys
 m = email.message_from_binary_file(open(sys.argv[1], "rb"))

@@ -30,15 +30,24 @@ static void test_totp_rfc6238_vectors(void **state)
         pc_totp_alg alg;
         uint32_t code;
     } rows[] = {
-        {59, PC_TOTP_SHA1, 94287082},          {59, PC_TOTP_SHA256, 46119246},
-        {59, PC_TOTP_SHA512, 90693936},        {1111111109, PC_TOTP_SHA1, 7081804},
-        {1111111109, PC_TOTP_SHA256, 68084774}, {1111111109, PC_TOTP_SHA512, 25091201},
-        {1111111111, PC_TOTP_SHA1, 14050471},  {1111111111, PC_TOTP_SHA256, 67062674},
-        {1111111111, PC_TOTP_SHA512, 99943326}, {1234567890, PC_TOTP_SHA1, 89005924},
-        {1234567890, PC_TOTP_SHA256, 91819424}, {1234567890, PC_TOTP_SHA512, 93441116},
-        {2000000000, PC_TOTP_SHA1, 69279037},  {2000000000, PC_TOTP_SHA256, 90698825},
-        {2000000000, PC_TOTP_SHA512, 38618901}, {20000000000, PC_TOTP_SHA1, 65353130},
-        {20000000000, PC_TOTP_SHA256, 77737706}, {20000000000, PC_TOTP_SHA512, 47863826},
+        {59, PC_TOTP_SHA1, 94287082},
+        {59, PC_TOTP_SHA256, 46119246},
+        {59, PC_TOTP_SHA512, 90693936},
+        {1111111109, PC_TOTP_SHA1, 7081804},
+        {1111111109, PC_TOTP_SHA256, 68084774},
+        {1111111109, PC_TOTP_SHA512, 25091201},
+        {1111111111, PC_TOTP_SHA1, 14050471},
+        {1111111111, PC_TOTP_SHA256, 67062674},
+        {1111111111, PC_TOTP_SHA512, 99943326},
+        {1234567890, PC_TOTP_SHA1, 89005924},
+        {1234567890, PC_TOTP_SHA256, 91819424},
+        {1234567890, PC_TOTP_SHA512, 93441116},
+        {2000000000, PC_TOTP_SHA1, 69279037},
+        {2000000000, PC_TOTP_SHA256, 90698825},
+        {2000000000, PC_TOTP_SHA512, 38618901},
+        {20000000000, PC_TOTP_SHA1, 65353130},
+        {20000000000, PC_TOTP_SHA256, 77737706},
+        {20000000000, PC_TOTP_SHA512, 47863826},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         const uint8_t *key = rows[i].alg == PC_TOTP_SHA1     ? seed20
@@ -46,9 +55,9 @@ static void test_totp_rfc6238_vectors(void **state)
                                                              : seed64;
         size_t len = rows[i].alg == PC_TOTP_SHA1 ? 20 : rows[i].alg == PC_TOTP_SHA256 ? 32 : 64;
         uint32_t code = 0;
-        assert_int_equal(pc_totp_hotp(NULL, rows[i].alg, key, len,
-                                      (uint64_t)pc_totp_step(rows[i].t), 8, &code),
-                         PC_OK);
+        assert_int_equal(
+            pc_totp_hotp(NULL, rows[i].alg, key, len, (uint64_t)pc_totp_step(rows[i].t), 8, &code),
+            PC_OK);
         if (code != rows[i].code)
             fail_msg("row %zu: t=%lld got %08u, want %08u", i, (long long)rows[i].t, code,
                      rows[i].code);
@@ -141,8 +150,8 @@ static void test_invitation_accept_login(void **state)
     char tok[PC_PORTAL_TOKEN_CHARS + 1], tok2[PC_PORTAL_TOKEN_CHARS + 1];
     int64_t until = 0;
     bool mailed = true;
-    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, ann, "http://x/portal/accept?token=",
-                                      NULL, t0, tok, &until, &mailed),
+    assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, ann, "http://x/portal/accept?token=", NULL,
+                                      t0, tok, &until, &mailed),
                      PC_OK);
     assert_false(mailed);
     assert_int_equal(strlen(tok), PC_PORTAL_TOKEN_CHARS);
@@ -168,15 +177,14 @@ static void test_invitation_accept_login(void **state)
                      PC_ERR_NOTFOUND);
     assert_string_equal(why, "invitation_unknown");
     /* accepted: the account, named after the e-mail address in lower case */
-    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "a long password", t0 + 10, &acc,
-                                      &why),
-                     PC_OK);
+    assert_int_equal(
+        pc_portal_accept(&ctx, f->s, tok, NULL, "a long password", t0 + 10, &acc, &why), PC_OK);
     assert_int_equal(acc.client_id, ann);
     assert_string_equal(acc.username, "ann.lee@example.org");
     /* once only */
-    assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "another password", t0 + 20, &acc,
-                                      &why),
-                     PC_ERR_CONFLICT);
+    assert_int_equal(
+        pc_portal_accept(&ctx, f->s, tok, NULL, "another password", t0 + 20, &acc, &why),
+        PC_ERR_CONFLICT);
     assert_string_equal(why, "invitation_used");
     /* Bob: a first invitation withdrawn by a second; the second expires after 72 hours */
     assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, bob, "", NULL, t0, tok, &until, NULL),
@@ -189,9 +197,9 @@ static void test_invitation_accept_login(void **state)
     assert_int_equal(pc_portal_accept(&ctx, f->s, tok, NULL, "bob's password", t0 + 2, &acc, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "invitation_used");
-    assert_int_equal(pc_portal_accept(&ctx, f->s, tok2, NULL, "bob's password", t0 + 1 + 72 * 3600,
-                                      &acc, &why),
-                     PC_ERR_CONFLICT);
+    assert_int_equal(
+        pc_portal_accept(&ctx, f->s, tok2, NULL, "bob's password", t0 + 1 + 72 * 3600, &acc, &why),
+        PC_ERR_CONFLICT);
     assert_string_equal(why, "invitation_expired");
     /* a name taken by another client */
     assert_int_equal(pc_portal_invite(&ctx, f->s, &desk, bob, "", NULL, t0 + 5, tok2, &until, NULL),
@@ -200,8 +208,7 @@ static void test_invitation_accept_login(void **state)
                                       t0 + 6, &acc, &why),
                      PC_ERR_CONFLICT);
     assert_string_equal(why, "username_taken");
-    assert_int_equal(pc_portal_accept(&ctx, f->s, tok2, NULL, "bob's password", t0 + 6, &acc,
-                                      &why),
+    assert_int_equal(pc_portal_accept(&ctx, f->s, tok2, NULL, "bob's password", t0 + 6, &acc, &why),
                      PC_OK);
     snprintf(q, sizeof q, "client%lld", (long long)bob);
     assert_string_equal(acc.username, q);
@@ -215,21 +222,20 @@ static void test_invitation_accept_login(void **state)
                                            NULL, t0 + 30, &acc, &why),
                      PC_ERR_DENIED);
     assert_string_equal(why, "bad_credentials");
-    assert_int_equal(pc_portal_login_check(&ctx, f->s, "nobody", "a long password", NULL, t0 + 30,
-                                           &acc, &why),
-                     PC_ERR_DENIED);
+    assert_int_equal(
+        pc_portal_login_check(&ctx, f->s, "nobody", "a long password", NULL, t0 + 30, &acc, &why),
+        PC_ERR_DENIED);
     /* a staff user name is no client's */
-    assert_int_equal(pc_portal_login_check(&ctx, f->s, "admin", "a long password", NULL, t0 + 30,
-                                           &acc, &why),
-                     PC_ERR_DENIED);
+    assert_int_equal(
+        pc_portal_login_check(&ctx, f->s, "admin", "a long password", NULL, t0 + 30, &acc, &why),
+        PC_ERR_DENIED);
 
     /* the second factor: enrol, confirm, then logins need a fresh code */
     char b32[PC_TOTP_SECRET_CHARS + 1];
     uint8_t key[PC_TOTP_SECRET_BYTES];
     size_t n = 0;
     int64_t now = t0 + 100;
-    assert_int_equal(pc_portal_totp_confirm(&ctx, f->s, ann, "000000", now, &why),
-                     PC_ERR_CONFLICT);
+    assert_int_equal(pc_portal_totp_confirm(&ctx, f->s, ann, "000000", now, &why), PC_ERR_CONFLICT);
     assert_string_equal(why, "no_enrolment");
     assert_int_equal(pc_portal_totp_begin(&ctx, f->s, ann, now, b32, &why), PC_OK);
     assert_true(pc_totp_b32_decode(b32, key, sizeof key, &n));
@@ -320,12 +326,123 @@ static void test_invitation_accept_login(void **state)
     assert_string_equal(got, "0");
 }
 
+/* The intake before the visit: answers checked, turned into an intake, history carried over,
+ * what changed in words. */
+static void test_portal_intake(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_protocol *proto = NULL;
+    assert_int_equal(pc_protocol_load_file(&ctx, "data/protocol.json", &proto), PC_OK);
+    int64_t cid = add_client(f, "Sofia", "");
+    pc_intake first;
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid,
+                                         "{\"client\":{\"id\":\"c-1\",\"skin_type\":\"oily\","
+                                         "\"fitzpatrick\":3},\"visit_date\":\"2026-11-01\","
+                                         "\"allergies\":[\"aspirin\"]}",
+                                         100, &first),
+                     PC_OK);
+    static const struct {
+        const char *answers, *why;
+    } bad[] = {
+        {"[]", "answers"},
+        {"{\"isotretinoin_last_year\":false}", "skin_type"},
+        {"{\"skin_type\":\"greasy\",\"isotretinoin_last_year\":false}", "skin_type"},
+        {"{\"skin_type\":\"oily\"}", "isotretinoin_last_year"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":\"yes\"}", "isotretinoin_last_year"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":true,"
+         "\"isotretinoin_last_taken\":\"2026-02-30\"}",
+         "isotretinoin_last_taken"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":true,"
+         "\"isotretinoin_last_taken\":\"2026-12-05\"}",
+         "isotretinoin_last_taken"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":false,\"conditions\":[\"flu\"]}",
+         "conditions[0]"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":false,\"medications\":[\"a\\nb\"]}",
+         "medications[0]"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":false,\"plan\":\"ok\"}", "plan"},
+        {"{\"skin_type\":\"oily\",\"isotretinoin_last_year\":false,"
+         "\"recent_procedures\":[{\"kind\":\"waxing\"}]}",
+         "recent_procedures[0]"},
+    };
+    pc_client c;
+    assert_int_equal(pc_store_client_get(&ctx, f->s, cid, &c), PC_OK);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        json_t *a = json_loads(bad[i].answers, 0, NULL);
+        char *text = NULL;
+        assert_int_equal(
+            pc_portal_intake_build(&ctx, proto, first.json, a, &c, "2026-12-04", &text, NULL),
+            PC_ERR_INVALID);
+        if (strncmp(pc_errmsg(&ctx), bad[i].why, strlen(bad[i].why)))
+            fail_msg("row %zu: '%s' does not start with %s", i, pc_errmsg(&ctx), bad[i].why);
+        assert_null(text);
+        json_decref(a);
+    }
+    /* the client says yes to isotretinoin and leaves the aspirin allergy out */
+    json_t *a =
+        json_loads("{\"skin_type\":\"combination\",\"isotretinoin_last_year\":true,"
+                   "\"isotretinoin_last_taken\":\"2026-10-01\",\"medications\":[\"Doxycycline\"],"
+                   "\"pregnant\":false,\"notes\":\"line one\\nline two\"}",
+                   0, NULL);
+    pc_intake saved;
+    json_t *kept = NULL;
+    int rc = pc_portal_intake_save(&ctx, f->s, proto, cid, a, "2026-12-04", 200, &saved, &kept);
+    if (rc != PC_OK) fail_msg("%s", pc_errmsg(&ctx));
+    json_decref(a);
+    assert_true(saved.from_client);
+    assert_int_equal(saved.version, 2);
+    assert_int_equal(saved.created_by, 0);
+    assert_int_equal(json_array_size(kept), 1); /* the allergy, carried over */
+    assert_string_equal(json_string_value(json_object_get(json_array_get(kept, 0), "item")),
+                        "aspirin");
+    json_decref(kept);
+    json_t *in = json_loads(saved.json, 0, NULL);
+    assert_int_equal(
+        json_integer_value(json_object_get(json_object_get(in, "client"), "fitzpatrick")), 3);
+    assert_string_equal(json_string_value(json_array_get(json_object_get(in, "allergies"), 0)),
+                        "aspirin");
+    json_decref(in);
+    pc_intake back;
+    assert_int_equal(pc_store_intake_get(&ctx, f->s, cid, 0, &back), PC_OK);
+    assert_true(back.from_client);
+    pc_store_intake_clear(&back);
+    /* what changed, in words */
+    json_t *ch = pc_clinic_intake_changes(first.json, saved.json);
+    char *txt = json_dumps(ch, JSON_COMPACT);
+    assert_non_null(strstr(txt, "{\"field\":\"medications\",\"added\":[\"isotretinoin (last taken "
+                                "2026-10-01)\",\"Doxycycline (taking it now)\"],\"removed\":[]}"));
+    assert_non_null(strstr(txt, "{\"field\":\"client.skin_type\",\"from\":\"oily\",\"to\":"
+                                "\"combination\"}"));
+    assert_non_null(strstr(txt, "\"field\":\"notes\""));
+    assert_null(strstr(txt, "allergies")); /* carried over: unchanged */
+    assert_null(strstr(txt, "pregnant"));  /* absent and false are the same */
+    free(txt);
+    json_decref(ch);
+    ch = pc_clinic_intake_changes(saved.json, saved.json);
+    assert_int_equal(json_array_size(ch), 0);
+    json_decref(ch);
+    /* the answers as the form shows them again */
+    json_t *ans = pc_portal_intake_answers(saved.json);
+    assert_true(json_is_true(json_object_get(ans, "isotretinoin_last_year")));
+    assert_string_equal(json_string_value(json_object_get(ans, "isotretinoin_last_taken")),
+                        "2026-10-01");
+    assert_string_equal(json_string_value(json_array_get(json_object_get(ans, "medications"), 0)),
+                        "Doxycycline");
+    json_decref(ans);
+    pc_store_intake_clear(&saved);
+    pc_store_intake_clear(&first);
+    pc_store_client_clear(&c);
+    pc_protocol_free(proto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_totp_rfc6238_vectors),
         cmocka_unit_test(test_totp_window_and_reuse),
         cmocka_unit_test_setup_teardown(test_invitation_accept_login, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_portal_intake, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

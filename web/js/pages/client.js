@@ -5,6 +5,7 @@ import { api, queryId } from '../api.js';
 import { h, fill, fmtDate, fmtDateTime, alertBox, badge } from '../dom.js';
 import { startPage, pageHead, errorBox } from '../app.js';
 import { alertsBox } from '../alerts.js';
+import { portalBox, portalIntakeBox } from '../portal-staff.js';
 import {
     summarize, fromIntake, labelFor, SKIN_TYPES, FITZPATRICK, CONDITIONS, IMPLANTS, ALLERGIES,
     MEDICATIONS, PROCEDURES,
@@ -117,17 +118,21 @@ startPage({
                     h('details', { class: 'card', open: i === 0 ? true : null },
                         h('summary', null,
                             h('strong', null, `Version ${v.version}`),
-                            ` · ${fmtDateTime(v.created_at)} · by ${byName(v.created_by)}`,
+                            ` · ${fmtDateTime(v.created_at)} · `,
+                            v.from_client ? badge('info', 'from the client') : `by ${byName(v.created_by)}`,
                             i === 0 ? [' ', badge('info', 'current')] : null,
                             h('div', { class: 'small muted' }, summarize(v.intake))),
                         intakeDetails(v.intake)))))
                 : h('p', { class: 'muted' }, 'No intake yet. Fill one in before the first treatment.'));
 
+        const fromClient = clinical ? await portalIntakeBox(id, intakes.intakes[0]) : null;
         fill(main,
             pageHead(client.name, [{ href: '/', label: 'Clients' }, { label: client.name }], ...actions),
             alertsBox(client.alerts),
             notice,
+            fromClient,
             h('div', { class: 'grid-2' }, facts, rebook),
+            portalBox(id),
             sessionsBox,
             statusBox,
             history);

@@ -9,6 +9,7 @@ import { h, fill } from '/js/dom.js';
 // The portal's pages, in the navigation's order. Items 4-7 of issue 12 (portal-home) add theirs.
 export const NAV = [
     { key: 'home', href: '/portal/home', label: 'Home' },
+    { key: 'intake', href: '/portal/intake', label: 'Before your visit' },
     { key: 'security', href: '/portal/security', label: 'Sign-in' },
 ];
 

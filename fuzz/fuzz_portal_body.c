@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
-/* Fuzz the client portal's account bodies as the server reads them (src/web/web_portal_parse.c:
- * the invitation's acceptance, the client's login, a TOTP code) and what the library then does
- * with their strings before any database: the user name and password rules, the code against a
- * fixed secret (pc_totp_verify), base32 secrets, the otpauth:// address. A success must hold
- * only fields in their documented sizes; a refusal must name the field. */
+/* Fuzz the client portal's bodies as the server reads them (src/web/web_portal_parse.c: the
+ * invitation's acceptance, the client's login, a TOTP code, a consent's signature, a withdrawal)
+ * and what the library then does with their strings before any database: the user name and
+ * password rules, the code against a fixed secret (pc_totp_verify), base32 secrets, the
+ * otpauth:// address, the drawn signature (base64 PNG decoded by the image library,
+ * pc_portal_signature_check; the raw input too). A success must hold only fields in their
+ * documented sizes; a refusal must name the field. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,9 +38,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t key[64];
     size_t klen = 0;
     (void)pc_totp_b32_decode(text, key, sizeof key, &klen);
+    {
+        pc_ctx sctx;
+        pc_ctx_init(&sctx);
+        char *clean = NULL;
+        int rc = pc_portal_signature_check(&sctx, text, &clean);
+        if (rc == PC_OK) {
+            if (!clean) abort();
+            free(clean);
+        } else if (rc != PC_ERR_INVALID && rc != PC_ERR_NOMEM) {
+            abort();
+        }
+    }
     json_t *j = json_loadb(text, size, JSON_REJECT_DUPLICATES, NULL);
     static const uint8_t secret[PC_TOTP_SECRET_BYTES] = "12345678901234567890";
-    for (int kind = WEB_PORTAL_ACCEPT; j && kind <= WEB_PORTAL_CODE; kind++) {
+    for (int kind = WEB_PORTAL_ACCEPT; j && kind <= WEB_PORTAL_WITHDRAW; kind++) {
         web_portal_body b;
         char err[160] = "";
         if (!web_portal_parse(j, kind, &b, err, sizeof err)) {
@@ -56,6 +70,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             check_len(b.username, 1, 64, false);
             check_len(b.password, 1, 1024, false);
             check_len(b.code, 1, 16, true);
+        } else if (kind == WEB_PORTAL_SIGN) {
+            check_len(b.typed_name, 1, 1000, false);
+            check_len(b.signature_png, 1, 300000, false);
+            check_len(b.text_sha256, 64, 64, false);
+            pc_ctx sctx;
+            pc_ctx_init(&sctx);
+            int rc = pc_portal_signature_check(&sctx, b.signature_png, NULL);
+            if (rc != PC_OK && strncmp(pc_errmsg(&sctx), "signature", 9)) abort();
+        } else if (kind == WEB_PORTAL_WITHDRAW) {
+            check_len(b.reason, 1, 1020, true);
         } else {
             check_len(b.code, 1, 16, false);
             int64_t step = -1;

@@ -159,6 +159,56 @@ json_t *pc_portal_intake_answers(const char *intake_text);
  * everything is added. */
 json_t *pc_clinic_intake_changes(const char *prev_text, const char *next_text);
 
+/* ---- consent signed online (lib/clinic/portal_consent.c) ----
+ * The client reads the consent text of each step their plan holds (the treatment, and
+ * extraction, high frequency, chemical exfoliation when the plan does them), types their name
+ * and draws a signature; the store keeps the text, its SHA-256, the name, the drawing (PNG) and
+ * the time, append-only. A withdrawal is recorded beside it, never instead of it. */
+#define PC_PORTAL_SIGNATURE_MAX_BYTES (200u << 10) /* the PNG file */
+#define PC_PORTAL_SIGNATURE_MAX_SIDE 2000          /* pixels either side */
+#define PC_PORTAL_SIGNATURE_MIN_SIDE 40
+
+/* The consent for plan (NULL: the treatment's only): *items a new array of {"item", "title",
+ * "text"} in plan order, *text the whole text signed (malloc'd), sha256_hex its SHA-256. */
+int pc_portal_consent_text(pc_ctx *ctx, const pc_plan *plan, json_t **items, char **text,
+                           char sha256_hex[65]);
+/* Is b64 (standard base64, an optional "data:image/png;base64," in front) a PNG of at most
+ * PC_PORTAL_SIGNATURE_MAX_BYTES that the image library decodes whole, PC_PORTAL_SIGNATURE_MIN_SIDE
+ * to _MAX_SIDE pixels a side, with something drawn (not one colour)? PC_OK, or PC_ERR_INVALID
+ * "signature: reason". *clean (may be NULL): the base64 without its prefix, malloc'd. */
+int pc_portal_signature_check(pc_ctx *ctx, const char *b64, char **clean);
+
+typedef struct pc_portal_consent {
+    int64_t id, client_id, signed_at;
+    char *items_json; /* owned: the items signed, a JSON array of names */
+    char *text;       /* owned: the text shown */
+    char text_sha256[65];
+    char typed_name[PC_TEXT_BYTES(PC_NAME_MAX)];
+    char *signature_png; /* owned: base64 */
+    char ip[64];
+    int64_t withdrawn_at;  /* 0 unless withdrawn */
+    char *withdraw_reason; /* owned; NULL unless withdrawn */
+} pc_portal_consent;
+void pc_portal_consents_free(pc_portal_consent *c, size_t n); /* NULL is fine */
+
+/* Sign: text_sha256_seen must be the SHA-256 of the text for plan now (else PC_ERR_CONFLICT
+ * "text_changed": the client signs what they read); typed_name 1..PC_NAME_MAX characters, no
+ * control characters ("name"); the signature as pc_portal_signature_check ("signature").
+ * Audited "portal.consent.sign" with no user. *id the new consent. */
+int pc_portal_consent_sign(pc_ctx *ctx, pc_store *s, int64_t client_id, const pc_plan *plan,
+                           const char *text_sha256_seen, const char *typed_name,
+                           const char *signature_b64, const char *ip, int64_t now, int64_t *id,
+                           const char **why);
+/* Withdraw consent id of client_id (the client acting) with a reason (may be NULL or "": none,
+ * at most PC_SHORT_MAX characters). PC_ERR_NOTFOUND no such consent, PC_ERR_DENIED
+ * "not_yours" (another client's), PC_ERR_CONFLICT "withdrawn" (already). Audited
+ * "portal.consent.withdraw". */
+int pc_portal_consent_withdraw(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t consent_id,
+                               const char *reason, int64_t now, const char **why);
+/* A client's consents signed online, newest first, with their withdrawals. */
+int pc_store_portal_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id,
+                                 pc_portal_consent **out, size_t *n);
+
 /* ---- rows (lib/store/portal.c) ---- */
 int pc_store_portal_account_get(pc_ctx *ctx, pc_store *s, int64_t client_id,
                                 pc_portal_account *out);

@@ -15,18 +15,32 @@
 
 /* The conditions the form asks about by name (the protocol's vocabulary, docs/intake.md). */
 const char *const PC_PORTAL_CONDITIONS[] = {
-    "herpes_simplex_active", "rosacea",        "eczema",    "psoriasis",
-    "dermatitis",            "asthma",         "epilepsy",  "heart_condition",
-    "diabetes",              "thrombosis",     "cancer",    "open_wound",
-    "fever",                 "sunburn",        "impetigo",  "conjunctivitis",
-    "fungal_infection",      "inflamed_pustular_acne",      "telangiectasia",
+    "herpes_simplex_active",
+    "rosacea",
+    "eczema",
+    "psoriasis",
+    "dermatitis",
+    "asthma",
+    "epilepsy",
+    "heart_condition",
+    "diabetes",
+    "thrombosis",
+    "cancer",
+    "open_wound",
+    "fever",
+    "sunburn",
+    "impetigo",
+    "conjunctivitis",
+    "fungal_infection",
+    "inflamed_pustular_acne",
+    "telangiectasia",
     NULL,
 };
 static const char *const SKIN[] = {"oily", "dry", "combination", "normal", "sensitive", NULL};
-static const char *const IMPLANTS[] = {"pacemaker", "electronic_implant",
-                                       "metal_in_treatment_area", NULL};
-static const char *const PROCEDURES[] = {"chemical_peel", "botox", "surgery", "laser", "waxing",
-                                         NULL};
+static const char *const IMPLANTS[] = {"pacemaker", "electronic_implant", "metal_in_treatment_area",
+                                       NULL};
+static const char *const PROCEDURES[] = {"chemical_peel", "botox",  "surgery",
+                                         "laser",         "waxing", NULL};
 #define NAMES_MAX 32
 #define PROCEDURES_MAX 16
 #define NAME_CHARS 200
@@ -56,8 +70,8 @@ static bool real_date(const char *s)
     if (!s || strlen(s) != 10 || s[4] != '-' || s[7] != '-') return false;
     for (int i = 0; i < 10; i++)
         if (i != 4 && i != 7 && !isdigit((unsigned char)s[i])) return false;
-    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'), m = (s[5] - '0') * 10 + (s[6] - '0'),
-        d = (s[8] - '0') * 10 + (s[9] - '0');
+    int y = (s[0] - '0') * 1000 + (s[1] - '0') * 100 + (s[2] - '0') * 10 + (s[3] - '0'),
+        m = (s[5] - '0') * 10 + (s[6] - '0'), d = (s[8] - '0') * 10 + (s[9] - '0');
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
     if (y < 1900 || y > 2999 || m < 1 || m > 12 || d < 1) return false;
     int dm = days[m - 1] + (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0));
@@ -79,8 +93,7 @@ static int date_of(pc_ctx *ctx, json_t *v, const char *field, const char *today,
 }
 
 /* An array member of strings: each free text (set NULL) or one of set. *out a new array. */
-static int names_of(pc_ctx *ctx, json_t *v, const char *field, const char *const *set,
-                    json_t **out)
+static int names_of(pc_ctx *ctx, json_t *v, const char *field, const char *const *set, json_t **out)
 {
     *out = NULL;
     if (!v || json_is_null(v)) return PC_OK;
@@ -155,10 +168,18 @@ int pc_portal_intake_build(pc_ctx *ctx, const pc_protocol *proto, const char *pr
                            json_t *answers, const pc_client *c, const char *today, char **out,
                            json_t **kept)
 {
-    static const char *const KNOWN[] = {
-        "skin_type", "isotretinoin_last_year", "isotretinoin_last_taken", "medications",
-        "allergies", "conditions", "implants", "pregnant", "breastfeeding", "recent_procedures",
-        "notes", NULL};
+    static const char *const KNOWN[] = {"skin_type",
+                                        "isotretinoin_last_year",
+                                        "isotretinoin_last_taken",
+                                        "medications",
+                                        "allergies",
+                                        "conditions",
+                                        "implants",
+                                        "pregnant",
+                                        "breastfeeding",
+                                        "recent_procedures",
+                                        "notes",
+                                        NULL};
     if (!json_is_object(answers)) return pc_error(ctx, PC_ERR_INVALID, "answers: an object");
     const char *key;
     json_t *v;
@@ -182,8 +203,8 @@ int pc_portal_intake_build(pc_ctx *ctx, const pc_protocol *proto, const char *pr
                       "isotretinoin_last_year", true, &iso)) != PC_OK ||
         (rc = date_of(ctx, json_object_get(answers, "isotretinoin_last_taken"),
                       "isotretinoin_last_taken", today, &iso_date)) != PC_OK ||
-        (rc = names_of(ctx, json_object_get(answers, "medications"), "medications", NULL,
-                       &meds)) != PC_OK ||
+        (rc = names_of(ctx, json_object_get(answers, "medications"), "medications", NULL, &meds)) !=
+            PC_OK ||
         (rc = names_of(ctx, json_object_get(answers, "allergies"), "allergies", NULL,
                        &allergies)) != PC_OK ||
         (rc = names_of(ctx, json_object_get(answers, "conditions"), "conditions",
@@ -347,8 +368,7 @@ int pc_portal_intake_save(pc_ctx *ctx, pc_store *s, const pc_protocol *proto, in
     json_t *k = NULL;
     rc = pc_portal_intake_build(ctx, proto, has_prev ? prev.json : NULL, answers, &c, today, &text,
                                 &k);
-    if (rc == PC_OK)
-        rc = pc_store_intake_add_from(ctx, s, 0, client_id, true, text, now, out);
+    if (rc == PC_OK) rc = pc_store_intake_add_from(ctx, s, 0, client_id, true, text, now, out);
     free(text);
     if (rc == PC_OK && kept)
         *kept = k;
@@ -422,7 +442,8 @@ static void entry_words(json_t *e, char *out, size_t n)
     const char *last = json_string_value(json_object_get(e, "last_taken"));
     const char *date = json_string_value(json_object_get(e, "date"));
     if (name)
-        snprintf(out, n, "%s (%s%s)", name, last ? "last taken " : "taking it now", last ? last : "");
+        snprintf(out, n, "%s (%s%s)", name, last ? "last taken " : "taking it now",
+                 last ? last : "");
     else if (kind)
         snprintf(out, n, "%s (%s)", kind, date ? date : "no date");
     else
@@ -467,23 +488,25 @@ json_t *pc_clinic_intake_changes(const char *prev_text, const char *next_text)
             if (!words_in(now, buf)) json_array_append_new(removed, json_string(buf));
         }
         if (json_array_size(added) || json_array_size(removed))
-            json_array_append_new(out, json_pack("{s:s,s:o,s:o}", "field", LISTS[l], "added",
-                                                 added, "removed", removed));
+            json_array_append_new(out, json_pack("{s:s,s:o,s:o}", "field", LISTS[l], "added", added,
+                                                 "removed", removed));
         else {
             json_decref(added);
             json_decref(removed);
         }
     }
-    static const char *const SCALARS[][2] = {{"client", "skin_type"}, {"client", "fitzpatrick"},
-                                             {NULL, "pregnant"},      {NULL, "breastfeeding"},
+    static const char *const SCALARS[][2] = {{"client", "skin_type"},
+                                             {"client", "fitzpatrick"},
+                                             {NULL, "pregnant"},
+                                             {NULL, "breastfeeding"},
                                              {NULL, "notes"}};
     for (size_t k = 0; k < sizeof SCALARS / sizeof SCALARS[0]; k++) {
-        json_t *a = SCALARS[k][0] ? json_object_get(json_object_get(prev, SCALARS[k][0]),
-                                                    SCALARS[k][1])
-                                  : json_object_get(prev, SCALARS[k][1]);
-        json_t *b = SCALARS[k][0] ? json_object_get(json_object_get(next, SCALARS[k][0]),
-                                                    SCALARS[k][1])
-                                  : json_object_get(next, SCALARS[k][1]);
+        json_t *a = SCALARS[k][0]
+                        ? json_object_get(json_object_get(prev, SCALARS[k][0]), SCALARS[k][1])
+                        : json_object_get(prev, SCALARS[k][1]);
+        json_t *b = SCALARS[k][0]
+                        ? json_object_get(json_object_get(next, SCALARS[k][0]), SCALARS[k][1])
+                        : json_object_get(next, SCALARS[k][1]);
         bool fa = json_is_false(a) || json_is_null(a), fb = json_is_false(b) || json_is_null(b);
         if ((!a || fa) && (!b || fb)) continue; /* absent, false and null are the same */
         if (a && b && json_equal(a, b)) continue;

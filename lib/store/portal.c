@@ -247,3 +247,110 @@ int pc_store_portal_login_expire(pc_ctx *ctx, pc_store *s, int64_t idle_before,
     const pc_arg a[] = {ARG_INT(idle_before), ARG_INT(created_before)};
     return pc_store_exec(ctx, s, SQL_PLOGIN_EXPIRE, a, PC_NARGS(a), "client login");
 }
+
+/* ---- consents signed online (append-only) ---- */
+
+static const char SQL_PCONSENT_INSERT[] =
+    "INSERT INTO portal_consents(client_id, steps, text, text_sha256, typed_name, signature_png,"
+    " signed_at, ip) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id";
+static const char SQL_PCONSENT_OWNER[] =
+    "SELECT c.client_id, coalesce((SELECT w.at FROM portal_consent_withdrawals w"
+    " WHERE w.consent_id = c.id), 0) FROM portal_consents c WHERE c.id = ?1";
+static const char SQL_PWITHDRAW_INSERT[] =
+    "INSERT INTO portal_consent_withdrawals(consent_id, client_id, reason, at)"
+    " VALUES(?1, ?2, ?3, ?4) RETURNING id";
+static const char SQL_PCONSENT_LIST[] =
+    "SELECT c.id, c.client_id, c.signed_at, c.steps, c.text, c.text_sha256, c.typed_name,"
+    " c.signature_png, c.ip, coalesce(w.at, 0), w.reason FROM portal_consents c"
+    " LEFT JOIN portal_consent_withdrawals w ON w.consent_id = c.id"
+    " WHERE c.client_id = ?1 ORDER BY c.id DESC";
+
+int pc_tx_portal_consent_insert(pc_ctx *ctx, pc_tx *tx, const pc_portal_consent *c, int64_t *id)
+{
+    const pc_arg a[] = {ARG_INT(c->client_id),   ARG_TEXT(c->items_json),
+                        ARG_TEXT(c->text),       ARG_TEXT(c->text_sha256),
+                        ARG_TEXT(c->typed_name), ARG_TEXT(c->signature_png),
+                        ARG_INT(c->signed_at),   ARG_TEXT(c->ip)};
+    pc_db_stmt *st;
+    int rc = pc_tx_prep_args(ctx, tx, SQL_PCONSENT_INSERT, a, PC_NARGS(a), &st);
+    if (rc != PC_OK) return rc;
+    rc = pc_tx_insert(ctx, tx, st, "consent", id);
+    if (rc == PC_ERR_CONFLICT) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no such client");
+    return rc;
+}
+
+static int rd_owner(pc_ctx *ctx, const pc_row *r, void *o)
+{
+    int64_t *v = o;
+    v[0] = row_int(r, 0);
+    v[1] = row_int(r, 1);
+    (void)ctx;
+    return PC_OK;
+}
+
+int pc_tx_portal_consent_owner(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t *client_id,
+                               int64_t *withdrawn_at)
+{
+    const pc_arg a[] = {ARG_INT(id)};
+    pc_db_stmt *st;
+    int rc = pc_tx_prep_args(ctx, tx, SQL_PCONSENT_OWNER, a, 1, &st);
+    if (rc != PC_OK) return rc;
+    int64_t v[2] = {0, 0};
+    if ((rc = pc_tx_row(ctx, tx, st, rd_owner, v, NULL, "consent")) != PC_OK) return rc;
+    *client_id = v[0];
+    *withdrawn_at = v[1];
+    return PC_OK;
+}
+
+int pc_tx_portal_withdrawal_insert(pc_ctx *ctx, pc_tx *tx, int64_t consent_id, int64_t client_id,
+                                   const char *reason, int64_t now, int64_t *id)
+{
+    const pc_arg a[] = {ARG_INT(consent_id), ARG_INT(client_id), ARG_TEXT(reason ? reason : ""),
+                        ARG_INT(now)};
+    pc_db_stmt *st;
+    int rc = pc_tx_prep_args(ctx, tx, SQL_PWITHDRAW_INSERT, a, PC_NARGS(a), &st);
+    if (rc != PC_OK) return rc;
+    return pc_tx_insert(ctx, tx, st, "withdrawal", id);
+}
+
+void pc_portal_consents_free(pc_portal_consent *c, size_t n)
+{
+    for (size_t i = 0; c && i < n; i++) {
+        free(c[i].items_json);
+        free(c[i].text);
+        free(c[i].signature_png);
+        free(c[i].withdraw_reason);
+    }
+    free(c);
+}
+
+static void free_pconsents(void *a, size_t n)
+{
+    pc_portal_consents_free(a, n);
+}
+
+static int rd_pconsent(pc_ctx *ctx, const pc_row *r, void *o)
+{
+    pc_portal_consent *c = o;
+    bool oom = false;
+    memset(c, 0, sizeof *c);
+    c->id = row_int(r, 0);
+    c->client_id = row_int(r, 1);
+    c->signed_at = row_int(r, 2);
+    c->items_json = row_dup(r, 3, &oom);
+    c->text = row_dup(r, 4, &oom);
+    row_copy(r, 5, c->text_sha256, sizeof c->text_sha256);
+    row_copy(r, 6, c->typed_name, sizeof c->typed_name);
+    c->signature_png = row_dup(r, 7, &oom);
+    row_copy(r, 8, c->ip, sizeof c->ip);
+    c->withdrawn_at = row_int(r, 9);
+    c->withdraw_reason = row_dup(r, 10, &oom);
+    return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
+}
+
+int pc_store_portal_consent_list(pc_ctx *ctx, pc_store *s, int64_t client_id,
+                                 pc_portal_consent **out, size_t *n)
+{
+    return pc_tx_get_many(ctx, s, SQL_PCONSENT_LIST, client_id, rd_pconsent, sizeof **out,
+                          free_pconsents, "consents", (void **)out, n);
+}

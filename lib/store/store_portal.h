@@ -45,4 +45,12 @@ int pc_tx_portal_invitation_find(pc_ctx *ctx, pc_tx *tx, const uint8_t hash[32],
                                  pc_portal_invitation *out);
 int pc_tx_portal_invitation_use(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t now);
 
+/* Consents signed online (append-only) and their withdrawals. */
+int pc_tx_portal_consent_insert(pc_ctx *ctx, pc_tx *tx, const pc_portal_consent *c, int64_t *id);
+/* The consent's client and when it was withdrawn (0: not); PC_ERR_NOTFOUND when none. */
+int pc_tx_portal_consent_owner(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t *client_id,
+                               int64_t *withdrawn_at);
+int pc_tx_portal_withdrawal_insert(pc_ctx *ctx, pc_tx *tx, int64_t consent_id, int64_t client_id,
+                                   const char *reason, int64_t now, int64_t *id);
+
 #endif

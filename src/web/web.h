@@ -223,6 +223,11 @@ int web_h_portal_totp_off(web_req *r);     /* POST /api/portal/totp/off */
 int web_h_portal_intake_get(web_req *r);  /* GET /api/portal/intake */
 int web_h_portal_intake_save(web_req *r); /* POST /api/portal/intake */
 int web_h_intake_changes(web_req *r);     /* GET /api/clients/{id}/intakes/{v}/changes (staff) */
+/* Consent signed online (web_portal_consent.c) */
+int web_h_portal_consent_get(web_req *r);      /* GET /api/portal/consent */
+int web_h_portal_consent_sign(web_req *r);     /* POST /api/portal/consent */
+int web_h_portal_consent_withdraw(web_req *r); /* POST /api/portal/consents/{id}/withdraw */
+int web_h_client_online_consents(web_req *r);  /* GET /api/clients/{id}/online-consents */
 
 /* clients */
 int web_h_clients_list(web_req *r);

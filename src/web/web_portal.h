@@ -10,12 +10,16 @@
 #include <stddef.h>
 
 /* ---- parsers (no I/O, no server state) ---- */
-enum { WEB_PORTAL_ACCEPT, WEB_PORTAL_LOGIN, WEB_PORTAL_CODE };
+enum { WEB_PORTAL_ACCEPT, WEB_PORTAL_LOGIN, WEB_PORTAL_CODE, WEB_PORTAL_SIGN, WEB_PORTAL_WITHDRAW };
 typedef struct web_portal_body {
-    const char *token;    /* ACCEPT: required, 1..200 bytes */
-    const char *password; /* ACCEPT, LOGIN: required, 1..1024 bytes */
-    const char *username; /* LOGIN: required; ACCEPT: optional (NULL; "" is NULL); 1..64 */
-    const char *code;     /* CODE: required; LOGIN: optional (NULL; "" is NULL); 1..16 */
+    const char *token;         /* ACCEPT: required, 1..200 bytes */
+    const char *password;      /* ACCEPT, LOGIN: required, 1..1024 bytes */
+    const char *username;      /* LOGIN: required; ACCEPT: optional (NULL; "" is NULL); 1..64 */
+    const char *code;          /* CODE: required; LOGIN: optional (NULL; "" is NULL); 1..16 */
+    const char *typed_name;    /* SIGN: required, 1..1000 bytes (the rule counts characters) */
+    const char *signature_png; /* SIGN: required, 1..300000 bytes of base64 (a data: URL ok) */
+    const char *text_sha256;   /* SIGN: required, 64 bytes */
+    const char *reason;        /* WITHDRAW: optional (NULL; "" is NULL), 1..1020 bytes */
 } web_portal_body;
 /* The fields of one kind of portal body (j: the parsed JSON object; members borrowed from it).
  * Unknown members are refused. false with "field: reason" in err. */

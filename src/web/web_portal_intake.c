@@ -20,10 +20,10 @@ int web_h_portal_intake_get(web_req *r)
     int rc = pc_store_intake_get(&ctx, r->cfg->store, r->portal_client, 0, &in);
     if (rc != PC_OK && rc != PC_ERR_NOTFOUND) return web_fail(r, &ctx);
     json_t *answers = pc_portal_intake_answers(rc == PC_OK ? in.json : NULL);
-    json_t *body = json_pack("{s:o,s:o,s:o}", "answers", answers ? answers : json_object(),
-                             "version",
-                             rc == PC_OK ? json_integer((json_int_t)in.version) : json_null(),
-                             "saved_at", web_json_time(rc == PC_OK ? in.created_at : 0));
+    json_t *body =
+        json_pack("{s:o,s:o,s:o}", "answers", answers ? answers : json_object(), "version",
+                  rc == PC_OK ? json_integer((json_int_t)in.version) : json_null(), "saved_at",
+                  web_json_time(rc == PC_OK ? in.created_at : 0));
     if (rc == PC_OK) pc_store_intake_clear(&in);
     web_portal_viewed(r, "intake");
     return web_reply_json(r, 200, body);
@@ -63,12 +63,12 @@ int web_h_intake_changes(web_req *r)
     bool has_prev = in.version > 1 &&
                     pc_store_intake_get(&ctx, r->cfg->store, cid, in.version - 1, &prev) == PC_OK;
     json_t *changes = pc_clinic_intake_changes(has_prev ? prev.json : NULL, in.json);
-    json_t *body = json_pack(
-        "{s:I,s:b,s:o,s:o,s:o,s:o}", "version", (json_int_t)in.version, "from_client",
-        in.from_client, "created_at", web_json_time(in.created_at), "created_by",
-        web_userref(r, in.created_by), "previous_version",
-        has_prev ? json_integer((json_int_t)prev.version) : json_null(), "changes",
-        changes ? changes : json_array());
+    json_t *body =
+        json_pack("{s:I,s:b,s:o,s:o,s:o,s:o}", "version", (json_int_t)in.version, "from_client",
+                  in.from_client, "created_at", web_json_time(in.created_at), "created_by",
+                  web_userref(r, in.created_by), "previous_version",
+                  has_prev ? json_integer((json_int_t)prev.version) : json_null(), "changes",
+                  changes ? changes : json_array());
     if (has_prev) pc_store_intake_clear(&prev);
     /* what the screening says now: today's plan from the latest version */
     bool latest = false;

@@ -41,9 +41,11 @@ bool web_portal_parse(json_t *j, int kind, web_portal_body *out, char *err, size
         [WEB_PORTAL_ACCEPT] = {"token", "password", "username", NULL},
         [WEB_PORTAL_LOGIN] = {"username", "password", "code", NULL},
         [WEB_PORTAL_CODE] = {"code", NULL, NULL, NULL},
+        [WEB_PORTAL_SIGN] = {"typed_name", "signature_png", "text_sha256", NULL},
+        [WEB_PORTAL_WITHDRAW] = {"reason", NULL, NULL, NULL},
     };
     memset(out, 0, sizeof *out);
-    if (!json_is_object(j) || kind < WEB_PORTAL_ACCEPT || kind > WEB_PORTAL_CODE) {
+    if (!json_is_object(j) || kind < WEB_PORTAL_ACCEPT || kind > WEB_PORTAL_WITHDRAW) {
         snprintf(err, n, "body: must be a JSON object");
         return false;
     }
@@ -73,6 +75,14 @@ bool web_portal_parse(json_t *j, int kind, web_portal_body *out, char *err, size
             !str(j, "code", false, 0, 16, &out->code, err, n))
             return false;
         if (out->code && !*out->code) out->code = NULL;
+        return true;
+    case WEB_PORTAL_SIGN:
+        return str(j, "typed_name", true, 1, 1000, &out->typed_name, err, n) &&
+               str(j, "signature_png", true, 1, 300000, &out->signature_png, err, n) &&
+               str(j, "text_sha256", true, 64, 64, &out->text_sha256, err, n);
+    case WEB_PORTAL_WITHDRAW:
+        if (!str(j, "reason", false, 0, 1020, &out->reason, err, n)) return false;
+        if (out->reason && !*out->reason) out->reason = NULL;
         return true;
     default:
         return str(j, "code", true, 1, 16, &out->code, err, n);

@@ -196,6 +196,72 @@ test('the practitioner sees the new version, what changed and the screening now'
     await staff.setViewportSize({ width: 1280, height: 800 });
 });
 
+test('consent: read, typed name, a signature drawn with pointer events, signed', async (t) => {
+    if (!needs(state, t, ['secret'], 'a signed-in client')) return;
+    await phone.goto(`${URL0}/portal/consent`);
+    await phone.waitForSelector('#consent-items .consent-item');
+    const items = await phone.$$eval('#consent-items h3', (els) => els.map((e) => e.textContent));
+    assert.ok(items.includes('The deep pore cleansing facial'), items.join(' | '));
+    // nothing drawn yet: refused by the page
+    await phone.click('#sign-submit');
+    await phone.waitForSelector('#portal-msg.bad');
+    assert.match(await phone.textContent('#portal-msg'), /draw your signature/);
+    // a signature: pointer events synthesised on the canvas (a pen going down, moving, up)
+    const box = await phone.locator('#sig-pad').boundingBox();
+    await phone.evaluate(({ x0, y0, w, hgt }) => {
+        const pad = document.getElementById('sig-pad');
+        const fire = (type, x, y) => pad.dispatchEvent(new PointerEvent(type, {
+            bubbles: true, cancelable: true, pointerId: 7, pointerType: 'touch', isPrimary: true,
+            clientX: x0 + x, clientY: y0 + y, buttons: type === 'pointerup' ? 0 : 1,
+        }));
+        fire('pointerdown', 20, hgt * 0.6);
+        for (let i = 1; i <= 40; i++) fire('pointermove', 20 + i * (w - 40) / 40, hgt * (0.6 - 0.3 * Math.sin(i / 4)));
+        fire('pointerup', w - 20, hgt * 0.4);
+    }, { x0: box.x, y0: box.y, w: box.width, hgt: box.height });
+    await phone.fill('#typed_name', 'Sofia Rossi');
+    await phoneShot('consent-drawn');
+    await phone.click('#sign-submit');
+    await phone.waitForFunction(() => /consent is signed/.test(document.getElementById('portal-msg').textContent));
+    await phone.waitForSelector('#signed-list .signed-item');
+    await phoneShot('consent-signed');
+    state.consentSigned = true;
+});
+
+test('the practitioner sees the signed consent on the session page', async (t) => {
+    if (!needs(state, t, ['consentSigned'], 'a signed consent')) return;
+    // a session of the client today (the staff's consent for the visit, then the session)
+    const c = await apiCall(staff, 'POST', `/api/clients/${state.cid}/consents`, { agreed: ['treatment'], client_name: 'Sofia Rossi' });
+    assert.equal(c.status, 201, JSON.stringify(c.data));
+    const plan = await apiCall(staff, 'GET', `/api/clients/${state.cid}/plan`);
+    const body = { consent_id: c.data.id };
+    if (!plan.data.can_start) {
+        const rv = await apiCall(staff, 'POST', `/api/clients/${state.cid}/reviews`, { intake_id: plan.data.intake_id, decision: 'proceed', reason: 'Reviewed the isotretinoin answer with the client.' });
+        assert.equal(rv.status, 201, JSON.stringify(rv.data));
+        body.review_id = rv.data.id;
+    }
+    const sess = await apiCall(staff, 'POST', `/api/clients/${state.cid}/sessions`, body);
+    assert.equal(sess.status, 201, JSON.stringify(sess.data));
+    await staff.goto(`${URL0}/session?id=${sess.data.id}`);
+    await staff.waitForSelector('#online-consent');
+    assert.match(await staff.textContent('#online-consent-state'), /Signed .* by Sofia Rossi/);
+    const ok = await staff.$eval('#online-signature', (img) => img.complete && img.naturalWidth > 0);
+    assert.ok(ok, 'the drawn signature shows as a picture');
+    await screenshot(staff, SHOTS, 'portal-session-consent');
+    state.sid = sess.data.id;
+});
+
+test('the client withdraws the consent; the session page says so', async (t) => {
+    if (!needs(state, t, ['sid'], 'the session')) return;
+    await phone.goto(`${URL0}/portal/consent`);
+    phone.once('dialog', (d) => d.accept());
+    await phone.click('#signed-list button.withdraw');
+    await phone.waitForFunction(() => /withdrawn/.test(document.getElementById('portal-msg').textContent));
+    await phoneShot('consent-withdrawn');
+    await staff.goto(`${URL0}/session?id=${state.sid}`);
+    await staff.waitForSelector('#online-consent');
+    assert.match(await staff.textContent('#online-consent-state'), /Withdrawn/);
+});
+
 test('no page error or console error', () => {
     assert.deepEqual(problems, []);
 });

@@ -8,8 +8,8 @@ Prints matrix.py rows for the logins "anon client pract":
   - every staff route (an action other than 0 and WEB_ACT_PORTAL): anon 401, client 403
     (the client's own client id in the address: a staff route refuses a client's session even
     on the client's own record), pract not checked here (test_http_authz.sh's hand matrix);
-  - every portal route (WEB_ACT_PORTAL): anon 401, client allowed, pract 403 (a staff session
-    never opens a client's route);
+  - every portal route (WEB_ACT_PORTAL): anon 401, client allowed (ids: 999999, no record),
+    pract 403 (a staff session never opens a client's route);
   - every portal route with an id: the client on another client's record, 403. OTHER_MAP is a
     file of "PATTERN PATH" lines (the path with that other client's ids); a portal route with an
     id and no line there is a failure ("not ok"), so a new route cannot go untested.
@@ -42,6 +42,8 @@ def main():
         body = BODY.get(method, "{}")
         path = pattern.replace("{n}", own, 1).replace("{n}", "1").replace("{s}", "x")
         if action == "WEB_ACT_PORTAL":
+            # the client's own row: an id that names no record (the other client's is below)
+            path = pattern.replace("{n}", "999999").replace("{s}", "x")
             portal += 1
             # a logout ends the session the other rows use: it goes last
             (last if pattern.endswith("/logout") else out).append(f"{method} {path} {body} U A F")

@@ -108,9 +108,17 @@ if portal_invite admin "$CID" && portal_accept client "$PORTAL_TOKEN" &&
 else
     not_ok "two clients with portal accounts"
 fi
+# the other client's records: a consent signed online
+req other GET /api/portal/consent
+OSHA=$(jget "$T/body" 'd["text_sha256"]')
+req other POST /api/portal/consent "{\"typed_name\":\"Other Client\",\"signature_png\":\"$($PY "$here/sig_png.py" 200 80)\",\"text_sha256\":\"$OSHA\"}"
+OTHER_CONSENT=$(jid "$T/body")
+[ -n "$OTHER_CONSENT" ] && ok "the other client signs a consent online" || not_ok "the other client's consent ($STATUS)"
 # PATTERN PATH: each portal route with an id, on the other client's record (routes.py fails a
 # portal route with an id that has no line here)
-: >"$T/other_map"
+cat >"$T/other_map" <<EOF2
+/api/portal/consents/{n}/withdraw /api/portal/consents/$OTHER_CONSENT/withdraw
+EOF2
 $PY "$here/routes.py" "$here/../../src/web/web_server.c" "$CID" "$T/other_map" >"$T/client_rows"
 nstaff=$(sed -n 's/^# routes: \([0-9]*\) staff.*/\1/p' "$T/client_rows")
 [ "${nstaff:-0}" -ge 80 ] && ok "the generated matrix covers every staff route ($nstaff)" ||

@@ -182,6 +182,63 @@ req admin GET "/api/audit?client_id=$CID&limit=200"
 [ "$(jget "$T/body" 'sum(1 for e in d["entries"] if e["action"] == "intake.create" and "from the client" in e["detail"])')" = 2 ] &&
     ok "the client's versions are audited" || not_ok "intake.create audited"
 
+# ---- consent signed online (12.3) ----
+req ann GET /api/portal/consent
+expect_status 200 "the client reads the consent of their plan's steps"
+SHA=$(jget "$T/body" 'd["text_sha256"]')
+ITEMS=$(jget "$T/body" '" ".join(i["item"] for i in d["items"])')
+[[ " $ITEMS " == *" treatment "* ]] && [ ${#SHA} = 64 ] && ok "items ($ITEMS) and the text's SHA-256" || not_ok "consent: $(head -c 300 "$T/body")"
+[ "$($PY -c 'import hashlib,json,sys; d=json.load(open(sys.argv[1])); print(hashlib.sha256(d["text"].encode()).hexdigest())' "$T/body")" = "$SHA" ] &&
+    ok "text_sha256 is the SHA-256 of the text shown" || not_ok "sha256 of the text"
+SIG=$($PY "$here/sig_png.py" 300 100)
+sign() { req ann POST /api/portal/consent "{\"typed_name\":\"$1\",\"signature_png\":\"$2\",\"text_sha256\":\"$3\"}"; }
+nc() { dbq "SELECT count(*) FROM portal_consents WHERE client_id = $CID"; }
+sign "Matrix Client" "$($PY "$here/sig_png.py" 300 100 blank)" "$SHA"
+expect_status 400 "a signature with nothing drawn: 400"
+sign "Matrix Client" "aGVsbG8gd29ybGQ=" "$SHA"
+expect_status 400 "a signature that is not a PNG: 400"
+sign "Matrix Client" "$($PY "$here/sig_png.py" 20 20)" "$SHA"
+expect_status 400 "a signature too small: 400"
+printf '{"typed_name":"Matrix Client","text_sha256":"%s","signature_png":"' "$SHA" >"$T/big.json"
+head -c 400000 /dev/urandom | base64 -w0 >>"$T/big.json"; printf '"}' >>"$T/big.json"
+req ann POST /api/portal/consent "@$T/big.json"
+expect_status 400 "a signature over the size cap: 400"
+sign "   " "$SIG" "$SHA"
+expect_status 400 "a blank typed name: 400"
+sign "Matrix Client" "$SIG" "$(printf '0%.0s' $(seq 64))"
+expect_status 409 "a text other than the one shown: 409 text_changed"
+[ "$(nc)" = 0 ] && ok "refused signatures stored nothing" || not_ok "refused signatures stored nothing"
+sign "Matrix Client" "data:image/png;base64,$SIG" "$SHA"
+expect_status 201 "the client signs with a typed name and a drawn signature"
+PCON=$(jid "$T/body")
+[ "$(dbq "SELECT text_sha256 || '|' || typed_name FROM portal_consents WHERE id = $PCON")" = "$SHA|Matrix Client" ] &&
+    ok "stored with the text's SHA-256 and the typed name" || not_ok "stored consent"
+if on_pg; then
+    out=$(psql -qtAX -d "$PG_APP" -c "UPDATE portal_consents SET typed_name = 'x' WHERE id = $PCON" 2>&1)
+    [[ $out == *"permission denied"* ]] && ok "the app's role may not change a signed consent" || not_ok "pg grant: $out"
+fi
+out=$(dbq "UPDATE portal_consents SET typed_name = 'x' WHERE id = $PCON" 2>&1)
+[[ $out == *"immutable"* ]] && ok "the database refuses to change a signed consent (trigger)" || not_ok "update trigger: $out"
+out=$(dbq "DELETE FROM portal_consents WHERE id = $PCON" 2>&1)
+[[ $out == *"immutable"* ]] && ok "the database refuses to delete a signed consent (trigger)" || not_ok "delete trigger: $out"
+req pract GET "/api/clients/$CID/online-consents"
+expect_status 200 "the practitioner reads the consents signed online"
+[ "$(jget "$T/body" 'd["consents"][0]["signature"].startswith("data:image/png;base64,")')" = true ] &&
+    ok "with the signature as a PNG" || not_ok "signature: $(head -c 200 "$T/body")"
+req recep GET "/api/clients/$CID/online-consents"
+expect_status 403 "reception does not read consents"
+req ann POST "/api/portal/consents/$PCON/withdraw" '{"reason":"I changed my mind."}'
+expect_status 200 "the client withdraws the consent"
+req ann POST "/api/portal/consents/$PCON/withdraw" '{}'
+expect_status 409 "a consent is withdrawn once"
+req pract GET "/api/clients/$CID/online-consents"
+[ "$(jget "$T/body" 'd["consents"][0]["withdraw_reason"]')" = "I changed my mind." ] && [ "$(jget "$T/body" 'd["consents"][0]["withdrawn_at"] is not None')" = true ] &&
+    ok "the withdrawal is recorded beside the consent" || not_ok "withdrawal: $(head -c 300 "$T/body")"
+[ "$(nc)" = 1 ] && ok "the signed consent itself stays" || not_ok "consent kept"
+req admin GET "/api/audit?client_id=$CID&limit=200"
+acts=$(jget "$T/body" '" ".join(sorted(set(e["action"] for e in d["entries"] if e["action"].startswith("portal.consent"))))')
+[ "$acts" = "portal.consent.sign portal.consent.withdraw" ] && ok "signing and withdrawing are audited" || not_ok "audited: $acts"
+
 # ---- the invitation by e-mail, through a real SMTP server ----
 if $SYS_PY -c 'import aiosmtpd' 2>/dev/null; then
     MAIL=$T/mail; mkdir -p "$MAIL"

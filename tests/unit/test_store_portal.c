@@ -12,7 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "poreclear/clinic.h"
+#include "poreclear/image.h"
 #include "poreclear/portal.h"
 #include "store_fixture.h"
 
@@ -436,6 +439,155 @@ static void test_portal_intake(void **state)
     pc_protocol_free(proto);
 }
 
+/* A w x h PNG, base64: white with a dark diagonal, or all white (blank). */
+static char *png_b64(int w, int h, bool blank)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_image *img = NULL;
+    assert_int_equal(pc_image_new(&ctx, w, h, &img), PC_OK);
+    memset(img->rgb, 255, (size_t)w * (size_t)h * 3);
+    for (int i = 0; !blank && i < w && i < h; i++)
+        memset(img->rgb + ((size_t)i * (size_t)w + (size_t)i) * 3, 20, 3);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    assert_int_equal(pc_image_encode_png(&ctx, img, &buf, &len), PC_OK);
+    pc_image_free(img);
+    size_t n = sodium_base64_encoded_len(len, sodium_base64_VARIANT_ORIGINAL);
+    char *out = malloc(n);
+    assert_non_null(out);
+    sodium_bin2base64(out, n, buf, len, sodium_base64_VARIANT_ORIGINAL);
+    free(buf);
+    return out;
+}
+
+/* Consent signed online: the text by the plan's steps, its hash, the signature checked, the
+ * row append-only, a withdrawal beside it. */
+static void test_portal_consent(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_protocol *proto = NULL;
+    assert_int_equal(pc_protocol_load_file(&ctx, "data/protocol.json", &proto), PC_OK);
+    static const char INTAKE[] = "{\"client\":{\"id\":\"c-1\",\"skin_type\":\"oily\"},"
+                                 "\"visit_date\":\"2026-12-04\"}";
+    pc_plan *plan = NULL;
+    assert_int_equal(pc_plan_build(&ctx, proto, INTAKE, strlen(INTAKE), NULL, 0, &plan), PC_OK);
+    json_t *items = NULL, *items0 = NULL;
+    char *text = NULL, *text0 = NULL, sha[65], sha0[65];
+    assert_int_equal(pc_portal_consent_text(&ctx, plan, &items, &text, sha), PC_OK);
+    assert_int_equal(pc_portal_consent_text(&ctx, NULL, &items0, &text0, sha0), PC_OK);
+    /* an ordinary plan does extraction and high frequency: their consents are asked too */
+    char *names = json_dumps(items, JSON_COMPACT);
+    assert_non_null(strstr(names, "\"item\":\"treatment\""));
+    assert_non_null(strstr(names, "\"item\":\"extraction\""));
+    assert_non_null(strstr(names, "\"item\":\"high_frequency\""));
+    free(names);
+    assert_int_equal(json_array_size(items0), 1); /* no plan: the treatment only */
+    assert_string_not_equal(sha, sha0);
+    uint8_t h[32];
+    char hex[65];
+    crypto_hash_sha256(h, (const unsigned char *)text, strlen(text));
+    sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+    assert_string_equal(hex, sha);
+
+    char *good = png_b64(300, 100, false), *blank = png_b64(300, 100, true),
+         *tiny = png_b64(10, 10, false);
+    static const char JPEG_B64[] = "/9j/4AAQSkZJRgABAQ==";
+    assert_int_equal(pc_portal_signature_check(&ctx, good, NULL), PC_OK);
+    assert_int_equal(pc_portal_signature_check(&ctx, blank, NULL), PC_ERR_INVALID);
+    assert_string_equal(pc_errmsg(&ctx), "signature: nothing is drawn");
+    assert_int_equal(pc_portal_signature_check(&ctx, tiny, NULL), PC_ERR_INVALID);
+    assert_int_equal(pc_portal_signature_check(&ctx, JPEG_B64, NULL), PC_ERR_INVALID);
+    assert_int_equal(pc_portal_signature_check(&ctx, "not base64!", NULL), PC_ERR_INVALID);
+    /* a truncated PNG: the decoder refuses it */
+    char *cut = strdup(good);
+    cut[strlen(cut) / 2 / 4 * 4] = 0;
+    assert_int_equal(pc_portal_signature_check(&ctx, cut, NULL), PC_ERR_INVALID);
+    free(cut);
+
+    int64_t cid = add_client(f, "Ann", ""), other = add_client(f, "Bob", "");
+    int64_t id = 0, id2 = 0;
+    const char *why = NULL;
+    assert_int_equal(pc_portal_consent_sign(&ctx, f->s, cid, plan, sha0, "Ann Lee", good, "1.2.3.4",
+                                            500, &id, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "text_changed");
+    assert_int_equal(
+        pc_portal_consent_sign(&ctx, f->s, cid, plan, sha, "  ", good, "", 500, &id, &why),
+        PC_ERR_INVALID);
+    assert_string_equal(why, "name");
+    assert_int_equal(
+        pc_portal_consent_sign(&ctx, f->s, cid, plan, sha, "Ann", blank, "", 500, &id, &why),
+        PC_ERR_INVALID);
+    assert_string_equal(why, "signature");
+    assert_int_equal(pc_portal_consent_sign(&ctx, f->s, cid, plan, sha, "Ann Lee", good, "1.2.3.4",
+                                            500, &id, &why),
+                     PC_OK);
+    assert_int_equal(
+        pc_portal_consent_sign(&ctx, f->s, other, NULL, sha0, "Bob", good, "", 501, &id2, &why),
+        PC_OK);
+    /* withdrawal: the client's own, once */
+    assert_int_equal(pc_portal_consent_withdraw(&ctx, f->s, other, id, "no", 600, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "not_yours");
+    assert_int_equal(pc_portal_consent_withdraw(&ctx, f->s, cid, 999999, NULL, 600, &why),
+                     PC_ERR_NOTFOUND);
+    assert_int_equal(
+        pc_portal_consent_withdraw(&ctx, f->s, cid, id, "I changed my mind", 600, &why), PC_OK);
+    assert_int_equal(pc_portal_consent_withdraw(&ctx, f->s, cid, id, NULL, 601, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "withdrawn");
+    pc_portal_consent *list = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_portal_consent_list(&ctx, f->s, cid, &list, &n), PC_OK);
+    assert_int_equal(n, 1);
+    assert_string_equal(list[0].text_sha256, sha);
+    assert_string_equal(list[0].text, text);
+    assert_string_equal(list[0].typed_name, "Ann Lee");
+    assert_string_equal(list[0].signature_png, good);
+    assert_string_equal(list[0].ip, "1.2.3.4");
+    assert_int_equal(list[0].withdrawn_at, 600);
+    assert_string_equal(list[0].withdraw_reason, "I changed my mind");
+    pc_portal_consents_free(list, n);
+    /* append-only: the database refuses a change or a deletion */
+    char q[200], got[200];
+    snprintf(q, sizeof q,
+             "SELECT count(*) FROM portal_consents c JOIN portal_consent_withdrawals w"
+             " ON w.consent_id = c.id WHERE c.id = %lld",
+             (long long)id);
+    fixture_sql(f->dir, q, q, got, sizeof got);
+    assert_string_equal(got, "1");
+    pc_tx tx;
+    assert_int_equal(pc_tx_begin(&ctx, f->s, true, &tx), PC_OK);
+    const pc_arg a[] = {ARG_INT(id)};
+    static const char UPD[] = "UPDATE portal_consents SET typed_name = 'X' WHERE id = ?1";
+    static const char DEL[] = "DELETE FROM portal_consent_withdrawals WHERE consent_id = ?1";
+    assert_int_not_equal(pc_tx_exec(&ctx, &tx, UPD, a, 1, "consent", NULL), PC_OK);
+    pc_tx_end(&tx);
+    assert_int_equal(pc_tx_begin(&ctx, f->s, true, &tx), PC_OK);
+    assert_int_not_equal(pc_tx_exec(&ctx, &tx, DEL, a, 1, "consent", NULL), PC_OK);
+    pc_tx_end(&tx);
+    /* erasure takes them */
+    assert_int_equal(pc_store_client_erase(&ctx, f->s, f->admin, cid, 700), PC_OK);
+    snprintf(q, sizeof q,
+             "SELECT (SELECT count(*) FROM portal_consents WHERE client_id = %lld)"
+             " + (SELECT count(*) FROM portal_consent_withdrawals WHERE client_id = %lld)",
+             (long long)cid, (long long)cid);
+    fixture_sql(f->dir, q, q, got, sizeof got);
+    assert_string_equal(got, "0");
+    free(good);
+    free(blank);
+    free(tiny);
+    free(text);
+    free(text0);
+    json_decref(items);
+    json_decref(items0);
+    pc_plan_free(plan);
+    pc_protocol_free(proto);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -443,6 +595,7 @@ int main(void)
         cmocka_unit_test(test_totp_window_and_reuse),
         cmocka_unit_test_setup_teardown(test_invitation_accept_login, setup, teardown),
         cmocka_unit_test_setup_teardown(test_portal_intake, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_portal_consent, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 // the password again; an open session can be cancelled with a reason. A signed or cancelled
 // session is read-only; corrections to a signed one are amendments, marked late.
 
+import { onlineConsentBox } from '../portal-consent-staff.js';
 import { api, ApiError, queryId, serverNow } from '../api.js';
 import { h, fill, fmtDate, fmtDateTime, fmtClock, alertBox, uid, badge } from '../dom.js';
 import { startPage, pageHead, showError, busy, certLabel } from '../app.js';
@@ -490,6 +491,7 @@ startPage({
         if (!sid) throw new Error('No session chosen: open a session from a client page.');
         let client = null;
         let consent = null;
+        let online = null; // the consent the client signed online (issue 12.3)
         let review = null;
 
         let lastSigned = false;
@@ -600,6 +602,7 @@ startPage({
                 review ? alertBox(review.decision === 'proceed' ? 'warn' : 'error', `Started after a review by ${who(review.by)} (${fmtDateTime(review.at)})`,
                     h('p', null, '“', review.reason, '”')) : null,
                 s.plan && s.plan.reasons && s.plan.reasons.length ? h('details', { class: 'card' }, h('summary', null, 'Reasons for the whole treatment'), reasonsList(s.plan.reasons)) : null,
+                online,
                 progressChips(s, cur),
                 h('h2', { id: 'steps-h' }, 'Steps'),
                 steps,
@@ -642,6 +645,7 @@ startPage({
             const list = (await api.get(`/api/clients/${s.client_id}/consents`)).consents || [];
             consent = list.find((c) => c.id === s.consent_id) || null;
         } catch (e) { consent = null; }
+        online = await onlineConsentBox(s.client_id);
         if (s.review_id) {
             try {
                 const list = (await api.get(`/api/clients/${s.client_id}/reviews`)).reviews || [];

@@ -10,6 +10,7 @@ import { h, fill } from '/js/dom.js';
 export const NAV = [
     { key: 'home', href: '/portal/home', label: 'Home' },
     { key: 'intake', href: '/portal/intake', label: 'Before your visit' },
+    { key: 'consent', href: '/portal/consent', label: 'Consent' },
     { key: 'security', href: '/portal/security', label: 'Sign-in' },
 ];
 

@@ -160,11 +160,14 @@ static int64_t throttle_wait(web_req *r, const char *key, int64_t limit)
 
 /* ---- the same throttle for another kind of account (the portal's clients) ---- */
 
+/* The keys of an account of kind ("user": the staff's, as web_h_login names them; another kind
+ * "KIND:NAME" and "KIND-ua:NAME@ADDR"), and of the address. */
 static void gate_keys(const web_req *r, const char *kind, const char *name, char *akey, size_t an,
                       char *uakey, size_t uan, char *ikey, size_t in)
 {
+    bool staff = !strcmp(kind, "user");
     snprintf(akey, an, "%s:%s", kind, name);
-    snprintf(uakey, uan, "%s-ua:%s@%s", kind, name, r->ip);
+    snprintf(uakey, uan, "%s%s:%s@%s", staff ? "" : kind, staff ? "ua" : "-ua", name, r->ip);
     snprintf(ikey, in, "ip:%s", r->ip);
 }
 
@@ -178,8 +181,8 @@ bool web_login_gate(web_req *r, const char *kind, const char *name)
     if (pc_store_throttle_get(&ctx, r->cfg->store, akey, &total, &last) != PC_OK) total = 0;
     if (total >= r->cfg->lock_after) {
         web_error(r, 403, "account_locked",
-                  "this account is locked after %lld failed logins; the clinic must unlock it",
-                  (long long)total);
+                  "this account is locked after %lld failed logins; %s must unlock it",
+                  (long long)total, strcmp(kind, "user") ? "the clinic" : "an administrator");
         return false;
     }
     int64_t wait = throttle_wait(r, uakey, THROTTLE_UA_LIMIT);
@@ -231,44 +234,16 @@ int web_login_unlock(pc_ctx *ctx, const web_config *cfg, const char *username)
     return pc_store_throttle_reset(ctx, cfg->store, key);
 }
 
-/* The throttle keys of the logged-in user from this address, as web_h_login names them. */
-static void reauth_keys(const web_req *r, char *ukey, size_t un, char *uakey, size_t uan,
-                        char *ikey, size_t in)
-{
-    snprintf(ukey, un, "user:%s", r->user.username);
-    snprintf(uakey, uan, "ua:%s@%s", r->user.username, r->ip);
-    snprintf(ikey, in, "ip:%s", r->ip);
-}
-
 bool web_reauth_allowed(web_req *r)
 {
-    char ukey[PC_USERNAME_MAX + 8], uakey[PC_USERNAME_MAX + 80], ikey[80];
-    reauth_keys(r, ukey, sizeof ukey, uakey, sizeof uakey, ikey, sizeof ikey);
-    int64_t total = 0;
-    if (web_login_locked(r->cfg, r->user.username, &total)) {
-        web_error(r, 403, "account_locked",
-                  "this account is locked after %lld failed logins; an administrator must "
-                  "unlock it",
-                  (long long)total);
-        return false;
-    }
-    int64_t wait = throttle_wait(r, uakey, THROTTLE_UA_LIMIT);
-    int64_t wip = throttle_wait(r, ikey, THROTTLE_IP_LIMIT);
-    if (wip > wait) wait = wip;
-    if (wait > 0) {
-        r->retry_after = (int)wait;
-        web_error(r, 429, "throttled",
-                  "too many wrong passwords from this address; try again in %lld seconds",
-                  (long long)wait);
-        return false;
-    }
-    return true;
+    return web_login_gate(r, "user", r->user.username);
 }
 
 void web_reauth_result(web_req *r, bool ok)
 {
-    char ukey[PC_USERNAME_MAX + 8], uakey[PC_USERNAME_MAX + 80], ikey[80];
-    reauth_keys(r, ukey, sizeof ukey, uakey, sizeof uakey, ikey, sizeof ikey);
+    char ukey[PC_USERNAME_MAX + 40], uakey[PC_USERNAME_MAX + 120], ikey[80];
+    gate_keys(r, "user", r->user.username, ukey, sizeof ukey, uakey, sizeof uakey, ikey,
+              sizeof ikey);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_store *st = r->cfg->store;

@@ -212,6 +212,7 @@ bool web_portal_owns(web_req *r, int64_t client_id);
 void web_portal_viewed(web_req *r, const char *what);
 int web_h_portal_invite(web_req *r);       /* POST /api/clients/{id}/invitation (staff) */
 int web_h_portal_status(web_req *r);       /* GET /api/clients/{id}/portal (staff) */
+int web_h_portal_unlock(web_req *r);       /* POST /api/clients/{id}/portal/unlock (admin) */
 int web_h_portal_accept(web_req *r);       /* POST /api/portal/accept */
 int web_h_portal_login(web_req *r);        /* POST /api/portal/login */
 int web_h_portal_logout(web_req *r);       /* POST /api/portal/logout */

@@ -149,13 +149,37 @@ int web_h_portal_status(web_req *r)
     int64_t until = 0;
     if (pc_store_portal_invitation_state(&ctx, r->cfg->store, cid, r->now, &until) != PC_OK)
         return web_fail(r, &ctx);
-    json_t *acc = rc == PC_OK
-                      ? json_pack("{s:s,s:b,s:b,s:o}", "username", a.username, "active", a.active,
-                                  "totp_on", a.totp_on, "created_at", web_json_time(a.created_at))
-                      : json_null();
+    bool locked = false;
+    if (rc == PC_OK) {
+        char key[PC_PORTAL_USERNAME_MAX + 16];
+        int64_t failures = 0, last = 0;
+        snprintf(key, sizeof key, "client:%s", a.username);
+        locked = pc_store_throttle_get(&ctx, r->cfg->store, key, &failures, &last) == PC_OK &&
+                 failures >= r->cfg->lock_after;
+    }
+    json_t *acc = rc == PC_OK ? json_pack("{s:s,s:b,s:b,s:b,s:o}", "username", a.username, "active",
+                                          a.active, "totp_on", a.totp_on, "locked", locked,
+                                          "created_at", web_json_time(a.created_at))
+                              : json_null();
     return web_reply_json(
         r, 200,
         json_pack("{s:o,s:o}", "account", acc, "invitation_pending_until", web_json_time(until)));
+}
+
+/* An admin unlocks a client account locked after cfg->lock_after failed logins. */
+int web_h_portal_unlock(web_req *r)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_portal_account a;
+    if (pc_store_portal_account_get(&ctx, r->cfg->store, r->ids[0], &a) != PC_OK)
+        return web_fail(r, &ctx);
+    char key[PC_PORTAL_USERNAME_MAX + 16];
+    snprintf(key, sizeof key, "client:%s", a.username);
+    if (pc_store_throttle_reset(&ctx, r->cfg->store, key) != PC_OK) return web_fail(r, &ctx);
+    pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "portal.unlock", a.client_id, a.username,
+                         r->now);
+    return web_reply_json(r, 200, json_pack("{s:b}", "locked", 0));
 }
 
 /* ---- the client's side ---- */

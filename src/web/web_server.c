@@ -154,6 +154,7 @@ static const route routes[] = {
      * (WEB_ACT_PORTAL) take a client session only, and every route above refuses one */
     {"POST", "/api/clients/{n}/invitation", PC_DO_CLIENT_WRITE, false, web_h_portal_invite},
     {"GET", "/api/clients/{n}/portal", PC_DO_CLIENT_READ, false, web_h_portal_status},
+    {"POST", "/api/clients/{n}/portal/unlock", PC_DO_ADMIN, false, web_h_portal_unlock},
     {"POST", "/api/portal/accept", 0, false, web_h_portal_accept},
     {"POST", "/api/portal/login", 0, false, web_h_portal_login},
     {"POST", "/api/portal/logout", WEB_ACT_PORTAL, false, web_h_portal_logout},

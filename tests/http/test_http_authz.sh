@@ -80,6 +80,7 @@ DELETE /api/practitioners/999999/feed                -                          
 GET  /api/feeds/0123456789abcdef0123456789abcdef.ics -                                     A A A A A
 POST /api/clients/$CID/invitation                    {}                                    U A A A A
 GET  /api/clients/$CID/portal                        -                                     U A A A A
+POST /api/clients/$CID/portal/unlock                 {}                                    U F F A F
 GET  /api/portal/me                                  -                                     U F F F F
 POST /api/portal/totp                                {}                                    U F F F F
 GET  /api/about                                      -                                     U A A A A

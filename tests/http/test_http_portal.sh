@@ -278,6 +278,21 @@ for _ in 1 2 3 4 5 6; do portal_login x nosuch.client wrong-password-x; codes="$
 [ "$codes" = " 401 401 401 401 401 429" ] && ok "the staff's login throttle: 429 after 5 failures" ||
     not_ok "throttle: got$codes"
 
+# ---- a locked client account, unlocked by an admin ----
+dbq "DELETE FROM throttle WHERE key = 'client:$ANN_USER'" >/dev/null
+dbq "INSERT INTO throttle(key, failures, last_failure) VALUES('client:$ANN_USER', 100, 0)" >/dev/null
+req recep GET "/api/clients/$CID/portal"
+[ "$(jget "$T/body" 'd["account"]["locked"]')" = true ] && ok "the desk sees the account locked" || not_ok "locked: $(cat "$T/body")"
+portal_login w "$ANN_USER" client-password-1
+[ "$PORTAL_STATUS" = 403 ] && [ "$(jget "$T/login_w" 'd["code"]')" = account_locked ] &&
+    ok "a locked client account: 403 account_locked" || not_ok "locked login ($PORTAL_STATUS)"
+req recep POST "/api/clients/$CID/portal/unlock" '{}'
+expect_status 403 "only an admin unlocks"
+req admin POST "/api/clients/$CID/portal/unlock" '{}'
+expect_status 200 "the admin unlocks the client account"
+req recep GET "/api/clients/$CID/portal"
+[ "$(jget "$T/body" 'd["account"]["locked"]')" = false ] && ok "no longer locked" || not_ok "unlocked: $(cat "$T/body")"
+
 # ---- erasure ----
 req admin DELETE "/api/clients/$CID" '{"confirm":"Matrix Client"}'
 [ "$STATUS" = 200 ] || [ "$STATUS" = 204 ] && ok "the client is erased" || not_ok "erase ($STATUS $(head -c 200 "$T/body"))"

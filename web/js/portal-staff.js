@@ -32,8 +32,19 @@ export function portalBox(clientId) {
     async function load() {
         try {
             const p = await api.get(`/api/clients/${clientId}/portal`);
+            const unlock = p.account && p.account.locked
+                ? h('button', { type: 'button', class: 'button', id: 'portal-unlock', onclick: async () => {
+                    try {
+                        await api.post(`/api/clients/${clientId}/portal/unlock`, {});
+                        await load();
+                    } catch (e) {
+                        fill(out, errorBox(e, 'The account could not be unlocked'));
+                    }
+                } }, 'Unlock (admin)')
+                : null;
             fill(state, p.account
-                ? [badge('ok', 'Has an account'), ` user name ${p.account.username}`, p.account.totp_on ? ' · extra sign-in code on' : '']
+                ? [badge('ok', 'Has an account'), ` user name ${p.account.username}`, p.account.totp_on ? ' · extra sign-in code on' : '',
+                    p.account.locked ? [' ', badge('blocked', 'Locked after failed sign-ins'), ' ', unlock] : null]
                 : p.invitation_pending_until
                     ? [badge('info', 'Invited'), ` link valid until ${fmtDateTime(p.invitation_pending_until)}`]
                     : 'No account yet.');

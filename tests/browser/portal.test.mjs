@@ -12,11 +12,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import { launchChromium, openPage, screenshot, apiCall, needs, overflowOf } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
+const AXE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const URL0 = process.env.PC_URL;
 const PW = process.env.PC_PASSWORD;
@@ -44,9 +46,20 @@ function totp(b32, offset) {
     return String((h.readUInt32BE(o) & 0x7fffffff) % 1000000).padStart(6, '0');
 }
 
+// axe-core's serious and critical findings on the page as it is (WCAG 2.1 AA, issue 12.7).
+async function axeSerious(page) {
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
+    return page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+            .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+}
+
 async function phoneShot(name) {
     const over = await overflowOf(phone);
     assert.deepEqual(over, [], `${name}: nothing sticks out sideways at 390 px`);
+    assert.deepEqual(await axeSerious(phone), [], `${name}: no serious or critical axe-core finding`);
     await screenshot(phone, SHOTS, `portal-${name}`);
 }
 
@@ -189,6 +202,7 @@ test('the practitioner sees the new version, what changed and the screening now'
     assert.doesNotMatch(status, /\bok\b/i, 'the plan is no longer ok');
     const hist = await staff.textContent('#intake-history li:first-child summary');
     assert.match(hist, /from the client/);
+    assert.deepEqual(await axeSerious(staff), [], 'the client page: no serious or critical axe-core finding');
     await screenshot(staff, SHOTS, 'portal-practitioner-client');
     // and the phone layout of the same page
     await staff.setViewportSize({ width: 390, height: 844 });
@@ -246,6 +260,7 @@ test('the practitioner sees the signed consent on the session page', async (t) =
     assert.match(await staff.textContent('#online-consent-state'), /Signed .* by Sofia Rossi/);
     const ok = await staff.$eval('#online-signature', (img) => img.complete && img.naturalWidth > 0);
     assert.ok(ok, 'the drawn signature shows as a picture');
+    assert.deepEqual(await axeSerious(staff), [], 'the session page: no serious or critical axe-core finding');
     await screenshot(staff, SHOTS, 'portal-session-consent');
     state.sid = sess.data.id;
 });

@@ -4,6 +4,7 @@
  * nettle-dev). tests/unit/test_store_portal.c checks RFC 6238 appendix B's vectors for SHA-1,
  * SHA-256 and SHA-512. */
 #include <nettle/hmac.h>
+#include <nettle/nettle-meta.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,34 +24,21 @@ int pc_totp_hotp(pc_ctx *ctx, pc_totp_alg alg, const uint8_t *key, size_t key_le
         msg[i] = (uint8_t)(counter & 0xff);
         counter >>= 8;
     }
-    switch (alg) {
-    case PC_TOTP_SHA1: {
-        struct hmac_sha1_ctx h;
-        hmac_sha1_set_key(&h, key_len, key);
-        hmac_sha1_update(&h, sizeof msg, msg);
-        hmac_sha1_digest(&h, SHA1_DIGEST_SIZE, mac);
-        n = SHA1_DIGEST_SIZE;
-        break;
-    }
-    case PC_TOTP_SHA256: {
-        struct hmac_sha256_ctx h;
-        hmac_sha256_set_key(&h, key_len, key);
-        hmac_sha256_update(&h, sizeof msg, msg);
-        hmac_sha256_digest(&h, SHA256_DIGEST_SIZE, mac);
-        n = SHA256_DIGEST_SIZE;
-        break;
-    }
-    case PC_TOTP_SHA512: {
-        struct hmac_sha512_ctx h;
-        hmac_sha512_set_key(&h, key_len, key);
-        hmac_sha512_update(&h, sizeof msg, msg);
-        hmac_sha512_digest(&h, SHA512_DIGEST_SIZE, mac);
-        n = SHA512_DIGEST_SIZE;
-        break;
-    }
-    default:
-        return pc_error(ctx, PC_ERR_INVALID, "totp: unknown algorithm");
-    }
+    const struct nettle_hash *hash = alg == PC_TOTP_SHA1     ? &nettle_sha1
+                                     : alg == PC_TOTP_SHA256 ? &nettle_sha256
+                                     : alg == PC_TOTP_SHA512 ? &nettle_sha512
+                                                             : NULL;
+    if (!hash) return pc_error(ctx, PC_ERR_INVALID, "totp: unknown algorithm");
+    /* nettle's generic HMAC over the chosen hash: three contexts of the hash's size */
+    struct hmac_sha512_ctx room; /* the largest of the three */
+    _Static_assert(sizeof room.outer >= sizeof(struct sha1_ctx) &&
+                       sizeof room.outer >= sizeof(struct sha256_ctx),
+                   "SHA-512's context holds the others");
+    hmac_set_key(&room.outer, &room.inner, &room.state, hash, key_len, key);
+    hmac_update(&room.state, hash, sizeof msg, msg);
+    n = hash->digest_size;
+    hmac_digest(&room.outer, &room.inner, &room.state, hash, n, mac);
+    sodium_memzero(&room, sizeof room);
     /* dynamic truncation (RFC 4226 §5.3) */
     unsigned off = mac[n - 1] & 0x0f;
     uint32_t bin = ((uint32_t)(mac[off] & 0x7f) << 24) | ((uint32_t)mac[off + 1] << 16) |

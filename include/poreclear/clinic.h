@@ -54,11 +54,19 @@ typedef enum pc_clinic_action {
     PC_DO_SCHEDULE,          /* practitioners' working hours and absences */
     PC_DO_PRACTITIONER_LIST, /* the practitioners (id, name) to book with */
     PC_DO_FEED,              /* a practitioner's calendar feed (their own; an admin's: anyone's) */
+    /* sites of a chain (lib/clinic/sites.c, issue 14.5) */
+    PC_DO_SITE_READ,   /* the chain's sites (names, addresses, time zones) */
+    PC_DO_SITE_ADMIN,  /* a site's users, settings and report: a site admin's own sites */
+    PC_DO_CHAIN_ADMIN, /* new sites, the chain's settings, the audit log: chain admins only */
     PC_DO_ACTION_COUNT
 } pc_clinic_action;
 
 /* May a user of this role (pc_role) do this? False for unknown roles and actions. */
 bool pc_clinic_allows(int role, pc_clinic_action action);
+/* May this user do it: their role may, and the action is not one of the chain's (new sites, the
+ * chain's settings, the audit log, erasing a chain-wide client) while the user belongs to
+ * sites rather than the whole chain (a site admin). False for NULL and inactive users. */
+bool pc_clinic_user_allows(const pc_user *u, pc_clinic_action action);
 
 /* Reception's status view (lib/clinic/status.c, issue 16.5): an intake is current when it was
  * recorded on the visit day (both "YYYY-MM-DD", local); a consent is current when it is for
@@ -121,6 +129,7 @@ typedef struct pc_clinic_start {
     const char *today;         /* the clinic's date, "YYYY-MM-DD" */
     const pc_plan *plan;       /* today's plan, frozen into the session */
     int64_t appointment_id;    /* the appointment it is started from (the book), 0 when none */
+    int64_t site_id;           /* where it takes place; 0: pc_clinic_session_site chooses */
 } pc_clinic_start;
 
 /* Start a session: the review gate, the consent, the plan frozen step by step (each step's
@@ -248,6 +257,39 @@ int pc_clinic_profile_get(pc_ctx *ctx, pc_store *s, pc_clinic_profile *out);
  * keep_logo: leave the stored logo as it is (p->logo ignored). */
 int pc_clinic_profile_set(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_clinic_profile *p,
                           bool keep_logo, int64_t now, const char **why);
+
+/* ---- sites of a chain (lib/clinic/sites.c, issue 14.5) ----
+ * An admin who belongs to the whole chain (no site named) is a chain admin; an admin who
+ * belongs to sites is a site admin, who manages only those sites: their users (never one who
+ * belongs elsewhere or to the whole chain), their settings and their report. Refusals are
+ * PC_ERR_DENIED with why "site_scope". */
+bool pc_clinic_chain_admin(const pc_user *u);
+/* Do a and b share a site (either belonging to the whole chain shares them all)? */
+bool pc_clinic_user_shares_site(const pc_user *a, const pc_user *b);
+/* May actor (an admin) turn user before (NULL: a new user) into after? after's sites must be
+ * distinct and positive (PC_ERR_INVALID). A site admin: before and after each belong to
+ * sites, all of them actor's. */
+int pc_clinic_user_manage(pc_ctx *ctx, const pc_user *actor, const pc_user *before,
+                          const pc_user *after, const char **why);
+/* Check a site's members: a name of 1 to PC_SITE_NAME_MAX characters, an address of at most
+ * PC_SITE_ADDRESS_MAX (line breaks allowed), no control characters, a time zone "" or one the
+ * system knows. PC_OK or PC_ERR_INVALID "member: reason". */
+int pc_clinic_site_check(pc_ctx *ctx, const pc_site *x);
+/* Create (x->id 0: chain admins) or change (a chain admin, or a site admin of x->id) a site;
+ * audited "site.create" / "site.update"; *id the site's. A name taken: PC_ERR_CONFLICT. */
+int pc_clinic_site_put(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_site *x, int64_t now,
+                       int64_t *id, const char **why);
+/* A session's site (pc_clinic_start.site_id): one of who's sites ("site_scope" otherwise);
+ * not named, who's one site, else the chain's one site, else PC_ERR_INVALID "site_required". */
+/* The sessions report (issue 14.5): sessions not cancelled, and how many of them signed, per
+ * site, practitioner and month (in the site's time zone, else clinic_tz, else UTC), for the
+ * months from..to ("YYYY-MM", at most 36 of them). site 0: every site who may see (a chain
+ * admin: all; a site admin: theirs). Returns {"from","to","rows":[{"site_id","site","month",
+ * "practitioner_id","practitioner","sessions","signed"}]} ordered by site name, month and
+ * practitioner name, in *out (the caller decrefs). */
+int pc_clinic_sessions_report(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t site,
+                              const char *from, const char *to, const char *clinic_tz, json_t **out,
+                              const char **why);
 
 /* ---- photos ---- */
 

@@ -81,6 +81,37 @@ int pc_store_schema_version(pc_store *s);
 /* Run the backend's integrity check; PC_OK when intact. */
 int pc_store_check(pc_ctx *ctx, pc_store *s);
 
+/* ---- sites of a chain (issue 14.5; lib/store/sites.c) ----
+ * A chain has sites (a SQLite clinic has one, "Main site", from its migration to schema 10).
+ * Users belong to one or more sites, or to the whole chain (no site named); a treatment
+ * session records the site where it took place; clients are chain-wide. */
+#define PC_USER_SITES_MAX 16 /* sites one user belongs to */
+#define PC_SITE_NAME_MAX 200 /* characters */
+#define PC_SITE_ADDRESS_MAX 400
+typedef struct pc_site {
+    int64_t id;
+    char name[PC_TEXT_BYTES(PC_SITE_NAME_MAX)];
+    char address[PC_TEXT_BYTES(PC_SITE_ADDRESS_MAX)];
+    char time_zone[64]; /* IANA name; "" = the clinic's (its setting clinic.time_zone) */
+    int64_t created_at;
+} pc_site;
+/* Every site by name. *out: free(). */
+int pc_store_site_list(pc_ctx *ctx, pc_store *s, pc_site **out, size_t *n);
+/* PC_ERR_NOTFOUND when there is no such site. */
+int pc_store_site_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_site *out);
+/* Creating and changing a site are the clinic's (who may): pc_clinic_site_put (clinic.h). */
+
+/* One row of the sessions report: sessions (not cancelled) started at a site by a
+ * practitioner, and when. */
+typedef struct pc_session_fact {
+    int64_t site_id, practitioner_id, started_at;
+    bool signed_;
+} pc_session_fact;
+/* Sessions not cancelled started in [from, to) (UTC seconds) at site_id (0: every site), by
+ * site, practitioner and time. At most 100000 (PC_ERR_LIMIT: narrow the range). *out: free(). */
+int pc_store_session_facts(pc_ctx *ctx, pc_store *s, int64_t site_id, int64_t from, int64_t to,
+                           pc_session_fact **out, size_t *n);
+
 /* ---- users ---- */
 typedef struct pc_user {
     int64_t id;
@@ -91,10 +122,14 @@ typedef struct pc_user {
     bool active;
     bool must_change_password;
     int64_t created_at;
+    /* the sites the user belongs to, ascending; none (n_sites 0): the whole chain */
+    int64_t sites[PC_USER_SITES_MAX];
+    size_t n_sites;
 } pc_user;
 
 /* Create a user with an already-hashed password (crypto_pwhash_str output). u->id and
- * u->created_at are ignored; *id receives the new id. PC_ERR_CONFLICT when the name exists.
+ * u->created_at are ignored; *id receives the new id. PC_ERR_CONFLICT when the name exists or
+ * a site does not (u->sites are written as given: who may is lib/clinic's).
  * actor: the user doing it (0 for the command line / first start). */
 int pc_store_user_create(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u,
                          const char *password_hash, int64_t now, int64_t *id);
@@ -104,8 +139,10 @@ int pc_store_user_get_by_name(pc_ctx *ctx, pc_store *s, const char *username, pc
                               char **password_hash);
 /* All users ordered by name. *out: free(). */
 int pc_store_user_list(pc_ctx *ctx, pc_store *s, pc_user **out, size_t *n);
+/* Does user u belong to site (one of u's sites, or u belongs to the whole chain)? */
+bool pc_user_at_site(const pc_user *u, int64_t site);
 int pc_store_user_count(pc_ctx *ctx, pc_store *s, int64_t *n);
-/* Update display_name, role, certs, active, must_change_password of u->id. */
+/* Update display_name, role, certs, active, must_change_password and the sites of u->id. */
 int pc_store_user_update(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_user *u, int64_t now);
 /* Set a new password hash; must_change marks it one-time. Ends the user's login sessions
  * except keep_session (a 32-byte session hash, or NULL to end them all). */
@@ -123,6 +160,10 @@ int pc_store_login_create(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int6
                           const char *csrf, int64_t now);
 /* PC_ERR_NOTFOUND when unknown. */
 int pc_store_login_get(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], pc_login *out);
+/* The login session and its user in one statement (each authenticated request's);
+ * PC_ERR_NOTFOUND when there is no such session. */
+int pc_store_login_user(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], pc_login *login,
+                        pc_user *user);
 int pc_store_login_touch(pc_ctx *ctx, pc_store *s, const uint8_t hash[32], int64_t now);
 int pc_store_login_delete(pc_ctx *ctx, pc_store *s, const uint8_t hash[32]);
 /* End every login session of a user (deactivated, password reset). */
@@ -243,6 +284,7 @@ typedef struct pc_tsession {
     char rebook_date[11];
     int64_t cancelled_at, cancelled_by; /* 0 unless cancelled */
     char *cancel_reason;                /* owned; NULL unless cancelled */
+    int64_t site_id;                    /* where it took place */
     pc_tstep *steps;                    /* owned */
     size_t n_steps;
     pc_amendment *amendments; /* owned */
@@ -255,9 +297,10 @@ void pc_store_tsessions_free(pc_tsession *t, size_t n);
  * include/poreclear/clinic.h (lib/clinic/session.c). */
 /* With steps and amendments. */
 int pc_store_tsession_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_tsession *out);
-/* Summaries (no steps, no plan text) of a client's sessions, newest first. */
-int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_tsession **out,
-                           size_t *n);
+/* Summaries (no steps, no plan text) of a client's sessions, newest first; site_id 0: at
+ * every site, else those that took place at that site. */
+int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t site_id,
+                           pc_tsession **out, size_t *n);
 void pc_store_amendment_clear(pc_amendment *a);
 
 /* ---- audit log ---- */
@@ -389,6 +432,26 @@ int pc_store_job_finish(pc_ctx *ctx, pc_store *s, int64_t id, const char *owner,
 /* A client's queued and running jobs fail with "the client was erased". */
 int pc_store_job_cancel_client(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t now);
 
+/* ---- the photo side's files (lib/store/files.c, issue 14.3) ----
+ * Photos, overlays and comparison images by name (no '/', under 64 bytes): with SQLite, files
+ * of dir/photos/; with PostgreSQL, rows of the database in chunks of PC_FILE_CHUNK bytes, so
+ * that app servers on different machines need no shared disk. */
+#define PC_FILE_CHUNK (1u << 20)
+/* True when files are rows of the database (PostgreSQL). */
+bool pc_store_files_in_db(pc_store *s);
+/* Store len bytes under name (a new name: PC_ERR_CONFLICT when it exists in the database). */
+int pc_store_file_put(pc_ctx *ctx, pc_store *s, const char *name, const void *buf, size_t len);
+/* Store the bytes of the open file fd (read from offset 0 to its end, a chunk at a time) under
+ * name, in one transaction. Only when pc_store_files_in_db (PC_ERR_INTERNAL otherwise: the
+ * caller links its file into dir/photos/). */
+int pc_store_file_put_fd(pc_ctx *ctx, pc_store *s, const char *name, int fd);
+/* The bytes of name in one malloc'd buffer (*buf: free()); PC_ERR_NOTFOUND / PC_ERR_IO when
+ * there is no such file, PC_ERR_LIMIT when it is larger than max. */
+int pc_store_file_get(pc_ctx *ctx, pc_store *s, const char *name, size_t max, uint8_t **buf,
+                      size_t *len);
+/* Remove name (a file whose row was never written, or is replaced); nothing when missing. */
+void pc_store_file_remove(pc_store *s, const char *name);
+
 /* ---- moving a clinic onto a chain (lib/store/copy.c) ---- */
 typedef struct pc_copy_report {
     const char *table[32]; /* static names */
@@ -396,14 +459,19 @@ typedef struct pc_copy_report {
     size_t n;
     int64_t files; /* photo files copied */
 } pc_copy_report;
-/* Copy every record of from (accounts, clients, intakes, reviews, consents, sessions and steps,
+/* Copy every record of from (sites, accounts and their sites, clients, intakes, reviews,
+ * consents, sessions and steps,
  * amendments, photos, comparisons, products, settings, the appointment book and its e-mail,
  * client accounts and consents signed online, the routine's ticks, shares with the client and the
  * client's shelf, the audit log; not login sessions, throttling, jobs or calendar feed tokens) into
  * to, with the same ids and bytes, in one transaction of to, each table's count verified before the
- * commit; the photo files are copied into to's folder. PC_ERR_CONFLICT, and nothing copied, when to
- * already holds records. */
-int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep);
+ * commit; the photo files are copied (into to's folder, or as rows in the same transaction when
+ * to keeps its files in the database). PC_ERR_CONFLICT, and nothing copied, when to already
+ * holds records. site (NULL or "": none) copies the clinic under that site name: its one site
+ * takes the name (a clinic of several sites: PC_ERR_INVALID); a site of that name that already
+ * has records is refused (PC_ERR_CONFLICT) naming it. Whether the name is a good one is the
+ * caller's (pc_clinic_site_check). */
+int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, const char *site, pc_copy_report *rep);
 
 /* Erase a client: the client row and every intake, review, consent, session, step,
  * amendment, photo, comparison and product row, in one transaction; the client's audit

@@ -117,9 +117,9 @@ int pc_booking_settings_set(pc_ctx *ctx, pc_store *s, const pc_user *who,
                             const char **why)
 {
     if (why) *why = NULL;
-    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_ADMIN)) {
+    if (!pc_clinic_user_allows(who, PC_DO_CHAIN_ADMIN)) { /* the chain's settings */
         if (why) *why = "forbidden";
-        return pc_error(ctx, PC_ERR_DENIED, "only an administrator may change the settings");
+        return pc_error(ctx, PC_ERR_DENIED, "only a chain administrator may change the settings");
     }
     int rc = pc_booking_settings_check(ctx, in);
     if (rc != PC_OK) return rc;

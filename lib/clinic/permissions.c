@@ -33,6 +33,14 @@ static const unsigned allowed[PC_DO_ACTION_COUNT] = {
     [PC_DO_SCHEDULE]         = ADMIN,
     [PC_DO_PRACTITIONER_LIST] = STAFF,
     [PC_DO_FEED]             = CLINICAL, /* a practitioner's own; lib/booking/feeds.c */
+    [PC_DO_SITE_READ]        = STAFF,
+    [PC_DO_SITE_ADMIN]       = ADMIN, /* their own sites: lib/clinic/sites.c */
+    [PC_DO_CHAIN_ADMIN]      = ADMIN, /* and only who belongs to the whole chain */
+};
+/* the chain's, not a site's: refused to users who belong to sites (site admins) */
+static const bool chain_only[PC_DO_ACTION_COUNT] = {
+    [PC_DO_CHAIN_ADMIN] = true,
+    [PC_DO_ERASE] = true, /* a client is the chain's */
 };
 /* clang-format on */
 
@@ -41,4 +49,10 @@ bool pc_clinic_allows(int role, pc_clinic_action action)
     if (role < PC_ROLE_ADMIN || role > PC_ROLE_RECEPTION) return false;
     if ((int)action <= 0 || action >= PC_DO_ACTION_COUNT) return false;
     return (allowed[action] & (1u << role)) != 0;
+}
+
+bool pc_clinic_user_allows(const pc_user *u, pc_clinic_action action)
+{
+    if (!u || !u->active || !pc_clinic_allows(u->role, action)) return false;
+    return !(chain_only[action] && u->n_sites > 0);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "poreclear/aftercare.h"
+#include "clinic/clinic_internal.h"
 #include "poreclear/clinic.h"
 #include "booking/booking_internal.h"
 #include "store/store_tx.h"
@@ -235,6 +236,8 @@ int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
     if (rc != PC_OK) goto out;
     if ((rc = consent_gate(ctx, &c, req->client_id, req->today, why)) != PC_OK) goto out;
     if ((rc = freeze_plan(ctx, req->plan, &t)) != PC_OK) goto out;
+    if ((rc = pc_clinic_session_site(ctx, &tx, who, req->site_id, &t.site_id, why)) != PC_OK)
+        goto out;
     if ((rc = pc_plan_to_json(ctx, req->plan, 0, &t.plan_json)) != PC_OK) goto out;
     t.client_id = req->client_id;
     t.intake_id = req->intake_id;
@@ -247,8 +250,9 @@ int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
     t.started_by = who->id;
     int64_t sid = 0;
     if ((rc = pc_tx_tsession_insert(ctx, &tx, &t, &sid)) != PC_OK) goto out;
-    char detail[64];
-    snprintf(detail, sizeof detail, "session %lld (plan %s)", (long long)sid, t.plan_status);
+    char detail[96];
+    snprintf(detail, sizeof detail, "session %lld (plan %s) at site %lld", (long long)sid,
+             t.plan_status, (long long)t.site_id);
     if ((rc = pc_tx_audit(ctx, &tx, who->id, "session.start", t.client_id, detail, now)) != PC_OK)
         goto out;
     if (req->appointment_id && (rc = pc_booking_tx_start_session(ctx, &tx, who, req->appointment_id,

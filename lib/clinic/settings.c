@@ -209,10 +209,10 @@ int pc_clinic_profile_set(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc
                           bool keep_logo, int64_t now, const char **why)
 {
     if (why) *why = NULL;
-    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_ADMIN)) {
+    if (!pc_clinic_user_allows(who, PC_DO_CHAIN_ADMIN)) {
         if (why) *why = "forbidden";
         return pc_error(ctx, PC_ERR_DENIED,
-                        "only an administrator may change the clinic's settings");
+                        "only a chain administrator may change the clinic's settings");
     }
     int rc = pc_clinic_profile_check(ctx, p);
     if (rc != PC_OK) return rc;

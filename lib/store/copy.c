@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/file.h"
@@ -23,34 +24,44 @@
 #define P15 P13 ", ?14, ?15"
 #define P16 P15 ", ?16"
 #define P17 P16 ", ?17"
+#define P19 P17 ", ?18, ?19"
 
-/* name, column count, columns, their placeholders: parents before children */
-#define TABLE(name, n, cols, params)                                                               \
+/* name, column count, columns, their placeholders (and what follows the insert):
+ * parents before children */
+#define TABLE_THEN(name, n, cols, params, then)                                                    \
     {                                                                                              \
         name, n, "SELECT " cols " FROM " name " ORDER BY 1, 2",                                    \
-            "INSERT INTO " name "(" cols ") VALUES(" params ")", "SELECT count(*) FROM " name      \
+            "INSERT INTO " name "(" cols ") VALUES(" params ")" then, "SELECT count(*) FROM " name \
     }
+#define TABLE(name, n, cols, params) TABLE_THEN(name, n, cols, params, "")
 static const struct table {
     const char *name;
     int ncols;
     const char *select_sql, *insert_sql, *count_sql;
 } tables[] = {
+    /* every database has its first site (migration 10): the source's takes its place */
+    TABLE_THEN("sites", 5, "id, name, address, time_zone, created_at", P5,
+               " ON CONFLICT (id) DO UPDATE SET name = excluded.name, address = excluded.address,"
+               " time_zone = excluded.time_zone, created_at = excluded.created_at"),
     TABLE("users", 9,
           "id, username, display_name, role, certs, password_hash, must_change, active, created_at",
           P9),
+    TABLE("user_sites", 2, "user_id, site_id", "?1, ?2"),
     TABLE("clients", 8, "id, name, birth_date, phone, email, notes, created_at, created_by", P8),
     TABLE("intakes", 7, "id, client_id, version, json, created_at, created_by, from_client",
           "?1, ?2, ?3, ?4, ?5, ?6, ?7"),
     TABLE("reviews", 8, "id, client_id, intake_id, proceed, plan_status, reason, by_user, at", P8),
     TABLE("consents", 8, "id, client_id, day, client_name, agreed, text, recorded_by, at", P8),
-    TABLE("tsessions", 13,
+    TABLE("tsessions", 17,
           "id, client_id, intake_id, consent_id, review_id, implement_set, plan, plan_status,"
-          " started_at, started_by, signed_at, signed_by, rebook_date",
-          P13),
-    TABLE("tsteps", 15,
+          " started_at, started_by, signed_at, signed_by, rebook_date, cancelled_at,"
+          " cancelled_by, cancel_reason, site_id",
+          P17),
+    TABLE("tsteps", 19,
           "session_id, idx, step, action, certification, params, duration_s, started_at,"
-          " started_by, outcome, actual, notes, implement_batch, recorded_by, recorded_at",
-          P15),
+          " started_by, outcome, actual, notes, implement_batch, recorded_by, recorded_at,"
+          " ended_early, early_reason, deviations, deviation_reason",
+          P19),
     TABLE("amendments", 5, "id, session_id, text, by_user, at", P5),
     TABLE("photos", 16,
           "id, client_id, session_id, kind, format, width, height, bytes, file, uploaded_by,"
@@ -100,6 +111,18 @@ static const struct table {
 _Static_assert(NTABLES <= sizeof((pc_copy_report *)0)->table / sizeof(const char *),
                "pc_copy_report has room for every table");
 
+/* the records of the site named ?1: its sessions and users; when it is the database's only
+ * site, every record is its own */
+static const char SQL_SITE_RECORDS[] =
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM sites WHERE name = ?1) THEN 0"
+    " WHEN (SELECT count(*) FROM sites) = 1 THEN (SELECT count(*) FROM users)"
+    " + (SELECT count(*) FROM clients) + (SELECT count(*) FROM audit)"
+    " ELSE (SELECT count(*) FROM tsessions t JOIN sites s ON s.id = t.site_id WHERE s.name = ?1)"
+    " + (SELECT count(*) FROM user_sites u JOIN sites s ON s.id = u.site_id WHERE s.name = ?1)"
+    " END";
+static const char SQL_SITES[] = "SELECT count(*) FROM sites";
+static const char SQL_SITE_ONE[] = "SELECT min(id) FROM sites";
+static const char SQL_SITE_NAME[] = "UPDATE sites SET name = ?2 WHERE id = ?1";
 static const char SQL_TARGET_RECORDS[] =
     "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM clients)"
     " + (SELECT count(*) FROM audit)";
@@ -127,33 +150,43 @@ static int copy_rows(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const struct table *t,
     return rc;
 }
 
-/* Copy the files the rows of src name from the source's photo folder to the target's. Names
- * copied go into done. */
-static int copy_files(pc_ctx *ctx, pc_tx *src, pc_store *from, pc_store *to, pc_names *done)
+/* Copy the files the rows of src name from the source (its folder, or its rows) to the
+ * target: into its transaction when the target keeps files as rows, else into its folder
+ * (the names written go into done, for removal if the copy fails). */
+static int copy_files(pc_ctx *ctx, pc_tx *src, pc_tx *dst, pc_store *from, pc_store *to,
+                      pc_names *done, int64_t *copied)
 {
     pc_names names = {0};
+    bool rows = pc_store_files_in_db(to);
     int rc = pc_tx_file_names(ctx, src, &names);
-    if (rc == PC_OK && names.n && mkdir(pc_store_photos_dir(to), 0700) != 0 && errno != EEXIST)
+    if (rc == PC_OK && !rows && names.n && mkdir(pc_store_photos_dir(to), 0700) != 0 &&
+        errno != EEXIST)
         rc = pc_error(ctx, PC_ERR_IO, "%s: cannot create: %s", pc_store_photos_dir(to),
                       strerror(errno));
-    char spath[4096], dpath[4096];
+    char dpath[4096];
+    int64_t now = (int64_t)time(NULL);
     for (size_t i = 0; rc == PC_OK && i < names.n; i++) {
         const char *nm = names.v[i];
         if (strchr(nm, '/') || nm[0] == '.') continue; /* never a name of ours */
-        snprintf(spath, sizeof spath, "%s/%s", pc_store_photos_dir(from), nm);
-        snprintf(dpath, sizeof dpath, "%s/%s", pc_store_photos_dir(to), nm);
         uint8_t *buf = NULL;
         size_t len = 0;
-        if ((rc = pc_file_read(ctx, spath, (size_t)256 << 20, &buf, &len)) != PC_OK) break;
-        rc = pc_file_write_atomic(ctx, dpath, buf, len);
+        if ((rc = pc_tx_file_get(ctx, src, from, nm, (size_t)256 << 20, &buf, &len)) != PC_OK)
+            break;
+        if (rows) {
+            rc = pc_tx_file_put(ctx, dst, nm, buf, len, now);
+        } else {
+            snprintf(dpath, sizeof dpath, "%s/%s", pc_store_photos_dir(to), nm);
+            rc = pc_file_write_atomic(ctx, dpath, buf, len);
+            if (rc == PC_OK) rc = pc_names_add(ctx, done, nm);
+        }
         free(buf);
-        if (rc == PC_OK) rc = pc_names_add(ctx, done, nm);
+        if (rc == PC_OK) (*copied)++;
     }
     pc_names_free(&names);
     return rc;
 }
 
-int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep)
+int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, const char *site, pc_copy_report *rep)
 {
     pc_tx src, dst;
     pc_names files = {0};
@@ -164,7 +197,29 @@ int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep
         pc_tx_end(&src);
         return rc;
     }
-    int64_t there = 0;
+    int64_t there = 0, src_site = 0;
+    if (site && *site) { /* under a named site: the clinic's one site takes that name */
+        const pc_arg a[] = {ARG_TEXT(site)};
+        if ((rc = pc_tx_int(ctx, &dst, SQL_SITE_RECORDS, a, 1, "target", &there, NULL)) != PC_OK)
+            goto out;
+        if (there > 0) {
+            rc = pc_error(ctx, PC_ERR_CONFLICT,
+                          "the site '%s' already has records (%lld): a clinic is copied into a "
+                          "site of its own",
+                          site, (long long)there);
+            goto out;
+        }
+        int64_t n = 0;
+        if ((rc = pc_tx_int(ctx, &src, SQL_SITES, NULL, 0, "source", &n, NULL)) != PC_OK ||
+            (rc = pc_tx_int(ctx, &src, SQL_SITE_ONE, NULL, 0, "source", &src_site, NULL)) != PC_OK)
+            goto out;
+        if (n != 1) {
+            rc = pc_error(ctx, PC_ERR_INVALID,
+                          "the clinic has %lld sites: it is copied whole, without a site name",
+                          (long long)n);
+            goto out;
+        }
+    }
     if ((rc = pc_tx_int(ctx, &dst, SQL_TARGET_RECORDS, NULL, 0, "target", &there, NULL)) != PC_OK)
         goto out;
     if (there > 0) {
@@ -179,6 +234,11 @@ int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep
         if ((rc = copy_rows(ctx, &src, &dst, &tables[i], &rep->rows[i])) != PC_OK) goto out;
     }
     rep->n = NTABLES;
+    if (src_site) {
+        const pc_arg a[] = {ARG_INT(src_site), ARG_TEXT(site)};
+        if ((rc = pc_tx_exec(ctx, &dst, SQL_SITE_NAME, a, PC_NARGS(a), "site", NULL)) != PC_OK)
+            goto out;
+    }
     for (const char *const *q = dst.db->drv->after_copy; q && *q; q++)
         if ((rc = pc_tx_exec(ctx, &dst, *q, NULL, 0, "copy", NULL)) != PC_OK) goto out;
     /* verified in the transaction that commits them: as many rows on both sides */
@@ -193,8 +253,9 @@ int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, pc_copy_report *rep
             goto out;
         }
     }
-    if ((rc = copy_files(ctx, &src, from, to, &files)) != PC_OK) goto out;
-    rep->files = (int64_t)files.n;
+    int64_t nfiles = 0;
+    if ((rc = copy_files(ctx, &src, &dst, from, to, &files, &nfiles)) != PC_OK) goto out;
+    rep->files = nfiles;
     rc = pc_tx_commit(ctx, &dst);
 out:
     if (rc != PC_OK) /* nothing of the copy stays: the rows roll back, the files go */

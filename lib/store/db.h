@@ -55,6 +55,9 @@ typedef struct pc_db_driver {
     int (*step)(pc_ctx *ctx, pc_db_stmt *st, const char *what);
     int64_t (*col_int64)(pc_db_stmt *st, int i);    /* NULL → 0 */
     const char *(*col_text)(pc_db_stmt *st, int i); /* NULL → NULL; valid until next step */
+    /* a BLOB / BYTEA column's bytes (*n their count); NULL with *n 0 for SQL NULL or empty,
+     * NULL with *n > 0 when out of memory; valid until the next step or reset */
+    const void *(*col_blob)(pc_db_stmt *st, int i, size_t *n);
     bool (*col_null)(pc_db_stmt *st, int i);
     void (*reset)(pc_db_stmt *st);
     /* rows changed by the last statement on this connection */
@@ -73,6 +76,9 @@ typedef struct pc_db_driver {
     /* the engine takes row locks that others may skip (FOR UPDATE SKIP LOCKED: PostgreSQL);
      * without, one writer at a time (SQLite) makes a claim atomic by itself */
     bool skip_locked;
+    /* the photo side's files are rows of the database (lib/store/files.c: every server reads
+     * them) rather than files of the data folder */
+    bool files_in_db;
 } pc_db_driver;
 
 /* A driver and its state (the pool). */

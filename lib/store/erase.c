@@ -90,6 +90,8 @@ int pc_store_erase_rows(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_
     if ((rc = collect(ctx, &tx, SQL_CLIENT_PHOTO_FILES, 2, client_id, files)) != PC_OK ||
         (rc = collect(ctx, &tx, SQL_CLIENT_COMPARISON_FILES, 3, client_id, files)) != PC_OK)
         goto out;
+    /* files that are rows go in this transaction (those of the folder after the commit) */
+    if (tx.db->drv->files_in_db && (rc = pc_tx_files_delete(ctx, &tx, files)) != PC_OK) goto out;
     for (const char *const *step = tx.db->drv->erase_steps; *step; step++)
         if ((rc = pc_tx_exec(ctx, &tx, *step, key, 1, "erase", NULL)) != PC_OK) goto out;
     if ((rc = pc_tx_audit(ctx, &tx, actor, "client.erase", client_id, "", now)) != PC_OK ||

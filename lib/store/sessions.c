@@ -6,8 +6,8 @@
 
 static const char SQL_TS_INSERT[] =
     "INSERT INTO tsessions(client_id, intake_id, consent_id, review_id, implement_set, plan,"
-    " plan_status, started_at, started_by) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-    " RETURNING id";
+    " plan_status, started_at, started_by, site_id)"
+    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id";
 static const char SQL_TSTEP_INSERT[] =
     "INSERT INTO tsteps(session_id, idx, step, action, certification, params, duration_s)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)";
@@ -15,9 +15,10 @@ static const char SQL_TSTEP_INSERT[] =
     "SELECT id, client_id, intake_id, consent_id, coalesce(review_id, 0), implement_set,"          \
     " plan_status, started_at, started_by, coalesce(signed_at, 0), coalesce(signed_by, 0),"        \
     " coalesce(rebook_date, ''), coalesce(cancelled_at, 0), coalesce(cancelled_by, 0),"            \
-    " cancel_reason, plan FROM tsessions"
+    " cancel_reason, coalesce(site_id, 0), plan FROM tsessions"
 static const char SQL_TS_GET[] = TS_SELECT " WHERE id = ?1";
-static const char SQL_TS_LIST[] = TS_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
+static const char SQL_TS_LIST[] =
+    TS_SELECT " WHERE client_id = ?1 AND (?2 = 0 OR site_id = ?2) ORDER BY id DESC";
 static const char SQL_TSTEP_LIST[] =
     "SELECT idx, step, action, certification, params, duration_s, coalesce(started_at, 0),"
     " coalesce(started_by, 0), coalesce(outcome, ''), actual, notes,"
@@ -64,7 +65,8 @@ static int rd_tsession(pc_ctx *ctx, const pc_row *r, void *o, bool with_plan)
     t->cancelled_at = row_int(r, 12);
     t->cancelled_by = row_int(r, 13);
     t->cancel_reason = row_dup(r, 14, &oom);
-    if (with_plan) t->plan_json = row_dup(r, 15, &oom);
+    t->site_id = row_int(r, 15);
+    if (with_plan) t->plan_json = row_dup(r, 16, &oom);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 static int rd_tsession_full(pc_ctx *ctx, const pc_row *r, void *o)
@@ -175,11 +177,12 @@ int pc_store_tsession_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_tsession *out
     return rc;
 }
 
-int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_tsession **out,
-                           size_t *n)
+int pc_store_tsession_list(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t site_id,
+                           pc_tsession **out, size_t *n)
 {
-    return pc_tx_get_many(ctx, s, SQL_TS_LIST, client_id, rd_tsession_summary, sizeof **out,
-                          free_tsessions, "sessions", (void **)out, n);
+    const pc_arg a[] = {ARG_INT(client_id), ARG_INT(site_id)};
+    return pc_store_rows(ctx, s, SQL_TS_LIST, a, PC_NARGS(a), rd_tsession_summary, sizeof **out,
+                         free_tsessions, "sessions", (void **)out, n);
 }
 
 int pc_tx_tsession_insert(pc_ctx *ctx, pc_tx *tx, const pc_tsession *t, int64_t *id)
@@ -196,6 +199,7 @@ int pc_tx_tsession_insert(pc_ctx *ctx, pc_tx *tx, const pc_tsession *t, int64_t 
     tx_text(tx, st, 7, t->plan_status);
     tx_int(tx, st, 8, t->started_at);
     tx_int(tx, st, 9, t->started_by);
+    tx_id(tx, st, 10, t->site_id);
     int64_t sid = 0;
     if ((rc = pc_tx_insert(ctx, tx, st, "session", &sid)) != PC_OK) return rc;
     for (size_t i = 0; i < t->n_steps; i++) {

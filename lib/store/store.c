@@ -221,7 +221,9 @@ int pc_store_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, pc
         return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     }
     snprintf(s->photos_dir, plen, "%s/photos", dir);
-    if ((rc = sweep_photos(ctx, s)) != PC_OK) {
+    if ((rc = sweep_photos(ctx, s)) != PC_OK ||
+        (pc_store_files_in_db(s) &&
+         (rc = pc_store_files_sweep(ctx, s, (int64_t)time(NULL) - SWEEP_MIN_AGE_S)) != PC_OK)) {
         pc_store_close(s);
         return rc;
     }

@@ -28,12 +28,7 @@ typedef struct conn {
     } cache[STMT_CACHE];
 } conn;
 
-typedef struct sq {
-    pc_pool pool;
-    int busy_ms;
-    int schema_version;
-    char *path;
-} sq;
+typedef pc_engine sq; /* lib/store/pool.h */
 
 /* ---- connections ---- */
 
@@ -95,9 +90,9 @@ static int conn_open(pc_ctx *ctx, void *engine, void **out)
     conn *c = calloc(1, sizeof *c);
     if (!c) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     int rc = sqlite3_open_v2(
-        q->path, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+        q->target, &c->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
-        int st = pc_error(ctx, PC_ERR_IO, "cannot open the database %s: %s", q->path,
+        int st = pc_error(ctx, PC_ERR_IO, "cannot open the database %s: %s", q->target,
                           c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
         conn_close(c);
         return st;
@@ -597,11 +592,41 @@ static const char *const migrations[] = {
      * outbox: each once per session, kind and time, whoever queues it (lib/booking/aftercare.c) */
     "ALTER TABLE outbox ADD COLUMN session_id INTEGER REFERENCES tsessions(id);"
     "CREATE UNIQUE INDEX outbox_session ON outbox(session_id, kind, not_before);",
+    /* 13: sites of a chain (issue 14.5): a clinic has one site; users belong to sites (none
+     * named: the whole chain); a session records its site — the sessions before this migration
+     * took place at the one site there was (the triggers that keep them are set aside for that
+     * one update, inside the migration's transaction) */
+    "CREATE TABLE sites("
+    " id INTEGER PRIMARY KEY,"
+    " name TEXT NOT NULL UNIQUE,"
+    " address TEXT NOT NULL,"
+    " time_zone TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL) STRICT;"
+    "INSERT INTO sites(id, name, address, time_zone, created_at) VALUES(1, 'Main site', '', '', 0);"
+    "CREATE TABLE user_sites("
+    " user_id INTEGER NOT NULL REFERENCES users(id),"
+    " site_id INTEGER NOT NULL REFERENCES sites(id),"
+    " PRIMARY KEY (user_id, site_id)) STRICT, WITHOUT ROWID;"
+    "CREATE INDEX user_sites_site ON user_sites(site_id, user_id);"
+    "ALTER TABLE tsessions ADD COLUMN site_id INTEGER REFERENCES sites(id);"
+    "DROP TRIGGER tsessions_signed;"
+    "DROP TRIGGER tsessions_cancelled;"
+    "UPDATE tsessions SET site_id = 1;"
+    "CREATE TRIGGER tsessions_signed BEFORE UPDATE ON tsessions WHEN OLD.signed_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a signed session is immutable'); END;"
+    "CREATE TRIGGER tsessions_cancelled BEFORE UPDATE ON tsessions"
+    " WHEN OLD.cancelled_at IS NOT NULL"
+    " BEGIN SELECT RAISE(ABORT, 'a cancelled session is immutable'); END;"
+    "CREATE INDEX tsessions_site ON tsessions(site_id, started_at);",
+    /* 14: PostgreSQL's photo files in the database (issue 14.3); a SQLite clinic keeps them in
+     * its data folder */
+    "",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 
-static int migrate(pc_ctx *ctx, conn *c, int *version)
+static int migrate(pc_ctx *ctx, pc_db_conn *dc, int *version)
 {
+    conn *c = (conn *)dc;
     int rc = begin(ctx, c);
     if (rc != PC_OK) return rc;
     sqlite3_stmt *st = NULL;
@@ -635,15 +660,6 @@ static int migrate(pc_ctx *ctx, conn *c, int *version)
     return rc;
 }
 
-static void sq_close(void *b)
-{
-    sq *q = b;
-    if (!q) return;
-    pc_pool_destroy(&q->pool);
-    free(q->path);
-    free(q);
-}
-
 static int sq_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, void **state)
 {
     if (mkdir(dir, 0700) != 0) {
@@ -651,32 +667,11 @@ static int sq_open(pc_ctx *ctx, const char *dir, const pc_store_options *opts, v
         if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
             return pc_error(ctx, PC_ERR_IO, "%s: cannot create the data folder", dir);
     }
-    sq *q = calloc(1, sizeof *q);
-    if (!q) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    q->busy_ms = opts->busy_timeout_ms;
-    size_t plen = strlen(dir) + sizeof "/poreclear.db";
-    q->path = malloc(plen);
-    if (!q->path ||
-        pc_pool_init(ctx, &q->pool, opts->pool_size, conn_open, conn_free, q) != PC_OK) {
-        sq_close(q);
-        return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
-    }
-    snprintf(q->path, plen, "%s/poreclear.db", dir);
-    conn *c = NULL;
-    int rc = acquire(ctx, q, &c);
-    if (rc == PC_OK) rc = migrate(ctx, c, &q->schema_version);
-    if (c) release(q, c);
-    if (rc != PC_OK) {
-        sq_close(q);
-        return rc;
-    }
-    *state = q;
-    return PC_OK;
-}
-
-static int sq_schema_version(void *b)
-{
-    return ((sq *)b)->schema_version;
+    char path[4096];
+    int w = snprintf(path, sizeof path, "%s/poreclear.db", dir);
+    if (w <= 0 || (size_t)w >= sizeof path)
+        return pc_error(ctx, PC_ERR_IO, "%s: path too long", dir);
+    return pc_engine_open(ctx, &pc_db_sqlite, path, opts, conn_open, conn_free, migrate, state);
 }
 
 static int sq_check(pc_ctx *ctx, void *b)
@@ -762,6 +757,12 @@ static const char *drv_col_text(pc_db_stmt *st, int i)
 {
     return (const char *)sqlite3_column_text((sqlite3_stmt *)st, i);
 }
+static const void *drv_col_blob(pc_db_stmt *st, int i, size_t *n)
+{
+    const void *p = sqlite3_column_blob((sqlite3_stmt *)st, i);
+    *n = (size_t)sqlite3_column_bytes((sqlite3_stmt *)st, i);
+    return p;
+}
 static bool drv_col_null(pc_db_stmt *st, int i)
 {
     return sqlite3_column_type((sqlite3_stmt *)st, i) == SQLITE_NULL;
@@ -817,8 +818,8 @@ static void after_erase(pc_db_conn *c)
 const pc_db_driver pc_db_sqlite = {
     .name = "sqlite",
     .open = sq_open,
-    .close = sq_close,
-    .schema_version = sq_schema_version,
+    .close = pc_engine_close,
+    .schema_version = pc_engine_schema_version,
     .check = sq_check,
     .acquire = drv_acquire,
     .release = drv_release,
@@ -832,6 +833,7 @@ const pc_db_driver pc_db_sqlite = {
     .step = drv_step,
     .col_int64 = drv_col_int64,
     .col_text = drv_col_text,
+    .col_blob = drv_col_blob,
     .col_null = drv_col_null,
     .reset = drv_reset,
     .changes = drv_changes,

@@ -215,6 +215,14 @@ int pc_tx_setting_get(pc_ctx *ctx, pc_tx *tx, const char *key, char **value, int
 int pc_tx_setting_put(pc_ctx *ctx, pc_tx *tx, const char *key, const char *value, int64_t by,
                       int64_t now);
 
+/* sites (lib/store/sites.c) */
+int pc_tx_site_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_site *out);
+/* The id of the chain's one site, 0 when it has several. */
+int pc_tx_site_only(pc_ctx *ctx, pc_tx *tx, int64_t *id);
+/* Insert x (x->id 0; *id the new site's) or change site x->id (name, address, time zone):
+ * PC_ERR_CONFLICT when another site has the name, PC_ERR_NOTFOUND when there is no such site. */
+int pc_tx_site_put(pc_ctx *ctx, pc_tx *tx, const pc_site *x, int64_t now, int64_t *id);
+
 /* ---- files and erasure (erase.c) ---- */
 
 /* A list of file names (each malloc'd). */
@@ -232,6 +240,16 @@ int pc_tx_file_names(pc_ctx *ctx, pc_tx *tx, pc_names *files);
  * the commit). */
 int pc_store_erase_rows(pc_ctx *ctx, pc_store *s, int64_t actor, int64_t client_id, int64_t now,
                         pc_names *files);
+
+/* files in the database (files.c; pc_store_files_in_db) */
+int pc_tx_file_put(pc_ctx *ctx, pc_tx *tx, const char *name, const void *buf, size_t len,
+                   int64_t now);
+/* In tx when the files are rows (tx may be NULL when they are files of the folder). */
+int pc_tx_file_get(pc_ctx *ctx, pc_tx *tx, pc_store *s, const char *name, size_t max, uint8_t **buf,
+                   size_t *len);
+int pc_tx_files_delete(pc_ctx *ctx, pc_tx *tx, const pc_names *names);
+/* Remove the files rows no row names, created before older_than (a crash's leftovers). */
+int pc_store_files_sweep(pc_ctx *ctx, pc_store *s, int64_t older_than);
 
 /* The store's database and its photo folder (store.c). */
 pc_db *pc_store_db(pc_store *s);

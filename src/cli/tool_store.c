@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "poreclear/clinic.h"
 #include "poreclear/store.h"
 #include "tool_cmds.h"
 #include "tool_util.h"
@@ -14,14 +15,17 @@
 static void usage(FILE *f)
 {
     fprintf(f, "usage: poreclear store migrate [--db postgresql://OWNER...] [--data DIR]\n"
-               "       poreclear store copy --from DIR --to postgresql://OWNER... [--data DIR]\n\n"
+               "       poreclear store copy --from DIR --to postgresql://OWNER... [--site NAME]\n"
+               "                            [--data DIR]\n\n"
                "  migrate    create or update the schema (run it with the database owner's\n"
                "             address; `serve` then runs as the app's role poreclear_app,\n"
                "             which may not create tables). Prints the schema version.\n"
                "  copy       copy the SQLite clinic in --from (records, photos, the audit log,\n"
                "             signatures bit for bit) into the empty database --to, in one\n"
-               "             transaction, the counts verified; the photo files go to --data.\n"
-               "             A database that already holds records is refused.\n"
+               "             transaction, the counts verified; the photo files go into the\n"
+               "             database. A database that already holds records is refused.\n"
+               "  --site NAME  copy under that site: the clinic's one site takes the name;\n"
+               "             a site of that name that already has records is refused\n"
                "  --db URL   the database (default $PORECLEAR_DB, else SQLite in --data)\n"
                "  --data DIR the data folder (default $XDG_DATA_HOME/poreclear or\n"
                "             ~/.local/share/poreclear)\n"
@@ -30,19 +34,21 @@ static void usage(FILE *f)
 
 int tool_store(int argc, char **argv)
 {
-    const char *cmd = NULL, *data = NULL, *db = getenv("PORECLEAR_DB"), *from = NULL;
+    const char *cmd = NULL, *data = NULL, *db = getenv("PORECLEAR_DB"), *from = NULL, *site = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return TOOL_EXIT_OK;
         } else if ((!strcmp(a, "--db") || !strcmp(a, "--to") || !strcmp(a, "--data") ||
-                    !strcmp(a, "--from")) &&
+                    !strcmp(a, "--from") || !strcmp(a, "--site")) &&
                    i + 1 < argc) {
             if (!strcmp(a, "--db") || !strcmp(a, "--to"))
                 db = argv[++i];
             else if (!strcmp(a, "--from"))
                 from = argv[++i];
+            else if (!strcmp(a, "--site"))
+                site = argv[++i];
             else
                 data = argv[++i];
         } else if (a[0] != '-' && !cmd) {
@@ -60,6 +66,16 @@ int tool_store(int argc, char **argv)
     if (copy && (!from || !db || !*db)) {
         tool_error("store", "copy: --from DIR and --to postgresql://... are both needed");
         return TOOL_EXIT_USAGE;
+    }
+    if (site) { /* the clinic's rules of a site's name */
+        pc_site x = {0};
+        pc_ctx sctx;
+        pc_ctx_init(&sctx);
+        snprintf(x.name, sizeof x.name, "%s", site);
+        if (strlen(site) >= sizeof x.name || pc_clinic_site_check(&sctx, &x) != PC_OK) {
+            tool_error("store", "--site: %s", pc_errmsg(&sctx)[0] ? pc_errmsg(&sctx) : "too long");
+            return TOOL_EXIT_USAGE;
+        }
     }
     char data_buf[4096];
     if (!data) {
@@ -86,7 +102,7 @@ int tool_store(int argc, char **argv)
     pc_copy_report rep;
     if (pc_store_open(&ctx, from, &so, &src) != PC_OK) {
         code = tool_fail(&ctx, from);
-    } else if (pc_store_copy(&ctx, src, s, &rep) != PC_OK) {
+    } else if (pc_store_copy(&ctx, src, s, site, &rep) != PC_OK) {
         code = tool_fail(&ctx, "copy");
     } else {
         for (size_t i = 0; i < rep.n; i++)

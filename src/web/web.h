@@ -157,6 +157,9 @@ bool web_utf8_valid(const char *s);
 json_t *web_json_text(const char *s);
 /* ?key=value from the query string (NULL when absent or not valid UTF-8). */
 const char *web_query(web_req *r, const char *key);
+/* The query parameter key as an integer from 0 to max into *out (0 when absent); false →
+ * replied 400. */
+bool web_query_id(web_req *r, const char *key, int64_t max, int64_t *out);
 
 /* ---- handlers ---- */
 /* auth */
@@ -263,6 +266,11 @@ int web_h_user_create(web_req *r);
 int web_h_user_update(web_req *r);
 int web_h_protocol(web_req *r);
 int web_h_audit(web_req *r);
+/* sites of a chain (web_sites.c) */
+int web_h_sites_list(web_req *r);
+int web_h_site_create(web_req *r);
+int web_h_site_update(web_req *r);
+int web_h_report_sessions(web_req *r);
 int web_h_clinic_settings_get(web_req *r);
 int web_h_clinic_settings_put(web_req *r);
 

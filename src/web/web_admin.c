@@ -35,6 +35,35 @@ static bool certs_from_json(web_req *r, json_t *a, unsigned *out)
     return true;
 }
 
+/* "sites": a list of site ids into u (an empty list: the whole chain); false → replied. */
+static bool sites_from_json(web_req *r, json_t *a, pc_user *u)
+{
+    if (!json_is_array(a) || json_array_size(a) > PC_USER_SITES_MAX) {
+        web_error(r, 400, "invalid", "sites: a list of at most %d site ids", PC_USER_SITES_MAX);
+        return false;
+    }
+    size_t i;
+    json_t *v;
+    u->n_sites = 0;
+    json_array_foreach(a, i, v)
+    {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0) {
+            web_error(r, 400, "invalid", "sites[%zu]: must be a site id", i);
+            return false;
+        }
+        u->sites[u->n_sites++] = (int64_t)json_integer_value(v);
+    }
+    return true;
+}
+
+/* The clinic's refusal of an account change (lib/clinic/sites.c), or a store failure. */
+static int manage_fail(web_req *r, const pc_ctx *ctx, const char *why)
+{
+    if (why) return web_error(r, 403, why, "%s", pc_errmsg(ctx));
+    if (ctx->status == PC_ERR_CONFLICT) return web_error(r, 409, "exists", "%s", pc_errmsg(ctx));
+    return web_fail(r, ctx);
+}
+
 /* A user with "locked" (after too many failed logins: web_auth.c) and "failed_logins". */
 static json_t *user_json_locked(web_req *r, const pc_user *u)
 {
@@ -53,17 +82,22 @@ int web_h_users_list(web_req *r)
     pc_user *u = NULL;
     size_t n = 0;
     if (pc_store_user_list(&ctx, r->cfg->store, &u, &n) != PC_OK) return web_fail(r, &ctx);
-    /* who may manage accounts sees them all; the others (reception, practitioners: issue 11)
-     * see the active practitioners to book with, by id and name */
-    bool all = pc_clinic_allows(r->user.role, PC_DO_ADMIN);
+    /* who may manage accounts sees them (a site admin: those who share a site with them);
+     * the others (reception, practitioners: issue 11) see the active practitioners to book
+     * with, by id and name; site_id: those who work at that site */
+    bool all = pc_clinic_user_allows(&r->user, PC_DO_ADMIN);
     const char *role = web_query(r, "role");
     int want = role ? pc_role_parse(role) : 0;
+    int64_t site = 0;
     if (role && !want)
         return free(u), web_error(r, 400, "invalid", "role: admin, practitioner or reception");
+    if (!web_query_id(r, "site_id", INT64_MAX / 2, &site)) return free(u), 0;
     if (!all) want = PC_ROLE_PRACTITIONER;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++) {
         if (want && u[i].role != want) continue;
+        if (site && !pc_user_at_site(&u[i], site)) continue;
+        if (all && !pc_clinic_user_shares_site(&r->user, &u[i])) continue;
         if (all)
             json_array_append_new(arr, user_json_locked(r, &u[i]));
         else if (u[i].active)
@@ -92,6 +126,13 @@ int web_h_user_create(web_req *r)
         return web_error(r, 400, "invalid", "role: must be admin, practitioner or reception");
     json_t *certs = json_object_get(r->json, "certifications");
     if (certs && !certs_from_json(r, certs, &u.certs)) return 0;
+    /* no sites named: the creator's own (a chain admin's: the whole chain) */
+    json_t *sites = json_object_get(r->json, "sites");
+    if (sites && !sites_from_json(r, sites, &u)) return 0;
+    if (!sites) {
+        memcpy(u.sites, r->user.sites, sizeof u.sites);
+        u.n_sites = r->user.n_sites;
+    }
     snprintf(u.username, sizeof u.username, "%s", username);
     snprintf(u.display_name, sizeof u.display_name, "%s", display ? display : username);
     u.active = true;
@@ -100,14 +141,14 @@ int web_h_user_create(web_req *r)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     int64_t id;
+    const char *why = NULL;
+    if (pc_clinic_user_manage(&ctx, &r->user, NULL, &u, &why) != PC_OK)
+        return manage_fail(r, &ctx, why);
     if (pc_password_random(&ctx, otp) != PC_OK ||
         pc_password_hash(&ctx, otp, hash, sizeof hash) != PC_OK)
         return web_fail(r, &ctx);
-    if (pc_store_user_create(&ctx, r->cfg->store, r->user.id, &u, hash, r->now, &id) != PC_OK) {
-        if (ctx.status == PC_ERR_CONFLICT)
-            return web_error(r, 409, "exists", "%s", pc_errmsg(&ctx));
-        return web_fail(r, &ctx);
-    }
+    if (pc_store_user_create(&ctx, r->cfg->store, r->user.id, &u, hash, r->now, &id) != PC_OK)
+        return manage_fail(r, &ctx, NULL);
     pc_user got;
     if (pc_store_user_get(&ctx, r->cfg->store, id, &got) != PC_OK) return web_fail(r, &ctx);
     return web_reply_json(
@@ -134,11 +175,16 @@ int web_h_user_update(web_req *r)
         return web_error(r, 400, "invalid", "role: must be admin, practitioner or reception");
     json_t *certs = json_object_get(r->json, "certifications");
     if (certs && !certs_from_json(r, certs, &nu.certs)) return 0;
+    json_t *sites = json_object_get(r->json, "sites");
+    if (sites && !sites_from_json(r, sites, &nu)) return 0;
     if (active_set) nu.active = active;
     if (u.id == r->user.id && (!nu.active || nu.role != PC_ROLE_ADMIN))
         return web_error(r, 409, "invalid", "you cannot deactivate or demote yourself");
+    const char *why = NULL;
+    if (pc_clinic_user_manage(&ctx, &r->user, &u, &nu, &why) != PC_OK)
+        return manage_fail(r, &ctx, why);
     if (pc_store_user_update(&ctx, r->cfg->store, r->user.id, &nu, r->now) != PC_OK)
-        return web_fail(r, &ctx);
+        return manage_fail(r, &ctx, NULL);
     if (unlock) {
         if (web_login_unlock(&ctx, r->cfg, u.username) != PC_OK) return web_fail(r, &ctx);
         pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "user.unlock", 0, u.username, r->now);
@@ -169,28 +215,13 @@ int web_h_protocol(web_req *r)
     return web_reply_text(r, 200, "application/json", text);
 }
 
-static bool query_id(web_req *r, const char *key, int64_t max, int64_t *out)
-{
-    const char *s = web_query(r, key);
-    *out = 0;
-    if (!s) return true;
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno || end == s || *end || v < 0 || v > max) {
-        web_error(r, 400, "invalid", "%s: must be an integer from 0 to %lld", key, (long long)max);
-        return false;
-    }
-    *out = v;
-    return true;
-}
-
 int web_h_audit(web_req *r)
 {
     int64_t client_id, user_id, before, limit;
-    if (!query_id(r, "client_id", INT64_MAX / 2, &client_id) ||
-        !query_id(r, "user_id", INT64_MAX / 2, &user_id) ||
-        !query_id(r, "before", INT64_MAX / 2, &before) || !query_id(r, "limit", 500, &limit))
+    if (!web_query_id(r, "client_id", INT64_MAX / 2, &client_id) ||
+        !web_query_id(r, "user_id", INT64_MAX / 2, &user_id) ||
+        !web_query_id(r, "before", INT64_MAX / 2, &before) ||
+        !web_query_id(r, "limit", 500, &limit))
         return 0;
     if (limit == 0) limit = 100;
     pc_ctx ctx;

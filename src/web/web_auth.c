@@ -74,7 +74,8 @@ bool web_auth_resolve(web_req *r)
     login_hash(raw, r->login_hash);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    int rc = pc_store_login_get(&ctx, r->cfg->store, r->login_hash, &r->login);
+    /* one statement for both: the session and its user (a user is never deleted) */
+    int rc = pc_store_login_user(&ctx, r->cfg->store, r->login_hash, &r->login, &r->user);
     if (rc == PC_ERR_NOTFOUND) /* logged out, expired and swept, or never valid */
         return expired(r);
     if (rc != PC_OK) { /* the database is busy or unreachable: the login may well be valid */
@@ -87,12 +88,7 @@ bool web_auth_resolve(web_req *r)
         pc_store_login_delete(&ctx, cfg->store, r->login_hash);
         return expired(r);
     }
-    rc = pc_store_user_get(&ctx, cfg->store, r->login.user_id, &r->user);
-    if (rc != PC_OK && rc != PC_ERR_NOTFOUND) {
-        web_fail(r, &ctx);
-        return false;
-    }
-    if (rc == PC_ERR_NOTFOUND || !r->user.active) {
+    if (!r->user.active) {
         pc_store_login_delete(&ctx, cfg->store, r->login_hash);
         return expired(r);
     }

@@ -30,13 +30,9 @@ static int read_photo(pc_ctx *ctx, const web_config *cfg, int64_t id, pc_image *
     pc_photo p;
     int rc = pc_store_photo_get(ctx, cfg->store, id, &p);
     if (rc != PC_OK) return rc;
-    char path[4096];
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (!web_photo_path(cfg, p.file, path, sizeof path))
-        rc = pc_error(ctx, PC_ERR_IO, "path");
-    else
-        rc = pc_file_read(ctx, path, WEB_PHOTO_MAX_BYTES, &buf, &len);
+    rc = pc_store_file_get(ctx, cfg->store, p.file, WEB_PHOTO_MAX_BYTES, &buf, &len);
     pc_store_photo_clear(&p);
     if (rc == PC_OK) rc = pc_image_decode(ctx, buf, len, img);
     free(buf);
@@ -55,7 +51,8 @@ void web_job_comparison(web_job *j, const web_config *cfg)
     size_t png_len = 0, png2_len = 0;
     pc_comparison_rec rec;
     memset(&rec, 0, sizeof rec);
-    char path[4096];
+    uint8_t *svg = NULL;
+    size_t svg_len = 0;
     web_job_progress(j, 0.02, "reading the photos");
     if (read_photo(&ctx, cfg, web_job_before(j), &before) != PC_OK ||
         read_photo(&ctx, cfg, web_job_after(j), &after) != PC_OK)
@@ -79,9 +76,8 @@ void web_job_comparison(web_job *j, const web_config *cfg)
     if (web_job_cancelled(j)) goto out;
     if (web_photo_write(&ctx, cfg, "png", png, png_len, rec.sidebyside_file) != PC_OK) goto fail;
     if (web_photo_write(&ctx, cfg, "png", png2, png2_len, rec.aligned_file) != PC_OK) goto fail;
-    web_random_name("svg", rec.chart_file);
-    if (!web_photo_path(cfg, rec.chart_file, path, sizeof path) ||
-        pc_compare_chart_svg(&ctx, c, path) != PC_OK) {
+    if (pc_compare_chart_svg_mem(&ctx, c, &svg, &svg_len) != PC_OK ||
+        web_photo_write(&ctx, cfg, "svg", svg, svg_len, rec.chart_file) != PC_OK) {
         rec.chart_file[0] = 0;
         goto fail;
     }
@@ -105,6 +101,7 @@ out:
     json_decref(js);
     free(png);
     free(png2);
+    free(svg);
     pc_image_free(before);
     pc_image_free(after);
     pc_image_free(side);
@@ -254,7 +251,7 @@ int web_h_progress(web_req *r)
     size_t nt = 0;
     if (pc_store_photo_list(&ctx, r->cfg->store, r->ids[0], 0, &ps, &n) != PC_OK)
         return web_fail(r, &ctx);
-    if (pc_store_tsession_list(&ctx, r->cfg->store, r->ids[0], &ts, &nt) != PC_OK) {
+    if (pc_store_tsession_list(&ctx, r->cfg->store, r->ids[0], 0, &ts, &nt) != PC_OK) {
         pc_store_photos_free(ps, n);
         return web_fail(r, &ctx);
     }

@@ -86,13 +86,13 @@ static void tar_add(tarbuf *t, const char *name, const void *data, size_t len, i
 static void tar_add_file(tarbuf *t, const web_config *cfg, const char *arcname, const char *stored,
                          int64_t mtime)
 {
-    char path[4096];
-    if (!stored[0] || !web_photo_path(cfg, stored, path, sizeof path)) return;
+    if (!stored[0]) return;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (pc_file_read(&ctx, path, WEB_PHOTO_MAX_BYTES * 2u, &buf, &len) != PC_OK) return;
+    if (pc_store_file_get(&ctx, cfg->store, stored, WEB_PHOTO_MAX_BYTES * 2u, &buf, &len) != PC_OK)
+        return;
     tar_add(t, arcname, buf, len, mtime);
     free(buf);
 }
@@ -161,7 +161,7 @@ static json_t *record_json(web_req *r, const pc_client *c, const pc_photo *ps, s
     json_object_set_new(o, "consents", arr);
     arr = json_array();
     pc_tsession *ts = NULL;
-    if (pc_store_tsession_list(&ctx, s, c->id, &ts, &n) == PC_OK) {
+    if (pc_store_tsession_list(&ctx, s, c->id, 0, &ts, &n) == PC_OK) {
         for (size_t i = 0; i < n; i++) {
             pc_tsession t;
             if (pc_store_tsession_get(&ctx, s, ts[i].id, &t) != PC_OK) continue;

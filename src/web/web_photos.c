@@ -50,31 +50,26 @@ void web_random_name(const char *ext, char out[64])
 int web_photo_write(pc_ctx *ctx, const web_config *cfg, const char *ext, const void *buf,
                     size_t len, char name[64])
 {
-    char path[4096];
     web_random_name(ext, name);
-    if (!web_photo_path(cfg, name, path, sizeof path))
-        return pc_error(ctx, PC_ERR_IO, "data folder path too long");
-    return pc_file_write_atomic(ctx, path, buf, len);
+    return pc_store_file_put(ctx, cfg->store, name, buf, len);
 }
 
 void web_photo_unlink(const web_config *cfg, const char *name)
 {
-    char path[4096];
-    if (!name || !name[0] || strchr(name, '/')) return;
-    if (web_photo_path(cfg, name, path, sizeof path)) unlink(path);
+    if (!name || !name[0]) return;
+    pc_store_file_remove(cfg->store, name);
 }
 
 int web_send_private_file(web_req *r, const char *name, const char *type)
 {
-    char path[4096];
-    if (!name[0] || strchr(name, '/') || !web_photo_path(r->cfg, name, path, sizeof path))
-        return web_error(r, 404, "not_found", "no such file");
+    if (!name[0] || strchr(name, '/')) return web_error(r, 404, "not_found", "no such file");
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     uint8_t *buf = NULL;
     size_t len = 0;
-    if (pc_file_read(&ctx, path, 64u << 20, &buf, &len) != PC_OK)
-        return web_error(r, 404, "not_found", "the file is gone");
+    int rc = pc_store_file_get(&ctx, r->cfg->store, name, 64u << 20, &buf, &len);
+    if (rc == PC_ERR_BUSY) return web_fail(r, &ctx);
+    if (rc != PC_OK) return web_error(r, 404, "not_found", "the file is gone");
     free(r->reply);
     r->reply = (char *)buf;
     r->reply_len = len;
@@ -351,9 +346,11 @@ void web_upload_free(web_upload *u)
     free(u);
 }
 
-/* Give the body its final name atomically (fsync file, link or rename, fsync folder). */
+/* Give the body its final name atomically (fsync file, link or rename, fsync folder); or,
+ * when the store keeps files in its database, stream it there (the body's file then goes). */
 static int upload_keep(pc_ctx *ctx, const web_config *cfg, web_upload *u, const char *name)
 {
+    if (pc_store_files_in_db(cfg->store)) return pc_store_file_put_fd(ctx, cfg->store, name, u->fd);
     char path[4096], dir[4096];
     if (!web_photo_path(cfg, name, path, sizeof path))
         return pc_error(ctx, PC_ERR_IO, "path too long");
@@ -729,7 +726,7 @@ void web_job_analysis(web_job *j, const web_config *cfg)
     pc_analysis *a = NULL;
     json_t *js = NULL;
     char *text = NULL;
-    char overlay[64] = "", path[4096];
+    char overlay[64] = "";
     const char *why = NULL;
     uint64_t mem_cost = 0; /* held from the budget while decoding and analysing */
     bool mem_held = false;
@@ -741,8 +738,7 @@ void web_job_analysis(web_job *j, const web_config *cfg)
     pc_ctx_init(&sctx);
     pc_store_photo_set_state(&sctx, cfg->store, p.id, "running", NULL);
     web_job_progress(j, 0.02, "reading the photo");
-    if (!web_photo_path(cfg, p.file, path, sizeof path) ||
-        pc_file_read(&ctx, path, WEB_PHOTO_MAX_BYTES, &buf, &len) != PC_OK) {
+    if (pc_store_file_get(&ctx, cfg->store, p.file, WEB_PHOTO_MAX_BYTES, &buf, &len) != PC_OK) {
         why = "the stored photo cannot be read";
         goto fail;
     }

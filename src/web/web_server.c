@@ -92,9 +92,13 @@ static const route routes[] = {
     {"GET", "/api/users", PC_DO_PRACTITIONER_LIST, false, web_h_users_list},
     {"POST", "/api/users", PC_DO_ADMIN, false, web_h_user_create},
     {"PATCH", "/api/users/{n}", PC_DO_ADMIN, false, web_h_user_update},
-    {"GET", "/api/audit", PC_DO_ADMIN, false, web_h_audit},
+    {"GET", "/api/audit", PC_DO_CHAIN_ADMIN, false, web_h_audit},
+    {"GET", "/api/sites", PC_DO_SITE_READ, false, web_h_sites_list},
+    {"POST", "/api/sites", PC_DO_CHAIN_ADMIN, false, web_h_site_create},
+    {"PATCH", "/api/sites/{n}", PC_DO_SITE_ADMIN, false, web_h_site_update},
+    {"GET", "/api/reports/sessions", PC_DO_SITE_ADMIN, false, web_h_report_sessions},
     {"GET", "/api/settings/clinic", PC_DO_ADMIN, false, web_h_clinic_settings_get},
-    {"PUT", "/api/settings/clinic", PC_DO_ADMIN, false, web_h_clinic_settings_put},
+    {"PUT", "/api/settings/clinic", PC_DO_CHAIN_ADMIN, false, web_h_clinic_settings_put},
     /* photos, analysis, comparison, progress, products, privacy (web_media.h) */
     {"POST", "/api/clients/{n}/photos", PC_DO_PHOTO, false, web_h_photo_upload},
     {"GET", "/api/clients/{n}/photos", PC_DO_PHOTO, false, web_h_photos_list},
@@ -142,7 +146,7 @@ static const route routes[] = {
     {"GET", "/api/clinic/clock", PC_DO_APPOINTMENT_READ, false, web_h_clinic_clock},
     {"GET", "/api/outbox", PC_DO_ADMIN, false, web_h_outbox},
     {"GET", "/api/settings/mail", PC_DO_ADMIN, false, web_h_mail_settings_get},
-    {"PUT", "/api/settings/mail", PC_DO_ADMIN, false, web_h_mail_settings_put},
+    {"PUT", "/api/settings/mail", PC_DO_CHAIN_ADMIN, false, web_h_mail_settings_put},
     /* the token in the address is the key: no login (a calendar application subscribes) */
     {"GET", "/api/feeds/{s}.ics", 0, false, web_h_feed_ics},
     {"GET", "/api/practitioners/{n}/feed", PC_DO_FEED, false, web_h_feed_get},
@@ -436,6 +440,10 @@ static void dispatch(web_req *r)
         if (!pc_clinic_allows(r->user.role, (pc_clinic_action)rt->action)) {
             web_error(r, 403, "forbidden", "your role (%s) may not do this",
                       pc_role_name(r->user.role));
+            return;
+        }
+        if (!pc_clinic_user_allows(&r->user, (pc_clinic_action)rt->action)) {
+            web_error(r, 403, "site_scope", "a site admin may not do this: the chain admin does");
             return;
         }
     } else if (changes && !web_origin_ok(r)) {

@@ -127,6 +127,7 @@ static json_t *session_json(web_req *r, const pc_tsession *t)
     json_object_set_new(out, "cancelled_at", web_json_time(t->cancelled_at));
     json_object_set_new(out, "cancelled_by", uref(r, &cache, t->cancelled_by));
     json_object_set_new(out, "cancel_reason", web_json_opt(t->cancel_reason));
+    json_object_set_new(out, "site_id", json_integer(t->site_id));
     userrefs_free(&cache);
     return out;
 }
@@ -167,11 +168,12 @@ static int clinic_fail(web_req *r, const pc_ctx *ctx, const char *why)
 
 int web_h_tsession_start(web_req *r)
 {
-    int64_t consent_id, review_id, appointment_id;
+    int64_t consent_id, review_id, appointment_id, site_id;
     const char *implement_set;
     if (!web_get_int(r, "consent_id", true, &consent_id) ||
         !web_get_int(r, "review_id", false, &review_id) ||
         !web_get_int(r, "appointment_id", false, &appointment_id) ||
+        !web_get_int(r, "site_id", false, &site_id) ||
         !web_get_string(r, "implement_set", false, 0, PC_SHORT_MAX, &implement_set))
         return 0;
     pc_plan *plan = NULL;
@@ -186,7 +188,8 @@ int web_h_tsession_start(web_req *r)
                            .implement_set = implement_set,
                            .today = today,
                            .plan = plan,
-                           .appointment_id = appointment_id};
+                           .appointment_id = appointment_id,
+                           .site_id = site_id};
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
@@ -209,18 +212,21 @@ int web_h_tsessions_list(web_req *r)
     pc_store_client_clear(&c);
     pc_tsession *t = NULL;
     size_t n = 0;
-    if (pc_store_tsession_list(&ctx, r->cfg->store, r->ids[0], &t, &n) != PC_OK)
+    int64_t site_id;
+    if (!web_query_id(r, "site_id", INT64_MAX / 2, &site_id)) return 0;
+    if (pc_store_tsession_list(&ctx, r->cfg->store, r->ids[0], site_id, &t, &n) != PC_OK)
         return web_fail(r, &ctx);
     userrefs cache = {0};
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
         json_array_append_new(
             arr,
-            json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o}", "id", (json_int_t)t[i].id, "status",
+            json_pack("{s:I,s:s,s:o,s:o,s:s,s:o,s:o,s:I}", "id", (json_int_t)t[i].id, "status",
                       status_name(&t[i]), "started_at", web_json_time(t[i].started_at), "signed_at",
                       web_json_time(t[i].signed_at), "plan_status", t[i].plan_status,
                       "practitioner", uref(r, &cache, t[i].started_by), "rebook_date",
-                      t[i].rebook_date[0] ? json_string(t[i].rebook_date) : json_null()));
+                      t[i].rebook_date[0] ? json_string(t[i].rebook_date) : json_null(), "site_id",
+                      (json_int_t)t[i].site_id));
     userrefs_free(&cache);
     pc_store_tsessions_free(t, n);
     pc_store_audit_view(&ctx, r->cfg->store, r->user.id, "session.view", r->ids[0], "list", r->now);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: AGPL-3.0-or-later */
 /* Replies, times and body-field helpers shared by the handlers. */
+#include <errno.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -164,11 +165,15 @@ json_t *web_user_json(const pc_user *u)
 {
     char t[32];
     web_iso_time(u->created_at, t);
-    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:b,s:s}", "id", (json_int_t)u->id, "username",
-                     u->username, "display_name", u->display_name, "role",
+    json_t *sites = json_array();
+    for (size_t i = 0; i < u->n_sites; i++)
+        json_array_append_new(sites, json_integer(u->sites[i]));
+    return json_pack("{s:I,s:s,s:s,s:s,s:o,s:b,s:b,s:s,s:o,s:b}", "id", (json_int_t)u->id,
+                     "username", u->username, "display_name", u->display_name, "role",
                      pc_role_name(u->role) ? pc_role_name(u->role) : "?", "certifications",
                      web_cert_list(u->certs), "active", u->active, "must_change_password",
-                     u->must_change_password, "created_at", t);
+                     u->must_change_password, "created_at", t, "sites", sites, "chain",
+                     u->n_sites == 0);
 }
 
 json_t *web_userref(web_req *r, int64_t user_id)
@@ -307,4 +312,20 @@ const char *web_query(web_req *r, const char *key)
 {
     const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
     return v && web_utf8_valid(v) ? v : NULL; /* invalid UTF-8 is treated as absent */
+}
+
+bool web_query_id(web_req *r, const char *key, int64_t max, int64_t *out)
+{
+    const char *s = web_query(r, key);
+    *out = 0;
+    if (!s) return true;
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (errno || end == s || *end || v < 0 || v > max) {
+        web_error(r, 400, "invalid", "%s: must be an integer from 0 to %lld", key, (long long)max);
+        return false;
+    }
+    *out = v;
+    return true;
 }

@@ -34,6 +34,13 @@ on_pg() { [ -n "$PG_APP" ]; }
 dbq() {
     if on_pg; then psql -qtAX -d "$PG_OWNER" -c "$1"; else sqlite3 "$DATA/poreclear.db" "$1"; fi
 }
+# stored_files: the names of the photo side's stored files, one a line: the files of
+# $DATA/photos/ and, on PostgreSQL (where they are rows of `files`), the rows.
+stored_files() {
+    [ -d "$DATA/photos" ] && find "$DATA/photos" -type f -printf '%f\n'
+    on_pg && dbq "SELECT name FROM files ORDER BY name"
+    return 0
+}
 # db_integrity: "ok" when the database is intact (SQLite's integrity_check; PostgreSQL keeps
 # its own pages: every table of the schema must read back).
 db_integrity() {

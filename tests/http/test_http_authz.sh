@@ -52,6 +52,10 @@ GET  /api/users                                      -                          
 POST /api/users                                      {"username":"Bad_Name!","role":"x"}   U F F A F
 PATCH /api/users/2                                   {}                                    U F F A F
 GET  /api/audit                                      -                                     U F F A F
+GET  /api/sites                                      -                                     U A A A A
+POST /api/sites                                      {"name":""}                           U F F A F
+PATCH /api/sites/1                                   {"name":""}                           U F F A F
+GET  /api/reports/sessions?from=2026-01&to=2026-01   -                                     U F F A F
 GET  /api/settings/clinic                            -                                     U F F A F
 PUT  /api/settings/clinic                            {"time_zone":"Mars/Olympus"}          U F F A F
 GET  /api/appointments?from=2027-01-11&to=2027-01-12  -                                    U A A A A

@@ -3,7 +3,8 @@
 # The durable analysis queue (issue 14), on each engine: a job queued while no worker runs is
 # done after the server restarts; a server killed (SIGKILL) in the middle of a job leaves it to
 # the next worker once its lease runs out, and it is finished; on PostgreSQL, a photo uploaded
-# to a server without workers is analysed by another server's worker on the same database.
+# to a server without workers is analysed by another server's worker on the same database,
+# with a data folder of its own (the photo and its overlay are rows: no shared disk).
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib.sh"
@@ -67,11 +68,12 @@ req pract GET "/api/clients/$CID/photos"
     ok "both photos are analysed" || not_ok "photos: $(head -c 300 "$T/body")"
 
 if on_pg; then
-    # two servers, one database, one data folder: the first has no worker, the second does
+    # two servers, one database, a data folder each (photos are rows of the database: no
+    # shared disk): the first has no worker, the second does
     stop_server
     start_server "$DATA" --analysis-workers 0 || { not_ok "server 1"; done_testing; exit 1; }
     A=$BASE
-    "$PORECLEAR" serve --data "$DATA" --db "$PG_APP" --listen 127.0.0.1:0 --port-file "$T/port2" \
+    "$PORECLEAR" serve --data "$T/data2" --db "$PG_APP" --listen 127.0.0.1:0 --port-file "$T/port2" \
         --analysis-workers 1 >"$T/server2.out" 2>"$T/server2.err" &
     PID2=$!
     trap 'kill $PID2 2>/dev/null; wait $PID2 2>/dev/null; _http_cleanup' EXIT
@@ -83,6 +85,17 @@ if on_pg; then
     J3=$(jget "$T/body" 'd["job"]["id"]')
     [ "$(wait_state "$J3" done failed)" = done ] && ok "the other server's worker analysed it" ||
         not_ok "job on the worker-less server: $(head -c 300 "$T/body")"
+    P3=$(jget "$T/body" 'd["photo_id"]')
+    B=http://127.0.0.1:$(cat "$T/port2")
+    curl -s -o "$T/img_b" -b "$T/jar_pract" "$B/api/clients/$CID/photos/$P3/image"
+    cmp -s "$T/img_b" "$T/small.png" && ok "the second server serves the photo the first one received" ||
+        not_ok "the photo through the second server differs"
+    curl -s -o "$T/ov_a" -w '%{http_code}' -b "$T/jar_pract" "$A/api/clients/$CID/photos/$P3/overlay.png" >"$T/st"
+    curl -s -o "$T/ov_b" -b "$T/jar_pract" "$B/api/clients/$CID/photos/$P3/overlay.png"
+    [ "$(cat "$T/st")" = 200 ] && [ -s "$T/ov_a" ] && cmp -s "$T/ov_a" "$T/ov_b" &&
+        ok "and the first serves the overlay the second drew" || not_ok "overlay through server 1: $(cat "$T/st")"
+    [ -z "$(find "$DATA/photos" "$T/data2/photos" -type f 2>/dev/null)" ] &&
+        ok "neither data folder holds a photo file" || not_ok "photo files on disk: $(find "$DATA/photos" "$T/data2/photos" -type f | head -3)"
     kill -TERM $PID2; wait $PID2; st=$?
     [ "$st" = 0 ] && ok "the second server stops cleanly" || not_ok "second server exit $st"
 fi

@@ -42,7 +42,7 @@ wait_job() {
     done
     echo "timeout"
 }
-nfiles() { find "$PHOTOS" -type f | wc -l; }
+nfiles() { stored_files | wc -l; }
 nphotos() { req admin GET "/api/clients/$1/photos"; jget "$T/body" 'len(d["photos"])'; }
 
 # ---- set-up: two clients, a session for the first ----
@@ -125,7 +125,7 @@ grep -qi '^Cache-Control: private, no-store' "$T/headers" && ok "images are Cach
     not_ok "images are Cache-Control: private, no-store"
 grep -qi '^Content-Type: image/png' "$T/headers" && cmp -s "$T/body" "$T/before.png" &&
     ok "the stored photo is served unchanged" || not_ok "the stored photo is served unchanged"
-FILE=$(find "$PHOTOS" -name '*.png' | head -1)
+FILE=$(stored_files | grep '\.png$' | head -1)
 [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/photos/$(basename "$FILE")")" = 404 ] &&
     ok "no URL serves the photo folder" || not_ok "no URL serves the photo folder"
 basename "$FILE" | grep -Eq '^[0-9a-f]{32}\.png$' && ok "photos are stored under random 128-bit names" ||
@@ -326,6 +326,12 @@ req admin GET "/api/clients/$CID/photos/$PID/image"
 expect_status 404 "its photos are gone"
 sleep 0.5
 [ "$(nfiles)" = 0 ] && ok "no photo, overlay or comparison file left on disk" || not_ok "files left: $(nfiles)"
+if on_pg; then
+    [ "$(dbq "SELECT count(*) FROM file_chunks")" = 0 ] && ok "nor a chunk of one in the database" ||
+        not_ok "chunks left: $(dbq "SELECT count(*) FROM file_chunks")"
+    [ -z "$(find "$PHOTOS" -type f 2>/dev/null)" ] && ok "on PostgreSQL the data folder holds no photo file" ||
+        not_ok "files in the data folder on PostgreSQL: $(find "$PHOTOS" -type f | head -3)"
+fi
 req admin GET "/api/clients/$OCID"
 expect_status 200 "the other client is untouched"
 req admin GET "/api/audit?client_id=$CID&limit=500"

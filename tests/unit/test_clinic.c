@@ -170,8 +170,18 @@ static int world_teardown(void **state)
     return 0;
 }
 
-static int64_t start(world *w, const pc_user *who, int64_t consent, const char *today, int want,
-                     const char *want_why)
+/* The refusal code why is want_why (NULL: none). */
+static void assert_why(const char *why, const char *want_why)
+{
+    if (want_why)
+        assert_string_equal(why, want_why);
+    else
+        assert_null(why);
+}
+
+/* A session of who on consent, on the clinic's day today, at site (0: not named), at now. */
+static int64_t start_session(world *w, const pc_user *who, int64_t consent, const char *today,
+                             int64_t site, int64_t now, int want, const char *want_why)
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -179,15 +189,19 @@ static int64_t start(world *w, const pc_user *who, int64_t consent, const char *
                            .intake_id = w->intake,
                            .consent_id = consent,
                            .today = today,
-                           .plan = w->plan};
+                           .plan = w->plan,
+                           .site_id = site};
     int64_t sid = 0;
     const char *why = NULL;
-    assert_int_equal(pc_clinic_session_start(&ctx, w->f->s, who, &req, 100, &sid, &why), want);
-    if (want_why)
-        assert_string_equal(why, want_why);
-    else
-        assert_null(why);
+    assert_int_equal(pc_clinic_session_start(&ctx, w->f->s, who, &req, now, &sid, &why), want);
+    assert_why(why, want_why);
     return sid;
+}
+
+static int64_t start(world *w, const pc_user *who, int64_t consent, const char *today, int want,
+                     const char *want_why)
+{
+    return start_session(w, who, consent, today, 0, 100, want, want_why);
 }
 
 static void test_session_start(void **state)
@@ -640,6 +654,179 @@ static void test_clinic_profile(void **state)
     free(au);
 }
 
+/* ---- sites of a chain (issue 14.5) ---- */
+
+static int64_t site_put(world *w, const pc_user *who, int64_t id, const char *name, const char *tz,
+                        int want, const char *want_why)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_site x;
+    memset(&x, 0, sizeof x);
+    x.id = id;
+    snprintf(x.name, sizeof x.name, "%s", name);
+    snprintf(x.time_zone, sizeof x.time_zone, "%s", tz);
+    int64_t sid = 0;
+    const char *why = NULL;
+    assert_int_equal(pc_clinic_site_put(&ctx, w->f->s, who, &x, 10, &sid, &why), want);
+    assert_why(why, want_why);
+    return sid;
+}
+
+/* A session of who at site (0: not named) started at now, on a new consent of the day. */
+static int64_t start_at(world *w, const pc_user *who, int64_t site, int64_t now, int want,
+                        const char *want_why)
+{
+    static int day_consents;
+    int64_t consent =
+        add_consent(w->f, w->cid, "Rules Client", "[\"treatment\"]", 60 + day_consents++);
+    return start_session(w, who, consent, "2026-11-29", site, now, want, want_why);
+}
+
+static pc_user with_sites(pc_user u, int64_t a, int64_t b)
+{
+    u.n_sites = 0;
+    if (a) u.sites[u.n_sites++] = a;
+    if (b) u.sites[u.n_sites++] = b;
+    return u;
+}
+
+static void test_sites(void **state)
+{
+    world *w = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_user chain;
+    assert_int_equal(pc_store_user_get(&ctx, w->f->s, w->f->admin, &chain), PC_OK);
+    assert_true(pc_clinic_chain_admin(&chain));
+    /* a clinic has its one site, where every session takes place until there are more */
+    pc_site *v = NULL;
+    size_t n = 0;
+    assert_int_equal(pc_store_site_list(&ctx, w->f->s, &v, &n), PC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(v[0].id, 1);
+    assert_string_equal(v[0].name, "Main site");
+    free(v);
+    int64_t s1 = start_at(w, &w->pract, 0, 100, PC_OK, NULL);
+
+    /* sites: a chain admin creates them; names are unique, zones known */
+    site_put(w, &w->pract, 0, "North", "", PC_ERR_DENIED, "forbidden");
+    int64_t north = site_put(w, &chain, 0, "North", "Etc/GMT-14", PC_OK, NULL);
+    assert_true(north > 1);
+    site_put(w, &chain, 0, "North", "", PC_ERR_CONFLICT, NULL);
+    site_put(w, &chain, 0, "Moon", "Moon/Base", PC_ERR_INVALID, NULL);
+    site_put(w, &chain, 0, "", "", PC_ERR_INVALID, NULL);
+
+    /* a session says its site once there are two: one of its practitioner's */
+    start_at(w, &w->pract, 0, 100, PC_ERR_INVALID, "site_required");
+    pc_user north_pract = with_sites(w->pract, north, 0);
+    start_at(w, &north_pract, 1, 100, PC_ERR_DENIED, "site_scope");
+    start_at(w, &w->pract, 999, 100, PC_ERR_INVALID, NULL);
+    /* 1970-01-31 12:00 UTC is 1 February on North's wall clock (UTC+14) */
+    int64_t s2 = start_at(w, &north_pract, 0, 30 * 86400 + 12 * 3600, PC_OK, NULL);
+    int64_t s3 = start_at(w, &w->pract, 1, 30 * 86400 + 12 * 3600, PC_OK, NULL);
+    pc_tsession t;
+    assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, s1, &t), PC_OK);
+    assert_int_equal(t.site_id, 1);
+    pc_store_tsession_clear(&t);
+    assert_int_equal(pc_store_tsession_get(&ctx, w->f->s, s2, &t), PC_OK);
+    assert_int_equal(t.site_id, north);
+    pc_store_tsession_clear(&t);
+    pc_tsession *ts = NULL;
+    assert_int_equal(pc_store_tsession_list(&ctx, w->f->s, w->cid, north, &ts, &n), PC_OK);
+    assert_int_equal(n, 1);
+    assert_int_equal(ts[0].id, s2);
+    pc_store_tsessions_free(ts, n);
+    assert_int_equal(pc_store_tsession_list(&ctx, w->f->s, w->cid, 0, &ts, &n), PC_OK);
+    assert_int_equal(n, 3);
+    pc_store_tsessions_free(ts, n);
+
+    /* a site admin: their site's users and settings, not the chain's */
+    pc_user site_admin = with_sites(chain, north, 0);
+    assert_false(pc_clinic_chain_admin(&site_admin));
+    assert_true(pc_clinic_user_allows(&site_admin, PC_DO_ADMIN));
+    assert_true(pc_clinic_user_allows(&site_admin, PC_DO_SITE_ADMIN));
+    assert_false(pc_clinic_user_allows(&site_admin, PC_DO_CHAIN_ADMIN));
+    assert_false(pc_clinic_user_allows(&site_admin, PC_DO_ERASE));
+    assert_true(pc_clinic_user_allows(&chain, PC_DO_CHAIN_ADMIN));
+    const char *why = NULL;
+    pc_user main_recep = with_sites(w->recep, 1, 0), north_recep = with_sites(w->recep, north, 0);
+    pc_user both = with_sites(w->recep, 1, north);
+    const struct {
+        int actor; /* 0 chain admin, 1 site admin */
+        const pc_user *before, *after;
+        int rc;
+    } rows[] = {
+        {1, NULL, &north_recep, PC_OK},                /* a new user of their site */
+        {1, NULL, &main_recep, PC_ERR_DENIED},         /* of another site */
+        {1, NULL, &both, PC_ERR_DENIED},               /* of theirs and another */
+        {1, NULL, NULL, PC_ERR_DENIED},                /* of the whole chain (after: w->recep) */
+        {1, &north_recep, &north_recep, PC_OK},        /* changed within their site */
+        {1, &main_recep, &north_recep, PC_ERR_DENIED}, /* taken from another site */
+        {0, &main_recep, &both, PC_OK},
+        {0, NULL, NULL, PC_OK},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const pc_user *after = rows[i].after ? rows[i].after : &w->recep;
+        int rc = pc_clinic_user_manage(&ctx, rows[i].actor ? &site_admin : &chain, rows[i].before,
+                                       after, &why);
+        assert_int_equal(rc, rows[i].rc);
+        if (rc == PC_ERR_DENIED) assert_string_equal(why, "site_scope");
+    }
+    pc_user twice = with_sites(w->recep, north, north);
+    assert_int_equal(pc_clinic_user_manage(&ctx, &chain, NULL, &twice, &why), PC_ERR_INVALID);
+    assert_int_equal(pc_clinic_user_manage(&ctx, &w->pract, NULL, &north_recep, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "forbidden");
+    site_put(w, &site_admin, north, "North Clinic", "Etc/GMT-14", PC_OK, NULL);
+    site_put(w, &site_admin, 1, "Taken Over", "", PC_ERR_DENIED, "site_scope");
+    site_put(w, &site_admin, 0, "South", "", PC_ERR_DENIED, "site_scope");
+    assert_true(pc_clinic_user_shares_site(&site_admin, &north_recep));
+    assert_true(pc_clinic_user_shares_site(&site_admin, &w->recep)); /* chain-wide */
+    assert_false(pc_clinic_user_shares_site(&site_admin, &main_recep));
+
+    /* the report: per site, practitioner and month of the site's wall clock */
+    json_t *rep = NULL;
+    assert_int_equal(pc_clinic_sessions_report(&ctx, w->f->s, &chain, 0, "1970-01", "1970-02",
+                                               "UTC", &rep, &why),
+                     PC_OK);
+    json_t *rows_j = json_object_get(rep, "rows");
+    assert_int_equal(json_array_size(rows_j), 2);
+    /* by site name: Main site (January: s1 and s3, one practitioner), North Clinic (February,
+     * on its wall clock: s2) */
+    json_t *r0 = json_array_get(rows_j, 0), *r1 = json_array_get(rows_j, 1);
+    assert_string_equal(json_string_value(json_object_get(r0, "site")), "Main site");
+    assert_string_equal(json_string_value(json_object_get(r0, "month")), "1970-01");
+    assert_int_equal(json_integer_value(json_object_get(r0, "sessions")), 2);
+    assert_int_equal(json_integer_value(json_object_get(r0, "signed")), 0);
+    assert_string_equal(json_string_value(json_object_get(r0, "practitioner")), "ana");
+    assert_string_equal(json_string_value(json_object_get(r1, "site")), "North Clinic");
+    assert_string_equal(json_string_value(json_object_get(r1, "month")), "1970-02");
+    assert_int_equal(json_integer_value(json_object_get(r1, "sessions")), 1);
+    assert_int_equal(json_integer_value(json_object_get(r1, "site_id")), north);
+    json_decref(rep);
+    (void)s3;
+    /* a site admin's report holds their sites only; another's is refused */
+    assert_int_equal(pc_clinic_sessions_report(&ctx, w->f->s, &site_admin, 0, "1970-01", "1970-02",
+                                               "UTC", &rep, &why),
+                     PC_OK);
+    assert_int_equal(json_array_size(json_object_get(rep, "rows")), 1);
+    json_decref(rep);
+    assert_int_equal(pc_clinic_sessions_report(&ctx, w->f->s, &site_admin, 1, "1970-01", "1970-02",
+                                               "UTC", &rep, &why),
+                     PC_ERR_DENIED);
+    assert_string_equal(why, "site_scope");
+    assert_int_equal(pc_clinic_sessions_report(&ctx, w->f->s, &chain, 0, "1970-02", "1970-01",
+                                               "UTC", &rep, &why),
+                     PC_ERR_INVALID);
+    assert_int_equal(pc_clinic_sessions_report(&ctx, w->f->s, &chain, 0, "1970-01", "1973-01",
+                                               "UTC", &rep, &why),
+                     PC_ERR_INVALID);
+    assert_int_equal(pc_clinic_sessions_report(&ctx, w->f->s, &w->pract, 0, "1970-01", "1970-01",
+                                               "UTC", &rep, &why),
+                     PC_ERR_DENIED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -651,6 +838,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_session_steps_sign_amend, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_record_truth, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clinic_profile, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_sites, setup, world_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

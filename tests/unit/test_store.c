@@ -71,13 +71,13 @@ static void test_names(void **state)
 static void test_reopen(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pc_store_schema_version(f->s), 12); /* 12: aftercare e-mail (issue 11) */
+    assert_int_equal(pc_store_schema_version(f->s), 14); /* 14: files in the database (14.3) */
     pc_store_close(f->s);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_store_options o = fixture_options(2);
     assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
-    assert_int_equal(pc_store_schema_version(f->s), 12); /* 12: aftercare e-mail (issue 11) */
+    assert_int_equal(pc_store_schema_version(f->s), 14); /* 14: files in the database (14.3) */
     int64_t n = 0;
     assert_int_equal(pc_store_user_count(&ctx, f->s, &n), PC_OK);
     assert_int_equal(n, 2);
@@ -114,6 +114,34 @@ static void test_users(void **state)
     assert_int_equal(n, 2);
     assert_string_equal(all[0].username, "admin");
     free(all);
+
+    /* sites (issue 14.5): none named is the whole chain; a user's sites round-trip, in the
+     * list too; a site that does not exist is refused and the sites are left as they were */
+    assert_int_equal(got.n_sites, 0);
+    assert_true(pc_user_at_site(&got, 1));
+    pc_site x;
+    assert_int_equal(pc_store_site_get(&ctx, f->s, 1, &x), PC_OK);
+    assert_string_equal(x.name, "Main site");
+    assert_int_equal(pc_store_site_get(&ctx, f->s, 2, &x), PC_ERR_NOTFOUND);
+    got.sites[0] = 1;
+    got.n_sites = 1;
+    assert_int_equal(pc_store_user_update(&ctx, f->s, f->admin, &got, 6), PC_OK);
+    pc_user again;
+    assert_int_equal(pc_store_user_get(&ctx, f->s, got.id, &again), PC_OK);
+    assert_int_equal(again.n_sites, 1);
+    assert_int_equal(again.sites[0], 1);
+    assert_false(pc_user_at_site(&again, 2));
+    got.sites[1] = 2;
+    got.n_sites = 2;
+    assert_int_equal(pc_store_user_update(&ctx, f->s, f->admin, &got, 7), PC_ERR_INVALID);
+    assert_non_null(strstr(pc_errmsg(&ctx), "no site 2"));
+    assert_int_equal(pc_store_user_get_by_name(&ctx, f->s, "ana", &again, NULL), PC_OK);
+    assert_int_equal(again.n_sites, 1);
+    assert_int_equal(pc_store_user_list(&ctx, f->s, &all, &n), PC_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(all[0].n_sites, 0); /* admin: the chain */
+    assert_int_equal(all[1].n_sites, 1);
+    free(all);
 }
 
 static void test_logins_and_throttle(void **state)
@@ -128,6 +156,18 @@ static void test_logins_and_throttle(void **state)
     assert_int_equal(pc_store_login_create(&ctx, f->s, h2, f->pract, "csrf2", 100), PC_OK);
     pc_login l;
     assert_int_equal(pc_store_login_get(&ctx, f->s, h1, &l), PC_OK);
+    /* the session and its user in one statement (every authenticated request) */
+    pc_login l2;
+    pc_user lu;
+    assert_int_equal(pc_store_login_user(&ctx, f->s, h1, &l2, &lu), PC_OK);
+    assert_int_equal(l2.user_id, f->pract);
+    assert_string_equal(l2.csrf, "csrf1");
+    assert_int_equal(l2.last_seen, l.last_seen);
+    assert_int_equal(lu.id, f->pract);
+    assert_string_equal(lu.username, "ana");
+    uint8_t h9[32];
+    memset(h9, 9, sizeof h9);
+    assert_int_equal(pc_store_login_user(&ctx, f->s, h9, &l2, &lu), PC_ERR_NOTFOUND);
     assert_string_equal(l.csrf, "csrf1");
     assert_int_equal(l.user_id, f->pract);
     assert_int_equal(pc_store_login_touch(&ctx, f->s, h1, 150), PC_OK);

@@ -33,8 +33,19 @@ static int64_t signed_session(fixture *f, int64_t cid)
 }
 
 /* A file under DIR/photos/, its mtime age_s seconds ago. */
+/* A stored file of age_s seconds: a file of the folder, or on PostgreSQL a row. */
 static void put_file(fixture *f, const char *name, int64_t age_s)
 {
+    if (pc_store_files_in_db(f->s)) {
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        assert_int_equal(pc_store_file_put(&ctx, f->s, name, "x", 1), PC_OK);
+        char sql[256];
+        snprintf(sql, sizeof sql, "UPDATE files SET created_at = %lld WHERE name = '%s'",
+                 (long long)time(NULL) - age_s, name);
+        fixture_sql(f->dir, "", sql, NULL, 0);
+        return;
+    }
     char path[512];
     snprintf(path, sizeof path, "%s/photos", f->dir);
     mkdir(path, 0700);
@@ -52,6 +63,16 @@ static void put_file(fixture *f, const char *name, int64_t age_s)
 
 static bool has_file(fixture *f, const char *name)
 {
+    if (pc_store_files_in_db(f->s)) {
+        pc_ctx ctx;
+        pc_ctx_init(&ctx);
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        int rc = pc_store_file_get(&ctx, f->s, name, 16, &buf, &len);
+        free(buf);
+        assert_true(rc == PC_OK || rc == PC_ERR_NOTFOUND);
+        return rc == PC_OK;
+    }
     char path[512];
     snprintf(path, sizeof path, "%s/photos/%s", f->dir, name);
     return access(path, F_OK) == 0;
@@ -224,12 +245,71 @@ static void test_open_sweeps_orphans(void **state)
     assert_true(has_file(f, "young.png"));
 }
 
+/* Files through the store (issue 14.3): on PostgreSQL rows in chunks, on SQLite the folder;
+ * the same bytes back either way, whatever the chunking. */
+static void test_files(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    size_t big = 2 * PC_FILE_CHUNK + PC_FILE_CHUNK / 2 + 3; /* three chunks, the last short */
+    uint8_t *data = malloc(big);
+    assert_non_null(data);
+    for (size_t i = 0; i < big; i++)
+        data[i] = (uint8_t)(i * 131 + (i >> 12));
+    assert_int_equal(pc_store_file_put(&ctx, f->s, "big.png", data, big), PC_OK);
+    assert_int_equal(pc_store_file_put(&ctx, f->s, "empty.png", "", 0), PC_OK);
+    assert_int_equal(pc_store_file_put(&ctx, f->s, "../x.png", data, 1), PC_ERR_INVALID);
+    uint8_t *got = NULL;
+    size_t len = 0;
+    assert_int_equal(pc_store_file_get(&ctx, f->s, "big.png", big, &got, &len), PC_OK);
+    assert_int_equal(len, big);
+    assert_memory_equal(got, data, big);
+    free(got);
+    assert_int_equal(pc_store_file_get(&ctx, f->s, "empty.png", 16, &got, &len), PC_OK);
+    assert_int_equal(len, 0);
+    free(got);
+    got = NULL;
+    assert_int_not_equal(pc_store_file_get(&ctx, f->s, "big.png", big - 1, &got, &len), PC_OK);
+    assert_null(got);
+    assert_int_not_equal(pc_store_file_get(&ctx, f->s, "none.png", big, &got, &len), PC_OK);
+    pc_store_file_remove(f->s, "big.png");
+    assert_int_not_equal(pc_store_file_get(&ctx, f->s, "big.png", big, &got, &len), PC_OK);
+    if (pc_store_files_in_db(f->s)) {
+        /* the database's copy of an upload, streamed from its file a chunk at a time */
+        char path[512];
+        snprintf(path, sizeof path, "%s/upload", f->dir);
+        int fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        assert_true(fd >= 0);
+        size_t exact = 2 * PC_FILE_CHUNK; /* a whole number of chunks */
+        assert_int_equal(write(fd, data, exact), (ssize_t)exact);
+        assert_int_equal(pc_store_file_put_fd(&ctx, f->s, "fd.png", fd), PC_OK);
+        close(fd);
+        assert_int_equal(pc_store_file_get(&ctx, f->s, "fd.png", big, &got, &len), PC_OK);
+        assert_int_equal(len, exact);
+        assert_memory_equal(got, data, exact);
+        free(got);
+        char n[32];
+        fixture_sql(f->dir, "", "SELECT count(*) FROM file_chunks WHERE name = 'fd.png'", n,
+                    sizeof n);
+        assert_string_equal(n, "2");
+        assert_int_equal(pc_store_file_put(&ctx, f->s, "fd.png", data, 1), PC_ERR_CONFLICT);
+        fixture_sql(f->dir, "", "SELECT count(*) FROM file_chunks WHERE name = 'big.png'", n,
+                    sizeof n);
+        assert_string_equal(n, "0"); /* removed with its chunks */
+    } else {
+        assert_int_equal(pc_store_file_put_fd(&ctx, f->s, "fd.png", 0), PC_ERR_INTERNAL);
+    }
+    free(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_photo_states_and_assessment, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_sweeps_orphans, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_files, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,8 @@ const MESSAGES = {
     totp_off: ['The extra sign-in code is off', 'There is nothing to turn off.'],
     text_changed: ['The consent text changed', 'Read it again, then sign.'],
     withdrawn: ['Withdrawn already', 'This consent was withdrawn before.'],
+    site_required: ['Which site?', 'You work at several sites: say at which one this session takes place.'],
+    site_scope: ['Not your site', 'This belongs to another site, or to the whole chain: its administrator does it.'],
     account_locked: ['Account locked — ask an administrator', 'After too many failed sign-ins this account is locked until an administrator unlocks it.'],
     internal: ['Something went wrong on the server', 'Nothing was changed. Try again; if it happens again, tell the administrator.'],
     busy: ['The server is busy', 'Nothing was stored. Try again in a few seconds.'],

@@ -200,6 +200,7 @@ int web_h_comparison_get(web_req *r)
     pc_comparison_rec rec;
     if (!load_comparison(r, &rec)) return 0;
     json_t *o = json_object();
+    json_object_set_new(o, "id", json_integer(rec.id)); /* what a share names (issue 12) */
     json_object_set_new(o, "session_id", json_integer(rec.session_id));
     json_object_set_new(o, "client_id", json_integer(rec.client_id));
     json_object_set_new(o, "before_photo_id", json_integer(rec.before_photo_id));

@@ -27,6 +27,8 @@
 int web_media_start(pc_ctx *ctx, const web_config *cfg);
 void web_media_stop(void);
 
+/* The ingredient knowledge base loaded at start (NULL when none: checks answer 503). */
+const struct pc_kb *web_kb(void);
 /* ---- the pool (web_analysis_pool.c), over the store's durable job queue ---- */
 typedef struct web_job web_job;
 typedef void (*web_job_fn)(web_job *job, const web_config *cfg);

@@ -13,6 +13,11 @@
 
 static pc_kb *kb; /* immutable after start: read by any thread */
 
+const pc_kb *web_kb(void)
+{
+    return kb;
+}
+
 int web_media_start(pc_ctx *ctx, const web_config *cfg)
 {
     if (!cfg->data_dir) return pc_error(ctx, PC_ERR_INVALID, "serve: no data folder");

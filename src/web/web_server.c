@@ -27,6 +27,7 @@
 #include "web.h"
 #include "web_appt.h"
 #include "web_media.h"
+#include "web_portal_home.h"
 
 /* Connections. Each costs a memory pool of CONN_MEMORY (request line, headers, the reply's
  * headers: a longer head gets libmicrohttpd's 431/414), a descriptor and a few hundred bytes of
@@ -174,6 +175,30 @@ static const route routes[] = {
     {"POST", "/api/portal/consents/{n}/withdraw", WEB_ACT_PORTAL, false,
      web_h_portal_consent_withdraw},
     {"GET", "/api/clients/{n}/online-consents", PC_DO_CONSENT, false, web_h_client_online_consents},
+    /* the client's side at home (issue 12, web_portal_home.c): the client's own */
+    {"GET", "/api/portal/aftercare", WEB_ACT_PORTAL, false, web_h_portal_aftercare},
+    {"POST", "/api/portal/aftercare/ticks", WEB_ACT_PORTAL, false, web_h_portal_tick},
+    {"GET", "/api/portal/aftercare.ics", WEB_ACT_PORTAL, false, web_h_portal_aftercare_ics},
+    {"POST", "/api/portal/aftercare/feed", WEB_ACT_PORTAL, false, web_h_portal_feed_create},
+    {"DELETE", "/api/portal/aftercare/feed", WEB_ACT_PORTAL, false, web_h_portal_feed_revoke},
+    {"GET", "/api/portal/progress", WEB_ACT_PORTAL, false, web_h_portal_progress},
+    {"GET", "/api/portal/shares/{n}/image", WEB_ACT_PORTAL, false, web_h_portal_share_image},
+    {"GET", "/api/portal/shares/{n}/chart.svg", WEB_ACT_PORTAL, false, web_h_portal_share_chart},
+    {"GET", "/api/portal/shelf", WEB_ACT_PORTAL, false, web_h_portal_shelf},
+    {"POST", "/api/portal/shelf", WEB_ACT_PORTAL, false, web_h_portal_shelf_add},
+    {"DELETE", "/api/portal/shelf/{n}", WEB_ACT_PORTAL, false, web_h_portal_shelf_remove},
+    {"GET", "/api/portal/products", WEB_ACT_PORTAL, false, web_h_portal_products},
+    /* the client's side at home, as the staff see it (issue 12, web_portal_home.c) */
+    {"GET", "/api/clients/{n}/adherence", PC_DO_SESSION, false, web_h_client_adherence},
+    {"GET", "/api/clients/{n}/shares", PC_DO_PHOTO, false, web_h_shares_list},
+    {"POST", "/api/clients/{n}/shares", PC_DO_PHOTO, false, web_h_share_create},
+    {"DELETE", "/api/clients/{n}/shares/{n}", PC_DO_PHOTO, false, web_h_share_revoke},
+    {"GET", "/api/clients/{n}/shelf", PC_DO_PRODUCT, false, web_h_client_shelf},
+    {"GET", "/api/clients/{n}/care-feed", PC_DO_CLIENT_READ, false, web_h_client_care_feed},
+    {"DELETE", "/api/clients/{n}/care-feed", PC_DO_CLIENT_WRITE, false,
+     web_h_client_care_feed_revoke},
+    /* a client's aftercare calendar: the token in the address is the key */
+    {"GET", "/api/care/{s}.ics", 0, false, web_h_care_feed_ics},
     {"GET", "/api/about", PC_DO_ABOUT, false, web_h_about},
     {"GET", "/api/about/license", PC_DO_ABOUT, false, web_h_about_license},
     {"GET", "/api/about/notices", PC_DO_ABOUT, false, web_h_about_notices},

@@ -87,6 +87,14 @@ GET  /api/clients/$CID/portal                        -                          
 POST /api/clients/$CID/portal/unlock                 {}                                    U F F A F
 GET  /api/portal/me                                  -                                     U F F F F
 POST /api/portal/totp                                {}                                    U F F F F
+GET  /api/clients/$CID/adherence                     -                                     U F A A A
+GET  /api/clients/$CID/shares                        -                                     U F A A A
+POST /api/clients/$CID/shares                        {}                                    U F A A A
+DELETE /api/clients/$CID/shares/999999               -                                     U F A A A
+GET  /api/clients/$CID/shelf                         -                                     U F A A A
+GET  /api/clients/$CID/care-feed                     -                                     U A A A A
+DELETE /api/clients/$CID/care-feed                   -                                     U A A A A
+GET  /api/care/0123456789abcdef0123456789abcdef.ics  -                                     A A A A A
 GET  /api/about                                      -                                     U A A A A
 GET  /api/about/license                              -                                     U A A A A
 GET  /api/about/notices                              -                                     U A A A A
@@ -121,8 +129,18 @@ OTHER_CONSENT=$(jid "$T/body")
 [ -n "$OTHER_CONSENT" ] && ok "the other client signs a consent online" || not_ok "the other client's consent ($STATUS)"
 # PATTERN PATH: each portal route with an id, on the other client's record (routes.py fails a
 # portal route with an id that has no line here)
+# the other client's share (a row behind the server's back: the refusal comes before the photo
+# is looked at) and the other client's shelf item (portal at home, issue 12.5-12.6)
+OSH=$(dbq "INSERT INTO shares(client_id, kind, ref_id, shared_by, shared_at) VALUES($OTHER, 'photo', 999999, 1, 0) RETURNING id")
+req other POST /api/portal/shelf '{"name":"Other cream","label":"Aqua, Glycerin"}'
+OSI=$(jid "$T/body")
+[ -n "$OSH" ] && [ -n "$OSI" ] && ok "the other client has a share and a shelf item" ||
+    not_ok "the other client has a share and a shelf item ($OSH, $OSI)"
 cat >"$T/other_map" <<EOF2
 /api/portal/consents/{n}/withdraw /api/portal/consents/$OTHER_CONSENT/withdraw
+/api/portal/shares/{n}/image /api/portal/shares/$OSH/image
+/api/portal/shares/{n}/chart.svg /api/portal/shares/$OSH/chart.svg
+/api/portal/shelf/{n} /api/portal/shelf/$OSI
 EOF2
 $PY "$here/routes.py" "$here/../../src/web/web_server.c" "$CID" "$T/other_map" >"$T/client_rows"
 nstaff=$(sed -n 's/^# routes: \([0-9]*\) staff.*/\1/p' "$T/client_rows")

@@ -79,3 +79,20 @@ export async function overflowOf(page) {
         return out;
     });
 }
+
+// axe-core (its source text, axe.min.js) on the page as it is: the violations, each with its
+// impact and up to three of its places. Evaluated through the DevTools protocol, so the page's
+// Content-Security-Policy stays in force.
+export async function axeViolations(page, source) {
+    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(source);
+    return page.evaluate(async () => {
+        const r = await window.axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
+    });
+}
+
+// The violations that fail a page: serious or critical (WCAG 2.1 AA), as "label: id (impact) at ...".
+export function blockingViolations(label, violations) {
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${label}: ${v.id} (${v.impact}) at ${v.where.join(', ')}`);
+}

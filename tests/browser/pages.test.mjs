@@ -13,7 +13,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
-import { launchChromium, openPage, screenshot, gotoDrawn, apiCall, needs, overflowOf } from './lib.mjs';
+import { launchChromium, openPage, screenshot, gotoDrawn, apiCall, needs, overflowOf, axeViolations, blockingViolations } from './lib.mjs';
 
 const require = createRequire(import.meta.url);
 const { chromium } = require('playwright-core');
@@ -26,6 +26,7 @@ const CHROMIUM = process.env.PC_CHROMIUM || '/usr/bin/chromium';
 const TIMEOUT = Number(process.env.PC_STEP_TIMEOUT_MS || 8000);
 const WIDTHS = [['desktop', 1280, 800], ['tablet', 820, 1180], ['phone', 390, 844]];
 
+const CLIENT_PW = 'jordan-portal-pass-1';
 const state = {};
 let browser;
 let page;
@@ -48,6 +49,15 @@ async function goto(p) {
 async function signIn(username) {
     if (who === username) return;
     await page.context().clearCookies();
+    if (username === 'client') { // the portal's own sign-in (issue 12)
+        await page.goto(`${URL0}/portal/login`);
+        await page.fill('#username', state.clientUser);
+        await page.fill('#password', CLIENT_PW);
+        await page.click('#login-submit');
+        await page.waitForURL((u) => u.pathname.startsWith('/portal/') && !u.pathname.startsWith('/portal/login'));
+        who = username;
+        return;
+    }
     await page.goto(`${URL0}/login`);
     await page.fill('#username', username);
     await page.fill('#password', PW[username]);
@@ -91,13 +101,8 @@ function overflow() {
 }
 
 // axe-core on the page as it is; returns the violations.
-async function axe() {
-    // evaluated through the DevTools protocol: the page's Content-Security-Policy stays in force
-    if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE);
-    return page.evaluate(async () => {
-        const r = await window.axe.run(document, { resultTypes: ['violations'] });
-        return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length, where: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) }));
-    });
+function axe() {
+    return axeViolations(page, AXE);
 }
 
 before(async () => {
@@ -118,6 +123,17 @@ test('setup: the demo practitioner starts sessions (consent to the treatment and
     state.jordan = await clientNamed('Jordan Lee');
     // Sofia agrees to the treatment and photos, not to extraction nor high frequency
     state.sid = await startSession(state.sofia, 'Sofia Rossi', ['treatment', 'photos']);
+    // Jordan Lee accepts an invitation to the portal (issue 12): the portal's pages are checked too
+    const inv = await call('POST', `/api/clients/${state.jordan}/invitation`, {});
+    assert.equal(inv.status, 201, JSON.stringify(inv.data));
+    const token = new URL(inv.data.url, URL0).searchParams.get('token');
+    const acc = await page.evaluate(async ({ token, password }) => {
+        const r = await fetch('/api/portal/accept', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, password }) });
+        return r.json();
+    }, { token, password: CLIENT_PW });
+    assert.ok(acc.username, JSON.stringify(acc));
+    state.clientUser = acc.username;
+    who = '';
     state.setup = true;
 });
 
@@ -153,15 +169,30 @@ function pages() {
     ];
 }
 
+// Every page of the client portal (web/portal/*.html, so that a new one is never left out):
+// [path, 'client' or '' (signed out), ready selector]
+function portalPages() {
+    const dir = new URL('../../web/portal/', import.meta.url);
+    return fs.readdirSync(dir).filter((f) => f.endsWith('.html')).sort().map((f) => {
+        const name = f.slice(0, -5);
+        return [`/portal/${name}`, name === 'login' || name === 'accept' ? '' : 'client', 'main h1'];
+    });
+}
+
+async function openAs(p, role, ready) {
+    if (role) await signIn(role);
+    else { await page.context().clearCookies(); who = ''; }
+    await goto(p);
+    return page.waitForSelector(ready).catch(() => null);
+}
+
 test('every page at desktop 1280, tablet 820 and phone 390: nothing sticks out sideways', async (t) => {
     if (!need(t, 'setup')) return;
     const bad = [];
     for (const [label, w, hgt] of WIDTHS) {
         await page.setViewportSize({ width: w, height: hgt });
-        for (const [p, role, ready] of pages()) {
-            await signIn(role);
-            await goto(p);
-            if (!(await page.waitForSelector(ready).catch(() => null))) { bad.push(`${label} ${w}: ${p} (${role}): never showed ${ready}`); continue; }
+        for (const [p, role, ready] of [...pages(), ...portalPages()]) {
+            if (!(await openAs(p, role, ready))) { bad.push(`${label} ${w}: ${p} (${role}): never showed ${ready}`); continue; }
             const o = await overflow();
             if (o.length) bad.push(`${label} ${w}: ${p} (${role}): ${o.join('; ')}`);
         }
@@ -183,24 +214,23 @@ test('every page at desktop 1280, tablet 820 and phone 390: nothing sticks out s
     assert.deepEqual(bad, [], 'pages wider than the window');
 });
 
-test('axe-core on every staff page: no serious or critical violation (WCAG 2.1 AA), no heading-order nor empty-table-header (counts reported)', async (t) => {
+test('axe-core on every staff page and every portal page in one run: no serious or critical violation (WCAG 2.1 AA), no heading-order nor empty-table-header (counts reported)', async (t) => {
     if (!need(t, 'setup')) return;
     const counts = {};
     const blocking = [];
     const check = async (label) => {
-        for (const v of await axe()) {
+        const found = await axe();
+        for (const v of found) {
             counts[v.id] = (counts[v.id] || 0) + v.nodes;
-            if (v.impact === 'serious' || v.impact === 'critical' || v.id === 'heading-order' || v.id === 'empty-table-header')
-                blocking.push(`${label}: ${v.id} (${v.impact}) at ${v.where.join(', ')}`);
+            if (v.id === 'heading-order' || v.id === 'empty-table-header') blocking.push(`${label}: ${v.id} (${v.impact}) at ${v.where.join(', ')}`);
         }
+        blocking.push(...blockingViolations(label, found));
     };
     // at the desktop and the phone width (a narrow layout hides and stacks things)
     for (const [label, w, hgt] of [WIDTHS[0], WIDTHS[2]]) {
         await page.setViewportSize({ width: w, height: hgt });
-        for (const [p, role, ready] of pages()) {
-            await signIn(role);
-            await goto(p);
-            if (!(await page.waitForSelector(ready).catch(() => null))) { blocking.push(`${label}: ${p} (${role}): never showed ${ready}`); continue; }
+        for (const [p, role, ready] of [...pages(), ...portalPages()]) {
+            if (!(await openAs(p, role, ready))) { blocking.push(`${label}: ${p} (${role}): never showed ${ready}`); continue; }
             await check(`${label}: ${p} (${role})`);
         }
         // signed out: the login page
@@ -215,8 +245,9 @@ test('axe-core on every staff page: no serious or critical violation (WCAG 2.1 A
     await page.evaluate(() => document.getElementById('axe-probe').remove());
     assert.ok(probe.some((v) => v.id === 'image-alt' && v.impact === 'critical'), `axe-core reports a planted image without alt: ${JSON.stringify(probe)}`);
     await page.setViewportSize({ width: 1280, height: 800 });
-    t.diagnostic(`axe-core findings over ${pages().length + 1} staff pages at 1280 and 390: ${JSON.stringify(counts)}`);
-    console.log(`# axe-core findings over ${pages().length + 1} staff pages at 1280 and 390: ${JSON.stringify(counts)}`);
+    const n = `${pages().length + 1} staff pages and ${portalPages().length} portal pages`;
+    t.diagnostic(`axe-core findings over ${n} at 1280 and 390: ${JSON.stringify(counts)}`);
+    console.log(`# axe-core findings over ${n} at 1280 and 390: ${JSON.stringify(counts)}`);
     assert.deepEqual(blocking, []);
 });
 

@@ -37,6 +37,12 @@ const MESSAGES = {
     client_busy: ['The client is booked then', 'The client already has an appointment at that time.'],
     not_practitioner: ['Not a practitioner', 'Only practitioners can be booked.'],
     other_client: ['Another client\'s appointment', 'That appointment is another client\'s: start the session from this client\'s own.'],
+    // the client's side at home (issue 12.4-12.6)
+    too_late: ['Only today and yesterday can be ticked', 'Earlier days are left as they are.'],
+    future: ['That day has not come yet', 'Tick the routine on the day it is done.'],
+    not_started: ['That routine has not started yet', 'It starts on the date the aftercare gives.'],
+    no_feed: ['No calendar address', 'There is no private calendar address to stop.'],
+    revoked: ['No longer shared', 'This was already taken back from the client.'],
     status: ['Not possible in this state', 'The appointment\'s state does not allow this: reload the page.'],
     conflict: ['Changed meanwhile', 'Someone else changed this at the same time: reload the page.'],
     not_ready: ['Not ready yet', 'The analysis is still running: wait a moment.'],

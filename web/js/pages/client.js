@@ -6,6 +6,7 @@ import { h, fill, fmtDate, fmtDateTime, alertBox, badge } from '../dom.js';
 import { startPage, pageHead, errorBox } from '../app.js';
 import { alertsBox } from '../alerts.js';
 import { portalBox, portalIntakeBox } from '../portal-staff.js';
+import { atHomeBox } from '../portal-home-staff.js';
 import {
     summarize, fromIntake, labelFor, SKIN_TYPES, FITZPATRICK, CONDITIONS, IMPLANTS, ALLERGIES,
     MEDICATIONS, PROCEDURES,
@@ -135,6 +136,7 @@ startPage({
             portalBox(id),
             sessionsBox,
             statusBox,
+            atHomeBox(id, clinical),
             history);
     },
 });

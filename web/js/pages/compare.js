@@ -11,6 +11,7 @@ import { startPage, pageHead, showError, busy } from '../app.js';
 import { clientTabs, waitForJob, jobText, uploadErrorText } from '../photo-api.js';
 import { s } from '../svgchart.js';
 import { BENEFITS, verdictInfo, noiseSentence, fmtNum, fmtSigned, findingType } from '../skin.js';
+import { shareButton } from '../portal-home-staff.js';
 
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
@@ -216,7 +217,7 @@ startPage({
                     : alertBox('info', 'No significant change', h('p', null, 'None of the four measures changed by more than photographing the same skin twice changes them.'));
             banner.id = 'compare-summary';
 
-            fill(main, ...head(again),
+            fill(main, ...head(again, shareButton(cid, 'comparison', data.id)),
                 h('p', { class: 'muted' }, `Made ${fmtDateTime(data.created_at)} from the before photo #${data.before_photo_id} and the after photo #${data.after_photo_id}.`),
                 makeMsg,
                 banner,

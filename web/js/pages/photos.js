@@ -12,6 +12,7 @@ import {
     UPLOAD_MAX_BYTES,
 } from '../photo-api.js';
 import { fmtBytes } from '../skin.js';
+import { shareButton } from '../portal-home-staff.js';
 
 const MAX_BUSY_RETRIES = 5;
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
@@ -224,7 +225,7 @@ startPage({
                     h('p', { class: 'small muted' }, `${p.width} × ${p.height} px · ${fmtBytes(p.bytes)}`),
                     p.analysis_state === 'failed' && p.analysis_error ? h('p', { class: 'small field-error' }, p.analysis_error) : null,
                     p.analysis_state === 'done' ? h('a', { href: `/assessment?client=${cid}&photo=${p.id}`, class: 'button' }, 'Assessment') : null,
-                    again, msg));
+                    again, msg, shareButton(cid, 'photo', p.id)));
         }
 
         fill(main,

@@ -11,6 +11,9 @@ export const NAV = [
     { key: 'home', href: '/portal/home', label: 'Home' },
     { key: 'intake', href: '/portal/intake', label: 'Before your visit' },
     { key: 'consent', href: '/portal/consent', label: 'Consent' },
+    { key: 'aftercare', href: '/portal/aftercare', label: 'Aftercare' },
+    { key: 'progress', href: '/portal/progress', label: 'Progress' },
+    { key: 'products', href: '/portal/products', label: 'My products' },
     { key: 'security', href: '/portal/security', label: 'Sign-in' },
 ];
 

@@ -246,6 +246,14 @@ if $SYS_PY -c 'import aiosmtpd' 2>/dev/null; then
     $SYS_PY "$here/smtp_sink.py" "$MAIL" "$SMTP_PORT" 2>"$T/sink.err" &
     SINK_PID=$!
     trap 'kill $SINK_PID 2>/dev/null; _http_cleanup' EXIT
+    # the SMTP server listening before the clinic points at it: a first attempt refused would
+    # be retried only after the sender's backoff, past this test's wait (it failed so under load)
+    listening=0
+    for _ in $(seq 1 150); do
+        $SYS_PY -c "import socket; socket.create_connection(('127.0.0.1', $SMTP_PORT), 1)" 2>/dev/null && { listening=1; break; }
+        sleep 0.1
+    done
+    [ $listening = 1 ] && ok "the SMTP server (aiosmtpd) listens on 127.0.0.1:$SMTP_PORT" || not_ok "the SMTP server did not start: $(cat "$T/sink.err")"
     req admin PUT /api/settings/mail "{\"smtp_url\":\"smtp://127.0.0.1:$SMTP_PORT\",\"mail_from\":\"desk@lumen.example\"}"
     expect_status 200 "the clinic sets up its e-mail"
     req admin POST /api/clients '{"name":"Mia Mail","birth_date":"1991-02-03","email":"mia@example.org"}'

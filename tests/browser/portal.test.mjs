@@ -277,6 +277,33 @@ test('the client withdraws the consent; the session page says so', async (t) => 
     assert.match(await staff.textContent('#online-consent-state'), /Withdrawn/);
 });
 
+test('consent by keyboard alone: the typed name as the signature, signed with Enter', async (t) => {
+    if (!needs(state, t, ['consentSigned'], 'the consent page')) return;
+    await phone.goto(`${URL0}/portal/consent`);
+    await phone.waitForSelector('#consent-items .consent-item');
+    const before = await phone.$$eval('#signed-list li.signed-item', (els) => els.length);
+    await phone.focus('#typed_name');
+    await phone.keyboard.press('Tab'); // the box is an image: focus goes on to its buttons
+    assert.equal(await phone.evaluate(() => document.activeElement.id), 'sig-typed');
+    await phone.keyboard.press('Enter');
+    await phone.waitForFunction(() => /typed name is in the box/.test(document.getElementById('portal-msg').textContent));
+    const inked = await phone.evaluate(() => {
+        const pad = document.getElementById('sig-pad');
+        const d = pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 128) n++;
+        return n;
+    });
+    assert.ok(inked > 50, `the name is written in the box (${inked} dark pixels)`);
+    await phone.keyboard.press('Tab'); // Clear
+    await phone.keyboard.press('Tab'); // I agree and sign
+    assert.equal(await phone.evaluate(() => document.activeElement.id), 'sign-submit');
+    await phone.keyboard.press('Enter');
+    await phone.waitForFunction(() => /consent is signed/.test(document.getElementById('portal-msg').textContent));
+    await phone.waitForFunction((n) => document.querySelectorAll('#signed-list li.signed-item').length === n + 1, before);
+    await phoneShot('consent-keyboard');
+});
+
 test('no page error or console error', () => {
     assert.deepEqual(problems, []);
 });

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // Consent signed online: the text of each step the client's plan holds (GET /api/portal/consent),
-// a typed name and a signature drawn with pointer events on a canvas, sent as a PNG with the
+// a typed name and a signature drawn with pointer events on a canvas (or, without a pointer, the
+// typed name written there), sent as a PNG with the
 // text's SHA-256 (POST /api/portal/consent); signed consents listed, each may be withdrawn
 // (POST /api/portal/consents/{id}/withdraw).
 import { api, ApiError, say, errorText, startPortal } from '/portal/js/portal.js';
@@ -54,6 +55,28 @@ pad.addEventListener('pointermove', (ev) => {
 });
 for (const type of ['pointerup', 'pointercancel', 'pointerleave']) pad.addEventListener(type, () => { last = null; });
 document.getElementById('sig-clear').addEventListener('click', resetPad);
+// Without a pointer (the keyboard alone, a switch, a screen reader): the typed name written in
+// the box in a handwriting style is the signature, as a drawn one would be (the same PNG).
+document.getElementById('sig-typed').addEventListener('click', () => {
+    const name = document.getElementById('typed_name').value.trim();
+    if (!name) {
+        say('bad', 'Please type your full name first.');
+        document.getElementById('typed_name').focus();
+        return;
+    }
+    resetPad();
+    const r = pad.getBoundingClientRect();
+    let size = Math.min(48, r.height * 0.45);
+    g.fillStyle = '#10243e';
+    g.textBaseline = 'middle';
+    do {
+        g.font = `italic ${size}px "URW Chancery L", "Z003", "Apple Chancery", cursive, serif`;
+        size -= 2;
+    } while (g.measureText(name).width > r.width - 24 && size > 10);
+    g.fillText(name, 12, r.height / 2);
+    drawn = true;
+    say('ok', 'Your typed name is in the box as your signature. Check it, then press "I agree and sign".');
+});
 
 function signedItem(c) {
     const withdraw = c.withdrawn_at ? null : h('button', { type: 'button', class: 'withdraw', 'data-id': c.id }, 'Withdraw this consent');
@@ -100,7 +123,7 @@ document.getElementById('sign-form').addEventListener('submit', async (ev) => {
         return;
     }
     if (!drawn) {
-        say('bad', 'Please draw your signature in the box.');
+        say('bad', 'Please draw your signature in the box, or use your typed name as your signature.');
         pad.focus();
         return;
     }

@@ -69,6 +69,67 @@ function navLink(href, label, current) {
     return h('a', { href, 'aria-current': current ? 'page' : null }, label);
 }
 
+// ---- the current site of a chain (issue 14.5; docs/pages.md, "Sites") ----
+// In a chain, a user who may work at more than one site (theirs, or every site for a user of
+// the whole chain) picks the site they are at in the top bar; this browser remembers it. The
+// lists (the book, a client's sessions) show that site's, and a session starts there unless
+// another is chosen. "All sites" is no site. A clinic of one site, or a user of one site, sees
+// nothing of this.
+const SITE_KEY = 'poreclear.site';
+
+// The sites `user` may work at, out of every site of the chain (`sites` of GET /api/sites).
+export function workSites(user, sites) {
+    return (sites || []).filter((s) => s.mine || user.chain);
+}
+
+// Remember `id` (a number, or null: all sites) as this browser's current site.
+export function rememberSite(id) {
+    try {
+        if (id) window.localStorage.setItem(SITE_KEY, String(id));
+        else window.localStorage.removeItem(SITE_KEY);
+    } catch { /* storage refused: the choice lasts for this page only */ }
+}
+
+function rememberedSite() {
+    try { return Number(window.localStorage.getItem(SITE_KEY)) || null; } catch { return null; }
+}
+
+// session.sites: the sites the user may work at (empty when there is only one, so nothing is
+// drawn); session.site: the current one of them, or null (all sites).
+async function loadSites(session) {
+    session.sites = [];
+    session.site = null;
+    const user = session.user;
+    if ((user.sites || []).length === 1) return;
+    let all;
+    try {
+        all = (await api.get('/api/sites')).sites;
+    } catch { return; } // not fatal: the pages work without a site chosen
+    const mine = workSites(user, all);
+    if (mine.length < 2) return;
+    session.sites = mine;
+    const kept = rememberedSite();
+    session.site = mine.some((s) => s.id === kept) ? kept : null;
+}
+
+function sitePicker(session) {
+    if (!session.sites || session.sites.length < 2) return null;
+    const select = h('select', { id: 'site-select', name: 'site' },
+        h('option', { value: '' }, 'All sites'),
+        session.sites.map((s) => h('option', { value: String(s.id), selected: s.id === session.site }, s.name)));
+    select.addEventListener('change', () => {
+        rememberSite(Number(select.value) || null);
+        window.location.reload(); // every page draws its lists for the new site
+    });
+    return h('span', { class: 'site-pick' }, h('label', { for: 'site-select' }, 'Site'), select);
+}
+
+// The name of site `id` among the user's sites ('' when unknown).
+export function siteName(session, id) {
+    const s = (session.sites || []).find((x) => x.id === id);
+    return s ? s.name : '';
+}
+
 function drawTopbar(session, nav) {
     const bar = document.getElementById('topbar');
     if (!bar) return;
@@ -87,6 +148,7 @@ function drawTopbar(session, nav) {
             navLink('/ingredients', 'Ingredients', nav === 'ingredients'),
             user.role === 'admin' ? navLink('/admin', 'Admin', nav === 'admin') : null),
         h('div', { class: 'userbox' },
+            sitePicker(session),
             h('span', { class: 'who', id: 'whoami' }, `${user.display_name || user.username} · ${roleLabel(user.role)}`),
             logout));
 }
@@ -150,6 +212,7 @@ export async function startPage({ nav, title, render }) {
         return;
     }
     setCsrfToken(session.csrf_token);
+    await loadSites(session);
     drawTopbar(session, nav);
     drawFooter();
     if (!mayOpen(session.user.role, window.location.pathname)) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: AGPL-3.0-or-later
 // One client: details, rebooking date, intake history (every version, dated) and sessions.
 
-import { api, queryId } from '../api.js';
+import { api, queryId, withQuery } from '../api.js';
 import { h, fill, fmtDate, fmtDateTime, alertBox, badge } from '../dom.js';
-import { startPage, pageHead, errorBox } from '../app.js';
+import { startPage, pageHead, errorBox, siteName } from '../app.js';
 import { alertsBox } from '../alerts.js';
 import { portalBox, portalIntakeBox } from '../portal-staff.js';
 import { atHomeBox } from '../portal-home-staff.js';
@@ -49,7 +49,8 @@ startPage({
         // reception sees whether the intake and consent are current, not what they say
         const [intakes, sessions] = await Promise.all([
             clinical ? api.get(`/api/clients/${id}/intakes`) : api.get(`/api/clients/${id}/status`),
-            clinical ? api.get(`/api/clients/${id}/sessions`).catch((e) => ({ error: e })) : Promise.resolve(null),
+            // in a chain, the sessions at the site chosen in the top bar (all sites: every one)
+            clinical ? api.get(withQuery(`/api/clients/${id}/sessions`, { site_id: session.site ? String(session.site) : '' })).catch((e) => ({ error: e })) : Promise.resolve(null),
         ]);
 
         const params = new URLSearchParams(window.location.search);
@@ -87,19 +88,24 @@ startPage({
         let sessionsBox = null;
         if (clinical) {
             let body;
+            const chain = (session.sites || []).length > 1;
+            const where = session.site ? siteName(session, session.site) : '';
             if (sessions && sessions.error) body = errorBox(sessions.error, 'Sessions could not be loaded');
-            else if (!sessions.sessions.length) body = h('p', { class: 'muted' }, 'No sessions yet.');
+            else if (!sessions.sessions.length) body = h('p', { class: 'muted' }, where ? `No sessions at ${where}.` : 'No sessions yet.');
             else {
                 body = h('div', { class: 'table-wrap' }, h('table', { id: 'sessions-table' },
-                    h('thead', null, h('tr', null, h('th', null, 'Started'), h('th', null, 'Status'), h('th', null, 'Plan'), h('th', null, 'Practitioner'), h('th', null, 'Aftercare'))),
+                    h('thead', null, h('tr', null, h('th', null, 'Started'), h('th', null, 'Status'), h('th', null, 'Plan'), h('th', null, 'Practitioner'), chain ? h('th', null, 'Site') : null, h('th', null, 'Aftercare'))),
                     h('tbody', null, sessions.sessions.map((s) => h('tr', null,
                         h('td', null, h('a', { class: 'rowlink', href: `/session?id=${s.id}` }, fmtDateTime(s.started_at))),
                         h('td', null, sessionStatus(s), s.signed_at ? h('div', { class: 'small muted' }, `signed ${fmtDateTime(s.signed_at)}`) : null),
                         h('td', null, s.plan_status ? badge(s.plan_status === 'modified' ? 'modify' : (s.plan_status === 'ok' ? 'ok' : s.plan_status), s.plan_status.replace('_', ' ')) : '—'),
                         h('td', null, byName(s.practitioner)),
+                        chain ? h('td', null, siteName(session, s.site_id) || `site ${s.site_id}`) : null,
                         h('td', null, h('a', { href: `/aftercare?session=${s.id}` }, 'Handout'), ' · ', h('a', { href: `/compare?session=${s.id}` }, 'Before/after')))))));
             }
-            sessionsBox = h('section', { class: 'card', 'aria-labelledby': 'sessions-h' }, h('h2', { id: 'sessions-h' }, 'Sessions'), body);
+            sessionsBox = h('section', { class: 'card', 'aria-labelledby': 'sessions-h', id: 'sessions' }, h('h2', { id: 'sessions-h' }, 'Sessions'),
+                where ? h('p', { class: 'small muted', id: 'sessions-site' }, `At ${where} only: choose “All sites” at the top to see every site's.`) : null,
+                body);
         }
 
         const statusBox = clinical ? null : h('section', { class: 'card', 'aria-labelledby': 'status-h', id: 'intake-status' },

@@ -5,7 +5,7 @@
 
 import { api, ApiError, queryId } from '../api.js';
 import { h, fill, fmtDate, fmtDateTime, alertBox, uid, humanize } from '../dom.js';
-import { startPage, pageHead, showError, busy, errorBox, certLabel } from '../app.js';
+import { startPage, pageHead, showError, busy, errorBox, certLabel, rememberSite } from '../app.js';
 import { verdict, stepCard, reasonsList, sourcesList } from '../plan-view.js';
 
 function who(ref) {
@@ -61,7 +61,25 @@ function reviewBox(data, clientId, reload) {
     return h('section', { class: 'card', id: 'review', 'aria-labelledby': 'review-h' }, parts);
 }
 
-function startBox(data, consents, clientId, user, wanted) {
+// Where the session takes place, when the user may work at more than one site (a chain): the
+// appointment's site when started from the book, else the site chosen in the top bar, else
+// nobody guesses — the person picks it. null when there is nothing to choose.
+function siteField(session, apptSite) {
+    const sites = session.sites || [];
+    if (sites.length < 2) return null;
+    const pre = sites.some((s) => s.id === apptSite) ? apptSite : session.site;
+    const id = uid('site');
+    const select = h('select', { id, name: 'site_id', 'aria-describedby': `${id}-hint` },
+        h('option', { value: '', selected: !pre }, 'Choose the site…'),
+        sites.map((s) => h('option', { value: String(s.id), selected: s.id === pre }, s.name)));
+    return h('div', { class: 'field', id: 'start-site' },
+        h('label', { for: id }, 'Site'),
+        h('p', { class: 'hint', id: `${id}-hint` }, 'Where the treatment takes place; recorded with the session.'),
+        select);
+}
+
+function startBox(data, consents, clientId, session, wanted, apptSite) {
+    const user = session.user;
     const plan = data.plan;
     const errors = h('div', { hidden: true, id: 'start-errors' });
     const today = consents.filter((c) => !c.session_id);
@@ -99,7 +117,8 @@ function startBox(data, consents, clientId, user, wanted) {
             h('div', { class: 'field' },
                 h('label', { for: setId }, 'Implement set / batch'),
                 h('p', { class: 'hint' }, 'Which sterilised tray or batch is used (traceability). Optional.'),
-                h('input', { type: 'text', id: setId, name: 'implement_set', maxlength: 200, autocomplete: 'off' }))),
+                h('input', { type: 'text', id: setId, name: 'implement_set', maxlength: 200, autocomplete: 'off' })),
+            siteField(session, apptSite)),
         h('button', {
             type: 'submit', class: 'primary big', id: 'start-session',
             disabled: !data.can_start || !today.length,
@@ -112,12 +131,25 @@ function startBox(data, consents, clientId, user, wanted) {
         if (needsReview && data.review && data.review.decision === 'proceed') body.review_id = data.review.id;
         const set = form.implement_set.value.trim();
         if (set) body.implement_set = set;
+        const site = form.site_id;
+        if (site) {
+            site.removeAttribute('aria-invalid');
+            if (!site.value) {
+                fill(errors, alertBox('error', 'Which site?', h('p', null, 'Choose the site where the treatment takes place.')));
+                errors.hidden = false;
+                site.setAttribute('aria-invalid', 'true');
+                site.focus();
+                return;
+            }
+            body.site_id = Number(site.value);
+        }
         // started from the book: the appointment goes into treatment and links to the session in
         // the same transaction as the start (both or neither)
         const appt = queryId('appointment');
         if (appt) body.appointment_id = Number(appt);
         try {
             const s = await busy(form.querySelector('#start-session'), () => api.post(`/api/clients/${clientId}/sessions`, body));
+            if (body.site_id) rememberSite(body.site_id); // where this person works now
             window.location.assign(`/session?id=${s.id}`);
         } catch (e) {
             showError(errors, e, 'The session did not start');
@@ -150,6 +182,10 @@ startPage({
                 throw e;
             }
             const consents = (await api.get(`/api/clients/${clientId}/consents`)).consents || [];
+            // started from the book in a chain: the appointment says where
+            const apptId = queryId('appointment');
+            const appt = apptId && (session.sites || []).length > 1
+                ? await api.get(`/api/appointments/${apptId}`).catch(() => null) : null;
             const plan = data.plan;
             const steps = plan.steps || [];
             fill(main,
@@ -173,7 +209,7 @@ startPage({
                     h('ol', { class: 'steps', id: 'plan-steps' }, steps.map((s, i) => stepCard(s, i, null, { sources: plan.sources, blocked: plan.status === 'blocked' })))),
                 sourcesList(plan),
                 reviewBox(data, clientId, reload),
-                startBox(data, consents, clientId, session.user, wanted));
+                startBox(data, consents, clientId, session, wanted, appt && appt.site_id));
             main.querySelector('#print-plan').addEventListener('click', () => window.print());
             document.title = `Plan (${plan.status.replace('_', ' ')}) · ${client.name} · poreclear`;
         }

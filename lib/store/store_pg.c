@@ -26,7 +26,7 @@
 #include "store/store_pg_internal.h"
 
 #define STMT_CACHE 128
-#define MAX_PARAMS 32
+#define MAX_PARAMS 80 /* the audit log's batch: 16 rows of 5 (lib/store/audit.c) */
 /* the key of the database-wide write lock (an arbitrary constant: "pc" 14) */
 #define WRITE_LOCK_KEY "7099014"
 

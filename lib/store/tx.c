@@ -167,7 +167,7 @@ int pc_tx_row(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, void *re
     else if (r < 0)
         rc = r;
     else {
-        pc_row row = {tx->db->drv, st};
+        pc_row row = {tx->db->drv, st, 0};
         rc = rd(ctx, &row, rec);
         if (rc != PC_OK && clear) clear(rec);
     }
@@ -181,7 +181,7 @@ int pc_tx_rows(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, size_t 
     char *arr = NULL;
     size_t cnt = 0, cap = 0;
     int rc = PC_OK, r;
-    pc_row row = {tx->db->drv, st};
+    pc_row row = {tx->db->drv, st, 0};
     while ((r = tx_step(ctx, tx, st, what)) == PC_DB_ROW) {
         if (cnt == cap) {
             size_t nc = cap ? cap * 2 : 16;
@@ -215,12 +215,13 @@ out:
     return rc;
 }
 
-/* One row by an id ?1, in its own read transaction. */
+/* One row by an id ?1: one statement, so one snapshot without a transaction around it (on
+ * PostgreSQL a BEGIN and a ROLLBACK would be two more round trips for nothing). */
 int pc_tx_get_one(pc_ctx *ctx, pc_store *s, const char *sql, int64_t id, pc_row_reader rd,
                   void *out, void (*clear)(void *), const char *what)
 {
     pc_tx tx;
-    int rc = pc_tx_begin(ctx, s, false, &tx);
+    int rc = pc_tx_open(ctx, s, &tx);
     if (rc != PC_OK) return rc;
     pc_db_stmt *st;
     if ((rc = pc_tx_prep(ctx, &tx, sql, &st)) == PC_OK) {
@@ -231,13 +232,13 @@ int pc_tx_get_one(pc_ctx *ctx, pc_store *s, const char *sql, int64_t id, pc_row_
     return rc;
 }
 
-/* Every row of a key ?1, in its own read transaction. */
+/* Every row of a key ?1 (one statement: one snapshot, as pc_tx_get_one). */
 int pc_tx_get_many(pc_ctx *ctx, pc_store *s, const char *sql, int64_t id, pc_row_reader rd,
                    size_t elem, void (*free_arr)(void *, size_t), const char *what, void **out,
                    size_t *n)
 {
     pc_tx tx;
-    int rc = pc_tx_begin(ctx, s, false, &tx);
+    int rc = pc_tx_open(ctx, s, &tx);
     if (rc != PC_OK) return rc;
     pc_db_stmt *st;
     if ((rc = pc_tx_prep(ctx, &tx, sql, &st)) == PC_OK) {

@@ -234,6 +234,18 @@ int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out);
 int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_review *out);
 int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out, size_t *n);
 
+/* ---- what today's plan of a client is made of (lib/store/plan_inputs.c) ---- */
+typedef struct pc_plan_inputs {
+    pc_intake intake;            /* the latest version (owned) */
+    int64_t assessment_photo_id; /* as pc_store_photo_assessment: 0 when none */
+    bool have_review;
+    pc_review review; /* the latest review of that intake, when have_review (owned) */
+} pc_plan_inputs;
+/* All three in one statement (one round trip). PC_ERR_NOTFOUND "no such intake" when the client
+ * has none (or there is no such client). *out is cleared with pc_store_plan_inputs_clear. */
+int pc_store_plan_inputs(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_plan_inputs *out);
+void pc_store_plan_inputs_clear(pc_plan_inputs *p);
+
 /* ---- consents ---- */
 typedef struct pc_consent {
     int64_t id, client_id, recorded_by, at, session_id; /* session_id 0 while unused */

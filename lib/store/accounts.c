@@ -122,7 +122,7 @@ static int read_users(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_user **out, siz
     pc_user *v = NULL;
     size_t cnt = 0, cap = 0;
     char *h = NULL;
-    pc_row row = {tx->db->drv, st};
+    pc_row row = {tx->db->drv, st, 0};
     int r, rc = PC_OK;
     while ((r = tx_step(ctx, tx, st, "users")) == PC_DB_ROW) {
         int64_t id = row_int(&row, 0);

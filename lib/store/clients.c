@@ -133,14 +133,12 @@ static const char SQL_INTAKE_NEXT[] =
 static const char SQL_INTAKE_INSERT[] =
     "INSERT INTO intakes(client_id, version, json, created_at, created_by, from_client)"
     " VALUES(?1, ?2, ?3, ?4, ?5, ?6) RETURNING id";
-#define INTAKE_SELECT                                                                              \
-    "SELECT id, client_id, version, created_at, coalesce(created_by, 0), json,"                    \
-    " coalesce(from_client, 0) FROM intakes"
+#define INTAKE_SELECT "SELECT " PC_INTAKE_COLS("") " FROM intakes"
 static const char SQL_INTAKE_GET[] = INTAKE_SELECT
     " WHERE client_id = ?1 AND (version = ?2 OR ?2 = 0) ORDER BY version DESC LIMIT 1";
 static const char SQL_INTAKE_LIST[] = INTAKE_SELECT " WHERE client_id = ?1 ORDER BY version DESC";
 
-static int rd_intake(pc_ctx *ctx, const pc_row *r, void *o)
+int pc_rd_intake(pc_ctx *ctx, const pc_row *r, void *o)
 {
     pc_intake *in = o;
     bool oom = false;
@@ -222,7 +220,7 @@ int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t ver
     pc_db_stmt *st;
     pc_intake in;
     if ((rc = pc_tx_prep_args(ctx, &tx, SQL_INTAKE_GET, a, PC_NARGS(a), &st)) == PC_OK)
-        rc = pc_tx_row(ctx, &tx, st, rd_intake, &in, clr_intake, "intake");
+        rc = pc_tx_row(ctx, &tx, st, pc_rd_intake, &in, clr_intake, "intake");
     pc_tx_end(&tx);
     if (rc == PC_OK) *out = in;
     return rc;
@@ -230,6 +228,6 @@ int pc_store_intake_get(pc_ctx *ctx, pc_store *s, int64_t client_id, int64_t ver
 
 int pc_store_intake_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_intake **out, size_t *n)
 {
-    return pc_tx_get_many(ctx, s, SQL_INTAKE_LIST, client_id, rd_intake, sizeof **out, free_intakes,
-                          "intakes", (void **)out, n);
+    return pc_tx_get_many(ctx, s, SQL_INTAKE_LIST, client_id, pc_rd_intake, sizeof **out,
+                          free_intakes, "intakes", (void **)out, n);
 }

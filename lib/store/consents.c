@@ -9,14 +9,13 @@ static const char SQL_REVIEW_INSERT[] =
     "INSERT INTO reviews(client_id, intake_id, proceed, plan_status, reason, by_user, at)"
     " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7 WHERE EXISTS"
     " (SELECT 1 FROM intakes WHERE id = ?2 AND client_id = ?1) RETURNING id";
-#define REVIEW_SELECT                                                                              \
-    "SELECT id, client_id, intake_id, proceed, plan_status, reason, by_user, at FROM reviews"
+#define REVIEW_SELECT "SELECT " PC_REVIEW_COLS("") " FROM reviews"
 static const char SQL_REVIEW_GET[] = REVIEW_SELECT " WHERE id = ?1";
 static const char SQL_REVIEW_LATEST[] =
     REVIEW_SELECT " WHERE intake_id = ?1 ORDER BY id DESC LIMIT 1";
 static const char SQL_REVIEW_LIST[] = REVIEW_SELECT " WHERE client_id = ?1 ORDER BY id DESC";
 
-static int rd_review(pc_ctx *ctx, const pc_row *r, void *o)
+int pc_rd_review(pc_ctx *ctx, const pc_row *r, void *o)
 {
     pc_review *v = o;
     bool oom = false;
@@ -81,7 +80,7 @@ int pc_tx_review_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_review *out)
     if (rc != PC_OK) return rc;
     tx_int(tx, st, 1, id);
     pc_review v;
-    rc = pc_tx_row(ctx, tx, st, rd_review, &v, clr_review, "review");
+    rc = pc_tx_row(ctx, tx, st, pc_rd_review, &v, clr_review, "review");
     if (rc == PC_OK) *out = v;
     return rc;
 }
@@ -89,7 +88,7 @@ int pc_tx_review_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_review *out)
 int pc_store_review_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_review *out)
 {
     pc_review v;
-    int rc = pc_tx_get_one(ctx, s, SQL_REVIEW_GET, id, rd_review, &v, clr_review, "review");
+    int rc = pc_tx_get_one(ctx, s, SQL_REVIEW_GET, id, pc_rd_review, &v, clr_review, "review");
     if (rc == PC_OK) *out = v;
     return rc;
 }
@@ -98,15 +97,15 @@ int pc_store_review_latest(pc_ctx *ctx, pc_store *s, int64_t intake_id, pc_revie
 {
     pc_review v;
     int rc =
-        pc_tx_get_one(ctx, s, SQL_REVIEW_LATEST, intake_id, rd_review, &v, clr_review, "review");
+        pc_tx_get_one(ctx, s, SQL_REVIEW_LATEST, intake_id, pc_rd_review, &v, clr_review, "review");
     if (rc == PC_OK) *out = v;
     return rc;
 }
 
 int pc_store_review_list(pc_ctx *ctx, pc_store *s, int64_t client_id, pc_review **out, size_t *n)
 {
-    return pc_tx_get_many(ctx, s, SQL_REVIEW_LIST, client_id, rd_review, sizeof **out, free_reviews,
-                          "reviews", (void **)out, n);
+    return pc_tx_get_many(ctx, s, SQL_REVIEW_LIST, client_id, pc_rd_review, sizeof **out,
+                          free_reviews, "reviews", (void **)out, n);
 }
 
 /* ---- consents ---- */

@@ -16,9 +16,7 @@ static const char SQL_PHOTO_INSERT[] =
 static const char SQL_PHOTO_GET[] = PHOTO_SELECT " WHERE id = ?1";
 static const char SQL_PHOTO_LIST[] =
     PHOTO_SELECT " WHERE client_id = ?1 AND (?2 = 0 OR session_id = ?2) ORDER BY id DESC";
-static const char SQL_PHOTO_ASSESSMENT[] =
-    "SELECT id FROM photos WHERE client_id = ?1 AND state = 'done'"
-    " ORDER BY CASE kind WHEN 'before' THEN 0 ELSE 1 END, id DESC LIMIT 1";
+static const char SQL_PHOTO_ASSESSMENT[] = PC_PHOTO_ASSESSMENT("?1");
 static const char SQL_PHOTO_STATE[] = "UPDATE photos SET state = ?2, error = ?3 WHERE id = ?1";
 static const char SQL_PHOTO_ANALYSIS[] =
     "UPDATE photos SET state = 'done', error = NULL, analysis = ?2, overlay_file = ?3,"

@@ -106,29 +106,32 @@ int pc_tx_run(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what);
 int pc_tx_insert(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, const char *what, int64_t *id);
 int64_t pc_tx_changes(pc_tx *tx);
 
-/* The current row of a statement, for readers. */
+/* The current row of a statement, for readers; a reader's column i is the statement's
+ * column base + i, so that one statement can carry several records side by side (base 0 for
+ * a statement of one record). */
 struct pc_row {
     const pc_db_driver *d;
     pc_db_stmt *st;
+    int base;
 };
 static inline int64_t row_int(const pc_row *r, int i)
 {
-    return r->d->col_int64(r->st, i);
+    return r->d->col_int64(r->st, r->base + i);
 }
 static inline bool row_null(const pc_row *r, int i)
 {
-    return r->d->col_null(r->st, i);
+    return r->d->col_null(r->st, r->base + i);
 }
 /* Column i into a fixed buffer (NULL becomes ""; truncated to n - 1 bytes). */
 static inline void row_copy(const pc_row *r, int i, char *dst, size_t n)
 {
-    const char *t = r->d->col_text(r->st, i);
+    const char *t = r->d->col_text(r->st, r->base + i);
     snprintf(dst, n, "%s", t ? t : "");
 }
 /* malloc'd copy of a column (NULL stays NULL); *oom set on allocation failure. */
 static inline char *row_dup(const pc_row *r, int i, bool *oom)
 {
-    const char *t = r->d->col_text(r->st, i);
+    const char *t = r->d->col_text(r->st, r->base + i);
     if (!t) return NULL;
     char *d = strdup(t);
     if (!d) *oom = true;
@@ -146,6 +149,22 @@ int pc_tx_row(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, void *re
  * the partial array is freed with free_arr). At most 100000 rows (PC_ERR_LIMIT). Resets st. */
 int pc_tx_rows(pc_ctx *ctx, pc_tx *tx, pc_db_stmt *st, pc_row_reader rd, size_t elem,
                void (*free_arr)(void *, size_t), const char *what, void **out, size_t *n);
+
+/* Records read by more than one file: their columns (p: a table alias with its dot, or "") in
+ * the order of their readers (clients.c, consents.c), and the photo a plan assesses (photos.c;
+ * cid: the client's id, a column or a parameter). */
+#define PC_INTAKE_COLS(p)                                                                          \
+    p "id, " p "client_id, " p "version, " p "created_at, coalesce(" p "created_by, 0), " p        \
+      "json,"                                                                                      \
+      " coalesce(" p "from_client, 0)"
+#define PC_REVIEW_COLS(p)                                                                          \
+    p "id, " p "client_id, " p "intake_id, " p "proceed, " p "plan_status, " p "reason, " p        \
+      "by_user, " p "at"
+#define PC_PHOTO_ASSESSMENT(cid)                                                                   \
+    "SELECT id FROM photos WHERE client_id = " cid " AND state = 'done'"                           \
+    " ORDER BY CASE kind WHEN 'before' THEN 0 ELSE 1 END, id DESC LIMIT 1"
+int pc_rd_intake(pc_ctx *ctx, const struct pc_row *r, void *o); /* a pc_intake */
+int pc_rd_review(pc_ctx *ctx, const struct pc_row *r, void *o); /* a pc_review */
 
 /* One row by the int64 key ?1 (rd into out, cleared with clear on failure), or every row of
  * it, each in its own read transaction. */

@@ -422,8 +422,8 @@ int web_h_plan(web_req *r)
     pc_ctx_init(&ctx);
     char today[11];
     web_today(r->now, today);
-    pc_intake in;
-    int rc = pc_store_intake_get(&ctx, r->cfg->store, r->ids[0], 0, &in);
+    pc_plan_inputs pi; /* the intake, the assessed photo and the review: one round trip */
+    int rc = pc_store_plan_inputs(&ctx, r->cfg->store, r->ids[0], &pi);
     if (rc == PC_ERR_NOTFOUND) {
         pc_client c;
         if (pc_store_client_get(&ctx, r->cfg->store, r->ids[0], &c) != PC_OK)
@@ -432,38 +432,37 @@ int web_h_plan(web_req *r)
         return web_error(r, 409, "incomplete", "this client has no intake yet: record one first");
     }
     if (rc != PC_OK) return web_fail(r, &ctx);
+    const pc_intake *in = &pi.intake;
     int status = 0;
-    int64_t aid = web_assessment_id(r->cfg, r->ids[0]);
-    char *text = plan_cache_get(in.id, aid, today, &status);
+    int64_t aid = pi.assessment_photo_id;
+    char *text = plan_cache_get(in->id, aid, today, &status);
     if (!text) {
         pc_plan *plan = NULL;
-        if (!plan_from_intake(r, &in, aid, &plan)) {
-            pc_store_intake_clear(&in);
+        if (!plan_from_intake(r, in, aid, &plan)) {
+            pc_store_plan_inputs_clear(&pi);
             return 0;
         }
         status = (int)pc_plan_get_status(plan);
         rc = pc_plan_to_json(&ctx, plan, 0, &text);
         pc_plan_free(plan);
         if (rc != PC_OK) {
-            pc_store_intake_clear(&in);
+            pc_store_plan_inputs_clear(&pi);
             return web_fail(r, &ctx);
         }
-        plan_cache_put(in.id, aid, today, status, text);
+        plan_cache_put(in->id, aid, today, status, text);
     }
-    pc_review rv;
-    bool have_review = pc_store_review_latest(&ctx, r->cfg->store, in.id, &rv) == PC_OK;
     /* the review gate of lib/clinic, on the latest review of this intake */
-    bool can_start = pc_clinic_review_gate(&ctx, (pc_plan_status)status, have_review ? &rv : NULL,
-                                           r->ids[0], in.id, NULL) == PC_OK;
-    json_t *out =
-        json_pack("{s:o,s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "assessment_photo_id",
-                  aid ? json_integer(aid) : json_null(), "client_id", (json_int_t)r->ids[0],
-                  "intake_id", (json_int_t)in.id, "intake_version", (json_int_t)in.version, "date",
-                  today, "review", have_review ? review_json(r, &rv) : json_null(), "can_start",
-                  can_start, "server_time", web_json_time(r->now));
-    if (have_review) pc_store_review_clear(&rv);
+    bool can_start =
+        pc_clinic_review_gate(&ctx, (pc_plan_status)status, pi.have_review ? &pi.review : NULL,
+                              r->ids[0], in->id, NULL) == PC_OK;
+    json_t *out = json_pack("{s:o,s:I,s:I,s:I,s:s,s:o,s:b,s:o}", "assessment_photo_id",
+                            aid ? json_integer(aid) : json_null(), "client_id",
+                            (json_int_t)r->ids[0], "intake_id", (json_int_t)in->id,
+                            "intake_version", (json_int_t)in->version, "date", today, "review",
+                            pi.have_review ? review_json(r, &pi.review) : json_null(), "can_start",
+                            can_start, "server_time", web_json_time(r->now));
     audit_view(r, "plan.view", r->ids[0], pc_plan_status_name((pc_plan_status)status));
-    pc_store_intake_clear(&in);
+    pc_store_plan_inputs_clear(&pi);
     /* the plan text goes in as it is: {"plan":<text>,<the rest>} */
     web_reply_json_raw(r, 200, out, "plan", text);
     free(text);

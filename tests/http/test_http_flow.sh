@@ -52,6 +52,11 @@ expect_status 400 "a review needs a reason of 5+ characters"
 req pract POST "/api/clients/$BCID/reviews" "{\"intake_id\":$BIN,\"decision\":\"proceed\",\"reason\":\"GP confirms the fever has passed\"}"
 expect_status 201 "practitioner records a review"
 RID=$(jid "$T/body")
+req pract GET "/api/clients/$BCID/plan"
+[ "$(jget "$T/body" 'd["review"]["id"]')" = "$RID" ] && [ "$(jget "$T/body" 'd["can_start"]')" = true ] &&
+    [ "$(jget "$T/body" 'd["intake_id"]')" = "$BIN" ] &&
+    ok "the plan names the intake's latest review and can start" ||
+    not_ok "the plan names the intake's latest review and can start ($(head -c 300 "$T/body"))"
 req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"
 expect_status 201 "blocked plan starts with a recorded review"
 req pract POST "/api/clients/$BCID/sessions" "{\"consent_id\":$BCON,\"review_id\":$RID}"

@@ -134,6 +134,72 @@ static void test_photo_states_and_assessment(void **state)
     assert_int_equal(pc_store_photo_add(&ctx, f->s, f->pract, &bad, 1, &id), PC_ERR_CONFLICT);
 }
 
+/* The plan's inputs in one statement: the latest intake, the assessed photo, and the latest
+ * review of that intake only (a review of an older version does not carry over). */
+static int64_t add_review(fixture *f, int64_t cid, int64_t intake, const char *reason)
+{
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    pc_review rv;
+    memset(&rv, 0, sizeof rv);
+    rv.client_id = cid;
+    rv.intake_id = intake;
+    rv.proceed = true;
+    snprintf(rv.plan_status, sizeof rv.plan_status, "blocked");
+    rv.reason = (char *)reason;
+    rv.by = f->pract;
+    rv.at = 50;
+    pc_tx tx;
+    int64_t rid = 0;
+    assert_int_equal(pc_tx_begin(&ctx, f->s, true, &tx), PC_OK);
+    assert_int_equal(pc_tx_review_insert(&ctx, &tx, &rv, &rid), PC_OK);
+    assert_int_equal(pc_tx_commit(&ctx, &tx), PC_OK);
+    pc_tx_end(&tx);
+    return rid;
+}
+
+static void test_plan_inputs(void **state)
+{
+    fixture *f = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    int64_t cid = fixture_client(f, "Plan Person");
+    pc_plan_inputs pi;
+    assert_int_equal(pc_store_plan_inputs(&ctx, f->s, cid, &pi), PC_ERR_NOTFOUND);
+    assert_int_equal(pc_store_plan_inputs(&ctx, f->s, 424242, &pi), PC_ERR_NOTFOUND);
+    pc_intake v1, v2;
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"v\":1}", 20, &v1), PC_OK);
+    assert_int_equal(pc_store_plan_inputs(&ctx, f->s, cid, &pi), PC_OK);
+    assert_int_equal(pi.intake.id, v1.id);
+    assert_string_equal(pi.intake.json, "{\"v\":1}");
+    assert_int_equal(pi.assessment_photo_id, 0);
+    assert_false(pi.have_review);
+    pc_store_plan_inputs_clear(&pi);
+    add_review(f, cid, v1.id, "first version's review");
+    assert_int_equal(pc_store_intake_add(&ctx, f->s, f->pract, cid, "{\"v\":2}", 30, &v2), PC_OK);
+    int64_t photo = fixture_photo(f, cid, 0, "after", "p.png");
+    assert_int_equal(pc_store_photo_set_analysis(&ctx, f->s, photo, "{}", "o.png", 31), PC_OK);
+    assert_int_equal(pc_store_plan_inputs(&ctx, f->s, cid, &pi), PC_OK);
+    assert_int_equal(pi.intake.id, v2.id); /* the latest version */
+    assert_int_equal(pi.intake.version, 2);
+    assert_int_equal(pi.assessment_photo_id, photo);
+    assert_false(pi.have_review); /* v1's review is not v2's */
+    pc_store_plan_inputs_clear(&pi);
+    add_review(f, cid, v2.id, "an older review");
+    int64_t newest = add_review(f, cid, v2.id, "the newest review");
+    assert_int_equal(pc_store_plan_inputs(&ctx, f->s, cid, &pi), PC_OK);
+    assert_true(pi.have_review);
+    assert_int_equal(pi.review.id, newest);
+    assert_int_equal(pi.review.intake_id, v2.id);
+    assert_string_equal(pi.review.reason, "the newest review");
+    assert_string_equal(pi.review.plan_status, "blocked");
+    assert_true(pi.review.proceed);
+    assert_string_equal(pi.intake.json, "{\"v\":2}"); /* the intake's columns still read */
+    pc_store_plan_inputs_clear(&pi);
+    pc_store_intake_clear(&v1);
+    pc_store_intake_clear(&v2);
+}
+
 static void test_erase(void **state)
 {
     fixture *f = *state;
@@ -307,6 +373,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_photo_states_and_assessment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_plan_inputs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_erase, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_sweeps_orphans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_files, setup, teardown),

@@ -299,5 +299,26 @@ int pc_clinic_sessions_report(pc_ctx *ctx, pc_store *s, const pc_user *who, int6
  * ("immutable": correct it with an amendment); another client's session is PC_ERR_INVALID. */
 int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
                             int64_t session_id, const char *today, const char **why);
+/* Store photo p (its file already kept) by actor at now, with its audit entry: a session it
+ * names is judged again in the insert's transaction (signed or cancelled since the upload
+ * began: "immutable" / "cancelled", and nothing is stored). */
+int pc_clinic_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
+                        int64_t *id, const char **why);
+
+/* ---- comparisons ---- */
+
+/* May who make a before/after comparison on session session_id? A comparison is part of the
+ * session's record, so the session must be open: a signed session takes nothing more
+ * ("immutable", PC_ERR_CONFLICT), nor a cancelled one ("cancelled"); no such session is
+ * PC_ERR_NOTFOUND. Comparing a signed session's before photo with a later visit's photo is the
+ * later, open session's comparison (its before_photo_id names the older photo). */
+int pc_clinic_comparison_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                                 const char **why);
+/* Store comparison c (made by a job from c->created_by's request) with its audit entry: the
+ * same rule in the insert's transaction (a session signed while the comparison was being made
+ * takes it no more: "immutable", nothing stored), and both photos must be c->client_id's
+ * (PC_ERR_INVALID). */
+int pc_clinic_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id,
+                             const char **why);
 
 #endif

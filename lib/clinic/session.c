@@ -699,6 +699,41 @@ bool pc_clinic_amendment_late(const pc_tsession *t, const pc_amendment *a)
     return t && a && t->signed_ && a->at >= t->signed_at;
 }
 
+/* May a record (a photo, a comparison: what) attach to session session_id of client_id? Read in
+ * tx: the session exists and is the client's (PC_ERR_INVALID otherwise), is not signed
+ * ("immutable": a signed record takes nothing more) and not cancelled ("cancelled"). *t gets
+ * the session on success (pc_store_tsession_clear), untouched otherwise. */
+static int session_takes(pc_ctx *ctx, pc_tx *tx, int64_t client_id, int64_t session_id,
+                         const char *what, pc_tsession *out, const char **why)
+{
+    pc_tsession t;
+    int rc = pc_tx_tsession_get(ctx, tx, session_id, &t);
+    if (rc == PC_ERR_NOTFOUND)
+        return pc_error(ctx, PC_ERR_INVALID, "session_id: no session %lld", (long long)session_id);
+    if (rc != PC_OK) return rc;
+    if (t.client_id != client_id)
+        rc = pc_error(ctx, PC_ERR_INVALID, "session_id: session %lld is another client's",
+                      (long long)session_id);
+    else if (t.signed_)
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
+                    "session %lld is signed: nothing more attaches to it; %s",
+                    (long long)session_id, what);
+    else if (t.cancelled_at)
+        rc = refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
+                    "session %lld was cancelled: nothing attaches to it", (long long)session_id);
+    if (rc != PC_OK) {
+        pc_store_tsession_clear(&t);
+        return rc;
+    }
+    if (out)
+        *out = t;
+    else
+        pc_store_tsession_clear(&t);
+    return PC_OK;
+}
+
+#define PHOTO_ON_SIGNED "add an amendment"
+
 int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t client_id,
                             int64_t session_id, const char *today, const char **why)
 {
@@ -712,27 +747,13 @@ int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_
         pc_tx tx;
         int rc = pc_tx_begin(ctx, s, false, &tx);
         if (rc != PC_OK) return rc;
-        rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
-        if (rc == PC_ERR_NOTFOUND)
-            rc =
-                pc_error(ctx, PC_ERR_INVALID, "session_id: no session %lld", (long long)session_id);
+        rc = session_takes(ctx, &tx, client_id, session_id, PHOTO_ON_SIGNED, &t, why);
         if (rc != PC_OK) {
             pc_tx_end(&tx);
             return rc;
         }
-        if (t.client_id != client_id)
-            rc = pc_error(ctx, PC_ERR_INVALID, "session_id: session %lld is another client's",
-                          (long long)session_id);
-        else if (t.signed_)
-            rc = refuse(ctx, why, PC_ERR_CONFLICT, "immutable",
-                        "session %lld is signed: nothing more attaches to it; add an amendment",
-                        (long long)session_id);
-        else if (t.cancelled_at)
-            rc =
-                refuse(ctx, why, PC_ERR_CONFLICT, "cancelled",
-                       "session %lld was cancelled: nothing attaches to it", (long long)session_id);
-        else if ((rc = pc_tx_consent_get(ctx, &tx, t.consent_id, &c)) == PC_OK &&
-                 !agreed_has(c.agreed_json, "photos"))
+        if ((rc = pc_tx_consent_get(ctx, &tx, t.consent_id, &c)) == PC_OK &&
+            !agreed_has(c.agreed_json, "photos"))
             rc = refuse(ctx, why, PC_ERR_CONFLICT, "consent_missing",
                         "%s did not agree to photos in this session's consent", c.client_name);
         pc_store_consent_clear(&c);
@@ -752,4 +773,78 @@ int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_
     if (ok) return PC_OK;
     return refuse(ctx, why, PC_ERR_CONFLICT, "consent_missing",
                   "no consent of today includes photos: record the client's consent first");
+}
+
+int pc_clinic_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
+                        int64_t *id, const char **why)
+{
+    if (why) *why = NULL;
+    pc_tx tx;
+    int64_t nid = 0;
+    int rc = pc_tx_begin(ctx, s, true, &tx);
+    if (rc != PC_OK) return rc;
+    if (p->session_id && (rc = session_takes(ctx, &tx, p->client_id, p->session_id, PHOTO_ON_SIGNED,
+                                             NULL, why)) != PC_OK)
+        goto out;
+    if ((rc = pc_tx_photo_insert(ctx, &tx, actor, p, now, &nid)) != PC_OK ||
+        (rc = pc_tx_commit(ctx, &tx)) != PC_OK)
+        goto out;
+    *id = nid;
+out:
+    pc_tx_end(&tx);
+    return rc;
+}
+
+/* What to do instead of comparing on a signed session (docs/compare.md "On a signed session"). */
+#define COMPARE_ON_SIGNED                                                                          \
+    "compare on the later visit's open session (its photos may be named as before_photo_id)"
+
+int pc_clinic_comparison_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t session_id,
+                                 const char **why)
+{
+    if (why) *why = NULL;
+    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_PHOTO))
+        return refuse(ctx, why, PC_ERR_DENIED, "forbidden", "your role may not compare photos");
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, false, &tx);
+    if (rc != PC_OK) return rc;
+    pc_tsession t;
+    rc = pc_tx_tsession_get(ctx, &tx, session_id, &t);
+    if (rc == PC_OK) {
+        int64_t client_id = t.client_id;
+        pc_store_tsession_clear(&t);
+        rc = session_takes(ctx, &tx, client_id, session_id, COMPARE_ON_SIGNED, NULL, why);
+    } else if (rc == PC_ERR_NOTFOUND) {
+        rc = pc_error(ctx, PC_ERR_NOTFOUND, "no session %lld", (long long)session_id);
+    }
+    pc_tx_end(&tx);
+    return rc;
+}
+
+int pc_clinic_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id,
+                             const char **why)
+{
+    if (why) *why = NULL;
+    pc_tx tx;
+    int64_t nid = 0, owner = 0;
+    int rc = pc_tx_begin(ctx, s, true, &tx);
+    if (rc != PC_OK) return rc;
+    if ((rc = session_takes(ctx, &tx, c->client_id, c->session_id, COMPARE_ON_SIGNED, NULL, why)) !=
+        PC_OK)
+        goto out;
+    const int64_t photos[2] = {c->before_photo_id, c->after_photo_id};
+    for (int k = 0; k < 2; k++) {
+        rc = pc_tx_photo_client(ctx, &tx, photos[k], &owner);
+        if (rc == PC_ERR_NOTFOUND || (rc == PC_OK && owner != c->client_id))
+            rc = pc_error(ctx, PC_ERR_INVALID, "%s: no such photo of this client",
+                          k ? "after_photo_id" : "before_photo_id");
+        if (rc != PC_OK) goto out;
+    }
+    if ((rc = pc_tx_comparison_insert(ctx, &tx, c, &nid)) != PC_OK ||
+        (rc = pc_tx_commit(ctx, &tx)) != PC_OK)
+        goto out;
+    *id = nid;
+out:
+    pc_tx_end(&tx);
+    return rc;
 }

@@ -14,6 +14,7 @@ static const char SQL_PHOTO_INSERT[] =
     " uploaded_by, uploaded_at, state) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'queued')"
     " RETURNING id";
 static const char SQL_PHOTO_GET[] = PHOTO_SELECT " WHERE id = ?1";
+static const char SQL_PHOTO_CLIENT[] = "SELECT client_id FROM photos WHERE id = ?1";
 static const char SQL_PHOTO_LIST[] =
     PHOTO_SELECT " WHERE client_id = ?1 AND (?2 = 0 OR session_id = ?2) ORDER BY id DESC";
 static const char SQL_PHOTO_ASSESSMENT[] = PC_PHOTO_ASSESSMENT("?1");
@@ -54,15 +55,41 @@ static void free_photos(void *a, size_t n)
     pc_store_photos_free(a, n);
 }
 
-int pc_store_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
-                       int64_t *id)
+/* The photo's row and its audit entry: with tx inside it, else in a transaction of their own. */
+static int photo_insert(pc_ctx *ctx, pc_store *s, pc_tx *tx, int64_t actor, const pc_photo *p,
+                        int64_t now, int64_t *id)
 {
     const pc_arg a[] = {ARG_INT(p->client_id), ARG_ID(p->session_id), ARG_TEXT(p->kind),
                         ARG_TEXT(p->format),   ARG_INT(p->width),     ARG_INT(p->height),
                         ARG_INT(p->bytes),     ARG_TEXT(p->file),     ARG_INT(actor),
                         ARG_INT(now)};
     const pc_audited au = {actor, "photo.upload", p->client_id, "photo ", true, p->kind, now};
+    if (tx)
+        return pc_tx_insert_audited(ctx, tx, SQL_PHOTO_INSERT, a, PC_NARGS(a), "photo", &au, id);
     return pc_store_insert_audited(ctx, s, SQL_PHOTO_INSERT, a, PC_NARGS(a), "photo", &au, id);
+}
+
+int pc_store_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
+                       int64_t *id)
+{
+    return photo_insert(ctx, s, NULL, actor, p, now, id);
+}
+
+int pc_tx_photo_insert(pc_ctx *ctx, pc_tx *tx, int64_t actor, const pc_photo *p, int64_t now,
+                       int64_t *id)
+{
+    return photo_insert(ctx, NULL, tx, actor, p, now, id);
+}
+
+int pc_tx_photo_client(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t *client_id)
+{
+    const pc_arg a[] = {ARG_INT(id)};
+    int64_t v = 0;
+    bool found = false;
+    int rc = pc_tx_int(ctx, tx, SQL_PHOTO_CLIENT, a, PC_NARGS(a), "photo", &v, &found);
+    if (rc == PC_OK && !found) rc = pc_error(ctx, PC_ERR_NOTFOUND, "no photo %lld", (long long)id);
+    if (rc == PC_OK) *client_id = v;
+    return rc;
 }
 
 int pc_store_photo_get(pc_ctx *ctx, pc_store *s, int64_t id, pc_photo *out)
@@ -152,7 +179,8 @@ static void free_comparisons(void *a, size_t n)
     pc_store_comparisons_free(a, n);
 }
 
-int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id)
+static int comparison_insert(pc_ctx *ctx, pc_store *s, pc_tx *tx, const pc_comparison_rec *c,
+                             int64_t *id)
 {
     const pc_arg a[] = {ARG_INT(c->session_id),      ARG_INT(c->client_id),
                         ARG_INT(c->before_photo_id), ARG_INT(c->after_photo_id),
@@ -163,7 +191,19 @@ int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c
     snprintf(detail, sizeof detail, "session %lld", (long long)c->session_id);
     const pc_audited au = {c->created_by, "comparison.create", c->client_id, detail, false, "",
                            c->created_at};
+    if (tx)
+        return pc_tx_insert_audited(ctx, tx, SQL_CMP_INSERT, a, PC_NARGS(a), "comparison", &au, id);
     return pc_store_insert_audited(ctx, s, SQL_CMP_INSERT, a, PC_NARGS(a), "comparison", &au, id);
+}
+
+int pc_store_comparison_add(pc_ctx *ctx, pc_store *s, const pc_comparison_rec *c, int64_t *id)
+{
+    return comparison_insert(ctx, s, NULL, c, id);
+}
+
+int pc_tx_comparison_insert(pc_ctx *ctx, pc_tx *tx, const pc_comparison_rec *c, int64_t *id)
+{
+    return comparison_insert(ctx, NULL, tx, c, id);
 }
 
 int pc_store_comparison_latest(pc_ctx *ctx, pc_store *s, int64_t session_id, pc_comparison_rec *out)

@@ -195,6 +195,9 @@ typedef struct pc_audited {
  * transaction; *id the new row's. */
 int pc_store_insert_audited(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
                             const char *what, const pc_audited *au, int64_t *id);
+/* The same inside tx (the caller commits). */
+int pc_tx_insert_audited(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+                         const char *what, const pc_audited *au, int64_t *id);
 
 /* n entries in one write transaction (the view batch, or one event; audit.c) */
 int pc_store_audit_write(pc_ctx *ctx, pc_store *s, const pc_audit *entries, size_t n);
@@ -224,6 +227,14 @@ int pc_tx_tsession_set_signed(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by,
                               const char *rebook_date, int64_t now);
 int pc_tx_amendment_insert(pc_ctx *ctx, pc_tx *tx, int64_t sid, int64_t by, const char *text,
                            int64_t now, int64_t *id);
+
+/* photos and comparisons (lib/store/photos.c): pc_store_photo_add and pc_store_comparison_add
+ * inside tx (each with its audit entry; the caller commits) */
+int pc_tx_photo_insert(pc_ctx *ctx, pc_tx *tx, int64_t actor, const pc_photo *p, int64_t now,
+                       int64_t *id);
+int pc_tx_comparison_insert(pc_ctx *ctx, pc_tx *tx, const pc_comparison_rec *c, int64_t *id);
+/* The client of photo id (*client_id; PC_ERR_NOTFOUND when there is no such photo). */
+int pc_tx_photo_client(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t *client_id);
 
 /* settings (lib/store/settings.c): one text value per key */
 /* *value: a malloc'd copy of key's value, NULL when the key was never set; *at / *by (may be

@@ -272,22 +272,33 @@ int pc_tx_audit(pc_ctx *ctx, pc_tx *tx, int64_t user, const char *action, int64_
     return pc_tx_run(ctx, tx, st, "audit");
 }
 
+int pc_tx_insert_audited(pc_ctx *ctx, pc_tx *tx, const char *sql, const pc_arg *args, size_t n,
+                         const char *what, const pc_audited *au, int64_t *id)
+{
+    pc_db_stmt *st;
+    int64_t nid = 0;
+    int rc;
+    if ((rc = pc_tx_prep_args(ctx, tx, sql, args, n, &st)) != PC_OK ||
+        (rc = pc_tx_insert(ctx, tx, st, what, &nid)) != PC_OK)
+        return rc;
+    char num[24] = "";
+    if (au->with_id) snprintf(num, sizeof num, "%lld", (long long)nid);
+    char detail[PC_TEXT_BYTES(PC_SHORT_MAX)];
+    snprintf(detail, sizeof detail, "%s%s%s%s", au->pre, num, *au->post ? " " : "", au->post);
+    if ((rc = pc_tx_audit(ctx, tx, au->actor, au->action, au->client, detail, au->now)) != PC_OK)
+        return rc;
+    *id = nid;
+    return PC_OK;
+}
+
 int pc_store_insert_audited(pc_ctx *ctx, pc_store *s, const char *sql, const pc_arg *args, size_t n,
                             const char *what, const pc_audited *au, int64_t *id)
 {
     pc_tx tx;
     int rc = pc_tx_begin(ctx, s, true, &tx);
     if (rc != PC_OK) return rc;
-    pc_db_stmt *st;
     int64_t nid = 0;
-    if ((rc = pc_tx_prep_args(ctx, &tx, sql, args, n, &st)) != PC_OK ||
-        (rc = pc_tx_insert(ctx, &tx, st, what, &nid)) != PC_OK)
-        goto out;
-    char num[24] = "";
-    if (au->with_id) snprintf(num, sizeof num, "%lld", (long long)nid);
-    char detail[PC_TEXT_BYTES(PC_SHORT_MAX)];
-    snprintf(detail, sizeof detail, "%s%s%s%s", au->pre, num, *au->post ? " " : "", au->post);
-    if ((rc = pc_tx_audit(ctx, &tx, au->actor, au->action, au->client, detail, au->now)) != PC_OK ||
+    if ((rc = pc_tx_insert_audited(ctx, &tx, sql, args, n, what, au, &nid)) != PC_OK ||
         (rc = pc_tx_commit(ctx, &tx)) != PC_OK)
         goto out;
     *id = nid;

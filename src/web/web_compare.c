@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "poreclear/clinic.h"
 #include "poreclear/compare.h"
 #include "web_media.h"
 
@@ -89,7 +90,9 @@ void web_job_comparison(web_job *j, const web_config *cfg)
     rec.created_at = (int64_t)time(NULL);
     rec.json = text;
     int64_t id = 0;
-    if (pc_store_comparison_add(&ctx, cfg->store, &rec, &id) != PC_OK) goto fail;
+    /* the clinic's rule again, in the insert's transaction: a session signed meanwhile takes
+     * no comparison (the job fails with the reason) */
+    if (pc_clinic_comparison_add(&ctx, cfg->store, &rec, &id, NULL) != PC_OK) goto fail;
     goto out;
 fail:
     web_photo_unlink(cfg, rec.sidebyside_file);
@@ -148,6 +151,14 @@ int web_h_comparison_create(web_req *r)
     pc_store_tsession_clear(&t);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
+    /* the clinic's rule: a comparison is part of an open session's record */
+    const char *why = NULL;
+    if (pc_clinic_comparison_allowed(&ctx, r->cfg->store, &r->user, sid, &why) != PC_OK) {
+        if (why)
+            return web_error(r, ctx.status == PC_ERR_DENIED ? 403 : 409, why, "%s",
+                             pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
     pc_photo *ps = NULL;
     size_t n = 0;
     if (pc_store_photo_list(&ctx, r->cfg->store, client_id, sid, &ps, &n) != PC_OK)

@@ -553,6 +553,78 @@ static void test_record_truth(void **state)
     pc_store_tsession_clear(&t);
 }
 
+/* A signed session takes nothing more: no photo, no comparison (the check at the request and
+ * again in the insert's transaction, as a job that finishes after the signature would); a
+ * signed session's photo is compared on the later visit's open session. */
+static void test_signed_session_takes_nothing(void **state)
+{
+    world *w = *state;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    const char *why = NULL;
+    int64_t consent = add_consent(w->f, w->cid, "Rules Client", "[\"treatment\",\"photos\"]", 50);
+    int64_t open_sid = start(w, &w->pract, consent, "2026-11-29", PC_OK, NULL);
+    int64_t signed_sid = fixture_signed_session(w->f, w->cid, NULL); /* the earlier visit */
+    int64_t old_before = fixture_photo(w->f, w->cid, signed_sid, "before", "a.png");
+    int64_t new_after = fixture_photo(w->f, w->cid, open_sid, "after", "b.png");
+    int64_t other = client_with_intake(w->f, "Someone Else", &(int64_t){0});
+    int64_t foreign = fixture_photo(w->f, other, 0, "after", "c.png");
+
+    /* asked on the signed session: refused with the way to do it */
+    assert_int_equal(pc_clinic_comparison_allowed(&ctx, w->f->s, &w->pract, signed_sid, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable");
+    assert_non_null(strstr(pc_errmsg(&ctx), "later visit"));
+    assert_int_equal(pc_clinic_comparison_allowed(&ctx, w->f->s, &w->pract, open_sid, &why), PC_OK);
+    assert_null(why);
+    assert_int_equal(pc_clinic_comparison_allowed(&ctx, w->f->s, &w->recep, open_sid, &why),
+                     PC_ERR_DENIED);
+    assert_int_equal(pc_clinic_comparison_allowed(&ctx, w->f->s, &w->pract, 999999, &why),
+                     PC_ERR_NOTFOUND);
+
+    /* stored: on the open session with the signed session's before photo; never on the
+     * signed one (a comparison made while it was signed), never with another client's photo */
+    pc_comparison_rec c = {.session_id = signed_sid,
+                           .client_id = w->cid,
+                           .before_photo_id = old_before,
+                           .after_photo_id = new_after,
+                           .created_by = w->pract.id,
+                           .created_at = 200,
+                           .json = (char *)"{}"};
+    snprintf(c.sidebyside_file, sizeof c.sidebyside_file, "s.png");
+    snprintf(c.aligned_file, sizeof c.aligned_file, "l.png");
+    snprintf(c.chart_file, sizeof c.chart_file, "c.svg");
+    int64_t id = 0;
+    assert_int_equal(pc_clinic_comparison_add(&ctx, w->f->s, &c, &id, &why), PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable");
+    assert_int_equal(id, 0);
+    c.session_id = open_sid;
+    c.after_photo_id = foreign;
+    assert_int_equal(pc_clinic_comparison_add(&ctx, w->f->s, &c, &id, &why), PC_ERR_INVALID);
+    c.after_photo_id = new_after;
+    assert_int_equal(pc_clinic_comparison_add(&ctx, w->f->s, &c, &id, &why), PC_OK);
+    assert_true(id > 0);
+    pc_comparison_rec got;
+    assert_int_equal(pc_store_comparison_latest(&ctx, w->f->s, open_sid, &got), PC_OK);
+    assert_int_equal(got.before_photo_id, old_before);
+    pc_store_comparison_clear(&got);
+    assert_int_equal(pc_store_comparison_latest(&ctx, w->f->s, signed_sid, &got), PC_ERR_NOTFOUND);
+
+    /* a photo whose session was signed while it was being checked is not stored */
+    pc_photo p = {.client_id = w->cid, .session_id = signed_sid, .width = 4, .height = 3};
+    snprintf(p.kind, sizeof p.kind, "after");
+    snprintf(p.format, sizeof p.format, "png");
+    snprintf(p.file, sizeof p.file, "d.png");
+    int64_t pid = 0;
+    assert_int_equal(pc_clinic_photo_add(&ctx, w->f->s, w->pract.id, &p, 210, &pid, &why),
+                     PC_ERR_CONFLICT);
+    assert_string_equal(why, "immutable");
+    assert_int_equal(pid, 0);
+    p.session_id = open_sid;
+    assert_int_equal(pc_clinic_photo_add(&ctx, w->f->s, w->pract.id, &p, 211, &pid, &why), PC_OK);
+    assert_true(pid > 0);
+}
+
 /* The clinic's profile (issue 17.7): time zones from the system's zoneinfo, the logo's data
  * URI, the members' characters; set by an admin only, audited with what changed. */
 static void test_clinic_profile(void **state)
@@ -837,6 +909,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reviews_and_consents, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_session_steps_sign_amend, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_record_truth, setup, world_teardown),
+        cmocka_unit_test_setup_teardown(test_signed_session_takes_nothing, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_clinic_profile, setup, world_teardown),
         cmocka_unit_test_setup_teardown(test_sites, setup, world_teardown),
     };

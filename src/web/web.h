@@ -114,7 +114,20 @@ typedef struct web_req {
     struct web_upload *upload; /* a streamed photo body (web_photos.c), or NULL */
     const char *cache_control; /* NULL → "no-store" */
     const char *err_code;      /* the code of an error reply (web_error), else NULL */
+    /* A handler whose second half is slow (the upload's check decode) sets defer instead of
+     * replying: the server then suspends the connection (MHD_suspend_connection) and runs
+     * defer(r, true) on a check thread (web_check_pool.c), which makes the reply; or, when the
+     * check queue is full or the server stops, defer(r, false), which only releases what the
+     * handler kept for it (the server replies 503). Either way the reply is sent on the HTTP
+     * thread once the connection is resumed. The second half must not touch r->conn (no
+     * web_query): what it needs is read by the first half. */
+    void (*defer)(struct web_req *r, bool run);
+    int conn_fd; /* the client's socket while deferred (web_client_gone), else -1 */
 } web_req;
+
+/* True when the client of a deferred request has closed its connection (a hang-up or an
+ * error on its socket): its upload is not kept (no one would learn of it). */
+bool web_client_gone(const web_req *r);
 
 /* Replies (web_util.c). Each returns 0 so that handlers can `return web_error(...)`. */
 int web_reply_json(web_req *r, int status, json_t *obj); /* steals obj; NULL → 500 */

@@ -67,6 +67,25 @@ void web_job_fail(web_job *j, const char *reason);
 /* A pc_ctx whose progress callback feeds the job. */
 void web_job_ctx(web_job *j, pc_ctx *ctx);
 
+/* ---- the check pool (web_check_pool.c): slow second halves of requests, off the HTTP
+ * threads, while their connections are suspended ---- */
+#define WEB_CHECK_QUEUE_DEFAULT 8 /* requests waiting for a check thread */
+#define WEB_CHECK_RETRY_S 2       /* Retry-After of a full check queue */
+/* A queued task: storage of the caller's (it lives in the request's state), not freed here. */
+typedef struct web_task {
+    void (*run)(void *arg, bool cancelled);
+    void *arg;
+    struct web_task *next;
+} web_task;
+/* threads 0 → half the cores (at least 1); queue_max 0 → WEB_CHECK_QUEUE_DEFAULT. */
+int web_check_start(pc_ctx *ctx, int threads, int queue_max);
+int web_check_threads(void); /* how many run (0 when stopped) */
+/* Queue run(arg, false) on a check thread; false (nothing queued) when queue_max tasks wait or
+ * the pool is stopped. */
+bool web_check_submit(web_task *t, void (*run)(void *arg, bool cancelled), void *arg);
+/* Run every waiting task with cancelled = true, wait for the running ones, join the threads. */
+void web_check_stop(void);
+
 /* ---- files (web_photos.c) ---- */
 /* DATA/photos/NAME; false when it does not fit. */
 bool web_photo_path(const web_config *cfg, const char *name, char *out, size_t n);

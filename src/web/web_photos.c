@@ -6,11 +6,13 @@
  * session, CSRF token and role, the declared Content-Type, the Content-Length (25 MiB cap) and
  * a free queue place are checked, so a refused upload is answered before its body is read. The
  * body then streams into an unnamed file (O_TMPFILE) in DATA/photos/ — never into memory past
- * 25 MiB. The handler checks: not empty, the bytes sniff as the declared format, the header's
- * dimensions (read by the codec libraries' header functions: turbojpeg, spng, libwebp) within
- * the library's limits (pc_image_probe), then one full decode (pc_image_decode). Only then
- * is the file fsynced and linked under a random 128-bit name, and the row added; a failure
- * anywhere leaves neither file nor row (the unnamed file vanishes when closed). */
+ * 25 MiB. The handler checks the query, the clinic's rules and that the body is not empty, then
+ * hands the rest to a check thread while the connection is suspended (web_check_pool.c): the
+ * bytes sniff as the declared format, the header's dimensions (read by the codec libraries'
+ * header functions: turbojpeg, spng, libwebp) within the library's limits (pc_image_probe), then
+ * one full decode (pc_image_decode). Only then is the file fsynced and linked under a random
+ * 128-bit name, and the row added; a failure anywhere, or a client that hung up meanwhile,
+ * leaves neither file nor row (the unnamed file vanishes when closed). */
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -173,6 +175,9 @@ struct web_upload {
     size_t len;
     bool too_large, io_error, no_space;
     char format[8]; /* declared: "jpeg", "png", "webp" */
+    /* read by the handler's first half for its second (upload_check) */
+    char kind[8]; /* "before", "after" */
+    int64_t session_id;
 };
 
 bool web_upload_route(const char *method, const char *url)
@@ -273,8 +278,8 @@ bool web_upload_open(web_req *r, web_upload **out)
  * codec's RGBA rows and our RGB image: 260 MB here) and its analysis about 11 (370 MB); eight
  * such uploads at once took the server to 930 MB, and the check decodes held every HTTP
  * thread, so /healthz waited seconds. Both now draw on one budget, IMAGE_MEM_BUDGET of
- * estimated bytes: the upload's check decode takes its share at once or is answered 503 with
- * Retry-After (an HTTP thread never waits, and at most half of them decode), an analysis job
+ * estimated bytes: the upload's check decode (on a check thread, web_check_pool.c: no HTTP
+ * thread decodes) takes its share at once or is answered 503 with Retry-After, an analysis job
  * waits on its worker thread until its share is free. One holder is always let in, whatever
  * its size (at most PC_IMAGE_MAX_PIXELS), so nothing waits forever. */
 #define IMAGE_MEM_BUDGET ((uint64_t)512 << 20)
@@ -373,8 +378,69 @@ static int upload_keep(pc_ctx *ctx, const web_config *cfg, web_upload *u, const 
     return PC_OK;
 }
 
+/* The upload's first half, on the HTTP thread: the query, the clinic's rules and the body's
+ * state, all cheap; what decodes (upload_check) runs on a check thread while the connection is
+ * suspended (web_server.c, web_check_pool.c), so no HTTP thread waits for a decode. */
+static void upload_check(web_req *r, bool run);
+
 int web_h_photo_upload(web_req *r)
 {
+    web_upload *u = r->upload;
+    pc_ctx ctx;
+    pc_ctx_init(&ctx);
+    if (!u) return web_error(r, 500, "internal", "upload body missing");
+    if (!web_client_exists(r, r->ids[0])) return 0;
+    /* query: kind, session_id */
+    const char *kind = web_query(r, "kind");
+    if (!kind || (strcmp(kind, "before") && strcmp(kind, "after")))
+        return web_error(r, 400, "invalid", "kind: must be before or after");
+    int64_t sid = 0;
+    const char *sq = web_query(r, "session_id");
+    if (sq && sq[0]) {
+        char *end;
+        errno = 0;
+        long long v = strtoll(sq, &end, 10);
+        if (errno || *end || v <= 0)
+            return web_error(r, 400, "invalid", "session_id: must be a session id");
+        sid = v;
+    }
+    /* the clinic's rules: the photo consent, nothing attached to a signed session (judged
+     * again when the row is added: pc_clinic_photo_add) */
+    char today[11];
+    web_today(r->now, today);
+    const char *why = NULL;
+    if (pc_clinic_photo_allowed(&ctx, r->cfg->store, &r->user, r->ids[0], sid, today, &why) !=
+        PC_OK) {
+        if (why)
+            return web_error(r, ctx.status == PC_ERR_DENIED ? 403 : 409, why, "%s",
+                             pc_errmsg(&ctx));
+        return web_fail(r, &ctx);
+    }
+    if (u->too_large)
+        return web_error(r, 413, "too_large", "the photo is over %u bytes (25 MiB)",
+                         WEB_PHOTO_MAX_BYTES);
+    if (u->io_error) {
+        if (u->no_space)
+            return web_error(r, 507, "insufficient_storage",
+                             "the server's disk is full: the photo was not saved; tell the "
+                             "administrator");
+        return web_error(r, 500, "internal", "cannot store the upload");
+    }
+    if (u->len == 0) return web_error(r, 400, "empty", "the photo is empty (0 bytes)");
+    snprintf(u->kind, sizeof u->kind, "%s", kind);
+    u->session_id = sid;
+    r->defer = upload_check;
+    return 0;
+}
+
+/* The upload's second half, on a check thread (run), or nothing to release (!run: the first
+ * half keeps nothing but the body's file, which web_upload_free removes). Reads the body back,
+ * checks it (web_photo_check, one full decode within the image memory budget), keeps the file
+ * and adds the row (pc_clinic_photo_add), queues the analysis; a client that hung up meanwhile
+ * gets nothing kept. Never touches r->conn. */
+static void upload_check(web_req *r, bool run)
+{
+    if (!run) return;
     web_upload *u = r->upload;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
@@ -384,55 +450,7 @@ int web_h_photo_upload(web_req *r)
     char name[64] = "";
     pc_photo p;
     memset(&p, 0, sizeof p);
-    if (!u) return web_error(r, 500, "internal", "upload body missing");
-    if (!web_client_exists(r, r->ids[0])) goto out;
-    /* query: kind, session_id */
-    const char *kind = web_query(r, "kind");
-    if (!kind || (strcmp(kind, "before") && strcmp(kind, "after"))) {
-        web_error(r, 400, "invalid", "kind: must be before or after");
-        goto out;
-    }
-    int64_t sid = 0;
-    const char *sq = web_query(r, "session_id");
-    if (sq && sq[0]) {
-        char *end;
-        errno = 0;
-        long long v = strtoll(sq, &end, 10);
-        if (errno || *end || v <= 0) {
-            web_error(r, 400, "invalid", "session_id: must be a session id");
-            goto out;
-        }
-        sid = v;
-    }
-    /* the clinic's rules: the photo consent, nothing attached to a signed session */
-    char today[11];
-    web_today(r->now, today);
     const char *why = NULL;
-    if (pc_clinic_photo_allowed(&ctx, r->cfg->store, &r->user, r->ids[0], sid, today, &why) !=
-        PC_OK) {
-        if (why)
-            web_error(r, ctx.status == PC_ERR_DENIED ? 403 : 409, why, "%s", pc_errmsg(&ctx));
-        else
-            web_fail(r, &ctx);
-        goto out;
-    }
-    if (u->too_large) {
-        web_error(r, 413, "too_large", "the photo is over %u bytes (25 MiB)", WEB_PHOTO_MAX_BYTES);
-        goto out;
-    }
-    if (u->io_error) {
-        if (u->no_space)
-            web_error(r, 507, "insufficient_storage",
-                      "the server's disk is full: the photo was not saved; tell the "
-                      "administrator");
-        else
-            web_error(r, 500, "internal", "cannot store the upload");
-        goto out;
-    }
-    if (u->len == 0) {
-        web_error(r, 400, "empty", "the photo is empty (0 bytes)");
-        goto out;
-    }
     buf = malloc(u->len);
     if (!buf) {
         web_error(r, 503, "busy", "out of memory; try again");
@@ -458,10 +476,11 @@ int web_h_photo_upload(web_req *r)
         goto out;
     }
     uint64_t cost = w * h * DECODE_BYTES_PER_PIXEL;
-    if (!mem_take(cost, r->cfg->threads / 2 > 1 ? r->cfg->threads / 2 : 1)) {
-        r->retry_after = 2;
+    if (!mem_take(cost, web_check_threads() > 0 ? web_check_threads() : 1)) {
+        r->retry_after = WEB_CHECK_RETRY_S;
         web_error(r, 503, "busy",
-                  "too many large photos are being checked at once; try again in 2 seconds");
+                  "too many large photos are being checked at once; try again in %d seconds",
+                  WEB_CHECK_RETRY_S);
         goto out;
     }
     int rc = pc_image_decode(&ctx, buf, u->len, &img);
@@ -483,6 +502,10 @@ int web_h_photo_upload(web_req *r)
     }
     free(buf);
     buf = NULL;
+    if (web_client_gone(r)) { /* no one would learn the photo's id: keep nothing */
+        web_error(r, 400, "client_gone", "the client closed the connection");
+        goto out;
+    }
     if (!web_pool_reserve()) {
         r->retry_after = WEB_RETRY_AFTER_S;
         web_error(r, 503, "busy", "the analysis queue is full; try again in %d seconds",
@@ -496,15 +519,19 @@ int web_h_photo_upload(web_req *r)
         goto out;
     }
     linked = true;
+    int64_t sid = u->session_id;
     p.client_id = r->ids[0];
     p.session_id = sid;
-    snprintf(p.kind, sizeof p.kind, "%s", kind);
+    snprintf(p.kind, sizeof p.kind, "%s", u->kind);
     snprintf(p.format, sizeof p.format, "%s", u->format);
     p.bytes = (int64_t)u->len;
     snprintf(p.file, sizeof p.file, "%s", name);
     int64_t pid = 0;
-    if (pc_store_photo_add(&ctx, r->cfg->store, r->user.id, &p, r->now, &pid) != PC_OK) {
-        web_fail(r, &ctx);
+    if (pc_clinic_photo_add(&ctx, r->cfg->store, r->user.id, &p, r->now, &pid, &why) != PC_OK) {
+        if (why)
+            web_error(r, 409, why, "%s", pc_errmsg(&ctx));
+        else
+            web_fail(r, &ctx);
         goto out;
     }
     linked = false; /* kept: the row names it */
@@ -527,7 +554,6 @@ out:
     if (linked) web_photo_unlink(r->cfg, name);
     pc_image_free(img);
     free(buf);
-    return 0;
 }
 
 /* ---- reading ---- */

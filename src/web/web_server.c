@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -502,6 +503,10 @@ static void dispatch(web_req *r)
 
 /* ---- libmicrohttpd callbacks ---- */
 
+/* A deferred request's stages: its second half queued or running on a check thread while the
+ * connection is suspended (WAITING), then its reply ready for the HTTP thread (DONE). */
+enum { DEFER_NONE, DEFER_WAITING, DEFER_DONE };
+
 typedef struct pending {
     char *body;
     size_t len, cap;
@@ -510,7 +515,80 @@ typedef struct pending {
     bool too_large;
     bool uri_too_long;
     web_upload *up; /* a photo body streamed to a file (web_photos.c) */
+    /* a request deferred to a check thread (web_req.defer): while WAITING only that thread
+     * touches it; it hands it back with MHD_resume_connection */
+    int defer_state;
+    web_req *deferred;
+    web_task task;
 } pending;
+
+bool web_client_gone(const web_req *r)
+{
+    if (r->conn_fd < 0) return false;
+    struct pollfd pfd = {.fd = r->conn_fd, .events = POLLRDHUP};
+    if (poll(&pfd, 1, 0) != 1) return false;
+    return (pfd.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+static void deferred_free(web_req *d)
+{
+    if (!d) return;
+    json_decref(d->json);
+    free(d->reply);
+    free(d);
+}
+
+/* On a check thread: the request's second half (or, when the server stops first, only its
+ * release and a 503), then the connection back to its HTTP thread, which sends the reply. */
+static void deferred_run(void *arg, bool cancelled)
+{
+    pending *p = arg;
+    web_req *d = p->deferred;
+    struct MHD_Connection *conn = d->conn;
+    if (cancelled) {
+        d->defer(d, false);
+        d->retry_after = WEB_CHECK_RETRY_S;
+        web_error(d, 503, "busy", "the server is stopping; try again in %d seconds",
+                  WEB_CHECK_RETRY_S);
+    } else {
+        d->defer(d, true);
+    }
+    p->defer_state = DEFER_DONE;
+    MHD_resume_connection(conn); /* from here on p is the HTTP thread's again */
+}
+
+/* The handler deferred its second half (r->defer): move the request to the heap, suspend the
+ * connection and queue the second half; a full check queue answers 503 with Retry-After. The
+ * reply is sent when libmicrohttpd calls on_request again after the resume. */
+static enum MHD_Result defer_request(pending *p, web_req *r)
+{
+    web_req *d = malloc(sizeof *d);
+    if (!d) {
+        r->defer(r, false);
+        web_error(r, 503, "busy", "out of memory; try again");
+        enum MHD_Result ret = send_reply(r);
+        json_decref(r->json);
+        free(r->reply);
+        return ret;
+    }
+    *d = *r; /* d owns the body JSON and any reply now */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(d->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    d->conn_fd = ci ? ci->connect_fd : -1;
+    p->deferred = d;
+    p->defer_state = DEFER_WAITING;
+    /* suspended before it is queued: a check thread may resume it at once */
+    MHD_suspend_connection(d->conn);
+    if (!web_check_submit(&p->task, deferred_run, p)) {
+        d->defer(d, false);
+        d->retry_after = WEB_CHECK_RETRY_S;
+        web_error(d, 503, "busy", "too many photos are being checked; try again in %d seconds",
+                  WEB_CHECK_RETRY_S);
+        p->defer_state = DEFER_DONE;
+        MHD_resume_connection(d->conn);
+    }
+    return MHD_YES;
+}
 
 static void client_ip(struct MHD_Connection *c, char *out, size_t n)
 {
@@ -538,6 +616,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!p) return MHD_NO;
         *con_cls = p;
     }
+    if (p->defer_state == DEFER_DONE) { /* resumed: the deferred request's reply */
+        web_req *d = p->deferred;
+        p->deferred = NULL;
+        p->defer_state = DEFER_NONE;
+        d->conn = conn;
+        enum MHD_Result ret = send_reply(d);
+        deferred_free(d);
+        return ret;
+    }
+    if (p->defer_state == DEFER_WAITING) return MHD_YES; /* not called while suspended */
     if (!p->started) {
         p->started = true;
         /* the head is in: from now on the body's (and keep-alive's) idle timeout applies */
@@ -550,6 +638,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             web_req r;
             memset(&r, 0, sizeof r);
             r.conn = conn;
+            r.conn_fd = -1;
             r.cfg = &srv->cfg;
             r.method = method;
             r.path = url;
@@ -604,6 +693,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     web_req r;
     memset(&r, 0, sizeof r);
     r.conn = conn;
+    r.conn_fd = -1;
     r.cfg = &srv->cfg;
     r.method = method;
     r.now = (int64_t)time(NULL);
@@ -623,6 +713,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r.body_len = p->len;
         r.upload = p->up;
         dispatch(&r);
+        if (r.defer) return defer_request(p, &r); /* r's JSON and reply go with it */
         ret = send_reply(&r);
     } else {
         ret = serve_static(&r);
@@ -654,6 +745,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                                   (unsigned)srv->cfg.header_timeout_s);
     if (!p) return;
     free(p->body);
+    deferred_free(p->deferred); /* resumed, then closed before its reply was sent */
     web_upload_free(p->up);
     free(p);
     *con_cls = NULL;
@@ -686,11 +778,18 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         free(s);
         return ctx->status;
     }
+    if (web_check_start(ctx, 0, 0) != PC_OK) {
+        web_media_stop();
+        free(s);
+        return ctx->status;
+    }
 
     struct sockaddr_in6 a6;
     struct sockaddr_in a4;
     const struct sockaddr *sa;
-    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD;
+    /* suspend/resume: an upload's check decode runs on a check thread while its connection is
+     * suspended, never on an HTTP thread (web_check_pool.c) */
+    unsigned flags = MHD_USE_AUTO_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
     memset(&a6, 0, sizeof a6);
     memset(&a4, 0, sizeof a4);
     if (inet_pton(AF_INET, cfg->listen_addr, &a4.sin_addr) == 1) {
@@ -703,6 +802,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         sa = (const struct sockaddr *)&a6;
         flags |= MHD_USE_IPv6;
     } else {
+        web_check_stop();
         web_media_stop();
         free(s);
         return pc_error(ctx, PC_ERR_INVALID, "--listen: '%s' is not an IP address",
@@ -716,6 +816,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         CONN_MEMORY, MHD_OPTION_LISTEN_BACKLOG_SIZE, LISTEN_BACKLOG, MHD_OPTION_URI_LOG_CALLBACK,
         uri_seen, s, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
     if (!s->daemon) {
+        web_check_stop();
         web_media_stop();
         free(s);
         return pc_error(ctx, PC_ERR_IO, "cannot listen on %s:%d (in use, or not allowed)",
@@ -725,6 +826,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     s->port = di ? di->port : cfg->port;
     /* the e-mail sender (web_mail.c), when the clinic sends mail */
     if (web_mail_start(ctx, &s->cfg) != PC_OK) {
+        web_check_stop();
         MHD_stop_daemon(s->daemon);
         web_media_stop();
         free(s);
@@ -742,6 +844,9 @@ int web_server_port(const web_server *s)
 void web_server_stop(web_server *s)
 {
     if (!s) return;
+    /* every suspended connection resumed first (its check done, or cancelled with a 503):
+     * libmicrohttpd must not be stopped with one suspended */
+    web_check_stop();
     if (s->daemon) MHD_stop_daemon(s->daemon);
     web_mail_stop();
     web_media_stop();

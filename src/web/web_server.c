@@ -42,10 +42,18 @@
 #define CONN_PER_IP 64u
 #define LISTEN_BACKLOG 1024u
 
+/* At a stop, the replies of deferred requests (their checks finished or cancelled by the stop)
+ * are sent before the connections close; at most this long. */
+#define DRAIN_S 10
+
 struct web_server {
     struct MHD_Daemon *daemon;
     web_config cfg;
     int port;
+    /* requests deferred to a check thread whose reply is not yet sent (web_server_stop waits) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int deferred;
 };
 
 /* Roles allowed on a route (bits of 1 << pc_role). */
@@ -520,6 +528,7 @@ typedef struct pending {
     int defer_state;
     web_req *deferred;
     web_task task;
+    bool counted; /* counted in srv->deferred until the request ends */
 } pending;
 
 bool web_client_gone(const web_req *r)
@@ -560,7 +569,7 @@ static void deferred_run(void *arg, bool cancelled)
 /* The handler deferred its second half (r->defer): move the request to the heap, suspend the
  * connection and queue the second half; a full check queue answers 503 with Retry-After. The
  * reply is sent when libmicrohttpd calls on_request again after the resume. */
-static enum MHD_Result defer_request(pending *p, web_req *r)
+static enum MHD_Result defer_request(web_server *srv, pending *p, web_req *r)
 {
     web_req *d = malloc(sizeof *d);
     if (!d) {
@@ -577,6 +586,10 @@ static enum MHD_Result defer_request(pending *p, web_req *r)
     d->conn_fd = ci ? ci->connect_fd : -1;
     p->deferred = d;
     p->defer_state = DEFER_WAITING;
+    pthread_mutex_lock(&srv->mu);
+    srv->deferred++;
+    pthread_mutex_unlock(&srv->mu);
+    p->counted = true;
     /* suspended before it is queued: a check thread may resume it at once */
     MHD_suspend_connection(d->conn);
     if (!web_check_submit(&p->task, deferred_run, p)) {
@@ -713,7 +726,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r.body_len = p->len;
         r.upload = p->up;
         dispatch(&r);
-        if (r.defer) return defer_request(p, &r); /* r's JSON and reply go with it */
+        if (r.defer) return defer_request(srv, p, &r); /* r's JSON and reply go with it */
         ret = send_reply(&r);
     } else {
         ret = serve_static(&r);
@@ -744,6 +757,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT,
                                   (unsigned)srv->cfg.header_timeout_s);
     if (!p) return;
+    if (p->counted) {
+        pthread_mutex_lock(&srv->mu);
+        srv->deferred--;
+        pthread_cond_broadcast(&srv->cv);
+        pthread_mutex_unlock(&srv->mu);
+    }
     free(p->body);
     deferred_free(p->deferred); /* resumed, then closed before its reply was sent */
     web_upload_free(p->up);
@@ -756,6 +775,8 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     web_server *s = calloc(1, sizeof *s);
     if (!s) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
     s->cfg = *cfg;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
     if (s->cfg.threads <= 0) s->cfg.threads = 4;
     if (s->cfg.session_idle_s <= 0) s->cfg.session_idle_s = 1800;
     if (s->cfg.session_max_s <= 0) s->cfg.session_max_s = 43200;
@@ -847,9 +868,23 @@ void web_server_stop(web_server *s)
     /* every suspended connection resumed first (its check done, or cancelled with a 503):
      * libmicrohttpd must not be stopped with one suspended */
     web_check_stop();
-    if (s->daemon) MHD_stop_daemon(s->daemon);
+    if (s->daemon) {
+        /* their replies go out before the connections close: no new connection meanwhile */
+        MHD_socket listener = MHD_quiesce_daemon(s->daemon);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += DRAIN_S;
+        pthread_mutex_lock(&s->mu);
+        while (s->deferred > 0)
+            if (pthread_cond_timedwait(&s->cv, &s->mu, &until) != 0) break;
+        pthread_mutex_unlock(&s->mu);
+        MHD_stop_daemon(s->daemon);
+        if (listener != MHD_INVALID_SOCKET) close(listener);
+    }
     web_mail_stop();
     web_media_stop();
     web_plan_cache_clear();
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
     free(s);
 }

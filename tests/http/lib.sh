@@ -128,6 +128,26 @@ healthy() { [ "$(curl -s -o /dev/null -w '%{http_code}' "$BASE/healthz")" = 200 
 # without starting python.
 jid() { local b; b=$(<"$1"); [[ $b =~ ^\{\"id\":([0-9]+) ]] && echo "${BASH_REMATCH[1]}"; }
 
+# wait_job JID: the practitioner's login (pract) polls the job until done / failed (at most
+# ~90 s); prints the final state ("timeout" when neither came).
+wait_job() {
+    local i st
+    for i in $(seq 1 450); do
+        req pract GET "/api/jobs/$1"
+        st=$(jget "$T/body" 'd["state"]')
+        case $st in done | failed) echo "$st"; return ;; esac
+        sleep 0.2
+    done
+    echo timeout
+}
+
+# upload_png CID QUERY FILE: the practitioner (pract) uploads a PNG photo of client CID with
+# the query QUERY (kind=...&session_id=...); sets STATUS, the reply in $T/body.
+upload_png() {
+    STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: image/png' -b "$T/jar_pract" \
+        -H "X-CSRF-Token: $(<"$T/csrf_pract")" --data-binary @"$3" "$BASE/api/clients/$1/photos?$2")
+}
+
 # demo_clinic: the server with the demo clinic in $T/data (DATA; a failed start ends the
 # test), the four demo accounts logged in (admin, pract, recep, trainee), and an ordinary
 # client with an intake, a consent and an open session: CID, CONSENT, SID, INTAKE_OILY.

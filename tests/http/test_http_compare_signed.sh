@@ -14,22 +14,6 @@ demo_clinic
     --pair-set dx=6 --pair-set dy=-4 --pair-set rotation=1 --pair-set scale=1 >/dev/null 2>&1
 check "synth made the photos" test -s "$T/after.png"
 
-# upload CID QUERY FILE: sets STATUS, body in $T/body
-upload() {
-    STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: image/png' -b "$T/jar_pract" \
-        -H "X-CSRF-Token: $(<"$T/csrf_pract")" --data-binary @"$3" "$BASE/api/clients/$1/photos?$2")
-}
-# wait_job JID: polls until done / failed (at most ~90 s); prints the final state
-wait_job() {
-    local i st
-    for i in $(seq 1 450); do
-        req pract GET "/api/jobs/$1"
-        st=$(jget "$T/body" 'd["state"]')
-        case $st in done | failed) echo "$st"; return ;; esac
-        sleep 0.2
-    done
-    echo "timeout"
-}
 # visit: a consent with photos and an open session of CID; VISIT gets its id
 visit() {
     req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","extraction","photos"],"client_name":"Matrix Client"}'
@@ -50,10 +34,10 @@ sign() {
 # ---- the first visit: before and after photos, signed without a comparison ----
 visit && ok "set-up: a visit with photos" || not_ok "set-up: a visit ($STATUS)"
 S1=$VISIT
-upload "$CID" "kind=before&session_id=$S1" "$T/before.png"
+upload_png "$CID" "kind=before&session_id=$S1" "$T/before.png"
 expect_status 202 "its before photo"
 P1=$(jget "$T/body" 'd["photo"]["id"]')
-upload "$CID" "kind=after&session_id=$S1" "$T/after.png"
+upload_png "$CID" "kind=after&session_id=$S1" "$T/after.png"
 expect_status 202 "its after photo"
 P1A=$(jget "$T/body" 'd["photo"]["id"]')
 sign "$S1" && ok "set-up: the visit is signed" || not_ok "set-up: signing ($STATUS $(head -c 200 "$T/body"))"
@@ -76,7 +60,7 @@ expect_status 403 "reception may not compare (the role first)"
 # ---- the later visit compares the signed visit's before photo with its own ----
 visit && ok "set-up: a later visit" || not_ok "set-up: a later visit ($STATUS)"
 S2=$VISIT
-upload "$CID" "kind=after&session_id=$S2" "$T/after.png"
+upload_png "$CID" "kind=after&session_id=$S2" "$T/after.png"
 expect_status 202 "the later visit's photo"
 P2=$(jget "$T/body" 'd["photo"]["id"]')
 req pract POST "/api/sessions/$S2/comparison" "{\"before_photo_id\":$P1}"
@@ -95,7 +79,7 @@ expect_status 404 "the signed session gained nothing"
 # ---- a cancelled session takes none either ----
 visit && ok "set-up: a visit to cancel" || not_ok "set-up: a visit to cancel ($STATUS)"
 S3=$VISIT
-upload "$CID" "kind=before&session_id=$S3" "$T/before.png"
+upload_png "$CID" "kind=before&session_id=$S3" "$T/before.png"
 expect_status 202 "its before photo"
 req pract POST "/api/sessions/$S3/cancel" '{"reason":"client felt unwell and went home"}'
 expect_status 200 "the visit is cancelled"

@@ -31,17 +31,6 @@ upload() {
     [ "$who" != anon ] && args+=(-b "$T/jar_$who" -H "X-CSRF-Token: $(<"$T/csrf_$who")")
     STATUS=$(curl "${args[@]}" --data-binary @"$file" "$BASE/api/clients/$cid/photos?$q")
 }
-# wait_job JID: polls until done / failed (at most ~90 s); prints the final state
-wait_job() {
-    local i st
-    for i in $(seq 1 450); do
-        req pract GET "/api/jobs/$1"
-        st=$(jget "$T/body" 'd["state"]')
-        case $st in done|failed) echo "$st"; return;; esac
-        sleep 0.2
-    done
-    echo "timeout"
-}
 nfiles() { stored_files | wc -l; }
 nphotos() { req admin GET "/api/clients/$1/photos"; jget "$T/body" 'len(d["photos"])'; }
 

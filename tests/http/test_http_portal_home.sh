@@ -17,20 +17,6 @@ demo_clinic
 # ---- set-up: a client with photos, a comparison and a signed session; a second client ----
 "$PORECLEAR" synth -o "$T/before.png" --pair "$T/after.png" -W 400 -H 300 -s 7 \
     --pair-set dx=6 --pair-set dy=-4 --pair-set rotation=1 --pair-set scale=1 >/dev/null 2>&1
-upload() { # CID QUERY FILE: sets STATUS, body in $T/body
-    STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: image/png' -b "$T/jar_pract" \
-        -H "X-CSRF-Token: $(<"$T/csrf_pract")" --data-binary @"$3" "$BASE/api/clients/$1/photos?$2")
-}
-wait_job() {
-    local i st
-    for i in $(seq 1 450); do
-        req pract GET "/api/jobs/$1"
-        st=$(jget "$T/body" 'd["state"]')
-        case $st in done | failed) echo "$st"; return ;; esac
-        sleep 0.2
-    done
-    echo timeout
-}
 req pract POST /api/clients '{"name":"Home Client","birth_date":"1990-04-05"}'
 C1=$(jid "$T/body")
 req pract POST /api/clients '{"name":"Other Client","birth_date":"1970-01-02"}'
@@ -41,9 +27,9 @@ CONSENT=$(jid "$T/body")
 req pract POST "/api/clients/$C1/sessions" "{\"consent_id\":$CONSENT,\"implement_set\":\"tray 2\"}"
 expect_status 201 "set-up: a session for the client"
 S1=$(jid "$T/body")
-upload "$C1" "kind=before&session_id=$S1" "$T/before.png"
+upload_png "$C1" "kind=before&session_id=$S1" "$T/before.png"
 P1=$(jget "$T/body" 'd["photo"]["id"]')
-upload "$C1" "kind=after&session_id=$S1" "$T/after.png"
+upload_png "$C1" "kind=after&session_id=$S1" "$T/after.png"
 P2=$(jget "$T/body" 'd["photo"]["id"]')
 req pract POST "/api/sessions/$S1/comparison" '{}'
 CJ=$(jget "$T/body" 'd["job"]["id"]')

@@ -80,6 +80,7 @@ const MESSAGES = {
     account_locked: ['Account locked — ask an administrator', 'After too many failed sign-ins this account is locked until an administrator unlocks it.'],
     internal: ['Something went wrong on the server', 'Nothing was changed. Try again; if it happens again, tell the administrator.'],
     busy: ['The server is busy', 'Nothing was stored. Try again in a few seconds.'],
+    client_gone: ['The connection was closed', 'The photo was not kept: upload it again.'],
     unavailable: ['Not available right now', 'The server is missing what this needs: tell the administrator.'],
     network: ['No connection', 'The server cannot be reached. Check the connection and try again.'],
     aborted: ['Cancelled', 'Nothing was stored.'],

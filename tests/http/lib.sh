@@ -141,6 +141,16 @@ wait_job() {
     echo timeout
 }
 
+# flat_png FILE SIDE: a flat-coloured SIDE x SIDE PNG, small on disk but SIDE^2 pixels to decode
+# (PIL: python3-pil); false when PIL is missing.
+flat_png() {
+    /usr/bin/python3 -c '
+import sys
+from PIL import Image
+s = int(sys.argv[2])
+Image.new("RGB", (s, s), (201, 152, 131)).save(sys.argv[1], optimize=True)' "$1" "$2" 2>/dev/null
+}
+
 # upload_png CID QUERY FILE: the practitioner (pract) uploads a PNG photo of client CID with
 # the query QUERY (kind=...&session_id=...); sets STATUS, the reply in $T/body.
 upload_png() {

@@ -2,7 +2,8 @@
 /* Fuzz the server's parsers of request paths: route matching against every pattern shape
  * and the static file name mapping (no traversal may ever come out). The input is a URL path
  * as libmicrohttpd hands it over (already %-decoded, so any byte may appear); the same bytes
- * go through the e-mail and phone checks of a new client. */
+ * go through the e-mail and phone checks of a new client, the public address check and the
+ * loopback Host check. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +39,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* contact checks: any bytes, no crash; what passes has the documented shape */
     if (web_valid_email(path) && (!strchr(path, '@') || strlen(path) > 254)) abort();
     if (web_valid_phone(path) && strlen(path) > 32) abort();
+    /* the public address: what passes has no user, path, query, fragment or space */
+    char pub[256];
+    if (web_public_url(path, pub, sizeof pub)) {
+        const char *h = strstr(pub, "://");
+        if (!h || strpbrk(h + 3, "/@?#\\ ") || strlen(pub) > 200) abort();
+    }
+    if (web_host_loopback(path) && strpbrk(path, "/@?# ")) abort();
     char name[256];
     if (web_static_name(path, name, sizeof name)) {
         /* no segment may start with a dot: that excludes "..", "." and hidden files */

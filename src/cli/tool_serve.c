@@ -42,6 +42,10 @@ static void usage(FILE *f)
             "  --lock-after N        lock an account after N failed logins since its last\n"
             "                        success, until an admin unlocks it (default 100)\n"
             "  --secure-cookies      mark the session cookie Secure (behind a TLS proxy)\n"
+            "  --public-url URL      the address clients reach, http(s)://HOST[:PORT] (default\n"
+            "                        $PORECLEAR_PUBLIC_URL): the links in e-mails are built on\n"
+            "                        it; without it an invitation is made only when the desk\n"
+            "                        reaches this server as localhost/127.0.0.1/[::1]\n"
             "  --demo                on an empty data folder, create the demo clinic and print\n"
             "                        its passwords (admin, demo, trainee, desk)\n"
             "  --demo-password PW    use PW for the four demo accounts instead of random ones\n"
@@ -144,6 +148,7 @@ int tool_serve(int argc, char **argv)
 {
     const char *listen = "127.0.0.1:8080", *data = NULL, *web = NULL, *protocol = NULL;
     const char *db = getenv("PORECLEAR_DB");
+    const char *public_url = getenv("PORECLEAR_PUBLIC_URL");
     const char *demo_pw = NULL, *port_file = NULL, *model_path = NULL;
     bool demo = false, secure = false, classic = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0, lease = 0;
@@ -166,6 +171,8 @@ int tool_serve(int argc, char **argv)
             return TOOL_EXIT_USAGE;
         } else if (!strcmp(a, "--listen")) {
             listen = argv[++i];
+        } else if (!strcmp(a, "--public-url")) {
+            public_url = argv[++i];
         } else if (!strcmp(a, "--data")) {
             data = argv[++i];
         } else if (!strcmp(a, "--db")) {
@@ -260,6 +267,18 @@ int tool_serve(int argc, char **argv)
         tool_error("serve", "--listen: '%s' is not ADDR:PORT", listen);
         return TOOL_EXIT_USAGE;
     }
+    char public_buf[256];
+    if (public_url && *public_url) {
+        if (!web_public_url(public_url, public_buf, sizeof public_buf)) {
+            tool_error("serve",
+                       "--public-url: '%s' is not http(s)://HOST[:PORT] (no user, path, query or "
+                       "fragment)",
+                       public_url);
+            return TOOL_EXIT_USAGE;
+        }
+        public_url = public_buf;
+    } else
+        public_url = NULL;
     char data_buf[4096], web_buf[4096], proto_buf[4096];
     if (!data) {
         if (!pc_store_default_dir(data_buf, sizeof data_buf)) {
@@ -341,6 +360,7 @@ int tool_serve(int argc, char **argv)
         .session_idle_s = (int)idle,
         .session_max_s = (int)maxage,
         .secure_cookies = secure,
+        .public_url = public_url,
         .header_timeout_s = (int)header_to,
         .connection_timeout_s = (int)body_to,
         .lock_after = (int)lock_after,

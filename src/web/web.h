@@ -35,6 +35,9 @@ typedef struct web_config {
     int session_idle_s;       /* 0 → 1800 */
     int session_max_s;        /* 0 → 43200 */
     bool secure_cookies;      /* add Secure to the cookie (behind TLS) */
+    const char *public_url;   /* the address clients reach, "https://clinic.example" (checked
+                                 by web_public_url): every absolute link in mail is built on
+                                 it; NULL → only a loopback Host is trusted for one */
     int connection_timeout_s; /* the body and keep-alive idle timeout; 0 → 30 */
     int header_timeout_s;     /* idle seconds allowed before the request head is complete;
                                  0 → 10 (a slow client's slot is freed soon) */
@@ -155,6 +158,14 @@ bool web_valid_date(const char *s);         /* a real calendar date YYYY-MM-DD *
  * digits with spaces, '-', '.', '/', '(', ')' and a leading '+' allowed, at most 32 bytes. */
 bool web_valid_email(const char *s);
 bool web_valid_phone(const char *s);
+/* The clinic's public address (--public-url, PORECLEAR_PUBLIC_URL): "http://" or "https://",
+ * then HOST[:PORT] (a domain, an IPv4 address or [v6]) and at most a trailing '/': no user,
+ * path, query, fragment or space (a link built on it cannot be turned elsewhere); at most 200
+ * bytes. Copies it without the trailing '/' into out (n bytes); false when not so. */
+bool web_public_url(const char *s, char *out, size_t n);
+/* Whether a Host header names this machine's loopback ("127.0.0.1", "localhost" or "[::1]",
+ * with an optional port): a link on it leads no one to another server. */
+bool web_host_loopback(const char *host);
 json_t *web_userref(web_req *r, int64_t user_id); /* {"id","username","display_name"} or null */
 json_t *web_user_json(const pc_user *u);
 json_t *web_cert_list(unsigned certs);

@@ -124,3 +124,72 @@ bool web_valid_phone(const char *s)
     }
     return digits >= 5 && digits <= 20;
 }
+
+/* "HOST[:PORT]" where HOST is a domain (labels as above), an IPv4 address or "[v6]": letters,
+ * digits, '.', '-', ':' inside brackets; a port of 1..65535. */
+static bool host_port_ok(const char *s, size_t n)
+{
+    if (n < 1 || n > 255) return false;
+    size_t hl = n;
+    const char *colon = NULL;
+    if (s[0] == '[') {
+        const char *close = memchr(s, ']', n);
+        if (!close || close == s + 1) return false;
+        for (const char *c = s + 1; c < close; c++)
+            if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') ||
+                  (*c >= 'A' && *c <= 'F') || *c == ':' || *c == '.'))
+                return false;
+        hl = (size_t)(close - s) + 1;
+        if (hl < n && s[hl] != ':') return false;
+        if (hl < n) colon = s + hl;
+    } else {
+        colon = memchr(s, ':', n);
+        if (colon) hl = (size_t)(colon - s);
+        const char *d = s, *end = s + hl;
+        if (hl == 0) return false;
+        for (;;) {
+            const char *dot = memchr(d, '.', (size_t)(end - d));
+            size_t len = dot ? (size_t)(dot - d) : (size_t)(end - d);
+            if (!domain_label_ok(d, len)) return false;
+            if (!dot) break;
+            d = dot + 1;
+        }
+    }
+    if (colon) {
+        size_t pl = n - (size_t)(colon - s) - 1;
+        if (pl < 1 || pl > 5) return false;
+        long port = 0;
+        for (size_t i = 1; i <= pl; i++) {
+            if (colon[i] < '0' || colon[i] > '9') return false;
+            port = port * 10 + (colon[i] - '0');
+        }
+        if (port < 1 || port > 65535) return false;
+    }
+    return true;
+}
+
+bool web_public_url(const char *s, char *out, size_t n)
+{
+    size_t skip = !strncmp(s, "https://", 8) ? 8 : !strncmp(s, "http://", 7) ? 7 : 0;
+    if (!skip) return false;
+    size_t len = strlen(s);
+    if (len > 200) return false;
+    if (len > skip && s[len - 1] == '/') len--; /* "https://clinic.example/" */
+    if (!host_port_ok(s + skip, len - skip)) return false;
+    if (len + 1 > n) return false;
+    memcpy(out, s, len);
+    out[len] = 0;
+    return true;
+}
+
+bool web_host_loopback(const char *host)
+{
+    static const char *const names[] = {"127.0.0.1", "localhost", "[::1]"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t k = strlen(names[i]);
+        if (strncmp(host, names[i], k)) continue;
+        if (!host[k]) return true;
+        if (host[k] == ':' && host_port_ok(host, strlen(host))) return true;
+    }
+    return false;
+}

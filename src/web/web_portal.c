@@ -110,13 +110,21 @@ void web_portal_viewed(web_req *r, const char *what)
 int web_h_portal_invite(web_req *r)
 {
     int64_t cid = r->ids[0];
-    /* the link's address: this server as the desk reached it */
-    const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+    /* the link's address: the clinic's public one; without it, the Host header only when it
+     * names this machine (a forged or internal Host must never reach a client's mail) */
     char prefix[400];
-    if (!host || !*host || strlen(host) > 255 || strpbrk(host, " \"<>\\/@?#"))
-        return web_error(r, 400, "invalid", "Host: the request names no usable host");
-    snprintf(prefix, sizeof prefix,
-             "%s://%s/portal/accept?token=", r->cfg->secure_cookies ? "https" : "http", host);
+    if (r->cfg->public_url)
+        snprintf(prefix, sizeof prefix, "%s/portal/accept?token=", r->cfg->public_url);
+    else {
+        const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, "Host");
+        if (!host || !web_host_loopback(host))
+            return web_error(r, 409, "public_url_required",
+                             "the invitation's link needs the address clients reach: start the "
+                             "server with --public-url https://your.clinic (or set "
+                             "PORECLEAR_PUBLIC_URL)");
+        snprintf(prefix, sizeof prefix,
+                 "%s://%s/portal/accept?token=", r->cfg->secure_cookies ? "https" : "http", host);
+    }
     const pc_mail_clinic *mc = web_mail_clinic(r->cfg);
     pc_portal_mail pm = {mc ? mc->from : NULL, mc ? mc->name : NULL};
     char token[PC_PORTAL_TOKEN_CHARS + 1];

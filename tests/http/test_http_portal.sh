@@ -275,6 +275,65 @@ sys.exit(0 if sys.argv[2] in text and "mia@example.org" in m["To"] else 1)' "$f"
     check "the e-mailed link works" portal_accept mia "$PORTAL_TOKEN"
     [ "$(jget "$T/login_mia" 'd["username"]')" = mia@example.org ] && ok "the user name is the e-mail address" ||
         not_ok "username $(jget "$T/login_mia" 'd["username"]')"
+
+    # ---- the link's address: never the request's Host header (a forged or internal name) ----
+    # mail_to ADDR WANT: the decoded text and HTML of the messages to ADDR holding WANT ("" when
+    # none yet)
+    mail_to() {
+        for f in "$MAIL"/*.eml; do [ -e "$f" ] && $SYS_PY -c '
+import email, sys
+m = email.message_from_binary_file(open(sys.argv[1], "rb"))
+text = "".join(p.get_payload(decode=True).decode() for p in m.walk() if p.get_content_type() in ("text/plain", "text/html"))
+if sys.argv[2] in m["To"] and sys.argv[3] in text: print(text)' "$f" "$1" "$2"; done
+    }
+    # forged: curl to 127.0.0.1 with another Host (the session cookie sent by hand: curl picks
+    # a jar's cookies by the Host header)
+    forged_invite() {
+        local c; c=$(awk 'NF >= 7 && $6 == "pc_session" {print $6 "=" $7}' "$T/jar_recep")
+        STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -X POST -H "Cookie: $c" \
+            -H "X-CSRF-Token: $(<"$T/csrf_recep")" -H "Host: $2" -H 'Content-Type: application/json' \
+            --data-binary '{}' "$BASE/api/clients/$1/invitation")
+    }
+    req admin POST /api/clients '{"name":"Noa Host","birth_date":"1990-04-05","email":"noa@example.org"}'
+    NOA=$(jid "$T/body")
+    forged_invite "$NOA" evil.example
+    [ "$STATUS" = 409 ] && [ "$(err_code)" = public_url_required ] &&
+        ok "no --public-url: a Host not of this machine gets 409 public_url_required" ||
+        not_ok "forged Host without --public-url ($STATUS $(head -c 200 "$T/body"))"
+    forged_invite "$NOA" "10.0.0.7:8080"
+    [ "$STATUS" = 409 ] && ok "nor an internal name behind a load balancer" || not_ok "internal Host ($STATUS)"
+    [ "$(dbq "SELECT count(*) FROM portal_invitations WHERE client_id = $NOA")" = 0 ] &&
+        [ "$(dbq "SELECT count(*) FROM outbox WHERE to_addr = 'noa@example.org'")" = 0 ] &&
+        ok "nothing stored, nothing queued" || not_ok "a refused invitation left rows"
+    # the server again, with the clinic's public address
+    check "the server stops for a restart" stop_server TERM
+    "$PORECLEAR" serve --data "$DATA" --listen 127.0.0.1:0 --public-url 'https://x@clinic.example' \
+        >/dev/null 2>"$T/pub.err"
+    [ $? = 2 ] && grep -q -- '--public-url' "$T/pub.err" && ok "--public-url with a user: exit 2, named" ||
+        not_ok "--public-url https://x@clinic.example ($(cat "$T/pub.err"))"
+    for bad in 'https://clinic.example/evil' 'ftp://clinic.example' 'https://clinic.example?x' 'https://' 'https://clinic.example:99999'; do
+        "$PORECLEAR" serve --data "$DATA" --listen 127.0.0.1:0 --public-url "$bad" >/dev/null 2>&1
+        [ $? = 2 ] && ok "--public-url $bad: refused (exit 2)" || not_ok "--public-url $bad accepted"
+    done
+    PORECLEAR_PUBLIC_URL=https://clinic.example/ start_server "$DATA" ||
+        { not_ok "server restarts with PORECLEAR_PUBLIC_URL"; done_testing; exit 1; }
+    forged_invite "$NOA" evil.example
+    [ "$STATUS" = 201 ] && [[ $(jget "$T/body" 'd["url"]') == https://clinic.example/portal/accept\?token=* ]] &&
+        ok "PORECLEAR_PUBLIC_URL: the link is on it whatever the Host" ||
+        not_ok "invite with the public address ($STATUS $(head -c 200 "$T/body"))"
+    tok=$(jget "$T/body" 'd["url"]'); tok=${tok##*token=}
+    got=""
+    for _ in $(seq 1 400); do
+        got=$(mail_to noa@example.org "token=$tok"); [ -n "$got" ] && break; sleep 0.1
+    done
+    [ -n "$got" ] && grep -q "https://clinic.example/portal/accept?token=$tok" <<<"$got" && ! grep -q evil.example <<<"$got" &&
+        ok "the e-mail links to the public address; the forged Host is nowhere in it" ||
+        not_ok "the invitation e-mail with the public address ($(grep -o 'https\?://[^ <"]*' <<<"$got" | head -3))"
+    check "--public-url takes precedence" stop_server TERM
+    start_server "$DATA" --public-url http://10.1.2.3:8080 || { not_ok "server restarts"; done_testing; exit 1; }
+    req recep POST "/api/clients/$NOA/invitation" '{}'
+    [ "$STATUS" = 201 ] && [[ $(jget "$T/body" 'd["url"]') == http://10.1.2.3:8080/portal/accept\?token=* ]] &&
+        ok "--public-url http://10.1.2.3:8080 is used as given" || not_ok "--public-url ($STATUS $(head -c 200 "$T/body"))"
     kill $SINK_PID 2>/dev/null; wait $SINK_PID 2>/dev/null
 else
     skip "python3-aiosmtpd is needed for the e-mailed invitation (scripts/install-deps test)"

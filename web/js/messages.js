@@ -68,6 +68,7 @@ const MESSAGES = {
     invitation_used: ['This link was used already', 'Each link works once. Ask the clinic for a new one.'],
     invitation_expired: ['This link has expired', 'A link works for three days. Ask the clinic for a new one.'],
     username_taken: ['This user name is taken', 'Choose another user name.'],
+    public_url_required: ['The clinic\'s public address is not set', 'The link in an invitation must lead clients to the clinic on the internet. An administrator starts the server with --public-url https://your.clinic (or PORECLEAR_PUBLIC_URL), then invites again.'],
     totp_required: ['Enter the code from your app', 'This account asks for the 6-digit code from the authenticator app too.'],
     bad_code: ['That code did not work', 'Wait for the next code in the app and try again.'],
     totp_on: ['The extra sign-in code is on already', 'Turn it off first to set it up again.'],

@@ -480,6 +480,21 @@ static const char *photo_type(const char *format)
                                      : "image/png";
 }
 
+/* The comparison ref_id's chart (SVG) or side-by-side picture (PNG) as the client cid may see
+ * it: 404 when it has none. */
+static int send_comparison_file(web_req *r, int64_t cid, int64_t ref_id, bool chart)
+{
+    pc_comparison_rec c;
+    if (!comparison_of(r, cid, ref_id, &c)) return 0;
+    char file[64];
+    snprintf(file, sizeof file, "%s", chart ? c.chart_file : c.sidebyside_file);
+    pc_store_comparison_clear(&c);
+    if (!file[0])
+        return web_error(r, 404, "not_found", "no %s for this comparison",
+                         chart ? "chart" : "picture");
+    return web_send_private_file(r, file, chart ? "image/svg+xml" : "image/png");
+}
+
 /* GET /api/portal/shares/{n}/image: the shared photo, or the comparison's side-by-side */
 int web_h_portal_share_image(web_req *r)
 {
@@ -500,13 +515,7 @@ int web_h_portal_share_image(web_req *r)
         pc_store_photo_clear(&p);
         return web_send_private_file(r, file, type);
     }
-    pc_comparison_rec c;
-    if (!comparison_of(r, cid, sh.ref_id, &c)) return 0;
-    char file[64];
-    snprintf(file, sizeof file, "%s", c.sidebyside_file);
-    pc_store_comparison_clear(&c);
-    if (!file[0]) return web_error(r, 404, "not_found", "no picture for this comparison");
-    return web_send_private_file(r, file, "image/png");
+    return send_comparison_file(r, cid, sh.ref_id, false);
 }
 
 /* GET /api/portal/shares/{n}/chart.svg: the comparison's chart */
@@ -518,13 +527,7 @@ int web_h_portal_share_chart(web_req *r)
     if (!visible_share(r, cid, &sh)) return 0;
     if (strcmp(sh.kind, "comparison"))
         return web_error(r, 404, "not_found", "a photo has no chart");
-    pc_comparison_rec c;
-    if (!comparison_of(r, cid, sh.ref_id, &c)) return 0;
-    char file[64];
-    snprintf(file, sizeof file, "%s", c.chart_file);
-    pc_store_comparison_clear(&c);
-    if (!file[0]) return web_error(r, 404, "not_found", "no chart for this comparison");
-    return web_send_private_file(r, file, "image/svg+xml");
+    return send_comparison_file(r, cid, sh.ref_id, true);
 }
 
 /* GET /api/portal/shelf */

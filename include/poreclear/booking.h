@@ -160,6 +160,7 @@ typedef struct pc_appt {
     int64_t session_id; /* the treatment session started from it, 0 when none */
     int64_t sequence;   /* iCalendar SEQUENCE: 0, +1 on each move or cancel */
     int64_t created_by, created_at, updated_at;
+    int64_t site_id; /* the site of a chain where it takes place (issue 14.5); 0: not known */
     /* read with the appointment, for lists */
     char client_name[PC_TEXT_BYTES(PC_NAME_MAX)];
     char practitioner_name[PC_TEXT_BYTES(PC_NAME_MAX)];
@@ -185,6 +186,7 @@ typedef struct pc_booking_request {
     const char *notes;          /* NULL: none */
     const char *tz;             /* the clinic's zone: what the working hours mean */
     const pc_mail_clinic *mail; /* NULL: no message */
+    int64_t site_id;            /* where (pc_booking_book); 0: chosen by its rule */
 } pc_booking_request;
 
 /* Book: the practitioner exists, is active and a practitioner ("not_practitioner"), works then
@@ -193,12 +195,17 @@ typedef struct pc_booking_request {
  * ("client_busy"). A live appointment is booked, arrived or in treatment; cancelled and no-show
  * ones free their slot. In one write transaction that first takes the practitioner's row lock,
  * so concurrent bookings of one practitioner are serialised on every engine. Audited
- * "appointment.create". *out the new appointment. */
+ * "appointment.create". *out the new appointment.
+ * Its site (issue 14.5): req->site_id, which must exist (PC_ERR_INVALID), be one of who's sites
+ * (PC_ERR_DENIED "site_scope") and one of the practitioner's (PC_ERR_CONFLICT "not_at_site");
+ * 0: the practitioner's one site, else who's one site, else the chain's one site, else
+ * PC_ERR_INVALID "site_required". */
 int pc_booking_book(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_booking_request *req,
                     int64_t now, pc_appt *out, const char **why);
 /* Move a booked appointment to req->start (and req->duration_min when > 0, and
  * req->practitioner_id when > 0; req->client_id is ignored): the same checks as a booking,
- * ignoring the appointment itself. sequence + 1; audited "appointment.move". */
+ * ignoring the appointment itself; the site stays, so another practitioner must work there
+ * ("not_at_site"). sequence + 1; audited "appointment.move". */
 int pc_booking_move(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id,
                     const pc_booking_request *req, int64_t now, pc_appt *out, const char **why);
 /* Cancel a booked or arrived appointment with a reason (1..PC_SHORT_MAX characters).
@@ -221,6 +228,7 @@ typedef struct pc_appt_query {
     int64_t practitioner_id; /* 0: every practitioner */
     int64_t client_id;       /* 0: every client */
     int64_t session_id;      /* 0: any; else the appointment linked to that session */
+    int64_t site_id;         /* 0: every site; else the appointments at that site */
 } pc_appt_query;
 /* In start order, at most 2000 (PC_ERR_LIMIT beyond). *out: free(). */
 int pc_booking_list(pc_ctx *ctx, pc_store *s, const pc_appt_query *q, pc_appt **out, size_t *n);

@@ -129,7 +129,8 @@ typedef struct pc_clinic_start {
     const char *today;         /* the clinic's date, "YYYY-MM-DD" */
     const pc_plan *plan;       /* today's plan, frozen into the session */
     int64_t appointment_id;    /* the appointment it is started from (the book), 0 when none */
-    int64_t site_id;           /* where it takes place; 0: pc_clinic_session_site chooses */
+    int64_t site_id;           /* where it takes place; 0: the appointment's site (when it is
+                                * one of the user's), else pc_clinic_session_site chooses */
 } pc_clinic_start;
 
 /* Start a session: the review gate, the consent, the plan frozen step by step (each step's

@@ -163,6 +163,51 @@ static int check_slot(pc_ctx *ctx, pc_tx *tx, const char *tz, int64_t practition
     return PC_OK;
 }
 
+/* Practitioner pid works at site (one of their sites, or they belong to the whole chain)? */
+static int check_at_site(pc_ctx *ctx, pc_tx *tx, int64_t pid, int64_t site, const char **why)
+{
+    pc_user p;
+    int rc = pc_tx_user_brief(ctx, tx, pid, &p);
+    if (rc == PC_OK) rc = pc_tx_user_sites(ctx, tx, &p);
+    if (rc != PC_OK) return rc;
+    if (!pc_user_at_site(&p, site))
+        return refuse(ctx, why, PC_ERR_CONFLICT, "not_at_site",
+                      "practitioner_id: %s does not work at this site", p.display_name);
+    return PC_OK;
+}
+
+/* The site of a new appointment of practitioner pid (pc_booking_book's rule) into *out: the
+ * one named, else the practitioner's one site, else the booker's, else the chain's one. */
+static int appt_site(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t pid, int64_t site,
+                     int64_t *out, const char **why)
+{
+    int rc;
+    if (site) {
+        pc_site x;
+        rc = pc_tx_site_get(ctx, tx, site, &x);
+        if (rc == PC_ERR_NOTFOUND) return pc_error(ctx, PC_ERR_INVALID, "site_id: no such site");
+        if (rc != PC_OK) return rc;
+    } else {
+        pc_user p = {.id = pid};
+        if ((rc = pc_tx_user_sites(ctx, tx, &p)) != PC_OK) return rc;
+        if (p.n_sites == 1)
+            site = p.sites[0];
+        else if (who->n_sites == 1)
+            site = who->sites[0];
+        else if ((rc = pc_tx_site_only(ctx, tx, &site)) != PC_OK)
+            return rc;
+        if (!site)
+            return refuse(ctx, why, PC_ERR_INVALID, "site_required",
+                          "site_id: say at which site the appointment is");
+    }
+    if (!pc_user_at_site(who, site))
+        return refuse(ctx, why, PC_ERR_DENIED, "site_scope",
+                      "site_id: you do not work at this site");
+    if ((rc = check_at_site(ctx, tx, pid, site, why)) != PC_OK) return rc;
+    *out = site;
+    return PC_OK;
+}
+
 static int check_request(pc_ctx *ctx, const pc_booking_request *req, bool move)
 {
     if (!move || req->duration_min > 0) {
@@ -222,7 +267,9 @@ int pc_booking_book(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_booki
     if (rc != PC_OK) goto out;
     int64_t end = req->start + (int64_t)req->duration_min * 60;
     if ((rc = check_slot(ctx, &tx, req->tz, req->practitioner_id, req->client_id, req->start, end,
-                         0, why)) != PC_OK)
+                         0, why)) != PC_OK ||
+        (rc = appt_site(ctx, &tx, who, req->practitioner_id, req->site_id, &a->site_id, why)) !=
+            PC_OK)
         goto out;
     a->client_id = req->client_id;
     a->practitioner_id = req->practitioner_id;
@@ -282,6 +329,9 @@ int pc_booking_move(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_t id,
     if (pract != a->practitioner_id && (rc = pc_tx_user_lock(ctx, &tx, pract)) != PC_OK) goto out;
     if ((rc = check_slot(ctx, &tx, req->tz, pract, a->client_id, req->start, req->start + dur,
                          a->id, why)) != PC_OK)
+        goto out;
+    if (pract != a->practitioner_id && a->site_id &&
+        (rc = check_at_site(ctx, &tx, pract, a->site_id, why)) != PC_OK)
         goto out;
     a->practitioner_id = pract;
     a->start = req->start;
@@ -432,6 +482,20 @@ int pc_booking_tx_start_session(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int6
     audit_detail(detail, sizeof detail, "in_treatment", a);
     rc = pc_tx_audit(ctx, tx, who->id, "appointment.in_treatment", a->client_id, detail, now);
 out:
+    free(a);
+    return rc;
+}
+
+int pc_booking_tx_site(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t *site)
+{
+    pc_appt *a = calloc(1, sizeof *a);
+    if (!a) return pc_error(ctx, PC_ERR_NOMEM, "out of memory");
+    int rc = pc_tx_appt_get(ctx, tx, id, a);
+    if (rc == PC_OK) *site = a->site_id;
+    if (rc == PC_ERR_NOTFOUND) {
+        *site = 0;
+        rc = PC_OK;
+    }
     free(a);
     return rc;
 }
@@ -630,7 +694,7 @@ int pc_booking_free_slots(pc_ctx *ctx, pc_store *s, const char *tz, int64_t prac
     int64_t span_to = to + (int64_t)duration_min * 60;
     if ((rc = pc_tx_absence_list(ctx, &tx, practitioner_id, from, span_to, &ab, &nab)) != PC_OK)
         goto out;
-    pc_appt_query q = {from, span_to, practitioner_id, 0, 0};
+    pc_appt_query q = {from, span_to, practitioner_id, 0, 0, 0};
     if ((rc = pc_tx_appt_list(ctx, &tx, &q, &ap, &nap)) != PC_OK) goto out;
     int64_t d0 = pc_days_from_civil(lf.year, lf.month, lf.day);
     int64_t d1 = pc_days_from_civil(lt.year, lt.month, lt.day);

@@ -20,6 +20,10 @@ int pc_booking_queue_mail(pc_ctx *ctx, pc_tx *tx, const pc_appt *a, const pc_mai
 int pc_booking_tx_start_session(pc_ctx *ctx, pc_tx *tx, const pc_user *who, int64_t id,
                                 int64_t session_id, int64_t now, const char **why);
 
+/* The site of appointment id (0: none, or no such appointment: pc_booking_tx_start_session
+ * says so) inside the caller's transaction: where a session started from it takes place. */
+int pc_booking_tx_site(pc_ctx *ctx, pc_tx *tx, int64_t id, int64_t *site);
+
 /* libical's UTC zone, built once (libical builds it lazily on first use: not safe from two
  * threads at once). */
 struct _icaltimezone;

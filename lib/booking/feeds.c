@@ -113,7 +113,7 @@ int pc_booking_feed_ics(pc_ctx *ctx, pc_store *s, const char *token, int64_t now
         if (rc == PC_ERR_NOTFOUND) pc_error(ctx, PC_ERR_NOTFOUND, "no such feed");
         goto out;
     }
-    pc_appt_query q = {now - 30 * 86400, now + 366 * 86400, uid_user, 0, 0};
+    pc_appt_query q = {now - 30 * 86400, now + 366 * 86400, uid_user, 0, 0, 0};
     if ((rc = pc_tx_user_brief(ctx, &tx, uid_user, &p)) != PC_OK ||
         (rc = pc_tx_appt_list(ctx, &tx, &q, &a, &na)) != PC_OK)
         goto out;

@@ -236,8 +236,13 @@ int pc_clinic_session_start(pc_ctx *ctx, pc_store *s, const pc_user *who,
     if (rc != PC_OK) goto out;
     if ((rc = consent_gate(ctx, &c, req->client_id, req->today, why)) != PC_OK) goto out;
     if ((rc = freeze_plan(ctx, req->plan, &t)) != PC_OK) goto out;
-    if ((rc = pc_clinic_session_site(ctx, &tx, who, req->site_id, &t.site_id, why)) != PC_OK)
+    /* started from the book without naming a site: the appointment's, when it is one of who's */
+    int64_t site = req->site_id, at = 0;
+    if (!site && req->appointment_id &&
+        (rc = pc_booking_tx_site(ctx, &tx, req->appointment_id, &at)) != PC_OK)
         goto out;
+    if (at && pc_user_at_site(who, at)) site = at;
+    if ((rc = pc_clinic_session_site(ctx, &tx, who, site, &t.site_id, why)) != PC_OK) goto out;
     if ((rc = pc_plan_to_json(ctx, req->plan, 0, &t.plan_json)) != PC_OK) goto out;
     t.client_id = req->client_id;
     t.intake_id = req->intake_id;

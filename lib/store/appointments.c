@@ -73,7 +73,7 @@ int pc_tx_client_name(pc_ctx *ctx, pc_tx *tx, int64_t id, char *name, size_t n)
 #define APPT_SELECT                                                                                \
     "SELECT a.id, a.client_id, a.practitioner_id, a.starts_at, a.ends_at, a.tz, a.treatment,"      \
     " a.status, a.cancel_reason, a.notes, a.session_id, a.sequence, a.created_by, a.created_at,"   \
-    " a.updated_at, c.name, u.display_name"                                                        \
+    " a.updated_at, c.name, u.display_name, coalesce(a.site_id, 0)"                                \
     " FROM appointments a JOIN clients c ON c.id = a.client_id"                                    \
     " JOIN users u ON u.id = a.practitioner_id"
 /* live: booked, arrived, in treatment (the status codes of pc_appt_status 1..3) */
@@ -89,12 +89,13 @@ static const char SQL_APPT_GET[] = APPT_SELECT " WHERE a.id = ?1";
 static const char SQL_APPT_LIST[] =
     APPT_SELECT " WHERE a.starts_at < ?2 AND ?1 < a.ends_at"
                 " AND (?3 = 0 OR a.practitioner_id = ?3) AND (?4 = 0 OR a.client_id = ?4)"
-                " AND (?5 = 0 OR a.session_id = ?5)"
+                " AND (?5 = 0 OR a.session_id = ?5) AND (?6 = 0 OR a.site_id = ?6)"
                 " ORDER BY a.starts_at, a.id LIMIT 2001";
 static const char SQL_APPT_INSERT[] =
     "INSERT INTO appointments(client_id, practitioner_id, starts_at, ends_at, tz, treatment,"
-    " status, cancel_reason, notes, session_id, sequence, created_by, created_at, updated_at)"
-    " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) RETURNING id";
+    " status, cancel_reason, notes, session_id, sequence, created_by, created_at, updated_at,"
+    " site_id) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)"
+    " RETURNING id";
 static const char SQL_APPT_UPDATE[] =
     "UPDATE appointments SET practitioner_id = ?2, starts_at = ?3, ends_at = ?4, tz = ?5,"
     " status = ?6, cancel_reason = ?7, notes = ?8, session_id = ?9, sequence = ?10,"
@@ -121,6 +122,7 @@ static int rd_appt(pc_ctx *ctx, const pc_row *r, void *o)
     a->updated_at = row_int(r, 14);
     row_copy(r, 15, a->client_name, sizeof a->client_name);
     row_copy(r, 16, a->practitioner_name, sizeof a->practitioner_name);
+    a->site_id = row_int(r, 17);
     (void)ctx;
     return PC_OK;
 }
@@ -166,6 +168,7 @@ int pc_tx_appt_insert(pc_ctx *ctx, pc_tx *tx, const pc_appt *a, int64_t *id)
     tx_int(tx, st, 12, a->created_by);
     tx_int(tx, st, 13, a->created_at);
     tx_int(tx, st, 14, a->updated_at);
+    tx_id(tx, st, 15, a->site_id);
     return pc_tx_insert(ctx, tx, st, "appointment", id);
 }
 
@@ -212,6 +215,7 @@ int pc_tx_appt_list(pc_ctx *ctx, pc_tx *tx, const pc_appt_query *q, pc_appt **ou
     tx_int(tx, st, 3, q->practitioner_id);
     tx_int(tx, st, 4, q->client_id);
     tx_int(tx, st, 5, q->session_id);
+    tx_int(tx, st, 6, q->site_id);
     pc_appt *arr = NULL;
     size_t cnt = 0;
     rc = pc_tx_rows(ctx, tx, st, rd_appt, sizeof *arr, pc_tx_free_plain, "appointments",

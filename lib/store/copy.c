@@ -79,10 +79,11 @@ static const struct table {
     TABLE("work_hours", 5, "id, user_id, weekday, start_min, end_min", P5),
     TABLE("absences", 7, "id, user_id, starts_at, ends_at, reason, created_by, created_at",
           "?1, ?2, ?3, ?4, ?5, ?6, ?7"),
-    TABLE("appointments", 15,
+    TABLE("appointments", 16,
           "id, client_id, practitioner_id, starts_at, ends_at, tz, treatment, status,"
-          " cancel_reason, notes, session_id, sequence, created_by, created_at, updated_at",
-          P15),
+          " cancel_reason, notes, session_id, sequence, created_by, created_at, updated_at,"
+          " site_id",
+          P16),
     TABLE("outbox", 17,
           "id, appointment_id, client_id, kind, to_addr, subject, body_text, body_html, ics,"
           " not_before, state, attempts, next_try, last_error, created_at, sent_at, session_id",

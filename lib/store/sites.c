@@ -11,6 +11,8 @@ static const char SQL_SITE_INSERT[] =
     "INSERT INTO sites(name, address, time_zone, created_at) VALUES(?1, ?2, ?3, ?4) RETURNING id";
 static const char SQL_SITE_UPDATE[] =
     "UPDATE sites SET name = ?2, address = ?3, time_zone = ?4 WHERE id = ?1";
+static const char SQL_USER_SITES[] =
+    "SELECT site_id FROM user_sites WHERE user_id = ?1 ORDER BY site_id";
 static const char SQL_SITE_ONLY[] = "SELECT min(id) FROM sites HAVING count(*) = 1";
 static const char SQL_FACTS[] =
     "SELECT coalesce(site_id, 0), started_by, started_at,"
@@ -49,6 +51,36 @@ int pc_tx_site_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_site *out)
     int rc = pc_tx_prep_args(ctx, tx, SQL_SITE_GET, a, 1, &st);
     if (rc == PC_OK) rc = pc_tx_row(ctx, tx, st, rd_site, out, NULL, "site");
     return rc;
+}
+
+static int rd_site_id(pc_ctx *ctx, const pc_row *r, void *o)
+{
+    *(int64_t *)o = row_int(r, 0);
+    (void)ctx;
+    return PC_OK;
+}
+
+int pc_tx_user_sites(pc_ctx *ctx, pc_tx *tx, pc_user *u)
+{
+    pc_db_stmt *st;
+    const pc_arg a[] = {ARG_INT(u->id)};
+    int rc = pc_tx_prep_args(ctx, tx, SQL_USER_SITES, a, 1, &st);
+    if (rc != PC_OK) return rc;
+    int64_t *ids = NULL;
+    size_t n = 0;
+    rc = pc_tx_rows(ctx, tx, st, rd_site_id, sizeof *ids, pc_tx_free_plain, "sites", (void **)&ids,
+                    &n);
+    if (rc != PC_OK) return rc;
+    if (n > PC_USER_SITES_MAX) {
+        free(ids);
+        return pc_error(ctx, PC_ERR_LIMIT, "user %lld: more than %d sites", (long long)u->id,
+                        PC_USER_SITES_MAX);
+    }
+    for (size_t i = 0; i < n; i++)
+        u->sites[i] = ids[i];
+    u->n_sites = n;
+    free(ids);
+    return PC_OK;
 }
 
 int pc_tx_site_only(pc_ctx *ctx, pc_tx *tx, int64_t *id)

@@ -1031,6 +1031,13 @@ static const char *const migrations[] = {
     " data BYTEA NOT NULL,"
     " PRIMARY KEY (name, seq));"
     "ALTER TABLE file_chunks ALTER COLUMN data SET STORAGE EXTERNAL;",
+    /* 15: an appointment's site (issue 14.5): the book of each site. Those booked before took
+     * place at their practitioner's first site, else at the chain's first */
+    "ALTER TABLE appointments ADD COLUMN site_id BIGINT REFERENCES sites(id);"
+    "UPDATE appointments SET site_id = coalesce("
+    " (SELECT min(site_id) FROM user_sites WHERE user_id = appointments.practitioner_id),"
+    " (SELECT min(id) FROM sites));"
+    "CREATE INDEX appointments_site ON appointments(site_id, starts_at);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

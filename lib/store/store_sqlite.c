@@ -621,6 +621,13 @@ static const char *const migrations[] = {
     /* 14: PostgreSQL's photo files in the database (issue 14.3); a SQLite clinic keeps them in
      * its data folder */
     "",
+    /* 15: an appointment's site (issue 14.5): the book of each site. Those booked before took
+     * place at their practitioner's first site, else at the chain's first */
+    "ALTER TABLE appointments ADD COLUMN site_id INTEGER REFERENCES sites(id);"
+    "UPDATE appointments SET site_id = coalesce("
+    " (SELECT min(site_id) FROM user_sites WHERE user_id = appointments.practitioner_id),"
+    " (SELECT min(id) FROM sites));"
+    "CREATE INDEX appointments_site ON appointments(site_id, starts_at);",
 };
 #define NMIGRATIONS ((int)(sizeof migrations / sizeof migrations[0]))
 

@@ -247,6 +247,8 @@ int pc_tx_setting_put(pc_ctx *ctx, pc_tx *tx, const char *key, const char *value
 
 /* sites (lib/store/sites.c) */
 int pc_tx_site_get(pc_ctx *ctx, pc_tx *tx, int64_t id, pc_site *out);
+/* The sites of user u->id into u->sites and u->n_sites (none: the whole chain). */
+int pc_tx_user_sites(pc_ctx *ctx, pc_tx *tx, pc_user *u);
 /* The id of the chain's one site, 0 when it has several. */
 int pc_tx_site_only(pc_ctx *ctx, pc_tx *tx, int64_t *id);
 /* Insert x (x->id 0; *id the new site's) or change site x->id (name, address, time zone):

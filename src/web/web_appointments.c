@@ -77,14 +77,19 @@ static json_t *appt_json(const pc_appt *a, const char *tz)
         a->session_id ? json_integer(a->session_id) : json_null(), "sequence",
         (json_int_t)a->sequence, "created_by", (json_int_t)a->created_by, "created_at",
         web_json_time(a->created_at));
+    json_object_set_new(o, "site_id", a->site_id ? json_integer(a->site_id) : json_null());
     return o;
 }
 
-/* A refusal of the book's rules: its code, 403 / 404 / 409; other failures as usual. */
+/* A refusal of the book's rules: its code, 403 / 404 / 422 (site_required) / 409; other
+ * failures as usual. */
 static int booking_fail(web_req *r, const pc_ctx *ctx, const char *why)
 {
     if (!why) return web_fail(r, ctx);
-    int status = ctx->status == PC_ERR_DENIED ? 403 : ctx->status == PC_ERR_NOTFOUND ? 404 : 409;
+    int status = ctx->status == PC_ERR_DENIED     ? 403
+                 : ctx->status == PC_ERR_NOTFOUND ? 404
+                 : ctx->status == PC_ERR_INVALID  ? 422
+                                                  : 409;
     return web_error(r, status, why, "%s", pc_errmsg(ctx));
 }
 
@@ -137,7 +142,8 @@ int web_h_appointment_create(web_req *r)
                                                              : web_default_duration_min(r->cfg),
                               .notes = b.notes,
                               .tz = web_clinic_tz(r->cfg),
-                              .mail = web_mail_clinic(r->cfg)};
+                              .mail = web_mail_clinic(r->cfg),
+                              .site_id = b.site_id};
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     const char *why = NULL;
@@ -192,7 +198,8 @@ int web_h_appointments_list(web_req *r)
 {
     pc_appt_query q = {0};
     if (!query_range(r, &q.from, &q.to) || !query_id(r, "practitioner_id", &q.practitioner_id) ||
-        !query_id(r, "client_id", &q.client_id) || !query_id(r, "session_id", &q.session_id))
+        !query_id(r, "client_id", &q.client_id) || !query_id(r, "session_id", &q.session_id) ||
+        !query_id(r, "site_id", &q.site_id))
         return 0;
     const char *ck = web_query(r, "checks");
     bool checks = ck && !strcmp(ck, "1");
@@ -284,7 +291,8 @@ static int change(web_req *r, int kind)
                                   b.duration_min,
                                   b.notes,
                                   web_clinic_tz(r->cfg),
-                                  web_mail_clinic(r->cfg)};
+                                  web_mail_clinic(r->cfg),
+                                  0};
         rc = pc_booking_move(&ctx, s, &r->user, id, &req, r->now, a, &why);
     } else if (kind == WEB_APPT_CANCEL)
         rc = pc_booking_cancel(&ctx, s, &r->user, id, b.reason, web_mail_clinic(r->cfg), r->now, a,

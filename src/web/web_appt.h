@@ -15,8 +15,8 @@
 /* ---- parsers (no I/O, no server state) ---- */
 enum { WEB_APPT_BOOK, WEB_APPT_MOVE, WEB_APPT_CANCEL, WEB_APPT_STATUS, WEB_APPT_NOTES };
 typedef struct web_appt_body {
-    int64_t client_id, practitioner_id, session_id; /* 0 when absent */
-    int64_t start;                                  /* UTC; has_start */
+    int64_t client_id, practitioner_id, session_id, site_id; /* 0 when absent */
+    int64_t start;                                           /* UTC; has_start */
     bool has_start;
     int duration_min;   /* 0 when absent */
     const char *notes;  /* borrowed from the JSON; NULL when absent */
@@ -24,7 +24,7 @@ typedef struct web_appt_body {
     int status;         /* pc_appt_status, 0 when absent */
 } web_appt_body;
 /* The fields of one kind of appointment body: BOOK needs client_id, practitioner_id, start
- * (with its offset) and takes duration_min and notes; MOVE needs start and takes
+ * (with its offset) and takes duration_min, notes and site_id; MOVE needs start and takes
  * duration_min, practitioner_id and notes; CANCEL needs reason; STATUS needs status and
  * takes session_id; NOTES needs notes. Unknown members are refused (a typo loses nothing
  * silently). false with "field: reason" in err. */

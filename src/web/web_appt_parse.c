@@ -85,8 +85,8 @@ static bool only(json_t *body, const char *const *keys, char *err, size_t n)
 
 bool web_appt_parse(json_t *body, int kind, web_appt_body *out, char *err, size_t errn)
 {
-    static const char *const k_book[] = {"client_id",    "practitioner_id", "start",
-                                         "duration_min", "notes",           NULL};
+    static const char *const k_book[] = {"client_id", "practitioner_id", "start", "duration_min",
+                                         "notes",     "site_id",         NULL};
     static const char *const k_move[] = {"start", "duration_min", "practitioner_id", "notes", NULL};
     static const char *const k_cancel[] = {"reason", NULL};
     static const char *const k_status[] = {"status", "session_id", NULL};
@@ -104,7 +104,8 @@ bool web_appt_parse(json_t *body, int kind, web_appt_body *out, char *err, size_
             !get_id(body, "practitioner_id", kind == WEB_APPT_BOOK, &b.practitioner_id, err,
                     errn) ||
             !get_time(body, "start", true, &b.start, &b.has_start, err, errn) ||
-            !get_text(body, "notes", false, 0, PC_APPT_NOTES_MAX, &b.notes, err, errn))
+            !get_text(body, "notes", false, 0, PC_APPT_NOTES_MAX, &b.notes, err, errn) ||
+            !get_id(body, "site_id", false, &b.site_id, err, errn))
             return false;
         if ((d = json_object_get(body, "duration_min"))) {
             if (!json_is_integer(d) || json_integer_value(d) < PC_APPT_MIN_MIN ||

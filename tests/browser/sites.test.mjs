@@ -120,3 +120,77 @@ test('the client page lists the sessions of the chosen site', async (t) => {
     await page.waitForSelector('#start-site');
     assert.equal(await page.locator('#start-site select').inputValue(), '');
 });
+
+// A Tuesday at least `days` days from today ("YYYY-MM-DD").
+function tuesdayAfter(days) {
+    const d = new Date();
+    d.setUTCDate(d.getUTCDate() + days);
+    while (d.getUTCDay() !== 2) d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+}
+
+test('the book of a site: its appointments and its practitioners', async (t) => {
+    if (!needs(state, t, ['north', 'sofia'])) return;
+    const admin = await signIn('admin');
+    const ids = {};
+    for (const [name, sites] of [['northpract', [state.north]], ['mainpract', [1]]]) {
+        const u = await apiCall(admin, 'POST', '/api/users', { username: name, display_name: name === 'northpract' ? 'Nora North' : 'Mia Main', role: 'practitioner', certifications: ['extraction'], sites });
+        assert.equal(u.status, 201, JSON.stringify(u.data));
+        ids[name] = u.data.user.id;
+        const hrs = await apiCall(admin, 'PUT', `/api/practitioners/${ids[name]}/hours`, { hours: [{ weekday: 2, start: '09:00', end: '18:00' }] });
+        assert.equal(hrs.status, 200, JSON.stringify(hrs.data));
+    }
+    state.day = tuesdayAfter(14);
+    // the clinic's offset on that day, as the server writes it
+    const clock = await apiCall(admin, 'GET', `/api/practitioners/${ids.mainpract}/free?from=${state.day}&to=${state.day}T23:59:00Z&duration_min=30`);
+    const slot = clock.data.slots.find((s) => s.start.slice(11, 16) === '11:00');
+    assert.ok(slot, 'Mia is free at 11:00');
+    const other = await apiCall(admin, 'POST', '/api/appointments', { client_id: state.sofia, practitioner_id: ids.mainpract, start: slot.start, duration_min: 30 });
+    assert.equal(other.status, 201, JSON.stringify(other.data));
+    assert.equal(other.data.site_id, 1, "Mia's one site");
+    await admin.context().close();
+
+    const page = await signIn('desk');
+    await gotoDrawn(page, `${URL0}/book?view=day&date=${state.day}`);
+    await page.waitForSelector('#book-board .book-grid');
+    await page.selectOption('#book-site', String(state.north));
+    await page.waitForFunction(() => ![...document.querySelectorAll('#book-practitioner option')].some((o) => o.textContent === 'Mia Main'));
+    const names = await page.locator('#book-practitioner option').allTextContents();
+    assert.ok(names.includes('Nora North') && !names.includes('Mia Main'), `North's practitioners: ${names}`);
+    assert.equal(await page.locator('#site-select').inputValue(), String(state.north), 'the top bar follows');
+    await page.waitForSelector(`.book-col[data-practitioner="${ids.northpract}"] .slot`);
+    assert.equal(await page.locator(`.appt[data-id="${other.data.id}"]`).count(), 0, "the main site's appointment is not in North's book");
+    await page.locator(`.book-col[data-practitioner="${ids.northpract}"] .slot`).first().click();
+    await page.fill('#book-client-q', 'Sofia');
+    await page.waitForSelector('#book-client option:has-text("Sofia Rossi")', { state: 'attached' });
+    await page.selectOption('#book-client', { label: await page.locator('#book-client option').first().textContent() });
+    assert.equal(await page.locator('#book-where').count(), 0, 'the site is the book\'s: not asked');
+    await page.click('#book-submit');
+    await page.waitForSelector('#booked-note');
+    const card = page.locator(`.book-col[data-practitioner="${ids.northpract}"] .appt`).first();
+    await card.waitFor();
+    state.appt = Number(await card.getAttribute('data-id'));
+    const a = await apiCall(page, 'GET', `/api/appointments/${state.appt}`);
+    assert.equal(a.data.site_id, state.north, 'booked at North');
+    await screenshot(page, SHOTS, 'sites-book-north');
+    // every site: both, each saying where
+    await page.selectOption('#book-site', '');
+    await page.waitForSelector(`.appt[data-id="${other.data.id}"]`);
+    assert.equal(await page.locator(`.appt[data-id="${state.appt}"] .appt-site`).textContent(), 'North');
+    assert.equal(await page.locator(`.appt[data-id="${other.data.id}"] .appt-site`).textContent(), 'Main site');
+    // the main site's book
+    await page.selectOption('#book-site', '1');
+    await page.waitForSelector(`.appt[data-id="${state.appt}"]`, { state: 'detached' });
+    assert.equal(await page.locator(`.appt[data-id="${other.data.id}"]`).count(), 1);
+    assert.deepEqual(blockingViolations('book with sites', await axeViolations(page, AXE)), [], 'axe-core: the book\'s site picker');
+    await page.context().close();
+});
+
+test('a session started from the book takes the appointment\'s site', async (t) => {
+    if (!needs(state, t, ['appt', 'pract'])) return;
+    const page = state.pract;
+    await consentToday(page);
+    await gotoDrawn(page, `${URL0}/plan?client=${state.sofia}&appointment=${state.appt}`);
+    await page.waitForSelector('#start-site');
+    assert.equal(await page.locator('#start-site select').inputValue(), String(state.north), 'North, from the appointment');
+});

@@ -168,6 +168,79 @@ expect_status 400 "more than 36 months is refused"
 req pract GET "/api/reports/sessions?from=$MONTH&to=$MONTH"
 expect_status 403 "a practitioner sees no report"
 
+# ---- the appointment book of each site ----
+CTZ=$(req recep GET /api/clinic/clock >/dev/null; jget "$T/body" 'd["time_zone"]')
+OFF=$(TZ=$CTZ date -d '2027-01-12 12:00' +%:z) # a Tuesday: the demo's hours are Monday-Friday 9-18
+at() { echo "2027-01-12T$1:00$OFF"; }
+DEMO_ID=$(dbq "SELECT id FROM users WHERE username = 'demo'")
+check "a practitioner of the main site only" new_user mainpract practitioner "[1]"
+MP_ID=$(dbq "SELECT id FROM users WHERE username = 'mainpract'")
+req admin PUT "/api/practitioners/$MP_ID/hours" '{"hours":[{"weekday":2,"start":"09:00","end":"18:00"}]}'
+expect_status 200 "who works on Tuesdays"
+book() { # WHO PRACTITIONER HH:MM [SITE]
+    local site=""
+    [ -n "${4-}" ] && site=",\"site_id\":$4"
+    req "$1" POST /api/appointments "{\"client_id\":$CID,\"practitioner_id\":$2,\"start\":\"$(at "$3")\",\"duration_min\":30$site}"
+}
+book recep "$DEMO_ID" 10:00
+expect_status 422 "a practitioner of the whole chain, two sites: the booking says where"
+check "the code is site_required" test "$(err_code)" = site_required
+book recep "$DEMO_ID" 10:00 999
+expect_status 400 "a site that does not exist is refused"
+book recep "$MP_ID" 10:00 "$NORTH"
+expect_status 409 "a practitioner of the main site is not booked at North"
+check "the code is not_at_site" test "$(err_code)" = not_at_site
+book mainrecep "$DEMO_ID" 10:00 "$NORTH"
+expect_status 403 "a receptionist of the main site does not book at North"
+check "the code is site_scope" test "$(err_code)" = site_scope
+req recep GET "/api/appointments?from=2027-01-12&to=2027-01-13"
+check "nothing was booked" test "$(jget "$T/body" 'len(d["appointments"])')" = 0
+book recep "$DEMO_ID" 10:00 "$NORTH"
+expect_status 201 "booked at North, named"
+A_NORTH=$(jget "$T/body" 'd["id"]')
+check "the appointment says North" test "$(jget "$T/body" 'd["site_id"]')" = "$NORTH"
+book recep "$MP_ID" 12:00
+expect_status 201 "not named: the practitioner's one site"
+A_MP=$(jget "$T/body" 'd["id"]')
+check "the main site" test "$(jget "$T/body" 'd["site_id"]')" = 1
+book mainrecep "$DEMO_ID" 11:00
+expect_status 201 "not named, a practitioner of the whole chain: the booker's one site"
+A_MAIN=$(jget "$T/body" 'd["id"]')
+check "the main site" test "$(jget "$T/body" 'd["site_id"]')" = 1
+check "stored with its site" test "$(dbq "SELECT site_id FROM appointments WHERE id = $A_NORTH")" = "$NORTH"
+
+DAY="from=2027-01-12&to=2027-01-13"
+req recep GET "/api/appointments?$DAY&site_id=$NORTH"
+expect_status 200 "the book of North"
+check "North's appointment only" test "$(jget "$T/body" '[a["id"] for a in d["appointments"]]')" = "[$A_NORTH]"
+req recep GET "/api/appointments?$DAY&site_id=1"
+check "the main site's, in time order" test "$(jget "$T/body" '[a["id"] for a in d["appointments"]]')" = "[$A_MAIN, $A_MP]"
+req recep GET "/api/appointments?$DAY"
+check "no site: every site's" test "$(jget "$T/body" 'len(d["appointments"])')" = 3
+req recep GET "/api/appointments?$DAY&site_id=x"
+expect_status 400 "a site_id that is not a number is refused"
+req recep GET "/api/users?role=practitioner&site_id=1"
+check "the main site's practitioners for its book: its own and the chain's" \
+    test "$(jget "$T/body" 'sorted(u["username"] for u in d["users"])')" = '["demo", "mainpract", "northpract", "trainee"]'
+req recep GET "/api/users?role=practitioner&site_id=$NORTH"
+check "North's: not the main site's own" \
+    test "$(jget "$T/body" '"mainpract" in [u["username"] for u in d["users"]]')" = false
+
+req recep POST "/api/appointments/$A_NORTH/move" "{\"start\":\"$(at 14:00)\",\"practitioner_id\":$MP_ID}"
+expect_status 409 "moved to a practitioner who does not work at its site: refused"
+check "the code is not_at_site" test "$(err_code)" = not_at_site
+req recep POST "/api/appointments/$A_NORTH/move" "{\"start\":\"$(at 14:00)\"}"
+expect_status 200 "moved in time, it stays at North"
+check "at North" test "$(jget "$T/body" 'd["site_id"]')" = "$NORTH"
+
+req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment"],"client_name":"Matrix Client"}'
+C5=$(jid "$T/body")
+req pract POST "/api/clients/$CID/sessions" "{\"consent_id\":$C5,\"appointment_id\":$A_NORTH}"
+expect_status 201 "a session started from North's appointment without naming a site"
+check "takes place at North" test "$(jget "$T/body" 'd["site_id"]')" = "$NORTH"
+req recep GET "/api/appointments/$A_NORTH"
+check "and the appointment is in treatment" test "$(jget "$T/body" 'd["status"]')" = in_treatment
+
 # ---- a site admin's rights are the sites they hold now ----
 NA_ID=$(dbq "SELECT id FROM users WHERE username = 'northadmin'")
 req admin PATCH "/api/users/$NA_ID" '{"sites":[]}'

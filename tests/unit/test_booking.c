@@ -198,7 +198,7 @@ static int64_t book(world *w, const pc_user *who, int64_t client, int64_t p, con
 {
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_booking_request req = {client, p, at(start), min, NULL, PARIS, w->mail};
+    pc_booking_request req = {client, p, at(start), min, NULL, PARIS, w->mail, 0};
     pc_appt a;
     const char *why = NULL;
     int rc = pc_booking_book(&ctx, w->f->s, who, &req, 5000, &a, &why);
@@ -274,7 +274,7 @@ static void test_book(void **state)
     book(w, &w->desk, w->c2, w->ana.id, "2027-03-25T10:00:00+01:00", 30, PC_OK, NULL);
 
     /* move: keeps its own slot out of the check, sequence + 1; cancel frees the slot */
-    pc_booking_request mv = {0, 0, at("2027-03-22T09:30:00+01:00"), 0, NULL, PARIS, NULL};
+    pc_booking_request mv = {0, 0, at("2027-03-22T09:30:00+01:00"), 0, NULL, PARIS, NULL, 0};
     assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a1, &mv, 6000, &a, &why),
                      PC_ERR_CONFLICT); /* 9:30-10:45 runs into the 10:15 appointment */
     assert_string_equal(why, "booked");
@@ -330,7 +330,8 @@ static void test_book(void **state)
 
     /* the book lists what overlaps a range, for one practitioner or all */
     pc_appt *list = NULL;
-    pc_appt_query q = {at("2027-03-22T00:00:00+01:00"), at("2027-03-23T00:00:00+01:00"), 0, 0, 0};
+    pc_appt_query q = {
+        at("2027-03-22T00:00:00+01:00"), at("2027-03-23T00:00:00+01:00"), 0, 0, 0, 0};
     assert_int_equal(pc_booking_list(&ctx, w->f->s, &q, &list, &n), PC_OK);
     assert_int_equal(n, 3); /* the cancelled one, its replacement, 10:15 */
     free(list);
@@ -371,8 +372,8 @@ static void *race(void *arg)
     racer *r = arg;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_booking_request req = {r->client, r->w->ana.id, at("2027-01-12T09:00:00+01:00"), 75, NULL,
-                              PARIS,     NULL};
+    pc_booking_request req = {
+        r->client, r->w->ana.id, at("2027-01-12T09:00:00+01:00"), 75, NULL, PARIS, NULL, 0};
     pc_appt a;
     pthread_barrier_wait(r->go);
     r->rc = pc_booking_book(&ctx, r->w->f->s, &r->w->desk, &req, 5000, &a, NULL);
@@ -429,8 +430,8 @@ static void test_mail(void **state)
     /* a client with an address; the notes say something private that must not go out */
     int64_t cid = add_client(w->f, "Mail Client", "mail.client@example.org");
     pc_booking_request req = {
-        cid,   w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, "isotretinoin: ask about it",
-        PARIS, &mc};
+        cid, w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, "isotretinoin: ask about it", PARIS,
+        &mc, 0};
     pc_appt a;
     const char *why = NULL;
     int64_t now = at("2027-03-01T10:00:00Z");
@@ -501,7 +502,7 @@ static void test_mail(void **state)
     assert_false(mine);
 
     /* a move: the reminder is replaced, the update has the same UID and SEQUENCE 1 */
-    pc_booking_request mv = {0, 0, at("2027-03-30T10:00:00+02:00"), 0, NULL, PARIS, &mc};
+    pc_booking_request mv = {0, 0, at("2027-03-30T10:00:00+02:00"), 0, NULL, PARIS, &mc, 0};
     assert_int_equal(pc_booking_move(&ctx, w->f->s, &w->desk, a.id, &mv, now + 60, &a, &why),
                      PC_OK);
     assert_int_equal(pc_outbox_list(&ctx, w->f->s, false, 100, &o, &n), PC_OK);
@@ -664,8 +665,8 @@ static void test_aftercare_mail(void **state)
     assert_int_equal(n, 3);
     pc_outbox_free(o, n);
     /* the client books the next visit: the rebooking reminder is no longer needed */
-    pc_booking_request req = {cid,   w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, NULL,
-                              PARIS, NULL};
+    pc_booking_request req = {cid,  w->ana.id, at("2027-03-29T09:00:00+02:00"), 75, NULL, PARIS,
+                              NULL, 0};
     pc_appt a;
     const char *why = NULL;
     assert_int_equal(pc_booking_book(&ctx, w->f->s, &w->desk, &req, signed_at + 600, &a, &why),

@@ -71,13 +71,13 @@ static void test_names(void **state)
 static void test_reopen(void **state)
 {
     fixture *f = *state;
-    assert_int_equal(pc_store_schema_version(f->s), 14); /* 14: files in the database (14.3) */
+    assert_int_equal(pc_store_schema_version(f->s), 15); /* 15: appointments' sites (14.5) */
     pc_store_close(f->s);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_store_options o = fixture_options(2);
     assert_int_equal(pc_store_open(&ctx, f->dir, &o, &f->s), PC_OK);
-    assert_int_equal(pc_store_schema_version(f->s), 14); /* 14: files in the database (14.3) */
+    assert_int_equal(pc_store_schema_version(f->s), 15); /* 15: appointments' sites (14.5) */
     int64_t n = 0;
     assert_int_equal(pc_store_user_count(&ctx, f->s, &n), PC_OK);
     assert_int_equal(n, 2);

@@ -7,11 +7,12 @@
 //
 //   /book?view=day|week&date=YYYY-MM-DD&practitioner=ID&client=ID&around=YYYY-MM-DD
 // `client` books for that client; `around` (the aftercare's rebooking date) shows the week
-// around that date with its free slots.
+// around that date with its free slots. In a chain the book is the current site's (the top
+// bar's, app.js; also chosen here): its appointments, its practitioners, bookings made there.
 
 import { api, withQuery } from '../api.js';
 import { h, fill, badge, alertBox, fmtDateTime } from '../dom.js';
-import { startPage, pageHead, busy, showError } from '../app.js';
+import { startPage, pageHead, busy, showError, rememberSite, siteName } from '../app.js';
 
 const STATUS = {
     booked: ['pending', 'Booked'],
@@ -54,23 +55,50 @@ startPage({
             practitioner: q.get('practitioner') || '',
             client: q.get('client') || '',
             around: q.get('around') || '',
+            // null: every site (or a clinic of one site); a user of one site sees its book
+            site: session.site || ((session.user.sites || []).length === 1 ? session.user.sites[0] : null),
         };
+        const chain = (session.sites || []).length > 1;
         const role = session.user.role;
         const clinical = role === 'admin' || role === 'practitioner';
-        const [users, client] = await Promise.all([
-            api.get('/api/users?role=practitioner'),
+        // the practitioners of the site shown (all of them with no site chosen)
+        const practitionersOf = async () => (await api.get(withQuery('/api/users', { role: 'practitioner', site_id: state.site || '' })))
+            .users.filter((u) => u.active !== false);
+        const [found, client] = await Promise.all([
+            practitionersOf(),
             state.client ? api.get(`/api/clients/${encodeURIComponent(state.client)}`).catch(() => null) : null,
         ]);
-        const practitioners = users.users.filter((u) => u.active !== false);
+        let practitioners = found;
         const msg = h('div', { id: 'book-msg', hidden: true });
         const board = h('div', { id: 'book-board' });
         const feedBox = h('section', { id: 'book-feed', class: 'card', 'aria-labelledby': 'feed-h', hidden: true });
         let moving = null; // the appointment picked up to move (below)
         const movingBar = h('div', { id: 'book-moving', class: 'alert info', role: 'status', hidden: true });
 
-        const pSel = h('select', { id: 'book-practitioner', name: 'practitioner' },
-            h('option', { value: '' }, 'Whole clinic'),
-            practitioners.map((p) => h('option', { value: String(p.id), selected: String(p.id) === state.practitioner }, p.display_name)));
+        const pSel = h('select', { id: 'book-practitioner', name: 'practitioner' });
+        const fillPractitioners = () => {
+            if (!practitioners.some((p) => String(p.id) === state.practitioner)) state.practitioner = '';
+            fill(pSel, h('option', { value: '' }, chain && state.site ? 'Whole site' : 'Whole clinic'),
+                practitioners.map((p) => h('option', { value: String(p.id), selected: String(p.id) === state.practitioner }, p.display_name)));
+        };
+        fillPractitioners();
+        // in a chain: which site's book (the same choice as the top bar's, remembered alike)
+        const siteSel = chain ? h('select', { id: 'book-site', name: 'site' },
+            h('option', { value: '' }, 'All sites'),
+            session.sites.map((s) => h('option', { value: String(s.id), selected: s.id === state.site }, s.name))) : null;
+        if (siteSel) siteSel.addEventListener('change', async () => {
+            state.site = Number(siteSel.value) || null;
+            session.site = state.site;
+            rememberSite(state.site);
+            const top = document.getElementById('site-select');
+            if (top) top.value = siteSel.value;
+            try {
+                practitioners = await practitionersOf();
+                fillPractitioners();
+                await draw();
+                await drawFeed();
+            } catch (err) { showError(msg, err); }
+        });
         const dateIn = h('input', { type: 'date', id: 'book-date', value: state.date });
         const viewSel = h('select', { id: 'book-view' },
             h('option', { value: 'day', selected: state.view === 'day' }, 'Day'),
@@ -90,6 +118,7 @@ startPage({
                     ? `Free slots around the rebooking date, ${dayLabel(state.around)}: pick one.`
                     : 'Pick a free slot.')) : null,
             h('div', { class: 'card book-controls', role: 'group', 'aria-label': 'Which appointments' },
+                siteSel ? h('label', null, 'Site ', siteSel) : null,
                 h('label', null, 'Date ', dateIn),
                 h('label', null, 'View ', viewSel),
                 h('label', null, 'Practitioner ', pSel),
@@ -154,7 +183,7 @@ startPage({
             const [from, to] = range();
             fill(board, h('p', { class: 'loading' }, 'Loading…'));
             const list = await api.get(withQuery('/api/appointments', {
-                from, to, practitioner_id: state.practitioner, checks: '1',
+                from, to, practitioner_id: state.practitioner, site_id: state.site || '', checks: '1',
             }));
             const duration = clock0.default_duration_min;
             const slotStep = state.view === 'day' ? 30 : 60;
@@ -214,6 +243,7 @@ startPage({
                     h('strong', { class: 'appt-time' }, `${clock(a.start)}–${clock(a.end)}`), ' ',
                     h('a', { href: `/client?id=${a.client_id}`, class: 'appt-client' }, a.client_name), ' ',
                     badge(kind, words)),
+                chain && !state.site && a.site_id ? h('p', { class: 'small appt-site' }, siteName(session, a.site_id) || `Site ${a.site_id}`) : null,
                 a.notes ? h('p', { class: 'small appt-notes' }, a.notes) : null,
                 a.cancel_reason ? h('p', { class: 'small' }, `Cancelled: ${a.cancel_reason}`) : null,
                 a.checks && a.checks.length ? h('ul', { class: 'checks', 'aria-label': 'Before the visit' },
@@ -375,6 +405,10 @@ startPage({
                 client ? h('option', { value: String(client.id) }, client.name) : h('option', { value: '' }, 'Search for the client'));
             const mins = h('input', { type: 'number', name: 'duration_min', id: 'book-duration', min: '5', max: '480', step: '5', value: String(clock0.default_duration_min) });
             const notes = h('input', { type: 'text', name: 'notes', id: 'book-notes', maxlength: '500' });
+            // a chain's book of every site: where (the server takes the practitioner's one site)
+            const where = chain && !state.site ? h('select', { name: 'site_id', id: 'book-where' },
+                h('option', { value: '' }, 'The practitioner\'s site'),
+                session.sites.map((s) => h('option', { value: String(s.id) }, s.name))) : null;
             search.addEventListener('input', async () => {
                 const v = search.value.trim();
                 if (v.length < 2) return;
@@ -390,6 +424,7 @@ startPage({
                 h('label', { for: pick.id }, 'Client ', pick),
                 h('label', { for: mins.id }, 'Minutes ', mins),
                 h('label', { for: notes.id }, 'Booking note ', notes),
+                where ? h('label', { for: where.id }, 'Site ', where) : null,
                 h('div', { class: 'book-actions' },
                     h('button', { type: 'submit', class: 'primary', id: 'book-submit' }, 'Book'),
                     h('button', { type: 'button', onclick: () => form.remove() }, 'Close')));
@@ -398,6 +433,8 @@ startPage({
                 if (!pick.value) { search.focus(); return; }
                 const body = { client_id: Number(pick.value), practitioner_id: p.id, start, duration_min: Number(mins.value) };
                 if (notes.value.trim()) body.notes = notes.value.trim();
+                const site = state.site || (where && Number(where.value));
+                if (site) body.site_id = site;
                 try {
                     const a = await busy(form.querySelector('#book-submit'), () => api.post('/api/appointments', body));
                     fill(msg, alertBox('ok', 'Booked', h('p', { id: 'booked-note' }, `${a.client_name} with ${a.practitioner_name}, ${dayLabel(dayOf(a.start))} at ${clock(a.start)}.`)));

@@ -203,6 +203,10 @@ book recep "$MP_ID" 12:00
 expect_status 201 "not named: the practitioner's one site"
 A_MP=$(jget "$T/body" 'd["id"]')
 check "the main site" test "$(jget "$T/body" 'd["site_id"]')" = 1
+req admin PUT "/api/practitioners/$NP_ID/hours" '{"hours":[{"weekday":2,"start":"09:00","end":"18:00"}]}'
+book recep "$NP_ID" 16:00 "$NORTH"
+expect_status 201 "a practitioner of two sites, booked at one of them"
+A_NP=$(jget "$T/body" 'd["id"]')
 book mainrecep "$DEMO_ID" 11:00
 expect_status 201 "not named, a practitioner of the whole chain: the booker's one site"
 A_MAIN=$(jget "$T/body" 'd["id"]')
@@ -212,11 +216,11 @@ check "stored with its site" test "$(dbq "SELECT site_id FROM appointments WHERE
 DAY="from=2027-01-12&to=2027-01-13"
 req recep GET "/api/appointments?$DAY&site_id=$NORTH"
 expect_status 200 "the book of North"
-check "North's appointment only" test "$(jget "$T/body" '[a["id"] for a in d["appointments"]]')" = "[$A_NORTH]"
+check "North's appointments only" test "$(jget "$T/body" '[a["id"] for a in d["appointments"]]')" = "[$A_NORTH, $A_NP]"
 req recep GET "/api/appointments?$DAY&site_id=1"
 check "the main site's, in time order" test "$(jget "$T/body" '[a["id"] for a in d["appointments"]]')" = "[$A_MAIN, $A_MP]"
 req recep GET "/api/appointments?$DAY"
-check "no site: every site's" test "$(jget "$T/body" 'len(d["appointments"])')" = 3
+check "no site: every site's" test "$(jget "$T/body" 'len(d["appointments"])')" = 4
 req recep GET "/api/appointments?$DAY&site_id=x"
 expect_status 400 "a site_id that is not a number is refused"
 req recep GET "/api/users?role=practitioner&site_id=1"
@@ -265,6 +269,24 @@ while read -r line; do
     case "$line" in "ok "*) ok "${line#ok }" ;; *) not_ok "${line#not ok }" ;; esac
 done <"$T/matrix.out"
 
+# ---- schema 15 over a book of before: each appointment at its practitioner's first site ----
+stop_server
+check "the server stops cleanly" test $? = 0
+# the book as schema 14 had it: no site (North's appointment's practitioner, demo, belongs to
+# the whole chain: the chain's first site; Mia's: the main site; northpract's: North, alone now)
+dbq "DELETE FROM user_sites WHERE user_id = $NP_ID AND site_id = 1"
+if on_pg; then
+    psql -qtAX -d "$PG_OWNER" -c "DROP INDEX appointments_site; ALTER TABLE appointments DROP COLUMN site_id; UPDATE schema_version SET version = 14" >/dev/null &&
+        "$PORECLEAR" store migrate --db "$PG_OWNER" --data "$T/owner" >/dev/null
+else
+    sqlite3 "$DATA/poreclear.db" "DROP INDEX appointments_site; ALTER TABLE appointments DROP COLUMN site_id; PRAGMA user_version = 14"
+fi
+check "the database is back at schema 14 and migrates again" test $? = 0
+start_server "$DATA" || not_ok "the server starts again"
+check "every appointment has its site again" test "$(dbq 'SELECT count(*) FROM appointments WHERE site_id IS NULL')" = 0
+check "a practitioner of the whole chain's: the chain's first site" test "$(dbq "SELECT site_id FROM appointments WHERE id = $A_NORTH")" = 1
+check "a practitioner of one site's: that site" test "$(dbq "SELECT site_id FROM appointments WHERE id = $A_NP")" = "$NORTH"
+check "and the main site's" test "$(dbq "SELECT site_id FROM appointments WHERE id = $A_MP")" = 1
 stop_server
 check "the server stops cleanly" test $? = 0
 done_testing

@@ -464,26 +464,59 @@ int pc_store_file_get(pc_ctx *ctx, pc_store *s, const char *name, size_t max, ui
 /* Remove name (a file whose row was never written, or is replaced); nothing when missing. */
 void pc_store_file_remove(pc_store *s, const char *name);
 
-/* ---- moving a clinic onto a chain (lib/store/copy.c) ---- */
+/* ---- moving a clinic onto a chain (lib/store/copy.c, copy_chain.c) ---- */
+typedef struct pc_copy_options {
+    const char *site;          /* NULL or "": none (the clinic copied whole, into an empty one) */
+    const char *rename_suffix; /* NULL or "": the chain's usernames are refused; else appended */
+    const char *source;        /* how the audit entry names the source (its folder); may be NULL */
+} pc_copy_options;
 typedef struct pc_copy_report {
     const char *table[32]; /* static names */
-    int64_t rows[32];
+    int64_t rows[32];      /* rows written into each */
     size_t n;
-    int64_t files; /* photo files copied */
+    int64_t files;   /* photo files copied */
+    bool renumbered; /* a chain that held records: every id moved (detail says by how much) */
+    int64_t site_id; /* the target's site the clinic became (0: no site named) */
+    char *detail;    /* the audit entry store.copy's text (owned: pc_copy_report_free) */
 } pc_copy_report;
 /* Copy every record of from (sites, accounts and their sites, clients, intakes, reviews,
- * consents, sessions and steps,
- * amendments, photos, comparisons, products, settings, the appointment book and its e-mail,
- * client accounts and consents signed online, the routine's ticks, shares with the client and the
- * client's shelf, the audit log; not login sessions, throttling, jobs or calendar feed tokens) into
- * to, with the same ids and bytes, in one transaction of to, each table's count verified before the
- * commit; the photo files are copied (into to's folder, or as rows in the same transaction when
- * to keeps its files in the database). PC_ERR_CONFLICT, and nothing copied, when to already
- * holds records. site (NULL or "": none) copies the clinic under that site name: its one site
- * takes the name (a clinic of several sites: PC_ERR_INVALID); a site of that name that already
- * has records is refused (PC_ERR_CONFLICT) naming it. Whether the name is a good one is the
- * caller's (pc_clinic_site_check). */
-int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, const char *site, pc_copy_report *rep);
+ * consents, sessions and steps, amendments, photos, comparisons, products, settings, the
+ * appointment book and its e-mail, client accounts and consents signed online, the routine's
+ * ticks, shares with the client and the client's shelf, the audit log; not login sessions,
+ * throttling, jobs, invitations or calendar feed tokens) into to, in one transaction of to, each
+ * table's count verified before the commit; the photo files are copied (into to's folder, or as
+ * rows in the same transaction when to keeps its files in the database), under their own
+ * (random) names. One audit entry store.copy (no user, no client) names the copy: the source,
+ * the site, the offsets, the renamed accounts and the settings kept.
+ *
+ * Into an empty database (no users, clients or audit entries) every id is kept. o->site (NULL
+ * or "": none) copies the clinic under that site name: its one site takes the name (a clinic
+ * of several sites: PC_ERR_INVALID).
+ *
+ * Into a chain that holds records (other clinics) o->site is required (PC_ERR_CONFLICT
+ * without) and every id is renumbered: a table's ids, and every reference to them (foreign
+ * keys, the audit log's user and client, a share's photo or comparison), move by that table's
+ * offset — the target's highest id of it, or of any id that named one (the audit log's, the job
+ * queue's) — so new = old + offset, the offsets written in the audit entry. The clinic's one
+ * site becomes the chain's site of that name: an existing one without records, or a new one
+ * with the clinic site's address and zone; its sessions are at that site and its accounts
+ * belong to it only. Kept bit for bit: every text and time, signed records, signatures, the
+ * audit log's details (whose ids are the clinic's old ones: the entry's offsets trace them), an
+ * intake's or plan's "c-N" client label. A username (staff or client account) the chain has
+ * already is refused (PC_ERR_CONFLICT listing them all) unless o->rename_suffix, which is
+ * appended to each of those (the renamed one too long: PC_ERR_INVALID; taken: PC_ERR_CONFLICT).
+ * A setting the chain has already keeps the chain's value. Clients are never matched across
+ * clinics: the same person at two clinics is two clients.
+ *
+ * Refused before anything is written, or failing on the way (a photo file's name the target
+ * has: PC_ERR_CONFLICT): nothing is copied — the transaction rolls back, files written to a
+ * folder are removed, *rep is zeroed. A site of that name that already has records is refused
+ * (PC_ERR_CONFLICT) naming it. Whether a name or suffix is a good one is the caller's
+ * (pc_clinic_site_check, pc_username_valid). */
+int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, const pc_copy_options *o,
+                  pc_copy_report *rep);
+/* Free what a report owns (NULL safe); the counts stay. */
+void pc_copy_report_free(pc_copy_report *rep);
 
 /* Erase a client: the client row and every intake, review, consent, session, step,
  * amendment, photo, comparison and product row, in one transaction; the client's audit

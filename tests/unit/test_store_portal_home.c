@@ -509,6 +509,7 @@ static void test_erase_and_copy(void **state)
     pc_copy_report rep;
     memset(&rep, 0, sizeof rep);
     if (pc_store_copy(&ctx, f->s, to, NULL, &rep) != PC_OK) fail_msg("copy: %s", pc_errmsg(&ctx));
+    pc_copy_report_free(&rep);
     int seen = 0;
     for (size_t i = 0; i < rep.n; i++) {
         if (!strcmp(rep.table[i], "care_ticks") || !strcmp(rep.table[i], "shares") ||

@@ -300,6 +300,8 @@ static int copy_rows(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const struct table *t,
     }
     sd->reset(in);
     if (rc == PC_OK && r < 0) rc = r;
+    if (rc == PC_ERR_CONFLICT) /* a unique name or key of the target: its photo files' names */
+        pc_error_prefix(ctx, "a row the target has already (was this clinic copied before?)");
     if (rc != PC_OK) pc_error_prefix(ctx, t->name);
     return rc;
 }

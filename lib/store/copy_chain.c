@@ -74,6 +74,8 @@ static const char SQL_SITE_SOURCE[] = "SELECT address, time_zone, created_at FRO
 static const char SQL_SITE_INSERT[] =
     "INSERT INTO sites(id, name, address, time_zone, created_at) VALUES(?1, ?2, ?3, ?4, ?5)";
 static const char SQL_STAFF_NAMES[] = "SELECT username FROM users ORDER BY id";
+static const char SQL_STAFF_HASHES[] = "SELECT username, password_hash FROM users ORDER BY id";
+static const char SQL_HASH_HAS[] = "SELECT count(*) FROM users WHERE password_hash = ?1";
 static const char SQL_STAFF_HAS[] = "SELECT count(*) FROM users WHERE username = ?1";
 static const char SQL_CLIENT_NAMES[] = "SELECT username FROM portal_accounts ORDER BY client_id";
 static const char SQL_CLIENT_HAS[] = "SELECT count(*) FROM portal_accounts WHERE username = ?1";
@@ -125,6 +127,29 @@ static int clashes(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const char *names_sql, c
     return rc == PC_OK && r < 0 ? r : rc;
 }
 
+/* A clinic copied before: one of its password hashes (random salts: no two accounts share one)
+ * is on the chain already. */
+static int copied_before(pc_ctx *ctx, pc_tx *src, pc_tx *dst)
+{
+    pc_db_stmt *in;
+    int rc = pc_tx_prep(ctx, src, SQL_STAFF_HASHES, &in), r;
+    if (rc != PC_OK) return rc;
+    while ((r = tx_step(ctx, src, in, "accounts")) == PC_DB_ROW) {
+        const pc_arg a[] = {ARG_TEXT(src->db->drv->col_text(in, 1))};
+        int64_t n = 0;
+        if ((rc = pc_tx_int(ctx, dst, SQL_HASH_HAS, a, 1, "accounts", &n, NULL)) != PC_OK) break;
+        if (n > 0) {
+            rc = pc_error(ctx, PC_ERR_CONFLICT,
+                          "the clinic's account '%s' is on the chain already (its password "
+                          "hash): this clinic was copied before",
+                          src->db->drv->col_text(in, 0));
+            break;
+        }
+    }
+    src->db->drv->reset(in);
+    return rc == PC_OK && r < 0 ? r : rc;
+}
+
 static void list_names(pc_strbuf *b, const pc_names *l)
 {
     for (size_t i = 0; i < l->n; i++) pc_strbuf_printf(b, "%s%s", i ? ", " : "", l->v[i]);
@@ -159,7 +184,8 @@ int pc_copy_chain_plan(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const char *site, co
                        pc_copy_plan *plan)
 {
     plan->suffix = suffix && *suffix ? suffix : NULL;
-    int rc = clashes(ctx, src, dst, SQL_STAFF_NAMES, SQL_STAFF_HAS, &plan->staff_clash);
+    int rc = copied_before(ctx, src, dst);
+    if (rc == PC_OK) rc = clashes(ctx, src, dst, SQL_STAFF_NAMES, SQL_STAFF_HAS, &plan->staff_clash);
     if (rc == PC_OK)
         rc = clashes(ctx, src, dst, SQL_CLIENT_NAMES, SQL_CLIENT_HAS, &plan->client_clash);
     if (rc != PC_OK) return rc;

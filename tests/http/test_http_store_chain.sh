@@ -4,8 +4,8 @@
 # SQLite clinic) into an empty PostgreSQL database, then clinic B — the same demo usernames, its
 # own ids 1, 2, ... — into the same chain under the site North, every id renumbered in one
 # transaction. Refused and leaving the chain exactly as it was: B without a site name, B with
-# usernames the chain has (the message lists them), B copied a second time (it fails midway, on
-# its photo files, after its rows went in). Then a server on the chain: B's renamed accounts log
+# usernames the chain has (the message lists them), B failing midway (a photo file's name the
+# chain has, after its rows went in), B copied a second time. Then a server on the chain: B's renamed accounts log
 # in, B's client shows its photos (the same bytes), its signed session at North, its
 # comparison, its appointment with B's practitioner; B's client logs into the portal and sees
 # what was shared; A's rows are unchanged; the chain's settings kept; one audit entry names the
@@ -149,6 +149,21 @@ chain_dump >"$T/dump1"
 cmp -s "$T/dump0" "$T/dump1" && ok "the refused copies changed nothing" ||
     { not_ok "a refused copy changed the chain"; diff "$T/dump0" "$T/dump1" | head -10 | sed 's/^/# /'; }
 
+# ---- failing midway (a photo file's name the chain has, after every row went in) ----
+B_FILE=$(sqlite3 "$B_DATA/poreclear.db" "SELECT file FROM photos ORDER BY id LIMIT 1")
+# (new: the sweep at opening removes only old rows that no photo names)
+chain "INSERT INTO files(name, bytes, chunks, created_at) VALUES('$B_FILE', 0, 0, extract(epoch FROM now())::bigint)" >/dev/null
+chain_dump >"$T/dump2"
+"$PORECLEAR" store copy --from "$B_DATA" --to "$PG_OWNER" --site North --rename-users -north --data "$T/chain" >/dev/null 2>"$T/e5"
+st=$?
+[ "$st" = 1 ] && grep -qF "the photo file $B_FILE is on the target already" "$T/e5" &&
+    ok "a copy that fails midway, on a photo file after every row: exit 1, the file named" ||
+    not_ok "the copy failing midway: exit $st $(cat "$T/e5")"
+chain_dump >"$T/dump3"
+cmp -s "$T/dump2" "$T/dump3" && ok "the failed copy left the chain exactly as it was (no North, no rows)" ||
+    { not_ok "the failed copy changed the chain"; diff "$T/dump2" "$T/dump3" | head -10 | sed 's/^/# /'; }
+chain "DELETE FROM files WHERE name = '$B_FILE'" >/dev/null
+
 # ---- B into the chain under North: renumbered ----
 "$PORECLEAR" store copy --from "$B_DATA" --to "$PG_OWNER" --site North --rename-users -north --data "$T/chain" >"$T/b.out" 2>"$T/b.err"
 st=$?
@@ -168,15 +183,14 @@ grep -q "^audit: copy of the clinic in .* as the site 'North' (id 2, new): ids r
 [ "$(chain "SELECT value FROM settings WHERE key = 'clinic.name'")" = "Clinic A" ] &&
     ok "the chain's clinic name is kept" || not_ok "settings: $(chain "SELECT key, value FROM settings")"
 
-# ---- B copied again (another site): fails midway on its photo files, the chain as it was ----
-chain_dump >"$T/dump2"
-"$PORECLEAR" store copy --from "$B_DATA" --to "$PG_OWNER" --site South --rename-users -south --data "$T/chain" >/dev/null 2>"$T/e5"
+# ---- B copied again (another site): refused, the chain as it was ----
+chain_dump >"$T/dump4"
+"$PORECLEAR" store copy --from "$B_DATA" --to "$PG_OWNER" --site South --rename-users -south --data "$T/chain" >/dev/null 2>"$T/e6"
 st=$?
-[ "$st" = 1 ] && grep -q "photos: a row the target has already (was this clinic copied before?)" "$T/e5" &&
-    ok "B copied a second time fails midway, on its photos (exit 1)" || not_ok "second copy of B: exit $st $(cat "$T/e5")"
-chain_dump >"$T/dump3"
-cmp -s "$T/dump2" "$T/dump3" && ok "the failed copy left the chain exactly as it was (no South, no rows)" ||
-    { not_ok "the failed copy changed the chain"; diff "$T/dump2" "$T/dump3" | head -10 | sed 's/^/# /'; }
+[ "$st" = 1 ] && grep -q "the clinic's account 'admin' is on the chain already (its password hash): this clinic was copied before" "$T/e6" &&
+    ok "B copied a second time: refused (exit 1), it was copied before" || not_ok "second copy of B: exit $st $(cat "$T/e6")"
+chain_dump >"$T/dump5"
+cmp -s "$T/dump4" "$T/dump5" && ok "and the chain is as it was" || not_ok "the refused second copy changed the chain"
 
 # ---- A's rows untouched ----
 a_rows >"$T/a_rows2"

@@ -160,8 +160,8 @@ static bool col_ends(const char *col, size_t n, const char *end)
 static int col_ref(pc_ctx *ctx, const char *table, const char *col, size_t n, int *ref)
 {
     static const char *const user_cols[] = {
-        "user_id",     "practitioner_id", "created_by", "updated_by",  "by_user",   "recorded_by",
-        "started_by",  "signed_by",       "cancelled_by", "uploaded_by", "shared_by", "revoked_by",
+        "user_id",    "practitioner_id", "created_by",   "updated_by",  "by_user",   "recorded_by",
+        "started_by", "signed_by",       "cancelled_by", "uploaded_by", "shared_by", "revoked_by",
     };
     static const struct {
         const char *col;
@@ -213,7 +213,8 @@ static int table_refs(pc_ctx *ctx, const struct table *t, int *refs, int *kind)
     int i = 0;
     *kind = -1;
     while (*p) {
-        while (*p == ' ' || *p == ',') p++;
+        while (*p == ' ' || *p == ',')
+            p++;
         size_t n = strcspn(p, ", ");
         if (!n) break;
         if (i >= t->ncols || i >= MAXCOLS)
@@ -242,7 +243,8 @@ static int bind_col(pc_ctx *ctx, const pc_copy_plan *plan, pc_tx *dst, pc_db_stm
     }
     if (ref == REF_STAFF_NAME || ref == REF_CLIENT_NAME) {
         char buf[256];
-        tx_text(dst, out, i + 1, pc_copy_username(plan, ref == REF_CLIENT_NAME, v, buf, sizeof buf));
+        tx_text(dst, out, i + 1,
+                pc_copy_username(plan, ref == REF_CLIENT_NAME, v, buf, sizeof buf));
         return PC_OK;
     }
     if (ref == REF_SITE) {
@@ -272,8 +274,8 @@ static int bind_col(pc_ctx *ctx, const pc_copy_plan *plan, pc_tx *dst, pc_db_stm
 
 /* Copy every row of table t from src (a read snapshot) into dst (the write transaction); *n the
  * rows written (a setting the chain has already is kept: its key goes into plan). */
-static int copy_rows(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const struct table *t,
-                     pc_copy_plan *plan, int64_t *n)
+static int copy_rows(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const struct table *t, pc_copy_plan *plan,
+                     int64_t *n)
 {
     int refs[MAXCOLS], kind;
     int rc = table_refs(ctx, t, refs, &kind);
@@ -329,7 +331,8 @@ static int copy_files(pc_ctx *ctx, pc_tx *src, pc_tx *dst, pc_store *from, pc_st
         int64_t there = 0;
         struct stat sb;
         const pc_arg a[] = {ARG_TEXT(nm)};
-        if (rows && (rc = pc_tx_int(ctx, dst, SQL_FILE_THERE, a, 1, "files", &there, NULL)) != PC_OK)
+        if (rows &&
+            (rc = pc_tx_int(ctx, dst, SQL_FILE_THERE, a, 1, "files", &there, NULL)) != PC_OK)
             break;
         if (rows ? there > 0 : lstat(dpath, &sb) == 0) {
             rc = pc_error(ctx, PC_ERR_CONFLICT,
@@ -407,7 +410,8 @@ static int verify(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const pc_copy_plan *plan,
             (rc = pc_tx_int(ctx, dst, tables[i].count_sql, NULL, 0, "count", &b, NULL)) != PC_OK)
             return rc;
         if (!strcmp(tables[i].name, "settings")) want_src += (int64_t)plan->settings_kept.n;
-        if (!strcmp(tables[i].name, "sites") && !plan->chain) want_dst = want_src = a; /* replaced */
+        if (!strcmp(tables[i].name, "sites") && !plan->chain)
+            want_dst = want_src = a; /* replaced */
         if (plan->chain &&
             (!strcmp(tables[i].name, "sites") || !strcmp(tables[i].name, "user_sites")))
             want_src = a; /* the clinic's site became one of the chain's */
@@ -458,8 +462,8 @@ int pc_store_copy(pc_ctx *ctx, pc_store *from, pc_store *to, const pc_copy_optio
             rep->rows[i] = plan.site_new;
         } else if (plan.chain && !strcmp(name, "user_sites")) {
             const pc_arg a[] = {ARG_INT(plan.site_id), ARG_INT(plan.offset[CT_USERS])};
-            if ((rc = pc_tx_exec(ctx, &dst, SQL_USER_SITES, a, PC_NARGS(a), name,
-                                 &rep->rows[i])) != PC_OK)
+            if ((rc = pc_tx_exec(ctx, &dst, SQL_USER_SITES, a, PC_NARGS(a), name, &rep->rows[i])) !=
+                PC_OK)
                 goto out;
         } else if ((rc = copy_rows(ctx, &src, &dst, &tables[i], &plan, &rep->rows[i])) != PC_OK) {
             goto out;

@@ -38,14 +38,14 @@ extern const char *const pc_copy_id_tables[CT_N]; /* their names */
 
 /* One copy's plan, decided before the first row is written. */
 typedef struct pc_copy_plan {
-    bool chain;              /* the target holds records: ids renumbered, under a site */
-    int64_t offset[CT_N];    /* chain: added to every id of the table (0: ids kept) */
-    int64_t site_id;         /* chain: the target's site every session and user goes to */
-    bool site_new;           /* chain: that site is inserted by the copy (else it was empty) */
-    const char *suffix;      /* appended to the usernames in the clash lists */
-    pc_names staff_clash;    /* the source's staff usernames the chain has already */
-    pc_names client_clash;   /* the same, client (portal) accounts */
-    pc_names settings_kept;  /* the chain's settings kept over the clinic's */
+    bool chain;             /* the target holds records: ids renumbered, under a site */
+    int64_t offset[CT_N];   /* chain: added to every id of the table (0: ids kept) */
+    int64_t site_id;        /* chain: the target's site every session and user goes to */
+    bool site_new;          /* chain: that site is inserted by the copy (else it was empty) */
+    const char *suffix;     /* appended to the usernames in the clash lists */
+    pc_names staff_clash;   /* the source's staff usernames the chain has already */
+    pc_names client_clash;  /* the same, client (portal) accounts */
+    pc_names settings_kept; /* the chain's settings kept over the clinic's */
 } pc_copy_plan;
 
 /* Decide the plan of a copy into a chain that holds records (plan->chain set by the caller):

@@ -152,7 +152,8 @@ static int copied_before(pc_ctx *ctx, pc_tx *src, pc_tx *dst)
 
 static void list_names(pc_strbuf *b, const pc_names *l)
 {
-    for (size_t i = 0; i < l->n; i++) pc_strbuf_printf(b, "%s%s", i ? ", " : "", l->v[i]);
+    for (size_t i = 0; i < l->n; i++)
+        pc_strbuf_printf(b, "%s%s", i ? ", " : "", l->v[i]);
 }
 
 /* The renamed accounts must fit and be free on both sides. */
@@ -185,7 +186,8 @@ int pc_copy_chain_plan(pc_ctx *ctx, pc_tx *src, pc_tx *dst, const char *site, co
 {
     plan->suffix = suffix && *suffix ? suffix : NULL;
     int rc = copied_before(ctx, src, dst);
-    if (rc == PC_OK) rc = clashes(ctx, src, dst, SQL_STAFF_NAMES, SQL_STAFF_HAS, &plan->staff_clash);
+    if (rc == PC_OK)
+        rc = clashes(ctx, src, dst, SQL_STAFF_NAMES, SQL_STAFF_HAS, &plan->staff_clash);
     if (rc == PC_OK)
         rc = clashes(ctx, src, dst, SQL_CLIENT_NAMES, SQL_CLIENT_HAS, &plan->client_clash);
     if (rc != PC_OK) return rc;

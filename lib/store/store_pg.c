@@ -1143,8 +1143,9 @@ static const char *const erase_steps[] = {"SELECT pc_erase_client(?1)", NULL};
 /* After rows went in with their own ids: each identity continues after the highest, and never
  * goes back (an id it gave to a row since erased is not given again). */
 #define RESTART_IDS(t)                                                                             \
-    "SELECT setval(pg_get_serial_sequence('" t "', 'id'), greatest(coalesce((SELECT max(id) FROM " \
-    t "), 0) + 1, nextval(pg_get_serial_sequence('" t "', 'id'))), false)"
+    "SELECT setval(pg_get_serial_sequence('" t                                                     \
+    "', 'id'), greatest(coalesce((SELECT max(id) FROM " t                                          \
+    "), 0) + 1, nextval(pg_get_serial_sequence('" t "', 'id'))), false)"
 static const char *const after_copy[] = {
     RESTART_IDS("users"),
     RESTART_IDS("clients"),

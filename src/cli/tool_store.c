@@ -47,8 +47,7 @@ int tool_store(int argc, char **argv)
             usage(stdout);
             return TOOL_EXIT_OK;
         } else if ((!strcmp(a, "--db") || !strcmp(a, "--to") || !strcmp(a, "--data") ||
-                    !strcmp(a, "--from") || !strcmp(a, "--site") ||
-                    !strcmp(a, "--rename-users")) &&
+                    !strcmp(a, "--from") || !strcmp(a, "--site") || !strcmp(a, "--rename-users")) &&
                    i + 1 < argc) {
             if (!strcmp(a, "--db") || !strcmp(a, "--to"))
                 db = argv[++i];
@@ -115,10 +114,10 @@ int tool_store(int argc, char **argv)
     pc_copy_report rep;
     if (pc_store_open(&ctx, from, &so, &src) != PC_OK) {
         code = tool_fail(&ctx, from);
-    } else if (pc_store_copy(&ctx, src, s,
-                             &(pc_copy_options){.site = site, .rename_suffix = suffix,
-                                                .source = from},
-                             &rep) != PC_OK) {
+    } else if (pc_store_copy(
+                   &ctx, src, s,
+                   &(pc_copy_options){.site = site, .rename_suffix = suffix, .source = from},
+                   &rep) != PC_OK) {
         code = tool_fail(&ctx, "copy");
     } else {
         for (size_t i = 0; i < rep.n; i++)

@@ -45,6 +45,9 @@ req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","photos"],"c
 "$PORECLEAR" synth -o "$T/a.png" -W 400 -H 300 -s 5 >/dev/null 2>&1
 upload "$CID" "kind=before" "$T/a.png"
 expect_status 202 "clinic A: a photo"
+portal_invite pract "$CID" && portal_accept acli "$PORTAL_TOKEN" && ok "clinic A: the client's portal account" ||
+    not_ok "clinic A: the portal account"
+A_CLI=$(jget "$T/login_acli" 'd["username"]')
 req admin PUT /api/settings/clinic '{"name":"Clinic A"}'
 expect_status 200 "clinic A names itself"
 stop_server && ok "clinic A stops" || not_ok "clinic A stops"
@@ -95,6 +98,7 @@ expect_status 201 "clinic B: a photo and the comparison shared with the client"
 portal_invite pract "$B_CID" && portal_accept cli "$PORTAL_TOKEN" && ok "clinic B: the client's portal account" ||
     not_ok "clinic B: the portal account"
 B_CLI=$(jget "$T/login_cli" 'd["username"]')
+[ "$B_CLI" = "$A_CLI" ] && ok "the two clients' portal usernames are the same ($B_CLI)" || not_ok "portal usernames $A_CLI, $B_CLI"
 stop_server && ok "clinic B stops" || not_ok "clinic B stops"
 B_DATA=$DATA
 B_USERS=$(sqlite3 "$B_DATA/poreclear.db" "SELECT count(*) FROM users")
@@ -135,7 +139,7 @@ st=$?
     ok "B without a site name: refused (exit 1), the message says why" || not_ok "B without a site: exit $st $(cat "$T/e1")"
 "$PORECLEAR" store copy --from "$B_DATA" --to "$PG_OWNER" --site North --data "$T/chain" >/dev/null 2>"$T/e2"
 st=$?
-[ "$st" = 1 ] && grep -qF "usernames the chain has already: staff admin, demo, trainee, desk" "$T/e2" &&
+[ "$st" = 1 ] && grep -qF "usernames the chain has already: staff admin, demo, trainee, desk; client accounts $A_CLI (" "$T/e2" &&
     grep -qF -- "--rename-users SUFFIX" "$T/e2" &&
     ok "B's usernames the chain has: refused (exit 1), every clash listed, the way out named" ||
     not_ok "username clash: exit $st $(cat "$T/e2")"
@@ -170,7 +174,7 @@ st=$?
 [ "$st" = 0 ] && ok "clinic B copied into the chain under North" || not_ok "copy B: exit $st $(head -c 400 "$T/b.err")"
 echo "# $(tail -1 "$T/b.out" | head -c 600)"
 grep -q "^audit: copy of the clinic in .* as the site 'North' (id 2, new): ids renumbered, new id = old id + the table's offset: users +4, clients +[1-9][0-9]*, .* photos +1, .*audit +[1-9]" "$T/b.out" &&
-    grep -q "staff accounts renamed: admin -> admin-north, demo -> demo-north, trainee -> trainee-north, desk -> desk-north;" "$T/b.out" &&
+    grep -q "staff accounts renamed: admin -> admin-north, demo -> demo-north, trainee -> trainee-north, desk -> desk-north; client accounts renamed: $B_CLI -> $B_CLI-north;" "$T/b.out" &&
     grep -q "the chain's settings kept over the clinic's: clinic.name" "$T/b.out" &&
     ok "the output and the audit entry name the site, the offsets, the renamed accounts and the settings kept" ||
     not_ok "copy B's report: $(tail -1 "$T/b.out")"
@@ -236,7 +240,8 @@ req pract GET "/api/appointments?from=2027-01-01&to=2027-02-01&client_id=$NEW_CI
 [ "$(jget "$T/body" '[[a["client_id"], a["practitioner_id"]] for a in d["appointments"]]')" = "[[$NEW_CID, $NEW_PID]]" ] &&
     ok "B's appointment: its client and its practitioner (demo-north, $NEW_PID)" ||
     not_ok "appointments: $(head -c 300 "$T/body")"
-portal_login cli "$B_CLI" client-password-1 && ok "B's client logs into the portal" || not_ok "portal login $B_CLI: $PORTAL_STATUS"
+portal_login acli "$A_CLI" client-password-1 && ok "A's client logs into the portal under its username" || not_ok "portal login $A_CLI: $PORTAL_STATUS"
+portal_login cli "$B_CLI-north" client-password-1 && ok "B's client logs into the portal, renamed $B_CLI-north" || not_ok "portal login $B_CLI-north: $PORTAL_STATUS"
 req cli GET /api/portal/progress
 [ "$(jget "$T/body" 'sorted(s["kind"] for s in d["shared"])')" = '["comparison", "photo"]' ] &&
     ok "the portal shows B's shared photo and comparison" || not_ok "portal progress: $(head -c 300 "$T/body")"

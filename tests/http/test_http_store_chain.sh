@@ -20,20 +20,6 @@ fi
 APP=$PG_APP
 PG_APP="" # the clinics are SQLite ones
 unset PORECLEAR_DB
-wait_job() {
-    local i st
-    for i in $(seq 1 450); do
-        req pract GET "/api/jobs/$1"
-        st=$(jget "$T/body" 'd["state"]')
-        case $st in done | failed) echo "$st"; return ;; esac
-        sleep 0.2
-    done
-    echo timeout
-}
-upload() { # CID QUERY FILE: sets STATUS, body in $T/body
-    STATUS=$(curl -s -o "$T/body" -w '%{http_code}' -H 'Content-Type: image/png' -b "$T/jar_pract" \
-        -H "X-CSRF-Token: $(<"$T/csrf_pract")" --data-binary @"$3" "$BASE/api/clients/$1/photos?$2")
-}
 chain() { psql -qtAX -d "$PG_OWNER" -c "$1"; }
 # the chain's every row (sequences aside: PostgreSQL never rolls them back)
 chain_dump() { pg_dump --data-only --inserts -d "$PG_OWNER" | grep -v -e '^SELECT pg_catalog.setval' -e '^--' -e '^SET ' -e '^$' -e '^\\restrict' -e '^\\unrestrict'; }
@@ -43,7 +29,7 @@ demo_clinic
 A_CID=$CID
 req pract POST "/api/clients/$CID/consents" '{"agreed":["treatment","photos"],"client_name":"Matrix Client"}'
 "$PORECLEAR" synth -o "$T/a.png" -W 400 -H 300 -s 5 >/dev/null 2>&1
-upload "$CID" "kind=before" "$T/a.png"
+upload_png "$CID" "kind=before" "$T/a.png"
 expect_status 202 "clinic A: a photo"
 portal_invite pract "$CID" && portal_accept acli "$PORTAL_TOKEN" && ok "clinic A: the client's portal account" ||
     not_ok "clinic A: the portal account"
@@ -69,9 +55,9 @@ req pract POST "/api/clients/$B_CID/consents" '{"agreed":["treatment","extractio
 req pract POST "/api/clients/$B_CID/sessions" "{\"consent_id\":$(jid "$T/body"),\"implement_set\":\"tray 2\"}"
 expect_status 201 "clinic B: a session"
 B_SID=$(jid "$T/body")
-upload "$B_CID" "kind=before&session_id=$B_SID" "$T/before.png"
+upload_png "$B_CID" "kind=before&session_id=$B_SID" "$T/before.png"
 B_P1=$(jget "$T/body" 'd["photo"]["id"]')
-upload "$B_CID" "kind=after&session_id=$B_SID" "$T/after.png"
+upload_png "$B_CID" "kind=after&session_id=$B_SID" "$T/after.png"
 B_P2=$(jget "$T/body" 'd["photo"]["id"]')
 req pract POST "/api/sessions/$B_SID/comparison" '{}'
 [ "$(wait_job "$(jget "$T/body" 'd["job"]["id"]')")" = done ] && ok "clinic B: two photos and their comparison" ||

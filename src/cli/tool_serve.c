@@ -35,6 +35,10 @@ static void usage(FILE *f)
             "                        without progress (its worker died; default 120)\n"
             "  --session-idle S      log out after S idle seconds (default 1800)\n"
             "  --session-max S       log out S seconds after login (default 43200)\n"
+            "  --login-cache MS      reuse a resolved login for MS milliseconds, saving the\n"
+            "                        database a lookup per request; a logout or a change of a\n"
+            "                        user made on another server reaches this one within MS\n"
+            "                        (0..5000; default 250 with PostgreSQL, 0 with SQLite)\n"
             "  --header-timeout S    close a connection whose request head is idle S seconds\n"
             "                        (default 10)\n"
             "  --body-timeout S      idle seconds allowed in a body or between requests\n"
@@ -71,6 +75,12 @@ static void usage(FILE *f)
             "On first start (no accounts), creates the user 'admin' and prints a one-time\n"
             "password that must be changed at the first login. Stops on SIGINT/SIGTERM.\n");
 }
+
+/* How long a server on PostgreSQL reuses a resolved login: long enough that a burst of
+ * requests (a page and its API calls, or many at once under load) asks the database once,
+ * short enough that a logout or deactivation on another server takes effect there before a
+ * person could act on the old session. */
+#define LOGIN_CACHE_PG_MS 250
 
 /* "ADDR:PORT", "[v6]:PORT" or ":PORT". */
 static bool parse_listen(const char *s, char *addr, size_t n, int *port)
@@ -152,7 +162,7 @@ int tool_serve(int argc, char **argv)
     const char *demo_pw = NULL, *port_file = NULL, *model_path = NULL;
     bool demo = false, secure = false, classic = false;
     long threads = 4, idle = 1800, maxage = 43200, aworkers = 0, aqueue = 0, lease = 0;
-    long header_to = 10, body_to = 30, lock_after = 100;
+    long header_to = 10, body_to = 30, lock_after = 100, login_cache = -1;
     const char *smtp = NULL, *smtp_user = NULL, *mail_from = NULL, *clinic_name = NULL;
     const char *clinic_address = NULL, *clinic_phone = NULL;
     long reminder_h = 24, retry_s = 30, timeout_s = 60;
@@ -229,6 +239,11 @@ int tool_serve(int argc, char **argv)
         } else if (!strcmp(a, "--job-lease")) {
             if (!tool_parse_int(argv[++i], 1, 3600, &lease)) {
                 tool_error("serve", "--job-lease: must be 1..3600 seconds");
+                return TOOL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--login-cache")) {
+            if (!tool_parse_int(argv[++i], 0, 5000, &login_cache)) {
+                tool_error("serve", "--login-cache: must be 0..5000 milliseconds");
                 return TOOL_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--session-idle")) {
@@ -359,6 +374,9 @@ int tool_serve(int argc, char **argv)
         .threads = (int)threads,
         .session_idle_s = (int)idle,
         .session_max_s = (int)maxage,
+        /* PostgreSQL: a round trip saved per request (docs/web.md, running a chain); SQLite:
+         * the lookup is in-process, no staleness is worth it */
+        .login_cache_ms = login_cache >= 0 ? (int)login_cache : db && *db ? LOGIN_CACHE_PG_MS : 0,
         .secure_cookies = secure,
         .public_url = public_url,
         .header_timeout_s = (int)header_to,

@@ -34,6 +34,7 @@ typedef struct web_config {
     int threads;              /* MHD worker threads; 0 → 4 */
     int session_idle_s;       /* 0 → 1800 */
     int session_max_s;        /* 0 → 43200 */
+    int login_cache_ms;       /* reuse a resolved login this long (web_login_cache.c); 0 → off */
     bool secure_cookies;      /* add Secure to the cookie (behind TLS) */
     const char *public_url;   /* the address clients reach, "https://clinic.example" (checked
                                  by web_public_url): every absolute link in mail is built on
@@ -60,6 +61,7 @@ typedef struct web_config {
     int reminder_hours; /* the reminder this long before; 0 → 24 */
     int mail_retry_s;   /* the first retry's wait, doubling; 0 → 30 */
     int mail_timeout_s; /* the longest one delivery may take; 0 → 60 (a claim holds it 10 s more) */
+    struct web_login_cache *login_cache; /* set by web_server_start (login_cache_ms) */
 } web_config;
 
 typedef struct web_server web_server;
@@ -305,6 +307,25 @@ bool web_build_plan(web_req *r, int64_t client_id, pc_plan **plan, pc_intake *in
  * (malloc'd, NULL when none), passed to the protocol library with the intake. */
 int64_t web_assessment_id(const web_config *cfg, int64_t client_id);
 char *web_assessment_text(const web_config *cfg, int64_t photo_id);
+/* ---- resolved staff logins kept for a moment (web_login_cache.c) ---- */
+/* NULL (ttl_ms <= 0) is the cache that is off: every call below accepts it. */
+typedef struct web_login_cache web_login_cache;
+int web_login_cache_new(pc_ctx *ctx, int ttl_ms, web_login_cache **out);
+void web_login_cache_free(web_login_cache *c);
+/* True, with the login and its user, when hash was resolved less than ttl_ms ago and no
+ * clear came since. */
+bool web_login_cache_get(web_login_cache *c, const uint8_t hash[32], pc_login *login,
+                         pc_user *user);
+/* Read the epoch before asking the store, give it to put: a clear in between drops it. */
+uint64_t web_login_cache_epoch(web_login_cache *c);
+void web_login_cache_put(web_login_cache *c, uint64_t epoch, const uint8_t hash[32],
+                         const pc_login *login, const pc_user *user);
+/* The login's last_seen was written to the store (it never goes back). */
+void web_login_cache_touched(web_login_cache *c, const uint8_t hash[32], int64_t last_seen);
+/* Forget every login: call after a change to logins or users has committed (a logout, a
+ * password, a role, certifications, sites, deactivation). */
+void web_login_cache_clear(web_login_cache *c);
+
 /* Forget every cached plan text (web_clients.c; at server stop). */
 void web_plan_cache_clear(void);
 

@@ -185,6 +185,7 @@ int web_h_user_update(web_req *r)
         return manage_fail(r, &ctx, why);
     if (pc_store_user_update(&ctx, r->cfg->store, r->user.id, &nu, r->now) != PC_OK)
         return manage_fail(r, &ctx, NULL);
+    web_login_cache_clear(r->cfg->login_cache); /* role, certifications, sites, active */
     if (unlock) {
         if (web_login_unlock(&ctx, r->cfg, u.username) != PC_OK) return web_fail(r, &ctx);
         pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "user.unlock", 0, u.username, r->now);
@@ -197,6 +198,7 @@ int web_h_user_update(web_req *r)
             pc_store_user_set_password(&ctx, r->cfg->store, r->user.id, u.id, hash, true, NULL,
                                        r->now) != PC_OK)
             return web_fail(r, &ctx);
+        web_login_cache_clear(r->cfg->login_cache); /* the user's logins ended */
     }
     pc_user got;
     if (pc_store_user_get(&ctx, r->cfg->store, u.id, &got) != PC_OK) return web_fail(r, &ctx);

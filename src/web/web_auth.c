@@ -74,26 +74,28 @@ bool web_auth_resolve(web_req *r)
     login_hash(raw, r->login_hash);
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    /* one statement for both: the session and its user (a user is never deleted) */
-    int rc = pc_store_login_user(&ctx, r->cfg->store, r->login_hash, &r->login, &r->user);
-    if (rc == PC_ERR_NOTFOUND) /* logged out, expired and swept, or never valid */
-        return expired(r);
-    if (rc != PC_OK) { /* the database is busy or unreachable: the login may well be valid */
-        web_fail(r, &ctx);
-        return false;
-    }
     const web_config *cfg = r->cfg;
-    if (r->now - r->login.last_seen > cfg->session_idle_s ||
-        r->now - r->login.created_at > cfg->session_max_s) {
-        pc_store_login_delete(&ctx, cfg->store, r->login_hash);
-        return expired(r);
+    if (!web_login_cache_get(cfg->login_cache, r->login_hash, &r->login, &r->user)) {
+        uint64_t epoch = web_login_cache_epoch(cfg->login_cache);
+        /* one statement for both: the session and its user (a user is never deleted) */
+        int rc = pc_store_login_user(&ctx, cfg->store, r->login_hash, &r->login, &r->user);
+        if (rc == PC_ERR_NOTFOUND) /* logged out, expired and swept, or never valid */
+            return expired(r);
+        if (rc != PC_OK) { /* the database is busy or unreachable: the login may well be valid */
+            web_fail(r, &ctx);
+            return false;
+        }
+        web_login_cache_put(cfg->login_cache, epoch, r->login_hash, &r->login, &r->user);
     }
-    if (!r->user.active) {
+    if (r->now - r->login.last_seen > cfg->session_idle_s ||
+        r->now - r->login.created_at > cfg->session_max_s || !r->user.active) {
         pc_store_login_delete(&ctx, cfg->store, r->login_hash);
+        web_login_cache_clear(cfg->login_cache);
         return expired(r);
     }
     if (r->now - r->login.last_seen >= touch_interval(cfg) && r->now != r->login.last_seen) {
-        pc_store_login_touch(&ctx, cfg->store, r->login_hash, r->now);
+        if (pc_store_login_touch(&ctx, cfg->store, r->login_hash, r->now) == PC_OK)
+            web_login_cache_touched(cfg->login_cache, r->login_hash, r->now);
         r->login.last_seen = r->now;
     }
     r->authed = true;
@@ -341,6 +343,7 @@ int web_h_logout(web_req *r)
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     pc_store_login_delete(&ctx, r->cfg->store, r->login_hash);
+    web_login_cache_clear(r->cfg->login_cache);
     pc_store_audit_event(&ctx, r->cfg->store, r->user.id, "logout", 0, "", r->now);
     snprintf(r->set_cookie, sizeof r->set_cookie,
              COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0%s",
@@ -388,5 +391,6 @@ int web_h_password(web_req *r)
         pc_store_user_set_password(&ctx, r->cfg->store, r->user.id, r->user.id, nh, false,
                                    r->login_hash, r->now) != PC_OK)
         return web_fail(r, &ctx);
+    web_login_cache_clear(r->cfg->login_cache); /* must_change, and the other logins ended */
     return web_reply_json(r, 200, json_pack("{s:b}", "ok", 1));
 }

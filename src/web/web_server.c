@@ -770,6 +770,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* The server's own allocations (the MHD daemon and threads are stopped by then). */
+static void server_free(web_server *s)
+{
+    web_login_cache_free(s->cfg.login_cache);
+    free(s);
+}
+
 int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
 {
     web_server *s = calloc(1, sizeof *s);
@@ -784,8 +791,12 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     if (s->cfg.header_timeout_s <= 0) s->cfg.header_timeout_s = 10;
     if (s->cfg.lock_after <= 0) s->cfg.lock_after = 100;
     pthread_once(&queue_once, queue_find);
+    if (web_login_cache_new(ctx, s->cfg.login_cache_ms, &s->cfg.login_cache) != PC_OK) {
+        server_free(s);
+        return ctx->status;
+    }
     if (!real_queue) {
-        free(s);
+        server_free(s);
         return pc_error(ctx, PC_ERR_INTERNAL, "libmicrohttpd's MHD_queue_response not found");
     }
     /* a descriptor per connection (CONN_MAX), plus the database, photos and the listener */
@@ -796,12 +807,12 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         setrlimit(RLIMIT_NOFILE, &rl);
     }
     if (web_media_start(ctx, &s->cfg) != PC_OK) {
-        free(s);
+        server_free(s);
         return ctx->status;
     }
     if (web_check_start(ctx, 0, 0) != PC_OK) {
         web_media_stop();
-        free(s);
+        server_free(s);
         return ctx->status;
     }
 
@@ -825,7 +836,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     } else {
         web_check_stop();
         web_media_stop();
-        free(s);
+        server_free(s);
         return pc_error(ctx, PC_ERR_INVALID, "--listen: '%s' is not an IP address",
                         cfg->listen_addr);
     }
@@ -839,7 +850,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
     if (!s->daemon) {
         web_check_stop();
         web_media_stop();
-        free(s);
+        server_free(s);
         return pc_error(ctx, PC_ERR_IO, "cannot listen on %s:%d (in use, or not allowed)",
                         cfg->listen_addr, cfg->port);
     }
@@ -850,7 +861,7 @@ int web_server_start(pc_ctx *ctx, const web_config *cfg, web_server **out)
         web_check_stop();
         MHD_stop_daemon(s->daemon);
         web_media_stop();
-        free(s);
+        server_free(s);
         return ctx->status;
     }
     *out = s;
@@ -886,5 +897,5 @@ void web_server_stop(web_server *s)
     web_plan_cache_clear();
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
-    free(s);
+    server_free(s);
 }

@@ -9,8 +9,11 @@
 # baseline measured in the same run. Targets (issue 6): plan API p99 < 20 ms and >= 5,000
 # requests/s on 2 cores. Then the same against two servers on one PostgreSQL (issue 14: a
 # clinic chain; plan API >= 3,000 req/s, p99 < 30 ms), in the same run, with the ratios.
-# Env: PORECLEAR (binary), BENCH_SECONDS (default 5), BENCH_THREADS (server worker threads,
-# default 4). Run from the repository's top folder (make bench does).
+# The two PostgreSQL servers share this machine, so each gets half the worker threads of the
+# one SQLite server (the same threads in all; a chain's servers each have a machine of their
+# own) and the default login cache (serve --login-cache, 250 ms on PostgreSQL).
+# Env: PORECLEAR (binary), BENCH_SECONDS (default 5), BENCH_THREADS (the SQLite server's
+# worker threads, default 4). Run from the repository's top folder (make bench does).
 set -u
 PORECLEAR=${PORECLEAR:-build/poreclear}
 secs=${BENCH_SECONDS:-5}
@@ -25,11 +28,13 @@ cleanup() {
 trap cleanup EXIT
 pw=bench-password-1
 
-# serve NAME [serve options...]: a server with the demo clinic; sets BASE.
+threads=${BENCH_THREADS:-4}
+pthreads=$((threads / 2 > 0 ? threads / 2 : 1))
+# serve NAME THREADS [serve options...]: a server with the demo clinic; sets BASE.
 serve() {
-    local name=$1; shift
+    local name=$1 th=$2; shift 2
     "$PORECLEAR" serve --data "$T/data-$name" --listen 127.0.0.1:0 --port-file "$T/port-$name" \
-        --demo --demo-password "$pw" --threads "${BENCH_THREADS:-4}" "$@" >"$T/out-$name" 2>&1 &
+        --demo --demo-password "$pw" --threads "$th" "$@" >"$T/out-$name" 2>&1 &
     pids+=($!)
     for _ in $(seq 1 200); do [ -s "$T/port-$name" ] && break; sleep 0.05; done
     [ -s "$T/port-$name" ] || { echo "bench_web: the server $name did not start"; cat "$T/out-$name"; exit 1; }
@@ -64,9 +69,9 @@ run() {
     printf '%-34s %10.0f req/s   p99 %7.2f ms   %s\n' "$name" "${RPS:-0}" "${P99:-0}" "$errs"
 }
 
-echo "wrk, 64 connections, 2 client threads, ${secs} s each; server --threads ${BENCH_THREADS:-4}; $(nproc) cores"
-echo "-- one server on SQLite"
-serve sqlite
+echo "wrk, 64 connections, 2 client threads, ${secs} s each; $(nproc) cores"
+echo "-- one server on SQLite (--threads $threads)"
+serve sqlite "$threads"
 sq=$BASE
 login "$sq"
 run "baseline GET /healthz" /healthz "$sq"
@@ -93,10 +98,10 @@ fi
 urls=$(tests/pg/cluster.sh newdb "$pgdir" bench 2>/dev/null)
 "$PORECLEAR" store migrate --db "$(echo "$urls" | sed -n 1p)" --data "$T/owner" >/dev/null || exit 1
 app=$(echo "$urls" | sed -n 2p)
-echo "-- two servers on one PostgreSQL (32 connections each)"
-serve pg1 --db "$app"
+echo "-- two servers on one PostgreSQL (32 connections each, --threads $pthreads each)"
+serve pg1 "$pthreads" --db "$app"
 pg1=$BASE
-serve pg2 --db "$app"
+serve pg2 "$pthreads" --db "$app"
 pg2=$BASE
 login "$pg1"
 run "baseline GET /healthz" /healthz "$pg1" "$pg2"

@@ -41,6 +41,10 @@ static void token_hash(const char *token, uint8_t out[32])
 static int queue_mail(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *to,
                       const pc_portal_mail *mail, const char *url, int64_t expires_at, int64_t now)
 {
+    size_t to_len = strlen(to);
+    if (to_len >= sizeof ((pc_outbox *)0)->to) /* RFC 5321 allows 254 */
+        return pc_error(ctx, PC_ERR_INVALID, "the client's e-mail address is longer than %zu bytes",
+                        sizeof ((pc_outbox *)0)->to - 1);
     const char *clinic = mail->clinic_name && *mail->clinic_name ? mail->clinic_name : "the clinic";
     char until[40];
     time_t t = (time_t)expires_at;
@@ -70,7 +74,7 @@ static int queue_mail(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *to,
         memset(&o, 0, sizeof o);
         o.client_id = client_id;
         snprintf(o.kind, sizeof o.kind, "invitation");
-        snprintf(o.to, sizeof o.to, "%s", to);
+        memcpy(o.to, to, to_len + 1);
         o.subject = (char *)"Your client portal";
         o.text = tt;
         o.html = hh;
@@ -188,8 +192,8 @@ int pc_portal_accept(pc_ctx *ctx, pc_store *s, const char *token, const char *us
                 goto out;
             for (char *c = email; *c; c++)
                 if (*c >= 'A' && *c <= 'Z') *c = (char)(*c - 'A' + 'a');
-            if (pc_portal_username_valid(email))
-                snprintf(name, sizeof name, "%s", email);
+            if (pc_portal_username_valid(email)) /* at most PC_PORTAL_USERNAME_MAX bytes */
+                memcpy(name, email, strlen(email) + 1);
             else
                 snprintf(name, sizeof name, "client%lld", (long long)inv.client_id);
         }

@@ -306,6 +306,13 @@ int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_
 int pc_clinic_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
                         int64_t *id, const char **why);
 
+/* May who analyse photo p again (a new detector, a failed analysis)? A photo's analysis is
+ * part of its session's record: a signed session's photo keeps the analysis it was signed
+ * with ("immutable", PC_ERR_CONFLICT), a cancelled session's too ("cancelled"). A photo
+ * without an analysis (not "done") or without a session may always be analysed. */
+int pc_clinic_reanalysis_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_photo *p,
+                                 const char **why);
+
 /* ---- comparisons ---- */
 
 /* May who make a before/after comparison on session session_id? A comparison is part of the

@@ -780,6 +780,26 @@ int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_
                   "no consent of today includes photos: record the client's consent first");
 }
 
+#define REANALYSE_ON_SIGNED                                                                        \
+    "its photos keep the analysis it was signed with (upload the photo to a later visit to "  \
+    "analyse it anew)"
+
+int pc_clinic_reanalysis_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_photo *p,
+                                 const char **why)
+{
+    if (why) *why = NULL;
+    if (!who || !who->active || !pc_clinic_allows(who->role, PC_DO_PHOTO))
+        return refuse(ctx, why, PC_ERR_DENIED, "forbidden", "your role may not analyse photos");
+    /* a photo with no analysis yet (failed, or interrupted) has none to change */
+    if (!p->session_id || strcmp(p->state, "done")) return PC_OK;
+    pc_tx tx;
+    int rc = pc_tx_begin(ctx, s, false, &tx);
+    if (rc != PC_OK) return rc;
+    rc = session_takes(ctx, &tx, p->client_id, p->session_id, REANALYSE_ON_SIGNED, NULL, why);
+    pc_tx_end(&tx);
+    return rc;
+}
+
 int pc_clinic_photo_add(pc_ctx *ctx, pc_store *s, int64_t actor, const pc_photo *p, int64_t now,
                         int64_t *id, const char **why)
 {

@@ -646,6 +646,14 @@ int web_h_photo_reanalyse(web_req *r)
     if (!load_photo(r, &p)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
+    const char *why = NULL;
+    if (pc_clinic_reanalysis_allowed(&ctx, r->cfg->store, &r->user, &p, &why) != PC_OK) {
+        if (why)
+            web_error(r, ctx.status == PC_ERR_DENIED ? 403 : 409, why, "%s", pc_errmsg(&ctx));
+        else
+            web_fail(r, &ctx);
+        goto out;
+    }
     bool active = false;
     web_pool_photo_job(p.id, &active);
     if (active) { /* a state "queued"/"running" without a live job: interrupted by a restart */

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: AGPL-3.0-or-later
 # A signed session takes no comparison (lib/clinic, pc_clinic_comparison_allowed / _add): a
 # comparison is part of the session's record, and a signed record takes nothing more — as
-# photos (409 immutable). Comparing a signed visit's before photo with a later visit's photo is
+# photos (409 immutable), nor a new analysis of its photos (pc_clinic_reanalysis_allowed). Comparing a signed visit's before photo with a later visit's photo is
 # the later, open session's comparison (before_photo_id names the older photo); a cancelled
 # session takes none either (409 cancelled). Both engines; real images made by `poreclear synth`.
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,9 +37,11 @@ S1=$VISIT
 upload_png "$CID" "kind=before&session_id=$S1" "$T/before.png"
 expect_status 202 "its before photo"
 P1=$(jget "$T/body" 'd["photo"]["id"]')
+J1=$(jget "$T/body" 'd["job"]["id"]')
 upload_png "$CID" "kind=after&session_id=$S1" "$T/after.png"
 expect_status 202 "its after photo"
 P1A=$(jget "$T/body" 'd["photo"]["id"]')
+[ "$(wait_job "$J1")" = done ] && ok "the before photo is analysed" || not_ok "the before photo's analysis"
 sign "$S1" && ok "set-up: the visit is signed" || not_ok "set-up: signing ($STATUS $(head -c 200 "$T/body"))"
 
 # ---- no comparison on it ----
@@ -57,12 +59,25 @@ req pract GET "/api/sessions/$S1/comparison"
 req recep POST "/api/sessions/$S1/comparison" '{}'
 expect_status 403 "reception may not compare (the role first)"
 
+# ---- nor a new analysis of its photos (the analysis is part of the record) ----
+req pract GET "/api/clients/$CID/photos/$P1/analysis"
+jget "$T/body" 'd["analysis"]' >"$T/analysis_signed"
+req pract POST "/api/clients/$CID/photos/$P1/analysis" '{}'
+[ "$STATUS/$(err_code)" = 409/immutable ] && ok "no new analysis of a signed session's photo: 409 immutable" ||
+    not_ok "re-analysis of a signed session's photo: $STATUS $(err_code)"
+jget "$T/body" 'd["error"]' | grep -q "keep the analysis it was signed with" &&
+    ok "the refusal says why" || not_ok "the re-analysis refusal's message: $(head -c 200 "$T/body")"
+req pract GET "/api/clients/$CID/photos/$P1/analysis"
+jget "$T/body" 'd["analysis"]' | cmp -s - "$T/analysis_signed" && [ "$(jget "$T/body" 'd["photo"]["analysis_state"]')" = done ] &&
+    ok "the signed photo's analysis is unchanged" || not_ok "the signed photo's analysis changed: $(head -c 200 "$T/body")"
+
 # ---- the later visit compares the signed visit's before photo with its own ----
 visit && ok "set-up: a later visit" || not_ok "set-up: a later visit ($STATUS)"
 S2=$VISIT
 upload_png "$CID" "kind=after&session_id=$S2" "$T/after.png"
 expect_status 202 "the later visit's photo"
 P2=$(jget "$T/body" 'd["photo"]["id"]')
+J2=$(jget "$T/body" 'd["job"]["id"]')
 req pract POST "/api/sessions/$S2/comparison" "{\"before_photo_id\":$P1}"
 expect_status 202 "the later, open session compares the signed visit's before photo with its own"
 [ "$(wait_job "$(jget "$T/body" 'd["job"]["id"]')")" = done ] && ok "that comparison is made" ||
@@ -86,6 +101,10 @@ expect_status 200 "the visit is cancelled"
 req pract POST "/api/sessions/$S3/comparison" "{\"after_photo_id\":$P2}"
 [ "$STATUS/$(err_code)" = 409/cancelled ] && ok "no comparison on a cancelled session: 409 cancelled" ||
     not_ok "comparison on a cancelled session: $STATUS $(err_code)"
+# an open visit's photo may be analysed again
+wait_job "$J2" >/dev/null
+req pract POST "/api/clients/$CID/photos/$P2/analysis" '{}'
+expect_status 202 "an open visit's analysed photo may be analysed again"
 
 req admin GET "/api/audit?client_id=$CID&limit=200"
 [ "$(jget "$T/body" 'sum(1 for e in d["entries"] if e["action"] == "comparison.create")')" = 1 ] &&

@@ -42,9 +42,9 @@ static int queue_mail(pc_ctx *ctx, pc_tx *tx, int64_t client_id, const char *to,
                       const pc_portal_mail *mail, const char *url, int64_t expires_at, int64_t now)
 {
     size_t to_len = strlen(to);
-    if (to_len >= sizeof ((pc_outbox *)0)->to) /* RFC 5321 allows 254 */
+    if (to_len >= sizeof((pc_outbox *)0)->to) /* RFC 5321 allows 254 */
         return pc_error(ctx, PC_ERR_INVALID, "the client's e-mail address is longer than %zu bytes",
-                        sizeof ((pc_outbox *)0)->to - 1);
+                        sizeof((pc_outbox *)0)->to - 1);
     const char *clinic = mail->clinic_name && *mail->clinic_name ? mail->clinic_name : "the clinic";
     char until[40];
     time_t t = (time_t)expires_at;

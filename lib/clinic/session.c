@@ -781,7 +781,7 @@ int pc_clinic_photo_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, int64_
 }
 
 #define REANALYSE_ON_SIGNED                                                                        \
-    "its photos keep the analysis it was signed with (upload the photo to a later visit to "  \
+    "its photos keep the analysis it was signed with (upload the photo to a later visit to "       \
     "analyse it anew)"
 
 int pc_clinic_reanalysis_allowed(pc_ctx *ctx, pc_store *s, const pc_user *who, const pc_photo *p,

@@ -376,7 +376,9 @@ int tool_serve(int argc, char **argv)
         .session_max_s = (int)maxage,
         /* PostgreSQL: a round trip saved per request (docs/web.md, running a chain); SQLite:
          * the lookup is in-process, no staleness is worth it */
-        .login_cache_ms = login_cache >= 0 ? (int)login_cache : db && *db ? LOGIN_CACHE_PG_MS : 0,
+        .login_cache_ms = login_cache >= 0 ? (int)login_cache
+                          : db && *db      ? LOGIN_CACHE_PG_MS
+                                           : 0,
         .secure_cookies = secure,
         .public_url = public_url,
         .header_timeout_s = (int)header_to,

@@ -69,8 +69,7 @@ void web_login_cache_free(web_login_cache *c)
     free(c);
 }
 
-bool web_login_cache_get(web_login_cache *c, const uint8_t hash[32], pc_login *login,
-                         pc_user *user)
+bool web_login_cache_get(web_login_cache *c, const uint8_t hash[32], pc_login *login, pc_user *user)
 {
     if (!c) return false;
     bool hit = false;

@@ -188,7 +188,8 @@ typedef struct pc_client {
     char *notes; /* owned, may be NULL */
     int64_t created_at, created_by;
     int64_t latest_intake_id, latest_intake_version, latest_intake_at; /* 0 when none */
-    char rebook_date[11]; /* of the latest signed session, "" when none */
+    char *latest_intake_json; /* owned: the latest intake's JSON (its alerts), NULL when none */
+    char rebook_date[11];     /* of the latest signed session, "" when none */
 } pc_client;
 void pc_store_client_clear(pc_client *c);
 void pc_store_clients_free(pc_client *c, size_t n);

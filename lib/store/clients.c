@@ -16,7 +16,8 @@ static const char SQL_CLIENT_INSERT[] =
     " (SELECT i.created_at FROM intakes i WHERE i.client_id = c.id"                                \
     "  ORDER BY i.version DESC LIMIT 1),"                                                          \
     " (SELECT t.rebook_date FROM tsessions t WHERE t.client_id = c.id AND t.signed_at IS NOT"      \
-    "  NULL AND t.rebook_date IS NOT NULL ORDER BY t.signed_at DESC, t.id DESC LIMIT 1)"           \
+    "  NULL AND t.rebook_date IS NOT NULL ORDER BY t.signed_at DESC, t.id DESC LIMIT 1),"          \
+    " (SELECT i.json FROM intakes i WHERE i.client_id = c.id ORDER BY i.version DESC LIMIT 1)"     \
     " FROM clients c"
 static const char SQL_CLIENT_GET[] = CLIENT_SELECT " WHERE c.id = ?1";
 /* ?1: a LIKE pattern (its own % and _ escaped with \); lower() on both sides, as both engines
@@ -45,6 +46,7 @@ static int rd_client(pc_ctx *ctx, const pc_row *r, void *o)
     cl->latest_intake_version = row_int(r, 9);
     cl->latest_intake_at = row_int(r, 10);
     row_copy(r, 11, cl->rebook_date, sizeof cl->rebook_date);
+    cl->latest_intake_json = row_dup(r, 12, &oom);
     return oom ? pc_error(ctx, PC_ERR_NOMEM, "out of memory") : PC_OK;
 }
 static void clr_client(void *o)

@@ -377,7 +377,8 @@ void pc_store_client_clear(pc_client *c)
 {
     if (!c) return;
     free(c->notes);
-    c->notes = NULL;
+    free(c->latest_intake_json);
+    c->notes = c->latest_intake_json = NULL;
 }
 PC_ARRAY_FREE(pc_store_clients_free, pc_client, pc_store_client_clear)
 void pc_store_intake_clear(pc_intake *in)

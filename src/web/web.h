@@ -340,9 +340,10 @@ int web_h_about(web_req *r);
 int web_h_about_license(web_req *r);
 int web_h_about_notices(web_req *r);
 
-/* A client's medical alerts from the latest intake (web_alerts.c): a JSON array, empty when
- * there is no intake or none to say. Never NULL unless out of memory. */
-json_t *web_client_alerts(const web_config *cfg, int64_t client_id);
+/* A client's medical alerts from the latest intake's JSON (web_alerts.c; pc_client's
+ * latest_intake_json, so that a list of clients costs one statement): a JSON array, empty
+ * when there is no intake (NULL) or none to say. Never NULL unless out of memory. */
+json_t *web_client_alerts(const web_config *cfg, const char *intake_json);
 
 /* ---- the clinic's profile (web_admin.c) ---- */
 /* Put the client's name (and the clinic's details) on an aftercare before it is written out.

@@ -6,19 +6,17 @@
 
 #include "web.h"
 
-json_t *web_client_alerts(const web_config *cfg, int64_t client_id)
+json_t *web_client_alerts(const web_config *cfg, const char *intake_json)
 {
+    if (!intake_json) return json_array();
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    pc_intake in;
     char *text = NULL;
     json_t *out = NULL;
-    if (pc_store_intake_get(&ctx, cfg->store, client_id, 0, &in) != PC_OK) return json_array();
     /* an intake the (changed) protocol no longer accepts has no alerts to say: the plan says
      * why (409 invalid_intake) */
-    if (pc_intake_alerts(&ctx, cfg->protocol, in.json, strlen(in.json), &text) == PC_OK)
+    if (pc_intake_alerts(&ctx, cfg->protocol, intake_json, strlen(intake_json), &text) == PC_OK)
         out = json_loads(text, 0, NULL);
     free(text);
-    pc_store_intake_clear(&in);
     return out ? out : json_array();
 }

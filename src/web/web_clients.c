@@ -56,7 +56,7 @@ static json_t *client_json(web_req *r, const pc_client *c)
                      web_json_time(c->created_at), "created_by", (json_int_t)c->created_by,
                      "latest_intake", latest, "rebook_date",
                      c->rebook_date[0] ? json_string(c->rebook_date) : json_null(), "alerts",
-                     c->latest_intake_id ? web_client_alerts(r->cfg, c->id) : json_array());
+                     web_client_alerts(r->cfg, c->latest_intake_json));
 }
 
 int web_h_clients_list(web_req *r)

@@ -87,7 +87,7 @@ int web_h_intake_changes(web_req *r)
         }
         json_object_set_new(body, "plan_status",
                             json_string(pc_plan_status_name(pc_plan_get_status(plan))));
-        json_object_set_new(body, "alerts", web_client_alerts(r->cfg, cid));
+        json_object_set_new(body, "alerts", web_client_alerts(r->cfg, used.json));
         pc_plan_free(plan);
         pc_store_intake_clear(&used);
     }

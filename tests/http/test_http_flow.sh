@@ -244,6 +244,18 @@ ms=$(( ($(date +%s%N) - t0) / 1000000 ))
 [ "$ms" -lt 1000 ] && ok "and answers promptly (${ms} ms)" || not_ok "answers promptly (${ms} ms)"
 kill "$slow" 2>/dev/null; wait "$slow" 2>/dev/null
 
+# medical alerts, from the latest intake, in the list and in the record alike (the demo's
+# Margaret Hill has a pacemaker; the list reads every client's intake in its one statement)
+req recep GET "/api/clients?q=Margaret"
+alerts_list=$(jget "$T/body" 'd["clients"][0]["alerts"]')
+MID=$(jget "$T/body" 'd["clients"][0]["id"]')
+req recep GET "/api/clients/$MID"
+[ "$(jget "$T/body" 'd["alerts"]')" = "$alerts_list" ] && grep -qi pacemaker <<<"$alerts_list" &&
+    ok "the pacemaker alert is in the client list and in the record" || not_ok "alerts: list $alerts_list, record $(jget "$T/body" 'd["alerts"]')"
+req recep GET "/api/clients?q=Sofia"
+[ "$(jget "$T/body" 'd["clients"][0]["alerts"]')" = "[]" ] && ok "an ordinary client has none" ||
+    not_ok "Sofia's alerts: $(jget "$T/body" 'd["clients"][0]["alerts"]')"
+
 healthy && ok "server still healthy at the end" || not_ok "server still healthy at the end"
 check "server stops cleanly on SIGTERM (exit 0, no sanitizer report)" stop_server TERM
 done_testing

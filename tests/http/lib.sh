@@ -158,12 +158,19 @@ upload_png() {
         -H "X-CSRF-Token: $(<"$T/csrf_pract")" --data-binary @"$3" "$BASE/api/clients/$1/photos?$2")
 }
 
+# demo_server [serve options...]: the server with the demo clinic (its four accounts' password
+# $DEMO_PW) in $T/data (DATA); a failed start ends the test.
+demo_server() {
+    DATA=$T/data
+    start_server "$DATA" --demo --demo-password "$DEMO_PW" "$@" ||
+        { not_ok "server starts"; done_testing; exit 1; }
+}
+
 # demo_clinic: the server with the demo clinic in $T/data (DATA; a failed start ends the
 # test), the four demo accounts logged in (admin, pract, recep, trainee), and an ordinary
 # client with an intake, a consent and an open session: CID, CONSENT, SID, INTAKE_OILY.
 demo_clinic() {
-    DATA=$T/data
-    start_server "$DATA" --demo --demo-password "$DEMO_PW" || { not_ok "server starts"; done_testing; exit 1; }
+    demo_server
     ok "server starts with a demo clinic on $BASE"
 
     login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login recep desk "$DEMO_PW" &&

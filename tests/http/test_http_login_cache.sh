@@ -9,9 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib.sh"
 
-DATA=$T/data
-start_server "$DATA" --demo --demo-password "$DEMO_PW" --login-cache 5000 ||
-    { not_ok "server starts"; done_testing; exit 1; }
+demo_server --login-cache 5000
 ok "server starts with --login-cache 5000"
 login admin admin "$DEMO_PW" && login pract demo "$DEMO_PW" && login trainee trainee "$DEMO_PW"
 check "the demo accounts log in" test -s "$T/csrf_trainee"

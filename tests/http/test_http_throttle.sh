@@ -9,9 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 . "$here/lib.sh"
 
-DATA=$T/data
-start_server "$DATA" --demo --demo-password "$DEMO_PW" --lock-after 25 ||
-    { not_ok "server starts"; done_testing; exit 1; }
+demo_server --lock-after 25
 ok "server starts on $BASE (an account locks after 25 failed logins)"
 
 # try FROM USER PASSWORD: a login from source address FROM; sets STATUS, body in $T/body

@@ -228,6 +228,27 @@ test('before/after: the comparison shows the improvement; slider, lesions, chart
     state.compared = true;
 });
 
+test('before/after: a signed session offers no new comparison, and says where to make one', async (t) => {
+    if (!need(t, 'backend')) return;
+    const consent = await call('POST', `/api/clients/${state.cid}/consents`, { agreed: ['treatment', 'photos'], client_name: 'Sofia Rossi' });
+    const plan = await call('GET', `/api/clients/${state.cid}/plan`);
+    const body = { consent_id: consent.data.id };
+    if (!plan.data.can_start) {
+        const review = await call('POST', `/api/clients/${state.cid}/reviews`, { intake_id: plan.data.intake_id, decision: 'proceed', reason: 'Reviewed for the photo test.' });
+        body.review_id = review.data.id;
+    }
+    const sess = await call('POST', `/api/clients/${state.cid}/sessions`, body);
+    assert.equal(sess.status, 201, JSON.stringify(sess.data));
+    for (const st of ['cleanse', 'exfoliate', 'steam', 'extract', 'mask', 'high_frequency', 'finish'])
+        await call('POST', `/api/sessions/${sess.data.id}/steps/${st}/record`, { outcome: 'not_done', notes: 'signed for the comparison test' });
+    const signed = await call('POST', `/api/sessions/${sess.data.id}/sign`, { password: PW });
+    assert.equal(signed.status, 200, JSON.stringify(signed.data));
+    await goto(`/compare?session=${sess.data.id}`);
+    await page.waitForSelector('#compare-closed');
+    assert.match(await page.textContent('#compare-closed'), /signed: its record takes no new comparison.*later visit/);
+    assert.equal(await page.locator('#make-comparison, #compare-again').count(), 0, 'no button to compare');
+});
+
 test('progress: scores and counts over time as inline SVG charts with the treatment date', async (t) => {
     if (!need(t, 'photos')) return;
     // a later visit: another before photo in a second session, with fewer lesions

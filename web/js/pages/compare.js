@@ -153,6 +153,12 @@ startPage({
         const crumbs = [{ href: '/', label: 'Clients' }, { href: `/client?id=${cid}`, label: client.name },
             { href: `/session?id=${sid}`, label: `Session ${fmtDateTime(sess.started_at)}` }, { label: 'Before/after' }];
         const head = (...actions) => [pageHead(`Before/after — ${client.name}`, crumbs, ...actions), clientTabs(cid, null)];
+        // a comparison is part of its session's record: a signed or cancelled session takes no
+        // new one (the server answers 409 immutable / cancelled), so none is offered
+        const closed = sess.status === 'signed' || sess.status === 'cancelled';
+        const closedNote = () => h('p', { id: 'compare-closed', class: 'muted' }, sess.status === 'signed'
+            ? 'This session is signed: its record takes no new comparison. To compare this visit\'s before photo with a later one, make the comparison on the later visit\'s session.'
+            : 'This session was cancelled: it takes no comparison.');
 
         const makeBtn = h('button', { type: 'button', class: 'primary big', id: 'make-comparison' }, 'Compare before and after');
         const makeMsg = h('div', { 'aria-live': 'polite', id: 'make-status' });
@@ -194,7 +200,7 @@ startPage({
                             h('h2', null, 'No comparison yet'),
                             h('p', null, 'The server lines up the after photo with the before photo, analyses both and measures what changed, with how much the numbers move by themselves from one photo to the next.'),
                             h('p', null, h('a', { href: `/photos?client=${cid}&session=${sid}` }, 'Photos of this session')),
-                            makeBtn, makeMsg));
+                            ...(closed ? [closedNote()] : [makeBtn, makeMsg])));
                     return;
                 }
                 throw e;
@@ -217,8 +223,9 @@ startPage({
                     : alertBox('info', 'No significant change', h('p', null, 'None of the four measures changed by more than photographing the same skin twice changes them.'));
             banner.id = 'compare-summary';
 
-            fill(main, ...head(again, shareButton(cid, 'comparison', data.id)),
+            fill(main, ...head(...(closed ? [] : [again]), shareButton(cid, 'comparison', data.id)),
                 h('p', { class: 'muted' }, `Made ${fmtDateTime(data.created_at)} from the before photo #${data.before_photo_id} and the after photo #${data.after_photo_id}.`),
+                closed ? closedNote() : null,
                 makeMsg,
                 banner,
                 h('section', { class: 'card', id: 'benefits', 'aria-labelledby': 'benefits-h' },

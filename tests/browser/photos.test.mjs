@@ -228,8 +228,9 @@ test('before/after: the comparison shows the improvement; slider, lesions, chart
     state.compared = true;
 });
 
-test('before/after: a signed session offers no new comparison, and says where to make one', async (t) => {
-    if (!need(t, 'backend')) return;
+// newVisit(): a later visit of the client: a consent with photos and a session started on it
+// (reviewed first when the plan asks); the session API's reply.
+async function newVisit() {
     const consent = await call('POST', `/api/clients/${state.cid}/consents`, { agreed: ['treatment', 'photos'], client_name: 'Sofia Rossi' });
     const plan = await call('GET', `/api/clients/${state.cid}/plan`);
     const body = { consent_id: consent.data.id };
@@ -237,7 +238,12 @@ test('before/after: a signed session offers no new comparison, and says where to
         const review = await call('POST', `/api/clients/${state.cid}/reviews`, { intake_id: plan.data.intake_id, decision: 'proceed', reason: 'Reviewed for the photo test.' });
         body.review_id = review.data.id;
     }
-    const sess = await call('POST', `/api/clients/${state.cid}/sessions`, body);
+    return call('POST', `/api/clients/${state.cid}/sessions`, body);
+}
+
+test('before/after: a signed session offers no new comparison, and says where to make one', async (t) => {
+    if (!need(t, 'backend')) return;
+    const sess = await newVisit();
     assert.equal(sess.status, 201, JSON.stringify(sess.data));
     for (const st of ['cleanse', 'exfoliate', 'steam', 'extract', 'mask', 'high_frequency', 'finish'])
         await call('POST', `/api/sessions/${sess.data.id}/steps/${st}/record`, { outcome: 'not_done', notes: 'signed for the comparison test' });
@@ -252,14 +258,7 @@ test('before/after: a signed session offers no new comparison, and says where to
 test('progress: scores and counts over time as inline SVG charts with the treatment date', async (t) => {
     if (!need(t, 'photos')) return;
     // a later visit: another before photo in a second session, with fewer lesions
-    const consent = await call('POST', `/api/clients/${state.cid}/consents`, { agreed: ['treatment', 'photos'], client_name: 'Sofia Rossi' });
-    const plan = await call('GET', `/api/clients/${state.cid}/plan`);
-    const body = { consent_id: consent.data.id };
-    if (!plan.data.can_start) {
-        const review = await call('POST', `/api/clients/${state.cid}/reviews`, { intake_id: plan.data.intake_id, decision: 'proceed', reason: 'Reviewed for the photo test.' });
-        body.review_id = review.data.id;
-    }
-    const s2 = await call('POST', `/api/clients/${state.cid}/sessions`, body);
+    const s2 = await newVisit();
     if (s2.status === 201) {
         await goto(`/photos?client=${state.cid}&session=${s2.data.id}`);
         const v = await uploadViaPage(process.env.PC_VISIT2, 'before');

@@ -349,6 +349,9 @@ json_t *web_client_alerts(const web_config *cfg, const char *intake_json);
 /* Put the client's name (and the clinic's details) on an aftercare before it is written out.
  * False → replied (500). */
 bool web_aftercare_people(web_req *r, int64_t client_id, pc_aftercare *ac);
+/* The aftercare ac (freed here) as the aftercare library's JSON object (web_sessions.c), for
+ * the staff's and the client's pages; NULL → replied (the failure). */
+json_t *web_aftercare_json(web_req *r, pc_aftercare *ac);
 
 /* ---- the demo clinic (web_demo.c) ---- */
 /* The demo accounts, in this order: "admin", "demo" (practitioner, every certification),

@@ -271,14 +271,10 @@ int web_h_portal_aftercare(web_req *r)
     pc_aftercare *ac = NULL;
     int64_t sid = 0;
     if (!care_for(r, cid, &ac, &sid)) return 0;
+    json_t *care = web_aftercare_json(r, ac);
+    if (!care) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
-    char *text = NULL;
-    int rc = pc_aftercare_to_json(&ctx, ac, 0, &text);
-    pc_aftercare_free(ac);
-    if (rc != PC_OK) return web_fail(r, &ctx);
-    json_t *care = json_loads(text, 0, NULL);
-    free(text);
     char today[11];
     clinic_today(r, today);
     pc_adherence a;
@@ -300,9 +296,9 @@ int web_h_portal_aftercare(web_req *r)
     web_portal_viewed(r, "aftercare");
     return web_reply_json(r, 200,
                           json_pack("{s:I, s:s, s:o, s:o, s:{s:b, s:o}}", "session_id",
-                                    (json_int_t)sid, "today", today, "aftercare",
-                                    care ? care : json_null(), "ticks", ticks, "feed", "active",
-                                    feed != 0, "created_at", web_json_time(feed)));
+                                    (json_int_t)sid, "today", today, "aftercare", care, "ticks",
+                                    ticks, "feed", "active", feed != 0, "created_at",
+                                    web_json_time(feed)));
 }
 
 /* POST /api/portal/aftercare/ticks {"day", "part", "done"} */

@@ -392,27 +392,39 @@ static bool load_aftercare(web_req *r, pc_aftercare **ac, int64_t *client_id, in
     return true;
 }
 
-int web_h_aftercare_json(web_req *r)
+json_t *web_aftercare_json(web_req *r, pc_aftercare *ac)
 {
-    pc_aftercare *ac = NULL;
-    int64_t client_id, signed_at;
-    if (!load_aftercare(r, &ac, &client_id, &signed_at)) return 0;
     pc_ctx ctx;
     pc_ctx_init(&ctx);
     char *text = NULL;
     int rc = pc_aftercare_to_json(&ctx, ac, 0, &text);
     pc_aftercare_free(ac);
-    if (rc != PC_OK) return web_fail(r, &ctx);
+    if (rc != PC_OK) {
+        web_fail(r, &ctx);
+        return NULL;
+    }
     json_t *j = json_loads(text, 0, NULL);
     free(text);
-    if (json_is_object(j)) {
-        json_object_set_new(j, "session_id", json_integer(r->ids[0]));
-        json_object_set_new(j, "client_id", json_integer(client_id));
-        json_object_set_new(j, "signed_at", signed_at ? web_json_time(signed_at) : json_null());
+    if (!json_is_object(j)) {
+        json_decref(j);
+        web_error(r, 500, "internal", "the aftercare could not be read back as JSON");
+        return NULL;
     }
+    return j;
+}
+
+int web_h_aftercare_json(web_req *r)
+{
+    pc_aftercare *ac = NULL;
+    int64_t client_id, signed_at;
+    if (!load_aftercare(r, &ac, &client_id, &signed_at)) return 0;
+    json_t *j = web_aftercare_json(r, ac);
+    if (!j) return 0;
+    json_object_set_new(j, "session_id", json_integer(r->ids[0]));
+    json_object_set_new(j, "client_id", json_integer(client_id));
+    json_object_set_new(j, "signed_at", signed_at ? web_json_time(signed_at) : json_null());
     /* the client's checked products (keep / replace), issue 7 */
-    if (json_is_object(j))
-        json_object_set_new(j, "products", web_products_summary(r->cfg, client_id));
+    json_object_set_new(j, "products", web_products_summary(r->cfg, client_id));
     return web_reply_json(r, 200, j);
 }
 

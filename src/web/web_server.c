@@ -529,6 +529,8 @@ typedef struct pending {
     web_req *deferred;
     web_task task;
     bool counted; /* counted in srv->deferred until the request ends */
+    /* a photo refused before its body (drain_first): the reply, sent once the body is read */
+    web_req *refusal;
 } pending;
 
 bool web_client_gone(const web_req *r)
@@ -618,6 +620,22 @@ static void client_ip(struct MHD_Connection *c, char *out, size_t n)
                   (socklen_t)n);
 }
 
+/* Whether a refused photo's body is read (and dropped) before the refusal is sent: when its
+ * declared length is one a photo may have. A connection closed with unread bytes is reset by
+ * the kernel, and the client may lose the reply on the way: a browser (which never waits for
+ * "100 Continue") uploading with an expired session would see a network error, not "log in
+ * again"; a full queue's 503 would lose its Retry-After. A longer or undeclared body is
+ * refused at once: it would cost more than the reply is worth. */
+static bool drain_first(struct MHD_Connection *conn)
+{
+    const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+    if (!cl || !*cl) return false;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(cl, &end, 10);
+    return !errno && !*end && v <= WEB_PHOTO_MAX_BYTES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_size, void **con_cls)
@@ -659,6 +677,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             client_ip(conn, r.ip, sizeof r.ip);
             if (web_upload_open(&r, &p->up)) return MHD_YES;
             p->too_large = true; /* whatever body follows is ignored */
+            if (drain_first(conn)) {
+                web_req *d = malloc(sizeof *d);
+                if (d) {
+                    *d = r; /* d owns the reply now */
+                    p->refusal = d;
+                    return MHD_YES;
+                }
+            }
             enum MHD_Result ret = send_reply(&r);
             free(r.reply);
             return ret;
@@ -703,6 +729,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
 
+    if (p->refusal) { /* the refused photo's body is read: now its reply */
+        web_req *d = p->refusal;
+        p->refusal = NULL;
+        d->conn = conn;
+        enum MHD_Result ret = send_reply(d);
+        deferred_free(d);
+        return ret;
+    }
     web_req r;
     memset(&r, 0, sizeof r);
     r.conn = conn;
@@ -765,6 +799,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     free(p->body);
     deferred_free(p->deferred); /* resumed, then closed before its reply was sent */
+    deferred_free(p->refusal);  /* the client left before sending its whole body */
     web_upload_free(p->up);
     free(p);
     *con_cls = NULL;

@@ -126,6 +126,20 @@ expect_status 401 "anonymous cannot upload a photo"
 curl -s -o "$T/body" -w '%{http_code}' -b "$T/jar_pract" -H 'Content-Type: image/png' \
     --data-binary @"$T/before.png" "$BASE/api/clients/$CID/photos?kind=before" >"$T/st"
 [ "$(cat "$T/st")" = 403 ] && ok "an upload without the CSRF token is refused" || not_ok "an upload without the CSRF token is refused ($(cat "$T/st"))"
+# a browser never waits for "100 Continue": it sends the whole photo at once, and a refusal
+# must reach it (the server reads the body before answering; closing with it unread reset the
+# connection and lost the reply now and then)
+head -c 4000000 /dev/urandom >"$T/big.bin"
+got=""
+for _ in $(seq 1 20); do
+    got+=$(curl -s -o /dev/null -w '%{http_code} ' -H 'Expect:' -H 'Content-Type: image/png' \
+        --data-binary @"$T/big.bin" "$BASE/api/clients/$CID/photos?kind=before")
+    got+=$(curl -s -o /dev/null -w '%{http_code} ' -H 'Expect:' -b "$T/jar_pract" -H 'Content-Type: image/png' \
+        --data-binary @"$T/big.bin" "$BASE/api/clients/$CID/photos?kind=before")
+done
+[ "$got" = "$(printf '401 403 %.0s' $(seq 1 20))" ] &&
+    ok "every refusal of a 4 MB photo sent without waiting reaches the client (20 x 401, 20 x 403)" ||
+    not_ok "refusals of a 4 MB photo sent at once: $got"
 req admin GET "/api/audit?client_id=$CID&limit=200"
 jget "$T/body" '[e["action"] for e in d["entries"]]' | grep -q '"photo.view"' &&
     ok "photo views are audited" || not_ok "photo views are audited"
